@@ -1,0 +1,330 @@
+/*
+ * probe.c — hash, sniff and read the header of one file.
+ */
+#include "core/probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vips/vips.h>
+#include <xxhash.h>
+
+#include "core/sanitize.h"
+#include "db/xalloc.h"
+
+#define CHUNK (1 << 20)
+#define SNIFF 4096
+#define TAIL 64
+
+/* Raster formats a wd-tagger Space can take; libvips also loads PDFs, SVG,
+ * CSV matrices and slide scans, which are not what a library of images is. */
+static const char *const loaders[] = {
+	"jpeg", "png", "webp", "gif", "tiff", "heif", "jxl", "jp2k", "magick", "ppm",
+	"openexr", NULL,
+};
+
+static const char *const image_exts[] = {
+	"jpg", "jpeg", "jpe", "jfif", "png", "apng", "webp", "gif", "bmp", "dib", "tif",
+	"tiff", "heic", "heif", "avif", "jxl", "jp2", "j2k", "ppm", "pgm", "pbm", "pnm",
+	"exr", "ico", NULL,
+};
+
+static GOnce init_once = G_ONCE_INIT;
+
+/* libvips also logs its errors as GLib warnings; tagcon reports them once,
+ * as the one-line reason of the file they belong to. */
+static void
+quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
+{
+}
+
+static gpointer
+init_vips(gpointer argv0)
+{
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+	    quiet_log, NULL);
+	if (VIPS_INIT((const char *)argv0) != 0) {
+		return NULL;
+	}
+	/* No operation cache: a probe never repeats, and cached loaders would
+	 * keep thousands of files open during a scan. */
+	vips_cache_set_max(0);
+	return GINT_TO_POINTER(1);
+}
+
+bool
+probe_init(const char *argv0, char **cause)
+{
+	if (g_once(&init_once, init_vips, (gpointer)(argv0 ? argv0 : "tagcon")) == NULL) {
+		if (cause != NULL) {
+			*cause = xstrdup("cannot initialise libvips");
+		}
+		return false;
+	}
+	return true;
+}
+
+enum db_orientation
+probe_orientation(int width, int height)
+{
+	if (width <= 0 || height <= 0) {
+		return DB_ORIENT_UNKNOWN;
+	}
+	if (width == height) {
+		return DB_ORIENT_SQUARE;
+	}
+	return width > height ? DB_ORIENT_LANDSCAPE : DB_ORIENT_PORTRAIT;
+}
+
+const char *
+probe_orientation_name(enum db_orientation o)
+{
+	static const char *const names[] = {"unknown", "landscape", "portrait", "square"};
+	return (unsigned)o < 4 ? names[o] : "unknown";
+}
+
+bool
+probe_image_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (dot == NULL) {
+		return false;
+	}
+	for (const char *const *e = image_exts; *e; e++) {
+		if (strcasecmp(dot + 1, *e) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+probe_hash_hex(const uint8_t hash[DB_HASH_LEN], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < DB_HASH_LEN; i++) {
+		out[2 * i] = hex[hash[i] >> 4];
+		out[2 * i + 1] = hex[hash[i] & 15];
+	}
+	out[2 * DB_HASH_LEN] = '\0';
+}
+
+void
+probe_result_fini(struct probe_result *r)
+{
+	free(r->format);
+	free(r->error);
+	memset(r, 0, sizeof *r);
+}
+
+static void
+fail(struct probe_result *r, char *why)
+{
+	r->ok = false;
+	free(r->error);
+	r->error = why;
+}
+
+/* Read the whole file once: hash every byte, keep its head and tail. */
+static bool
+hash_file(int fd, struct probe_result *r, char *head, size_t *head_len, char *tail,
+    size_t *tail_len)
+{
+	XXH3_state_t *st = XXH3_createState();
+	char *buf = xmalloc(CHUNK);
+	XXH3_128bits_reset(st);
+	*head_len = *tail_len = 0;
+	int64_t total = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, CHUNK)) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0) {
+			continue;
+		}
+		XXH3_128bits_update(st, buf, (size_t)n);
+		if (*head_len < SNIFF) {
+			size_t k = MIN((size_t)n, SNIFF - *head_len);
+			memcpy(head + *head_len, buf, k);
+			*head_len += k;
+		}
+		/* The last TAIL bytes, even when they straddle two reads. */
+		size_t keep = MIN((size_t)n, (size_t)TAIL);
+		size_t old = MIN(*tail_len, TAIL - keep);
+		memmove(tail, tail + *tail_len - old, old);
+		memcpy(tail + old, buf + n - keep, keep);
+		*tail_len = old + keep;
+		total += n;
+	}
+	int err = errno;
+	if (n == 0) {
+		XXH128_canonical_t c;
+		XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+		memcpy(r->hash, c.digest, DB_HASH_LEN);
+		r->has_hash = true;
+		r->size = total;
+	}
+	free(buf);
+	XXH3_freeState(st);
+	if (n < 0) {
+		fail(r, xasprintf("cannot read: %s", strerror(err)));
+		return false;
+	}
+	return true;
+}
+
+static bool
+looks_like_text(const char *head, size_t n)
+{
+	if (memchr(head, '\0', n) != NULL) {
+		return false;
+	}
+	/* A text file cut inside a multi-byte character is still text. */
+	const char *end;
+	g_utf8_validate(head, (gssize)n, &end);
+	return (size_t)(end - head) + 4 > n;
+}
+
+static bool
+has_bytes(const char *hay, size_t n, const char *needle, size_t k)
+{
+	return memmem(hay, n, needle, k) != NULL;
+}
+
+/* Cheap end-of-file checks: a file cut short loses its trailer.  Header-only
+ * probing would otherwise accept a half-copied JPEG as whole. */
+static bool
+truncated(const char *format, const char *head, size_t head_len, const char *tail,
+    size_t tail_len, int64_t size)
+{
+	if (strcmp(format, "jpeg") == 0) {
+		return !has_bytes(tail, tail_len, "\xff\xd9", 2);
+	}
+	if (strcmp(format, "png") == 0) {
+		return !has_bytes(tail, tail_len, "IEND", 4);
+	}
+	if (strcmp(format, "gif") == 0) {
+		return !has_bytes(tail, tail_len, ";", 1);
+	}
+	if (strcmp(format, "webp") == 0 && head_len >= 12) {
+		uint32_t riff = (uint8_t)head[4] | (uint8_t)head[5] << 8 |
+		    (uint8_t)head[6] << 16 | (uint32_t)(uint8_t)head[7] << 24;
+		return (int64_t)riff + 8 > size;
+	}
+	return false;
+}
+
+/* "jpegload" / "jpegload_source" -> "jpeg"; NULL when not in loaders[]. */
+static char *
+format_of(const char *loader)
+{
+	for (const char *const *l = loaders; *l; l++) {
+		size_t k = strlen(*l);
+		if (strncmp(loader, *l, k) == 0 && strncmp(loader + k, "load", 4) == 0) {
+			return xstrdup(*l);
+		}
+	}
+	return NULL;
+}
+
+static char *
+vips_cause(void)
+{
+	/* First line of libvips' message, sanitised: it quotes file content. */
+	char *msg = xstrdup(vips_error_buffer());
+	vips_error_clear();
+	char *nl = strchr(msg, '\n');
+	if (nl != NULL) {
+		*nl = '\0';
+	}
+	char *safe = sanitize_str(msg);
+	free(msg);
+	return safe;
+}
+
+static void
+read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, const char *head,
+    size_t head_len, const char *tail, size_t tail_len)
+{
+	VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	if (im == NULL) {
+		char *why = vips_cause();
+		fail(r, xasprintf("not a valid %s image (%s)", r->format, why));
+		free(why);
+		return;
+	}
+	r->width = vips_image_get_width(im);
+	r->height = vips_image_get_height(im);
+	int exif = 1;
+	if (vips_image_get_typeof(im, VIPS_META_ORIENTATION) &&
+	    vips_image_get_int(im, VIPS_META_ORIENTATION, &exif) == 0 && exif >= 5 && exif <= 8) {
+		/* EXIF orientations 5-8 turn the picture a quarter: a person
+		 * sees height × width. */
+		int w = r->width;
+		r->width = r->height;
+		r->height = w;
+	}
+	g_object_unref(im);
+	r->orientation = probe_orientation(r->width, r->height);
+	uint64_t pixels = (uint64_t)r->width * (uint64_t)r->height;
+	if (pixel_limit != 0 && pixels > pixel_limit) {
+		fail(r, xasprintf("image too large (%d×%d = %.1f MP, limit %.1f MP)", r->width,
+		    r->height, pixels / 1e6, pixel_limit / 1e6));
+		return;
+	}
+	if (truncated(r->format, head, head_len, tail, tail_len, r->size)) {
+		fail(r, xasprintf("truncated %s image (file ends before the image does)", r->format));
+		return;
+	}
+	r->ok = true;
+}
+
+void
+probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
+{
+	memset(r, 0, sizeof *r);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0) {
+		fail(r, xstrdup(errno == ELOOP ? "symlink loop" : strerror(errno)));
+		return;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fail(r, xstrdup("not a regular file"));
+		close(fd);
+		return;
+	}
+	r->size = st.st_size;
+	r->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	char head[SNIFF], tail[TAIL];
+	size_t head_len, tail_len;
+	bool read_ok = hash_file(fd, r, head, &head_len, tail, &tail_len);
+	close(fd);
+	if (!read_ok) {
+		return;
+	}
+	if (r->size == 0) {
+		r->not_image = true;
+		fail(r, xstrdup("empty file"));
+		return;
+	}
+	/* find_load answers with a type name ("VipsForeignLoadPngFile"). */
+	const char *type = vips_foreign_find_load(path);
+	vips_error_clear();
+	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
+	r->format = loader != NULL ? format_of(loader) : NULL;
+	if (r->format == NULL) {
+		r->not_image = true;
+		if (loader != NULL) {
+			fail(r, xasprintf("not an image tagcon tags (%s)", loader));
+		} else {
+			fail(r, xasprintf("not an image (%s)", looks_like_text(head, head_len) ?
+			    "text file" : "unknown format"));
+		}
+		return;
+	}
+	read_header(path, pixel_limit, r, head, head_len, tail, tail_len);
+}

@@ -1,0 +1,96 @@
+/* sanitize.c — visible escapes for controls and invalid UTF-8. */
+#include "core/sanitize.h"
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db/xalloc.h"
+
+struct buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+static void
+put(struct buf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static bool
+is_harmful(gunichar c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
+static void
+put_escape(struct buf *b, gunichar c)
+{
+	char tmp[16];
+	switch (c) {
+	case '\n': put(b, "\\n", 2); return;
+	case '\t': put(b, "\\t", 2); return;
+	case '\r': put(b, "\\r", 2); return;
+	case 0x1b: put(b, "\\e", 2); return;
+	default: break;
+	}
+	int n = c < 0x80 ? snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned)c)
+	    : snprintf(tmp, sizeof tmp, "\\u{%x}", (unsigned)c);
+	put(b, tmp, (size_t)n);
+}
+
+/* Walk s, copying valid characters and escaping the rest. */
+static char *
+walk(const char *s, size_t n, bool escape_controls)
+{
+	struct buf b = {0};
+	put(&b, "", 0);
+	const char *p = s, *end = s + n;
+	while (p < end) {
+		gunichar c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			char tmp[8];
+			int k = snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned char)*p);
+			put(&b, tmp, (size_t)k);
+			p++;
+			continue;
+		}
+		const char *next = g_utf8_next_char(p);
+		if (escape_controls && is_harmful(c)) {
+			put_escape(&b, c);
+		} else {
+			put(&b, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	return b.s;
+}
+
+char *
+sanitize_dup(const char *s, size_t n)
+{
+	return walk(s, n, true);
+}
+
+char *
+sanitize_str(const char *s)
+{
+	return walk(s, strlen(s), true);
+}
+
+char *
+sanitize_utf8(const char *s)
+{
+	return walk(s, strlen(s), false);
+}

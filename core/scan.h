@@ -1,0 +1,47 @@
+/*
+ * scan.h — index the images below a directory into the library.
+ *
+ * No network: hashes, formats, dimensions and orientation are all local.
+ * A rescan reads only files whose size or mtime changed; a file that moved
+ * is recognised by its hash and keeps everything; a file that vanished
+ * becomes missing and keeps its data.
+ */
+#ifndef TAGCON_SCAN_H
+#define TAGCON_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+
+struct scan_stats {
+	int64_t seen;      /* files looked at */
+	int64_t unchanged; /* same size and mtime: not read */
+	int64_t added;     /* new images */
+	int64_t changed;   /* content changed: probed again */
+	int64_t moved;     /* known content at a new path */
+	int64_t missing;   /* gone since the last scan */
+	int64_t failed;    /* recorded as failed, with a reason */
+	int64_t ignored;   /* not images, not named like images */
+	int64_t errors;    /* directories or entries that could not be visited */
+	int64_t bytes_read;
+};
+
+struct scan_opts {
+	uint64_t pixel_limit;
+	/* One-line reports of what could not be indexed (already sanitised). */
+	void (*warn)(void *ud, const char *msg);
+	/* Called now and then with the running totals. */
+	void (*progress)(void *ud, const struct scan_stats *stats);
+	void *ud;
+};
+
+/*
+ * Scan dir, adding it as a root unless it lies inside one.  Bad files never
+ * stop a scan: they are recorded as failed with their reason.  Returns false
+ * only when dir itself is unusable or the database fails (*cause says why).
+ */
+bool scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
+    struct scan_stats *stats, char **cause);
+
+#endif

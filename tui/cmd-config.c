@@ -1,0 +1,125 @@
+/* cmd-config.c — tagcon config get|set|reset|list: the settings table. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/settings.h"
+#include "tui/cli.h"
+#include "db/xalloc.h"
+#include "tui/out.h"
+
+static int exec_config(struct cli *cli, int argc, char **argv);
+
+const struct cmd_entry cmd_config_entry = {
+	.name = "config",
+	.usage = "list [--json] | get NAME | set NAME VALUE | reset NAME",
+	.help = "show or change settings",
+	.exec = exec_config,
+};
+
+static cJSON *
+setting_json(const struct setting_def *d, const char *value)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", d->name);
+	cJSON_AddStringToObject(o, "type", settings_type_name(d->type));
+	cJSON_AddStringToObject(o, "value", value);
+	cJSON_AddStringToObject(o, "default", d->def);
+	if (d->type == SETTING_INT || d->type == SETTING_FLOAT) {
+		cJSON_AddNumberToObject(o, "min", d->min);
+		cJSON_AddNumberToObject(o, "max", d->max);
+	}
+	if (d->choices != NULL) {
+		cJSON *c = cJSON_AddArrayToObject(o, "choices");
+		for (const char *const *p = d->choices; *p; p++) {
+			cJSON_AddItemToArray(c, cJSON_CreateString(*p));
+		}
+	}
+	cJSON_AddStringToObject(o, "help", d->help);
+	return o;
+}
+
+static int
+config_list(struct db *db, bool json)
+{
+	size_t n;
+	const struct setting_def *t = settings_table(&n);
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *v = settings_get(db, t[i].name);
+		if (v == NULL) {
+			cJSON_Delete(arr);
+			return EXIT_FAILURES;
+		}
+		if (arr != NULL) {
+			cJSON_AddItemToArray(arr, setting_json(&t[i], v));
+		} else {
+			char *flat = xstrdup(v);
+			for (char *p = flat; *p; p++) {
+				*p = *p == '\n' ? ' ' : *p;
+			}
+			printf("%-20s = ", t[i].name);
+			out_safe(stdout, flat);
+			printf("%s\n", strcmp(v, t[i].def) == 0 ? "" : "   (changed)");
+			free(flat);
+		}
+		free(v);
+	}
+	if (arr != NULL) {
+		out_json(arr);
+	}
+	return EXIT_OK;
+}
+
+static int
+exec_config(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = {"--json", NULL};
+	bool flags[1] = {0};
+	argc = cli_options(&cmd_config_entry, argc, argv, names, flags, NULL);
+	if (argc < 1) {
+		return argc < 0 ? EXIT_USAGE : cli_usage(&cmd_config_entry);
+	}
+	const char *verb = argv[0];
+	bool list = strcmp(verb, "list") == 0 && argc == 1;
+	bool get = strcmp(verb, "get") == 0 && argc == 2;
+	bool set = strcmp(verb, "set") == 0 && argc == 3;
+	bool reset = strcmp(verb, "reset") == 0 && argc == 2;
+	if (!list && !get && !set && !reset) {
+		return cli_usage(&cmd_config_entry);
+	}
+	if ((get || set || reset) && settings_find(argv[1]) == NULL) {
+		out_error("config: no setting named '%s' (see tagcon config list)", argv[1]);
+		return EXIT_USAGE;
+	}
+	struct db *db = cli_db(cli);
+	if (db == NULL) {
+		return EXIT_FAILURES;
+	}
+	if (list) {
+		return config_list(db, flags[0]);
+	}
+	char *cause = NULL;
+	if (get) {
+		char *v = settings_get(db, argv[1]);
+		if (v == NULL) {
+			return cli_db_error(cli);
+		}
+		if (flags[0]) {
+			out_json(setting_json(settings_find(argv[1]), v));
+		} else {
+			out_safe(stdout, v);
+			putchar('\n');
+		}
+		free(v);
+		return EXIT_OK;
+	}
+	bool ok = set ? settings_set(db, argv[1], argv[2], &cause) :
+	    settings_reset(db, argv[1], &cause);
+	if (!ok) {
+		out_error("config: %s", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

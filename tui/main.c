@@ -1,0 +1,109 @@
+/*
+ * main.c — tagcon's entry point: global options, then a subcommand or the
+ * console.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/probe.h"
+#include "db/db.h"
+#include "tui/cli.h"
+#include "tui/out.h"
+
+extern const struct cmd_entry cmd_scan_entry;
+extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_config_entry;
+
+static const struct cmd_entry *const commands[] = {
+	&cmd_scan_entry,
+	&cmd_status_entry,
+	&cmd_show_entry,
+	&cmd_config_entry,
+	NULL,
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: tagcon [--db PATH] [DIR...]\n"
+	    "       tagcon [--db PATH] COMMAND [ARGS...]\n\ncommands:\n");
+	for (const struct cmd_entry *const *c = commands; *c; c++) {
+		char left[64];
+		snprintf(left, sizeof left, "%s %s", (*c)->name, (*c)->usage);
+		fprintf(f, "  %-34s %s\n", left, (*c)->help);
+	}
+	fprintf(f, "\nThe library database is --db PATH, else $TAGCON_DB, else\n"
+	    "$XDG_DATA_HOME/tagcon/tagcon.db.  Exit status: 0 ok, 1 finished with failures,\n"
+	    "2 usage error, 3 no Space reachable, 4 database busy or locked by another runner.\n");
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const struct cmd_entry *
+find_command(const char *name)
+{
+	for (const struct cmd_entry *const *c = commands; *c; c++) {
+		if (strcmp((*c)->name, name) == 0) {
+			return *c;
+		}
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli cli = {.argv0 = argv[0]};
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tagcon %s (schema %d)\n", TAGCON_VERSION, db_schema_version());
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			cli.db_flag = argv[++i];
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			cli.db_flag = argv[i] + 5;
+		} else {
+			out_error("unknown option '%s' (see tagcon --help)", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	char *cause = NULL;
+	if (!probe_init(argv[0], &cause)) {
+		out_error("%s", cause);
+		free(cause);
+		return EXIT_FAILURES;
+	}
+	int rc;
+	const struct cmd_entry *cmd = i < argc ? find_command(argv[i]) : NULL;
+	if (cmd != NULL) {
+		rc = cmd->exec(&cli, argc - i - 1, argv + i + 1);
+	} else if (i < argc && !is_dir(argv[i])) {
+		out_error("unknown command '%s' (see tagcon --help)", argv[i]);
+		rc = EXIT_USAGE;
+	} else {
+		/* No console yet: index the DIRs and summarise the library. */
+		rc = EXIT_OK;
+		if (i < argc) {
+			rc = cmd_scan_entry.exec(&cli, argc - i, argv + i);
+		}
+		if (rc == EXIT_OK || rc == EXIT_FAILURES) {
+			int st = cmd_status_entry.exec(&cli, 0, argv + argc);
+			rc = rc != EXIT_OK ? rc : st;
+		}
+	}
+	db_close(cli.db);
+	return rc;
+}
