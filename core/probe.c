@@ -250,6 +250,12 @@ read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, cons
     size_t head_len, const char *tail, size_t tail_len)
 {
 	VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	bool cut = truncated(r->format, head, head_len, tail, tail_len, r->size);
+	if (im == NULL && cut) {
+		vips_error_clear();
+		fail(r, xasprintf("truncated %s image (file ends before the image does)", r->format));
+		return;
+	}
 	if (im == NULL) {
 		char *why = vips_cause();
 		fail(r, xasprintf("not a valid %s image (%s)", r->format, why));
@@ -275,11 +281,35 @@ read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, cons
 		    r->height, pixels / 1e6, pixel_limit / 1e6));
 		return;
 	}
-	if (truncated(r->format, head, head_len, tail, tail_len, r->size)) {
+	if (cut) {
 		fail(r, xasprintf("truncated %s image (file ends before the image does)", r->format));
 		return;
 	}
 	r->ok = true;
+}
+
+/* The loader libvips would use for path, as a tagcon format, or NULL with
+ * *why saying what the content is instead. */
+static char *
+sniff(const char *path, int fd, char **why)
+{
+	/* find_load answers with a type name ("VipsForeignLoadPngFile"). */
+	const char *type = vips_foreign_find_load(path);
+	vips_error_clear();
+	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
+	char *format = loader != NULL ? format_of(loader) : NULL;
+	if (format != NULL) {
+		return format;
+	}
+	if (loader != NULL) {
+		*why = xasprintf("not an image tagcon tags (%s)", loader);
+		return NULL;
+	}
+	char head[SNIFF];
+	ssize_t n = pread(fd, head, sizeof head, 0);
+	*why = xasprintf("not an image (%s)", n > 0 && looks_like_text(head, (size_t)n) ?
+	    "text file" : "unknown format");
+	return NULL;
 }
 
 void
@@ -294,37 +324,28 @@ probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		fail(r, xstrdup("not a regular file"));
-		close(fd);
-		return;
+		goto out;
 	}
 	r->size = st.st_size;
 	r->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-	char head[SNIFF], tail[TAIL];
-	size_t head_len, tail_len;
-	bool read_ok = hash_file(fd, r, head, &head_len, tail, &tail_len);
-	close(fd);
-	if (!read_ok) {
-		return;
-	}
 	if (r->size == 0) {
 		r->not_image = true;
 		fail(r, xstrdup("empty file"));
-		return;
+		goto out;
 	}
-	/* find_load answers with a type name ("VipsForeignLoadPngFile"). */
-	const char *type = vips_foreign_find_load(path);
-	vips_error_clear();
-	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
-	r->format = loader != NULL ? format_of(loader) : NULL;
+	/* Sniff before hashing: a file that is no image is never read whole. */
+	char *why = NULL;
+	r->format = sniff(path, fd, &why);
 	if (r->format == NULL) {
 		r->not_image = true;
-		if (loader != NULL) {
-			fail(r, xasprintf("not an image tagcon tags (%s)", loader));
-		} else {
-			fail(r, xasprintf("not an image (%s)", looks_like_text(head, head_len) ?
-			    "text file" : "unknown format"));
-		}
-		return;
+		fail(r, why);
+		goto out;
 	}
-	read_header(path, pixel_limit, r, head, head_len, tail, tail_len);
+	char head[SNIFF], tail[TAIL];
+	size_t head_len, tail_len;
+	if (hash_file(fd, r, head, &head_len, tail, &tail_len)) {
+		read_header(path, pixel_limit, r, head, head_len, tail, tail_len);
+	}
+out:
+	close(fd);
 }

@@ -160,7 +160,7 @@ reprobe(struct scan *s, struct known *k, const struct stat *st)
 	struct probe_result r;
 	probe_file(k->path, s->opts->pixel_limit, &r);
 	s->stats->changed++;
-	s->stats->bytes_read += r.size;
+	s->stats->bytes_read += r.has_hash ? r.size : 0;
 	struct db_image img = {.id = k->id};
 	fill_image(&img, &r);
 	if (r.ok && !db_image_update(s->db, &img)) {
@@ -303,7 +303,7 @@ add_fresh(struct scan *s, struct pending *pd, GHashTable *gone_by_hash)
 	const char *base = strrchr(pd->path, '/') + 1;
 	struct probe_result r;
 	probe_file(pd->path, s->opts->pixel_limit, &r);
-	s->stats->bytes_read += r.size;
+	s->stats->bytes_read += r.has_hash ? r.size : 0;
 	if (!r.ok && r.not_image && !probe_image_name(base)) {
 		s->stats->ignored++;
 		probe_result_fini(&r);

@@ -1,0 +1,46 @@
+/* test-sanitize.c — outside text made harmless; the allocator's helpers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sanitize.h"
+#include "db/xalloc.h"
+#include "tests/unit/check.h"
+
+static void
+same(const char *in, const char *want)
+{
+	char *got = sanitize_str(in);
+	CHECK_STR(got, want);
+	free(got);
+}
+
+int
+main(void)
+{
+	same("plain name.jpg", "plain name.jpg");
+	same("日本語 ^_^ (o)_(o)", "日本語 ^_^ (o)_(o)");
+	same("a\nb\tc\rd", "a\\nb\\tc\\rd");
+	same("\033[31mred\033[0m", "\\e[31mred\\e[0m");
+	same("del\x7f", "del\\x7f");
+	same("csi\xc2\x9b" "2J", "csi\\u{9b}2J");
+	same("rtl\xe2\x80\xae" "evil", "rtl\\u{202e}evil");
+	same("caf\xe9" ".png", "caf\\xe9.png");
+	same("cut\xe6\x97", "cut\\xe6\\x97");
+	char *n = sanitize_dup("a\0b", 3);
+	CHECK_STR(n, "a\\x00b");
+	free(n);
+	char *u = sanitize_utf8("caf\xe9\n");
+	CHECK_STR(u, "caf\\xe9\n");
+	free(u);
+
+	char *s = xasprintf("%d-%s", 42, "x");
+	CHECK_STR(s, "42-x");
+	free(s);
+	s = xstrndup("abcdef", 3);
+	CHECK_STR(s, "abc");
+	free(s);
+	int *arr = xreallocarray(NULL, 10, sizeof *arr);
+	arr[9] = 1;
+	free(arr);
+	return check_done();
+}
