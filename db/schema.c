@@ -141,6 +141,10 @@ static const char *const migrations[] = {
 	"  next_retry_at INTEGER,"
 	"  PRIMARY KEY (run_id, url)"
 	") WITHOUT ROWID;",
+
+	/* 1 -> 2: control of a running batch from another process. */
+	"ALTER TABLE runs ADD COLUMN request TEXT;"
+	"ALTER TABLE run_spaces ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
