@@ -114,7 +114,7 @@ store_rows(struct db *db, int64_t cid, int64_t mid, const float rating[4], float
 		}
 	}
 	st = db_stmt(db, "UPDATE images SET state = 1, error = NULL, attempts = 0"
-	    " WHERE content_id = ?1 AND state IN (0, 3)");
+	    " WHERE content_id = ?1 AND (state = 0 OR (state = 3 AND attempts > 0))");
 	if (st == NULL) {
 		return false;
 	}

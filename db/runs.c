@@ -72,7 +72,7 @@ db_run_start(struct db *db, struct db_run *run)
 bool
 db_run_update(struct db *db, const struct db_run *run)
 {
-	sqlite3_stmt *st = db_stmt(db, "UPDATE runs SET state = ?2, updated_at = ?3,"
+	sqlite3_stmt *st = db_stmt(db, "UPDATE runs SET state = coalesce(?2, state), updated_at = ?3,"
 	    " finished_at = ?4, total = ?5, done = ?6, skipped = ?7, filled = ?8, failed = ?9,"
 	    " rate = ?10, eta_s = ?11 WHERE id = ?1");
 	if (st == NULL) {
@@ -209,19 +209,29 @@ bool
 db_run_take_request(struct db *db, int64_t run_id, char **request)
 {
 	*request = NULL;
-	sqlite3_stmt *st = db_stmt(db, "UPDATE runs SET request = NULL WHERE id = ?1"
-	    " AND request IS NOT NULL RETURNING request");
+	/* Read and clear in one transaction, so a request written between the
+	 * two is never lost. */
+	if (!db_begin(db)) {
+		return false;
+	}
+	sqlite3_stmt *st = db_stmt(db, "SELECT request FROM runs WHERE id = ?1");
 	if (st == NULL) {
+		db_rollback(db);
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, run_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		*request = text_dup(st, 0);
-		rc = sqlite3_step(st);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "take request");
+	bool ok = *request == NULL || db_run_request(db, run_id, NULL);
+	if (!ok || !db_commit(db)) {
+		db_rollback(db);
+		free(*request);
+		*request = NULL;
+		return false;
+	}
+	return true;
 }
 
 bool

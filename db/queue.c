@@ -1,0 +1,120 @@
+/* queue.c — candidates of a batch run and their failures. */
+#include "db/queue.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db-private.h"
+#include "db/xalloc.h"
+
+/* ?1 model, ?2/?3 path range of the folder (NULL: everything), ?4 force. */
+#define CANDIDATES_WHERE \
+	" FROM images i" \
+	" WHERE i.content_id IS NOT NULL AND i.state != 4" \
+	"  AND NOT (i.state = 3 AND i.attempts = 0)" \
+	"  AND (?2 IS NULL OR (i.path >= ?2 AND i.path < ?3))" \
+	"  AND (?4 OR NOT EXISTS (SELECT 1 FROM tagged t JOIN models m ON m.id = t.model_id" \
+	"   WHERE t.content_id = i.content_id AND m.name = ?1))"
+
+static void
+bind_scope(sqlite3_stmt *st, const char *model, const char *folder, bool force)
+{
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
+	if (folder != NULL) {
+		/* folder "/a/b" covers "/a/b/..." : the range ["/a/b/", "/a/b0"). */
+		size_t n = strlen(folder);
+		while (n > 1 && folder[n - 1] == '/') {
+			n--;
+		}
+		char *lo = xasprintf("%.*s/", (int)n, folder);
+		char *hi = xasprintf("%.*s0", (int)n, folder);
+		sqlite3_bind_blob(st, 2, lo, (int)strlen(lo), SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 3, hi, (int)strlen(hi), SQLITE_TRANSIENT);
+		free(lo);
+		free(hi);
+	}
+	sqlite3_bind_int(st, 4, force);
+}
+
+bool
+db_queue_candidates(struct db *db, const char *model, const char *folder, bool force,
+    void (*fn)(void *ud, const struct db_candidate *c), void *ud)
+{
+	/* One image per content: the lowest id (the first seen) speaks for
+	 * its copies; bare columns of a min() aggregate come from that row. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(i.id), i.path, i.width, i.height, i.attempts"
+	    CANDIDATES_WHERE " GROUP BY i.content_id ORDER BY min(i.id)");
+	if (st == NULL) {
+		return false;
+	}
+	bind_scope(st, model, folder, force);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *path = xstrndup(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+		struct db_candidate c = {
+			.image_id = sqlite3_column_int64(st, 0),
+			.path = path,
+			.width = sqlite3_column_int(st, 2),
+			.height = sqlite3_column_int(st, 3),
+			.attempts = sqlite3_column_int(st, 4),
+		};
+		fn(ud, &c);
+		free(path);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "candidates");
+}
+
+bool
+db_queue_count_done(struct db *db, const char *model, const char *folder, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM images i"
+	    " WHERE i.content_id IS NOT NULL AND i.state != 4"
+	    "  AND (?2 IS NULL OR (i.path >= ?2 AND i.path < ?3)) AND ?4 = 0"
+	    "  AND EXISTS (SELECT 1 FROM tagged t JOIN models m ON m.id = t.model_id"
+	    "   WHERE t.content_id = i.content_id AND m.name = ?1)");
+	if (st == NULL) {
+		return false;
+	}
+	bind_scope(st, model, folder, false);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "count done");
+}
+
+bool
+db_queue_attempt_failed(struct db *db, int64_t image_id, const char *reason, int *attempts)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET attempts = attempts + 1, error = ?2,"
+	    " updated_at = ?3 WHERE id = ?1 RETURNING attempts");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	int rc = sqlite3_step(st);
+	*attempts = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	if (rc == SQLITE_ROW) {
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "attempt failed");
+}
+
+bool
+db_queue_give_up(struct db *db, int64_t image_id, const char *reason)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET state = 3, error = ?2,"
+	    " attempts = max(attempts, 1), updated_at = ?3"
+	    " WHERE content_id = (SELECT content_id FROM images WHERE id = ?1) AND state != 4");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	return db_step_done(db, st, "give up");
+}
