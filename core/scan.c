@@ -450,3 +450,116 @@ scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
 	free(abs);
 	return ok;
 }
+
+/* The id of the deepest root holding path, 0 when none does. */
+static bool
+root_of(struct db *db, const char *path, int64_t *root_id)
+{
+	struct root_match m = {.dir = path};
+	if (!db_roots_each(db, match_root, &m)) {
+		return false;
+	}
+	*root_id = m.id;
+	return true;
+}
+
+static bool
+index_one(struct scan *s, const char *path, int64_t *image_id)
+{
+	struct db_image known;
+	bool found;
+	if (!db_image_by_path(s->db, path, &known, &found)) {
+		return false;
+	}
+	struct probe_result r;
+	probe_file(path, s->opts->pixel_limit, &r);
+	const char *base = strrchr(path, '/');
+	bool ignore = !r.ok && r.not_image && !probe_image_name(base != NULL ? base + 1 : path);
+	int64_t moved_id = 0;
+	bool ok = true;
+	if (!ignore && !found && r.ok && r.has_hash) {
+		ok = db_image_missing_by_hash(s->db, r.hash, &moved_id);
+	}
+	if (!ok || ignore) {
+		*image_id = 0;
+	} else if (moved_id != 0) {
+		ok = db_image_move(s->db, moved_id, path, folder_of(s, path), r.size, r.mtime_ns);
+		enum db_state state;
+		ok = ok && db_image_derive_state(s->db, moved_id, &state) &&
+		    db_image_set_state(s->db, moved_id, state, NULL);
+		*image_id = moved_id;
+	} else {
+		struct db_image img = {.id = known.id, .folder_id = folder_of(s, path),
+			.path = (char *)path};
+		fill_image(&img, &r);
+		ok = found ? db_image_update(s->db, &img) : db_image_insert(s->db, &img);
+		*image_id = img.id;
+		enum db_state state;
+		if (ok && r.ok && db_image_derive_state(s->db, img.id, &state) &&
+		    state == DB_STATE_TAGGED) {
+			ok = db_image_set_state(s->db, img.id, state, NULL);
+		}
+		if (!r.ok) {
+			warn(s, "%s: %s", path, r.error);
+		}
+	}
+	probe_result_fini(&r);
+	db_image_fini(&known);
+	return ok;
+}
+
+bool
+scan_file(struct db *db, const char *path, const struct scan_opts *opts, int64_t *image_id,
+    bool *pending, char **cause)
+{
+	struct scan_stats stats = {0};
+	struct scan s = {
+		.db = db,
+		.opts = opts,
+		.stats = &stats,
+		.folders = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL),
+	};
+	*image_id = 0;
+	*pending = false;
+	bool ok = db_begin(db) && root_of(db, path, &s.root_id);
+	if (ok && s.root_id == 0) {
+		db_rollback(db);
+		g_hash_table_destroy(s.folders);
+		char *safe = sanitize_str(path);
+		*cause = xasprintf("%s: not below a root of the library", safe);
+		free(safe);
+		return false;
+	}
+	ok = ok && index_one(&s, path, image_id) && !s.db_failed && db_commit(db);
+	if (!ok) {
+		*cause = xstrdup(db_errmsg(db));
+		db_rollback(db);
+	} else if (*image_id != 0) {
+		struct db_image img;
+		bool found;
+		if (db_image_by_path(db, path, &img, &found) && found) {
+			*pending = img.state == DB_STATE_NEW;
+		}
+		db_image_fini(&img);
+	}
+	g_hash_table_destroy(s.folders);
+	return ok;
+}
+
+bool
+scan_gone(struct db *db, const char *path, char **cause)
+{
+	struct db_image img;
+	bool found;
+	if (!db_image_by_path(db, path, &img, &found)) {
+		*cause = xstrdup(db_errmsg(db));
+		return false;
+	}
+	bool ok = !found || img.state == DB_STATE_MISSING ||
+	    db_image_set_state(db, img.id, DB_STATE_MISSING, NULL);
+	if (!ok) {
+		*cause = xstrdup(db_errmsg(db));
+	}
+	db_image_fini(&img);
+	return ok;
+}

@@ -44,4 +44,16 @@ struct scan_opts {
 bool scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
     struct scan_stats *stats, char **cause);
 
+/*
+ * Index one file that just arrived (tagcon watch): new, changed, or a
+ * missing image come back under a new name (recognised by its hash).  The
+ * file must lie below a root.  *image_id is its row (0 when it is not an
+ * image); *pending tells whether it needs tagging.
+ */
+bool scan_file(struct db *db, const char *path, const struct scan_opts *opts,
+    int64_t *image_id, bool *pending, char **cause);
+
+/* A file gone from under a watched root becomes missing (keeps its data). */
+bool scan_gone(struct db *db, const char *path, char **cause);
+
 #endif

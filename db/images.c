@@ -277,6 +277,21 @@ db_image_set_state(struct db *db, int64_t id, enum db_state state, const char *e
 }
 
 bool
+db_image_missing_by_hash(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT i.id FROM images i JOIN contents c"
+	    " ON c.id = i.content_id WHERE c.hash = ?1 AND i.state = 4 ORDER BY i.id LIMIT 1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_blob(st, 1, hash, DB_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "missing by hash");
+}
+
+bool
 db_image_by_path(struct db *db, const char *path, struct db_image *img, bool *found)
 {
 	memset(img, 0, sizeof *img);

@@ -82,6 +82,9 @@ bool db_image_update(struct db *db, const struct db_image *img);
 bool db_image_move(struct db *db, int64_t id, const char *path, int64_t folder_id,
     int64_t size, int64_t mtime_ns);
 bool db_image_set_state(struct db *db, int64_t id, enum db_state state, const char *error);
+/* A missing image whose content has this hash (a file that moved while
+ * nobody watched); *id 0 when none. */
+bool db_image_missing_by_hash(struct db *db, const uint8_t hash[DB_HASH_LEN], int64_t *id);
 /* Load one image by path (exact bytes); false with *found = false if absent. */
 bool db_image_by_path(struct db *db, const char *path, struct db_image *img, bool *found);
 

@@ -1,0 +1,119 @@
+/* test-health.c — the per-Space state machine, replayed on a fake clock. */
+#include "core/health.h"
+#include "tests/unit/check.h"
+
+static void
+test_ready_and_busy(void)
+{
+	struct health h;
+	health_init(&h, 2, 1);
+	CHECK_STR(health_state_name(&h), "probing");
+	/* Until it answers, one request at a time. */
+	CHECK(health_can_send(&h, 0));
+	health_on_send(&h, 0);
+	CHECK(!health_can_send(&h, 0));
+	health_on_success(&h, 10);
+	CHECK_STR(health_state_name(&h), "ready");
+	health_on_send(&h, 10);
+	CHECK(health_can_send(&h, 10));
+	health_on_send(&h, 10);
+	CHECK(!health_can_send(&h, 10));
+	CHECK_STR(health_state_name(&h), "busy");
+	health_on_success(&h, 20);
+	CHECK(health_can_send(&h, 20));
+}
+
+static void
+test_backoff(void)
+{
+	struct health h;
+	health_init(&h, 2, 7);
+	int64_t now = 0;
+	for (int i = 1; i <= 8; i++) {
+		health_on_send(&h, now);
+		health_on_error(&h, SPACEERR_SERVER_ERROR, -1, now);
+		CHECK_STR(health_state_name(&h), "failing");
+		int64_t wait = h.next_try - now;
+		/* base·2^(n-1), jittered to [0.5, 1.5), capped at the max. */
+		int64_t nominal = 1000;
+		for (int k = 1; k < i && nominal < HEALTH_BACKOFF_MAX_MS; k++) {
+			nominal *= 2;
+		}
+		nominal = nominal > HEALTH_BACKOFF_MAX_MS ? HEALTH_BACKOFF_MAX_MS : nominal;
+		CHECK(wait >= nominal / 2 && wait < nominal * 3 / 2);
+		CHECK(!health_can_send(&h, now + wait - 1));
+		/* Half-open: exactly one probe when the wait is over. */
+		CHECK(health_can_send(&h, now + wait));
+		now += wait;
+	}
+	health_on_send(&h, now);
+	CHECK(!health_can_send(&h, now));
+	health_on_success(&h, now + 5);
+	CHECK_STR(health_state_name(&h), "ready");
+	CHECK_INT(h.failures, 0);
+}
+
+static void
+test_refusals(void)
+{
+	struct health h;
+	health_init(&h, 2, 3);
+	health_on_success(&h, 0);
+	health_on_send(&h, 0);
+	health_on_error(&h, SPACEERR_RATE_LIMITED, 7000, 100);
+	CHECK_STR(health_state_name(&h), "rate-limited");
+	CHECK_INT(h.next_try, 7100); /* Retry-After honoured exactly */
+	CHECK(!health_can_send(&h, 7099));
+	CHECK(health_can_send(&h, 7100));
+
+	health_on_send(&h, 7100);
+	health_on_error(&h, SPACEERR_QUEUE_FULL, -1, 7200);
+	CHECK_STR(health_state_name(&h), "queue-full");
+	CHECK(h.next_try >= 7200 + HEALTH_QUEUE_FULL_MS / 2);
+
+	health_on_send(&h, 20000);
+	health_on_error(&h, SPACEERR_WAKING, -1, 20000);
+	CHECK_STR(health_state_name(&h), "waking");
+	CHECK(health_usable(&h));
+
+	/* An image the Space refused is not the Space's fault. */
+	health_init(&h, 2, 3);
+	health_on_success(&h, 0);
+	health_on_send(&h, 0);
+	health_on_error(&h, SPACEERR_BAD_INPUT, -1, 1);
+	CHECK_STR(health_state_name(&h), "ready");
+
+	health_on_send(&h, 2);
+	health_on_error(&h, SPACEERR_AUTH, -1, 3);
+	CHECK_STR(health_state_name(&h), "auth-failed");
+	CHECK(!health_usable(&h));
+	CHECK(!health_can_send(&h, 1000000));
+	/* Later answers of requests still in flight change nothing. */
+	health_on_success(&h, 4);
+	CHECK_STR(health_state_name(&h), "auth-failed");
+
+	health_init(&h, 1, 3);
+	health_on_error(&h, SPACEERR_NOT_TAGGER, -1, 0);
+	CHECK_STR(health_state_name(&h), "unusable");
+	health_set_disabled(&h, true);
+	CHECK_STR(health_state_name(&h), "disabled");
+	health_set_disabled(&h, false);
+	CHECK_STR(health_state_name(&h), "probing");
+	CHECK(health_can_send(&h, 0));
+}
+
+int
+main(void)
+{
+	test_ready_and_busy();
+	test_backoff();
+	test_refusals();
+	CHECK(health_costs_attempt(SPACEERR_DROPPED));
+	CHECK(health_costs_attempt(SPACEERR_TIMEOUT));
+	CHECK(!health_costs_attempt(SPACEERR_QUEUE_FULL));
+	CHECK(!health_costs_attempt(SPACEERR_RATE_LIMITED));
+	CHECK(!health_costs_attempt(SPACEERR_WAKING));
+	CHECK(!health_costs_attempt(SPACEERR_UNREACHABLE));
+	CHECK(!health_costs_attempt(SPACEERR_AUTH));
+	return check_done();
+}
