@@ -347,3 +347,29 @@ settings_get_int(struct db *db, const char *name)
 {
 	return (long)settings_get_float(db, name);
 }
+
+char **
+settings_get_list(struct db *db, const char *name, size_t *n)
+{
+	char *v = settings_get(db, name);
+	char **list = xcalloc(1, sizeof *list);
+	*n = 0;
+	char *save = NULL;
+	for (char *line = v != NULL ? strtok_r(v, "\n", &save) : NULL; line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		list = xreallocarray(list, *n + 2, sizeof *list);
+		list[(*n)++] = xstrdup(line);
+		list[*n] = NULL;
+	}
+	free(v);
+	return list;
+}
+
+void
+settings_list_free(char **list)
+{
+	for (char **p = list; p != NULL && *p != NULL; p++) {
+		free(*p);
+	}
+	free(list);
+}

@@ -56,6 +56,11 @@ bool settings_get_bool(struct db *db, const char *name);
 long settings_get_int(struct db *db, const char *name);
 double settings_get_float(struct db *db, const char *name);
 
+/* A URLS setting as an array of its lines (NULL-terminated, *n of them);
+ * free with settings_list_free. */
+char **settings_get_list(struct db *db, const char *name, size_t *n);
+void settings_list_free(char **list);
+
 const char *settings_type_name(enum setting_type type);
 
 /* The wd-tagger Space's 12 model repos, NULL-terminated (space-protocol §1.2). */

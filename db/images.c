@@ -260,6 +260,22 @@ db_image_move(struct db *db, int64_t id, const char *path, int64_t folder_id,
 }
 
 bool
+db_image_set_dims(struct db *db, int64_t id, int width, int height)
+{
+	/* orientation: the same rule as core/probe.c's, on the stored sides. */
+	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET width = ?2, height = ?3,"
+	    " orientation = CASE WHEN ?2 <= 0 OR ?3 <= 0 THEN 0 WHEN ?2 = ?3 THEN 3"
+	    " WHEN ?2 > ?3 THEN 1 ELSE 2 END WHERE id = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, width);
+	sqlite3_bind_int(st, 3, height);
+	return db_step_done(db, st, "set dims");
+}
+
+bool
 db_image_set_state(struct db *db, int64_t id, enum db_state state, const char *error)
 {
 	sqlite3_stmt *st = db_stmt(db,

@@ -81,6 +81,8 @@ bool db_image_update(struct db *db, const struct db_image *img);
 /* A file seen at a new path with a known hash: keep the row, move it. */
 bool db_image_move(struct db *db, int64_t id, const char *path, int64_t folder_id,
     int64_t size, int64_t mtime_ns);
+/* Dimensions learnt later (e.g. when preparing an upload). */
+bool db_image_set_dims(struct db *db, int64_t id, int width, int height);
 bool db_image_set_state(struct db *db, int64_t id, enum db_state state, const char *error);
 /* A missing image whose content has this hash (a file that moved while
  * nobody watched); *id 0 when none. */

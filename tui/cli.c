@@ -6,6 +6,7 @@
 
 #include "core/library.h"
 #include "db/db.h"
+#include "db/xalloc.h"
 #include "tui/out.h"
 
 struct db *
@@ -92,4 +93,35 @@ cli_options(const struct cmd_entry *e, int argc, char **argv, const char *const 
 	}
 	argv[kept] = NULL;
 	return kept;
+}
+
+const char **
+cli_take_all(const struct cmd_entry *e, int *argc, char **argv, const char *name)
+{
+	size_t n = strlen(name), found = 0;
+	const char **values = xcalloc((size_t)*argc + 1, sizeof *values);
+	int kept = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc) {
+				argv[kept++] = argv[i++];
+			}
+			break;
+		}
+		if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+			values[found++] = argv[i] + n + 1;
+		} else if (strcmp(argv[i], name) == 0) {
+			if (i + 1 >= *argc) {
+				out_error("%s: option '%s' needs a value", e->name, name);
+				free(values);
+				return NULL;
+			}
+			values[found++] = argv[++i];
+		} else {
+			argv[kept++] = argv[i];
+		}
+	}
+	argv[kept] = NULL;
+	*argc = kept;
+	return values;
 }

@@ -49,4 +49,12 @@ int cli_usage(const struct cmd_entry *e);
 int cli_options(const struct cmd_entry *e, int argc, char **argv, const char *const *names,
     bool *flags, const char **values);
 
+/*
+ * Take every "NAME VALUE" / "NAME=VALUE" occurrence of a repeatable option
+ * out of argv (before cli_options).  Returns a NULL-terminated array of
+ * the values (borrowed from argv; free the array only); *argc updated.
+ * NULL after printing an error when a value is missing.
+ */
+const char **cli_take_all(const struct cmd_entry *e, int *argc, char **argv, const char *name);
+
 #endif

@@ -1,0 +1,122 @@
+/*
+ * batch.h — tag many images over several Spaces at once.
+ *
+ * The engine behind `tagcon batch`, `tagcon watch` and the console's Batch
+ * screen (through the runner process).  Threads:
+ *
+ *   prepare workers (nproc)  load, shrink and encode images (libvips)
+ *   network thread (one)     drives every Space through one curl multi
+ *                            handle, with a health state machine per Space
+ *   the caller's thread      stores each result in its own transaction,
+ *                            writes progress rows, takes control requests
+ *
+ * Every result is committed as it arrives, so a run killed at any moment
+ * loses nothing stored and the next run re-sends nothing finished.
+ */
+#ifndef TAGCON_BATCH_H
+#define TAGCON_BATCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct batch;
+
+struct batch_space_view {
+	const char *url;
+	const char *state; /* health_state_name() */
+	int in_flight;
+	int64_t done;
+	int64_t failed;
+	double latency_ms; /* median of recent answers, < 0 unknown */
+	const char *last_error;
+	double retry_in_s; /* seconds until the next try, 0 none */
+};
+
+struct batch_progress {
+	const char *state; /* "running", "paused", "waiting", "cancelling", ... */
+	int64_t total;     /* contents to tag in this run */
+	int64_t done;
+	int64_t failed;
+	int64_t skipped;   /* images already tagged for the model */
+	int64_t filled;    /* dimensions filled locally, no call */
+	int64_t in_flight;
+	double rate;       /* images per second, recent */
+	double eta_s;      /* < 0 unknown */
+	double elapsed_s;
+	uint64_t bytes_sent;
+	uint64_t image_bytes; /* of the original files sent */
+	const struct batch_space_view *spaces;
+	size_t n_spaces;
+};
+
+enum batch_event_kind {
+	BATCH_EV_START,
+	BATCH_EV_DONE,     /* path tagged */
+	BATCH_EV_FAILED,   /* path failed for good: message */
+	BATCH_EV_RETRY,    /* path failed once on space: message; it goes back */
+	BATCH_EV_SPACE,    /* space changed state: state, message */
+	BATCH_EV_PROGRESS, /* periodic */
+	BATCH_EV_FINISH,
+};
+
+struct batch_event {
+	enum batch_event_kind kind;
+	const char *path;
+	const char *space;
+	const char *state;
+	const char *message;
+	int attempts;
+	const struct batch_progress *progress;
+};
+
+struct batch_opts {
+	const char *db_path;
+	const char *model;
+	const char *folder; /* NULL: every root */
+	bool force;
+	const char *const *spaces;
+	size_t n_spaces;
+	const char *token; /* NULL: none */
+	int inflight;      /* per Space */
+	int max_attempts;
+	int prepare_threads; /* 0: one per core */
+	double floor;
+	unsigned upload_max_side;
+	uint64_t pixel_limit;
+	long connect_timeout_ms; /* 0: default */
+	long idle_timeout_ms;    /* 0: default */
+	const char *notify_url;  /* NULL or "": none */
+	bool notify_each;
+	bool keep_open; /* watch: wait for batch_enqueue() until stopped */
+	int progress_ms; /* progress rows and events; 0: 250 */
+	/* Set by a signal handler: 1 stop cleanly, 2 or more stop now. */
+	volatile sig_atomic_t *stop;
+	void (*event)(void *ud, const struct batch_event *ev);
+	void *ud;
+};
+
+/* Outcome of batch_run, as exit statuses of DESIGN.md §6. */
+enum batch_outcome {
+	BATCH_OK = 0,
+	BATCH_FAILURES = 1,
+	BATCH_NO_SPACE = 3,
+	BATCH_BUSY = 4,
+};
+
+/*
+ * Take the runner lock of the database and list the work.  NULL with
+ * *cause (and *outcome BATCH_BUSY when another runner holds the lock).
+ */
+struct batch *batch_create(const struct batch_opts *opts, enum batch_outcome *outcome,
+    char **cause);
+/* Run until every image is tagged or failed (or stopped); *cause says
+ * why when the outcome is not BATCH_OK. */
+enum batch_outcome batch_run(struct batch *b, char **cause);
+void batch_destroy(struct batch *b);
+
+/* From any thread: one image to tag next, ahead of the rest (watch). */
+void batch_enqueue(struct batch *b, int64_t image_id, const char *path);
+
+#endif

@@ -1,0 +1,378 @@
+/*
+ * cmd-batch.c — tagcon batch: tag every image that lacks an answer from the
+ * model, over every configured Space, with progress on the terminal, in
+ * plain lines, or as JSON lines.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/batch.h"
+#include "core/settings.h"
+#include "core/token.h"
+#include "db/db.h"
+#include "db/xalloc.h"
+#include "tui/cli.h"
+#include "tui/out.h"
+
+static int exec_batch(struct cli *cli, int argc, char **argv);
+
+const struct cmd_entry cmd_batch_entry = {
+	.name = "batch",
+	.usage = "[--folder DIR] [--space URL]... [--model M] [--force] [--json] [--quiet]",
+	.help = "tag every image not yet tagged by the model",
+	.exec = exec_batch,
+};
+
+/* How often a plain (not a terminal) progress line is printed. */
+#define PLAIN_EVERY_S 5.0
+
+enum mode { MODE_TTY, MODE_PLAIN, MODE_JSON, MODE_QUIET };
+
+struct printer {
+	enum mode mode;
+	double last_plain;
+	bool drawn; /* the two live lines are on screen */
+};
+
+static volatile sig_atomic_t stop_requests;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (stop_requests < 2) {
+		stop_requests++;
+	}
+}
+
+static void
+fmt_eta(char *buf, size_t n, double s)
+{
+	if (s < 0) {
+		snprintf(buf, n, "--:--");
+	} else if (s >= 3600) {
+		snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+	} else {
+		snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
+	}
+}
+
+/* "a.hf.space ready 2, b.hf.space waking (retry 4s)" */
+static void
+print_spaces(FILE *f, const struct batch_progress *p)
+{
+	for (size_t i = 0; i < p->n_spaces; i++) {
+		const struct batch_space_view *v = &p->spaces[i];
+		const char *name = strstr(v->url, "://");
+		fprintf(f, "%s", i ? ", " : "");
+		out_safe(f, name != NULL ? name + 3 : v->url);
+		fprintf(f, " %s", v->state);
+		if (v->in_flight > 0) {
+			fprintf(f, " %d", v->in_flight);
+		}
+		if (v->retry_in_s > 0) {
+			fprintf(f, " (retry %.0fs)", v->retry_in_s);
+		}
+	}
+}
+
+static void
+draw_tty(struct printer *pr, const struct batch_progress *p)
+{
+	int64_t final = p->done + p->failed;
+	double frac = p->total > 0 ? (double)final / p->total : 1;
+	char bar[31], eta[16];
+	int fill = (int)(frac * 30);
+	for (int i = 0; i < 30; i++) {
+		bar[i] = i < fill ? '#' : '-';
+	}
+	bar[30] = '\0';
+	fmt_eta(eta, sizeof eta, p->eta_s);
+	fprintf(stderr, "%s\r\033[K[%s] %3.0f%% %lld/%lld  %.1f img/s  ETA %s  %lld failed  %s\n"
+	    "\033[K", pr->drawn ? "\033[1A" : "", bar, frac * 100, (long long)final,
+	    (long long)p->total, p->rate, eta, (long long)p->failed, p->state);
+	print_spaces(stderr, p);
+	fflush(stderr);
+	pr->drawn = true;
+}
+
+static void
+clear_tty(struct printer *pr)
+{
+	if (pr->drawn) {
+		fprintf(stderr, "\r\033[K\033[1A\r\033[K");
+		pr->drawn = false;
+	}
+}
+
+static void
+print_plain(const struct batch_progress *p)
+{
+	char eta[16];
+	fmt_eta(eta, sizeof eta, p->eta_s);
+	fprintf(stderr, "tagcon: batch %lld/%lld, %.1f img/s, ETA %s, %lld failed, %s; ",
+	    (long long)(p->done + p->failed), (long long)p->total, p->rate, eta,
+	    (long long)p->failed, p->state);
+	print_spaces(stderr, p);
+	fputc('\n', stderr);
+}
+
+static cJSON *
+progress_json(const struct batch_progress *p)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "state", p->state);
+	cJSON_AddNumberToObject(o, "total", (double)p->total);
+	cJSON_AddNumberToObject(o, "done", (double)p->done);
+	cJSON_AddNumberToObject(o, "failed", (double)p->failed);
+	cJSON_AddNumberToObject(o, "skipped", (double)p->skipped);
+	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
+	cJSON_AddNumberToObject(o, "in_flight", (double)p->in_flight);
+	cJSON_AddNumberToObject(o, "rate", p->rate);
+	if (p->eta_s >= 0) {
+		cJSON_AddNumberToObject(o, "eta_s", p->eta_s);
+	} else {
+		cJSON_AddNullToObject(o, "eta_s");
+	}
+	cJSON_AddNumberToObject(o, "elapsed_s", p->elapsed_s);
+	cJSON_AddNumberToObject(o, "bytes_sent", (double)p->bytes_sent);
+	cJSON_AddNumberToObject(o, "image_bytes", (double)p->image_bytes);
+	cJSON *spaces = cJSON_AddArrayToObject(o, "spaces");
+	for (size_t i = 0; i < p->n_spaces; i++) {
+		const struct batch_space_view *v = &p->spaces[i];
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "url", v->url);
+		cJSON_AddStringToObject(s, "state", v->state);
+		cJSON_AddNumberToObject(s, "in_flight", v->in_flight);
+		cJSON_AddNumberToObject(s, "done", (double)v->done);
+		cJSON_AddNumberToObject(s, "failed", (double)v->failed);
+		if (v->latency_ms >= 0) {
+			cJSON_AddNumberToObject(s, "latency_ms", v->latency_ms);
+		}
+		cJSON_AddItemToObject(s, "last_error", v->last_error != NULL ?
+		    out_json_path(v->last_error) : cJSON_CreateNull());
+		cJSON_AddNumberToObject(s, "retry_in_s", v->retry_in_s);
+		cJSON_AddItemToArray(spaces, s);
+	}
+	return o;
+}
+
+static void
+print_json(const struct batch_event *ev)
+{
+	static const char *const names[] = {"start", "done", "failed", "retry", "space",
+		"progress", "finish"};
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", names[ev->kind]);
+	if (ev->path != NULL) {
+		cJSON_AddItemToObject(o, "path", out_json_path(ev->path));
+	}
+	if (ev->space != NULL) {
+		cJSON_AddStringToObject(o, "space", ev->space);
+	}
+	if (ev->state != NULL) {
+		cJSON_AddStringToObject(o, "state", ev->state);
+	}
+	if (ev->message != NULL) {
+		cJSON_AddItemToObject(o, "error", out_json_path(ev->message));
+	}
+	if (ev->kind == BATCH_EV_RETRY || ev->kind == BATCH_EV_FAILED) {
+		cJSON_AddNumberToObject(o, "attempts", ev->attempts);
+	}
+	if (ev->kind == BATCH_EV_START || ev->kind == BATCH_EV_PROGRESS ||
+	    ev->kind == BATCH_EV_FINISH) {
+		cJSON_AddItemToObject(o, "progress", progress_json(ev->progress));
+	}
+	out_json(o);
+	fflush(stdout);
+}
+
+static void
+on_event(void *ud, const struct batch_event *ev)
+{
+	struct printer *pr = ud;
+	if (pr->mode == MODE_JSON) {
+		print_json(ev);
+		return;
+	}
+	if (pr->mode == MODE_QUIET) {
+		return;
+	}
+	if (ev->kind == BATCH_EV_FAILED || (ev->kind == BATCH_EV_SPACE && ev->message != NULL &&
+	    strcmp(ev->state, "ready") != 0 && strcmp(ev->state, "busy") != 0)) {
+		if (pr->mode == MODE_TTY) {
+			clear_tty(pr);
+		}
+		if (ev->kind == BATCH_EV_FAILED) {
+			out_error("%s: %s", ev->path, ev->message);
+		} else {
+			out_error("%s: %s: %s", ev->space, ev->state, ev->message);
+		}
+	}
+	if (ev->kind == BATCH_EV_FINISH) {
+		const struct batch_progress *p = ev->progress;
+		if (pr->mode == MODE_TTY) {
+			clear_tty(pr);
+		}
+		printf("%s: %lld tagged, %lld failed, %lld already tagged, %lld filled locally, "
+		    "%lld left, in %.1f s (%.1f img/s); sent %.1f MB for %.1f MB of images\n",
+		    p->state, (long long)p->done, (long long)p->failed, (long long)p->skipped,
+		    (long long)p->filled, (long long)(p->total - p->done - p->failed), p->elapsed_s,
+		    p->elapsed_s > 0 ? p->done / p->elapsed_s : 0, p->bytes_sent / 1e6,
+		    p->image_bytes / 1e6);
+		return;
+	}
+	if (ev->kind == BATCH_EV_PROGRESS || ev->kind == BATCH_EV_START) {
+		if (pr->mode == MODE_TTY) {
+			draw_tty(pr, ev->progress);
+		} else if (ev->progress->elapsed_s - pr->last_plain >= PLAIN_EVERY_S) {
+			pr->last_plain = ev->progress->elapsed_s;
+			print_plain(ev->progress);
+		}
+	}
+}
+
+
+struct run_args {
+	const char *folder;
+	const char *model;
+	bool force;
+	const char **spaces;
+	char **configured;
+};
+
+static bool
+parse_args(struct cli *cli, int argc, char **argv, struct run_args *ra, struct printer *pr)
+{
+	static const char *const names[] = {"--folder=", "--model=", "--force", "--json",
+		"--quiet", NULL};
+	bool flags[5] = {0};
+	const char *values[5] = {0};
+	ra->spaces = cli_take_all(&cmd_batch_entry, &argc, argv, "--space");
+	if (ra->spaces == NULL) {
+		return false;
+	}
+	argc = cli_options(&cmd_batch_entry, argc, argv, names, flags, values);
+	if (argc != 0) {
+		if (argc > 0) {
+			cli_usage(&cmd_batch_entry);
+		}
+		return false;
+	}
+	ra->folder = values[0];
+	ra->model = values[1];
+	ra->force = flags[2];
+	pr->mode = flags[3] ? MODE_JSON : flags[4] ? MODE_QUIET :
+	    isatty(STDERR_FILENO) ? MODE_TTY : MODE_PLAIN;
+	return true;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Fill opts from the settings, the flags and the token; false after
+ * printing why. */
+static bool
+make_opts(struct db *db, struct run_args *ra, struct batch_opts *o, char **model,
+    char **folder, char **token)
+{
+	size_t n;
+	*model = ra->model != NULL ? xstrdup(ra->model) : settings_get(db, "model");
+	char *target = settings_get(db, "target_folder");
+	const char *f = ra->folder != NULL ? ra->folder : (target != NULL && *target ? target : NULL);
+	*folder = f != NULL ? realpath(f, NULL) : NULL;
+	if (f != NULL && *folder == NULL) {
+		out_error("%s: no such folder", f);
+		free(target);
+		return false;
+	}
+	free(target);
+	char *cause = NULL;
+	if (!token_load(token, NULL, &cause)) {
+		out_error("%s", cause);
+		free(cause);
+		return false;
+	}
+	ra->configured = settings_get_list(db, "spaces", &n);
+	bool flagged = ra->spaces[0] != NULL;
+	size_t count = 0;
+	for (const char **s = flagged ? ra->spaces : (const char **)ra->configured; *s; s++) {
+		count++;
+	}
+	*o = (struct batch_opts){
+		.db_path = db_path(db),
+		.model = *model,
+		.folder = *folder,
+		.force = ra->force,
+		.spaces = flagged ? ra->spaces : (const char *const *)ra->configured,
+		.n_spaces = count,
+		.token = *token,
+		.inflight = (int)settings_get_int(db, "space_inflight"),
+		.max_attempts = (int)settings_get_int(db, "max_attempts"),
+		.floor = settings_get_float(db, "score_floor"),
+		.upload_max_side = (unsigned)settings_get_int(db, "upload_max_side"),
+		.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"),
+		.idle_timeout_ms = settings_get_int(db, "request_timeout") * 1000,
+		.stop = &stop_requests,
+	};
+	return true;
+}
+
+static int
+exec_batch(struct cli *cli, int argc, char **argv)
+{
+	struct run_args ra = {0};
+	struct printer pr = {0};
+	if (!parse_args(cli, argc, argv, &ra, &pr)) {
+		free(ra.spaces);
+		return EXIT_USAGE;
+	}
+	struct db *db = cli_db(cli);
+	if (db == NULL) {
+		free(ra.spaces);
+		return EXIT_FAILURES;
+	}
+	char *model = NULL, *folder = NULL, *token = NULL, *cause = NULL;
+	struct batch_opts opts;
+	int rc = EXIT_FAILURES;
+	if (!make_opts(db, &ra, &opts, &model, &folder, &token)) {
+		goto out;
+	}
+	opts.event = on_event;
+	opts.ud = &pr;
+	install_signals();
+	enum batch_outcome outcome;
+	struct batch *b = batch_create(&opts, &outcome, &cause);
+	if (b != NULL) {
+		outcome = batch_run(b, &cause);
+	}
+	batch_destroy(b);
+	if (cause != NULL && pr.mode != MODE_JSON) {
+		out_error("%s", cause);
+	} else if (cause != NULL) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "event", "error");
+		cJSON_AddItemToObject(o, "error", out_json_path(cause));
+		out_json(o);
+	}
+	rc = (int)outcome;
+out:
+	free(cause);
+	free(model);
+	free(folder);
+	token_free(token);
+	settings_list_free(ra.configured);
+	free(ra.spaces);
+	return rc;
+}
