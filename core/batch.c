@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "core/batch-private.h"
+#include "core/results.h"
 #include "core/runlock.h"
 #include "db/db.h"
 #include "db/images.h"
-#include "db/predictions.h"
 #include "db/queue.h"
 #include "db/runs.h"
 #include "db/xalloc.h"
@@ -196,31 +196,11 @@ batch_enqueue(struct batch *b, int64_t image_id, const char *path)
 
 /* ---- the writer ---- */
 
-/* The answer as rows: ratings apart, every other score a prediction. */
 static bool
 store_answer(struct batch *b, struct job *job)
 {
-	const struct answer *a = job->answer;
-	struct db_pred *preds = xcalloc(a->count + 1, sizeof *preds);
-	size_t n = 0;
-	float rating[4] = {0};
-	for (int r = 0; r < ANSWER_RATINGS; r++) {
-		rating[r] = (float)a->ratings[r];
-	}
-	for (size_t i = 0; i < a->count; i++) {
-		const struct answer_prediction *p = &a->predictions[i];
-		if (p->category == ANSWER_RATING) {
-			continue;
-		}
-		preds[n++] = (struct db_pred){
-			.tag = p->name,
-			.category = p->category == ANSWER_CHARACTER ? DB_CAT_CHARACTER : DB_CAT_GENERAL,
-			.score = (float)p->score,
-		};
-	}
-	bool ok = db_store_answer(b->db, job->image_id, b->opts.model, rating,
-	    (float)b->opts.floor, job->space, preds, n);
-	free(preds);
+	bool ok = results_store(b->db, job->image_id, b->opts.model, b->opts.floor, job->space,
+	    job->answer);
 	if (ok && job->fill_dims && job->prep != NULL) {
 		ok = db_image_set_dims(b->db, job->image_id, job->prep->orig_width,
 		    job->prep->orig_height);
@@ -417,7 +397,7 @@ current_state(struct writer *w)
 {
 	struct batch *b = w->b;
 	if (atomic_load(&b->stopping) > 0) {
-		return "cancelling";
+		return b->remaining > 0 ? "cancelling" : "finishing";
 	}
 	if (atomic_load(&b->paused)) {
 		return "paused";

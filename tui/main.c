@@ -18,12 +18,16 @@ extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_batch_entry;
+extern const struct cmd_entry cmd_spaces_entry;
+extern const struct cmd_entry cmd_tag_entry;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_scan_entry,
 	&cmd_status_entry,
 	&cmd_show_entry,
 	&cmd_config_entry,
+	&cmd_spaces_entry,
+	&cmd_tag_entry,
 	&cmd_batch_entry,
 	NULL,
 };
