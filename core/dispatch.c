@@ -213,7 +213,8 @@ sync_slots(struct batch *b)
 		    (!b->any_success && s->unreachable_streak >= UNREACHABLE_GIVE_UP);
 		all_dead = all_dead && gone;
 	}
-	if (all_dead && !atomic_load(&b->finished)) {
+	/* A watcher never gives up: its images wait for a Space to return. */
+	if (all_dead && !b->opts.keep_open && !atomic_load(&b->finished)) {
 		atomic_store(&b->finished, true);
 		outcome_post(b, OUT_NO_SPACE, NULL, NULL, NULL, NULL);
 	}

@@ -20,6 +20,7 @@ extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_spaces_entry;
 extern const struct cmd_entry cmd_tag_entry;
+extern const struct cmd_entry cmd_watch_entry;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_scan_entry,
@@ -29,6 +30,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_spaces_entry,
 	&cmd_tag_entry,
 	&cmd_batch_entry,
+	&cmd_watch_entry,
 	NULL,
 };
 

@@ -1,0 +1,298 @@
+/*
+ * cmd-watch.c — tagcon watch [DIR...]: index files as they arrive and, with
+ * auto_tag on, tag them right after with the batch engine.
+ *
+ * At start every root is scanned, so files that arrived while no watcher
+ * ran are picked up; images still pending in the library (every Space was
+ * down, the watcher was stopped) are tagged first.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/batch.h"
+#include "core/scan.h"
+#include "core/settings.h"
+#include "core/token.h"
+#include "core/watch.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "db/xalloc.h"
+#include "tui/cli.h"
+#include "tui/out.h"
+
+static int exec_watch(struct cli *cli, int argc, char **argv);
+
+const struct cmd_entry cmd_watch_entry = {
+	.name = "watch",
+	.usage = "[--json] [DIR...]",
+	.help = "index new files as they arrive; tag them when auto_tag is on",
+	.exec = exec_watch,
+};
+
+static volatile sig_atomic_t stop_requests;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (stop_requests < 2) {
+		stop_requests++;
+	}
+}
+
+struct watcher {
+	struct db *db;
+	struct scan_opts so;
+	struct batch *batch; /* NULL unless auto-tagging */
+	bool json;
+	GPtrArray *roots;
+};
+
+static void
+say(struct watcher *w, const char *event, const char *path, const char *msg)
+{
+	if (w->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "event", event);
+		cJSON_AddItemToObject(o, "path", out_json_path(path));
+		if (msg != NULL) {
+			cJSON_AddItemToObject(o, "error", out_json_path(msg));
+		}
+		out_json(o);
+		fflush(stdout);
+	} else if (msg != NULL) {
+		out_error("%s: %s", path, msg);
+	} else {
+		printf("%s ", event);
+		out_safe(stdout, path);
+		putchar('\n');
+		fflush(stdout);
+	}
+}
+
+static void
+on_arrived(void *ud, const char *path)
+{
+	struct watcher *w = ud;
+	int64_t id;
+	bool pending;
+	char *cause = NULL;
+	if (!scan_file(w->db, path, &w->so, &id, &pending, &cause)) {
+		say(w, "error", path, cause);
+		free(cause);
+		return;
+	}
+	if (id == 0) {
+		return; /* not an image, not named like one */
+	}
+	say(w, "indexed", path, NULL);
+	if (pending && w->batch != NULL) {
+		batch_enqueue(w->batch, id, path);
+	}
+}
+
+static void
+on_gone(void *ud, const char *path)
+{
+	struct watcher *w = ud;
+	char *cause = NULL;
+	if (!scan_gone(w->db, path, &cause)) {
+		say(w, "error", path, cause);
+		free(cause);
+	}
+}
+
+static void
+on_warn(void *ud, const char *msg)
+{
+	(void)ud;
+	fprintf(stderr, "tagcon: %s\n", msg);
+}
+
+static void
+collect_root(void *ud, int64_t id, const char *path)
+{
+	(void)id;
+	g_ptr_array_add(ud, xstrdup(path));
+}
+
+/* Catch up: scan the DIRs given (new roots) or every root. */
+static bool
+catch_up(struct watcher *w, int argc, char **argv)
+{
+	struct scan_stats st;
+	char *cause = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!scan_dir(w->db, argv[i], &w->so, &st, &cause)) {
+			out_error("%s", cause);
+			free(cause);
+			return false;
+		}
+	}
+	if (!db_roots_each(w->db, collect_root, w->roots)) {
+		out_error("%s", db_errmsg(w->db));
+		return false;
+	}
+	for (guint i = 0; argc == 0 && i < w->roots->len; i++) {
+		if (!scan_dir(w->db, w->roots->pdata[i], &w->so, &st, &cause)) {
+			out_error("%s", cause);
+			free(cause);
+		}
+	}
+	if (w->roots->len == 0) {
+		out_error("watch: no root to watch (give a DIR, or tagcon scan DIR first)");
+		return false;
+	}
+	return true;
+}
+
+static void
+on_batch_event(void *ud, const struct batch_event *ev)
+{
+	struct watcher *w = ud;
+	if (ev->kind == BATCH_EV_DONE) {
+		say(w, "tagged", ev->path, NULL);
+	} else if (ev->kind == BATCH_EV_FAILED) {
+		say(w, "failed", ev->path, ev->message);
+	} else if (ev->kind == BATCH_EV_SPACE && ev->message != NULL && !w->json) {
+		out_error("%s: %s: %s", ev->space, ev->state, ev->message);
+	}
+}
+
+static gpointer
+batch_main(gpointer arg)
+{
+	char *cause = NULL;
+	batch_run(arg, &cause);
+	free(cause);
+	return NULL;
+}
+
+/* The tagging half: an engine that stays open for arrivals. */
+static GThread *
+start_tagging(struct watcher *w, struct batch_opts *o, char **model, char ***spaces,
+    char **token)
+{
+	size_t n;
+	char *cause = NULL;
+	*spaces = settings_get_list(w->db, "spaces", &n);
+	*model = settings_get(w->db, "model");
+	if (!token_load(token, NULL, &cause)) {
+		out_error("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	*o = (struct batch_opts){
+		.db_path = db_path(w->db),
+		.model = *model,
+		.spaces = (const char *const *)*spaces,
+		.n_spaces = n,
+		.token = *token,
+		.inflight = (int)settings_get_int(w->db, "space_inflight"),
+		.max_attempts = (int)settings_get_int(w->db, "max_attempts"),
+		.floor = settings_get_float(w->db, "score_floor"),
+		.upload_max_side = (unsigned)settings_get_int(w->db, "upload_max_side"),
+		.pixel_limit = w->so.pixel_limit,
+		.idle_timeout_ms = settings_get_int(w->db, "request_timeout") * 1000,
+		.keep_open = true,
+		.stop = &stop_requests,
+		.event = on_batch_event,
+		.ud = w,
+	};
+	enum batch_outcome outcome;
+	w->batch = batch_create(o, &outcome, &cause);
+	if (w->batch == NULL) {
+		out_error("auto-tag off: %s", cause);
+		free(cause);
+		return NULL;
+	}
+	return g_thread_new("tagcon-batch", batch_main, w->batch);
+}
+
+static void
+loop(struct watcher *w, struct watch *wt)
+{
+	struct pollfd pfd = {.fd = watch_fd(wt), .events = POLLIN};
+	while (stop_requests == 0) {
+		int n = poll(&pfd, 1, 500);
+		if (n > 0) {
+			watch_read(wt);
+		} else if (n < 0 && errno != EINTR) {
+			out_error("watch: %s", strerror(errno));
+			break;
+		}
+	}
+}
+
+static int
+exec_watch(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = {"--json", NULL};
+	bool flags[1] = {0};
+	argc = cli_options(&cmd_watch_entry, argc, argv, names, flags, NULL);
+	struct db *db = argc >= 0 ? cli_db(cli) : NULL;
+	if (db == NULL) {
+		return argc < 0 ? EXIT_USAGE : EXIT_FAILURES;
+	}
+	struct watcher w = {
+		.db = db,
+		.json = flags[0],
+		.roots = g_ptr_array_new_with_free_func(free),
+		.so = {.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"), .warn = on_warn},
+	};
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct watch_ops ops = {.arrived = on_arrived, .gone = on_gone, .warn = on_warn, .ud = &w};
+	char *cause = NULL, *model = NULL, *token = NULL, **spaces = NULL;
+	struct watch *wt = watch_create(&ops, &cause);
+	int rc = EXIT_FAILURES;
+	/* Watch first, then catch up: nothing arriving meanwhile is missed. */
+	for (int i = 0; wt != NULL && i < argc; i++) {
+		char *abs = realpath(argv[i], NULL);
+		if (abs == NULL || !watch_add_tree(wt, abs, &cause)) {
+			break;
+		}
+		free(abs);
+	}
+	if (wt != NULL && cause == NULL && catch_up(&w, argc, argv)) {
+		for (guint i = 0; argc == 0 && i < w.roots->len && cause == NULL; i++) {
+			watch_add_tree(wt, w.roots->pdata[i], &cause);
+		}
+	}
+	if (wt == NULL || cause != NULL) {
+		out_error("%s", cause != NULL ? cause : "watch failed");
+		goto out;
+	}
+	struct batch_opts bo;
+	GThread *tagging = settings_get_bool(db, "auto_tag") ?
+	    start_tagging(&w, &bo, &model, &spaces, &token) : NULL;
+	if (!w.json) {
+		fprintf(stderr, "tagcon: watching %u root%s%s\n", w.roots->len,
+		    w.roots->len == 1 ? "" : "s", tagging != NULL ? ", auto-tag on" : "");
+	}
+	loop(&w, wt);
+	if (tagging != NULL) {
+		g_thread_join(tagging);
+	}
+	rc = EXIT_OK;
+out:
+	batch_destroy(w.batch);
+	watch_destroy(wt);
+	g_ptr_array_free(w.roots, TRUE);
+	settings_list_free(spaces);
+	free(model);
+	token_free(token);
+	free(cause);
+	return rc;
+}
