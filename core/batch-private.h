@@ -100,6 +100,8 @@ struct batch {
 	int64_t remaining; /* jobs not final; writer only */
 	int64_t done, failed, skipped, filled;
 	int64_t run_id;
+	struct notify *notify; /* NULL without notify_url */
+	void *failures;        /* cJSON array of the first failures, for the notice */
 };
 
 void job_free(struct job *job);

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "core/batch-private.h"
+#include <cjson/cJSON.h>
+
+#include "core/notify.h"
 #include "core/results.h"
 #include "core/runlock.h"
 #include "db/db.h"
@@ -349,6 +352,61 @@ take_control(struct writer *w)
 	dispatch_wake(b);
 }
 
+/* The most failures a finish notice lists. */
+#define NOTICE_FAILURES 100
+
+static void
+notify_image(struct batch *b, const struct outcome *o, bool ok)
+{
+	if (b->notify == NULL) {
+		return;
+	}
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "event", ok ? "tagged" : "failed");
+	cJSON_AddNumberToObject(doc, "run", (double)b->run_id);
+	cJSON_AddStringToObject(doc, "path", o->job->path);
+	cJSON_AddStringToObject(doc, "model", b->opts.model);
+	if (o->message != NULL) {
+		cJSON_AddStringToObject(doc, "error", o->message);
+	}
+	if (!ok && cJSON_GetArraySize(b->failures) < NOTICE_FAILURES) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "path", o->job->path);
+		cJSON_AddStringToObject(f, "error", o->message != NULL ? o->message : "failed");
+		cJSON_AddItemToArray(b->failures, f);
+	}
+	if (b->opts.notify_each) {
+		char *text = cJSON_PrintUnformatted(doc);
+		notify_post(b->notify, text);
+		free(text);
+	}
+	cJSON_Delete(doc);
+}
+
+static void
+notify_finish(struct batch *b, const struct batch_progress *p)
+{
+	if (b->notify == NULL) {
+		return;
+	}
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "event", "finish");
+	cJSON_AddNumberToObject(doc, "run", (double)b->run_id);
+	cJSON_AddStringToObject(doc, "state", p->state);
+	cJSON_AddStringToObject(doc, "model", b->opts.model);
+	cJSON_AddNumberToObject(doc, "total", (double)p->total);
+	cJSON_AddNumberToObject(doc, "done", (double)p->done);
+	cJSON_AddNumberToObject(doc, "failed", (double)p->failed);
+	cJSON_AddNumberToObject(doc, "skipped", (double)p->skipped);
+	cJSON_AddNumberToObject(doc, "elapsed_s", p->elapsed_s);
+	cJSON_AddItemToObject(doc, "failures", b->failures);
+	b->failures = NULL;
+	char *text = cJSON_PrintUnformatted(doc);
+	notify_post(b->notify, text);
+	free(text);
+	cJSON_Delete(doc);
+}
+
 static void
 handle(struct writer *w, struct outcome *o)
 {
@@ -365,6 +423,7 @@ handle(struct writer *w, struct outcome *o)
 		b->done++;
 		b->remaining--;
 		emit(b, BATCH_EV_DONE, o, &w->p);
+		notify_image(b, o, true);
 		break;
 	case OUT_FAILED:
 		if (!db_queue_give_up(b->db, o->job->image_id, o->message ? o->message : "failed")) {
@@ -373,6 +432,7 @@ handle(struct writer *w, struct outcome *o)
 		b->failed++;
 		b->remaining--;
 		emit(b, BATCH_EV_FAILED, o, &w->p);
+		notify_image(b, o, false);
 		break;
 	case OUT_RETRY:
 		emit(b, BATCH_EV_RETRY, o, &w->p);
@@ -526,12 +586,26 @@ write_loop(struct writer *w)
 	}
 }
 
+/* From the notify thread: through the outcome queue, like every event. */
+static void
+notify_warn(void *ud, const char *msg)
+{
+	outcome_post(ud, OUT_SPACE, NULL, "notify_url", "failing", msg);
+}
+
 enum batch_outcome
 batch_run(struct batch *b, char **cause)
 {
 	struct writer w = {.b = b, .started = now_s(), .state = "running"};
 	if (!start_run(b, cause)) {
 		return BATCH_FAILURES;
+	}
+	if (b->opts.notify_url != NULL && *b->opts.notify_url != '\0') {
+		b->notify = notify_create(b->opts.notify_url, notify_warn, b, cause);
+		if (b->notify == NULL) {
+			return BATCH_FAILURES;
+		}
+		b->failures = cJSON_CreateArray();
 	}
 	if (!dispatch_start(b, cause)) {
 		return BATCH_FAILURES;
@@ -544,6 +618,15 @@ batch_run(struct batch *b, char **cause)
 	stop_workers(b);
 	dispatch_join(b);
 	tick(&w, true);
+	notify_finish(b, &w.p);
+	/* Bounded: a dead notification URL delays the exit, never the run. */
+	notify_destroy(b->notify, 15000);
+	b->notify = NULL;
+	struct outcome *late;
+	while ((late = g_async_queue_try_pop(b->outcomes)) != NULL) {
+		handle(&w, late);
+		outcome_free(late);
+	}
 	dispatch_snapshot_free(w.views, w.n_views);
 	if (w.db_failed) {
 		*cause = w.db_error != NULL ? w.db_error : xstrdup(db_errmsg(b->db));
@@ -587,6 +670,8 @@ batch_destroy(struct batch *b)
 	g_mutex_clear(&b->snap_lock);
 	g_mutex_clear(&b->prep_lock);
 	g_cond_clear(&b->prep_cond);
+	notify_destroy(b->notify, 1);
+	cJSON_Delete(b->failures);
 	db_close(b->db);
 	runlock_release(b->lock);
 	free(b);

@@ -242,6 +242,7 @@ struct run_args {
 	bool force;
 	const char **spaces;
 	char **configured;
+	char *notify_url;
 };
 
 static bool
@@ -305,6 +306,7 @@ make_opts(struct db *db, struct run_args *ra, struct batch_opts *o, char **model
 		return false;
 	}
 	ra->configured = settings_get_list(db, "spaces", &n);
+	ra->notify_url = settings_get(db, "notify_url");
 	bool flagged = ra->spaces[0] != NULL;
 	size_t count = 0;
 	for (const char **s = flagged ? ra->spaces : (const char **)ra->configured; *s; s++) {
@@ -325,6 +327,8 @@ make_opts(struct db *db, struct run_args *ra, struct batch_opts *o, char **model
 		.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"),
 		.idle_timeout_ms = settings_get_int(db, "request_timeout") * 1000,
 		.stop = &stop_requests,
+		.notify_url = ra->notify_url,
+		.notify_each = settings_get_bool(db, "notify_each"),
 	};
 	return true;
 }
@@ -373,6 +377,7 @@ out:
 	free(folder);
 	token_free(token);
 	settings_list_free(ra.configured);
+	free(ra.notify_url);
 	free(ra.spaces);
 	return rc;
 }

@@ -53,6 +53,7 @@ struct watcher {
 	struct batch *batch; /* NULL unless auto-tagging */
 	bool json;
 	GPtrArray *roots;
+	char *notify_url;
 };
 
 static void
@@ -184,6 +185,7 @@ start_tagging(struct watcher *w, struct batch_opts *o, char **model, char ***spa
 	char *cause = NULL;
 	*spaces = settings_get_list(w->db, "spaces", &n);
 	*model = settings_get(w->db, "model");
+	w->notify_url = settings_get(w->db, "notify_url");
 	if (!token_load(token, NULL, &cause)) {
 		out_error("%s", cause);
 		free(cause);
@@ -203,6 +205,8 @@ start_tagging(struct watcher *w, struct batch_opts *o, char **model, char ***spa
 		.idle_timeout_ms = settings_get_int(w->db, "request_timeout") * 1000,
 		.keep_open = true,
 		.stop = &stop_requests,
+		.notify_url = w->notify_url,
+		.notify_each = settings_get_bool(w->db, "notify_each"),
 		.event = on_batch_event,
 		.ud = w,
 	};
@@ -290,6 +294,7 @@ out:
 	batch_destroy(w.batch);
 	watch_destroy(wt);
 	g_ptr_array_free(w.roots, TRUE);
+	free(w.notify_url);
 	settings_list_free(spaces);
 	free(model);
 	token_free(token);
