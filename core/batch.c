@@ -174,7 +174,8 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 		batch_destroy(b);
 		return NULL;
 	}
-	if (!db_queue_candidates(b->db, opts->model, opts->folder, opts->force, add_candidate, b) ||
+	if (!db_runs_mark_crashed(b->db) ||
+	    !db_queue_candidates(b->db, opts->model, opts->folder, opts->force, add_candidate, b) ||
 	    (!opts->force && !db_queue_count_done(b->db, opts->model, opts->folder, &b->skipped))) {
 		*cause = xstrdup(db_errmsg(b->db));
 		*outcome = db_busy(b->db) ? BATCH_BUSY : BATCH_FAILURES;
@@ -485,6 +486,8 @@ tick(struct writer *w, bool final)
 	if (!final) {
 		w->state = current_state(w);
 		w->p.state = w->state;
+	} else {
+		w->p.eta_s = -1;
 	}
 	write_rows(w, final);
 	emit(b, final ? BATCH_EV_FINISH : BATCH_EV_PROGRESS, NULL, &w->p);
@@ -616,8 +619,9 @@ batch_run(struct batch *b, char **cause)
 	write_loop(&w);
 	bool no_space = b->remaining == -1;
 	stop_workers(b);
-	dispatch_join(b);
+	/* The network thread has stopped; its last snapshot is still there. */
 	tick(&w, true);
+	dispatch_join(b);
 	notify_finish(b, &w.p);
 	/* Bounded: a dead notification URL delays the exit, never the run. */
 	notify_destroy(b->notify, 15000);
@@ -641,6 +645,11 @@ batch_run(struct batch *b, char **cause)
 	if (b->failed > 0) {
 		*cause = xasprintf("%lld image%s failed (see tagcon status)", (long long)b->failed,
 		    b->failed == 1 ? "" : "s");
+		return BATCH_FAILURES;
+	}
+	if (b->remaining > 0) {
+		*cause = xasprintf("stopped: %lld image%s left for the next run",
+		    (long long)b->remaining, b->remaining == 1 ? "" : "s");
 		return BATCH_FAILURES;
 	}
 	return BATCH_OK;

@@ -266,3 +266,11 @@ db_run_space_disabled(struct db *db, int64_t run_id, const char *url, bool *disa
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "space disabled");
 }
+
+bool
+db_runs_mark_crashed(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE runs SET state = 'crashed', finished_at = updated_at"
+	    " WHERE finished_at IS NULL");
+	return st != NULL && db_step_done(db, st, "mark crashed");
+}

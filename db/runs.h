@@ -61,6 +61,10 @@ bool db_run_latest(struct db *db, struct db_run *run, bool *found);
 bool db_run_spaces(struct db *db, int64_t run_id,
     void (*fn)(void *ud, const struct db_run_space *sp), void *ud);
 
+/* Runs left unfinished by a runner that died: state "crashed".  Called by
+ * the next runner once it holds the lock. */
+bool db_runs_mark_crashed(struct db *db);
+
 /* Control, from any process. */
 bool db_run_request(struct db *db, int64_t run_id, const char *request);
 /* Take (read and clear) the pending request; *request NULL when none. */

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/runlock.h"
 #include "core/settings.h"
 #include "core/token.h"
 #include "db/db.h"
+#include "db/runs.h"
 #include "db/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
@@ -21,7 +23,8 @@ static int exec_batch(struct cli *cli, int argc, char **argv);
 
 const struct cmd_entry cmd_batch_entry = {
 	.name = "batch",
-	.usage = "[--folder DIR] [--space URL]... [--model M] [--force] [--json] [--quiet]",
+	.usage = "[--folder DIR] [--space URL]... [--model M] [--force] [--json] [--quiet]\n"
+	    "       tagcon batch pause|resume|cancel|status [--json] [--follow]",
 	.help = "tag every image not yet tagged by the model",
 	.exec = exec_batch,
 };
@@ -38,6 +41,7 @@ struct printer {
 };
 
 static volatile sig_atomic_t stop_requests;
+static void install_signals(void);
 
 static void
 on_signal(int sig)
@@ -333,9 +337,134 @@ make_opts(struct db *db, struct run_args *ra, struct batch_opts *o, char **model
 	return true;
 }
 
+/* ---- control of a run from another shell, through the database ---- */
+
+static void
+print_space_row(void *ud, const struct db_run_space *sp)
+{
+	cJSON *arr = ud;
+	if (arr != NULL) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "url", sp->url);
+		cJSON_AddStringToObject(o, "state", sp->state);
+		cJSON_AddNumberToObject(o, "in_flight", sp->in_flight);
+		cJSON_AddNumberToObject(o, "done", (double)sp->done);
+		cJSON_AddNumberToObject(o, "failed", (double)sp->failed);
+		cJSON_AddBoolToObject(o, "disabled", sp->disabled);
+		cJSON_AddItemToObject(o, "last_error", sp->last_error != NULL ?
+		    out_json_path(sp->last_error) : cJSON_CreateNull());
+		cJSON_AddItemToArray(arr, o);
+		return;
+	}
+	printf("  ");
+	out_safe(stdout, sp->url);
+	printf("  %s%s, %d in flight, %lld done, %lld failed", sp->state,
+	    sp->disabled ? " (disabled)" : "", sp->in_flight, (long long)sp->done,
+	    (long long)sp->failed);
+	if (sp->latency_ms >= 0) {
+		printf(", %.0f ms", sp->latency_ms);
+	}
+	if (sp->last_error != NULL) {
+		printf("\n    last error: ");
+		out_safe(stdout, sp->last_error);
+	}
+	putchar('\n');
+}
+
+static int
+show_run(struct db *db, bool json, bool *running)
+{
+	struct db_run run;
+	bool found;
+	if (!db_run_latest(db, &run, &found)) {
+		out_error("%s", db_errmsg(db));
+		return EXIT_FAILURES;
+	}
+	if (!found) {
+		out_error("no batch has run on this library");
+		return EXIT_FAILURES;
+	}
+	*running = run.finished_at == 0;
+	char *holder = runlock_holder(db_path(db));
+	if (*running && holder == NULL) {
+		/* Nobody holds the runner lock: the runner died (kill -9, power). */
+		free(run.state);
+		run.state = xstrdup("crashed");
+		*running = false;
+	}
+	free(holder);
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "run", (double)run.id);
+		cJSON_AddNumberToObject(o, "pid", run.pid);
+		cJSON_AddStringToObject(o, "state", run.state);
+		cJSON_AddStringToObject(o, "model", run.model);
+		cJSON_AddNumberToObject(o, "total", (double)run.total);
+		cJSON_AddNumberToObject(o, "done", (double)run.done);
+		cJSON_AddNumberToObject(o, "failed", (double)run.failed);
+		cJSON_AddNumberToObject(o, "skipped", (double)run.skipped);
+		cJSON_AddNumberToObject(o, "rate", run.rate);
+		cJSON_AddNumberToObject(o, "updated_at", (double)run.updated_at);
+		db_run_spaces(db, run.id, print_space_row, cJSON_AddArrayToObject(o, "spaces"));
+		out_json(o);
+	} else {
+		char eta[16];
+		fmt_eta(eta, sizeof eta, run.eta_s);
+		printf("run %lld (pid %d on ", (long long)run.id, run.pid);
+		out_safe(stdout, run.host);
+		printf("): %s, %lld/%lld done, %lld failed, %lld skipped, %.1f img/s, ETA %s\n",
+		    run.state, (long long)(run.done + run.failed), (long long)run.total,
+		    (long long)run.failed, (long long)run.skipped, run.rate, eta);
+		db_run_spaces(db, run.id, print_space_row, NULL);
+	}
+	db_run_fini(&run);
+	return EXIT_OK;
+}
+
+static int
+control(struct cli *cli, const char *verb, int argc, char **argv)
+{
+	static const char *const names[] = {"--json", "--follow", NULL};
+	bool flags[2] = {0};
+	if (cli_options(&cmd_batch_entry, argc, argv, names, flags, NULL) != 0) {
+		return EXIT_USAGE;
+	}
+	struct db *db = cli_db(cli);
+	if (db == NULL) {
+		return EXIT_FAILURES;
+	}
+	bool running;
+	if (strcmp(verb, "status") == 0) {
+		int rc;
+		install_signals();
+		while ((rc = show_run(db, flags[0], &running)) == EXIT_OK && flags[1] && running &&
+		    stop_requests == 0) {
+			fflush(stdout);
+			usleep(500000);
+		}
+		return rc;
+	}
+	struct db_run run;
+	bool found;
+	if (!db_run_latest(db, &run, &found) || !found || run.finished_at != 0) {
+		out_error("no batch is running on this library");
+		db_run_fini(&run);
+		return EXIT_FAILURES;
+	}
+	bool ok = db_run_request(db, run.id, verb);
+	db_run_fini(&run);
+	return ok ? EXIT_OK : cli_db_error(cli);
+}
+
 static int
 exec_batch(struct cli *cli, int argc, char **argv)
 {
+	static const char *const verbs[] = {"pause", "resume", "cancel", "status", NULL};
+	for (const char *const *v = verbs; argc > 0 && *v; v++) {
+		if (strcmp(argv[0], *v) == 0) {
+			return control(cli, *v, argc - 1, argv + 1);
+		}
+	}
 	struct run_args ra = {0};
 	struct printer pr = {0};
 	if (!parse_args(cli, argc, argv, &ra, &pr)) {
