@@ -295,7 +295,9 @@ static bool
 finish(struct builder *b, const char *what, char **cause)
 {
 	struct answer *a = b->a;
-	qsort(a->predictions, a->count, sizeof *a->predictions, by_name);
+	if (a->count > 1) {
+		qsort(a->predictions, a->count, sizeof *a->predictions, by_name);
+	}
 	for (size_t i = 1; i < a->count; i++) {
 		const struct answer_prediction *p = &a->predictions[i - 1], *q = &a->predictions[i];
 		if (p->category != ANSWER_RATING && q->category != ANSWER_RATING &&
@@ -305,7 +307,9 @@ finish(struct builder *b, const char *what, char **cause)
 		}
 	}
 	apply_floor(b);
-	qsort(a->predictions, a->count, sizeof *a->predictions, by_order);
+	if (a->count > 1) {
+		qsort(a->predictions, a->count, sizeof *a->predictions, by_order);
+	}
 	return true;
 }
 
