@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
+#include "core/spaceurl.h"
 #include "db/db.h"
 #include "db/settings.h"
 #include "db/xalloc.h"
@@ -191,39 +194,28 @@ validate_enum(const struct setting_def *d, const char *v, char **normal, char **
 	return false;
 }
 
-/* One URL per line; blank lines dropped.  The Space client checks the forms
- * themselves (core/spaceurl.h); here only the schemes tagcon speaks. */
+/* One URL per line (commas too); blank lines dropped; each one must be a
+ * form core/spaceurl.h accepts, and is stored normalised. */
 static bool
 validate_urls(const struct setting_def *d, const char *v, char **normal, char **cause)
 {
-	static const char *const schemes[] = {"http://", "https://", "a1111+http://",
-		"a1111+https://"};
 	char *copy = xstrdup(v), *save = NULL, *out = xstrdup("");
 	bool ok = true;
 	for (char *line = strtok_r(copy, "\n,", &save); line; line = strtok_r(NULL, "\n,", &save)) {
-		while (isspace((unsigned char)*line)) {
-			line++;
-		}
-		char *e = line + strlen(line);
-		while (e > line && isspace((unsigned char)e[-1])) {
-			*--e = '\0';
-		}
-		if (*line == '\0') {
+		char *text = g_strstrip(line);
+		if (*text == '\0') {
 			continue;
 		}
-		bool known = false;
-		for (size_t i = 0; i < 4 && !known; i++) {
-			known = strncmp(line, schemes[i], strlen(schemes[i])) == 0 &&
-			    line[strlen(schemes[i])] != '\0';
-		}
-		if (!known || has_control(line) || strchr(line, ' ') != NULL) {
-			*cause = xasprintf("%s: '%s' is not a Space URL (use "
-			    "https://huggingface.co/spaces/OWNER/NAME, https://OWNER-NAME.hf.space, "
-			    "http(s)://HOST[:PORT][/PATH] or a1111+http(s)://HOST:PORT)", d->name, line);
+		char *why = NULL;
+		struct spaceurl *u = spaceurl_create(text, &why);
+		if (u == NULL) {
+			*cause = xasprintf("%s: %s", d->name, why);
+			free(why);
 			ok = false;
 			break;
 		}
-		char *joined = xasprintf("%s%s%s", out, *out ? "\n" : "", line);
+		char *joined = xasprintf("%s%s%s", out, *out ? "\n" : "", spaceurl_text(u));
+		spaceurl_destroy(u);
 		free(out);
 		out = joined;
 	}

@@ -81,7 +81,8 @@ main(void)
 	refused(db, "upload_max_side", "12.5", "whole number");
 	refused(db, "general_mcut", "maybe", "true or false");
 	refused(db, "review_mode", "sometimes", "not one of required, auto, auto-above");
-	refused(db, "spaces", "ftp://x", "not a Space URL");
+	refused(db, "spaces", "ftp://x", "not an http or https URL; use https://huggingface.co/spaces/OWNER/NAME");
+	refused(db, "spaces", "http://user:pw@host", "spaces: ");
 	refused(db, "target_folder", "a\033[31mb", "control characters");
 	refused(db, "no_such", "1", "no setting named");
 	db_close(db);
