@@ -48,6 +48,9 @@ a1111_interrogate_body(const void *image, size_t len, const char *model, double 
 void
 a1111_free_models(char **models, size_t n)
 {
+	if (models == NULL) {
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		free(models[i]);
 	}
@@ -123,8 +126,20 @@ a1111_pick_model(char *const *offered, size_t n, const char *model, struct space
 		}
 	}
 	if (hit == NULL) {
-		spaceerr_set(err, SPACEERR_BAD_INPUT, "this A1111 tagger does not offer the model "
-		    "(it has %zu others)", n);
+		char *list = xstrdup("");
+		size_t i;
+		for (i = 0; i < n && strlen(list) < 160; i++) {
+			char *more = xasprintf("%s%s%s", list, i ? ", " : "", offered[i]);
+			free(list);
+			list = more;
+		}
+		char *m = spaceerr_quote(model, strlen(model));
+		char *l = spaceerr_quote(list, strlen(list));
+		spaceerr_set(err, SPACEERR_BAD_INPUT, "model %s is not offered by this A1111 tagger "
+		    "(it offers %zu: %s%s)", m, n, l, i < n ? ", …" : "");
+		free(l);
+		free(m);
+		free(list);
 	}
 	return hit;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <vips/vips.h>
 
 #include "core/batch-private.h"
 #include <cjson/cJSON.h>
@@ -498,6 +499,9 @@ static void
 start_workers(struct batch *b)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	/* One prepare worker per core, each libvips pipeline on one thread:
+	 * vips' own thread pool on top would oversubscribe the cores. */
+	vips_concurrency_set(1);
 	b->n_workers = b->opts.prepare_threads > 0 ? b->opts.prepare_threads :
 	    (int)(cores > 0 ? cores : 2);
 	/* Enough prepared images to keep every slot busy, and a few more. */

@@ -442,7 +442,11 @@ set_options(struct net *net, struct net_request *req)
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, net->connect_ms);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, net->user_agent);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* bounded after decoding */
+	if (req->stream == NULL) {
+		/* Bounded after decoding; never on streams, whose events a
+		 * compressor could hold back. */
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	}
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
@@ -533,11 +537,15 @@ complete(struct net_request *req, CURLcode rc)
 	req->elapsed_ms = (unsigned)(now_ms() - req->t_start);
 	if (req->idle_expired) {
 		req->failure = NET_TIMEOUT_IDLE;
-		req->error = xasprintf("no data for %.0f s", req->net->idle_ms / 1e3);
+		req->error = xasprintf("no data for %g s", req->net->idle_ms / 1e3);
 	} else {
 		req->failure = classify(req, rc);
 		const char *why = req->errbuf[0] != '\0' ? req->errbuf : curl_easy_strerror(rc);
-		req->error = rc != CURLE_OK ? sanitize_str(why) : xstrdup("");
+		if (req->failure == NET_TOO_LARGE) {
+			req->error = xasprintf("over %zu KiB", req->max / 1024);
+		} else {
+			req->error = rc != CURLE_OK ? sanitize_str(why) : xstrdup("");
+		}
 	}
 	detach(req);
 	if (req->done != NULL) {

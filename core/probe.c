@@ -245,11 +245,56 @@ vips_cause(void)
 	return safe;
 }
 
+/*
+ * libvips reads "name[options]" in a file name as load options, so a file
+ * called "x.png[...]" would be read as x.png.  Sources take the name as it
+ * is; the name form is kept only for the few loaders that have no source
+ * form (ImageMagick's BMP, OpenEXR), and never for a name ending in ']'.
+ */
+static bool
+name_is_literal(const char *path)
+{
+	size_t n = strlen(path);
+	return n == 0 || path[n - 1] != ']';
+}
+
+static const char *
+find_loader(const char *path)
+{
+	VipsSource *src = vips_source_new_from_file(path);
+	const char *type = src != NULL ? vips_foreign_find_load_source(src) : NULL;
+	if (src != NULL) {
+		g_object_unref(src);
+	}
+	if (type == NULL && name_is_literal(path)) {
+		vips_error_clear();
+		type = vips_foreign_find_load(path);
+	}
+	return type;
+}
+
+static VipsImage *
+load_header(const char *path)
+{
+	VipsSource *src = vips_source_new_from_file(path);
+	VipsImage *im = NULL;
+	if (src != NULL && vips_foreign_find_load_source(src) != NULL) {
+		im = vips_image_new_from_source(src, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	} else if (name_is_literal(path)) {
+		vips_error_clear();
+		im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	}
+	if (src != NULL) {
+		g_object_unref(src);
+	}
+	return im;
+}
+
 static void
 read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, const char *head,
     size_t head_len, const char *tail, size_t tail_len)
 {
-	VipsImage *im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	VipsImage *im = load_header(path);
 	bool cut = truncated(r->format, head, head_len, tail, tail_len, r->size);
 	if (im == NULL && cut) {
 		vips_error_clear();
@@ -294,7 +339,7 @@ static char *
 sniff(const char *path, int fd, char **why)
 {
 	/* find_load answers with a type name ("VipsForeignLoadPngFile"). */
-	const char *type = vips_foreign_find_load(path);
+	const char *type = find_loader(path);
 	vips_error_clear();
 	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
 	char *format = loader != NULL ? format_of(loader) : NULL;

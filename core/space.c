@@ -166,7 +166,7 @@ net_error(struct spaceerr *err, struct net_request *req)
 		spaceerr_set(err, SPACEERR_TIMEOUT, "timed out: %s", why);
 		break;
 	case NET_TOO_LARGE:
-		spaceerr_set(err, SPACEERR_MALFORMED, "answer too large");
+		spaceerr_set(err, SPACEERR_MALFORMED, "answer too large (%s)", why);
 		break;
 	case NET_DROPPED:
 		spaceerr_set(err, SPACEERR_DROPPED, "connection dropped (%s)", why);
@@ -192,8 +192,13 @@ space_failed(struct space *sp, struct net_request *req, struct spaceerr *err)
 	} else if (status < 200 || status > 299) {
 		size_t len;
 		const char *body = net_request_body(req, &len);
+		int creds = net_request_sent_token(req) ? SPACEERR_SENT_TOKEN : 0;
+		if (spaceurl_kind(sp->url) == SPACEURL_A1111) {
+			creds = SPACEERR_BASIC_AUTH |
+			    (spaceurl_userpwd(sp->url) != NULL ? SPACEERR_SENT_BASIC : 0);
+		}
 		spaceerr_from_http(err, status, net_request_content_type(req), body, len,
-		    net_request_retry_after(req), net_request_sent_token(req));
+		    net_request_retry_after(req), creds);
 	} else {
 		return false;
 	}
@@ -226,6 +231,9 @@ deliver(void *arg)
 	struct space_job *job = arg;
 	job->call = NULL;
 	TAILQ_REMOVE(&job->sp->jobs, job, entry);
+	/* Once more, whatever path the message took. */
+	space_tidy(job->sp, &job->res.err, NULL);
+	space_tidy(job->sp, &job->info.err, NULL);
 	if (job->kind == SPACE_JOB_TAG) {
 		job->res.latency_ms = (unsigned)(space_now_ms() - job->t_start);
 		job->tag_cb(&job->res, job->arg);
@@ -611,7 +619,8 @@ not_offered(struct space_job *job)
 	size_t n;
 	const char *const *models = gradio_config_models(job->sp->cfg, &n);
 	char *list = xstrdup("");
-	for (size_t i = 0; i < n && strlen(list) < 160; i++) {
+	size_t i;
+	for (i = 0; i < n && strlen(list) < 160; i++) {
 		char *more = xasprintf("%s%s%s", list, i ? ", " : "", models[i]);
 		free(list);
 		list = more;
@@ -619,7 +628,7 @@ not_offered(struct space_job *job)
 	char *model = spaceerr_quote(job->model, strlen(job->model));
 	char *shown = spaceerr_quote(list, strlen(list));
 	spaceerr_set(&err, SPACEERR_BAD_INPUT, "model %s is not offered by this Space (it offers "
-	    "%s)", model, shown);
+	    "%zu: %s%s)", model, n, shown, i < n ? ", …" : "");
 	free(shown);
 	free(model);
 	free(list);

@@ -22,6 +22,16 @@
  * Callbacks are always called from net_poll, never from the call that
  * started the job.  Destroy spaces before the net.
  *
+ * Use from the network thread:
+ *
+ *	struct net *net = net_create(NULL);
+ *	struct space *sp = space_create(url, token, &cause);
+ *	space_tag_start(sp, net, &img, model, floor, on_result, ctx);
+ *	while (!stopping)
+ *		net_poll(net, -1, &wake, 1);  (other threads: net_wakeup(net))
+ *	space_destroy(sp);
+ *	net_destroy(net);
+ *
  * The Hugging Face token goes only to the hub and to Space hosts
  * (spaceurl_token_ok), as "Authorization: Bearer"; it never appears in a
  * message.

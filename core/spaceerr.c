@@ -176,7 +176,10 @@ body_detail(const char *body, size_t len, bool *is_json)
 	for (int i = 0; keys[i] != NULL && text == NULL; i++) {
 		text = text_member(j, keys[i]);
 	}
-	char *out = text != NULL ? xstrdup(text) : NULL;
+	/* A1111's API: {"error": "RuntimeError", "errors": "what happened"}. */
+	const char *kind = text_member(j, "error"), *what = text_member(j, "errors");
+	char *out = kind != NULL && what != NULL && text == kind ?
+	    xasprintf("%s: %s", kind, what) : text != NULL ? xstrdup(text) : NULL;
 	cJSON_Delete(j);
 	return out;
 }
@@ -208,11 +211,23 @@ status_text(int status, const char *detail)
 }
 
 static void
-from_4xx(struct spaceerr *err, int status, const char *tail, bool token_sent)
+auth(struct spaceerr *err, const char *tail, int creds)
+{
+	if (creds & SPACEERR_BASIC_AUTH) {
+		spaceerr_set(err, SPACEERR_AUTH, (creds & SPACEERR_SENT_BASIC) ?
+		    "user name or password refused (%s)" : "needs a user name and password (%s); "
+		    "write them in the URL: a1111+http://USER:PASS@HOST:PORT", tail);
+	} else {
+		spaceerr_set(err, SPACEERR_AUTH, (creds & SPACEERR_SENT_TOKEN) ?
+		    "token refused (%s)" : "needs a valid token (%s); set HF_TOKEN", tail);
+	}
+}
+
+static void
+from_4xx(struct spaceerr *err, int status, const char *tail, int creds)
 {
 	if (status == 401 || status == 403) {
-		spaceerr_set(err, SPACEERR_AUTH, token_sent ? "token refused (%s)" :
-		    "needs a valid token (%s); set HF_TOKEN", tail);
+		auth(err, tail, creds);
 	} else if (status == 404) {
 		spaceerr_set(err, SPACEERR_NOT_TAGGER, "not found (%s)", tail);
 	} else if (status == 408) {
@@ -228,7 +243,7 @@ from_4xx(struct spaceerr *err, int status, const char *tail, bool token_sent)
 
 void
 spaceerr_from_http(struct spaceerr *err, int status, const char *content_type,
-    const char *body, size_t len, long long retry_after_ms, bool token_sent)
+    const char *body, size_t len, long long retry_after_ms, int creds)
 {
 	bool is_json;
 	char *detail = body_detail(body, len, &is_json);
@@ -240,7 +255,7 @@ spaceerr_from_http(struct spaceerr *err, int status, const char *content_type,
 	err->http_status = status;
 	err->retry_after_ms = retry_after_ms;
 	if (status >= 400 && status < 500) {
-		from_4xx(err, status, tail, token_sent);
+		from_4xx(err, status, tail, creds);
 	} else if (status == 503 && detail != NULL && strstr(detail, "Queue is full") != NULL) {
 		spaceerr_set(err, SPACEERR_QUEUE_FULL, "queue full (%s)", tail);
 	} else if (status == 503 && !is_json) {
@@ -250,6 +265,12 @@ spaceerr_from_http(struct spaceerr *err, int status, const char *content_type,
 		spaceerr_set(err, SPACEERR_SERVER_ERROR, "server error (%s)", tail);
 	} else {
 		spaceerr_set(err, SPACEERR_MALFORMED, "unexpected answer (%s)", tail);
+	}
+	if (retry_after_ms >= 0) {
+		char *msg = xasprintf("%s; retry in %lld s", err->message,
+		    (retry_after_ms + 999) / 1000);
+		free(err->message);
+		err->message = msg;
 	}
 	free(tail);
 	free(detail);
@@ -277,6 +298,9 @@ spaceerr_from_run(struct spaceerr *err, const char *msg)
 		spaceerr_set(err, SPACEERR_RATE_LIMITED, "GPU quota exhausted (%s)", q);
 	} else if (strstr(msg, "No GPU was available") != NULL) {
 		spaceerr_set(err, SPACEERR_QUEUE_FULL, "no GPU available (%s)", q);
+	} else if (strstr(msg, "Session not found") != NULL) {
+		/* The event is gone (expired, or the Space restarted): ask again. */
+		spaceerr_set(err, SPACEERR_DROPPED, "the Space lost the request (%s)", q);
 	} else if (strstr(msg, "not in the list of choices") != NULL) {
 		spaceerr_set(err, SPACEERR_BAD_INPUT, "input refused (%s)", q);
 	} else {

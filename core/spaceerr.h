@@ -3,9 +3,10 @@
  * act on.
  *
  * Every failure of the Space client is one class plus a one-line message
- * ("POST /gradio_api/upload: queue full (Queue is full. Max size is 10 and
- * size is 10.)").  Server text quoted in messages is sanitised (no control
- * characters, no invalid UTF-8) and shortened; tokens never appear in them.
+ * naming the request ("POST /gradio_api/call/predict: queue full (HTTP 503:
+ * Queue is full. Max size is 10 and size is 10.)").  Server text quoted in
+ * messages is sanitised (no control characters, no invalid UTF-8) and
+ * shortened; tokens and passwords never appear in them.
  */
 #ifndef TAGCON_SPACEERR_H
 #define TAGCON_SPACEERR_H
@@ -71,19 +72,26 @@ char *spaceerr_quote(const char *s, size_t n);
 /* Replace every occurrence of secret in the message by "[token]". */
 void spaceerr_redact(struct spaceerr *err, const char *secret);
 
+/* What went with a request, for the wording of 401/403 messages. */
+#define SPACEERR_SENT_TOKEN 0x1 /* an HF token (Bearer) */
+#define SPACEERR_BASIC_AUTH 0x2 /* the server wants a user and password (A1111) */
+#define SPACEERR_SENT_BASIC 0x4 /* and they were sent */
+
 /*
  * Classify a non-2xx HTTP answer.  body/len is what arrived (may be
  * truncated), content_type may be NULL, retry_after_ms from the header
- * (-1 none), token_sent whether an Authorization header went with it.
+ * (-1 none), creds the SPACEERR_SENT_* / SPACEERR_BASIC_AUTH bits.
  */
 void spaceerr_from_http(struct spaceerr *err, int status, const char *content_type,
-    const char *body, size_t len, long long retry_after_ms, bool token_sent);
+    const char *body, size_t len, long long retry_after_ms, int creds);
 
 /*
  * Classify a message a Space reported as a failed run ("error" event,
  * process_completed success:false): SERVER_ERROR, or RATE_LIMITED for the
- * ZeroGPU quota messages (with the wait they name), or BAD_INPUT when the
- * model is not one of the dropdown's choices.  msg is raw server text.
+ * ZeroGPU quota messages (with the wait they name), QUEUE_FULL when no GPU
+ * was free, DROPPED for "Session not found" (the event expired or the Space
+ * restarted), BAD_INPUT when the model is not one of the dropdown's
+ * choices.  msg is raw server text.
  */
 void spaceerr_from_run(struct spaceerr *err, const char *msg);
 

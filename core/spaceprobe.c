@@ -119,6 +119,7 @@ on_probe_config(struct net_request *req, void *arg)
 			sp->setup = SPACE_SETUP_READY;
 			cfg = NULL;
 			models = NULL;
+			n = 0;
 		}
 	} else if (sp->setup == SPACE_SETUP_READY) {
 		space_forget(sp);

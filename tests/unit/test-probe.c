@@ -61,6 +61,11 @@ test_formats(void)
 	probe_ok("liar.jpg", "png", 64, 32, DB_ORIENT_LANDSCAPE);
 	CHECK(rename(tmppath("port.jpg"), tmppath("noext")) == 0);
 	probe_ok("noext", "jpeg", 30, 50, DB_ORIENT_PORTRAIT);
+	/* Brackets are part of the name, never load options. */
+	CHECK(image_write(tmppath("a.gif"), 20, 10, 3, 4) == 0);
+	CHECK(rename(tmppath("a.gif"), tmppath("sq.webp[page=1]")) == 0);
+	probe_ok("sq.webp[page=1]", "gif", 20, 10, DB_ORIENT_LANDSCAPE);
+	CHECK(image_write(tmppath("a.gif"), 20, 10, 3, 4) == 0);
 }
 
 static void

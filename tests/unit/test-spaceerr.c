@@ -9,11 +9,11 @@
 #include "tests/unit/check.h"
 
 static void
-http(int status, const char *ctype, const char *body, bool token, enum spaceerr_class want,
+http(int status, const char *ctype, const char *body, int creds, enum spaceerr_class want,
     const char *text)
 {
 	struct spaceerr err = SPACEERR_INIT;
-	spaceerr_from_http(&err, status, ctype, body, body ? strlen(body) : 0, -1, token);
+	spaceerr_from_http(&err, status, ctype, body, body ? strlen(body) : 0, -1, creds);
 	CHECK_INT(err.cls, want);
 	CHECK_INT(err.http_status, status);
 	CHECK(err.message != NULL && strstr(err.message, text) != NULL);
@@ -27,33 +27,46 @@ static void
 test_http(void)
 {
 	http(503, "application/json", "{\"detail\":\"Queue is full. Max size is 10 and size is 10.\"}",
-	    false, SPACEERR_QUEUE_FULL, "queue full (HTTP 503: Queue is full. Max size is 10");
-	http(503, "text/html", "<!DOCTYPE html><html>sleeping</html>", false, SPACEERR_WAKING,
+	    0, SPACEERR_QUEUE_FULL, "queue full (HTTP 503: Queue is full. Max size is 10");
+	http(503, "text/html", "<!DOCTYPE html><html>sleeping</html>", 0, SPACEERR_WAKING,
 	    "HTML page");
-	http(503, NULL, "  <html>", false, SPACEERR_WAKING, "not running yet");
+	http(503, NULL, "  <html>", 0, SPACEERR_WAKING, "not running yet");
 	http(503, "application/json", "{\"detail\":\"Queue is stopped.\"}", false,
 	    SPACEERR_SERVER_ERROR, "Queue is stopped.");
 	http(500, "application/json", "{\"error\":\"Internal Server Error\"}", false,
 	    SPACEERR_SERVER_ERROR, "Internal Server Error");
-	http(502, "text/html", "<html>bad gateway</html>", false, SPACEERR_SERVER_ERROR, "HTTP 502");
-	http(429, "text/plain", "Too Many Requests", false, SPACEERR_RATE_LIMITED,
+	http(502, "text/html", "<html>bad gateway</html>", 0, SPACEERR_SERVER_ERROR, "HTTP 502");
+	http(429, "text/plain", "Too Many Requests", 0, SPACEERR_RATE_LIMITED,
 	    "Too Many Requests");
-	http(401, "text/html", "<html>401</html>", false, SPACEERR_AUTH, "needs a valid token");
-	http(401, "text/html", "<html>401</html>", true, SPACEERR_AUTH, "token refused");
-	http(403, "text/html", "<html>403</html>", true, SPACEERR_AUTH, "token refused (HTTP 403)");
+	struct spaceerr e2 = SPACEERR_INIT;
+	spaceerr_from_http(&e2, 429, NULL, "", 0, 2500, 0);
+	CHECK_STR(e2.message, "rate limited (HTTP 429); retry in 3 s");
+	CHECK_INT(e2.retry_after_ms, 2500);
+	spaceerr_fini(&e2);
+	http(401, "text/html", "<html>401</html>", 0, SPACEERR_AUTH, "needs a valid token");
+	http(401, "text/html", "<html>401</html>", SPACEERR_SENT_TOKEN, SPACEERR_AUTH,
+	    "token refused");
+	http(403, "text/html", "<html>403</html>", SPACEERR_SENT_TOKEN, SPACEERR_AUTH,
+	    "token refused (HTTP 403)");
+	http(401, NULL, "{\"detail\":\"Incorrect username or password\"}", SPACEERR_BASIC_AUTH,
+	    SPACEERR_AUTH, "needs a user name and password (HTTP 401: Incorrect username or "
+	    "password); write them in the URL");
+	http(401, NULL, "{}", SPACEERR_BASIC_AUTH | SPACEERR_SENT_BASIC, SPACEERR_AUTH,
+	    "user name or password refused (HTTP 401)");
 	http(422, "application/json", "{\"detail\":[{\"type\":\"missing\",\"msg\":\"Field required\"}]}",
-	    false, SPACEERR_BAD_INPUT, "Field required");
-	http(413, NULL, "", false, SPACEERR_BAD_INPUT, "too large");
-	http(404, "application/json", "{\"detail\":\"Not Found\"}", false, SPACEERR_NOT_TAGGER,
+	    0, SPACEERR_BAD_INPUT, "Field required");
+	http(413, NULL, "", 0, SPACEERR_BAD_INPUT, "too large");
+	http(404, "application/json", "{\"detail\":\"Not Found\"}", 0, SPACEERR_NOT_TAGGER,
 	    "not found");
-	http(302, NULL, "", false, SPACEERR_MALFORMED, "HTTP 302");
+	http(302, NULL, "", 0, SPACEERR_MALFORMED, "HTTP 302");
 	/* Server text is one safe line, shortened. */
 	char body[2000];
 	memset(body, 'x', sizeof body);
 	memcpy(body, "{\"detail\":\"\x1b[31mred\\nline two ", 30);
 	strcpy(body + sizeof body - 4, "\"}");
 	struct spaceerr err = SPACEERR_INIT;
-	spaceerr_from_http(&err, 400, NULL, body, strlen(body), -1, false);
+	spaceerr_from_http(&err, 400, NULL, body, strlen(body), -1, 0);
+	CHECK_INT(err.cls, SPACEERR_BAD_INPUT);
 	CHECK(strchr(err.message, '\x1b') == NULL);
 	CHECK(strchr(err.message, '\n') == NULL);
 	CHECK(strlen(err.message) < 300);
@@ -73,6 +86,8 @@ test_run(void)
 	CHECK_INT(err.cls, SPACEERR_QUEUE_FULL);
 	spaceerr_from_run(&err, "Value: x is not in the list of choices: [...]");
 	CHECK_INT(err.cls, SPACEERR_BAD_INPUT);
+	spaceerr_from_run(&err, "404: Session not found.");
+	CHECK_INT(err.cls, SPACEERR_DROPPED);
 	spaceerr_from_run(&err, "Server stopped unexpectedly.");
 	CHECK_INT(err.cls, SPACEERR_SERVER_ERROR);
 	CHECK_STR(err.message, "the Space failed (Server stopped unexpectedly.)");
