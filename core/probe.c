@@ -18,6 +18,9 @@
 #include "db/xalloc.h"
 
 #define CHUNK (1 << 20)
+/* Starts of messages probe_failure_may_change() recognises. */
+#define TOO_LARGE "image too large"
+#define CANNOT_READ "cannot read"
 #define SNIFF 4096
 #define TAIL 64
 
@@ -67,6 +70,14 @@ probe_init(const char *argv0, char **cause)
 		return false;
 	}
 	return true;
+}
+
+bool
+probe_failure_may_change(const char *error)
+{
+	return error != NULL && (strncmp(error, TOO_LARGE, strlen(TOO_LARGE)) == 0 ||
+	    strncmp(error, CANNOT_READ, strlen(CANNOT_READ)) == 0 ||
+	    strcmp(error, strerror(EACCES)) == 0 || strcmp(error, strerror(EPERM)) == 0);
 }
 
 enum db_orientation
@@ -170,7 +181,7 @@ hash_file(int fd, struct probe_result *r, char *head, size_t *head_len, char *ta
 	free(buf);
 	XXH3_freeState(st);
 	if (n < 0) {
-		fail(r, xasprintf("cannot read: %s", strerror(err)));
+		fail(r, xasprintf(CANNOT_READ ": %s", strerror(err)));
 		return false;
 	}
 	return true;
@@ -207,7 +218,13 @@ truncated(const char *format, const char *head, size_t head_len, const char *tai
 		return !has_bytes(tail, tail_len, "IEND", 4);
 	}
 	if (strcmp(format, "gif") == 0) {
-		return !has_bytes(tail, tail_len, ";", 1);
+		/* The trailer 0x3B is the last byte (some writers pad with NULs);
+		 * a ';' inside the image data proves nothing. */
+		size_t k = tail_len;
+		while (k > 0 && tail[k - 1] == '\0') {
+			k--;
+		}
+		return k == 0 || tail[k - 1] != ';';
 	}
 	if (strcmp(format, "webp") == 0 && head_len >= 12) {
 		uint32_t riff = (uint8_t)head[4] | (uint8_t)head[5] << 8 |
@@ -247,30 +264,15 @@ vips_cause(void)
 
 /*
  * libvips reads "name[options]" in a file name as load options, so a file
- * called "x.png[...]" would be read as x.png.  Sources take the name as it
- * is; the name form is kept only for the few loaders that have no source
- * form (ImageMagick's BMP, OpenEXR), and never for a name ending in ']'.
+ * called "x.png[...]" would be read as x.png: tagcon hands libvips bytes
+ * and sources, never names, except for the few loaders that have neither
+ * form (ImageMagick's BMP, ICO ...), and never a name ending in ']'.
  */
 static bool
 name_is_literal(const char *path)
 {
 	size_t n = strlen(path);
 	return n == 0 || path[n - 1] != ']';
-}
-
-static const char *
-find_loader(const char *path)
-{
-	VipsSource *src = vips_source_new_from_file(path);
-	const char *type = src != NULL ? vips_foreign_find_load_source(src) : NULL;
-	if (src != NULL) {
-		g_object_unref(src);
-	}
-	if (type == NULL && name_is_literal(path)) {
-		vips_error_clear();
-		type = vips_foreign_find_load(path);
-	}
-	return type;
 }
 
 static VipsImage *
@@ -322,7 +324,7 @@ read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, cons
 	r->orientation = probe_orientation(r->width, r->height);
 	uint64_t pixels = (uint64_t)r->width * (uint64_t)r->height;
 	if (pixel_limit != 0 && pixels > pixel_limit) {
-		fail(r, xasprintf("image too large (%d×%d = %.1f MP, limit %.1f MP)", r->width,
+		fail(r, xasprintf(TOO_LARGE " (%d×%d = %.1f MP, limit %.1f MP)", r->width,
 		    r->height, pixels / 1e6, pixel_limit / 1e6));
 		return;
 	}
@@ -333,27 +335,41 @@ read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, cons
 	r->ok = true;
 }
 
-/* The loader libvips would use for path, as a tagcon format, or NULL with
- * *why saying what the content is instead. */
-static char *
-sniff(const char *path, int fd, char **why)
+/* The loader's nickname for a type name ("VipsForeignLoadPngBuffer"). */
+static const char *
+nickname(const char *type)
 {
-	/* find_load answers with a type name ("VipsForeignLoadPngFile"). */
-	const char *type = find_loader(path);
+	return type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
+}
+
+/*
+ * The format of the file from its first bytes, or NULL with *why.  The
+ * magic-byte loaders decide from memory alone; only a file named like an
+ * image is offered to the loaders that need the whole file (ImageMagick),
+ * which otherwise claims videos and random bytes through formats that
+ * have no magic at all (TGA).
+ */
+static char *
+sniff(const char *path, const char *head, size_t n, char **why)
+{
+	const char *loader = nickname(vips_foreign_find_load_buffer(head, n));
 	vips_error_clear();
-	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
+	const char *base = strrchr(path, '/');
+	if (loader == NULL && probe_image_name(base != NULL ? base + 1 : path) &&
+	    name_is_literal(path)) {
+		loader = nickname(vips_foreign_find_load(path));
+		vips_error_clear();
+	}
 	char *format = loader != NULL ? format_of(loader) : NULL;
 	if (format != NULL) {
 		return format;
 	}
 	if (loader != NULL) {
 		*why = xasprintf("not an image tagcon tags (%s)", loader);
-		return NULL;
+	} else {
+		*why = xasprintf("not an image (%s)", looks_like_text(head, n) ? "text file" :
+		    "unknown format");
 	}
-	char head[SNIFF];
-	ssize_t n = pread(fd, head, sizeof head, 0);
-	*why = xasprintf("not an image (%s)", n > 0 && looks_like_text(head, (size_t)n) ?
-	    "text file" : "unknown format");
 	return NULL;
 }
 
@@ -379,8 +395,12 @@ probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
 		goto out;
 	}
 	/* Sniff before hashing: a file that is no image is never read whole. */
-	char *why = NULL;
-	r->format = sniff(path, fd, &why);
+	char *why = NULL, sniffed[SNIFF];
+	ssize_t n = pread(fd, sniffed, sizeof sniffed, 0);
+	r->format = n > 0 ? sniff(path, sniffed, (size_t)n, &why) : NULL;
+	if (n <= 0) {
+		why = xasprintf(CANNOT_READ ": %s", n < 0 ? strerror(errno) : "empty");
+	}
 	if (r->format == NULL) {
 		r->not_image = true;
 		fail(r, why);

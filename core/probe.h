@@ -40,6 +40,14 @@ bool probe_init(const char *argv0, char **cause);
 void probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r);
 void probe_result_fini(struct probe_result *r);
 
+/*
+ * Whether a failure recorded for an unchanged file may turn out otherwise
+ * on the next look: over a pixel limit that may since have been raised, or
+ * unreadable (a chmod changes no mtime).  Damaged or foreign content stays
+ * as it was until the file changes.
+ */
+bool probe_failure_may_change(const char *error);
+
 /* Orientation of w×h: square only when the sides are equal. */
 enum db_orientation probe_orientation(int width, int height);
 const char *probe_orientation_name(enum db_orientation o);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/probe.h"
 #include "core/sanitize.h"
@@ -24,7 +25,11 @@
 #include "db/images.h"
 #include "db/xalloc.h"
 
+/* A transaction ends after this many writes or this long, whichever comes
+ * first, so that a console or a runner writing to the same library waits
+ * at most that long for its turn, even during a first scan of 100k files. */
 #define BATCH 500
+#define BATCH_MS 100
 
 struct known {
 	int64_t id;
@@ -33,8 +38,10 @@ struct known {
 	enum db_state state;
 	bool has_hash;
 	bool seen;
+	bool recheck; /* a failure that may turn out otherwise now */
 	uint8_t hash[DB_HASH_LEN];
 	char *path;
+	char *error; /* the recorded failure, for rechecks */
 };
 
 struct pending {
@@ -52,6 +59,8 @@ struct scan {
 	GPtrArray *fresh;    /* struct pending: paths not in the library */
 	GPtrArray *bad_dirs; /* directories that could not be listed */
 	int in_batch;
+	bool in_tx;
+	double tx_started;
 	bool db_failed;
 };
 
@@ -60,6 +69,7 @@ known_free(gpointer p)
 {
 	struct known *k = p;
 	free(k->path);
+	free(k->error);
 	free(k);
 }
 
@@ -89,17 +99,55 @@ warn(struct scan *s, const char *fmt, ...)
 	free(raw);
 }
 
-/* Count one write; commit and reopen the transaction every BATCH writes. */
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Open a transaction before a write, unless one is open. */
+static void
+will_write(struct scan *s)
+{
+	if (s->in_tx || s->db_failed) {
+		return;
+	}
+	if (!db_begin(s->db)) {
+		s->db_failed = true;
+		return;
+	}
+	s->in_tx = true;
+	s->tx_started = now_ms();
+}
+
+static void
+end_tx(struct scan *s)
+{
+	if (!s->in_tx) {
+		return;
+	}
+	if (!db_commit(s->db)) {
+		s->db_failed = true;
+	}
+	s->in_tx = false;
+	s->in_batch = 0;
+	/* A breath between transactions, so another writer waiting for the
+	 * lock gets it (its busy handler polls every millisecond). */
+	struct timespec ts = {.tv_nsec = 2000000};
+	nanosleep(&ts, NULL);
+}
+
+/* Count one write; commit after BATCH writes or BATCH_MS, and leave the
+ * lock free until the next write. */
 static void
 wrote(struct scan *s)
 {
-	if (++s->in_batch < BATCH) {
+	if (++s->in_batch < BATCH && now_ms() - s->tx_started < BATCH_MS) {
 		return;
 	}
-	s->in_batch = 0;
-	if (!db_commit(s->db) || !db_begin(s->db)) {
-		s->db_failed = true;
-	}
+	end_tx(s);
 	if (s->opts->progress != NULL) {
 		s->opts->progress(s->opts->ud, s->stats);
 	}
@@ -116,6 +164,7 @@ folder_of(struct scan *s, const char *path)
 		return (int64_t)(intptr_t)id;
 	}
 	int64_t fid = 0;
+	will_write(s);
 	if (!db_folder_get(s->db, s->root_id, dir, &fid)) {
 		s->db_failed = true;
 	}
@@ -150,6 +199,8 @@ load_known(void *ud, const struct db_scan_row *row)
 	k->has_hash = row->has_hash;
 	memcpy(k->hash, row->hash, DB_HASH_LEN);
 	k->path = xstrdup(row->path);
+	k->recheck = row->state == DB_STATE_FAILED && probe_failure_may_change(row->error);
+	k->error = k->recheck ? xstrdup(row->error) : NULL;
 	g_hash_table_insert(s->known, k->path, k);
 }
 
@@ -159,10 +210,18 @@ reprobe(struct scan *s, struct known *k, const struct stat *st)
 {
 	struct probe_result r;
 	probe_file(k->path, s->opts->pixel_limit, &r);
-	s->stats->changed++;
 	s->stats->bytes_read += r.has_hash ? r.size : 0;
+	if (k->recheck && !r.ok && r.error != NULL && k->error != NULL &&
+	    strcmp(r.error, k->error) == 0) {
+		/* Looked again: still the same reason. */
+		s->stats->unchanged++;
+		probe_result_fini(&r);
+		return;
+	}
+	s->stats->changed++;
 	struct db_image img = {.id = k->id};
 	fill_image(&img, &r);
+	will_write(s);
 	if (r.ok && !db_image_update(s->db, &img)) {
 		s->db_failed = true;
 	} else if (r.ok) {
@@ -202,12 +261,18 @@ on_file(void *ud, const char *path, const struct stat *st)
 		s->stats->unchanged++;
 		if (k->state == DB_STATE_MISSING) {
 			enum db_state state;
+			will_write(s);
 			if (db_image_derive_state(s->db, k->id, &state)) {
 				db_image_set_state(s->db, k->id, state, NULL);
 				wrote(s);
 			}
 		}
-		return;
+		/* A file refused for its size or its permissions may be fine
+		 * now (a raised pixel limit, a chmod): look again. */
+		if (!k->recheck) {
+			return;
+		}
+		s->stats->unchanged--;
 	}
 	reprobe(s, k, st);
 }
@@ -238,6 +303,7 @@ on_error(void *ud, const char *path, bool is_dir, int err, const char *what)
 			.state = DB_STATE_FAILED,
 			.error = (char *)why,
 		};
+		will_write(s);
 		if (!db_image_insert(s->db, &img)) {
 			s->db_failed = true;
 		}
@@ -310,6 +376,7 @@ add_fresh(struct scan *s, struct pending *pd, GHashTable *gone_by_hash)
 		return;
 	}
 	struct known *k = r.has_hash ? g_hash_table_lookup(gone_by_hash, r.hash) : NULL;
+	will_write(s);
 	if (k != NULL && r.ok) {
 		g_hash_table_remove(gone_by_hash, r.hash);
 		k->seen = true;
@@ -360,6 +427,7 @@ finish(struct scan *s)
 		if (k->seen || k->state == DB_STATE_MISSING) {
 			continue;
 		}
+		will_write(s);
 		if (!db_image_set_state(s->db, k->id, DB_STATE_MISSING, NULL)) {
 			s->db_failed = true;
 		}
@@ -427,13 +495,15 @@ scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
 		.bad_dirs = g_ptr_array_new_with_free_func(free),
 	};
 	char *prefix = xasprintf("%s/", strcmp(abs, "/") == 0 ? "" : abs);
-	bool ok = db_begin(db) && choose_root(db, abs, &s.root_id) &&
+	/* The walk holds no lock: transactions open only around writes. */
+	bool ok = db_begin(db) && choose_root(db, abs, &s.root_id) && db_commit(db) &&
 	    db_images_under(db, prefix, load_known, &s);
 	if (ok) {
 		struct walk_ops ops = {.file = on_file, .error = on_error, .ud = &s};
 		walk_tree(abs, &ops);
 		finish(&s);
-		ok = !s.db_failed && db_commit(db);
+		end_tx(&s);
+		ok = !s.db_failed;
 	}
 	if (!ok) {
 		*cause = xstrdup(db_errmsg(db));
@@ -522,6 +592,8 @@ scan_file(struct db *db, const char *path, const struct scan_opts *opts, int64_t
 	*image_id = 0;
 	*pending = false;
 	bool ok = db_begin(db) && root_of(db, path, &s.root_id);
+	s.in_tx = true;
+	s.tx_started = now_ms();
 	if (ok && s.root_id == 0) {
 		db_rollback(db);
 		g_hash_table_destroy(s.folders);

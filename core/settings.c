@@ -207,6 +207,12 @@ validate_urls(const struct setting_def *d, const char *v, char **normal, char **
 			continue;
 		}
 		char *why = NULL;
+		if (strchr(text, '\\') != NULL) {
+			*cause = xasprintf("%s: '%s' holds a backslash; give one URL per line",
+			    d->name, text);
+			ok = false;
+			break;
+		}
 		struct spaceurl *u = spaceurl_create(text, &why);
 		if (u == NULL) {
 			*cause = xasprintf("%s: %s", d->name, why);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/xalloc.h"
 
@@ -150,10 +151,28 @@ db_integrity_ok(struct db *db)
 	return ok;
 }
 
+/*
+ * Wait for a lock by polling every millisecond up to BUSY_TIMEOUT_MS.
+ * SQLite's own handler backs off to 100 ms sleeps, and so keeps missing the
+ * short gaps a long writer (a scan, a batch) leaves between its
+ * transactions: a `config set` beside a first scan would time out.
+ */
+static int
+busy_wait(void *arg, int count)
+{
+	(void)arg;
+	if (count >= BUSY_TIMEOUT_MS) {
+		return 0;
+	}
+	struct timespec ts = {.tv_nsec = 1000000};
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 static bool
 configure(struct db *db)
 {
-	sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(db->conn, busy_wait, NULL);
 	sqlite3_extended_result_codes(db->conn, 1);
 	/* WAL: readers never block the writer; NORMAL sync is durable across
 	 * process crashes (kill -9), which is the failure tagcon promises to

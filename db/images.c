@@ -120,7 +120,7 @@ db_images_under(struct db *db, const char *prefix,
 	/* A range on the path index: every path that starts with prefix sorts
 	 * between prefix and prefix with its last byte incremented. */
 	sqlite3_stmt *st = db_stmt(db,
-	    "SELECT i.id, i.path, i.size, i.mtime_ns, i.state, c.hash"
+	    "SELECT i.id, i.path, i.size, i.mtime_ns, i.state, c.hash, i.error"
 	    " FROM images i LEFT JOIN contents c ON c.id = i.content_id"
 	    " WHERE i.path >= ?1 AND i.path < ?2");
 	if (st == NULL) {
@@ -145,6 +145,7 @@ db_images_under(struct db *db, const char *prefix,
 			row.has_hash = true;
 			memcpy(row.hash, sqlite3_column_blob(st, 5), DB_HASH_LEN);
 		}
+		row.error = (const char *)sqlite3_column_text(st, 6);
 		fn(ud, &row);
 		free(path);
 	}

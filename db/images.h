@@ -68,6 +68,7 @@ struct db_scan_row {
 	enum db_state state;
 	bool has_hash;
 	uint8_t hash[DB_HASH_LEN];
+	const char *error; /* why it failed, or NULL; borrowed */
 };
 
 /* Every image whose path starts with prefix (a directory, ending in '/'). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/settings.h"
+#include "db/db.h"
 #include "tui/cli.h"
 #include "db/xalloc.h"
 #include "tui/out.h"
@@ -108,8 +109,13 @@ exec_config(struct cli *cli, int argc, char **argv)
 		if (flags[0]) {
 			out_json(setting_json(settings_find(argv[1]), v));
 		} else {
-			out_safe(stdout, v);
-			putchar('\n');
+			/* A list setting prints one item a line, as it is set. */
+			char *save = NULL;
+			for (char *line = strtok_r(v, "\n", &save); line != NULL;
+			    line = strtok_r(NULL, "\n", &save)) {
+				out_safe(stdout, line);
+				putchar('\n');
+			}
 		}
 		free(v);
 		return EXIT_OK;
@@ -119,7 +125,13 @@ exec_config(struct cli *cli, int argc, char **argv)
 	if (!ok) {
 		out_error("config: %s", cause);
 		free(cause);
-		return EXIT_USAGE;
+		/* A refused value is the user's to fix (2); a locked or broken
+		 * database is not (4, 1). */
+		char *normal = NULL, *why = NULL;
+		bool valid = !set || settings_validate(settings_find(argv[1]), argv[2], &normal, &why);
+		free(normal);
+		free(why);
+		return !valid ? EXIT_USAGE : db_busy(db) ? EXIT_BUSY : EXIT_FAILURES;
 	}
 	return EXIT_OK;
 }

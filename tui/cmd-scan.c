@@ -6,6 +6,7 @@
 
 #include "core/scan.h"
 #include "core/settings.h"
+#include "db/db.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 
@@ -105,6 +106,10 @@ exec_scan(struct cli *cli, int argc, char **argv)
 			}
 			out_error("%s", cause);
 			free(cause);
+			if (db_busy(db)) {
+				rc = EXIT_BUSY;
+				break;
+			}
 			rc = EXIT_FAILURES;
 			continue;
 		}

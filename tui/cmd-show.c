@@ -183,6 +183,26 @@ view_print(const struct view *v)
 	print_list("rejected", v, false);
 }
 
+/* The absolute form of path, even when the file itself is gone (a missing
+ * image): the folder is resolved, the name kept. */
+static char *
+absolute(const char *path)
+{
+	char *abs = realpath(path, NULL);
+	if (abs != NULL) {
+		return abs;
+	}
+	const char *slash = strrchr(path, '/');
+	char *dir = slash != NULL ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+	    : xstrdup(".");
+	char *real = realpath(dir, NULL);
+	char *out = real != NULL ? xasprintf("%s/%s", strcmp(real, "/") == 0 ? "" : real,
+	    slash != NULL ? slash + 1 : path) : xstrdup(path);
+	free(real);
+	free(dir);
+	return out;
+}
+
 static int
 exec_show(struct cli *cli, int argc, char **argv)
 {
@@ -196,11 +216,11 @@ exec_show(struct cli *cli, int argc, char **argv)
 	if (db == NULL) {
 		return EXIT_FAILURES;
 	}
-	char *abs = realpath(argv[0], NULL);
+	char *abs = absolute(argv[0]);
 	struct view v = {.model = settings_get(db, "model")};
 	bool found = false;
 	int rc = EXIT_OK;
-	if (v.model == NULL || !db_image_by_path(db, abs ? abs : argv[0], &v.img, &found)) {
+	if (v.model == NULL || !db_image_by_path(db, abs, &v.img, &found)) {
 		rc = cli_db_error(cli);
 		goto out;
 	}

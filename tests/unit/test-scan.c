@@ -122,10 +122,13 @@ main(int argc, char **argv)
 
 	/* Unchanged rescan reads nothing. */
 	s = scan(db, tmppath("lib"));
-	/* notes.txt is sniffed again (a few bytes), never read whole. */
+	/* notes.txt is sniffed again (a few bytes), never read whole; the
+	 * bomb is looked at again (the pixel limit may have been raised). */
 	CHECK_INT(s.unchanged, s.seen - 1);
 	CHECK_INT(s.ignored, 1);
-	CHECK_INT(s.bytes_read, 0);
+	struct stat bomb;
+	CHECK(stat(tmppath("lib/bomb.png"), &bomb) == 0);
+	CHECK_INT(s.bytes_read, bomb.st_size);
 	CHECK_INT(s.added + s.changed + s.moved + s.missing, 0);
 
 	/* A move keeps the row; a deletion becomes missing; a change is new. */
@@ -134,6 +137,7 @@ main(int argc, char **argv)
 	CHECK(image_write(tmppath("lib/sub/b.jpg"), 90, 60, 3, 8) == 0);
 	s = scan(db, tmppath("lib"));
 	CHECK_INT(s.moved, 1);
+	CHECK_INT(s.failed, 0);
 	CHECK_INT(s.missing, 1);
 	CHECK_INT(s.changed, 1);
 	struct db_image moved = lookup(db, "sub/renamed.png");
@@ -149,6 +153,15 @@ main(int argc, char **argv)
 	CHECK_INT(changed.orientation, DB_ORIENT_LANDSCAPE);
 	CHECK_INT(changed.state, DB_STATE_NEW);
 	db_image_fini(&changed);
+
+	/* A raised pixel limit lets the bomb in at the next scan. */
+	struct scan_opts big = {.pixel_limit = 3000000000ull, .warn = on_warn};
+	char *why = NULL;
+	CHECK(scan_dir(db, tmppath("lib"), &big, &s, &why));
+	CHECK_INT(s.changed, 1);
+	struct db_image bomb_img = lookup(db, "bomb.png");
+	CHECK_INT(bomb_img.state, DB_STATE_NEW);
+	db_image_fini(&bomb_img);
 
 	/* Scanning a subfolder of a root adds no root and marks nothing else. */
 	s = scan(db, tmppath("lib/sub"));
