@@ -22,6 +22,8 @@
 #define TOO_LARGE "image too large"
 #define CANNOT_READ "cannot read"
 #define SNIFF 4096
+/* Files up to this size are read in one go and parsed from memory. */
+#define WHOLE_MAX (8 << 20)
 #define TAIL 64
 
 /* Raster formats a wd-tagger Space can take; libvips also loads PDFs, SVG,
@@ -187,6 +189,46 @@ hash_file(int fd, struct probe_result *r, char *head, size_t *head_len, char *ta
 	return true;
 }
 
+/* The whole file in memory, when it is small enough that one read beats
+ * libvips opening and seeking it again; NULL for larger files. */
+struct whole {
+	char *data;
+	size_t len;
+};
+
+/* Read a small file whole and hash it; false (r->error set on a read
+ * error) when it could not. */
+static bool
+read_whole(int fd, struct probe_result *r, struct whole *w)
+{
+	size_t cap = (size_t)r->size + 1;
+	w->data = xmalloc(cap);
+	w->len = 0;
+	ssize_t n;
+	while (w->len < cap && ((n = pread(fd, w->data + w->len, cap - w->len,
+	    (off_t)w->len)) > 0 || (n < 0 && errno == EINTR))) {
+		w->len += n > 0 ? (size_t)n : 0;
+	}
+	if (w->len == cap) {
+		/* The file grew while we read it: take the streaming path. */
+		free(w->data);
+		w->data = NULL;
+		return false;
+	}
+	if (n < 0) {
+		fail(r, xasprintf(CANNOT_READ ": %s", strerror(errno)));
+		free(w->data);
+		w->data = NULL;
+		return false;
+	}
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(w->data, w->len));
+	memcpy(r->hash, c.digest, DB_HASH_LEN);
+	r->has_hash = true;
+	r->size = (int64_t)w->len;
+	return true;
+}
+
 static bool
 looks_like_text(const char *head, size_t n)
 {
@@ -293,10 +335,13 @@ load_header(const char *path)
 }
 
 static void
-read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, const char *head,
-    size_t head_len, const char *tail, size_t tail_len)
+read_header(const char *path, const struct whole *w, uint64_t pixel_limit,
+    struct probe_result *r, const char *head, size_t head_len, const char *tail,
+    size_t tail_len)
 {
-	VipsImage *im = load_header(path);
+	VipsImage *im = w->data != NULL ?
+	    vips_image_new_from_buffer(w->data, w->len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL) :
+	    load_header(path);
 	bool cut = truncated(r->format, head, head_len, tail, tail_len, r->size);
 	if (im == NULL && cut) {
 		vips_error_clear();
@@ -316,9 +361,9 @@ read_header(const char *path, uint64_t pixel_limit, struct probe_result *r, cons
 	    vips_image_get_int(im, VIPS_META_ORIENTATION, &exif) == 0 && exif >= 5 && exif <= 8) {
 		/* EXIF orientations 5-8 turn the picture a quarter: a person
 		 * sees height × width. */
-		int w = r->width;
+		int side = r->width;
 		r->width = r->height;
-		r->height = w;
+		r->height = side;
 	}
 	g_object_unref(im);
 	r->orientation = probe_orientation(r->width, r->height);
@@ -408,9 +453,17 @@ probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
 	}
 	char head[SNIFF], tail[TAIL];
 	size_t head_len, tail_len;
-	if (hash_file(fd, r, head, &head_len, tail, &tail_len)) {
-		read_header(path, pixel_limit, r, head, head_len, tail, tail_len);
+	struct whole w = {0};
+	if (r->size <= WHOLE_MAX && read_whole(fd, r, &w)) {
+		head_len = MIN(w.len, (size_t)SNIFF);
+		memcpy(head, w.data, head_len);
+		tail_len = MIN(w.len, (size_t)TAIL);
+		memcpy(tail, w.data + w.len - tail_len, tail_len);
+		read_header(path, &w, pixel_limit, r, head, head_len, tail, tail_len);
+	} else if (r->error == NULL && hash_file(fd, r, head, &head_len, tail, &tail_len)) {
+		read_header(path, &w, pixel_limit, r, head, head_len, tail, tail_len);
 	}
+	free(w.data);
 out:
 	close(fd);
 }
