@@ -400,8 +400,11 @@ sniff(const char *path, const char *head, size_t n, char **why)
 	const char *loader = nickname(vips_foreign_find_load_buffer(head, n));
 	vips_error_clear();
 	const char *base = strrchr(path, '/');
-	if (loader == NULL && probe_image_name(base != NULL ? base + 1 : path) &&
-	    name_is_literal(path)) {
+	bool image_name = probe_image_name(base != NULL ? base + 1 : path);
+	if (loader != NULL && strncmp(loader, "magick", 6) == 0 && !image_name) {
+		loader = NULL;
+	}
+	if (loader == NULL && image_name && name_is_literal(path)) {
 		loader = nickname(vips_foreign_find_load(path));
 		vips_error_clear();
 	}
