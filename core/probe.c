@@ -442,30 +442,39 @@ probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
 		fail(r, xstrdup("empty file"));
 		goto out;
 	}
-	/* Sniff before hashing: a file that is no image is never read whole. */
+	/* A small file is read once, whole, and sniffed from memory (some
+	 * formats need more than their first bytes: a TIFF's directory may
+	 * sit at its end).  A large one is sniffed from its first bytes, so a
+	 * big file that is no image is never read whole. */
+	struct whole w = {0};
 	char *why = NULL, sniffed[SNIFF];
-	ssize_t n = pread(fd, sniffed, sizeof sniffed, 0);
-	r->format = n > 0 ? sniff(path, sniffed, (size_t)n, &why) : NULL;
-	if (n <= 0) {
+	bool small = r->size <= WHOLE_MAX && read_whole(fd, r, &w);
+	ssize_t n = small ? (ssize_t)w.len : pread(fd, sniffed, sizeof sniffed, 0);
+	if (r->error == NULL && n > 0) {
+		r->format = sniff(path, small ? w.data : sniffed, (size_t)n, &why);
+	} else if (r->error == NULL) {
 		why = xasprintf(CANNOT_READ ": %s", n < 0 ? strerror(errno) : "empty");
 	}
 	if (r->format == NULL) {
 		r->not_image = true;
-		fail(r, why);
-		goto out;
+		r->has_hash = false;
+		if (why != NULL) {
+			fail(r, why);
+		}
+		goto done;
 	}
 	char head[SNIFF], tail[TAIL];
 	size_t head_len, tail_len;
-	struct whole w = {0};
-	if (r->size <= WHOLE_MAX && read_whole(fd, r, &w)) {
+	if (small) {
 		head_len = MIN(w.len, (size_t)SNIFF);
 		memcpy(head, w.data, head_len);
 		tail_len = MIN(w.len, (size_t)TAIL);
 		memcpy(tail, w.data + w.len - tail_len, tail_len);
 		read_header(path, &w, pixel_limit, r, head, head_len, tail, tail_len);
-	} else if (r->error == NULL && hash_file(fd, r, head, &head_len, tail, &tail_len)) {
+	} else if (hash_file(fd, r, head, &head_len, tail, &tail_len)) {
 		read_header(path, &w, pixel_limit, r, head, head_len, tail, tail_len);
 	}
+done:
 	free(w.data);
 out:
 	close(fd);
