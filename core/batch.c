@@ -11,6 +11,7 @@
 #include <vips/vips.h>
 
 #include "core/batch-private.h"
+#include "core/clock.h"
 #include <cjson/cJSON.h>
 
 #include "core/notify.h"
@@ -31,14 +32,6 @@ struct rate {
 	int64_t n[RATE_SAMPLES];
 	unsigned count;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void
 job_free(struct job *job)
@@ -271,7 +264,7 @@ fill_progress(struct writer *w)
 	struct batch *b = w->b;
 	dispatch_snapshot_free(w->views, w->n_views);
 	w->n_views = dispatch_snapshot(b, &w->views, &w->p.in_flight);
-	double t = now_s();
+	double t = clock_s();
 	double rate = rate_update(&w->rate, t, b->done + b->failed);
 	w->p = (struct batch_progress){
 		.state = w->state,
@@ -492,7 +485,7 @@ tick(struct writer *w, bool final)
 	}
 	write_rows(w, final);
 	emit(b, final ? BATCH_EV_FINISH : BATCH_EV_PROGRESS, NULL, &w->p);
-	w->last_tick = now_s();
+	w->last_tick = clock_s();
 }
 
 static void
@@ -577,7 +570,7 @@ write_loop(struct writer *w)
 			handle(w, o);
 			outcome_free(o);
 		}
-		if (now_s() - w->last_tick >= b->opts.progress_ms / 1e3) {
+		if (clock_s() - w->last_tick >= b->opts.progress_ms / 1e3) {
 			tick(w, false);
 		}
 	}
@@ -603,7 +596,7 @@ notify_warn(void *ud, const char *msg)
 enum batch_outcome
 batch_run(struct batch *b, char **cause)
 {
-	struct writer w = {.b = b, .started = now_s(), .state = "running"};
+	struct writer w = {.b = b, .started = clock_s(), .state = "running"};
 	if (!start_run(b, cause)) {
 		return BATCH_FAILURES;
 	}

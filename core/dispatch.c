@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/batch-private.h"
+#include "core/clock.h"
 #include "core/runlock.h"
 #include "db/xalloc.h"
 
@@ -28,14 +29,6 @@ struct flight {
 	struct space_job *sj;
 };
 
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 dispatch_wake(struct batch *b)
@@ -85,7 +78,7 @@ on_result(struct space_result *res, void *arg)
 	struct batch *b = f->b;
 	struct slot *s = f->slot;
 	struct job *job = f->job;
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 	g_ptr_array_remove_fast(b->flights, f);
 	free(f);
 	atomic_fetch_add(&b->bytes_sent, (int_fast64_t)res->bytes_sent);
@@ -303,7 +296,7 @@ net_main(gpointer arg)
 {
 	struct batch *b = arg;
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = clock_ms();
 		take_ready(b);
 		sync_slots(b);
 		dispatch_ready(b, now);
@@ -317,7 +310,7 @@ net_main(gpointer arg)
 		}
 		net_poll(b->net, poll_timeout(b, now), NULL, 0);
 	}
-	snapshot(b, now_ms());
+	snapshot(b, clock_ms());
 	/* Whatever never left goes back to the library untouched: it stays
 	 * pending there for the next run. */
 	struct job *job;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/net.h"
 #include "core/sanitize.h"
 #include "db/xalloc.h"
@@ -32,14 +33,6 @@ struct notify {
 	struct letter *out;   /* thread only: the one in flight */
 	struct net_request *req;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 letter_free(struct letter *l)
@@ -69,7 +62,7 @@ on_done(struct net_request *req, void *arg)
 		}
 		letter_free(l);
 	} else {
-		l->due = now_ms() + (1000 << (l->tries - 1));
+		l->due = clock_ms() + (1000 << (l->tries - 1));
 		g_queue_push_tail(&n->waiting, l);
 	}
 	net_request_destroy(n->req);
@@ -87,7 +80,7 @@ send_next(struct notify *n)
 	if (n->out != NULL) {
 		return 1000;
 	}
-	int64_t now = now_ms(), wait = 1000;
+	int64_t now = clock_ms(), wait = 1000;
 	for (GList *it = n->waiting.head; it != NULL; it = it->next) {
 		l = it->data;
 		if (l->due <= now) {
@@ -112,7 +105,7 @@ notify_main(gpointer arg)
 		long deadline = atomic_load(&n->deadline);
 		bool idle = n->out == NULL && g_queue_is_empty(&n->waiting) &&
 		    g_async_queue_length(n->inbox) <= 0;
-		if (deadline != 0 && (idle || now_ms() >= deadline)) {
+		if (deadline != 0 && (idle || clock_ms() >= deadline)) {
 			break;
 		}
 		net_poll(n->net, (int)MIN(wait, 250), NULL, 0);
@@ -155,7 +148,7 @@ notify_destroy(struct notify *n, long deadline_ms)
 	if (n == NULL) {
 		return;
 	}
-	atomic_store(&n->deadline, (long)(now_ms() + (deadline_ms > 0 ? deadline_ms : 1)));
+	atomic_store(&n->deadline, (long)(clock_ms() + (deadline_ms > 0 ? deadline_ms : 1)));
 	net_wakeup(n->net);
 	g_thread_join(n->thread);
 	net_request_destroy(n->req);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/probe.h"
 #include "core/sanitize.h"
 #include "core/walk.h"
@@ -99,14 +100,6 @@ warn(struct scan *s, const char *fmt, ...)
 	free(raw);
 }
 
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Open a transaction before a write, unless one is open. */
 static void
 will_write(struct scan *s)
@@ -119,7 +112,7 @@ will_write(struct scan *s)
 		return;
 	}
 	s->in_tx = true;
-	s->tx_started = now_ms();
+	s->tx_started = (double)clock_ms();
 }
 
 static void
@@ -144,7 +137,7 @@ end_tx(struct scan *s)
 static void
 wrote(struct scan *s)
 {
-	if (++s->in_batch < BATCH && now_ms() - s->tx_started < BATCH_MS) {
+	if (++s->in_batch < BATCH && (double)clock_ms() - s->tx_started < BATCH_MS) {
 		return;
 	}
 	end_tx(s);
@@ -593,7 +586,7 @@ scan_file(struct db *db, const char *path, const struct scan_opts *opts, int64_t
 	*pending = false;
 	bool ok = db_begin(db) && root_of(db, path, &s.root_id);
 	s.in_tx = true;
-	s.tx_started = now_ms();
+	s.tx_started = (double)clock_ms();
 	if (ok && s.root_id == 0) {
 		db_rollback(db);
 		g_hash_table_destroy(s.folders);

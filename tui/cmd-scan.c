@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/scan.h"
 #include "core/settings.h"
 #include "db/db.h"
@@ -24,14 +25,6 @@ struct progress {
 	bool quiet;
 	double started;
 };
-
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 on_warn(void *ud, const char *msg)
@@ -99,7 +92,7 @@ exec_scan(struct cli *cli, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct scan_stats s;
 		char *cause = NULL;
-		p.started = now();
+		p.started = clock_s();
 		if (!scan_dir(db, argv[i], &opts, &s, &cause)) {
 			if (p.tty && !p.quiet) {
 				fputs("\r\033[K", stderr);
@@ -113,7 +106,7 @@ exec_scan(struct cli *cli, int argc, char **argv)
 			rc = EXIT_FAILURES;
 			continue;
 		}
-		double secs = now() - p.started;
+		double secs = clock_s() - p.started;
 		if (p.tty && !p.quiet) {
 			fputs("\r\033[K", stderr);
 		}
