@@ -21,6 +21,7 @@ struct job {
 	struct prepare_result *prep; /* NULL until prepared */
 	char *last_error;
 	char *space;      /* URL of the Space that answered or failed last */
+	uint8_t hash[16]; /* the content's, the key of b->contents */
 	struct answer *answer;
 	unsigned latency_ms;
 	uint64_t bytes_sent;
@@ -95,6 +96,8 @@ struct batch {
 	atomic_int_fast64_t bytes_sent;
 	atomic_int_fast64_t image_bytes;
 	atomic_int arrivals; /* batch_enqueue()d, not yet counted by the writer */
+	GMutex contents_lock;
+	GHashTable *contents; /* hashes of the jobs not yet final: one call each */
 
 	int64_t total;
 	int64_t remaining; /* jobs not final; writer only */

@@ -126,10 +126,68 @@ worker_main(gpointer arg)
 /* ---- set-up ---- */
 
 static void
+free_twins(GPtrArray *twins)
+{
+	if (twins != NULL) {
+		g_ptr_array_free(twins, TRUE);
+	}
+}
+
+static guint
+hash_hash(gconstpointer p)
+{
+	guint v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static gboolean
+hash_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
+/* Claim a content for this run; false when a job already holds it, and
+ * then path (if given) waits on that job's answer. */
+static bool
+claim(struct batch *b, const uint8_t hash[16], const char *path)
+{
+	g_mutex_lock(&b->contents_lock);
+	gpointer key, twins;
+	bool fresh = !g_hash_table_lookup_extended(b->contents, hash, &key, &twins);
+	if (fresh) {
+		g_hash_table_insert(b->contents, xmemdup(hash, 16), NULL);
+	} else if (path != NULL) {
+		if (twins == NULL) {
+			twins = g_ptr_array_new_with_free_func(free);
+			g_hash_table_insert(b->contents, xmemdup(hash, 16), twins);
+		}
+		g_ptr_array_add(twins, xstrdup(path));
+	}
+	g_mutex_unlock(&b->contents_lock);
+	return fresh;
+}
+
+/* Drop the claim; the paths that waited on it (yours to free). */
+static GPtrArray *
+release(struct batch *b, const uint8_t hash[16])
+{
+	g_mutex_lock(&b->contents_lock);
+	GPtrArray *twins = g_hash_table_lookup(b->contents, hash);
+	g_hash_table_steal(b->contents, hash);
+	g_mutex_unlock(&b->contents_lock);
+	return twins;
+}
+
+static void
 add_candidate(void *ud, const struct db_candidate *c)
 {
 	struct batch *b = ud;
+	if (!claim(b, c->hash, NULL)) {
+		return;
+	}
 	struct job *job = xcalloc(1, sizeof *job);
+	memcpy(job->hash, c->hash, sizeof job->hash);
 	job->image_id = c->image_id;
 	job->path = xstrdup(c->path);
 	job->fill_dims = c->width <= 0 || c->height <= 0;
@@ -160,6 +218,9 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 	b->db = db_open(opts->db_path, cause);
 	b->todo = g_async_queue_new();
 	b->ready = g_async_queue_new();
+	g_mutex_init(&b->contents_lock);
+	b->contents = g_hash_table_new_full(hash_hash, hash_equal, free,
+	    (GDestroyNotify)free_twins);
 	b->outcomes = g_async_queue_new();
 	g_mutex_init(&b->snap_lock);
 	g_mutex_init(&b->prep_lock);
@@ -181,15 +242,20 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 	return b;
 }
 
-void
-batch_enqueue(struct batch *b, int64_t image_id, const char *path)
+bool
+batch_enqueue(struct batch *b, int64_t image_id, const char *path, const uint8_t hash[16])
 {
+	if (!claim(b, hash, path)) {
+		return false;
+	}
 	struct job *job = xcalloc(1, sizeof *job);
+	memcpy(job->hash, hash, sizeof job->hash);
 	job->image_id = image_id;
 	job->path = xstrdup(path);
 	/* New arrivals go first (the watcher's promise). */
 	g_async_queue_push_front(b->todo, job);
 	atomic_fetch_add(&b->arrivals, 1);
+	return true;
 }
 
 /* ---- the writer ---- */
@@ -443,6 +509,16 @@ handle(struct writer *w, struct outcome *o)
 		if (o->job->prep != NULL) {
 			prepared_release(b);
 		}
+		/* Copies that arrived while this content was on its way share
+		 * its fate (the answer is stored for the content). */
+		GPtrArray *twins = release(b, o->job->hash);
+		for (guint i = 0; twins != NULL && i < twins->len; i++) {
+			struct outcome twin = *o;
+			twin.job = NULL;
+			twin.path = twins->pdata[i];
+			emit(b, o->kind == OUT_DONE ? BATCH_EV_DONE : BATCH_EV_FAILED, &twin, &w->p);
+		}
+		free_twins(twins);
 		job_free(o->job);
 	}
 }
@@ -675,6 +751,8 @@ batch_destroy(struct batch *b)
 	g_async_queue_unref(b->outcomes);
 	g_mutex_clear(&b->snap_lock);
 	g_mutex_clear(&b->prep_lock);
+	g_mutex_clear(&b->contents_lock);
+	g_hash_table_destroy(b->contents);
 	g_cond_clear(&b->prep_cond);
 	notify_destroy(b->notify, 1);
 	cJSON_Delete(b->failures);

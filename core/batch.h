@@ -116,7 +116,12 @@ struct batch *batch_create(const struct batch_opts *opts, enum batch_outcome *ou
 enum batch_outcome batch_run(struct batch *b, char **cause);
 void batch_destroy(struct batch *b);
 
-/* From any thread: one image to tag next, ahead of the rest (watch). */
-void batch_enqueue(struct batch *b, int64_t image_id, const char *path);
+/*
+ * From any thread: one image to tag next, ahead of the rest (watch).  hash
+ * is its content's; content already queued or in flight is not sent again
+ * (the answer covers every image holding it).  False when skipped.
+ */
+bool batch_enqueue(struct batch *b, int64_t image_id, const char *path,
+    const uint8_t hash[16]);
 
 #endif

@@ -86,6 +86,9 @@ on_result(struct space_result *res, void *arg)
 	job->space = xstrdup(s->url);
 	if (res->err.cls == SPACEERR_NONE) {
 		health_on_success(&s->health, now);
+		/* A Space that answers again has no "last error" to show. */
+		free(s->last_error);
+		s->last_error = NULL;
 		b->any_success = true;
 		s->unreachable_streak = 0;
 		s->done++;
@@ -343,6 +346,12 @@ dispatch_start(struct batch *b, char **cause)
 		}
 		s->url = xstrdup(space_url(s->sp));
 		health_init(&s->health, b->opts.inflight, 0x5eed + i * 7919 + (uint64_t)time(NULL));
+		/* The snapshot is read before the thread takes its first one. */
+		b->snap[b->n_slots] = (struct batch_space_view){
+			.url = s->url,
+			.state = health_state_name(&s->health),
+			.latency_ms = -1,
+		};
 		b->n_slots++;
 	}
 	b->net_thread = g_thread_new("tagcon-net", net_main, b);

@@ -192,7 +192,8 @@ space_failed(struct space *sp, struct net_request *req, struct spaceerr *err)
 	} else if (status < 200 || status > 299) {
 		size_t len;
 		const char *body = net_request_body(req, &len);
-		int creds = net_request_sent_token(req) ? SPACEERR_SENT_TOKEN : 0;
+		int creds = net_request_sent_token(req) ? SPACEERR_SENT_TOKEN :
+		    sp->token != NULL ? SPACEERR_HELD_TOKEN : 0;
 		if (spaceurl_kind(sp->url) == SPACEURL_A1111) {
 			creds = SPACEERR_BASIC_AUTH |
 			    (spaceurl_userpwd(sp->url) != NULL ? SPACEERR_SENT_BASIC : 0);

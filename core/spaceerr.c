@@ -219,7 +219,9 @@ auth(struct spaceerr *err, const char *tail, int creds)
 		    "write them in the URL: a1111+http://USER:PASS@HOST:PORT", tail);
 	} else {
 		spaceerr_set(err, SPACEERR_AUTH, (creds & SPACEERR_SENT_TOKEN) ?
-		    "token refused (%s)" : "needs a valid token (%s); set HF_TOKEN", tail);
+		    "token refused (%s)" : (creds & SPACEERR_HELD_TOKEN) ?
+		    "needs a token (%s), and tagcon gives the Hugging Face token only to the "
+		    "hub and to *.hf.space hosts" : "needs a valid token (%s); set HF_TOKEN", tail);
 	}
 }
 

@@ -76,6 +76,7 @@ void spaceerr_redact(struct spaceerr *err, const char *secret);
 #define SPACEERR_SENT_TOKEN 0x1 /* an HF token (Bearer) */
 #define SPACEERR_BASIC_AUTH 0x2 /* the server wants a user and password (A1111) */
 #define SPACEERR_SENT_BASIC 0x4 /* and they were sent */
+#define SPACEERR_HELD_TOKEN 0x8 /* a token exists, but this host may not have it */
 
 /*
  * Classify a non-2xx HTTP answer.  body/len is what arrived (may be

@@ -43,7 +43,8 @@ db_queue_candidates(struct db *db, const char *model, const char *folder, bool f
 {
 	/* One image per content: the lowest id (the first seen) speaks for
 	 * its copies; bare columns of a min() aggregate come from that row. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT min(i.id), i.path, i.width, i.height, i.attempts"
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(i.id), i.path, i.width, i.height, i.attempts,"
+	    " (SELECT hash FROM contents WHERE id = i.content_id)"
 	    CANDIDATES_WHERE " GROUP BY i.content_id ORDER BY min(i.id)");
 	if (st == NULL) {
 		return false;
@@ -59,6 +60,9 @@ db_queue_candidates(struct db *db, const char *model, const char *folder, bool f
 			.height = sqlite3_column_int(st, 3),
 			.attempts = sqlite3_column_int(st, 4),
 		};
+		if (sqlite3_column_bytes(st, 5) == (int)sizeof c.hash) {
+			memcpy(c.hash, sqlite3_column_blob(st, 5), sizeof c.hash);
+		}
 		fn(ud, &c);
 		free(path);
 	}

@@ -20,6 +20,7 @@ struct db_candidate {
 	int width;        /* 0 when the scan could not tell */
 	int height;
 	int attempts;
+	uint8_t hash[16]; /* the content's XXH3-128 */
 };
 
 /*

@@ -112,9 +112,10 @@ probe_print(const struct probe *p)
 
 /* Probe all at once over one curl multi handle. */
 static void
-probe_all(struct probe *probes, size_t n, const char *token)
+probe_all(struct probe *probes, size_t n, const char *token, long timeout_ms)
 {
-	struct net *net = net_create(NULL);
+	struct net_opts no = {.idle_timeout_ms = timeout_ms};
+	struct net *net = net_create(&no);
 	size_t running = 0;
 	for (size_t i = 0; i < n; i++) {
 		probes[i].sp = space_create(probes[i].url, token, &probes[i].cause);
@@ -170,7 +171,8 @@ exec_spaces(struct cli *cli, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		probes[i].url = configured != NULL ? configured[i] : argv[i];
 	}
-	probe_all(probes, n, token);
+	struct db *db = cli_db(cli);
+	probe_all(probes, n, token, db != NULL ? settings_get_int(db, "request_timeout") * 1000 : 0);
 	token_free(token);
 	size_t ok = 0;
 	cJSON *arr = flags[0] ? cJSON_CreateArray() : NULL;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/prepare.h"
 #include "core/results.h"
@@ -31,6 +32,8 @@ const struct cmd_entry cmd_tag_entry = {
 
 struct tagger {
 	struct db *db;
+	struct net_opts net;
+	bool space_down; /* a file failed because no Space could answer */
 	char *model;
 	double floor;
 	struct prepare_opts prep;
@@ -39,6 +42,8 @@ struct tagger {
 	bool json;
 	cJSON *out;
 };
+
+#define WAKE_POLL_S 5
 
 static const char *const rating_keys[4] = {"general", "sensitive", "questionable", "explicit"};
 
@@ -86,15 +91,35 @@ ask(struct tagger *t, const struct prepare_result *pr, struct space_result *res,
     const char **space)
 {
 	struct space_image img = {pr->data, pr->len, pr->mime, pr->filename};
+	size_t down = 0;
 	for (size_t i = 0; i < t->n_spaces; i++) {
 		if (i > 0) {
 			space_result_fini(res);
 		}
 		*space = space_url(t->spaces[i]);
-		if (space_tag_sync(t->spaces[i], NULL, &img, t->model, t->floor, res)) {
-			return true;
+		/* A sleeping Space takes a while to start: poll it every 5 s
+		 * for as long as request_timeout allows. */
+		long waited = 0;
+		for (;;) {
+			if (space_tag_sync(t->spaces[i], &t->net, &img, t->model, t->floor, res)) {
+				return true;
+			}
+			if (res->err.cls != SPACEERR_WAKING ||
+			    (waited + WAKE_POLL_S) * 1000 > t->net.idle_timeout_ms) {
+				break;
+			}
+			if (waited == 0 && isatty(STDERR_FILENO)) {
+				out_error("%s is asleep or starting; waiting up to %ld s", *space,
+				    t->net.idle_timeout_ms / 1000);
+			}
+			space_result_fini(res);
+			sleep(WAKE_POLL_S);
+			waited += WAKE_POLL_S;
 		}
+		/* Never ready (no /config): the Space, not this image, failed. */
+		down += !space_ready(t->spaces[i]) || spaceerr_space_fatal(res->err.cls);
 	}
+	t->space_down = t->space_down || down == t->n_spaces;
 	return false;
 }
 
@@ -241,6 +266,7 @@ exec_tag(struct cli *cli, int argc, char **argv)
 	t.floor = settings_get_float(t.db, "score_floor");
 	t.prep.upload_max_side = (unsigned)settings_get_int(t.db, "upload_max_side");
 	t.prep.pixel_limit = (uint64_t)settings_get_int(t.db, "pixel_limit");
+	t.net.idle_timeout_ms = settings_get_int(t.db, "request_timeout") * 1000;
 	size_t n;
 	char **configured = settings_get_list(t.db, "spaces", &n);
 	char *token = NULL, *cause = NULL;
@@ -254,7 +280,8 @@ exec_tag(struct cli *cli, int argc, char **argv)
 		for (int i = 0; i < argc; i++) {
 			failed += !tag_one(&t, argv[i]);
 		}
-		rc = failed == 0 ? EXIT_OK : EXIT_FAILURES;
+		rc = failed == 0 ? EXIT_OK : failed == argc && t.space_down ? EXIT_NO_SPACE :
+		    EXIT_FAILURES;
 		if (t.out != NULL) {
 			out_json(t.out);
 		}

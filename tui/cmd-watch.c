@@ -94,8 +94,14 @@ on_arrived(void *ud, const char *path)
 		return; /* not an image, not named like one */
 	}
 	say(w, "indexed", path, NULL);
-	if (pending && w->batch != NULL) {
-		batch_enqueue(w->batch, id, path);
+	struct db_image img;
+	bool found;
+	if (pending && w->batch != NULL && db_image_by_path(w->db, path, &img, &found) && found &&
+	    img.has_hash) {
+		batch_enqueue(w->batch, id, path, img.hash);
+	}
+	if (found) {
+		db_image_fini(&img);
 	}
 }
 

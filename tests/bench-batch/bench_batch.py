@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""bench_batch.py — throughput and cost of `tagcon batch` against K fake Spaces (issue 4,
+DESIGN.md §8).  Prints figures; asserts nothing about time.
+
+  1. Throughput: IMAGES distinct small JPEGs (photo-like tiles cut by vips), K fake Spaces
+     (K = 1, 4, 8 by default), each serving one request at a time in L ms (--concurrency 1
+     --service-ms L), tagcon's defaults otherwise (space_inflight 2: one upload overlaps the
+     previous inference).  Reports images/s next to the ideal K x 1000 / L and their ratio
+     (target >= 95 %), the CPU time (user + system) of the tagcon process per image, and its
+     peak RSS — both from wait4() on that one process.
+  2. Upload size: BIG photo-like 4000x3000 JPEGs (Q 90) tagged with the default settings
+     (upload_max_side 768): bytes sent per image next to the file size (target <= 5 %),
+     counted by tagcon (whole requests) and by the fake (image payload), plus CPU per image.
+
+    python3 tests/bench-batch/bench_batch.py build/tui/tagcon [--images N] [--k 1,4,8]
+        [--latency-ms L] [--big N]
+    meson test -C build --benchmark --suite bench-batch --verbose
+"""
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "batch"))
+import batchlib  # noqa: E402
+
+IMAGES, KS, LATENCY_MS, BIG = 1000, [1, 4, 8], 100, 3
+
+
+def take(flag, conv):
+    if flag in sys.argv:
+        i = sys.argv.index(flag)
+        v = conv(sys.argv[i + 1])
+        del sys.argv[i:i + 2]
+        return v
+    return None
+
+
+v = take("--images", int)
+IMAGES = v if v else IMAGES
+v = take("--k", lambda s: [int(x) for x in s.split(",")])
+KS = v if v else KS
+v = take("--latency-ms", int)
+LATENCY_MS = v if v else LATENCY_MS
+v = take("--big", int)
+BIG = v if v is not None else BIG
+
+
+def timed_batch(t, db, name):
+    """Run tagcon batch --json; (finish progress, wall s, cpu s, peak RSS MiB, rc)."""
+    argv = t.argv(["batch", "--json"], db)
+    out_path = t.path("%s.out" % name)
+    t0 = time.monotonic()
+    with open(out_path, "wb") as out, open(t.path("%s.err" % name), "wb") as err:
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                             env=t.env(), cwd=t.root)
+        _pid, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - t0
+    finish = None
+    with open(out_path, "rb") as f:
+        for ev in batchlib.Run([], 0, f.read(), b"", 0).lines():
+            if isinstance(ev, dict) and ev.get("event") == "finish":
+                finish = ev.get("progress", {})
+    return finish or {}, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, p.returncode
+
+
+def throughput(t, rows):
+    t.section("%d images, K fake Spaces of one request at a time in %d ms" % (
+        IMAGES, LATENCY_MS))
+    lib = t.mkdir("lib")
+    t0 = time.monotonic()
+    tiles = t.tiles(IMAGES, size=128, seed=61)
+    for i, p in enumerate(tiles):
+        d = os.path.join(lib, "d%02d" % (i // 100))
+        os.makedirs(d, exist_ok=True)
+        os.rename(p, os.path.join(d, "img%04d.jpg" % i))
+    size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(lib) for f in fs)
+    t.note("generated %d JPEGs (%.1f KB each) in %.1f s" % (
+        IMAGES, size / IMAGES / 1024, time.monotonic() - t0))
+    for k in KS:
+        db = t.path("k%d.db" % k)
+        r = t.run("scan", "--quiet", lib, db=db, timeout=600)
+        t.check(r.rc == 0, "K=%d: scan" % k, r.describe())
+        fakes = [t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="k%d-%d" % (k, i))
+                 for i in range(k)]
+        t.config(db, "spaces", "\n".join(f.url for f in fakes))
+        fin, wall, cpu, rss, rc = timed_batch(t, db, "k%d" % k)
+        done = fin.get("done", 0)
+        completed = sum(f.stats()["predictions_completed"] for f in fakes)
+        t.check(rc == 0 and done == IMAGES and completed == IMAGES,
+                "K=%d: %d images tagged, %d predictions" % (k, done, completed), "exit %s" % rc)
+        elapsed = fin.get("elapsed_s") or wall
+        rate = done / elapsed if elapsed else 0
+        ideal = k * 1000.0 / LATENCY_MS
+        busiest = max(f.stats()["max_concurrent"] for f in fakes)
+        t.check(busiest <= 1, "K=%d: each fake served one request at a time" % k, busiest)
+        rows.append(("K=%d" % k, done, elapsed, rate, ideal, rate / ideal, cpu / max(done, 1),
+                     rss, fin.get("bytes_sent", 0) / max(done, 1)))
+        t.note("K=%d: %.1f img/s (ideal %.0f, %.1f %%) in %.1f s, CPU %.2f ms/image, peak RSS "
+               "%.1f MiB" % (k, rate, ideal, 100 * rate / ideal, elapsed,
+                             1000 * cpu / max(done, 1), rss))
+        for f in fakes:
+            f.stop()
+
+
+def upload_size(t, big_rows):
+    if BIG <= 0:
+        return
+    t.section("%d photo-like 12 MP JPEGs, default settings" % BIG)
+    lib = t.mkdir("big")
+    t0 = time.monotonic()
+    paths = [t.photo(os.path.join(lib, "photo%d.jpg" % i), 4000, 3000, 71 + 13 * i,
+                     coarse=160, fine=16, grain=4.0, q=90) for i in range(BIG)]
+    files = sum(os.path.getsize(p) for p in paths)
+    t.note("generated %d JPEGs 4000x3000 Q90 (%.2f MB each) in %.1f s" % (
+        BIG, files / BIG / 1e6, time.monotonic() - t0))
+    db = t.path("big.db")
+    t.run("scan", lib, db=db)
+    fake = t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="big")
+    t.config(db, "spaces", fake.url)
+    fin, wall, cpu, rss, rc = timed_batch(t, db, "big")
+    st = fake.stats()
+    t.check(rc == 0 and fin.get("done") == BIG, "12 MP: all tagged", "exit %s" % rc)
+    sent = fin.get("bytes_sent", 0)
+    payload = st["bytes_uploaded"]
+    big_rows.append((BIG, files / BIG, sent / BIG, payload / BIG, sent / files, payload / files,
+                     cpu / BIG, rss))
+    fake.stop()
+
+
+def body(t):
+    t.note("machine: %s, %d CPUs, load %s; tagcon %s" % (
+        os.uname().nodename, os.cpu_count(), open("/proc/loadavg").read().split()[:3],
+        t.tagcon))
+    rows, big_rows = [], []
+    throughput(t, rows)
+    upload_size(t, big_rows)
+    print()
+    print("batch throughput: %d images, fake Spaces with --concurrency 1 --service-ms %d, "
+          "space_inflight 2" % (IMAGES, LATENCY_MS))
+    print("%-5s %6s %8s %9s %9s %7s %12s %9s %10s" % (
+        "K", "images", "time s", "img/s", "ideal", "ratio", "CPU ms/img", "RSS MiB",
+        "sent B/img"))
+    for k, done, el, rate, ideal, ratio, cpu, rss, sent in rows:
+        print("%-5s %6d %8.1f %9.2f %9.1f %6.1f%% %12.2f %9.1f %10.0f" % (
+            k, done, el, rate, ideal, 100 * ratio, 1000 * cpu, rss, sent))
+    for n, fsize, sent, payload, r_sent, r_payload, cpu, rss in big_rows:
+        print()
+        print("upload size, %d JPEGs 4000x3000 Q90, upload_max_side 768 (default)" % n)
+        print("  file %.0f B/img; sent by tagcon %.0f B/img (%.2f %% of the file); image "
+              "payload at the Space %.0f B/img (%.2f %%); CPU %.0f ms/img; peak RSS %.1f MiB"
+              % (fsize, sent, 100 * r_sent, payload, 100 * r_payload, 1000 * cpu, rss))
+    print()
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    batchlib.Suite("bench-batch").main(body)
