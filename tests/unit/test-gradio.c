@@ -516,7 +516,7 @@ test_token(void)
 	/* The same server named as a plain Gradio URL is not a Space host:
 	 * the token is not sent there. */
 	sp = space_new(f.url, TOKEN);
-	answer_destroy(tag_expect(sp, 33, MODEL, SPACEERR_AUTH, "needs a valid token", NULL));
+	answer_destroy(tag_expect(sp, 33, MODEL, SPACEERR_AUTH, "gives the Hugging Face token only to the hub", NULL));
 	space_destroy(sp);
 	CHECK(fake_stat(&f, "auth_failures") >= 3);
 	unsetenv("HF_ENDPOINT");
