@@ -2,6 +2,7 @@
  * main.c — tagcon's entry point: global options, then a subcommand or the
  * console.
  */
+#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "core/probe.h"
 #include "db/db.h"
 #include "tui/cli.h"
+#include "tui/console.h"
 #include "tui/out.h"
 
 extern const struct cmd_entry cmd_scan_entry;
@@ -21,6 +23,12 @@ extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_spaces_entry;
 extern const struct cmd_entry cmd_tag_entry;
 extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_search_entry;
+extern const struct cmd_entry cmd_random_entry;
+extern const struct cmd_entry cmd_rules_entry;
+extern const struct cmd_entry cmd_preset_entry;
+extern const struct cmd_entry cmd_export_entry;
+extern const struct cmd_entry cmd_import_entry;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_scan_entry,
@@ -31,6 +39,12 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_tag_entry,
 	&cmd_batch_entry,
 	&cmd_watch_entry,
+	&cmd_search_entry,
+	&cmd_random_entry,
+	&cmd_rules_entry,
+	&cmd_preset_entry,
+	&cmd_export_entry,
+	&cmd_import_entry,
 	NULL,
 };
 
@@ -71,6 +85,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli cli = {.argv0 = argv[0]};
+	const char *theme = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -83,11 +98,15 @@ main(int argc, char **argv)
 			cli.db_flag = argv[++i];
 		} else if (strncmp(argv[i], "--db=", 5) == 0) {
 			cli.db_flag = argv[i] + 5;
+		} else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
+			theme = argv[++i];
 		} else {
 			out_error("unknown option '%s' (see tagcon --help)", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
+	/* Before any thread exists: libcurl's global set-up is not thread-safe. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	char *cause = NULL;
 	if (!probe_init(argv[0], &cause)) {
 		out_error("%s", cause);
@@ -102,14 +121,15 @@ main(int argc, char **argv)
 		out_error("unknown command '%s' (see tagcon --help)", argv[i]);
 		rc = EXIT_USAGE;
 	} else {
-		/* No console yet: index the DIRs and summarise the library. */
-		rc = EXIT_OK;
-		if (i < argc) {
-			rc = cmd_scan_entry.exec(&cli, argc - i, argv + i);
-		}
-		if (rc == EXIT_OK || rc == EXIT_FAILURES) {
-			int st = cmd_status_entry.exec(&cli, 0, argv + argc);
-			rc = rc != EXIT_OK ? rc : st;
+		/* The console, on a database path children (batch, spaces) can
+		 * reuse; the DIRs are indexed in the background. */
+		rc = EXIT_FAILURES;
+		if (cli_db(&cli) != NULL) {
+			char *path = realpath(db_path(cli.db), NULL);
+			struct console_opts o = {.db_path = path != NULL ? path : db_path(cli.db),
+				.theme = theme, .dirs = argv + i, .n_dirs = argc - i};
+			rc = console_run(&o);
+			free(path);
 		}
 	}
 	db_close(cli.db);

@@ -7,6 +7,9 @@
 
 #include "db/db.h"
 #include "db/images.h"
+#include "db/predictions.h"
+#include "db/rules.h"
+#include "db/search.h"
 #include "db/settings.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
@@ -19,7 +22,28 @@ seed(struct db *db, int version)
 		int64_t id;
 		CHECK(db_root_add(db, "/photos", &id));
 		CHECK(db_setting_set(db, "model", "m"));
+		/* An answer, so that schema 4 has scores to count. */
+		int64_t folder;
+		CHECK(db_folder_get(db, id, "/photos/a", &folder));
+		struct db_image img = {.folder_id = folder, .path = "/photos/a/1.png",
+			.has_hash = true, .hash = {1}};
+		CHECK(db_image_insert(db, &img));
+		float rating[4] = {0.9f, 0.1f, 0, 0};
+		struct db_pred p[2] = {{"1girl", DB_CAT_GENERAL, 0.9f}, {"x", DB_CAT_CHARACTER, 0.3f}};
+		CHECK(db_store_answer(db, img.id, "m", rating, 0.05f, NULL, p, 2));
 	}
+	if (version >= 3) {
+		bool added;
+		struct db_rule pin = {.kind = DB_RULE_PIN, .tag = "wip", .folder = "/photos"};
+		CHECK(db_rule_add(db, &pin, &added) && added);
+	}
+}
+
+static void
+count_rule(void *ud, const struct db_rule *r)
+{
+	*(int *)ud += r->kind == DB_RULE_PIN && strcmp(r->tag, "wip") == 0 &&
+	    strcmp(r->folder, "/photos") == 0;
 }
 
 static void
@@ -30,6 +54,21 @@ check_kept(struct db *db, int version)
 		CHECK(db_setting_get(db, "model", &v));
 		CHECK_STR(v, "m");
 		free(v);
+	}
+	/* Tag rules (version 3) are kept; older databases start with none. */
+	int pins = 0;
+	CHECK(db_rules_each(db, -1, count_rule, &pins));
+	CHECK_INT(pins, version >= 3 ? 1 : 0);
+	/* The suggestion histogram (version 4) counts what was there. */
+	bool same = false, fast;
+	CHECK(db_search_hist_check(db, &same) && same);
+	if (version >= 1) {
+		struct search_opts o;
+		int64_t n = -1;
+		search_opts_init(&o, "m");
+		CHECK(db_search_suggestions(db, &o, &n, &fast));
+		/* 1girl above 0.35; from version 3 on, the pin on /photos too. */
+		CHECK_INT(n, version >= 3 ? 2 : 1);
 	}
 }
 

@@ -1,0 +1,100 @@
+/* review.c — committing decisions; retrying failed images. */
+#include "db/review.h"
+
+#include <time.h>
+
+#include "db/db-private.h"
+#include "db/images.h"
+
+static bool
+tag_id(struct db *db, const char *tag, enum db_category category, int64_t *id)
+{
+	/* A name keeps the category it was first seen with. */
+	sqlite3_stmt *st = db_stmt(db, "INSERT INTO tags(name, category) VALUES (?1, ?2)"
+	    " ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, tag, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, (int)category);
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "tag");
+}
+
+static bool
+apply(struct db *db, int64_t image_id, const struct db_review_change *c, int64_t now)
+{
+	int64_t tid;
+	if (!tag_id(db, c->tag, c->category, &tid)) {
+		return false;
+	}
+	sqlite3_stmt *st;
+	if (c->op == DB_REVIEW_FORGET) {
+		st = db_stmt(db, "DELETE FROM decisions WHERE image_id = ?1 AND tag_id = ?2");
+	} else {
+		st = db_stmt(db, "INSERT INTO decisions(image_id, tag_id, verdict, source,"
+		    " decided_at)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(image_id, tag_id) DO UPDATE SET"
+		    " verdict = excluded.verdict, source = excluded.source,"
+		    " decided_at = excluded.decided_at");
+	}
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_int64(st, 2, tid);
+	if (c->op != DB_REVIEW_FORGET) {
+		sqlite3_bind_int(st, 3, c->op == DB_REVIEW_ACCEPT ? DB_ACCEPTED : DB_REJECTED);
+		sqlite3_bind_int(st, 4, (int)c->source);
+		sqlite3_bind_int64(st, 5, now);
+	}
+	return db_step_done(db, st, "decision");
+}
+
+bool
+db_review_commit(struct db *db, int64_t image_id, const struct db_review_change *changes,
+    size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (!db_begin(db)) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!apply(db, image_id, &changes[i], now)) {
+			db_rollback(db);
+			return false;
+		}
+	}
+	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET state = 2, updated_at = ?2"
+	    " WHERE id = ?1 AND state IN (0, 1, 2)");
+	if (st == NULL) {
+		db_rollback(db);
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_int64(st, 2, now);
+	if (!db_step_done(db, st, "commit state") || !db_commit(db)) {
+		db_rollback(db);
+		return false;
+	}
+	return true;
+}
+
+bool
+db_review_retry(struct db *db, int64_t image_id, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET state = 0, error = NULL, attempts = 0,"
+	    " updated_at = ?2 WHERE state = 3 AND (?1 = 0 OR id = ?1)");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	if (!db_step_done(db, st, "retry")) {
+		return false;
+	}
+	*n = sqlite3_changes64(db->conn);
+	return true;
+}

@@ -1,0 +1,46 @@
+/*
+ * review.h — writing what a person decided about an image's tags.
+ *
+ * A review ends in one transaction: every accepted, rejected or forgotten
+ * tag of the image, and its state.  A rejection is a row like an
+ * acceptance, so a rejected tag is never suggested again for that image,
+ * whatever model or threshold comes later; taking a rejection back deletes
+ * the row.
+ */
+#ifndef TAGCON_DB_REVIEW_H
+#define TAGCON_DB_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/predictions.h"
+
+struct db;
+
+enum db_review_op {
+	DB_REVIEW_ACCEPT, /* an accepted decision, with its source */
+	DB_REVIEW_REJECT, /* a rejected decision (also how a committed tag is removed) */
+	DB_REVIEW_FORGET, /* no decision: an earlier one taken back */
+};
+
+struct db_review_change {
+	const char *tag;           /* canonical name */
+	enum db_category category; /* for a name the library has never seen */
+	enum db_review_op op;
+	enum db_source source;
+};
+
+/*
+ * Apply changes to image_id and mark it committed (reviewed by a person), in
+ * one transaction: all of it is stored or none.  A failed or missing image
+ * keeps its state.
+ */
+bool db_review_commit(struct db *db, int64_t image_id, const struct db_review_change *changes,
+    size_t n);
+
+/* Failed images back to new with their attempts reset, so the next batch
+ * tries them again: image_id, or every failed image when it is 0. */
+bool db_review_retry(struct db *db, int64_t image_id, int64_t *n);
+
+#endif

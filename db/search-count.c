@@ -1,0 +1,259 @@
+/*
+ * search-count.c — every pending suggestion of the library, counted, fast
+ * enough to follow a threshold slider over a million images.
+ *
+ * The count is the sum over images not missing of what rules_suggest()
+ * derives (core/rules.h): (image, name) pairs.  Where a fixed threshold
+ * applies, suggest_hist (schema 4) already holds, per 1/1000 of score, the
+ * undecided predictions: the buckets above the threshold are summed, and
+ * the one bucket the threshold falls in is counted exactly from the
+ * predictions (an index range per tag).  Then what the histogram cannot
+ * know is replaced by direct passes, each as cheap as what it covers:
+ *   folder overrides   the images below them, counted with their own cuts;
+ *   tag rules          the predictions of the tags rules touch (excluded,
+ *                      aliased either way, pinned) and the pinned folders;
+ *   MCut               per-image cuts: the whole library is read (slow).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-private.h"
+#include "db/predictions.h"
+#include "db/search-private.h"
+#include "db/search.h"
+#include "db/xalloc.h"
+
+#define put search_put
+#define putf search_putf
+
+/* The tags some rule touches. */
+#define RULED_TAGS \
+	"SELECT gr.id FROM tags gr WHERE EXISTS (SELECT 1 FROM tag_rules r WHERE" \
+	" (r.kind = 0 AND gr.name GLOB r.glob) OR (r.kind = 1 AND gr.name IN (r.tag, r.target))" \
+	" OR (r.kind = 2 AND gr.name = r.tag))"
+
+static bool
+run_count(struct compile *c, const char *sql, int64_t *n)
+{
+	sqlite3_stmt *st = search_prepare(c, sql);
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || db_fail(c->db, "count suggestions");
+}
+
+/* Whether override k lies below another override (then the other's range
+ * covers it). */
+static bool
+nested(const struct search_opts *o, size_t k)
+{
+	const char *f = o->overrides[k].folder;
+	for (size_t j = 0; j < o->n_overrides; j++) {
+		size_t n = strlen(o->overrides[j].folder);
+		if (j != k && n < strlen(f) && strncmp(f, o->overrides[j].folder, n) == 0 &&
+		    (f[n] == '/' || n == 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "(range OR range ...)" over the outermost override folders, negated for
+ * the rest of the library; "1" / "0" without overrides. */
+static void
+put_overridden(struct compile *c, struct sql *q, bool inside)
+{
+	const struct search_opts *o = c->o;
+	if (o->n_overrides == 0) {
+		put(q, inside ? "0" : "1");
+		return;
+	}
+	put(q, inside ? "(" : "NOT (");
+	bool first = true;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		if (!nested(o, k)) {
+			put(q, first ? "" : " OR ");
+			search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
+			first = false;
+		}
+	}
+	put(q, ")");
+}
+
+/* Pairs under the rules for images matching filter; only the predictions
+ * of ruled tags when ruled_only (plus the pins, always). */
+static bool
+count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
+{
+	struct sql q = {0};
+	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT i.id, " SEARCH_FINAL_NAME " FROM "
+	    : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
+	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
+	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
+	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
+	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
+	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
+	    " AND ");
+	put_overridden(c, &q, inside);
+	put(&q, " AND ");
+	search_put_pending(c, &q);
+	if (c->pins) {
+		put(&q, " UNION SELECT i.id, r.tag FROM tag_rules r CROSS JOIN images i"
+		    " ON i.path >= r.lo AND i.path < r.hi WHERE r.kind = 2 AND i.state != 4"
+		    " AND " SEARCH_PIN_UNDECIDED " AND ");
+		put_overridden(c, &q, inside);
+	}
+	put(&q, ")");
+	bool ok = run_count(c, q.s, n);
+	free(q.s);
+	return ok;
+}
+
+/* Predictions the histogram counts (fixed global cut, undecided by their
+ * own tag) for images matching filter, of ruled tags only if ruled_only. */
+static bool
+count_plain(struct compile *c, bool inside, bool ruled_only, int64_t *n)
+{
+	struct sql q = {0};
+	put(&q, "SELECT count(*) FROM ");
+	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
+	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
+	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
+	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
+	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
+	    " AND ");
+	put_overridden(c, &q, inside);
+	put(&q, " AND p.score > (CASE WHEN g.category = 4 THEN ");
+	search_bind_real(c, &q, c->o->cut.character_threshold);
+	put(&q, " ELSE ");
+	search_bind_real(c, &q, c->o->cut.general_threshold);
+	put(&q, " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+	    " AND d.tag_id = p.tag_id)");
+	bool ok = run_count(c, q.s, n);
+	free(q.s);
+	return ok;
+}
+
+/* suggest_hist above threshold t for one category, the boundary bucket
+ * counted from the predictions themselves. */
+static bool
+count_hist(struct compile *c, int category, double t, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(sum(n), 0) FROM suggest_hist"
+	    " WHERE model_id = ?1 AND category = ?2 AND bucket > CAST(?3 * 1000 AS INTEGER)");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, c->model_id);
+	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_double(st, 3, t);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		return db_fail(c->db, "histogram");
+	}
+	/* The threshold's own bucket: a widened score range for the index, the
+	 * bucket and the strict '>' for exactness. */
+	st = db_stmt(c->db, "SELECT count(*) FROM tags g CROSS JOIN predictions p"
+	    " ON p.tag_id = g.id CROSS JOIN images i ON i.content_id = p.content_id"
+	    " WHERE g.category = ?2 AND p.score >= ?4 AND p.score < ?5 AND p.model_id = ?1"
+	    " AND CAST(p.score * 1000 AS INTEGER) = CAST(?3 * 1000 AS INTEGER) AND p.score > ?3"
+	    " AND i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+	    " AND d.tag_id = p.tag_id)");
+	if (st == NULL) {
+		return false;
+	}
+	double b = floor(t * 1000);
+	sqlite3_bind_int64(st, 1, c->model_id);
+	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_double(st, 3, t);
+	sqlite3_bind_double(st, 4, (b - 1) / 1000);
+	sqlite3_bind_double(st, 5, (b + 2) / 1000);
+	rc = sqlite3_step(st);
+	*n += rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(c->db, "histogram");
+}
+
+static bool
+has_rules(struct compile *c, bool *any)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT EXISTS (SELECT 1 FROM tag_rules)");
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		return st != NULL && db_fail(c->db, "rules");
+	}
+	*any = sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return true;
+}
+
+/* The histogram for the library outside overrides, corrected for rules. */
+static bool
+count_fast(struct compile *c, int64_t *n)
+{
+	int64_t g, ch, inside = 0, plain = 0, ruled = 0, ruled_plain = 0;
+	bool rules = false;
+	if (!count_hist(c, DB_CAT_GENERAL, c->o->cut.general_threshold, &g) ||
+	    !count_hist(c, DB_CAT_CHARACTER, c->o->cut.character_threshold, &ch) ||
+	    !has_rules(c, &rules)) {
+		return false;
+	}
+	if (c->o->n_overrides > 0 && (!count_plain(c, true, false, &plain) ||
+	    !count_rules(c, true, false, &inside))) {
+		return false;
+	}
+	if (rules && (!count_plain(c, false, true, &ruled_plain) ||
+	    !count_rules(c, false, true, &ruled))) {
+		return false;
+	}
+	*n = g + ch - plain + inside - ruled_plain + ruled;
+	return true;
+}
+
+bool
+db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bool *fast)
+{
+	struct compile c;
+	struct search_node all = {.kind = SEARCH_ALL};
+	*n = 0;
+	*fast = !o->cut.general_mcut && !o->cut.character_mcut;
+	bool ok = search_compile(&c, db, &all, o);
+	if (ok) {
+		ok = *fast ? count_fast(&c, n) : count_rules(&c, false, false, n);
+		if (ok && !*fast && o->n_overrides > 0) {
+			int64_t inside;
+			ok = count_rules(&c, true, false, &inside);
+			*n += inside;
+		}
+	}
+	search_compile_fini(&c);
+	return ok;
+}
+
+bool
+db_search_hist_check(struct db *db, bool *same)
+{
+	/* The migration's own aggregate (db/schema.c, 3 -> 4), both ways. */
+	static const char sql[] =
+	    "WITH fresh AS (SELECT p.model_id AS m, g.category AS c,"
+	    "  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n"
+	    "  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
+	    "  CROSS JOIN tags g ON g.id = p.tag_id"
+	    "  WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d"
+	    "   WHERE d.image_id = i.id AND d.tag_id = p.tag_id) GROUP BY 1, 2, 3),"
+	    " kept AS (SELECT model_id, category, bucket, n FROM suggest_hist WHERE n != 0)"
+	    " SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))"
+	    " + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh))";
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		return st != NULL && db_fail(db, "histogram check");
+	}
+	*same = sqlite3_column_int64(st, 0) == 0;
+	sqlite3_reset(st);
+	return true;
+}

@@ -1,0 +1,105 @@
+/*
+ * search-private.h — what search.c (the compiler) and search-run.c (the
+ * runner) share; never included outside db/.
+ */
+#ifndef TAGCON_DB_SEARCH_PRIVATE_H
+#define TAGCON_DB_SEARCH_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/search.h"
+
+struct db;
+
+/* Parameters ?1 and ?2 of every compiled query: model id, maximum rating. */
+#define SEARCH_P_MODEL "?1"
+#define SEARCH_P_MAX_RATING "?2"
+
+/* The rating of image i from its LEFT JOINed tagged row t (db_counts' rule:
+ * argmax, ties to the milder label; -1 when unrated). */
+#define SEARCH_RATING_SQL \
+	"(CASE WHEN t.content_id IS NULL THEN -1" \
+	" WHEN t.rating_general >= max(t.rating_sensitive, t.rating_questionable," \
+	"  t.rating_explicit) THEN 0" \
+	" WHEN t.rating_sensitive >= max(t.rating_questionable, t.rating_explicit) THEN 1" \
+	" WHEN t.rating_questionable >= t.rating_explicit THEN 2 ELSE 3 END)"
+
+/* The name a prediction of tag g becomes after aliases (g.name when there
+ * are none: c->aliases). */
+#define SEARCH_FINAL_NAME \
+	"coalesce((SELECT ra.target FROM tag_rules ra WHERE ra.kind = 1 AND ra.tag = g.name)," \
+	" g.name)"
+
+/* Pin rule r has no decision on image i. */
+#define SEARCH_PIN_UNDECIDED \
+	"NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id" \
+	" AND d.tag_id = (SELECT id FROM tags WHERE name = r.tag))"
+
+enum param_type { P_INT, P_REAL, P_TEXT, P_BLOB };
+
+struct param {
+	enum param_type type;
+	int64_t i;
+	double d;
+	char *s;
+	size_t n;
+};
+
+/* A growing SQL text. */
+struct sql {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+/* A compiled query: the WHERE text over images i (and tagged t), its
+ * parameters ?1..?n_params, and the chosen plan. */
+struct compile {
+	struct db *db;
+	const struct search_opts *o;
+	int64_t model_id;      /* -1: the model has answered for nothing */
+	struct sql where;
+	struct param *params;
+	size_t n_params;
+	bool aliases;          /* tag_rules has rules of each kind: without, */
+	bool exclusions;       /* suggested: compiles to simpler SQL */
+	bool pins;
+	bool needs_rating;     /* the WHERE reads t */
+	bool has_state;        /* a state: term: missing images are not hidden */
+	bool failed;
+	char *driver;          /* driver plan: a subquery yielding image ids, or NULL */
+	int64_t driver_rows;
+};
+
+void search_put(struct sql *q, const char *text);
+void search_putf(struct sql *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Append a new parameter's placeholder to q. */
+void search_bind_int(struct compile *c, struct sql *q, int64_t v);
+void search_bind_real(struct compile *c, struct sql *q, double v);
+void search_bind_text(struct compile *c, struct sql *q, const char *s);
+/* "(col >= lo AND col < hi)": the paths below folder. */
+void search_put_folder_range(struct compile *c, struct sql *q, const char *col,
+    const char *folder);
+/* The cut of category for image i (folder overrides, MCut). */
+void search_put_threshold(struct compile *c, struct sql *q, int category);
+/* Prediction p (tags g) of image i is a pending suggestion: above its cut,
+ * its aliased name undecided, not excluded. */
+void search_put_pending(struct compile *c, struct sql *q);
+/* A statement for sql with the compiled parameters bound; NULL on error. */
+struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);
+
+/* Compile q under o; false on a database error (message in db_errmsg). */
+bool search_compile(struct compile *c, struct db *db, const struct search_node *q,
+    const struct search_opts *o);
+/*
+ * Choose the driver plan for a query that wants `wanted` rows (< 0: all) in
+ * an order an index gives (ordered) or not.
+ */
+void search_choose_driver(struct compile *c, const struct search_node *q, int64_t wanted,
+    bool ordered);
+void search_compile_fini(struct compile *c);
+
+#endif

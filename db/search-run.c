@@ -1,0 +1,382 @@
+/*
+ * search-run.c — running compiled searches: rows in order, counts, a
+ * uniform random pick, query plans, tag completion.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "db/db-private.h"
+#include "db/predictions.h"
+#include "db/search-private.h"
+#include "db/search.h"
+#include "db/xalloc.h"
+
+#define put search_put
+#define putf search_putf
+
+static const char *
+sort_key(enum search_sort s)
+{
+	switch (s) {
+	case SEARCH_SORT_PATH: return "i.path";
+	case SEARCH_SORT_ADDED: return "i.id";
+	case SEARCH_SORT_MTIME: return "i.mtime_ns";
+	case SEARCH_SORT_SIZE: return "i.size";
+	case SEARCH_SORT_WIDTH: return "i.width";
+	case SEARCH_SORT_HEIGHT: return "i.height";
+	case SEARCH_SORT_RATING: return SEARCH_RATING_SQL;
+	}
+	return "i.path";
+}
+
+enum shape { SHAPE_ROWS, SHAPE_COUNT, SHAPE_PROBE, SHAPE_NTH };
+
+#define HIT_COLUMNS \
+	"i.id, i.path, i.size, i.mtime_ns, i.width, i.height, i.orientation, i.state, " \
+	SEARCH_RATING_SQL ", cn.hash"
+
+/* The whole statement; limit, offset and the probed id follow the
+ * compiled parameters as ?N+1, ?N+2. */
+static char *
+assemble(const struct compile *c, enum shape shape)
+{
+	const struct search_opts *o = c->o;
+	bool rows = shape != SHAPE_COUNT;
+	bool rating = rows || c->needs_rating;
+	struct sql q = {0};
+	put(&q, rows ? "SELECT " HIT_COLUMNS : "SELECT count(*)");
+	if (c->driver != NULL && shape != SHAPE_PROBE) {
+		putf(&q, " FROM (%s) AS drv CROSS JOIN images i ON i.id = drv.id", c->driver);
+	} else {
+		put(&q, " FROM images i");
+	}
+	if (rating) {
+		put(&q, " LEFT JOIN tagged t ON t.content_id = i.content_id AND t.model_id = "
+		    SEARCH_P_MODEL);
+	}
+	if (rows) {
+		put(&q, " LEFT JOIN contents cn ON cn.id = i.content_id");
+	}
+	putf(&q, " WHERE %s", c->where.s);
+	size_t k = c->n_params;
+	if (shape == SHAPE_PROBE) {
+		putf(&q, " AND i.id = ?%zu", k + 1);
+	} else if (shape == SHAPE_NTH) {
+		putf(&q, " ORDER BY i.id LIMIT 1 OFFSET ?%zu", k + 1);
+	} else if (shape == SHAPE_ROWS) {
+		const char *dir = o->descending ? " DESC" : "";
+		putf(&q, " ORDER BY %s%s%s%s LIMIT ?%zu OFFSET ?%zu", sort_key(o->sort), dir,
+		    o->sort == SEARCH_SORT_PATH ? "" : ", i.id", o->sort == SEARCH_SORT_PATH ||
+		    o->sort == SEARCH_SORT_ADDED ? "" : dir, k + 1, k + 2);
+	}
+	return q.s;
+}
+
+static sqlite3_stmt *
+prepare(struct compile *c, enum shape shape)
+{
+	char *sql = assemble(c, shape);
+	sqlite3_stmt *st = search_prepare(c, sql);
+	free(sql);
+	return st;
+}
+
+sqlite3_stmt *
+search_prepare(struct compile *c, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->db->conn, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(c->db, "search");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	int max = sqlite3_bind_parameter_count(st);
+	for (size_t i = 0; i < c->n_params && (int)i < max; i++) {
+		const struct param *p = &c->params[i];
+		int at = (int)i + 1;
+		switch (p->type) {
+		case P_INT: sqlite3_bind_int64(st, at, p->i); break;
+		case P_REAL: sqlite3_bind_double(st, at, p->d); break;
+		case P_TEXT: sqlite3_bind_text(st, at, p->s, (int)p->n, SQLITE_STATIC); break;
+		case P_BLOB: sqlite3_bind_blob(st, at, p->s, (int)p->n, SQLITE_STATIC); break;
+		}
+	}
+	return st;
+}
+
+/* Fill h from a row of HIT_COLUMNS; *path is the owned, NUL-ended path. */
+static void
+hit_of(sqlite3_stmt *st, struct search_hit *h, char **path)
+{
+	memset(h, 0, sizeof *h);
+	const void *p = sqlite3_column_blob(st, 1);
+	*path = xstrndup(p != NULL ? p : "", (size_t)sqlite3_column_bytes(st, 1));
+	h->id = sqlite3_column_int64(st, 0);
+	h->path = *path;
+	h->size = sqlite3_column_int64(st, 2);
+	h->mtime_ns = sqlite3_column_int64(st, 3);
+	h->width = sqlite3_column_int(st, 4);
+	h->height = sqlite3_column_int(st, 5);
+	h->orientation = (enum db_orientation)sqlite3_column_int(st, 6);
+	h->state = (enum db_state)sqlite3_column_int(st, 7);
+	h->rating = sqlite3_column_int(st, 8);
+	if (sqlite3_column_bytes(st, 9) == DB_HASH_LEN) {
+		h->has_hash = true;
+		memcpy(h->hash, sqlite3_column_blob(st, 9), DB_HASH_LEN);
+	}
+}
+
+/* Step st, handing each row to fn until it returns false. */
+static bool
+each_row(struct db *db, sqlite3_stmt *st, bool (*fn)(void *ud, const struct search_hit *hit),
+    void *ud, bool *any)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct search_hit h;
+		char *path;
+		hit_of(st, &h, &path);
+		*any = true;
+		bool more = fn(ud, &h);
+		free(path);
+		if (!more) {
+			return true;
+		}
+	}
+	return rc == SQLITE_DONE || db_fail(db, "search");
+}
+
+static bool
+ordered_by_index(enum search_sort s)
+{
+	return s == SEARCH_SORT_PATH || s == SEARCH_SORT_ADDED;
+}
+
+bool
+db_search_each(struct db *db, const struct search_node *q, const struct search_opts *o,
+    bool (*fn)(void *ud, const struct search_hit *hit), void *ud)
+{
+	struct compile c;
+	sqlite3_stmt *st = NULL;
+	bool ok = false, any = false;
+	if (!search_compile(&c, db, q, o)) {
+		goto out;
+	}
+	search_choose_driver(&c, q, o->limit >= 0 ? o->limit + o->offset : -1,
+	    ordered_by_index(o->sort));
+	if (c.failed || (st = prepare(&c, SHAPE_ROWS)) == NULL) {
+		goto out;
+	}
+	sqlite3_bind_int64(st, (int)c.n_params + 1, o->limit >= 0 ? o->limit : -1);
+	sqlite3_bind_int64(st, (int)c.n_params + 2, o->offset > 0 ? o->offset : 0);
+	ok = each_row(db, st, fn, ud, &any);
+out:
+	sqlite3_finalize(st);
+	search_compile_fini(&c);
+	return ok;
+}
+
+static bool
+count_compiled(struct compile *c, int64_t *n)
+{
+	sqlite3_stmt *st = prepare(c, SHAPE_COUNT);
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || db_fail(c->db, "count");
+}
+
+bool
+db_search_count(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t *n)
+{
+	struct compile c;
+	*n = 0;
+	bool ok = search_compile(&c, db, q, o);
+	if (ok) {
+		search_choose_driver(&c, q, -1, false);
+		ok = !c.failed && count_compiled(&c, n);
+	}
+	search_compile_fini(&c);
+	return ok;
+}
+
+/* splitmix64: small, fast and good enough to pick an image. */
+static uint64_t
+next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) without modulo bias. */
+static uint64_t
+random_below(uint64_t *state, uint64_t n)
+{
+	uint64_t floor = (0 - n) % n, x;
+	do {
+		x = next_random(state);
+	} while (x < floor);
+	return x % n;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Rejection sampling: a uniform id in [1, max id], kept when it is a match.
+ * Uniform over matches; gives up after a few thousand misses or 25 ms. */
+static bool
+random_probe(struct compile *c, uint64_t *rng, int64_t max_id,
+    bool (*fn)(void *ud, const struct search_hit *hit), void *ud, bool *found)
+{
+	sqlite3_stmt *st = prepare(c, SHAPE_PROBE);
+	if (st == NULL) {
+		return false;
+	}
+	double start = now_ms();
+	bool ok = true;
+	for (int i = 0; i < 4096 && !*found && ok; i++) {
+		if ((i & 63) == 63 && now_ms() - start > 25) {
+			break;
+		}
+		int64_t id = 1 + (int64_t)random_below(rng, (uint64_t)max_id);
+		sqlite3_bind_int64(st, (int)c->n_params + 1, id);
+		ok = each_row(c->db, st, fn, ud, found);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* The exact draw: count the matches, take the k-th by id. */
+static bool
+random_nth(struct compile *c, const struct search_node *q, uint64_t *rng,
+    bool (*fn)(void *ud, const struct search_hit *hit), void *ud, bool *found)
+{
+	int64_t n;
+	search_choose_driver(c, q, -1, false);
+	if (c->failed || !count_compiled(c, &n)) {
+		return false;
+	}
+	if (n == 0) {
+		return true;
+	}
+	sqlite3_stmt *st = prepare(c, SHAPE_NTH);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, (int)c->n_params + 1, (int64_t)random_below(rng, (uint64_t)n));
+	bool ok = each_row(c->db, st, fn, ud, found);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+bool
+db_search_random(struct db *db, const struct search_node *q, const struct search_opts *o,
+    bool (*fn)(void *ud, const struct search_hit *hit), void *ud, bool *found)
+{
+	struct compile c;
+	*found = false;
+	uint64_t rng = o->seed;
+	if (rng == 0 && getrandom(&rng, sizeof rng, 0) != (ssize_t)sizeof rng) {
+		rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rng;
+	}
+	bool ok = search_compile(&c, db, q, o);
+	sqlite3_stmt *st = ok ? db_stmt(db, "SELECT max(id) FROM images") : NULL;
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		ok = ok && st != NULL && db_fail(db, "random");
+		goto out;
+	}
+	int64_t max_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* With a driver the matches are few: count them and take one.  Else
+	 * they are many (or need a scan anyway): probe random ids first. */
+	search_choose_driver(&c, q, -1, false);
+	if (max_id > 0 && c.driver == NULL) {
+		ok = random_probe(&c, &rng, max_id, fn, ud, found);
+	}
+	if (ok && max_id > 0 && !*found) {
+		ok = random_nth(&c, q, &rng, fn, ud, found);
+	}
+out:
+	search_compile_fini(&c);
+	return ok;
+}
+
+bool
+db_search_explain(struct db *db, const struct search_node *q, const struct search_opts *o,
+    char **text)
+{
+	struct compile c;
+	*text = NULL;
+	if (!search_compile(&c, db, q, o)) {
+		search_compile_fini(&c);
+		return false;
+	}
+	search_choose_driver(&c, q, o->limit >= 0 ? o->limit + o->offset : -1,
+	    ordered_by_index(o->sort));
+	char *sql = assemble(&c, SHAPE_ROWS);
+	struct sql out = {0};
+	putf(&out, "%s\n-- %zu parameters; plan: %s\n", sql, c.n_params,
+	    c.driver != NULL ? "driver" : "scan");
+	char *eqp = xasprintf("EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(db->conn, eqp, -1, &st, NULL) == SQLITE_OK;
+	while (ok && sqlite3_step(st) == SQLITE_ROW) {
+		putf(&out, "-- %d %d %s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		    (const char *)sqlite3_column_text(st, 3));
+	}
+	if (!ok) {
+		db_fail(db, "explain");
+	}
+	sqlite3_finalize(st);
+	free(eqp);
+	free(sql);
+	search_compile_fini(&c);
+	*text = out.s;
+	return ok;
+}
+
+bool
+db_search_complete(struct db *db, const char *prefix, int limit,
+    void (*fn)(void *ud, const char *tag, int64_t uses), void *ud)
+{
+	/* Uses: committed plus confident predictions, each capped so that a
+	 * tag on half the library costs no more than a rare one. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT name, (SELECT count(*) FROM (SELECT 1 FROM"
+	    " decisions d WHERE d.tag_id = c.id AND d.verdict = 1 LIMIT 10000)) + (SELECT count(*)"
+	    " FROM (SELECT 1 FROM predictions p WHERE p.tag_id = c.id AND p.score > 0.5"
+	    " LIMIT 10000)) AS uses FROM (SELECT id, name FROM tags WHERE name >= ?1"
+	    " AND (?2 IS NULL OR name < ?2) ORDER BY name LIMIT 500) c"
+	    " ORDER BY uses DESC, name LIMIT ?3");
+	if (st == NULL) {
+		return false;
+	}
+	size_t n = strlen(prefix);
+	sqlite3_bind_text(st, 1, prefix, (int)n, SQLITE_TRANSIENT);
+	if (n > 0 && (unsigned char)prefix[n - 1] < 0xff) {
+		char *hi = xstrdup(prefix);
+		hi[n - 1]++;
+		sqlite3_bind_text(st, 2, hi, (int)n, SQLITE_TRANSIENT);
+		free(hi);
+	}
+	sqlite3_bind_int(st, 3, limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fn(ud, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "complete");
+}

@@ -1,0 +1,743 @@
+/*
+ * search.c — a search tree compiled to SQL with numbered parameters.
+ *
+ * Every value that came from the user (tag names, patterns, paths, numbers)
+ * is bound as ?N; the SQL text holds only fixed fragments.  Two plans:
+ *   scan    walk images in sort order and test each row (the first page of a
+ *           common query comes after a few hundred rows);
+ *   driver  start from the image ids of the rarest required tag (an index
+ *           range of decisions or predictions), then test and sort those.
+ * The compiler estimates the rarest tag with a capped count and picks the
+ * driver when scanning would visit more rows than the driver yields.
+ */
+#include "db/search.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-private.h"
+#include "db/predictions.h"
+#include "db/search-private.h"
+#include "db/xalloc.h"
+
+#define put search_put
+#define putf search_putf
+
+/* ---- the tree ------------------------------------------------------------- */
+
+struct search_node *
+search_node_create(enum search_kind kind, int column, const char *text)
+{
+	struct search_node *n = xcalloc(1, sizeof *n);
+	n->kind = kind;
+	n->column = column;
+	n->category = -1;
+	n->text = text != NULL ? xstrdup(text) : NULL;
+	return n;
+}
+
+void
+search_node_add(struct search_node *parent, struct search_node *kid)
+{
+	parent->kids = xreallocarray(parent->kids, parent->n_kids + 1, sizeof *parent->kids);
+	parent->kids[parent->n_kids++] = kid;
+}
+
+void
+search_node_destroy(struct search_node *node)
+{
+	if (node == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < node->n_kids; i++) {
+		search_node_destroy(node->kids[i]);
+	}
+	free(node->kids);
+	free(node->text);
+	free(node);
+}
+
+void
+search_opts_init(struct search_opts *o, const char *model)
+{
+	memset(o, 0, sizeof *o);
+	o->model = model;
+	o->max_rating = DB_RATING_E;
+	o->cut = (struct search_cut){.general_threshold = 0.35, .character_threshold = 0.85};
+	o->limit = -1;
+}
+
+/* ---- SQL text and its parameters ----------------------------------------- */
+
+void
+search_put(struct sql *q, const char *text)
+{
+	size_t n = strlen(text);
+	if (q->len + n + 1 > q->cap) {
+		q->cap = (q->len + n + 1) * 2;
+		q->s = xrealloc(q->s, q->cap);
+	}
+	memcpy(q->s + q->len, text, n + 1);
+	q->len += n;
+}
+
+void
+search_putf(struct sql *q, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	search_put(q, text);
+	free(text);
+}
+
+/* Append a new parameter's placeholder "?N" to q. */
+static struct param *
+param(struct compile *c, struct sql *q, enum param_type type)
+{
+	c->params = xreallocarray(c->params, c->n_params + 1, sizeof *c->params);
+	struct param *p = &c->params[c->n_params++];
+	memset(p, 0, sizeof *p);
+	p->type = type;
+	putf(q, "?%zu", c->n_params);
+	return p;
+}
+
+void
+search_bind_int(struct compile *c, struct sql *q, int64_t v)
+{
+	param(c, q, P_INT)->i = v;
+}
+
+void
+search_bind_real(struct compile *c, struct sql *q, double v)
+{
+	param(c, q, P_REAL)->d = v;
+}
+
+void
+search_bind_text(struct compile *c, struct sql *q, const char *s)
+{
+	struct param *p = param(c, q, P_TEXT);
+	p->s = xstrdup(s);
+	p->n = strlen(s);
+}
+
+static void
+bind_blob(struct compile *c, struct sql *q, const char *s, size_t n)
+{
+	struct param *p = param(c, q, P_BLOB);
+	p->s = xmemdup(s, n ? n : 1);
+	p->n = n;
+}
+
+/* The model's id placeholder (bound once per use; ids are cheap). */
+static void
+bind_model(struct compile *c, struct sql *q)
+{
+	search_bind_int(c, q, c->model_id);
+}
+
+void
+search_compile_fini(struct compile *c)
+{
+	for (size_t i = 0; i < c->n_params; i++) {
+		free(c->params[i].s);
+	}
+	free(c->params);
+	free(c->where.s);
+	free(c->driver);
+	memset(c, 0, sizeof *c);
+}
+
+/* A '*' pattern as a GLOB: '[' and '?' lose their meaning. */
+static char *
+glob_of(const char *pattern)
+{
+	char *out = xmalloc(3 * strlen(pattern) + 1), *q = out;
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '[' || *p == '?') {
+			*q++ = '[';
+			*q++ = *p;
+			*q++ = ']';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* A folder's path range: "/a/b" covers ["/a/b/", "/a/b0"); "/" everything. */
+void
+search_put_folder_range(struct compile *c, struct sql *q, const char *col, const char *folder)
+{
+	size_t n = strlen(folder);
+	while (n > 0 && folder[n - 1] == '/') {
+		n--;
+	}
+	char *lo = xasprintf("%.*s/", (int)n, folder);
+	char *hi = xasprintf("%.*s0", (int)n, folder);
+	putf(q, "(%s >= ", col);
+	bind_blob(c, q, lo, strlen(lo));
+	putf(q, " AND %s < ", col);
+	bind_blob(c, q, hi, strlen(hi));
+	put(q, ")");
+	free(lo);
+	free(hi);
+}
+
+
+/* ---- tags ------------------------------------------------------------------- */
+
+/* Ids of an exact name and of the names aliased to or from it, within
+ * category (< 0: any).  *n may be 0: no such tag. */
+static bool
+tag_ids(struct compile *c, const char *name, int category, int64_t **ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_stmt(c->db,
+	    "SELECT id FROM tags WHERE name IN (SELECT ?1 UNION"
+	    "  SELECT target FROM tag_rules WHERE kind = 1 AND tag = ?1 UNION"
+	    "  SELECT tag FROM tag_rules WHERE kind = 1 AND target = ?1)"
+	    " AND (?2 < 0 OR category = ?2) ORDER BY id");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, category);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(c->db, "tag lookup");
+}
+
+/* "col IN (?,?)" for an exact tag, or a GLOB subquery for a pattern;
+ * *none when an exact tag does not exist (the term is false). */
+static void
+put_tag_match(struct compile *c, struct sql *q, const char *col,
+    const struct search_node *n, bool *none)
+{
+	*none = false;
+	if (n->pattern) {
+		char *glob = glob_of(n->text);
+		putf(q, "%s IN (SELECT id FROM tags WHERE name GLOB ", col);
+		search_bind_text(c, q, glob);
+		if (n->category >= 0) {
+			put(q, " AND category = ");
+			search_bind_int(c, q, n->category);
+		}
+		put(q, ")");
+		free(glob);
+		return;
+	}
+	int64_t *ids;
+	size_t k;
+	if (!tag_ids(c, n->text, n->category, &ids, &k)) {
+		c->failed = true;
+	}
+	if (k == 0) {
+		*none = true;
+		put(q, "0");
+		return;
+	}
+	putf(q, "%s IN (", col);
+	for (size_t i = 0; i < k; i++) {
+		if (i > 0) {
+			put(q, ", ");
+		}
+		search_bind_int(c, q, ids[i]);
+	}
+	put(q, ")");
+	free(ids);
+}
+
+static void
+emit_tag(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	bool none;
+	struct sql m = {0};
+	put_tag_match(c, &m, "d.tag_id", n, &none);
+	if (none) {
+		put(q, "0");
+	} else {
+		putf(q, "EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id AND %s"
+		    " AND d.verdict = 1)", m.s);
+	}
+	free(m.s);
+}
+
+/* ---- suggestions ------------------------------------------------------------ */
+
+/* The MCut cut over the stored scores of one category of the image's
+ * content (core/mcut.h: first largest drop, halfway down; one score: half
+ * of it; none: 1.0).  Approximate where the Space saw scores below the
+ * floor that tagcon did not store. */
+static void
+put_mcut(struct compile *c, struct sql *q, int category)
+{
+	put(q, "coalesce((SELECT (s + ns) / 2 FROM (SELECT p2.score AS s, lead(p2.score)"
+	    " OVER (ORDER BY p2.score DESC) AS ns FROM predictions p2 JOIN tags g2"
+	    " ON g2.id = p2.tag_id WHERE p2.content_id = i.content_id AND p2.model_id = ");
+	bind_model(c, q);
+	putf(q, " AND g2.category = %d) WHERE ns IS NOT NULL ORDER BY s - ns DESC, s DESC"
+	    " LIMIT 1), (SELECT max(p3.score) / 2 FROM predictions p3 JOIN tags g3"
+	    " ON g3.id = p3.tag_id WHERE p3.content_id = i.content_id AND p3.model_id = ",
+	    category);
+	bind_model(c, q);
+	putf(q, " AND g3.category = %d), 1.0)", category);
+}
+
+static void
+put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
+{
+	bool character = category == DB_CAT_CHARACTER;
+	if (character ? cut->character_mcut : cut->general_mcut) {
+		put(q, character ? "max(" : "(");
+		put_mcut(c, q, category);
+		put(q, character ? ", 0.15)" : ")");
+	} else {
+		search_bind_real(c, q, character ? cut->character_threshold : cut->general_threshold);
+	}
+}
+
+/* The cut for category at image i: the nearest folder override, else the
+ * global setting.  Overrides arrive sorted deepest first. */
+void
+search_put_threshold(struct compile *c, struct sql *q, int category)
+{
+	const struct search_opts *o = c->o;
+	if (o->n_overrides == 0) {
+		put_cut(c, q, &o->cut, category);
+		return;
+	}
+	put(q, "(CASE");
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		put(q, " WHEN ");
+		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
+		put(q, " THEN ");
+		put_cut(c, q, &o->overrides[k].cut, category);
+	}
+	put(q, " ELSE ");
+	put_cut(c, q, &o->cut, category);
+	put(q, " END)");
+}
+
+
+static void
+put_final_match(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	if (n->pattern && strcmp(n->text, "*") == 0) {
+		put(q, "1");
+		return;
+	}
+	if (n->pattern) {
+		char *glob = glob_of(n->text);
+		put(q, c->aliases ? SEARCH_FINAL_NAME " GLOB " : "g.name GLOB ");
+		search_bind_text(c, q, glob);
+		free(glob);
+		return;
+	}
+	if (!c->aliases) {
+		bool none;
+		put_tag_match(c, q, "p.tag_id", n, &none);
+		return;
+	}
+	/* Only the tag itself and the tags aliased to it can become it. */
+	put(q, "p.tag_id IN (SELECT id FROM tags WHERE name = ");
+	search_bind_text(c, q, n->text);
+	put(q, " UNION SELECT tt.id FROM tag_rules ra JOIN tags tt ON tt.name = ra.tag"
+	    " WHERE ra.kind = 1 AND ra.target = ");
+	search_bind_text(c, q, n->text);
+	put(q, ") AND " SEARCH_FINAL_NAME " = ");
+	search_bind_text(c, q, n->text);
+}
+
+static void
+put_pin_match(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	if (n->pattern) {
+		char *glob = glob_of(n->text);
+		put(q, "r.tag GLOB ");
+		search_bind_text(c, q, glob);
+		free(glob);
+	} else {
+		put(q, "r.tag = ");
+		search_bind_text(c, q, n->text);
+	}
+}
+
+void
+search_put_pending(struct compile *c, struct sql *q)
+{
+	put(q, "p.score > (CASE WHEN g.category = 4 THEN ");
+	search_put_threshold(c, q, DB_CAT_CHARACTER);
+	put(q, " ELSE ");
+	search_put_threshold(c, q, DB_CAT_GENERAL);
+	put(q, c->aliases ? " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+	    " AND d.tag_id = (SELECT id FROM tags WHERE name = " SEARCH_FINAL_NAME "))"
+	    : " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+	    " AND d.tag_id = p.tag_id)");
+	if (c->exclusions) {
+		put(q, " AND NOT EXISTS (SELECT 1 FROM tag_rules r WHERE r.kind = 0"
+		    "  AND (g.name GLOB r.glob OR " SEARCH_FINAL_NAME " GLOB r.glob)"
+		    "  AND i.path >= r.lo AND i.path < r.hi)");
+	}
+}
+
+/* A prediction above its cut, renamed by aliases, neither excluded nor
+ * decided; or a pinned tag not decided. */
+static void
+emit_suggested(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	put(q, "(EXISTS (SELECT 1 FROM predictions p JOIN tags g ON g.id = p.tag_id"
+	    " WHERE p.content_id = i.content_id AND p.model_id = ");
+	bind_model(c, q);
+	put(q, " AND g.category IN (0, 4) AND ");
+	put_final_match(c, q, n);
+	put(q, " AND ");
+	search_put_pending(c, q);
+	put(q, ")");
+	if (c->pins) {
+		put(q, " OR EXISTS (SELECT 1 FROM tag_rules r WHERE r.kind = 2 AND ");
+		put_pin_match(c, q, n);
+		put(q, " AND i.path >= r.lo AND i.path < r.hi AND " SEARCH_PIN_UNDECIDED ")");
+	}
+	put(q, ")");
+}
+
+/* ---- the other terms ---------------------------------------------------------- */
+
+static const char *const cmp_ops[] = {"=", "<", "<=", ">", ">="};
+
+static void
+put_cmp(struct compile *c, struct sql *q, const char *expr, const struct search_node *n)
+{
+	if (n->cmp == SEARCH_RANGE) {
+		putf(q, "(%s BETWEEN ", expr);
+		search_bind_real(c, q, n->lo);
+		put(q, " AND ");
+		search_bind_real(c, q, n->hi);
+		put(q, ")");
+	} else {
+		putf(q, "(%s %s ", expr, cmp_ops[n->cmp]);
+		search_bind_real(c, q, n->lo);
+		put(q, ")");
+	}
+}
+
+/* The stored score, 0 when below the floor; only images with an answer. */
+static void
+emit_score(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	bool none;
+	struct sql m = {0};
+	put_tag_match(c, &m, "p.tag_id", n, &none);
+	put(q, "(EXISTS (SELECT 1 FROM tagged ts WHERE ts.content_id = i.content_id"
+	    " AND ts.model_id = ");
+	bind_model(c, q);
+	put(q, ") AND ");
+	struct sql e = {0};
+	put(&e, "coalesce((SELECT max(p.score) FROM predictions p WHERE"
+	    " p.content_id = i.content_id AND p.model_id = ");
+	bind_model(c, &e);
+	putf(&e, " AND %s), 0)", m.s);
+	put_cmp(c, q, e.s, n);
+	put(q, ")");
+	free(e.s);
+	free(m.s);
+}
+
+/* "expr IN (?, ?)" for the bits of a set. */
+static void
+put_set(struct compile *c, struct sql *q, const char *expr, unsigned set, bool rating)
+{
+	putf(q, "%s IN (", expr);
+	bool first = true;
+	for (int bit = 0; bit < 8; bit++) {
+		if (set & (1u << bit)) {
+			put(q, first ? "" : ", ");
+			search_bind_int(c, q, rating && (1u << bit) == SEARCH_UNRATED ? -1 : bit);
+			first = false;
+		}
+	}
+	put(q, first ? "NULL)" : ")");
+}
+
+static void
+emit_model(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	put(q, "EXISTS (SELECT 1 FROM tagged tm JOIN models m ON m.id = tm.model_id"
+	    " WHERE tm.content_id = i.content_id AND m.name ");
+	if (n->pattern) {
+		char *glob = glob_of(n->text);
+		put(q, "GLOB ");
+		search_bind_text(c, q, glob);
+		free(glob);
+	} else {
+		put(q, "= ");
+		search_bind_text(c, q, n->text);
+	}
+	put(q, ")");
+}
+
+static void emit(struct compile *c, struct sql *q, const struct search_node *n);
+
+static void
+emit_list(struct compile *c, struct sql *q, const struct search_node *n, const char *op)
+{
+	put(q, "(");
+	for (size_t i = 0; i < n->n_kids; i++) {
+		if (i > 0) {
+			put(q, op);
+		}
+		emit(c, q, n->kids[i]);
+	}
+	put(q, ")");
+}
+
+/* One node as an SQL boolean over images i (and tagged t for the rating). */
+static void
+emit(struct compile *c, struct sql *q, const struct search_node *n)
+{
+	switch (n->kind) {
+	case SEARCH_ALL: put(q, "1"); break;
+	case SEARCH_AND: emit_list(c, q, n, " AND "); break;
+	case SEARCH_OR: emit_list(c, q, n, " OR "); break;
+	case SEARCH_NOT:
+		put(q, "NOT ");
+		emit_list(c, q, n, "");
+		break;
+	case SEARCH_TAG: emit_tag(c, q, n); break;
+	case SEARCH_SUGGESTED: emit_suggested(c, q, n); break;
+	case SEARCH_SCORE: emit_score(c, q, n); break;
+	case SEARCH_RATING:
+		c->needs_rating = true;
+		put_set(c, q, SEARCH_RATING_SQL, n->set, true);
+		break;
+	case SEARCH_ORIENTATION: put_set(c, q, "i.orientation", n->set, false); break;
+	case SEARCH_STATE:
+		c->has_state = true;
+		put_set(c, q, "i.state", n->set, false);
+		break;
+	case SEARCH_SOURCE:
+		put(q, "EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id AND d.verdict = 1"
+		    " AND ");
+		put_set(c, q, "d.source", n->set, false);
+		put(q, ")");
+		break;
+	case SEARCH_FOLDER: search_put_folder_range(c, q, "i.path", n->text); break;
+	case SEARCH_MODEL: emit_model(c, q, n); break;
+	case SEARCH_WIDTH: put_cmp(c, q, "i.width", n); break;
+	case SEARCH_HEIGHT: put_cmp(c, q, "i.height", n); break;
+	case SEARCH_SIZE: put_cmp(c, q, "i.size", n); break;
+	}
+}
+
+/* ---- plans ------------------------------------------------------------------ */
+
+
+static int64_t
+scalar(struct compile *c, const char *sql, const char *text, int64_t a, int64_t b, double x)
+{
+	sqlite3_stmt *st = db_stmt(c->db, sql);
+	if (st == NULL) {
+		c->failed = true;
+		return -1;
+	}
+	if (text != NULL) {
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_int64(st, 1, a);
+	}
+	/* Parameters the statement lacks are refused harmlessly (SQLITE_RANGE). */
+	sqlite3_bind_int64(st, 2, b);
+	sqlite3_bind_double(st, 3, x);
+	sqlite3_bind_int64(st, 4, c->model_id);
+	int64_t v = -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+	} else if (rc != SQLITE_DONE) {
+		db_fail(c->db, "search");
+		c->failed = true;
+	}
+	sqlite3_reset(st);
+	return v;
+}
+
+/* The lowest cut a suggestion of any category can pass anywhere. */
+static double
+lowest_cut(const struct search_opts *o)
+{
+	double lo = fmin(o->cut.general_threshold, o->cut.character_threshold);
+	bool mcut = o->cut.general_mcut || o->cut.character_mcut;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		const struct search_cut *cut = &o->overrides[k].cut;
+		lo = fmin(lo, fmin(cut->general_threshold, cut->character_threshold));
+		mcut = mcut || cut->general_mcut || cut->character_mcut;
+	}
+	return mcut ? -1.0 : lo;
+}
+
+/* The ids a driver term yields, and how many (capped at cap); NULL when the
+ * term cannot drive.  Pinned tags make suggestions without predictions, so
+ * a pinned name cannot drive. */
+static char *
+driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t *rows)
+{
+	if ((n->kind != SEARCH_TAG && n->kind != SEARCH_SUGGESTED) || n->pattern) {
+		return NULL;
+	}
+	bool sugg = n->kind == SEARCH_SUGGESTED;
+	if (sugg && scalar(c, "SELECT count(*) FROM tag_rules WHERE kind = 2 AND tag = ?1", n->text, 0, 0, 0) != 0) {
+		return NULL;
+	}
+	int64_t *ids;
+	size_t k;
+	if (!tag_ids(c, n->text, sugg ? -1 : n->category, &ids, &k)) {
+		c->failed = true;
+		return NULL;
+	}
+	double cut = lowest_cut(c->o);
+	struct sql q = {0};
+	put(&q, sugg ? "SELECT DISTINCT dri.id FROM predictions drp CROSS JOIN images dri"
+	    " ON dri.content_id = drp.content_id WHERE drp.model_id = " SEARCH_P_MODEL
+	    " AND drp.tag_id IN (" : "SELECT DISTINCT image_id AS id FROM decisions"
+	    " WHERE verdict = 1 AND tag_id IN (");
+	*rows = 0;
+	for (size_t i = 0; i < k; i++) {
+		put(&q, i > 0 ? ", " : "");
+		search_bind_int(c, &q, ids[i]);
+		*rows += sugg ? scalar(c, "SELECT count(*) FROM (SELECT 1 FROM predictions"
+		    " WHERE tag_id = ?1 AND score > ?3 AND model_id = ?4 LIMIT ?2)", NULL, ids[i],
+		    cap, cut) : scalar(c, "SELECT count(*) FROM (SELECT 1 FROM decisions"
+		    " WHERE tag_id = ?1 AND verdict = 1 LIMIT ?2)", NULL, ids[i], cap, 0);
+	}
+	put(&q, k == 0 ? "NULL)" : ")");
+	if (sugg) {
+		put(&q, " AND drp.score > ");
+		search_bind_real(c, &q, cut);
+	}
+	free(ids);
+	return q.s;
+}
+
+/* The rarest required term of q that can drive (q itself, or a kid of an
+ * AND), yielding fewer than cap rows; NULL when none. */
+static char *
+best_driver(struct compile *c, const struct search_node *q, int64_t cap, int64_t *rows)
+{
+	char *best = NULL;
+	size_t n = q->kind == SEARCH_AND ? q->n_kids : 1;
+	for (size_t i = 0; i < n; i++) {
+		int64_t r;
+		char *d = driver_for(c, q->kind == SEARCH_AND ? q->kids[i] : q, cap, &r);
+		if (d != NULL && r < cap && (best == NULL || r < *rows)) {
+			free(best);
+			best = d;
+			*rows = r;
+		} else {
+			free(d);
+		}
+	}
+	return best;
+}
+
+/* An OR drives when every branch does: the union of their ids. */
+static char *
+union_driver(struct compile *c, const struct search_node *q, int64_t cap, int64_t *rows)
+{
+	struct sql u = {0};
+	*rows = 0;
+	for (size_t i = 0; i < q->n_kids; i++) {
+		int64_t r;
+		char *d = best_driver(c, q->kids[i], cap, &r);
+		if (d == NULL || (*rows += r) >= cap) {
+			free(d);
+			free(u.s);
+			return NULL;
+		}
+		putf(&u, "%sSELECT id FROM (%s)", i > 0 ? " UNION " : "", d);
+		free(d);
+	}
+	return u.s;
+}
+
+/* Pick the rarest required tag as the driver when it yields fewer rows than
+ * a scan would visit: all images without a limit, about
+ * sqrt(wanted × images) with one (the scan stops at the page's end). */
+void
+search_choose_driver(struct compile *c, const struct search_node *q, int64_t wanted, bool ordered)
+{
+	int64_t images = scalar(c, "SELECT max(id) FROM images", NULL, 0, 0, 0);
+	if (images < 2000 || c->driver != NULL) {
+		return;
+	}
+	int64_t cap = images / 4;
+	if (wanted >= 0 && ordered) {
+		cap = (int64_t)fmin((double)cap, 4.0 * sqrt((double)(wanted + 1) * (double)images));
+	}
+	c->driver = q->kind == SEARCH_OR ? union_driver(c, q, cap, &c->driver_rows)
+	    : best_driver(c, q, cap, &c->driver_rows);
+}
+
+/* Which kinds of tag rules exist: the SQL for suggestions leaves out what
+ * no rule needs (a library without aliases pays no alias lookups). */
+static void
+load_rule_kinds(struct compile *c)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT EXISTS (SELECT 1 FROM tag_rules WHERE kind = 0),"
+	    " EXISTS (SELECT 1 FROM tag_rules WHERE kind = 1),"
+	    " EXISTS (SELECT 1 FROM tag_rules WHERE kind = 2)");
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		c->failed = true;
+		if (st != NULL) {
+			db_fail(c->db, "rules");
+			sqlite3_reset(st);
+		}
+		return;
+	}
+	c->exclusions = sqlite3_column_int(st, 0) != 0;
+	c->aliases = sqlite3_column_int(st, 1) != 0;
+	c->pins = sqlite3_column_int(st, 2) != 0;
+	sqlite3_reset(st);
+}
+
+bool
+search_compile(struct compile *c, struct db *db, const struct search_node *q,
+    const struct search_opts *o)
+{
+	memset(c, 0, sizeof *c);
+	c->db = db;
+	c->o = o;
+	c->model_id = -1;
+	if (o->model != NULL) {
+		c->model_id = scalar(c, "SELECT id FROM models WHERE name = ?1",
+		    o->model, 0, 0, 0);
+	}
+	load_rule_kinds(c);
+	struct sql fixed = {0};
+	search_bind_int(c, &fixed, c->model_id);
+	search_bind_int(c, &fixed, o->max_rating);
+	free(fixed.s);
+	put(&c->where, "(");
+	emit(c, &c->where, q);
+	put(&c->where, ")");
+	if (o->max_rating < DB_RATING_E) {
+		c->needs_rating = true;
+		put(&c->where, " AND " SEARCH_RATING_SQL " <= " SEARCH_P_MAX_RATING);
+	}
+	if (!c->has_state) {
+		put(&c->where, " AND i.state != 4");
+	}
+	return !c->failed;
+}
+

@@ -1,0 +1,216 @@
+/*
+ * bench-tags.c — the tags figures of DESIGN.md §8 on a generated library
+ * (gen_tags_db.py): a three-term search, a random pick, and the count of
+ * every suggestion in the library after a threshold change.  Times the
+ * library calls themselves, in-process: a `tagcon` process adds its own
+ * start-up (about 0.15 s, mostly libvips) to every figure.
+ *
+ *   bench-tags DB [RUNS]
+ *
+ * Each case runs once cold (first figure), then RUNS times; the median,
+ * minimum and maximum of those are printed with the target.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/query.h"
+#include "core/rules.h"
+#include "core/settings.h"
+#include "db/db.h"
+#include "db/search.h"
+
+static struct db *db;
+static struct search_opts base;
+static int runs = 9;
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+struct job {
+	const char *query;
+	struct search_node *q;
+	struct search_opts o;
+	int64_t result;
+	bool fast;
+};
+
+static bool
+count_row(void *ud, const struct search_hit *h)
+{
+	((struct job *)ud)->result++;
+	return true;
+}
+
+static bool
+do_page(struct job *j)
+{
+	j->result = 0;
+	return db_search_each(db, j->q, &j->o, count_row, j);
+}
+
+static bool
+do_count(struct job *j)
+{
+	return db_search_count(db, j->q, &j->o, &j->result);
+}
+
+static bool
+do_random(struct job *j)
+{
+	bool found;
+	j->result = 0;
+	return db_search_random(db, j->q, &j->o, count_row, j, &found);
+}
+
+static bool
+do_suggestions(struct job *j)
+{
+	return db_search_suggestions(db, &j->o, &j->result, &j->fast);
+}
+
+static void
+measure(const char *what, struct job *j, bool (*fn)(struct job *), double target)
+{
+	double t[64], first;
+	int n = runs < 64 ? runs : 64;
+	double s = now_ms();
+	if (!fn(j)) {
+		printf("%-58s FAILED: %s\n", what, db_errmsg(db));
+		return;
+	}
+	first = now_ms() - s;
+	for (int i = 0; i < n; i++) {
+		s = now_ms();
+		fn(j);
+		t[i] = now_ms() - s;
+	}
+	qsort(t, (size_t)n, sizeof t[0], by_value);
+	printf("%-58s %9.2f ms median (%.2f..%.2f, first %.2f) -> %lld", what, t[n / 2], t[0],
+	    t[n - 1], first, (long long)j->result);
+	if (target > 0) {
+		printf("  [target %g ms: %s]", target, t[n / 2] <= target ? "met" : "MISSED");
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void
+job_init(struct job *j, const char *query)
+{
+	memset(j, 0, sizeof *j);
+	j->query = query;
+	j->o = base;
+	char *cause = NULL;
+	if (!query_parse(query, NULL, &j->q, &cause, NULL)) {
+		fprintf(stderr, "bench-tags: %s: %s\n", query, cause);
+		exit(2);
+	}
+}
+
+static void
+searches(void)
+{
+	static const char *const three[] = {
+		"1girl solo -monochrome", "tag_0042 1girl -monochrome",
+		"1girl long_hair -smile", "suggested:1girl suggested:solo -monochrome",
+		"character_007 tag_0100 | tag_0200 smile",
+	};
+	char what[160];
+	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {
+		struct job j;
+		job_init(&j, three[i]);
+		j.o.limit = 100;
+		snprintf(what, sizeof what, "search '%s', first 100 by path", three[i]);
+		measure(what, &j, do_page, 50);
+		j.o.limit = -1;
+		snprintf(what, sizeof what, "search '%s', count", three[i]);
+		measure(what, &j, do_count, 0);
+		search_node_destroy(j.q);
+	}
+}
+
+static void
+randoms(void)
+{
+	static const char *const queries[] = {
+		"", "1girl solo -monochrome", "tag_0042", "character_007 rating:e",
+	};
+	char what[160];
+	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+		struct job j;
+		job_init(&j, queries[i]);
+		j.o.max_rating = DB_RATING_S;
+		snprintf(what, sizeof what, "random '%s', max rating s", queries[i]);
+		measure(what, &j, do_random, 50);
+		search_node_destroy(j.q);
+	}
+}
+
+static void
+suggestions(void)
+{
+	static const double general[] = {0.35, 0.5, 0.62, 0.2};
+	char what[160];
+	for (size_t i = 0; i < sizeof general / sizeof general[0]; i++) {
+		struct job j;
+		job_init(&j, "");
+		j.o.cut.general_threshold = general[i];
+		snprintf(what, sizeof what, "suggestions in the library, general %.2f", general[i]);
+		measure(what, &j, do_suggestions, 1000);
+		search_node_destroy(j.q);
+	}
+	struct job j;
+	job_init(&j, "");
+	j.o.cut.general_mcut = true;
+	int keep = runs;
+	runs = 1;
+	measure("suggestions in the library, general MCut (no histogram)", &j, do_suggestions, 0);
+	runs = keep;
+	search_node_destroy(j.q);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench-tags DB [RUNS]\n");
+		return 2;
+	}
+	runs = argc > 2 ? atoi(argv[2]) : runs;
+	char *cause = NULL;
+	db = db_open(argv[1], &cause);
+	if (db == NULL) {
+		fprintf(stderr, "bench-tags: %s\n", cause);
+		return 1;
+	}
+	struct rules *r = rules_load(db, &cause);
+	char *model = settings_get(db, "model");
+	search_opts_init(&base, model);
+	rules_search_opts(r, &base);
+	base.max_rating = DB_RATING_E;
+	struct db_counts c;
+	if (db_counts(db, model, &c)) {
+		printf("library: %lld images; runs per case: %d\n", (long long)c.total, runs);
+	}
+	searches();
+	randoms();
+	suggestions();
+	rules_destroy(r);
+	free(model);
+	db_close(db);
+	return 0;
+}

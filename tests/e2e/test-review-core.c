@@ -1,0 +1,274 @@
+/*
+ * test-review-core.c — what the console's screens stand on, without a
+ * terminal: core/review.h (marks, undo, commit in one transaction, rejected
+ * tags never suggested again), db/review.h (retry) and db/browse.h (pages,
+ * filters, counts, the next pending image, tag completion, the library-wide
+ * band and histogram), on real database files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/review.h"
+#include "core/suggest.h"
+#include "db/browse.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "db/predictions.h"
+#include "db/review.h"
+#include "db/xalloc.h"
+#include "tests/unit/check.h"
+#include "tests/unit/tmpdir.h"
+
+#define MODEL "SmilingWolf/wd-swinv2-tagger-v3"
+
+static int64_t
+add_image(struct db *db, const char *path, uint8_t hash, enum db_state state)
+{
+	int64_t root, folder;
+	CHECK(db_root_add(db, "/lib", &root));
+	char *dir = xstrndup(path, (size_t)(strrchr(path, '/') - path));
+	CHECK(db_folder_get(db, root, dir, &folder));
+	free(dir);
+	struct db_image img = {
+		.folder_id = folder, .path = (char *)path, .size = hash * 100, .has_hash = true,
+		.width = 30, .height = 20, .orientation = DB_ORIENT_LANDSCAPE, .state = state,
+		.error = state == DB_STATE_FAILED ? "not an image" : NULL,
+	};
+	memset(img.hash, hash, DB_HASH_LEN);
+	CHECK(db_image_insert(db, &img));
+	return img.id;
+}
+
+static void
+answer(struct db *db, int64_t id, const struct db_pred *p, size_t n)
+{
+	const float rating[4] = {0.9f, 0.05f, 0.03f, 0.02f};
+	CHECK(db_store_answer(db, id, MODEL, rating, 0.05f, "https://x.hf.space", p, n));
+}
+
+static const struct db_pred preds[] = {
+	{"hatsune_miku", DB_CAT_CHARACTER, 0.95f},
+	{"long_hair", DB_CAT_GENERAL, 0.92f},
+	{"smile", DB_CAT_GENERAL, 0.71f},
+	{"hat", DB_CAT_GENERAL, 0.40f},
+	{"outdoors", DB_CAT_GENERAL, 0.20f},
+};
+
+static struct review_opts
+opts(double general)
+{
+	return (struct review_opts){.cut = {.general_threshold = general,
+		.character_threshold = 0.85}};
+}
+
+static struct review *
+open_review(struct db *db, int64_t id, double general)
+{
+	char *cause = NULL;
+	struct review_opts o = opts(general);
+	struct review *r = review_create(db, id, MODEL, &o, &cause);
+	CHECK(r != NULL);
+	if (r == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		exit(1);
+	}
+	return r;
+}
+
+static const struct review_tag *
+tag(const struct review *r, const char *name)
+{
+	int i = review_find(r, name);
+	return i >= 0 ? review_tag(r, (size_t)i) : NULL;
+}
+
+static void
+test_marks(struct db *db, int64_t id)
+{
+	struct review *r = open_review(db, id, 0.35);
+	CHECK_INT(review_count(r), 5);
+	CHECK_STR(review_tag(r, 0)->tag, "hatsune_miku"); /* characters first */
+	CHECK_STR(review_tag(r, 1)->tag, "long_hair");
+	CHECK(tag(r, "hat")->suggested);
+	CHECK(tag(r, "outdoors")->near_miss && !tag(r, "outdoors")->suggested);
+	CHECK(review_accept_all(r));
+	CHECK_INT(review_pending(r), 4);
+	CHECK(tag(r, "outdoors")->mark == REVIEW_KEEP);
+	CHECK(review_undo(r));
+	CHECK_INT(review_pending(r), 0);
+	CHECK(!review_undo(r));
+	char *cause = NULL;
+	CHECK(!review_add(r, db, "  \t ", &cause));
+	free(cause);
+	CHECK(review_add(r, db, " blue   sky ", &cause));
+	CHECK(tag(r, "blue_sky") != NULL && tag(r, "blue_sky")->status == REVIEW_NEW);
+	CHECK(review_toggle_reject(r, (size_t)review_find(r, "hat")));
+	CHECK(review_undo(r));
+	CHECK(tag(r, "hat")->mark == REVIEW_KEEP);
+	CHECK(review_toggle_reject(r, (size_t)review_find(r, "hat")));
+	CHECK(review_commit(r, db, &cause));
+	/* After the commit the review shows what is stored. */
+	CHECK(tag(r, "hat")->status == REVIEW_REJECTED && !tag(r, "hat")->suggested);
+	CHECK(tag(r, "blue_sky")->status == REVIEW_COMMITTED);
+	CHECK(tag(r, "blue_sky")->category == DB_CAT_USER);
+	CHECK(tag(r, "long_hair")->suggested && tag(r, "long_hair")->status == REVIEW_PREDICTED);
+	review_destroy(r);
+	struct db_image img;
+	bool found;
+	CHECK(db_image_by_path(db, "/lib/a/one.jpg", &img, &found) && found);
+	CHECK_INT(img.state, DB_STATE_COMMITTED);
+	db_image_fini(&img);
+}
+
+static void
+test_rejected_stays(struct db *db, int64_t id)
+{
+	/* At any threshold, and after a new answer, hat is not suggested again. */
+	struct review *r = open_review(db, id, 0.01);
+	CHECK(!tag(r, "hat")->suggested && tag(r, "outdoors")->suggested);
+	review_destroy(r);
+	answer(db, id, preds, 5);
+	r = open_review(db, id, 0.01);
+	CHECK(!tag(r, "hat")->suggested);
+	/* Removing a committed tag rejects it; un-rejecting takes the row away. */
+	char *cause = NULL;
+	CHECK(review_remove(r, (size_t)review_find(r, "blue_sky")));
+	CHECK(review_toggle_reject(r, (size_t)review_find(r, "hat")));
+	CHECK(tag(r, "hat")->mark == REVIEW_FORGET);
+	CHECK(review_commit(r, db, &cause));
+	CHECK(tag(r, "blue_sky")->status == REVIEW_REJECTED);
+	CHECK(tag(r, "hat")->status == REVIEW_PREDICTED && tag(r, "hat")->suggested);
+	review_destroy(r);
+}
+
+struct diff {
+	int added;
+	int removed;
+	bool smile_removed;
+};
+
+static void
+diff_fn(void *ud, const char *t, bool added)
+{
+	struct diff *d = ud;
+	if (added) {
+		d->added++;
+	} else {
+		d->removed++;
+		d->smile_removed |= strcmp(t, "smile") == 0;
+	}
+}
+
+static void
+test_diff(struct db *db, int64_t id)
+{
+	/* At 0.8 instead of 0.35: smile (0.71) and hat (0.40) go, nothing comes. */
+	struct review *r = open_review(db, id, 0.35);
+	struct suggest_opts cut = {.general_threshold = 0.8, .character_threshold = 0.85};
+	struct diff d = {0};
+	review_diff(r, cut, diff_fn, &d);
+	CHECK_INT(d.added, 0);
+	CHECK_INT(d.removed, 2);
+	CHECK(d.smile_removed);
+	review_destroy(r);
+}
+
+static int64_t
+count(struct db *db, int state, const char *under, const char *text)
+{
+	struct db_browse_filter f = {.state = state, .under = under, .text = text, .model = MODEL};
+	int64_t n = -1;
+	CHECK(db_browse_count(db, &f, &n));
+	return n;
+}
+
+static void
+test_browse(struct db *db)
+{
+	CHECK_INT(count(db, -1, NULL, NULL), 4);
+	CHECK_INT(count(db, DB_STATE_FAILED, NULL, NULL), 1);
+	CHECK_INT(count(db, -1, "/lib/b", NULL), 2);
+	CHECK_INT(count(db, -1, "/lib", "two"), 1);
+	struct db_browse_filter f = {.state = -1, .model = MODEL, .sort = DB_SORT_PATH};
+	struct db_browse_row *rows;
+	size_t n;
+	CHECK(db_browse_page(db, &f, 1, 2, &rows, &n));
+	CHECK_INT(n, 2);
+	CHECK_STR(rows[0].path, "/lib/a/two.jpg");
+	CHECK_STR(rows[1].path, "/lib/b/bad.png");
+	CHECK_STR(rows[1].error, "not an image");
+	db_browse_rows_free(rows, n);
+	CHECK(db_browse_page(db, &f, 0, 1, &rows, &n));
+	CHECK_INT(rows[0].rating, DB_RATING_G);
+	CHECK_INT(rows[0].rejected, 1);
+	db_browse_rows_free(rows, n);
+	int64_t next = 0;
+	f.state = DB_STATE_TAGGED;
+	CHECK(db_browse_next(db, &f, "/lib/a/one.jpg", false, &next));
+	CHECK(next != 0);
+	CHECK(db_browse_next(db, &f, "/lib/z", false, &next));
+	CHECK_INT(next, 0);
+	int64_t retried = 0;
+	CHECK(db_review_retry(db, 0, &retried));
+	CHECK_INT(retried, 1);
+	CHECK_INT(count(db, DB_STATE_FAILED, NULL, NULL), 0);
+}
+
+static int completions;
+
+static void
+complete(void *ud, const char *name, enum db_category cat)
+{
+	(void)ud;
+	(void)cat;
+	completions += strncmp(name, "ha", 2) == 0;
+}
+
+static void
+test_library_counts(struct db *db)
+{
+	db_browse_tags(db, "ha", 10, complete, NULL);
+	CHECK_INT(completions, 2); /* hat, hatsune_miku */
+	struct db_score_hist *h = xcalloc(1, sizeof *h);
+	CHECK(db_browse_histogram(db, MODEL, h));
+	CHECK_INT(h->tagged, 3);
+	CHECK_INT(h->general[920], 3);
+	int64_t chars = 0;
+	for (int k = 940; k <= 960; k++) {
+		chars += h->character[k];
+	}
+	CHECK_INT(chars, 3);
+	free(h);
+	int64_t changed = -1;
+	/* long_hair (0.92) of the three images lies in (0.9, 0.95]. */
+	CHECK(db_browse_band(db, MODEL, 0.9, 0.95, 1, 1, &changed));
+	CHECK_INT(changed, 3);
+	CHECK(db_browse_band(db, MODEL, 0.96, 0.99, 0.5, 0.6, &changed));
+	CHECK_INT(changed, 0);
+}
+
+int
+main(void)
+{
+	char *cause = NULL;
+	struct db *db = db_open(tmppath("review.db"), &cause);
+	if (db == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		return 1;
+	}
+	int64_t one = add_image(db, "/lib/a/one.jpg", 1, DB_STATE_NEW);
+	int64_t two = add_image(db, "/lib/a/two.jpg", 2, DB_STATE_NEW);
+	int64_t three = add_image(db, "/lib/b/three.jpg", 3, DB_STATE_NEW);
+	add_image(db, "/lib/b/bad.png", 4, DB_STATE_FAILED);
+	answer(db, one, preds, 5);
+	answer(db, two, preds, 5);
+	answer(db, three, preds, 5);
+	test_marks(db, one);
+	test_rejected_stays(db, one);
+	test_diff(db, two);
+	test_browse(db);
+	test_library_counts(db);
+	db_close(db);
+	return check_done();
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""test_library.py — the Library and Log screens through the real console.
+
+The DIRs given on the command line are indexed in the background while the
+console is up; the filter bar (state:, in:, words), sorting, the folder tree,
+and the Log screen's failed images with their reasons and retry.
+"""
+import tcconsole as tc
+
+s = tc.Suite("e2e-library")
+lib = s.path("lib")
+db = s.path("lib.db")
+for i in range(5):
+    tc.make_image("%s/2023/a%d.png" % (lib, i), 40 + i, 30)
+for i in range(3):
+    tc.make_image("%s/2024/trip/b%d.png" % (lib, i), 50 + i, 30)
+with open(lib + "/2024/notes.png", "w") as f:
+    f.write("this is not an image\n")
+
+# tagcon DIR: the console comes up and indexes DIR in the background.
+con = tc.Console(s, ["--db", db, lib])
+scr = con.wait(lambda t: "9 images" in t and "scan done" in t, 20)
+s.check(scr is not None, "tagcon DIR indexes DIR in the background", con.screen())
+s.check(scr is not None and "2023" in scr and "2024" in scr, "the folder tree shows the folders",
+        con.screen())
+s.check(scr is not None and "failed" in scr and "notes.png" in scr,
+        "a file that is no image is listed as failed", con.screen())
+
+tc.add_predictions(db, "%s/2023/a0.png" % lib, [("tree", "general", 0.9)])
+con.keys("/")
+con.type("state:tagged")
+con.keys("Enter")
+scr = con.wait(lambda t: "1 images" in t and "a0.png" in t, 5)
+s.check(scr is not None, "state:tagged filters by state", con.screen())
+con.keys("/", "C-u")
+con.type("in:%s/2024 b1" % lib)
+con.keys("Enter")
+scr = con.wait(lambda t: "1 images" in t and "b1.png" in t, 5)
+s.check(scr is not None, "in:DIR and a word filter by folder and name", con.screen())
+con.keys("/", "C-u")
+con.type("state:bogus")
+con.keys("Enter")
+s.check(con.wait_for("no state 'bogus'", 5) is not None, "a bad state is refused with the "
+        "names it knows", con.screen())
+con.keys("Escape", "Escape")
+s.check(con.wait(lambda t: "9 images" in t, 5) is not None, "Esc clears the filter",
+        con.screen())
+
+con.keys("s")
+scr = con.wait(lambda t: "sort: newest" in t, 5)
+s.check(scr is not None, "s changes the sort", con.screen())
+con.keys("s", "s")
+con.wait(lambda t: "sort: path" in t, 5)
+
+# Folder tree: every folder, the root, 2023, 2024 (closed), and inside it trip.
+con.keys("f", "Down", "Down", "Down", "Right")
+s.check(con.wait_for("trip", 5) is not None, "→ opens a folder of the tree", con.screen())
+con.keys("Down", "Enter")
+scr = con.wait(lambda t: "/trip" in t.splitlines()[1] and "3 images" in t, 5)
+s.check(scr is not None, "Enter on a folder filters the list to it", con.screen())
+con.keys("Escape")
+s.check(con.wait(lambda t: "9 images" in t, 5) is not None, "Esc shows every folder again",
+        con.screen())
+
+# The Log lists failed images with their reason; r retries one.
+con.keys("5")
+scr = con.wait(lambda t: "1 failed image" in t and "notes.png" in t, 5)
+s.check(scr is not None and "not an image" in scr, "the Log shows the reason", con.screen())
+con.keys("r")
+s.check(con.wait_for("will be tried again", 5) is not None, "r retries it", con.screen())
+state = tc.db_connect(db).execute("SELECT state FROM images"
+                                  " WHERE CAST(path AS TEXT) LIKE '%notes.png'").fetchone()[0]
+s.check(state == 0, "the image is new again", state)
+s.check(con.wait(lambda t: "0 failed images" in t, 5) is not None, "the Log empties",
+        con.screen())
+con.keys("?")
+s.check(con.wait(lambda t: "Log keys" in t and "retry" in t, 5) is not None,
+        "? lists the keys of the screen it came from", con.screen())
+con.keys("Escape")
+s.check(con.wait_for("failed images", 5) is not None, "Esc goes back", con.screen())
+con.keys("q")
+s.check(con.wait_for("[exit 0]") is not None, "q leaves", con.screen())
+s.finish()

@@ -1,0 +1,493 @@
+/*
+ * test-rules.c — tag rules, folder overrides and presets: validation, the
+ * nearest folder winning, presets for good and for one connection, and
+ * suggestions under rules agreeing between C (rules_suggest) and SQL
+ * (`suggested:` in db/search.c) on randomly built libraries.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/query.h"
+#include "core/rules.h"
+#include "core/settings.h"
+#include "core/suggest.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "db/predictions.h"
+#include "db/search.h"
+#include "db/settings.h"
+#include "db/xalloc.h"
+#include "tests/unit/check.h"
+#include "tests/unit/tmpdir.h"
+
+#define MODEL "SmilingWolf/wd-swinv2-tagger-v3"
+
+static struct db *db;
+static const char *db_file;
+
+static void
+sql(const char *text)
+{
+	sqlite3 *conn;
+	CHECK(sqlite3_open(db_file, &conn) == SQLITE_OK);
+	sqlite3_busy_timeout(conn, 5000);
+	char *err = NULL;
+	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
+	    __LINE__)) {
+		fprintf(stderr, "    %s\n", err);
+	}
+	sqlite3_free(err);
+	sqlite3_close(conn);
+}
+
+/* Expect a call to fail with a cause containing what. */
+#define REFUSED(call, what) do { \
+	char *cause_ = NULL; \
+	bool ok_ = (call); \
+	if (!check_(!ok_ && cause_ != NULL && strstr(cause_, what) != NULL, #call, __FILE__, \
+	    __LINE__)) \
+		fprintf(stderr, "    cause: %s\n", cause_ ? cause_ : "(none)"); \
+	free(cause_); \
+} while (0)
+
+#define WORKS(call) do { \
+	char *cause_ = NULL; \
+	if (!check_((call), #call, __FILE__, __LINE__)) \
+		fprintf(stderr, "    cause: %s\n", cause_ ? cause_ : "(none)"); \
+	free(cause_); \
+} while (0)
+
+static void
+list_rule(void *ud, const struct db_rule *r)
+{
+	char **s = ud;
+	char *more = xasprintf("%s%d:%s%s%s%s%s;", *s, (int)r->kind, r->tag,
+	    r->target ? ">" : "", r->target ? r->target : "", r->folder ? "@" : "",
+	    r->folder ? r->folder : "");
+	free(*s);
+	*s = more;
+}
+
+static char *
+all_rules(void)
+{
+	char *s = xstrdup("");
+	CHECK(db_rules_each(db, -1, list_rule, &s));
+	return s;
+}
+
+static void
+test_rule_validation(void)
+{
+	WORKS(rules_add_exclusion(db, "simple background", NULL, &cause_));
+	WORKS(rules_add_exclusion(db, "*_(artist)", "/lib/a/", &cause_));
+	WORKS(rules_add_exclusion(db, "simple_background", "/", &cause_));
+	WORKS(rules_add_alias(db, "short hair", "hair_short", &cause_));
+	WORKS(rules_add_alias(db, "short_hair", "hair short", &cause_));
+	WORKS(rules_add_pin(db, "wip", "/lib/b", &cause_));
+	REFUSED(rules_add_alias(db, "a", "a", &cause_), "to itself");
+	REFUSED(rules_add_alias(db, "x", "short_hair", &cause_), "is itself an alias of hair_short");
+	REFUSED(rules_add_alias(db, "hair_short", "y", &cause_), "do not chain");
+	REFUSED(rules_add_alias(db, "a*", "b", &cause_), "wildcards only work in exclusions");
+	REFUSED(rules_add_pin(db, "wip", "lib/b", &cause_), "not an absolute folder");
+	REFUSED(rules_add_pin(db, "bad\x01name", "/lib", &cause_), "not a tag name");
+	REFUSED(rules_add_exclusion(db, "", NULL, &cause_), "not a tag name");
+	char *s = all_rules();
+	CHECK_STR(s, "0:simple_background;0:*_(artist)@/lib/a;1:short_hair>hair_short;"
+	    "2:wip@/lib/b;");
+	free(s);
+	REFUSED(rules_remove(db, DB_RULE_PIN, "wip", "/lib", &cause_), "no pin for wip on /lib");
+	WORKS(rules_remove(db, DB_RULE_PIN, "wip", "/lib/b/", &cause_));
+	WORKS(rules_remove(db, DB_RULE_EXCLUDE, "simple background", NULL, &cause_));
+	WORKS(rules_remove(db, DB_RULE_EXCLUDE, "*_(artist)", "/lib/a", &cause_));
+	WORKS(rules_remove(db, DB_RULE_ALIAS, "short_hair", NULL, &cause_));
+	s = all_rules();
+	CHECK_STR(s, "");
+	free(s);
+	CHECK(rules_match("*", ""));
+	CHECK(rules_match("a*b*c", "aXbYbc"));
+	CHECK(!rules_match("a*b", "ab_"));
+	CHECK(rules_match("*_(artist)", "foo_(artist)"));
+	CHECK(!rules_match("[a]", "a"));
+	CHECK(rules_match("?", "?"));
+}
+
+static void
+test_overrides(void)
+{
+	REFUSED(rules_override_set(db, "/lib", "model", "x", &cause_), "cannot be set per folder");
+	REFUSED(rules_override_set(db, "/lib", "general_threshold", "2", &cause_), "out of range");
+	REFUSED(rules_override_set(db, "lib", "general_threshold", "0.5", &cause_), "absolute");
+	WORKS(rules_override_set(db, "/lib/", "general_threshold", "0.5", &cause_));
+	WORKS(rules_override_set(db, "/lib/a", "character_threshold", "0.6", &cause_));
+	WORKS(rules_override_set(db, "/lib/a/deep", "general_mcut", "yes", &cause_));
+	WORKS(rules_override_set(db, "/lib/b", "auto_tag", "on", &cause_));
+	REFUSED(rules_override_unset(db, "/lib/b", "general_mcut", &cause_), "no override");
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	CHECK(r != NULL);
+	struct suggest_opts c = rules_cut_for(r, "/elsewhere/x.png");
+	CHECK_NEAR(c.general_threshold, 0.35, 1e-9);
+	CHECK_NEAR(c.character_threshold, 0.85, 1e-9);
+	c = rules_cut_for(r, "/lib/x.png");
+	CHECK_NEAR(c.general_threshold, 0.5, 1e-9);
+	c = rules_cut_for(r, "/lib/a/x.png");
+	CHECK_NEAR(c.general_threshold, 0.5, 1e-9);
+	CHECK_NEAR(c.character_threshold, 0.6, 1e-9);
+	CHECK(!c.general_mcut);
+	c = rules_cut_for(r, "/lib/a/deep/more/x.png");
+	CHECK(c.general_mcut);
+	CHECK_NEAR(c.character_threshold, 0.6, 1e-9);
+	c = rules_cut_for(r, "/lib/ab/x.png");
+	CHECK_NEAR(c.character_threshold, 0.85, 1e-9);
+	CHECK(rules_auto_tag_for(r, "/lib/b/x.png"));
+	CHECK(!rules_auto_tag_for(r, "/lib/a/x.png"));
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	rules_search_opts(r, &o);
+	CHECK_INT(o.n_overrides, 4);
+	CHECK_STR(o.overrides[0].folder, "/lib/a/deep");
+	CHECK_STR(o.overrides[3].folder, "/lib");
+	rules_destroy(r);
+	sql("DELETE FROM folder_overrides");
+}
+
+static void
+test_presets(void)
+{
+	REFUSED(rules_preset_set(db, "bad name", "model", "x", &cause_), "not a preset name");
+	REFUSED(rules_preset_set(db, "strict", "nope", "x", &cause_), "no setting named");
+	REFUSED(rules_preset_set(db, "strict", "general_threshold", "x", &cause_), "not a number");
+	WORKS(rules_preset_set(db, "strict", "general_threshold", "0.6", &cause_));
+	WORKS(rules_preset_set(db, "strict", "max_rating", "S", &cause_));
+	REFUSED(rules_preset_apply(db, "loose", &cause_), "no preset named 'loose'");
+	REFUSED(rules_preset_use(db, "loose", &cause_), "no preset named 'loose'");
+	/* For this connection only. */
+	WORKS(rules_preset_use(db, "strict", &cause_));
+	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.6, 1e-9);
+	char *v = settings_get(db, "max_rating");
+	CHECK_STR(v, "s");
+	free(v);
+	CHECK_NEAR(settings_get_float(db, "character_threshold"), 0.85, 1e-9);
+	char *cause = NULL;
+	CHECK(!settings_set(db, "model", "x", &cause));
+	free(cause);
+	struct db *other = db_open(db_file, &cause);
+	CHECK(other != NULL);
+	CHECK_NEAR(settings_get_float(other, "general_threshold"), 0.35, 1e-9);
+	db_close(other);
+	db_close(db);
+	db = db_open(db_file, &cause);
+	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.35, 1e-9);
+	/* For good. */
+	WORKS(rules_preset_apply(db, "strict", &cause_));
+	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.6, 1e-9);
+	CHECK(settings_reset(db, "general_threshold", &cause));
+	CHECK(settings_reset(db, "max_rating", &cause));
+	const char *keys[] = {"general_threshold"};
+	WORKS(rules_preset_save(db, "snap", keys, 1, &cause_));
+	REFUSED(rules_preset_save(db, "snap", (const char *[]){"nope"}, 1, &cause_), "no setting");
+	WORKS(rules_preset_save(db, "all", NULL, 0, &cause_));
+	WORKS(rules_preset_unset(db, "strict", "max_rating", &cause_));
+	REFUSED(rules_preset_unset(db, "strict", "max_rating", &cause_), "has no max_rating");
+	WORKS(rules_preset_delete(db, "snap", &cause_));
+	REFUSED(rules_preset_delete(db, "snap", &cause_), "no preset named");
+	sql("DELETE FROM presets");
+}
+
+/* ---- C and SQL agree ---------------------------------------------------------- */
+
+#define N_IMAGES 90
+static const char *const folders[] = {"/lib/a", "/lib/a/deep", "/lib/b", "/lib/c"};
+static const char *const universe[] = {
+	"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "c0", "c1", "c2",
+	"newname", "p0", NULL,
+};
+static int64_t ids[N_IMAGES];
+static char *paths[N_IMAGES];
+static uint64_t seed = 42;
+
+static unsigned
+rnd(unsigned n)
+{
+	seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)((seed >> 33) % n);
+}
+
+static void
+build_random_library(void)
+{
+	int64_t root, folder;
+	CHECK(db_root_add(db, "/lib", &root));
+	CHECK(db_begin(db));
+	for (int i = 0; i < N_IMAGES; i++) {
+		const char *f = folders[rnd(4)];
+		CHECK(db_folder_get(db, root, f, &folder));
+		paths[i] = xasprintf("%s/img%02d.png", f, i);
+		struct db_image img = {.folder_id = folder, .path = paths[i], .width = 10,
+			.height = 10, .has_hash = true};
+		memcpy(img.hash, &i, sizeof i);
+		img.hash[15] = 0x5a;
+		CHECK(db_image_insert(db, &img));
+		ids[i] = img.id;
+	}
+	CHECK(db_commit(db));
+	for (int i = 0; i < N_IMAGES; i++) {
+		struct db_pred p[13];
+		size_t n = 0;
+		char names[13][4];
+		for (int k = 0; k < 13; k++) {
+			if (rnd(3) == 0) {
+				continue;
+			}
+			snprintf(names[n], sizeof names[n], "%c%d", k < 10 ? 't' : 'c', k < 10 ? k : k - 10);
+			p[n] = (struct db_pred){names[n], k < 10 ? DB_CAT_GENERAL : DB_CAT_CHARACTER,
+				0.05f + (float)rnd(950) / 1000.0f};
+			n++;
+		}
+		float rating[4] = {0.5f, 0.2f, 0.1f, 0.1f};
+		CHECK(db_store_answer(db, ids[i], MODEL, rating, 0.05f, "t", p, n));
+	}
+	/* Decisions, on predicted names and on alias targets. */
+	char *q = xstrdup("INSERT OR IGNORE INTO tags(name, category) VALUES ('newname', 101),"
+	    " ('p0', 101);");
+	for (int i = 0; i < N_IMAGES; i++) {
+		for (int k = 0; universe[k] != NULL; k++) {
+			unsigned r = rnd(8);
+			if (r > 1) {
+				continue;
+			}
+			char *more = xasprintf("%sINSERT INTO decisions SELECT %lld, id, %d, 0, 0 FROM tags"
+			    " WHERE name = '%s';", q, (long long)ids[i], r == 0 ? 1 : -1, universe[k]);
+			free(q);
+			q = more;
+		}
+	}
+	sql(q);
+	free(q);
+}
+
+struct idset {
+	bool in[N_IMAGES];
+};
+
+static bool
+mark(void *ud, const struct search_hit *h)
+{
+	struct idset *s = ud;
+	for (int i = 0; i < N_IMAGES; i++) {
+		if (ids[i] == h->id) {
+			s->in[i] = true;
+		}
+	}
+	return true;
+}
+
+static void
+sql_set(const struct rules *r, const char *query, struct idset *out)
+{
+	struct search_node *q;
+	struct search_opts o;
+	memset(out, 0, sizeof *out);
+	search_opts_init(&o, MODEL);
+	rules_search_opts(r, &o);
+	CHECK(query_parse(query, NULL, &q, NULL, NULL));
+	if (!check_(db_search_each(db, q, &o, mark, out), query, __FILE__, __LINE__)) {
+		fprintf(stderr, "    %s\n", db_errmsg(db));
+	}
+	search_node_destroy(q);
+}
+
+static bool
+has(const struct rules_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		if (strcmp(res->tags[i].tag, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int
+compare_round(const char *label)
+{
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	CHECK(r != NULL);
+	struct rules_result res[N_IMAGES];
+	struct suggest_input in[N_IMAGES];
+	int suggestions = 0;
+	for (int i = 0; i < N_IMAGES; i++) {
+		CHECK(suggest_load(db, ids[i], MODEL, &in[i]));
+		rules_suggest(r, paths[i], &in[i], &res[i]);
+		suggestions += (int)res[i].n;
+	}
+	int mismatches = 0;
+	for (int k = 0; universe[k] != NULL; k++) {
+		char *query = xasprintf("suggested:%s", universe[k]);
+		struct idset s;
+		sql_set(r, query, &s);
+		for (int i = 0; i < N_IMAGES; i++) {
+			if (has(&res[i], universe[k]) != s.in[i] && mismatches++ < 5) {
+				fprintf(stderr, "%s: %s on %s: C %d, SQL %d\n", label, universe[k], paths[i],
+				    has(&res[i], universe[k]), s.in[i]);
+			}
+		}
+		free(query);
+	}
+	struct idset any, t;
+	sql_set(r, "suggested:*", &any);
+	sql_set(r, "suggested:t*", &t);
+	for (int i = 0; i < N_IMAGES; i++) {
+		bool has_t = false;
+		for (size_t j = 0; j < res[i].n; j++) {
+			has_t = has_t || res[i].tags[j].tag[0] == 't';
+		}
+		mismatches += (res[i].n > 0) != any.in[i];
+		mismatches += has_t != t.in[i];
+		rules_result_fini(&res[i]);
+		suggest_input_fini(&in[i]);
+	}
+	if (!check_(mismatches == 0, label, __FILE__, __LINE__)) {
+		fprintf(stderr, "    %d mismatches\n", mismatches);
+	}
+	/* The library-wide count agrees with the sum of the images'. */
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	rules_search_opts(r, &o);
+	int64_t total = -1;
+	bool fast, same = false;
+	CHECK(db_search_suggestions(db, &o, &total, &fast));
+	if (!check_(total == suggestions, label, __FILE__, __LINE__)) {
+		fprintf(stderr, "    library count %lld, sum of images %d\n", (long long)total,
+		    suggestions);
+	}
+	CHECK(fast == !(o.cut.general_mcut || o.cut.character_mcut));
+	CHECK(db_search_hist_check(db, &same) && same);
+	rules_destroy(r);
+	return suggestions;
+}
+
+static void
+test_c_and_sql_agree(void)
+{
+	build_random_library();
+	int plain = compare_round("no rules");
+	CHECK(plain > 50);
+	char *cause = NULL;
+	CHECK(rules_add_exclusion(db, "t1", NULL, &cause));
+	CHECK(rules_add_exclusion(db, "t*", "/lib/b", &cause));
+	CHECK(rules_add_alias(db, "t2", "t3", &cause));
+	CHECK(rules_add_alias(db, "t4", "newname", &cause));
+	CHECK(rules_add_alias(db, "c1", "t6", &cause));
+	CHECK(rules_add_pin(db, "p0", "/lib/a", &cause));
+	CHECK(rules_add_pin(db, "t5", "/lib/c", &cause));
+	CHECK(rules_add_pin(db, "t7", "/lib/b", &cause));
+	int ruled = compare_round("rules");
+	CHECK(ruled != plain);
+	CHECK(rules_override_set(db, "/lib/a", "general_threshold", "0.6", &cause));
+	CHECK(rules_override_set(db, "/lib/a/deep", "general_mcut", "true", &cause));
+	CHECK(rules_override_set(db, "/lib/b", "character_mcut", "true", &cause));
+	CHECK(rules_override_set(db, "/lib/c", "character_threshold", "0.3", &cause));
+	compare_round("overrides");
+	CHECK(settings_set(db, "general_mcut", "true", &cause));
+	CHECK(settings_set(db, "character_mcut", "true", &cause));
+	compare_round("global mcut");
+	CHECK(settings_set(db, "general_threshold", "0.9", &cause));
+	CHECK(settings_set(db, "general_mcut", "false", &cause));
+	compare_round("high threshold");
+}
+
+/* Every way the library changes keeps suggest_hist right. */
+static void
+test_hist_upkeep(void)
+{
+	bool same = false;
+	char *cause = NULL;
+	CHECK(settings_set(db, "general_mcut", "false", &cause));
+	CHECK(settings_set(db, "character_mcut", "false", &cause));
+	CHECK(settings_set(db, "general_threshold", "0.35", &cause));
+	for (int round = 0; round < 6; round++) {
+		/* New answers, one with a tag twice (INSERT OR REPLACE drops a row). */
+		for (int k = 0; k < 5; k++) {
+			int i = (int)rnd(N_IMAGES);
+			struct db_pred p[3] = {{"t1", DB_CAT_GENERAL, 0.05f + (float)rnd(900) / 1000.0f},
+				{"t1", DB_CAT_GENERAL, 0.4f}, {"c2", DB_CAT_CHARACTER, 0.9f}};
+			float rating[4] = {0.5f, 0.2f, 0.1f, 0.1f};
+			CHECK(db_store_answer(db, ids[i], MODEL, rating, 0.05f, "t", p, 3));
+		}
+		char *q = xasprintf(
+		    "INSERT OR REPLACE INTO decisions SELECT %lld, id, 1, 1, 0 FROM tags WHERE name = 't3';"
+		    "INSERT INTO decisions SELECT %lld, id, -1, 0, 0 FROM tags WHERE name = 't6'"
+		    " ON CONFLICT DO UPDATE SET verdict = -verdict;"
+		    "INSERT OR IGNORE INTO decisions SELECT %lld, id, 1, 0, 0 FROM tags WHERE name = 't7';"
+		    "DELETE FROM decisions WHERE image_id = %lld;"
+		    "UPDATE images SET state = 4 WHERE id = %lld;"
+		    "UPDATE images SET state = 1 WHERE id = %lld AND state = 4;"
+		    "UPDATE images SET content_id = (SELECT content_id FROM images WHERE id = %lld)"
+		    " WHERE id = %lld;",
+		    (long long)ids[rnd(N_IMAGES)], (long long)ids[rnd(N_IMAGES)],
+		    (long long)ids[rnd(N_IMAGES)], (long long)ids[rnd(N_IMAGES)],
+		    (long long)ids[rnd(N_IMAGES)], (long long)ids[rnd(N_IMAGES)],
+		    (long long)ids[rnd(N_IMAGES)], (long long)ids[rnd(N_IMAGES)]);
+		sql(q);
+		free(q);
+		CHECK(db_image_set_state(db, ids[rnd(N_IMAGES)], DB_STATE_MISSING, NULL));
+		CHECK(db_search_hist_check(db, &same));
+		if (!check_(same, "histogram kept by the triggers", __FILE__, __LINE__)) {
+			fprintf(stderr, "    round %d\n", round);
+			break;
+		}
+	}
+	/* An image deleted with its decisions. */
+	char *q = xasprintf("DELETE FROM images WHERE id = %lld", (long long)ids[3]);
+	sql(q);
+	free(q);
+	CHECK(db_search_hist_check(db, &same) && same);
+	/* And the count still agrees with the images' (missing ones skipped). */
+	struct rules *r = rules_load(db, &cause);
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	rules_search_opts(r, &o);
+	int64_t want = 0, got = -1;
+	for (int i = 0; i < N_IMAGES; i++) {
+		struct db_image img;
+		bool found;
+		CHECK(db_image_by_path(db, paths[i], &img, &found));
+		if (found && img.state != DB_STATE_MISSING) {
+			struct suggest_input in;
+			struct rules_result res;
+			CHECK(suggest_load(db, ids[i], MODEL, &in));
+			rules_suggest(r, paths[i], &in, &res);
+			want += (int64_t)res.n;
+			rules_result_fini(&res);
+			suggest_input_fini(&in);
+		}
+		db_image_fini(&img);
+	}
+	bool fast;
+	CHECK(db_search_suggestions(db, &o, &got, &fast));
+	CHECK_INT(got, want);
+	rules_destroy(r);
+}
+
+int
+main(void)
+{
+	db_file = tmppath("rules.db");
+	char *cause = NULL;
+	db = db_open(db_file, &cause);
+	if (db == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		return 1;
+	}
+	test_rule_validation();
+	test_overrides();
+	test_presets();
+	test_c_and_sql_agree();
+	test_hist_upkeep();
+	db_close(db);
+	return check_done();
+}

@@ -1,0 +1,627 @@
+/*
+ * console.c — the loop, the screens and the chrome (tab line and status
+ * line).  The services the loop runs (timers, lanes, posts, children) live
+ * in console-work.c.
+ */
+#include "tui/console-private.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/settings.h"
+#include "db/db.h"
+#include "db/xalloc.h"
+#include "tui/screen-batch.h"
+#include "tui/term.h"
+
+#define MESSAGE_MS 5000
+/* Below this the console shows only a note asking for a bigger window. */
+#define MIN_ROWS 8
+#define MIN_COLS 40
+
+static const struct screen_ops *const screen_table[SCREEN_COUNT] = {
+	[SCREEN_LIBRARY] = &screen_library_ops,
+	[SCREEN_REVIEW] = &screen_review_ops,
+	[SCREEN_SETTINGS] = &screen_settings_ops,
+	[SCREEN_BATCH] = &screen_batch_ops,
+	[SCREEN_LOG] = &screen_log_ops,
+	[SCREEN_HELP] = &screen_help_ops,
+};
+
+/* Set by handlers that run only inside ppoll() (signals are blocked elsewhere). */
+static volatile sig_atomic_t got_quit;
+static volatile sig_atomic_t got_resize;
+
+static void
+on_quit_signal(int sig)
+{
+	got_quit = sig;
+}
+
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	got_resize = 1;
+}
+
+/* xalloc's last words: give the terminal back before abort(). */
+static void
+fatal_hook(void)
+{
+	endwin();
+}
+
+/* --- small accessors ---------------------------------------------------- */
+
+struct db *
+console_db(struct console *c)
+{
+	return c->db;
+}
+
+const char *
+console_db_path(const struct console *c)
+{
+	return c->opts->db_path;
+}
+
+const char *
+console_exe(const struct console *c)
+{
+	return c->exe;
+}
+
+void *
+console_screen(struct console *c, enum screen_id id)
+{
+	return c->screens[id];
+}
+
+enum screen_id
+console_current(const struct console *c)
+{
+	return c->current;
+}
+
+attr_t
+console_attr(const struct console *c, enum theme_role role)
+{
+	return theme_attr(c->theme, role);
+}
+
+enum preview_mode
+console_preview_mode(const struct console *c)
+{
+	return c->preview_mode;
+}
+
+int
+console_pair(struct console *c, int fg, int bg)
+{
+	if (!c->colour) {
+		return 0;
+	}
+	int pair = find_pair(fg, bg);
+	if (pair >= 0) {
+		return pair;
+	}
+	/* When the table fills, start it over rather than let alloc_pair()
+	 * recycle the theme's pairs; the body is redrawn whole anyway. */
+	if (c->preview_pairs >= COLOR_PAIRS - THEME_N_ROLES - 16) {
+		reset_color_pairs();
+		theme_apply(c->theme);
+		c->preview_pairs = 0;
+	}
+	c->preview_pairs++;
+	pair = alloc_pair(fg, bg);
+	return pair < 0 ? 0 : pair;
+}
+
+const struct console_opts *
+console_options(const struct console *c)
+{
+	return c->opts;
+}
+
+void
+console_set_activity(struct console *c, const char *text)
+{
+	free(c->activity);
+	c->activity = text != NULL ? xstrdup(text) : NULL;
+	c->chrome_dirty = true;
+}
+
+void
+console_redraw(struct console *c)
+{
+	c->body_dirty = true;
+	c->chrome_dirty = true;
+}
+
+void
+console_redraw_chrome(struct console *c)
+{
+	c->chrome_dirty = true;
+}
+
+void
+console_settings_changed(struct console *c)
+{
+	c->settings_gen++;
+	console_redraw(c);
+}
+
+unsigned
+console_settings_gen(const struct console *c)
+{
+	return c->settings_gen;
+}
+
+void
+console_show(struct console *c, enum screen_id id)
+{
+	if (id == SCREEN_HELP && c->current != SCREEN_HELP) {
+		c->before_help = c->current;
+	}
+	c->current = id;
+	if (screen_table[id]->enter != NULL) {
+		screen_table[id]->enter(c->screens[id]);
+	}
+	console_redraw(c);
+}
+
+enum screen_id
+console_help_target(const struct console *c)
+{
+	return c->before_help;
+}
+
+void
+console_set_theme(struct console *c, const char *name)
+{
+	char *cause = NULL;
+	theme_destroy(c->theme);
+	c->theme = theme_load(name, c->colour, &cause);
+	theme_apply(c->theme);
+	if (cause != NULL) {
+		console_message(c, CONSOLE_WARN, "%s", cause);
+		free(cause);
+	}
+	if (c->header != NULL) {
+		clearok(curscr, TRUE);
+	}
+	console_redraw(c);
+}
+
+/* --- messages ----------------------------------------------------------- */
+
+static void
+message_expired(void *ud)
+{
+	struct console *c = ud;
+	free(c->message);
+	c->message = NULL;
+	c->message_timer = 0;
+	c->chrome_dirty = true;
+}
+
+void
+console_message(struct console *c, enum console_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(c->message);
+	c->message = xvasprintf(fmt, ap);
+	va_end(ap);
+	c->message_level = level;
+	if (c->message_timer != 0) {
+		console_timer_cancel(c, c->message_timer);
+	}
+	c->message_timer = console_timer_add(c, MESSAGE_MS, false, message_expired, c);
+	c->chrome_dirty = true;
+}
+
+
+void
+console_set_cursor(struct console *c, int y, int x)
+{
+	c->cursor_y = y;
+	c->cursor_x = x;
+}
+
+/* --- layout and chrome -------------------------------------------------- */
+
+static void
+layout(struct console *c)
+{
+	WINDOW **wins[] = {&c->header, &c->body, &c->status};
+	for (size_t i = 0; i < 3; i++) {
+		if (*wins[i] != NULL) {
+			delwin(*wins[i]);
+			*wins[i] = NULL;
+		}
+	}
+	c->too_small = LINES < MIN_ROWS || COLS < MIN_COLS;
+	if (c->too_small) {
+		return;
+	}
+	c->header = newwin(1, COLS, 0, 0);
+	c->body = newwin(LINES - 2, COLS, 1, 0);
+	c->status = newwin(1, COLS, LINES - 1, 0);
+	attr_t normal = console_attr(c, THEME_NORMAL);
+	wbkgdset(c->body, normal | ' ');
+	wbkgdset(c->header, console_attr(c, THEME_HEADER) | ' ');
+	wbkgdset(c->status, console_attr(c, THEME_STATUS) | ' ');
+	console_redraw(c);
+}
+
+static void
+draw_header(struct console *c)
+{
+	WINDOW *w = c->header;
+	int cols = getmaxx(w), x = 0;
+	werase(w);
+	bool narrow = cols < 72;
+	x += term_put(w, 0, x, cols - x, narrow ? " " : " tagcon ", console_attr(c, THEME_HEADER),
+	    false);
+	for (int i = 0; i < SCREEN_HELP; i++) {
+		char label[32];
+		snprintf(label, sizeof label, narrow ? " %d %.3s " : " %d %s ", i + 1,
+		    screen_table[i]->name);
+		enum theme_role role = (enum screen_id)i == c->current ? THEME_TAB_ACTIVE
+		    : THEME_TAB;
+		x += term_put(w, 0, x, cols - x, label, console_attr(c, role), false);
+	}
+	char right[160];
+	screen_batch_summary(c->screens[SCREEN_BATCH], right, sizeof right);
+	char *line = c->activity != NULL ? xasprintf("%s  %s ", c->activity, right)
+	    : xasprintf("%s ", right);
+	int room = cols - x - 1;
+	if (room > 0) {
+		term_put_aligned(w, 0, x + 1, room, line, console_attr(c, THEME_HEADER),
+		    TERM_RIGHT);
+	}
+	free(line);
+}
+
+static const struct key_help *
+current_help(struct console *c)
+{
+	const struct screen_ops *ops = screen_table[c->current];
+	const struct key_help *h = ops->mode_help != NULL ? ops->mode_help(c->screens[c->current])
+	    : NULL;
+	return h != NULL ? h : ops->help;
+}
+
+static void
+draw_status(struct console *c)
+{
+	WINDOW *w = c->status;
+	int cols = getmaxx(w), x = 0;
+	werase(w);
+	if (c->message != NULL) {
+		static const enum theme_role roles[] = {
+			THEME_STATUS, THEME_STATUS, THEME_STATUS_KEY, THEME_STATUS_KEY,
+		};
+		term_put(w, 0, 1, cols - 1, c->message, console_attr(c, roles[c->message_level]),
+		    true);
+		return;
+	}
+	for (const struct key_help *k = current_help(c); k->keys != NULL && x < cols; k++) {
+		if (!k->status) {
+			continue;
+		}
+		x += term_put(w, 0, x, cols - x, " ", console_attr(c, THEME_STATUS), false);
+		x += term_put(w, 0, x, cols - x, k->keys, console_attr(c, THEME_STATUS_KEY), false);
+		x += term_printf(w, 0, x, cols - x, console_attr(c, THEME_STATUS), " %s", k->what);
+	}
+}
+
+static void
+draw_too_small(void)
+{
+	erase();
+	mvprintw(0, 0, "tagcon needs %dx%d", MIN_COLS, MIN_ROWS);
+	if (LINES > 1) {
+		mvprintw(1, 0, "(now %dx%d)", COLS, LINES);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* The one place that draws: dirty windows, then one doupdate(). */
+static void
+draw(struct console *c)
+{
+	if (c->too_small) {
+		draw_too_small();
+		c->body_dirty = c->chrome_dirty = false;
+		return;
+	}
+	if (c->chrome_dirty) {
+		draw_header(c);
+		draw_status(c);
+		wnoutrefresh(c->header);
+		wnoutrefresh(c->status);
+	}
+	if (c->body_dirty) {
+		werase(c->body);
+		c->cursor_y = -1;
+		screen_table[c->current]->draw(c->screens[c->current], c->body);
+		wnoutrefresh(c->body);
+	}
+	if (c->cursor_y >= 0) {
+		wmove(c->body, c->cursor_y, c->cursor_x);
+		wnoutrefresh(c->body);
+	}
+	curs_set(c->cursor_y >= 0 ? 1 : 0);
+	doupdate();
+	c->body_dirty = c->chrome_dirty = false;
+}
+
+static void
+resize(struct console *c)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+		resizeterm(ws.ws_row, ws.ws_col);
+	}
+	layout(c);
+	clearok(curscr, TRUE);
+	for (int i = 0; i < SCREEN_COUNT; i++) {
+		if (screen_table[i]->resize != NULL && c->screens[i] != NULL) {
+			screen_table[i]->resize(c->screens[i]);
+		}
+	}
+	console_redraw(c);
+}
+
+/* --- keys --------------------------------------------------------------- */
+
+static int
+global_key(struct console *c, int key)
+{
+	switch (key) {
+	case 'q':
+	case KEYC(KEY_F(10)):
+		return REACT_QUIT;
+	case '?':
+	case KEYC(KEY_F(1)):
+		console_show(c, SCREEN_HELP);
+		return REACT_REDRAW;
+	case KEYC_TAB:
+		console_show(c, (c->current + 1) % SCREEN_HELP);
+		return REACT_REDRAW;
+	case KEYC(KEY_BTAB):
+		console_show(c, (c->current + SCREEN_HELP - 1) % SCREEN_HELP);
+		return REACT_REDRAW;
+	case KEYC_CTRL('L'):
+		clearok(curscr, TRUE);
+		return REACT_REDRAW;
+	default:
+		break;
+	}
+	if (key >= '1' && key < '1' + SCREEN_HELP) {
+		console_show(c, (enum screen_id)(key - '1'));
+		return REACT_REDRAW;
+	}
+	if (key >= KEYC(KEY_F(2)) && key <= KEYC(KEY_F(6))) {
+		console_show(c, (enum screen_id)(key - KEYC(KEY_F(2))));
+		return REACT_REDRAW;
+	}
+	return REACT_NONE;
+}
+
+static void
+dispatch(struct console *c, int key)
+{
+	if (c->too_small) {
+		c->quit = key == 'q';
+		return;
+	}
+	enum screen_id on = c->current;
+	int r = screen_table[on]->key(c->screens[on], key);
+	if (r == REACT_NONE) {
+		r = global_key(c, key);
+	}
+	if (r & REACT_REDRAW) {
+		c->body_dirty = true;
+	}
+	if (r & REACT_QUIT) {
+		c->quit = true;
+	}
+	/* The status line shows the keys of the current mode, which a key may change. */
+	c->chrome_dirty = true;
+}
+
+static void
+read_keys(struct console *c)
+{
+	wint_t wch;
+	int rc;
+	while (!c->quit && (rc = wget_wch(stdscr, &wch)) != ERR) {
+		if (rc == KEY_CODE_YES && wch == KEY_RESIZE) {
+			resize(c);
+			continue;
+		}
+		dispatch(c, term_key(rc, wch));
+	}
+}
+
+/* --- the loop ----------------------------------------------------------- */
+
+static void
+loop(struct console *c, const sigset_t *unblocked)
+{
+	bool exiting_children = false;
+	while (!c->quit && !got_quit) {
+		if (got_resize) {
+			got_resize = 0;
+			resize(c);
+		}
+		int timeout = work_run_timers(c);
+		if (c->body_dirty || c->chrome_dirty) {
+			draw(c);
+		}
+		struct pollfd fds[2 + MAX_CHILDREN] = {
+			{.fd = STDIN_FILENO, .events = POLLIN},
+			{.fd = c->wake_fd, .events = POLLIN},
+		};
+		int n = 2 + work_child_fds(c, fds + 2, MAX_CHILDREN);
+		if (exiting_children && (timeout < 0 || timeout > 50)) {
+			timeout = 50;
+		}
+		struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+		if (ppoll(fds, (nfds_t)n, timeout < 0 ? NULL : &ts, unblocked) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			break;
+		}
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			break; /* the terminal is gone (the SSH link dropped) */
+		}
+		if (fds[0].revents & POLLIN) {
+			read_keys(c);
+		}
+		if (fds[1].revents & POLLIN) {
+			work_run_posts(c);
+		}
+		exiting_children = work_children(c, fds + 2, n - 2);
+	}
+}
+
+static void
+block_signals(sigset_t *unblocked)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa = {.sa_handler = sigs[i] == SIGWINCH ? on_winch
+		    : on_quit_signal};
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&set, sigs[i]);
+	}
+	/* Threads started later inherit this mask: only ppoll() sees signals. */
+	pthread_sigmask(SIG_BLOCK, &set, unblocked);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		sigdelset(unblocked, sigs[i]);
+	}
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Colour only where the terminal and the user want it (NO_COLOR, vt100, linux). */
+static void
+choose_colours(struct console *c)
+{
+	const char *term = getenv("TERM"), *no = getenv("NO_COLOR");
+	bool plain_term = term == NULL || strncmp(term, "vt100", 5) == 0 ||
+	    strncmp(term, "vt220", 5) == 0 || strncmp(term, "linux", 5) == 0 ||
+	    strcmp(term, "dumb") == 0;
+	c->colour = has_colors() && !(no != NULL && *no != '\0') && !plain_term;
+	if (c->colour) {
+		start_color();
+		use_default_colors();
+	}
+	if (!c->colour || COLOR_PAIRS < 1024) {
+		/* Too few pairs for a picture: symbols only. */
+		c->preview_mode = PREVIEW_NONE;
+	} else if (COLORS >= 0x1000000) {
+		c->preview_mode = PREVIEW_TRUECOLOR;
+	} else if (COLORS >= 256) {
+		c->preview_mode = PREVIEW_256;
+	} else if (COLORS >= 16) {
+		c->preview_mode = PREVIEW_16;
+	} else {
+		c->preview_mode = PREVIEW_8;
+	}
+}
+
+static bool
+start_curses(struct console *c, char **cause)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		*cause = xstrdup("the console needs a terminal (for the headless commands see "
+		    "tagcon --help)");
+		return false;
+	}
+	if (newterm(NULL, stdout, stdin) == NULL) {
+		const char *t = getenv("TERM");
+		*cause = xasprintf("cannot use terminal type '%s'", t != NULL ? t : "");
+		return false;
+	}
+	xalloc_set_fatal_hook(fatal_hook);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	choose_colours(c);
+	char *name = c->opts->theme != NULL ? xstrdup(c->opts->theme)
+	    : settings_get(c->db, "theme");
+	console_set_theme(c, name != NULL ? name : "default");
+	free(name);
+	wnoutrefresh(stdscr);
+	layout(c);
+	return true;
+}
+
+static void
+console_free(struct console *c)
+{
+	for (int i = 0; i < SCREEN_COUNT; i++) {
+		if (c->screens[i] != NULL) {
+			screen_table[i]->destroy(c->screens[i]);
+		}
+	}
+	theme_destroy(c->theme);
+	free(c->message);
+	free(c->activity);
+	free(c->exe);
+	db_close(c->db);
+	free(c);
+}
+
+int
+console_run(const struct console_opts *opts)
+{
+	struct console *c = xcalloc(1, sizeof *c);
+	c->opts = opts;
+	c->cursor_y = -1;
+	setlocale(LC_ALL, "");
+	term_init();
+	char *cause = NULL;
+	c->exe = realpath("/proc/self/exe", NULL);
+	c->db = db_open(opts->db_path, &cause);
+	sigset_t unblocked;
+	block_signals(&unblocked);
+	if (c->db == NULL || c->exe == NULL || !work_init(c, &cause) || !start_curses(c, &cause)) {
+		fprintf(stderr, "tagcon: %s\n", cause != NULL ? cause : strerror(errno));
+		free(cause);
+		console_free(c);
+		return 1;
+	}
+	for (int i = 0; i < SCREEN_COUNT; i++) {
+		c->screens[i] = screen_table[i]->create(c);
+	}
+	console_show(c, SCREEN_LIBRARY);
+	loop(c, &unblocked);
+	/* Give the terminal back first: whatever follows may take a moment. */
+	endwin();
+	work_fini(c);
+	console_free(c);
+	/* Ended by a signal (SIGTERM, SIGHUP when the link drops): say so. */
+	return got_quit != 0 ? 128 + got_quit : 0;
+}

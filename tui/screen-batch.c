@@ -1,0 +1,534 @@
+/*
+ * screen-batch.c — the newest batch run and its Spaces, live.
+ *
+ * Everything here goes through the database (db/runs.h): the rows are read
+ * four times a second whichever screen is showing, so the tab line and this
+ * screen follow a run started here or by `tagcon batch` in another SSH
+ * session alike; pause, resume, cancel and disabling a Space are requests
+ * the runner picks up on its next tick.  Starting a run spawns the headless
+ * runner detached, its output in a log next to the database.
+ */
+#include "tui/screen-batch.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db/browse.h"
+#include "db/db.h"
+#include "db/runs.h"
+#include "db/xalloc.h"
+#include "tui/console.h"
+#include "tui/screen-library.h"
+#include "tui/term.h"
+#include "tui/widget-list.h"
+
+#define POLL_MS 250
+/* A run row not updated for this long has probably lost its runner. */
+#define STALE_S 20
+/* How long a started runner may take to show its run row. */
+#define START_WAIT_S 10
+
+struct batch {
+	struct console *c;
+	bool have_run;
+	struct db_run run;
+	struct db_run_space *spaces;
+	size_t n_spaces;
+	struct list list;
+	char *error;
+	/* a runner this console started, until its row appears */
+	int64_t started_at;
+	int64_t run_before;
+	char *log_path;
+	int confirm;
+	char *signature; /* what was last drawn, to redraw only on change */
+	int64_t drawn_second;
+};
+
+static bool
+active(const struct db_run *r)
+{
+	return strcmp(r->state, "running") == 0 || strcmp(r->state, "paused") == 0 ||
+	    strcmp(r->state, "waiting") == 0;
+}
+
+/* Seconds since the runner last wrote its row (the clocks are the same
+ * machine's when the runner is local; a remote one may drift a little). */
+static int64_t
+silence(const struct db_run *r)
+{
+	return (int64_t)time(NULL) - r->updated_at;
+}
+
+/* Whether the runner of an active row is gone (same host, no such pid). */
+static bool
+runner_gone(const struct db_run *r)
+{
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	if (r->host == NULL || strcmp(r->host, host) != 0 || r->pid <= 0) {
+		return silence(r) > STALE_S * 6;
+	}
+	return kill(r->pid, 0) != 0 && errno == ESRCH;
+}
+
+static void
+add_space(void *ud, const struct db_run_space *sp)
+{
+	struct batch *b = ud;
+	b->spaces = xreallocarray(b->spaces, b->n_spaces + 1, sizeof *b->spaces);
+	b->spaces[b->n_spaces++] = (struct db_run_space){
+		.url = xstrdup(sp->url), .state = xstrdup(sp->state), .in_flight = sp->in_flight,
+		.done = sp->done, .failed = sp->failed, .latency_ms = sp->latency_ms,
+		.last_error = sp->last_error != NULL ? xstrdup(sp->last_error) : NULL,
+		.next_retry_at = sp->next_retry_at, .disabled = sp->disabled,
+	};
+}
+
+static void
+clear_spaces(struct batch *b)
+{
+	for (size_t i = 0; i < b->n_spaces; i++) {
+		db_run_space_fini(&b->spaces[i]);
+	}
+	free(b->spaces);
+	b->spaces = NULL;
+	b->n_spaces = 0;
+}
+
+/* The last line of the runner's log, for when it never showed up. */
+static char *
+log_tail(const char *path)
+{
+	gchar *text = NULL;
+	if (path == NULL || !g_file_get_contents(path, &text, NULL, NULL)) {
+		return xstrdup("(no log)");
+	}
+	g_strchomp(text);
+	char *nl = strrchr(text, '\n');
+	char *last = xstrdup(nl != NULL ? nl + 1 : text);
+	g_free(text);
+	return last;
+}
+
+static void
+check_started(struct batch *b)
+{
+	if (b->started_at == 0) {
+		return;
+	}
+	if (b->have_run && b->run.id > b->run_before) {
+		b->started_at = 0;
+	} else if ((int64_t)time(NULL) - b->started_at > START_WAIT_S) {
+		char *tail = log_tail(b->log_path);
+		console_message(b->c, CONSOLE_ERROR, "the batch runner did not start: %s", tail);
+		free(tail);
+		b->started_at = 0;
+	}
+}
+
+/* Redraw the tab line when the run moved, this screen also every second
+ * (retry countdowns), and nothing when all is still. */
+static void
+redraw_if_changed(struct batch *b)
+{
+	GString *g = g_string_new(NULL);
+	if (b->have_run) {
+		const struct db_run *r = &b->run;
+		g_string_append_printf(g, "%lld %s %lld %lld %lld %lld %s %lld", (long long)r->id,
+		    r->state, (long long)r->updated_at, (long long)r->done, (long long)r->failed,
+		    (long long)r->total, r->request ? r->request : "", (long long)r->skipped);
+	}
+	for (size_t i = 0; i < b->n_spaces; i++) {
+		const struct db_run_space *sp = &b->spaces[i];
+		g_string_append_printf(g, "|%s %s %d %lld %lld %g %s %lld %d", sp->url, sp->state,
+		    sp->in_flight, (long long)sp->done, (long long)sp->failed, sp->latency_ms,
+		    sp->last_error ? sp->last_error : "", (long long)sp->next_retry_at,
+		    sp->disabled);
+	}
+	bool changed = b->signature == NULL || strcmp(b->signature, g->str) != 0;
+	g_free(b->signature);
+	b->signature = g_string_free(g, FALSE);
+	bool visible = console_current(b->c) == SCREEN_BATCH;
+	int64_t now = (int64_t)time(NULL);
+	if (changed) {
+		console_redraw_chrome(b->c);
+	}
+	if ((changed || now != b->drawn_second) && visible) {
+		console_redraw(b->c);
+	}
+	b->drawn_second = now;
+}
+
+static void
+poll_rows(void *ud)
+{
+	struct batch *b = ud;
+	struct db *db = console_db(b->c);
+	struct db_run run;
+	bool found = false;
+	if (!db_run_latest(db, &run, &found)) {
+		free(b->error);
+		b->error = xstrdup(db_errmsg(db));
+		return;
+	}
+	db_run_fini(&b->run);
+	b->run = run;
+	b->have_run = found;
+	clear_spaces(b);
+	if (found) {
+		db_run_spaces(db, run.id, add_space, b);
+	}
+	list_set_count(&b->list, (int64_t)b->n_spaces);
+	check_started(b);
+	redraw_if_changed(b);
+}
+
+static void duration(char *buf, size_t n, double s);
+
+void
+screen_batch_summary(void *data, char *buf, size_t n)
+{
+	struct batch *b = data;
+	buf[0] = '\0';
+	if (b == NULL || !b->have_run) {
+		return;
+	}
+	const struct db_run *r = &b->run;
+	/* total counts the images this run tags; skipped ones were done before */
+	double pct = r->total > 0 ? 100.0 * (double)(r->done + r->failed) / (double)r->total : 0;
+	if (!active(r)) {
+		if ((int64_t)time(NULL) - r->updated_at < 300) {
+			snprintf(buf, n, "batch %s", r->state);
+		}
+		return;
+	}
+	if (runner_gone(r)) {
+		snprintf(buf, n, "batch stalled");
+	} else if (strcmp(r->state, "running") != 0) {
+		snprintf(buf, n, "batch %s %.0f%%", r->state, pct);
+	} else {
+		char eta[40] = "", d[32];
+		if (r->eta_s >= 0) {
+			duration(d, sizeof d, r->eta_s);
+			snprintf(eta, sizeof eta, " ETA %s", d);
+		}
+		snprintf(buf, n, "batch %.0f%% %.1f/s%s", pct, r->rate, eta);
+	}
+}
+
+/* --- actions ------------------------------------------------------------ */
+
+/*
+ * Start `tagcon batch` detached.  Without a folder the runner takes the
+ * target folder setting, else every root; `here` passes the folder picked
+ * in the Library's tree instead.
+ */
+static void
+start_run(struct batch *b, bool here)
+{
+	if (b->have_run && active(&b->run) && !runner_gone(&b->run)) {
+		console_message(b->c, CONSOLE_WARN, "run #%lld is already going (pid %d on %s)",
+		    (long long)b->run.id, b->run.pid, b->run.host ? b->run.host : "?");
+		return;
+	}
+	struct db_browse_filter f;
+	library_screen_filter(console_screen(b->c, SCREEN_LIBRARY), &f);
+	if (here && f.under == NULL) {
+		console_message(b->c, CONSOLE_WARN, "no folder picked in the Library (f there "
+		    "opens the tree)");
+		return;
+	}
+	char *folder = here ? xstrdup(f.under) : NULL;
+	char *dir = g_path_get_dirname(console_db_path(b->c));
+	free(b->log_path);
+	b->log_path = g_build_filename(dir, "tagcon-batch.log", NULL);
+	g_free(dir);
+	char *argv[] = {(char *)console_exe(b->c), "--db", (char *)console_db_path(b->c), "batch",
+		"--quiet", folder != NULL ? "--folder" : NULL, folder, NULL};
+	char *cause = NULL;
+	if (!console_spawn_detached(b->c, argv, b->log_path, &cause)) {
+		console_message(b->c, CONSOLE_ERROR, "%s", cause);
+		free(cause);
+	} else {
+		b->started_at = (int64_t)time(NULL);
+		b->run_before = b->have_run ? b->run.id : 0;
+		console_message(b->c, CONSOLE_INFO, "started tagcon batch%s%s (log: %s)",
+		    folder ? " on " : "", folder ? folder : "", b->log_path);
+	}
+	free(folder);
+}
+
+static void
+request(struct batch *b, const char *what)
+{
+	struct db *db = console_db(b->c);
+	if (!b->have_run || !active(&b->run)) {
+		console_message(b->c, CONSOLE_INFO, "no run is going");
+	} else if (!db_run_request(db, b->run.id, what)) {
+		console_message(b->c, CONSOLE_ERROR, "%s", db_errmsg(db));
+	} else {
+		console_message(b->c, CONSOLE_INFO, "asked run #%lld to %s", (long long)b->run.id,
+		    what);
+		poll_rows(b);
+	}
+}
+
+static void
+toggle_space(struct batch *b)
+{
+	if (b->list.cursor >= (int64_t)b->n_spaces || !b->have_run) {
+		return;
+	}
+	const struct db_run_space *sp = &b->spaces[b->list.cursor];
+	struct db *db = console_db(b->c);
+	if (!db_run_space_disable(db, b->run.id, sp->url, !sp->disabled)) {
+		console_message(b->c, CONSOLE_ERROR, "%s", db_errmsg(db));
+		return;
+	}
+	console_message(b->c, CONSOLE_INFO, "%s %s", sp->disabled ? "enabled" : "disabled",
+	    sp->url);
+	poll_rows(b);
+}
+
+static int
+batch_key(void *data, int key)
+{
+	struct batch *b = data;
+	int confirm = b->confirm;
+	b->confirm = 0;
+	if (list_key(&b->list, key, true)) {
+		return REACT_REDRAW;
+	}
+	switch (key) {
+	case 's':
+	case 'F':
+		start_run(b, key == 'F');
+		return REACT_REDRAW;
+	case 'p':
+		request(b, b->have_run && strcmp(b->run.state, "paused") == 0 ? "resume" : "pause");
+		return REACT_REDRAW;
+	case 'c':
+		if (confirm != 'c' && b->have_run && active(&b->run)) {
+			b->confirm = 'c';
+			console_message(b->c, CONSOLE_WARN, "cancel run #%lld? press c again "
+			    "(results so far are kept)", (long long)b->run.id);
+			return REACT_REDRAW;
+		}
+		request(b, "cancel");
+		return REACT_REDRAW;
+	case 'd':
+		toggle_space(b);
+		return REACT_REDRAW;
+	default:
+		return REACT_NONE;
+	}
+}
+
+/* --- drawing ------------------------------------------------------------ */
+
+static void
+duration(char *buf, size_t n, double s)
+{
+	long long t = (long long)(s + 0.5);
+	if (t >= 3600) {
+		snprintf(buf, n, "%lldh %02lldm", t / 3600, t / 60 % 60);
+	} else if (t >= 60) {
+		snprintf(buf, n, "%lldm %02llds", t / 60, t % 60);
+	} else {
+		snprintf(buf, n, "%llds", t);
+	}
+}
+
+static void
+draw_run(struct batch *b, WINDOW *w, int cols)
+{
+	const struct db_run *r = &b->run;
+	char when[32], eta[32] = "unknown";
+	time_t started = (time_t)r->started_at;
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&started));
+	attr_t n = console_attr(b->c, THEME_NORMAL);
+	term_printf(w, 0, 0, cols, console_attr(b->c, THEME_TITLE), "Run #%lld  %s",
+	    (long long)r->id, r->state);
+	term_printf(w, 1, 0, cols, n, "model %s · %s · pid %d on %s · started %s", r->model,
+	    r->folder != NULL ? r->folder : "every folder", r->pid, r->host ? r->host : "?", when);
+	int64_t handled = r->done + r->failed;
+	double frac = r->total > 0 ? (double)handled / (double)r->total : (active(r) ? 0 : 1);
+	char pct[64];
+	snprintf(pct, sizeof pct, " %5.1f%%  %lld / %lld", 100 * frac, (long long)handled,
+	    (long long)r->total);
+	int pw = term_width(pct);
+	term_bar(w, 3, 0, cols - pw > 10 ? cols - pw : cols, frac,
+	    console_attr(b->c, THEME_BAR_ON), console_attr(b->c, THEME_BAR_OFF));
+	if (cols - pw > 10) {
+		term_put(w, 3, cols - pw, pw, pct, n, false);
+	}
+	if (r->eta_s >= 0) {
+		duration(eta, sizeof eta, r->eta_s);
+	}
+	term_printf(w, 4, 0, cols, n, "rate %.1f images/s · ETA %s · tagged %lld · failed %lld · "
+	    "already done %lld · dims filled %lld", r->rate, eta, (long long)r->done,
+	    (long long)r->failed, (long long)r->skipped, (long long)r->filled);
+	char note[160] = "";
+	if (active(r) && runner_gone(r)) {
+		snprintf(note, sizeof note, "no word from the runner for %llds: it may have died "
+		    "(start a new run to resume)", (long long)silence(r));
+	} else if (r->request != NULL) {
+		snprintf(note, sizeof note, "asked to %s; waiting for the runner", r->request);
+	} else if (!active(r) && r->finished_at > 0) {
+		duration(eta, sizeof eta, (double)(r->finished_at - r->started_at));
+		snprintf(note, sizeof note, "%s after %s", r->state, eta);
+	}
+	term_put(w, 5, 0, cols, note, console_attr(b->c, THEME_WARNING), false);
+}
+
+struct space_cols {
+	int url, state, infl, done, fail, lat, retry, err;
+};
+
+static struct space_cols
+space_columns(int width)
+{
+	struct space_cols c = {.state = 11, .infl = 5, .done = 7, .fail = 6, .lat = 9, .retry = 9};
+	int rest = width - c.state - c.infl - c.done - c.fail - c.lat - c.retry;
+	c.url = rest * 45 / 100 < 12 ? 12 : rest * 45 / 100;
+	c.err = rest - c.url;
+	return c;
+}
+
+static void
+draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_cursor)
+{
+	struct batch *b = ud;
+	const struct db_run_space *sp = &b->spaces[i];
+	struct space_cols c = space_columns(width);
+	attr_t a = console_attr(b->c, is_cursor ? THEME_SELECTED : THEME_NORMAL);
+	bool bad = strcmp(sp->state, "ready") != 0 && strcmp(sp->state, "busy") != 0;
+	enum theme_role role = sp->disabled ? THEME_DIM : bad ? THEME_WARNING : THEME_OK;
+	attr_t sa = is_cursor ? a : console_attr(b->c, role);
+	char buf[64];
+	term_fill(w, y, x, width, a);
+	term_put_aligned(w, y, x, c.url - 1, sp->url, a, TERM_TAIL);
+	x += c.url;
+	term_put(w, y, x, c.state, sp->disabled ? "disabled" : sp->state, sa, true);
+	x += c.state;
+	snprintf(buf, sizeof buf, "%d ", sp->in_flight);
+	term_put_aligned(w, y, x, c.infl, buf, a, TERM_RIGHT);
+	snprintf(buf, sizeof buf, "%lld ", (long long)sp->done);
+	term_put_aligned(w, y, x += c.infl, c.done, buf, a, TERM_RIGHT);
+	snprintf(buf, sizeof buf, "%lld ", (long long)sp->failed);
+	term_put_aligned(w, y, x += c.done, c.fail, buf, a, TERM_RIGHT);
+	snprintf(buf, sizeof buf, sp->latency_ms >= 0 ? "%.0f ms " : "- ", sp->latency_ms);
+	term_put_aligned(w, y, x += c.fail, c.lat, buf, a, TERM_RIGHT);
+	int64_t wait = sp->next_retry_at - (int64_t)time(NULL);
+	snprintf(buf, sizeof buf, sp->next_retry_at > 0 && wait > 0 ? "in %llds " : "- ",
+	    (long long)wait);
+	term_put_aligned(w, y, x += c.lat, c.retry, buf, a, TERM_RIGHT);
+	term_put(w, y, x + c.retry + 1, c.err - 1, sp->last_error ? sp->last_error : "-",
+	    is_cursor ? a : console_attr(b->c, sp->last_error ? THEME_ERROR : THEME_DIM), false);
+}
+
+static void
+draw_spaces(struct batch *b, WINDOW *w, int y, int rows, int cols)
+{
+	struct space_cols c = space_columns(cols);
+	attr_t h = console_attr(b->c, THEME_COLUMN);
+	term_fill(w, y, 0, cols, h);
+	term_put(w, y, 0, c.url, "Space", h, false);
+	term_printf(w, y, c.url, cols - c.url, h, "%-*s%*s%*s%*s%*s%*s %s", c.state, "state",
+	    c.infl, "infl ", c.done, "done ", c.fail, "fail ", c.lat, "latency ", c.retry, "retry ",
+	    "last error");
+	if (b->n_spaces == 0) {
+		term_put(w, y + 1, 1, cols - 1, "no Space has reported yet",
+		    console_attr(b->c, THEME_DIM), false);
+		return;
+	}
+	list_draw(&b->list, w, y + 1, 0, rows - 2, cols, draw_space, b,
+	    console_attr(b->c, THEME_BORDER));
+	if (b->list.cursor < (int64_t)b->n_spaces) {
+		const struct db_run_space *sp = &b->spaces[b->list.cursor];
+		char *line = xasprintf("%s: %s", sp->url, sp->last_error ? sp->last_error
+		    : "no error");
+		term_put(w, y + rows - 1, 0, cols, line, console_attr(b->c, THEME_DIM), true);
+		free(line);
+	}
+}
+
+static void
+batch_draw(void *data, WINDOW *w)
+{
+	struct batch *b = data;
+	int rows = getmaxy(w), cols = getmaxx(w);
+	if (b->error != NULL) {
+		term_put(w, rows - 1, 0, cols, b->error, console_attr(b->c, THEME_ERROR), false);
+	}
+	if (!b->have_run) {
+		term_put(w, 1, 1, cols - 2, "No batch has run on this library yet.",
+		    console_attr(b->c, THEME_TITLE), false);
+		term_put(w, 3, 1, cols - 2, "s starts one (on the target folder of Settings, or "
+		    "every folder), F on the folder picked in the Library.",
+		    console_attr(b->c, THEME_DIM), false);
+		term_put(w, 4, 1, cols - 2, "Set the Space URLs in Settings first.",
+		    console_attr(b->c, THEME_DIM), false);
+		return;
+	}
+	draw_run(b, w, cols);
+	if (rows > 9) {
+		draw_spaces(b, w, 7, rows - 7, cols);
+	}
+}
+
+/* --- the screen --------------------------------------------------------- */
+
+static void *
+batch_create(struct console *c)
+{
+	struct batch *b = xcalloc(1, sizeof *b);
+	b->c = c;
+	list_init(&b->list);
+	poll_rows(b);
+	console_timer_add(c, POLL_MS, true, poll_rows, b);
+	return b;
+}
+
+static void
+batch_destroy(void *data)
+{
+	struct batch *b = data;
+	db_run_fini(&b->run);
+	clear_spaces(b);
+	free(b->error);
+	free(b->log_path);
+	g_free(b->signature);
+	free(b);
+}
+
+static const struct key_help batch_help[] = {
+	{"s", "start", true},
+	{"F", "start on Library folder", true},
+	{"p", "pause/resume", true},
+	{"c", "cancel", true},
+	{"d", "disable Space", true},
+	{"?", "help", true},
+	{"↑↓", "pick a Space", false},
+	{"s", "start a batch on the target folder (Settings), or every folder when none is set",
+	    false},
+	{"", "the runner is `tagcon batch`; this screen follows any run, wherever it was started",
+	    false},
+	{NULL, NULL, false},
+};
+
+const struct screen_ops screen_batch_ops = {
+	.name = "Batch",
+	.help = batch_help,
+	.create = batch_create,
+	.destroy = batch_destroy,
+	.draw = batch_draw,
+	.key = batch_key,
+};

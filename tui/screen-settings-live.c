@@ -1,0 +1,548 @@
+/*
+ * screen-settings-live.c — Space probes and threshold effects for the
+ * Settings form, computed off the UI thread.
+ *
+ * A probe runs `tagcon --db DB spaces --json URL...` as a child and reads
+ * its objects as they come (one per line, or one array at the end).  The
+ * library-wide effect of a threshold comes from stored scores only: for
+ * fixed thresholds a score histogram (read once per model) gives the mean
+ * tags per image and one indexed band query the images that change; with
+ * MCut every image's cut differs, so all scores are streamed once on the
+ * stats lane.
+ */
+#include "tui/screen-settings.h"
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core/review.h"
+#include "core/settings.h"
+#include "db/browse.h"
+#include "db/db.h"
+#include "db/xalloc.h"
+#include "tui/console.h"
+#include "tui/screen-library.h"
+#include "tui/screen-review.h"
+#include "tui/term.h"
+
+/* A histogram older than this is read again (a batch may be adding scores). */
+#define HIST_MAX_AGE_S 60
+
+struct live {
+	struct console *c;
+	struct live_probe *probes;
+	size_t n_probes;
+
+	bool impact_running;
+	bool have_impact;
+	struct suggest_opts impact_cand;
+	int64_t changed;
+	int64_t images;
+	int64_t inexact;
+	double mean_old;
+	double mean_new;
+	char *impact_error;
+
+	struct db_score_hist *hist;
+	char *hist_model;
+	int64_t hist_at;
+
+	struct review *image_review; /* of the Library's cursor image, when none is reviewed */
+};
+
+struct live *
+live_create(struct console *c)
+{
+	struct live *l = xcalloc(1, sizeof *l);
+	l->c = c;
+	return l;
+}
+
+static void
+probe_fini(struct live_probe *p)
+{
+	free(p->url);
+	free(p->host);
+	free(p->gradio_version);
+	free(p->api_prefix);
+	free(p->protocol);
+	free(p->stage);
+	g_strfreev(p->models);
+	free(p->error);
+	memset(p, 0, sizeof *p);
+}
+
+void
+live_destroy(struct live *l)
+{
+	if (l == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < l->n_probes; i++) {
+		probe_fini(&l->probes[i]);
+	}
+	free(l->probes);
+	free(l->impact_error);
+	free(l->hist);
+	free(l->hist_model);
+	review_destroy(l->image_review);
+	free(l);
+}
+
+/* --- probes ------------------------------------------------------------- */
+
+static struct live_probe *
+probe_slot(struct live *l, const char *url)
+{
+	for (size_t i = 0; i < l->n_probes; i++) {
+		if (strcmp(l->probes[i].url, url) == 0) {
+			return &l->probes[i];
+		}
+	}
+	l->probes = xreallocarray(l->probes, l->n_probes + 1, sizeof *l->probes);
+	struct live_probe *p = &l->probes[l->n_probes++];
+	memset(p, 0, sizeof *p);
+	p->url = xstrdup(url);
+	return p;
+}
+
+const struct live_probe *
+live_probe_of(const struct live *l, const char *url)
+{
+	for (size_t i = 0; i < l->n_probes; i++) {
+		if (strcmp(l->probes[i].url, url) == 0) {
+			return &l->probes[i];
+		}
+	}
+	return NULL;
+}
+
+void
+live_probed_models(const struct live *l, void (*fn)(void *ud, const char *model), void *ud)
+{
+	for (size_t i = 0; i < l->n_probes; i++) {
+		for (char **m = l->probes[i].models; m != NULL && *m != NULL; m++) {
+			fn(ud, *m);
+		}
+	}
+}
+
+static char *
+json_str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+/* One object of `tagcon spaces --json` into its URL's slot. */
+static void
+apply_object(struct live *l, const cJSON *o)
+{
+	char *url = json_str(o, "url");
+	if (url == NULL) {
+		return;
+	}
+	struct live_probe *p = probe_slot(l, url);
+	free(url);
+	char *keep = p->url;
+	p->url = NULL;
+	probe_fini(p);
+	p->url = keep;
+	p->host = json_str(o, "host");
+	p->gradio_version = json_str(o, "gradio_version");
+	p->api_prefix = json_str(o, "api_prefix");
+	p->protocol = json_str(o, "protocol");
+	p->stage = json_str(o, "stage");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "config_ms");
+	p->config_ms = cJSON_IsNumber(ms) ? ms->valuedouble : -1;
+	const cJSON *models = cJSON_GetObjectItemCaseSensitive(o, "models"), *m;
+	GPtrArray *a = g_ptr_array_new();
+	cJSON_ArrayForEach(m, models) {
+		if (cJSON_IsString(m)) {
+			g_ptr_array_add(a, g_strdup(m->valuestring));
+		}
+	}
+	g_ptr_array_add(a, NULL);
+	p->models = (char **)g_ptr_array_free(a, FALSE);
+	const cJSON *err = cJSON_GetObjectItemCaseSensitive(o, "error");
+	if (cJSON_IsObject(err)) {
+		char *cls = json_str(err, "class"), *msg = json_str(err, "message");
+		p->error = xasprintf("%s: %s", cls ? cls : "error", msg ? msg : "");
+		free(cls);
+		free(msg);
+	}
+}
+
+static void
+apply_json(struct live *l, const cJSON *doc)
+{
+	if (cJSON_IsArray(doc)) {
+		const cJSON *o;
+		cJSON_ArrayForEach(o, doc) {
+			apply_object(l, o);
+		}
+	} else if (cJSON_IsObject(doc)) {
+		const cJSON *spaces = cJSON_GetObjectItemCaseSensitive(doc, "spaces");
+		if (cJSON_IsArray(spaces)) {
+			apply_json(l, spaces);
+		} else {
+			apply_object(l, doc);
+		}
+	}
+}
+
+struct probe_child {
+	struct live *l;
+	GString *out;
+	char **urls;
+};
+
+static void
+probe_line(void *ud, const char *line)
+{
+	struct probe_child *pc = ud;
+	g_string_append_printf(pc->out, "%s\n", line);
+	cJSON *doc = cJSON_Parse(line);
+	if (doc != NULL) {
+		apply_json(pc->l, doc);
+		cJSON_Delete(doc);
+		console_redraw(pc->l->c);
+	}
+}
+
+static void
+probe_exited(void *ud, int status)
+{
+	struct probe_child *pc = ud;
+	struct live *l = pc->l;
+	cJSON *doc = cJSON_Parse(pc->out->str);
+	if (doc != NULL) {
+		apply_json(l, doc);
+		cJSON_Delete(doc);
+	}
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	for (char **u = pc->urls; *u != NULL; u++) {
+		struct live_probe *p = probe_slot(l, *u);
+		if (p->running) {
+			p->running = false;
+			p->error = code == 2 ? xstrdup("this tagcon has no `spaces` command yet")
+			    : xasprintf("no answer from tagcon spaces (exit %d)", code);
+		}
+	}
+	g_strfreev(pc->urls);
+	g_string_free(pc->out, TRUE);
+	free(pc);
+	console_redraw(l->c);
+}
+
+static const struct console_child_ops probe_ops = {probe_line, probe_exited};
+
+void
+live_probe(struct live *l, char *const *urls, size_t n)
+{
+	if (n == 0) {
+		return;
+	}
+	GPtrArray *argv = g_ptr_array_new();
+	g_ptr_array_add(argv, (char *)console_exe(l->c));
+	g_ptr_array_add(argv, "--db");
+	g_ptr_array_add(argv, (char *)console_db_path(l->c));
+	g_ptr_array_add(argv, "spaces");
+	g_ptr_array_add(argv, "--json");
+	struct probe_child *pc = xcalloc(1, sizeof *pc);
+	pc->l = l;
+	pc->out = g_string_new(NULL);
+	pc->urls = g_new0(char *, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		pc->urls[i] = g_strdup(urls[i]);
+		g_ptr_array_add(argv, urls[i]);
+		struct live_probe *p = probe_slot(l, urls[i]);
+		char *keep = p->url;
+		p->url = NULL;
+		probe_fini(p);
+		p->url = keep;
+		p->running = true;
+	}
+	g_ptr_array_add(argv, NULL);
+	char *cause = NULL;
+	if (!console_spawn(l->c, (char *const *)argv->pdata, &probe_ops, pc, &cause)) {
+		console_message(l->c, CONSOLE_ERROR, "%s", cause);
+		free(cause);
+		probe_exited(pc, 127 << 8);
+	}
+	g_ptr_array_free(argv, TRUE);
+}
+
+/* --- library-wide effect of a threshold --------------------------------- */
+
+struct impact_job {
+	struct live *l;
+	char *model;
+	struct suggest_opts old;
+	struct suggest_opts cand;
+	struct db_score_hist *hist; /* in: a copy of the cached one, or NULL */
+	bool fresh;                 /* hist was read by this job */
+	bool ok;
+	int64_t changed;
+	int64_t images;
+	int64_t inexact;
+	double sum_old;
+	double sum_new;
+	/* the stream's scratch */
+	struct suggest_pred *buf;
+	size_t cap;
+	const atomic_bool *cancel;
+};
+
+static bool
+uses_mcut(struct suggest_opts o)
+{
+	return o.general_mcut || o.character_mcut;
+}
+
+/* Scores above t in a histogram: buckets starting at or above t count whole
+ * (a bucket is 0.001 wide, finer than any threshold a person sets). */
+static int64_t
+above(const int64_t *bins, double t)
+{
+	int64_t n = 0;
+	for (int k = 0; k < DB_HIST_BUCKETS; k++) {
+		n += (k + 1) / 1000.0 > t + 1e-9 ? bins[k] : 0;
+	}
+	return n;
+}
+
+static void
+impact_fixed(struct impact_job *j, struct db *db)
+{
+	if (j->hist == NULL) {
+		j->hist = xcalloc(1, sizeof *j->hist);
+		if (!db_browse_histogram(db, j->model, j->hist)) {
+			return;
+		}
+		j->fresh = true;
+	}
+	const struct db_score_hist *h = j->hist;
+	j->images = h->tagged;
+	j->sum_old = (double)(above(h->general, j->old.general_threshold) +
+	    above(h->character, j->old.character_threshold));
+	j->sum_new = (double)(above(h->general, j->cand.general_threshold) +
+	    above(h->character, j->cand.character_threshold));
+	double g0 = j->old.general_threshold, g1 = j->cand.general_threshold;
+	double c0 = j->old.character_threshold, c1 = j->cand.character_threshold;
+	j->ok = db_browse_band(db, j->model, g0 < g1 ? g0 : g1, g0 < g1 ? g1 : g0,
+	    c0 < c1 ? c0 : c1,
+	    c0 < c1 ? c1 : c0, &j->changed);
+}
+
+static void
+count_by_category(const struct suggest_result *r, int *general, int *character)
+{
+	*general = *character = 0;
+	for (size_t i = 0; i < r->n_suggested; i++) {
+		*(r->suggested[i]->category == DB_CAT_CHARACTER ? character : general) += 1;
+	}
+}
+
+/* One image's scores under both settings.  Cuts of one category nest
+ * ("score > cut"), so the suggestions differ exactly when a count does. */
+static bool
+impact_content(void *ud, int64_t content_id, const struct db_pred *p, size_t n)
+{
+	(void)content_id;
+	struct impact_job *j = ud;
+	if (n > j->cap) {
+		j->cap = n * 2;
+		j->buf = xreallocarray(j->buf, j->cap, sizeof *j->buf);
+	}
+	for (size_t i = 0; i < n; i++) {
+		j->buf[i] = (struct suggest_pred){.tag = NULL, .category = p[i].category,
+			.score = p[i].score};
+	}
+	struct suggest_input in = {.preds = j->buf, .n_preds = n};
+	struct suggest_result a, b;
+	suggest_apply(&in, j->old, &a);
+	suggest_apply(&in, j->cand, &b);
+	int ga, ca, gb, cb;
+	count_by_category(&a, &ga, &ca);
+	count_by_category(&b, &gb, &cb);
+	j->images++;
+	j->changed += ga != gb || ca != cb;
+	j->inexact += !a.exact || !b.exact;
+	j->sum_old += ga + ca;
+	j->sum_new += gb + cb;
+	suggest_result_fini(&a);
+	suggest_result_fini(&b);
+	return !atomic_load(j->cancel);
+}
+
+static void
+impact_work(void *arg, const struct console_job_ctx *ctx)
+{
+	struct impact_job *j = arg;
+	j->cancel = ctx->cancel;
+	if (ctx->db == NULL) {
+		return;
+	}
+	if (!uses_mcut(j->old) && !uses_mcut(j->cand)) {
+		impact_fixed(j, ctx->db);
+	} else {
+		j->ok = db_browse_scores_each(ctx->db, j->model, impact_content, j) &&
+		    !atomic_load(ctx->cancel);
+	}
+}
+
+static void
+impact_done(void *arg, bool cancelled)
+{
+	struct impact_job *j = arg;
+	struct live *l = j->l;
+	if (!cancelled) {
+		l->impact_running = false;
+		l->have_impact = j->ok;
+		l->impact_cand = j->cand;
+		l->changed = j->changed;
+		l->images = j->images;
+		l->inexact = j->inexact;
+		l->mean_old = j->images > 0 ? j->sum_old / (double)j->images : 0;
+		l->mean_new = j->images > 0 ? j->sum_new / (double)j->images : 0;
+		if (j->fresh && j->ok) {
+			free(l->hist);
+			l->hist = j->hist;
+			j->hist = NULL;
+			free(l->hist_model);
+			l->hist_model = xstrdup(j->model);
+			l->hist_at = g_get_monotonic_time() / G_USEC_PER_SEC;
+		}
+		console_redraw(l->c);
+	}
+	free(j->hist);
+	free(j->buf);
+	free(j->model);
+	free(j);
+}
+
+void
+live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand)
+{
+	struct impact_job *j = xcalloc(1, sizeof *j);
+	j->l = l;
+	j->model = settings_get(console_db(l->c), "model");
+	if (j->model == NULL) {
+		j->model = xstrdup("");
+	}
+	j->old = old;
+	j->cand = cand;
+	int64_t now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	if (l->hist != NULL && l->hist_model != NULL && strcmp(l->hist_model, j->model) == 0 &&
+	    now - l->hist_at < HIST_MAX_AGE_S) {
+		j->hist = xmemdup(l->hist, sizeof *l->hist);
+	}
+	l->impact_running = true;
+	console_job(l->c, LANE_STATS, JOB_IMPACT, impact_work, impact_done, j);
+}
+
+struct diff_text {
+	GString *added;
+	GString *removed;
+	int n_added;
+	int n_removed;
+};
+
+static void
+diff_tag(void *ud, const char *tag, bool added)
+{
+	struct diff_text *d = ud;
+	GString *g = added ? d->added : d->removed;
+	g_string_append_printf(g, "%s%s", g->len ? ", " : "", tag);
+	*(added ? &d->n_added : &d->n_removed) += 1;
+}
+
+/* The review to preview on: the Review screen's, else the Library cursor's. */
+static const struct review *
+current_review(struct live *l)
+{
+	const struct review *r = review_screen_review(console_screen(l->c, SCREEN_REVIEW));
+	if (r != NULL) {
+		return r;
+	}
+	int64_t id = library_screen_cursor_image(console_screen(l->c, SCREEN_LIBRARY));
+	if (id == 0) {
+		return NULL;
+	}
+	if (l->image_review == NULL || review_image(l->image_review) != id) {
+		struct db *db = console_db(l->c);
+		char *model = settings_get(db, "model"), *cause = NULL;
+		struct review_opts o = review_opts_from_settings(db);
+		review_destroy(l->image_review);
+		l->image_review = review_create(db, id, model != NULL ? model : "", &o, &cause);
+		free(cause);
+		free(model);
+	}
+	return l->image_review;
+}
+
+static void
+draw_image_effect(struct live *l, WINDOW *w, int y, int x, int width, int height,
+    struct suggest_opts cand)
+{
+	const struct review *r = current_review(l);
+	if (r == NULL) {
+		term_put(w, y, x, width, "This image: none picked (Library or Review)",
+		    console_attr(l->c, THEME_DIM), false);
+		return;
+	}
+	struct diff_text d = {g_string_new(NULL), g_string_new(NULL), 0, 0};
+	review_diff(r, cand, diff_tag, &d);
+	char *line = d.n_added + d.n_removed == 0 ? xstrdup("This image: no change")
+	    : xasprintf("This image: %d added, %d removed", d.n_added, d.n_removed);
+	term_put(w, y, x, width, line, console_attr(l->c, THEME_NORMAL), false);
+	free(line);
+	if (d.n_added > 0 && height > 1) {
+		line = xasprintf("  + %s", d.added->str);
+		term_put(w, y + 1, x, width, line, console_attr(l->c, THEME_ACCEPTED), false);
+		free(line);
+	}
+	if (d.n_removed > 0 && height > 1 + (d.n_added > 0)) {
+		line = xasprintf("  - %s", d.removed->str);
+		term_put(w, y + 1 + (d.n_added > 0), x, width, line,
+		    console_attr(l->c, THEME_REJECTED),
+		    false);
+		free(line);
+	}
+	g_string_free(d.added, TRUE);
+	g_string_free(d.removed, TRUE);
+}
+
+static bool
+same_opts(struct suggest_opts a, struct suggest_opts b)
+{
+	return a.general_threshold == b.general_threshold &&
+	    a.character_threshold == b.character_threshold &&
+	    a.general_mcut == b.general_mcut && a.character_mcut == b.character_mcut;
+}
+
+void
+live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
+    struct suggest_opts cand)
+{
+	if (height < 1) {
+		return;
+	}
+	char *line;
+	if (l->impact_running || !same_opts(l->impact_cand, cand)) {
+		line = xstrdup("Library: counting from stored scores…");
+	} else if (!l->have_impact) {
+		line = xstrdup("Library: could not count (see the Log)");
+	} else {
+		line = xasprintf("Library: %lld of %lld tagged images change · tags per image "
+		    "%.1f → %.1f%s", (long long)l->changed, (long long)l->images, l->mean_old,
+		    l->mean_new, l->inexact > 0 ? " (MCut approximate for some)" : "");
+	}
+	term_put(w, y, x, width, line, console_attr(l->c, THEME_TITLE), false);
+	free(line);
+	draw_image_effect(l, w, y + 1, x, width, height - 1, cand);
+}
