@@ -126,7 +126,9 @@ export_item_load(struct db *db, const struct rules *rules, const char *model,
 		export_item_fini(item);
 		return false;
 	}
-	qsort(item->tags, item->n_tags, sizeof *item->tags, export_order);
+	if (item->n_tags > 1) {
+		qsort(item->tags, item->n_tags, sizeof *item->tags, export_order);
+	}
 	return true;
 }
 

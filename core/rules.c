@@ -525,7 +525,9 @@ build_folders(struct rules *rs)
 	for (size_t i = 0; i < rs->n_folders; i++) {
 		resolve(rs, &rs->folders[i]);
 	}
-	qsort(rs->folders, rs->n_folders, sizeof *rs->folders, deeper_first);
+	if (rs->n_folders > 1) {
+		qsort(rs->folders, rs->n_folders, sizeof *rs->folders, deeper_first);
+	}
 	rs->search = xcalloc(rs->n_folders + 1, sizeof *rs->search);
 	for (size_t i = 0; i < rs->n_folders; i++) {
 		const struct suggest_opts *c = &rs->folders[i].cut;

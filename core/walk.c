@@ -103,7 +103,9 @@ walk_dir(struct walk *w, int fd, const char *path)
 	if (errno != 0) {
 		w->ops->error(w->ops->ud, path, true, errno, NULL);
 	}
-	qsort(names->pdata, names->len, sizeof(char *), by_name);
+	if (names->len > 1) {
+		qsort(names->pdata, names->len, sizeof(char *), by_name);
+	}
 	for (guint i = 0; i < names->len; i++) {
 		struct dirent one;
 		size_t n = strlen(names->pdata[i]);
