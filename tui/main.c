@@ -23,6 +23,8 @@ extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_spaces_entry;
 extern const struct cmd_entry cmd_tag_entry;
 extern const struct cmd_entry cmd_watch_entry;
+extern const struct cmd_entry cmd_commit_entry;
+extern const struct cmd_entry cmd_edit_entry;
 extern const struct cmd_entry cmd_search_entry;
 extern const struct cmd_entry cmd_random_entry;
 extern const struct cmd_entry cmd_rules_entry;
@@ -39,6 +41,8 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_tag_entry,
 	&cmd_batch_entry,
 	&cmd_watch_entry,
+	&cmd_commit_entry,
+	&cmd_edit_entry,
 	&cmd_search_entry,
 	&cmd_random_entry,
 	&cmd_rules_entry,

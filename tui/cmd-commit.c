@@ -1,0 +1,118 @@
+/*
+ * cmd-commit.c — tagcon commit [QUERY] [--min-score X]: the console's review
+ * for scripts: accept the pending suggestions of every matching image in one
+ * go (every pending image without a query).
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/review.h"
+#include "core/rules.h"
+#include "db/db.h"
+#include "db/xalloc.h"
+#include "tui/cli.h"
+#include "tui/cmd-search.h"
+#include "tui/out.h"
+
+static int exec_commit(struct cli *cli, int argc, char **argv);
+
+const struct cmd_entry cmd_commit_entry = {
+	.name = "commit",
+	.usage = "[--min-score X] [--dry-run] [--json] [--preset NAME] [QUERY...]",
+	.help = "accept the pending suggestions of the matching images",
+	.exec = exec_commit,
+};
+
+static bool
+collect(void *ud, const struct search_hit *hit)
+{
+	GArray *ids = ud;
+	/* Committed images may hold new suggestions too (another model,
+	 * a lower threshold, a --min-score that left some). */
+	if (hit->state == DB_STATE_TAGGED || hit->state == DB_STATE_COMMITTED) {
+		g_array_append_val(ids, hit->id);
+	}
+	return true;
+}
+
+/* Accept one image's suggestions scoring at least min_score (all when
+ * min_score < 0); *accepted counts them.  False with *cause on db error. */
+static bool
+commit_one(struct query_cmd *qc, int64_t id, double min_score, bool dry, size_t *accepted,
+    char **cause)
+{
+	struct review_opts ro = review_opts_from_settings(qc->db);
+	ro.mode = REVIEW_MODE_REQUIRED; /* start from no marks: this command decides */
+	struct review *r = review_create(qc->db, id, qc->model, &ro, cause);
+	if (r == NULL) {
+		return false;
+	}
+	*accepted = 0;
+	for (size_t i = 0; i < review_count(r); i++) {
+		const struct review_tag *t = review_tag(r, i);
+		if (t->suggested && (min_score < 0 || t->score >= min_score)) {
+			*accepted += review_toggle_accept(r, i);
+		}
+	}
+	bool ok = dry || *accepted == 0 || review_commit(r, qc->db, cause);
+	review_destroy(r);
+	return ok;
+}
+
+static int
+exec_commit(struct cli *cli, int argc, char **argv)
+{
+	static const char *const names[] = {"--min-score=", "--dry-run", "--json", "--preset=",
+		NULL};
+	bool flags[4] = {0};
+	const char *values[4] = {0};
+	argc = cli_options(&cmd_commit_entry, argc, argv, names, flags, values);
+	if (argc < 0) {
+		return EXIT_USAGE;
+	}
+	double min_score = -1;
+	if (flags[0]) {
+		char *end;
+		min_score = strtod(values[0], &end);
+		if (*values[0] == '\0' || *end != '\0' || min_score < 0 || min_score > 1) {
+			out_error("commit: --min-score '%s' is not a number from 0 to 1", values[0]);
+			return EXIT_USAGE;
+		}
+	}
+	/* The rating filter is for looking at images, not for deciding: all. */
+	struct query_flags qf = {.all_ratings = true, .preset = values[3]};
+	struct query_cmd qc;
+	int rc = query_cmd_open(cli, &cmd_commit_entry, argc, argv, &qf, &qc);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	if (rc == EXIT_OK && !db_search_each(qc.db, qc.q, &qc.opts, collect, ids)) {
+		rc = cli_db_error(cli);
+	}
+	size_t images = 0, tags = 0;
+	for (guint i = 0; rc == EXIT_OK && i < ids->len; i++) {
+		size_t n;
+		char *cause = NULL;
+		if (!commit_one(&qc, g_array_index(ids, int64_t, i), min_score, flags[1], &n, &cause)) {
+			out_error("commit: %s", cause != NULL ? cause : db_errmsg(qc.db));
+			free(cause);
+			rc = db_busy(qc.db) ? EXIT_BUSY : EXIT_FAILURES;
+			break;
+		}
+		images += n > 0;
+		tags += n;
+	}
+	if (rc == EXIT_OK && flags[2]) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "images", (double)images);
+		cJSON_AddNumberToObject(o, "tags", (double)tags);
+		cJSON_AddBoolToObject(o, "dry_run", flags[1]);
+		out_json(o);
+	} else if (rc == EXIT_OK) {
+		printf("%s %zu tag%s on %zu image%s\n", flags[1] ? "would commit" : "committed", tags,
+		    tags == 1 ? "" : "s", images, images == 1 ? "" : "s");
+	}
+	g_array_free(ids, TRUE);
+	query_cmd_fini(&qc);
+	return rc;
+}
