@@ -84,16 +84,47 @@ put_overridden(struct compile *c, struct sql *q, bool inside)
 	put(q, ")");
 }
 
+static bool
+uses_mcut(const struct search_opts *o)
+{
+	bool m = o->cut.general_mcut || o->cut.character_mcut;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		m = m || o->overrides[k].cut.general_mcut || o->overrides[k].cut.character_mcut;
+	}
+	return m;
+}
+
+/* Each image's two cuts, computed once (an MCut cut reads the image's
+ * scores; per prediction row that would be 30 times over). */
+static void
+put_image_cuts(struct compile *c, struct sql *q, bool inside)
+{
+	put(q, "WITH ic AS MATERIALIZED (SELECT i.id, i.content_id, i.path, i.state, ");
+	search_put_threshold(c, q, DB_CAT_CHARACTER);
+	put(q, " AS ccut, ");
+	search_put_threshold(c, q, DB_CAT_GENERAL);
+	put(q, " AS gcut FROM images i WHERE i.state != 4 AND ");
+	put_overridden(c, q, inside);
+	put(q, ") ");
+}
+
 /* Pairs under the rules for images matching filter; only the predictions
  * of ruled tags when ruled_only (plus the pins, always). */
 static bool
 count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 {
 	struct sql q = {0};
+	bool cuts = !ruled_only && uses_mcut(c->o);
+	if (cuts) {
+		put_image_cuts(c, &q, inside);
+		c->cut_columns = true;
+	}
 	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT i.id, " SEARCH_FINAL_NAME " FROM "
 	    : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
 	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
 	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
+	    : cuts ? "ic AS i CROSS JOIN predictions p ON p.content_id = i.content_id"
+	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1"
 	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
 	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
@@ -101,6 +132,7 @@ count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 	put_overridden(c, &q, inside);
 	put(&q, " AND ");
 	search_put_pending(c, &q);
+	c->cut_columns = false;
 	if (c->pins) {
 		put(&q, " UNION SELECT i.id, r.tag FROM tag_rules r CROSS JOIN images i"
 		    " ON i.path >= r.lo AND i.path < r.hi WHERE r.kind = 2 AND i.state != 4"

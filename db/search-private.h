@@ -66,6 +66,7 @@ struct compile {
 	bool aliases;          /* tag_rules has rules of each kind: without, */
 	bool exclusions;       /* suggested: compiles to simpler SQL */
 	bool pins;
+	bool cut_columns;      /* thresholds come as columns i.gcut, i.ccut */
 	bool needs_rating;     /* the WHERE reads t */
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;

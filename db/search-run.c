@@ -301,9 +301,10 @@ db_search_random(struct db *db, const struct search_node *q, const struct search
 	}
 	int64_t max_id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	/* With a driver the matches are few: count them and take one.  Else
-	 * they are many (or need a scan anyway): probe random ids first. */
-	search_choose_driver(&c, q, -1, false);
+	/* A driver of a few thousand rows: count the matches and take one.
+	 * Else they are many (or need a scan anyway): probe random ids first,
+	 * which costs a few rows when one image in a thousand matches. */
+	search_choose_driver(&c, q, 0, true);
 	if (max_id > 0 && c.driver == NULL) {
 		ok = random_probe(&c, &rng, max_id, fn, ud, found);
 	}

@@ -314,6 +314,10 @@ void
 search_put_threshold(struct compile *c, struct sql *q, int category)
 {
 	const struct search_opts *o = c->o;
+	if (c->cut_columns) {
+		put(q, category == DB_CAT_CHARACTER ? "i.ccut" : "i.gcut");
+		return;
+	}
 	if (o->n_overrides == 0) {
 		put_cut(c, q, &o->cut, category);
 		return;
