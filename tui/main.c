@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/probe.h"
+#include "core/rules.h"
 #include "db/db.h"
 #include "tui/cli.h"
 #include "tui/console.h"
@@ -55,8 +56,8 @@ static const struct cmd_entry *const commands[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tagcon [--db PATH] [DIR...]\n"
-	    "       tagcon [--db PATH] COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: tagcon [--db PATH] [--theme NAME] [DIR...]\n"
+	    "       tagcon [--db PATH] [--preset NAME] COMMAND [ARGS...]\n\ncommands:\n");
 	for (const struct cmd_entry *const *c = commands; *c; c++) {
 		char left[64];
 		snprintf(left, sizeof left, "%s %s", (*c)->name, (*c)->usage);
@@ -89,7 +90,7 @@ int
 main(int argc, char **argv)
 {
 	struct cli cli = {.argv0 = argv[0]};
-	const char *theme = NULL;
+	const char *theme = NULL, *preset = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -104,6 +105,8 @@ main(int argc, char **argv)
 			cli.db_flag = argv[i] + 5;
 		} else if (strcmp(argv[i], "--theme") == 0 && i + 1 < argc) {
 			theme = argv[++i];
+		} else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
+			preset = argv[++i];
 		} else {
 			out_error("unknown option '%s' (see tagcon --help)", argv[i]);
 			return EXIT_USAGE;
@@ -116,6 +119,16 @@ main(int argc, char **argv)
 		out_error("%s", cause);
 		free(cause);
 		return EXIT_FAILURES;
+	}
+	/* A named preset lays its settings over the stored ones, for this
+	 * command's connection. */
+	if (preset != NULL && (cli_db(&cli) == NULL || !rules_preset_use(cli.db, preset, &cause))) {
+		if (cause != NULL) {
+			out_error("%s", cause);
+			free(cause);
+		}
+		db_close(cli.db);
+		return EXIT_USAGE;
 	}
 	int rc;
 	const struct cmd_entry *cmd = i < argc ? find_command(argv[i]) : NULL;
