@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/probe.h"
+#include "core/rules.h"
 #include "core/settings.h"
 #include "core/suggest.h"
 #include "db/db.h"
@@ -47,7 +48,8 @@ struct view {
 	struct db_tagged t;
 	char *model;
 	struct suggest_input in;
-	struct suggest_result out;
+	struct rules *rules;
+	struct rules_result out; /* suggestions after the tag rules; borrows rules */
 };
 
 static int
@@ -106,8 +108,8 @@ view_json(const struct view *v)
 		cJSON_AddItemToArray(preds, p);
 	}
 	cJSON *sug = cJSON_AddArrayToObject(o, "suggested");
-	for (size_t i = 0; i < v->out.n_suggested; i++) {
-		cJSON_AddItemToArray(sug, out_json_path(v->out.suggested[i]->tag));
+	for (size_t i = 0; i < v->out.n; i++) {
+		cJSON_AddItemToArray(sug, out_json_path(v->out.tags[i].tag));
 	}
 	cJSON *com = cJSON_AddArrayToObject(o, "committed");
 	cJSON *rej = cJSON_AddArrayToObject(o, "rejected");
@@ -172,12 +174,16 @@ view_print(const struct view *v)
 		printf("model        ");
 		out_safe(stdout, v->model);
 		printf("\npredictions  %zu stored\nsuggested   ", v->in.n_preds);
-		for (size_t i = 0; i < v->out.n_suggested; i++) {
+		for (size_t i = 0; i < v->out.n; i++) {
 			printf("%s", i ? ", " : " ");
-			out_safe(stdout, v->out.suggested[i]->tag);
-			printf(" %.2f", v->out.suggested[i]->score);
+			out_safe(stdout, v->out.tags[i].tag);
+			if (v->out.tags[i].pinned) {
+				printf(" (pinned)");
+			} else {
+				printf(" %.2f", v->out.tags[i].score);
+			}
 		}
-		printf("%s\n", v->out.n_suggested ? "" : " -");
+		printf("%s\n", v->out.n ? "" : " -");
 	}
 	print_list("committed", v, true);
 	print_list("rejected", v, false);
@@ -234,14 +240,20 @@ exec_show(struct cli *cli, int argc, char **argv)
 		rc = cli_db_error(cli);
 		goto out;
 	}
-	suggest_apply(&v.in, suggest_opts_from_settings(db), &v.out);
+	v.rules = rules_load(db, NULL);
+	if (v.rules == NULL) {
+		rc = cli_db_error(cli);
+		goto out;
+	}
+	rules_suggest(v.rules, v.img.path, &v.in, &v.out);
 	if (flags[0]) {
 		out_json(view_json(&v));
 	} else {
 		view_print(&v);
 	}
 out:
-	suggest_result_fini(&v.out);
+	rules_result_fini(&v.out);
+	rules_destroy(v.rules);
 	suggest_input_fini(&v.in);
 	db_tagged_fini(&v.t);
 	db_image_fini(&v.img);
