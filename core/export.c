@@ -201,19 +201,6 @@ rating_json(const struct export_item *item)
 	return r;
 }
 
-static const char *
-category_name(enum db_category c)
-{
-	switch (c) {
-	case DB_CAT_GENERAL: return "general";
-	case DB_CAT_CHARACTER: return "character";
-	case DB_CAT_RATING: return "rating";
-	case DB_CAT_ORIENTATION: return "orientation";
-	case DB_CAT_USER: return "user";
-	}
-	return "general";
-}
-
 cJSON *
 export_json(const struct export_item *item)
 {
@@ -239,7 +226,7 @@ export_json(const struct export_item *item)
 		const struct export_tag *t = &item->tags[i];
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddItemToObject(j, "tag", utf8_string(t->tag));
-		cJSON_AddStringToObject(j, "category", category_name(t->category));
+		cJSON_AddStringToObject(j, "category", db_category_name(t->category));
 		cJSON_AddStringToObject(j, "source", sources[t->source]);
 		cJSON_AddItemToObject(j, "score", t->score >= 0 ? cJSON_CreateNumber(t->score)
 		    : cJSON_CreateNull());

@@ -683,17 +683,6 @@ excluded(const struct rules *rs, const char *path, const char *a, const char *b)
 }
 
 static bool
-decided(const struct suggest_input *in, const char *tag)
-{
-	for (size_t i = 0; i < in->n_decisions; i++) {
-		if (strcmp(in->decisions[i].tag, tag) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool
 listed(const struct rules_result *out, const char *tag)
 {
 	for (size_t i = 0; i < out->n; i++) {
@@ -710,7 +699,7 @@ add_pins(const struct rules *rs, const char *path, const struct suggest_input *i
 {
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		const struct rule *r = &rs->rules[i];
-		if (r->kind != DB_RULE_PIN || !covers(r->folder, path) || decided(in, r->tag) ||
+		if (r->kind != DB_RULE_PIN || !covers(r->folder, path) || suggest_decided(in, r->tag) ||
 		    listed(out, r->tag)) {
 			continue;
 		}
@@ -743,7 +732,7 @@ rules_suggest(const struct rules *rs, const char *path, const struct suggest_inp
 	for (size_t i = 0; i < base.n_suggested; i++) {
 		const struct suggest_pred *p = base.suggested[i];
 		const char *name = alias_of(rs, p->tag);
-		if (!decided(in, name) && !excluded(rs, path, p->tag, name) && !listed(out, name)) {
+		if (!suggest_decided(in, name) && !excluded(rs, path, p->tag, name) && !listed(out, name)) {
 			out->tags[out->n++] = (struct rules_tag){name, p->category, p->score, false};
 		}
 	}

@@ -83,8 +83,8 @@ category_cut(const struct suggest_input *in, enum db_category cat, bool *exact)
 	return t;
 }
 
-static bool
-decided(const struct suggest_input *in, const char *tag)
+bool
+suggest_decided(const struct suggest_input *in, const char *tag)
 {
 	for (size_t i = 0; i < in->n_decisions; i++) {
 		if (strcmp(in->decisions[i].tag, tag) == 0) {
@@ -100,7 +100,7 @@ take(const struct suggest_input *in, enum db_category cat, double cut,
 {
 	for (size_t i = 0; i < in->n_preds; i++) {
 		const struct suggest_pred *p = &in->preds[i];
-		if (p->category == cat && p->score > cut && !decided(in, p->tag)) {
+		if (p->category == cat && p->score > cut && !suggest_decided(in, p->tag)) {
 			out->suggested[out->n_suggested++] = p;
 		}
 	}

@@ -60,6 +60,9 @@ void suggest_input_fini(struct suggest_input *in);
 
 struct suggest_opts suggest_opts_from_settings(struct db *db);
 
+/* Whether a person accepted or rejected tag on this image. */
+bool suggest_decided(const struct suggest_input *in, const char *tag);
+
 void suggest_apply(const struct suggest_input *in, struct suggest_opts opts,
     struct suggest_result *out);
 void suggest_result_fini(struct suggest_result *out);

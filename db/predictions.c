@@ -240,3 +240,16 @@ db_models_each(struct db *db, void (*fn)(void *ud, const char *name), void *ud)
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "models");
 }
+
+const char *
+db_category_name(enum db_category c)
+{
+	switch (c) {
+	case DB_CAT_GENERAL: return "general";
+	case DB_CAT_CHARACTER: return "character";
+	case DB_CAT_RATING: return "rating";
+	case DB_CAT_ORIENTATION: return "orientation";
+	case DB_CAT_USER: return "user";
+	}
+	return "general";
+}

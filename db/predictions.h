@@ -25,6 +25,9 @@ enum db_category {
 
 enum db_rating { DB_RATING_G, DB_RATING_S, DB_RATING_Q, DB_RATING_E };
 
+/* "general", "character", "rating", "orientation", "user". */
+const char *db_category_name(enum db_category c);
+
 struct db_pred {
 	const char *tag; /* canonical name */
 	enum db_category category;

@@ -29,19 +29,6 @@ static const char *const state_names[DB_N_STATES] = {
 static const char *const rating_keys[4] = {"general", "sensitive", "questionable", "explicit"};
 static const char rating_letters[4] = {'g', 's', 'q', 'e'};
 
-static const char *
-category_name(enum db_category c)
-{
-	switch (c) {
-	case DB_CAT_GENERAL: return "general";
-	case DB_CAT_CHARACTER: return "character";
-	case DB_CAT_RATING: return "rating";
-	case DB_CAT_ORIENTATION: return "orientation";
-	case DB_CAT_USER: return "user";
-	}
-	return "general";
-}
-
 struct view {
 	struct db_image img;
 	bool tagged;
@@ -103,7 +90,7 @@ view_json(const struct view *v)
 	for (size_t i = 0; i < v->in.n_preds; i++) {
 		cJSON *p = cJSON_CreateObject();
 		cJSON_AddItemToObject(p, "tag", out_json_path(v->in.preds[i].tag));
-		cJSON_AddStringToObject(p, "category", category_name(v->in.preds[i].category));
+		cJSON_AddStringToObject(p, "category", db_category_name(v->in.preds[i].category));
 		cJSON_AddNumberToObject(p, "score", v->in.preds[i].score);
 		cJSON_AddItemToArray(preds, p);
 	}
