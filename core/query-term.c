@@ -293,6 +293,8 @@ ns_term(struct parser *p, const struct token *t, int col, int vcol)
 	} else if (strcmp(ns, "model") == 0) {
 		n = search_node_create(SEARCH_MODEL, col, v);
 		n->pattern = pat && strchr(v, '*') != NULL;
+	} else if (strcmp(ns, "path") == 0) {
+		n = search_node_create(SEARCH_PATH, col, v);
 	} else {
 		enum search_kind k = ns[0] == 'w' ? SEARCH_WIDTH : ns[0] == 'h' ? SEARCH_HEIGHT
 		    : SEARCH_SIZE;
@@ -364,7 +366,7 @@ format_node(char **s, const struct search_node *n)
 		[SEARCH_ALL] = "all", [SEARCH_AND] = "and", [SEARCH_OR] = "or",
 		[SEARCH_NOT] = "not", [SEARCH_SUGGESTED] = "suggested", [SEARCH_SCORE] = "score",
 		[SEARCH_FOLDER] = "folder", [SEARCH_MODEL] = "model", [SEARCH_WIDTH] = "width",
-		[SEARCH_HEIGHT] = "height", [SEARCH_SIZE] = "size",
+		[SEARCH_HEIGHT] = "height", [SEARCH_SIZE] = "size", [SEARCH_PATH] = "path",
 	};
 	switch (n->kind) {
 	case SEARCH_TAG:

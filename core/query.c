@@ -36,7 +36,8 @@ const struct query_namespace query_namespaces[] = {
 	{"tag", NS_TAGLIKE}, {"character", NS_TAGLIKE}, {"suggested", NS_TAGLIKE},
 	{"score", NS_TAGLIKE}, {"rating", NS_LIST}, {"orientation", NS_LIST},
 	{"state", NS_LIST}, {"source", NS_LIST}, {"folder", NS_TEXT}, {"model", NS_TEXT},
-	{"width", NS_TEXT}, {"height", NS_TEXT}, {"size", NS_TEXT}, {NULL, NS_TEXT},
+	{"width", NS_TEXT}, {"height", NS_TEXT}, {"size", NS_TEXT}, {"path", NS_TEXT},
+	{NULL, NS_TEXT},
 };
 
 int
@@ -54,6 +55,13 @@ query_namespace_of(const char *word, size_t n)
 		}
 	}
 	return -1;
+}
+
+const char *
+query_namespace_name(size_t i)
+{
+	size_t n = sizeof query_namespaces / sizeof query_namespaces[0] - 1;
+	return i < n ? query_namespaces[i].name : NULL;
 }
 
 bool

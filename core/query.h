@@ -28,6 +28,8 @@
  *   folder:PATH            images below PATH (absolute, or relative to the
  *                          directory given to query_parse)
  *   model:NAME             the model has answered for the image
+ *   path:TEXT              the path contains TEXT (bytes, case kept): a
+ *                          file name, a part of a folder's name
  *   width:>=1920  height:<1080  size:>2mb   numbers: = > >= < <= or A..B;
  *                          sizes take b, k/kb, m/mb, g/gb (powers of 1024)
  *
@@ -69,5 +71,9 @@ char *query_format(const struct search_node *node);
  * cursor is not in a word that names a tag.
  */
 bool query_word_at(const char *text, size_t cursor, size_t *start, size_t *end);
+
+/* The i-th namespace's name ("rating", "folder", ...), NULL past the last:
+ * for completion and help. */
+const char *query_namespace_name(size_t i);
 
 #endif

@@ -5,19 +5,24 @@
 #include <string.h>
 
 #include "db/db-private.h"
+#include "db/search-private.h"
 #include "db/xalloc.h"
 
-/* Parameters every filtered query binds by name. */
-#define P_STATE ":state"
-#define P_LO ":lo"
-#define P_HI ":hi"
-#define P_TEXT ":text"
-#define P_MODEL ":model"
-
+/* The order of each sort, as search-run.c writes it for the same
+ * search_sort (a page's rows come back in the order its ids were picked). */
 static const char *const sort_sql[DB_N_SORTS] = {
 	[DB_SORT_PATH] = "i.path",
 	[DB_SORT_ADDED] = "i.id DESC",
-	[DB_SORT_SIZE] = "i.size DESC, i.id",
+	[DB_SORT_SIZE] = "i.size DESC, i.id DESC",
+};
+
+static const struct {
+	enum search_sort sort;
+	bool descending;
+} search_sorts[DB_N_SORTS] = {
+	[DB_SORT_PATH] = {SEARCH_SORT_PATH, false},
+	[DB_SORT_ADDED] = {SEARCH_SORT_ADDED, true},
+	[DB_SORT_SIZE] = {SEARCH_SORT_SIZE, true},
 };
 
 /* The rating label of a tagged row: argmax, ties to the milder label
@@ -29,79 +34,86 @@ static const char *const sort_sql[DB_N_SORTS] = {
 	" WHEN t.rating_sensitive >= max(t.rating_questionable, t.rating_explicit) THEN 1" \
 	" WHEN t.rating_questionable >= t.rating_explicit THEN 2 ELSE 3 END"
 
-static void
-append(char **sql, const char *more)
-{
-	char *s = xasprintf("%s%s", *sql, more);
-	free(*sql);
-	*sql = s;
-}
+/*
+ * A filter compiled as one search: the query's terms, the state and the
+ * folder under one AND (the query's own AND flattened into it, so that the
+ * compiler sees every required tag when it picks a driver).  The extra
+ * nodes live here; the query's are borrowed.
+ */
+struct browse_query {
+	struct search_node all;
+	struct search_node state;
+	struct search_node folder;
+	struct search_opts opts;
+	struct compile c;
+};
 
-/* " WHERE ..." for f, over images aliased i. */
-static char *
-where_sql(const struct db_browse_filter *f)
+static const struct search_node *
+browse_tree(struct browse_query *b, const struct db_browse_filter *f)
 {
-	char *w = xstrdup("");
-	const char *glue = " WHERE ";
+	const struct search_node *q = f->query;
+	size_t nq = q == NULL || q->kind == SEARCH_ALL ? 0 : q->kind == SEARCH_AND ? q->n_kids : 1;
+	b->all = (struct search_node){.kind = SEARCH_AND, .category = -1};
+	b->all.kids = xcalloc(nq + 2, sizeof *b->all.kids);
+	for (size_t i = 0; i < nq; i++) {
+		b->all.kids[b->all.n_kids++] = q->kind == SEARCH_AND ? q->kids[i]
+		    : (struct search_node *)q;
+	}
 	if (f->state >= 0) {
-		append(&w, glue);
-		append(&w, "i.state = " P_STATE);
-		glue = " AND ";
+		b->state = (struct search_node){.kind = SEARCH_STATE, .set = 1u << f->state};
+		b->all.kids[b->all.n_kids++] = &b->state;
 	}
 	if (f->under != NULL) {
-		append(&w, glue);
-		append(&w, "i.path >= " P_LO " AND i.path < " P_HI);
-		glue = " AND ";
+		b->folder = (struct search_node){.kind = SEARCH_FOLDER, .text = (char *)f->under};
+		b->all.kids[b->all.n_kids++] = &b->folder;
 	}
-	if (f->text != NULL && *f->text != '\0') {
-		append(&w, glue);
-		append(&w, "instr(i.path, " P_TEXT ") > 0");
+	if (b->all.n_kids == 0) {
+		b->all.kind = SEARCH_ALL;
 	}
-	return w;
+	return &b->all;
+}
+
+/* Compile f for rows [offset, offset + limit) of its sort. */
+static bool
+browse_compile(struct browse_query *b, struct db *db, const struct db_browse_filter *f,
+    int64_t offset, int64_t limit)
+{
+	memset(b, 0, sizeof *b);
+	if (f->opts != NULL) {
+		b->opts = *f->opts;
+	} else {
+		search_opts_init(&b->opts, NULL);
+	}
+	b->opts.sort = search_sorts[f->sort].sort;
+	b->opts.descending = search_sorts[f->sort].descending;
+	b->opts.offset = offset;
+	b->opts.limit = limit;
+	return search_compile(&b->c, db, browse_tree(b, f), &b->opts);
 }
 
 static void
-bind_named_blob(sqlite3_stmt *st, const char *name, const char *s, size_t n)
+browse_fini(struct browse_query *b)
 {
-	int k = sqlite3_bind_parameter_index(st, name);
-	if (k > 0) {
-		sqlite3_bind_blob(st, k, s, (int)n, SQLITE_TRANSIENT);
-	}
+	search_compile_fini(&b->c);
+	free(b->all.kids);
 }
 
-static void
-bind_filter(sqlite3_stmt *st, const struct db_browse_filter *f)
-{
-	int k = sqlite3_bind_parameter_index(st, P_STATE);
-	if (k > 0) {
-		sqlite3_bind_int(st, k, f->state);
-	}
-	if (f->under != NULL) {
-		/* Everything below DIR sorts in [DIR/, DIR0): '0' follows '/'. */
-		char *lo = xasprintf("%s/", f->under), *hi = xasprintf("%s0", f->under);
-		bind_named_blob(st, P_LO, lo, strlen(lo));
-		bind_named_blob(st, P_HI, hi, strlen(hi));
-		free(lo);
-		free(hi);
-	}
-	if (f->text != NULL) {
-		bind_named_blob(st, P_TEXT, f->text, strlen(f->text));
-	}
-	k = sqlite3_bind_parameter_index(st, P_MODEL);
-	if (k > 0) {
-		sqlite3_bind_text(st, k, f->model != NULL ? f->model : "", -1, SQLITE_TRANSIENT);
-	}
-}
-
-/* Filtered queries vary in shape, so they are prepared per call (cheap next
- * to what they read) rather than kept in the statement cache. */
+/* before, the ids of the compiled filter, after, as one statement with
+ * limit and offset bound; NULL on error. */
 static sqlite3_stmt *
-prepare(struct db *db, const char *sql)
+prepare_ids(struct browse_query *b, const char *before, const char *after)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_fail(db, "prepare");
+	char *ids = search_ids_sql(&b->c, &b->all);
+	if (ids == NULL) {
 		return NULL;
+	}
+	char *sql = xasprintf("%s%s%s", before, ids, after);
+	sqlite3_stmt *st = search_prepare(&b->c, sql);
+	free(sql);
+	free(ids);
+	if (st != NULL) {
+		sqlite3_bind_int64(st, (int)b->c.n_params + 1, b->opts.limit);
+		sqlite3_bind_int64(st, (int)b->c.n_params + 2, b->opts.offset);
 	}
 	return st;
 }
@@ -109,19 +121,11 @@ prepare(struct db *db, const char *sql)
 bool
 db_browse_count(struct db *db, const struct db_browse_filter *f, int64_t *n)
 {
-	char *where = where_sql(f);
-	char *sql = xasprintf("SELECT count(*) FROM images i%s", where);
-	sqlite3_stmt *st = prepare(db, sql);
-	free(where);
-	free(sql);
-	if (st == NULL) {
-		return false;
-	}
-	bind_filter(st, f);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || db_fail(db, "count");
+	struct browse_query b;
+	*n = 0;
+	bool ok = browse_compile(&b, db, f, 0, -1) && search_count_compiled(&b.c, &b.all, n);
+	browse_fini(&b);
+	return ok;
 }
 
 static char *
@@ -156,33 +160,35 @@ read_row(sqlite3_stmt *st, struct db_browse_row *r)
 	" (SELECT count(*) FROM decisions d WHERE d.image_id = i.id AND d.verdict = -1)," \
 	" coalesce(i.content_id, 0)" \
 	" FROM images i LEFT JOIN tagged t ON t.content_id = i.content_id" \
-	"  AND t.model_id = (SELECT id FROM models WHERE name = " P_MODEL ")"
+	"  AND t.model_id = " SEARCH_P_MODEL
 
 bool
 db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, int limit,
     struct db_browse_row **rows, size_t *n)
 {
+	struct browse_query b;
+	sqlite3_stmt *st = NULL;
 	*rows = NULL;
 	*n = 0;
-	char *where = where_sql(f);
-	/* Ids first, from the index alone; the joins run for these rows only. */
-	char *sql = xasprintf("SELECT " ROW_COLUMNS " WHERE i.id IN (SELECT i.id FROM images i%s"
-	    " ORDER BY %s LIMIT %d OFFSET %lld) ORDER BY %s", where, sort_sql[f->sort], limit,
-	    (long long)offset, sort_sql[f->sort]);
-	sqlite3_stmt *st = prepare(db, sql);
-	free(where);
-	free(sql);
-	if (st == NULL) {
-		return false;
+	bool ok = browse_compile(&b, db, f, offset, limit);
+	if (ok) {
+		/* Ids first, from an index where one serves; the joins run for
+		 * these rows only. */
+		char *order = xasprintf(") ORDER BY %s", sort_sql[f->sort]);
+		st = prepare_ids(&b, "SELECT " ROW_COLUMNS " WHERE i.id IN (", order);
+		free(order);
 	}
-	bind_filter(st, f);
-	*rows = xcalloc((size_t)(limit > 0 ? limit : 1), sizeof **rows);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
-		read_row(st, &(*rows)[(*n)++]);
+	if (st != NULL) {
+		*rows = xcalloc((size_t)(limit > 0 ? limit : 1), sizeof **rows);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < (size_t)limit) {
+			read_row(st, &(*rows)[(*n)++]);
+		}
+		ok = rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(db, "page");
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(db, "page");
+	browse_fini(&b);
+	return ok && st != NULL;
 }
 
 void
@@ -195,19 +201,35 @@ db_browse_rows_free(struct db_browse_row *rows, size_t n)
 	free(rows);
 }
 
+/* The id of a model, -1 when it has answered for nothing (or on error:
+ * the row then shows as unrated). */
+static int64_t
+model_id_of(struct db *db, const char *model)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM models WHERE name = ?1");
+	int64_t id = -1;
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, model != NULL ? model : "", -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_reset(st);
+	}
+	return id;
+}
+
 bool
 db_browse_image(struct db *db, int64_t id, const char *model, struct db_browse_row *row,
     bool *found)
 {
 	memset(row, 0, sizeof *row);
 	*found = false;
-	sqlite3_stmt *st = db_stmt(db, "SELECT " ROW_COLUMNS " WHERE i.id = :id");
+	sqlite3_stmt *st = db_stmt(db, "SELECT " ROW_COLUMNS " WHERE i.id = ?2");
 	if (st == NULL) {
 		return false;
 	}
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), id);
-	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, P_MODEL), model != NULL ? model : "",
-	    -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 1, model_id_of(db, model));
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		read_row(st, row);
@@ -221,27 +243,30 @@ bool
 db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path,
     bool backwards, int64_t *id)
 {
+	struct db_browse_filter by_path = *f;
+	struct browse_query b;
+	sqlite3_stmt *st = NULL;
 	*id = 0;
-	char *where = where_sql(f);
-	const char *after = path == NULL ? "" : backwards ? "i.path < :after" : "i.path > :after";
-	char *sql = xasprintf("SELECT i.id FROM images i%s%s%s ORDER BY i.path%s LIMIT 1", where,
-	    *after == '\0' ? "" : *where ? " AND " : " WHERE ", after, backwards ? " DESC" : "");
-	sqlite3_stmt *st = prepare(db, sql);
-	free(where);
-	free(sql);
-	if (st == NULL) {
-		return false;
+	by_path.sort = DB_SORT_PATH;
+	bool ok = browse_compile(&b, db, &by_path, 0, 1);
+	if (ok) {
+		b.opts.descending = backwards;
+		if (path != NULL) {
+			search_put(&b.c.where, backwards ? " AND i.path < " : " AND i.path > ");
+			search_bind_blob(&b.c, &b.c.where, path, strlen(path));
+		}
+		st = prepare_ids(&b, "", "");
 	}
-	bind_filter(st, f);
-	if (path != NULL) {
-		bind_named_blob(st, ":after", path, strlen(path));
-	}
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
+	if (st != NULL) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*id = sqlite3_column_int64(st, 0);
+		}
+		ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "next image");
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "next image");
+	browse_fini(&b);
+	return ok && st != NULL;
 }
 
 bool

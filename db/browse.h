@@ -18,6 +18,7 @@
 
 #include "db/images.h"
 #include "db/predictions.h"
+#include "db/search.h"
 
 struct db;
 
@@ -28,11 +29,18 @@ enum db_browse_sort {
 };
 #define DB_N_SORTS 3
 
+/*
+ * What the Library shows: the images matching a query of the query
+ * language (db/search.h) and, when set, a state and a folder.  As in
+ * search, images whose state is missing are left out unless the state or
+ * a state: term asks for them.
+ */
 struct db_browse_filter {
-	int state;         /* an enum db_state, or -1 for every state */
+	const struct search_node *query; /* the query's tree, or NULL for every image */
+	const struct search_opts *opts;  /* its model (also the rating shown), cuts, rules,
+	                                    rating limit; NULL: no model; sort ignored */
+	int state;         /* an enum db_state, or -1 for any */
 	const char *under; /* only images below this folder (no trailing '/'), or NULL */
-	const char *text;  /* only paths containing these bytes, or NULL */
-	const char *model; /* whose rating to report; NULL reports none */
 	enum db_browse_sort sort;
 };
 

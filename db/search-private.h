@@ -81,6 +81,7 @@ void search_putf(struct sql *q, const char *fmt, ...) __attribute__((format(prin
 void search_bind_int(struct compile *c, struct sql *q, int64_t v);
 void search_bind_real(struct compile *c, struct sql *q, double v);
 void search_bind_text(struct compile *c, struct sql *q, const char *s);
+void search_bind_blob(struct compile *c, struct sql *q, const char *s, size_t n);
 /* "(col >= lo AND col < hi)": the paths below folder. */
 void search_put_folder_range(struct compile *c, struct sql *q, const char *col,
     const char *folder);
@@ -102,5 +103,15 @@ bool search_compile(struct compile *c, struct db *db, const struct search_node *
 void search_choose_driver(struct compile *c, const struct search_node *q, int64_t wanted,
     bool ordered);
 void search_compile_fini(struct compile *c);
+
+/*
+ * For other readers in db/ (browse.c): "SELECT i.id FROM ... WHERE ...
+ * ORDER BY <o->sort> LIMIT ?N+1 OFFSET ?N+2" of the compiled query q, N
+ * being c->n_params once it returns (driver chosen for o->limit and
+ * o->offset); NULL after a database error.  New string.
+ */
+char *search_ids_sql(struct compile *c, const struct search_node *q);
+/* The number of matches of the compiled query q. */
+bool search_count_compiled(struct compile *c, const struct search_node *q, int64_t *n);
 
 #endif

@@ -31,7 +31,7 @@ sort_key(enum search_sort s)
 	return "i.path";
 }
 
-enum shape { SHAPE_ROWS, SHAPE_COUNT, SHAPE_PROBE, SHAPE_NTH };
+enum shape { SHAPE_ROWS, SHAPE_IDS, SHAPE_COUNT, SHAPE_PROBE, SHAPE_NTH };
 
 #define HIT_COLUMNS \
 	"i.id, i.path, i.size, i.mtime_ns, i.width, i.height, i.orientation, i.state, " \
@@ -43,10 +43,10 @@ static char *
 assemble(const struct compile *c, enum shape shape)
 {
 	const struct search_opts *o = c->o;
-	bool rows = shape != SHAPE_COUNT;
+	bool rows = shape != SHAPE_COUNT && shape != SHAPE_IDS;
 	bool rating = rows || c->needs_rating;
 	struct sql q = {0};
-	put(&q, rows ? "SELECT " HIT_COLUMNS : "SELECT count(*)");
+	put(&q, rows ? "SELECT " HIT_COLUMNS : shape == SHAPE_IDS ? "SELECT i.id" : "SELECT count(*)");
 	if (c->driver != NULL && shape != SHAPE_PROBE) {
 		putf(&q, " FROM (%s) AS drv CROSS JOIN images i ON i.id = drv.id", c->driver);
 	} else {
@@ -65,7 +65,7 @@ assemble(const struct compile *c, enum shape shape)
 		putf(&q, " AND i.id = ?%zu", k + 1);
 	} else if (shape == SHAPE_NTH) {
 		putf(&q, " ORDER BY i.id LIMIT 1 OFFSET ?%zu", k + 1);
-	} else if (shape == SHAPE_ROWS) {
+	} else if (shape == SHAPE_ROWS || shape == SHAPE_IDS) {
 		const char *dir = o->descending ? " DESC" : "";
 		putf(&q, " ORDER BY %s%s%s%s LIMIT ?%zu OFFSET ?%zu", sort_key(o->sort), dir,
 		    o->sort == SEARCH_SORT_PATH ? "" : ", i.id", o->sort == SEARCH_SORT_PATH ||
@@ -74,6 +74,9 @@ assemble(const struct compile *c, enum shape shape)
 	return q.s;
 }
 
+static bool ordered_by_index(enum search_sort s);
+static bool count_compiled(struct compile *c, int64_t *n);
+
 static sqlite3_stmt *
 prepare(struct compile *c, enum shape shape)
 {
@@ -81,6 +84,22 @@ prepare(struct compile *c, enum shape shape)
 	sqlite3_stmt *st = search_prepare(c, sql);
 	free(sql);
 	return st;
+}
+
+char *
+search_ids_sql(struct compile *c, const struct search_node *q)
+{
+	const struct search_opts *o = c->o;
+	search_choose_driver(c, q, o->limit >= 0 ? o->limit + o->offset : -1,
+	    ordered_by_index(o->sort));
+	return c->failed ? NULL : assemble(c, SHAPE_IDS);
+}
+
+bool
+search_count_compiled(struct compile *c, const struct search_node *q, int64_t *n)
+{
+	search_choose_driver(c, q, -1, false);
+	return !c->failed && count_compiled(c, n);
 }
 
 sqlite3_stmt *
@@ -197,11 +216,7 @@ db_search_count(struct db *db, const struct search_node *q, const struct search_
 {
 	struct compile c;
 	*n = 0;
-	bool ok = search_compile(&c, db, q, o);
-	if (ok) {
-		search_choose_driver(&c, q, -1, false);
-		ok = !c.failed && count_compiled(&c, n);
-	}
+	bool ok = search_compile(&c, db, q, o) && search_count_compiled(&c, q, n);
 	search_compile_fini(&c);
 	return ok;
 }

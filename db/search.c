@@ -59,6 +59,22 @@ search_node_destroy(struct search_node *node)
 	free(node);
 }
 
+struct search_node *
+search_node_dup(const struct search_node *node)
+{
+	if (node == NULL) {
+		return NULL;
+	}
+	struct search_node *n = xmalloc(sizeof *n);
+	*n = *node;
+	n->text = node->text != NULL ? xstrdup(node->text) : NULL;
+	n->kids = node->n_kids > 0 ? xcalloc(node->n_kids, sizeof *n->kids) : NULL;
+	for (size_t i = 0; i < node->n_kids; i++) {
+		n->kids[i] = search_node_dup(node->kids[i]);
+	}
+	return n;
+}
+
 void
 search_opts_init(struct search_opts *o, const char *model)
 {
@@ -126,8 +142,8 @@ search_bind_text(struct compile *c, struct sql *q, const char *s)
 	p->n = strlen(s);
 }
 
-static void
-bind_blob(struct compile *c, struct sql *q, const char *s, size_t n)
+void
+search_bind_blob(struct compile *c, struct sql *q, const char *s, size_t n)
 {
 	struct param *p = param(c, q, P_BLOB);
 	p->s = xmemdup(s, n ? n : 1);
@@ -182,9 +198,9 @@ search_put_folder_range(struct compile *c, struct sql *q, const char *col, const
 	char *lo = xasprintf("%.*s/", (int)n, folder);
 	char *hi = xasprintf("%.*s0", (int)n, folder);
 	putf(q, "(%s >= ", col);
-	bind_blob(c, q, lo, strlen(lo));
+	search_bind_blob(c, q, lo, strlen(lo));
 	putf(q, " AND %s < ", col);
-	bind_blob(c, q, hi, strlen(hi));
+	search_bind_blob(c, q, hi, strlen(hi));
 	put(q, ")");
 	free(lo);
 	free(hi);
@@ -542,6 +558,12 @@ emit(struct compile *c, struct sql *q, const struct search_node *n)
 	case SEARCH_WIDTH: put_cmp(c, q, "i.width", n); break;
 	case SEARCH_HEIGHT: put_cmp(c, q, "i.height", n); break;
 	case SEARCH_SIZE: put_cmp(c, q, "i.size", n); break;
+	case SEARCH_PATH:
+		/* Paths are bytes (BLOB): a blob needle keeps instr() bytewise. */
+		put(q, "instr(i.path, ");
+		search_bind_blob(c, q, n->text, strlen(n->text));
+		put(q, ") > 0");
+		break;
 	}
 }
 

@@ -56,6 +56,7 @@ enum search_kind {
 	SEARCH_WIDTH,
 	SEARCH_HEIGHT,
 	SEARCH_SIZE,        /* bytes */
+	SEARCH_PATH,        /* text: bytes the image's path contains */
 };
 
 #define SEARCH_UNRATED (1u << 4)
@@ -80,6 +81,8 @@ struct search_node {
 struct search_node *search_node_create(enum search_kind kind, int column, const char *text);
 void search_node_add(struct search_node *parent, struct search_node *kid);
 void search_node_destroy(struct search_node *node);
+/* A deep copy of node (NULL for NULL): another thread's own tree. */
+struct search_node *search_node_dup(const struct search_node *node);
 
 /* A per-folder override of the suggestion settings (folder_overrides). */
 struct search_cut {

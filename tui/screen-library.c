@@ -11,7 +11,9 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/rules.h"
 #include "core/settings.h"
 #include "core/suggest.h"
 #include "db/db.h"
@@ -19,8 +21,8 @@
 #include "tui/console.h"
 #include "tui/screen-review.h"
 #include "tui/term.h"
-#include "tui/widget-input.h"
 #include "tui/widget-list.h"
+#include "tui/widget-query.h"
 #include "tui/widget-tree.h"
 
 #define PAGE 240
@@ -36,13 +38,15 @@ static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest"};
 
 struct lib {
 	struct console *c;
-	/* the filter */
+	/* the filter: a query, a state (S), a folder (the tree) */
 	int state;
 	char *under;
-	char *text;
+	char *query_text;          /* as typed; NULL with no query */
+	struct search_node *query; /* parsed */
 	enum db_browse_sort sort;
 	char *model;
-	struct suggest_opts cut;
+	struct rules *rules;       /* the UI thread's snapshot, for library_screen_filter() */
+	struct search_opts opts;
 	unsigned settings_gen;
 	unsigned gen;
 	/* the list and its window of rows */
@@ -61,7 +65,7 @@ struct lib {
 	bool tree_shown;
 	bool tree_focus;
 	/* the filter bar while typing */
-	struct input *filter_input;
+	struct query_input *filter_input;
 	int64_t db_version;
 	int ticks_since_tree;
 };
@@ -69,8 +73,8 @@ struct lib {
 struct page_job {
 	struct lib *s;
 	unsigned gen;
-	struct db_browse_filter f;
-	struct suggest_opts cut;
+	struct db_browse_filter f; /* its query and folder owned by the job */
+	char *model;
 	int64_t offset;
 	int limit;
 	bool count_only; /* the row count of the filter, not a page */
@@ -85,32 +89,48 @@ static void request_page(struct lib *s, int64_t offset, bool want_count);
 
 /* --- background work ---------------------------------------------------- */
 
+/* Suggestions of each row under the rules, as `tagcon show` counts them. */
+static void
+count_suggested(struct page_job *j, struct db *db, const struct rules *r,
+    const atomic_bool *cancel)
+{
+	j->suggested = xcalloc(j->n + 1, sizeof *j->suggested);
+	for (size_t i = 0; i < j->n && !atomic_load(cancel); i++) {
+		struct suggest_input in;
+		struct rules_result out;
+		j->suggested[i] = -1;
+		if (j->rows[i].rating < 0 || !suggest_load(db, j->rows[i].id, j->model, &in)) {
+			continue;
+		}
+		rules_suggest(r, j->rows[i].path, &in, &out);
+		j->suggested[i] = (int)out.n;
+		rules_result_fini(&out);
+		suggest_input_fini(&in);
+	}
+}
+
 static void
 page_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct page_job *j = arg;
-	if (ctx->db == NULL) {
+	/* The lane's own snapshot of the rules: the UI's may change meanwhile. */
+	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	if (r == NULL) {
 		return;
 	}
+	struct search_opts o;
+	search_opts_init(&o, j->model);
+	rules_search_opts(r, &o);
+	o.max_rating = DB_RATING_E; /* the curator sees every image */
+	j->f.opts = &o;
 	if (j->count_only) {
 		j->ok = db_browse_count(ctx->db, &j->f, &j->count);
-		return;
+	} else {
+		j->ok = db_browse_page(ctx->db, &j->f, j->offset, j->limit, &j->rows, &j->n);
+		count_suggested(j, ctx->db, r, ctx->cancel);
 	}
-	j->ok = db_browse_page(ctx->db, &j->f, j->offset, j->limit, &j->rows, &j->n);
-	j->suggested = xcalloc(j->n + 1, sizeof *j->suggested);
-	for (size_t i = 0; j->ok && i < j->n && !atomic_load(ctx->cancel); i++) {
-		struct suggest_input in;
-		struct suggest_result out;
-		j->suggested[i] = -1;
-		if (j->rows[i].rating < 0 || !suggest_load(ctx->db, j->rows[i].id, j->f.model,
-		    &in)) {
-			continue;
-		}
-		suggest_apply(&in, j->cut, &out);
-		j->suggested[i] = (int)out.n_suggested;
-		suggest_result_fini(&out);
-		suggest_input_fini(&in);
-	}
+	j->f.opts = NULL;
+	rules_destroy(r);
 }
 
 static void
@@ -118,9 +138,9 @@ page_job_free(struct page_job *j)
 {
 	db_browse_rows_free(j->rows, j->n);
 	free(j->suggested);
+	search_node_destroy((struct search_node *)j->f.query);
 	free((char *)j->f.under);
-	free((char *)j->f.text);
-	free((char *)j->f.model);
+	free(j->model);
 	free(j);
 }
 
@@ -167,14 +187,14 @@ page_done(void *arg, bool cancelled)
 }
 
 static void
-copy_filter(const struct lib *s, struct db_browse_filter *f)
+copy_filter(const struct lib *s, struct page_job *j)
 {
-	*f = (struct db_browse_filter){
+	j->f = (struct db_browse_filter){
 		.state = s->state, .sort = s->sort,
+		.query = search_node_dup(s->query),
 		.under = s->under != NULL ? xstrdup(s->under) : NULL,
-		.text = s->text != NULL ? xstrdup(s->text) : NULL,
-		.model = xstrdup(s->model),
 	};
+	j->model = xstrdup(s->model);
 }
 
 /* Fetch the page around the cursor unless it is there or on its way;
@@ -198,8 +218,7 @@ request_page(struct lib *s, int64_t offset, bool want_count)
 	j->gen = s->gen;
 	j->offset = offset;
 	j->limit = s->n_rows == 0 && offset == 0 ? FIRST_PAGE : PAGE;
-	j->cut = s->cut;
-	copy_filter(s, &j->f);
+	copy_filter(s, j);
 	s->page_pending = true;
 	s->pending_offset = offset;
 	console_job(s->c, LANE_QUERY, JOB_LIBRARY_PAGE, page_work, page_done, j);
@@ -207,7 +226,7 @@ request_page(struct lib *s, int64_t offset, bool want_count)
 		/* After the page on the same lane: rows first, the count a moment later. */
 		struct page_job *c = xcalloc(1, sizeof *c);
 		*c = (struct page_job){.s = s, .gen = s->gen, .count_only = true, .offset = -1};
-		copy_filter(s, &c->f);
+		copy_filter(s, c);
 		s->count_pending = true;
 		console_job(s->c, LANE_QUERY, JOB_LIBRARY_COUNT, page_work, page_done, c);
 	}
@@ -286,7 +305,16 @@ read_settings(struct lib *s)
 	if (s->model == NULL) {
 		s->model = xstrdup("");
 	}
-	s->cut = suggest_opts_from_settings(db);
+	struct rules *r = rules_load(db, NULL);
+	if (r != NULL) {
+		rules_destroy(s->rules);
+		s->rules = r;
+	}
+	search_opts_init(&s->opts, s->model);
+	if (s->rules != NULL) {
+		rules_search_opts(s->rules, &s->opts);
+	}
+	s->opts.max_rating = DB_RATING_E;
 	s->settings_gen = console_settings_gen(s->c);
 }
 
@@ -311,9 +339,8 @@ void
 library_screen_refresh(void *data)
 {
 	struct lib *s = data;
-	if (s->settings_gen != console_settings_gen(s->c)) {
-		read_settings(s);
-	}
+	/* Rules and settings may have changed from a shell, too. */
+	read_settings(s);
 	int64_t offset = s->n_rows > 0 ? s->base : 0;
 	request_page(s, offset, true);
 	request_tree(s);
@@ -350,36 +377,57 @@ void
 library_screen_filter(void *data, struct db_browse_filter *out)
 {
 	struct lib *s = data;
-	*out = (struct db_browse_filter){.state = s->state, .under = s->under, .text = s->text,
-		.model = s->model, .sort = s->sort};
+	*out = (struct db_browse_filter){.query = s->query, .opts = &s->opts, .state = s->state,
+		.under = s->under, .sort = s->sort};
 }
 
 /* --- the filter bar ------------------------------------------------------- */
 
-/* Apply typed filter text; false (and a message) when a word is bad. */
-static bool
-apply_filter_text(struct lib *s, const char *typed)
+/* The state and folder parts of the filter, as the query language writes
+ * them ("state:tagged folder:/srv/img "), or "". */
+static char *
+filter_chips(const struct lib *s)
 {
-	int state;
-	char *under, *text, *cause;
-	if (!library_filter_parse(typed, &state, &under, &text, &cause)) {
-		console_message(s->c, CONSOLE_ERROR, "%s", cause);
-		free(cause);
-		return false;
+	GString *g = g_string_new(NULL);
+	if (s->state >= 0 && s->state < DB_N_STATES) {
+		g_string_append_printf(g, "state:%s ", state_names[s->state]);
 	}
-	s->state = state;
-	free(s->under);
-	s->under = under;
-	free(s->text);
-	s->text = text;
-	filter_changed(s);
-	return true;
+	if (s->under != NULL) {
+		g_string_append_printf(g, "folder:%s ", s->under);
+	}
+	return g_string_free(g, FALSE);
 }
 
-static char *
-filter_text(const struct lib *s)
+static bool
+filtered(const struct lib *s)
 {
-	return library_filter_text(s->state, s->under, s->text);
+	return s->state >= 0 || s->under != NULL || s->query != NULL;
+}
+
+/* A parsed query from the bar takes the place of the last one. */
+static void
+set_query(struct lib *s, const char *text, struct search_node *tree)
+{
+	free(s->query_text);
+	search_node_destroy(s->query);
+	s->query_text = NULL;
+	s->query = NULL;
+	if (tree != NULL && tree->kind != SEARCH_ALL) {
+		s->query_text = xstrdup(text);
+		s->query = tree;
+	} else {
+		search_node_destroy(tree);
+	}
+	filter_changed(s);
+}
+
+static void
+clear_filter(struct lib *s)
+{
+	s->state = -1;
+	free(s->under);
+	s->under = NULL;
+	set_query(s, "", NULL);
 }
 
 /* --- keys --------------------------------------------------------------- */
@@ -387,20 +435,23 @@ filter_text(const struct lib *s)
 static int
 filter_key(struct lib *s, int key)
 {
-	switch (input_key(s->filter_input, key)) {
-	case INPUT_DONE:
-		if (apply_filter_text(s, input_text(s->filter_input))) {
-			input_destroy(s->filter_input);
-			s->filter_input = NULL;
-		}
-		return REACT_REDRAW;
-	case INPUT_CANCEL:
-		input_destroy(s->filter_input);
-		s->filter_input = NULL;
-		return REACT_REDRAW;
-	default:
-		return REACT_REDRAW; /* every key belongs to the bar while it is open */
+	struct search_node *tree;
+	char *cause, *cwd = getcwd(NULL, 0);
+	enum query_input_result r = query_input_key(s->filter_input, console_db(s->c), key, cwd,
+	    &tree, &cause);
+	free(cwd);
+	if (cause != NULL) {
+		console_message(s->c, CONSOLE_ERROR, "query: %s", cause);
+		free(cause);
 	}
+	if (r == QUERY_INPUT_DONE) {
+		set_query(s, query_input_text(s->filter_input), tree);
+	}
+	if (r != QUERY_INPUT_OPEN) {
+		query_input_destroy(s->filter_input);
+		s->filter_input = NULL;
+	}
+	return REACT_REDRAW; /* every key belongs to the bar while it is open */
 }
 
 static void
@@ -475,10 +526,7 @@ list_keys(struct lib *s, int key)
 		open_review(s, true);
 		return REACT_REDRAW;
 	case '/':
-		s->filter_input = input_create(NULL);
-		char *t = filter_text(s);
-		input_set(s->filter_input, t);
-		free(t);
+		s->filter_input = query_input_create(s->query_text);
 		return REACT_REDRAW;
 	case 's':
 		s->sort = (s->sort + 1) % DB_N_SORTS;
@@ -497,14 +545,10 @@ list_keys(struct lib *s, int key)
 		s->tree_focus = false;
 		return REACT_REDRAW;
 	case KEYC_ESC:
-		if (s->state < 0 && s->under == NULL && s->text == NULL) {
+		if (!filtered(s)) {
 			return REACT_HANDLED;
 		}
-		s->state = -1;
-		free(s->under);
-		free(s->text);
-		s->under = s->text = NULL;
-		filter_changed(s);
+		clear_filter(s);
 		return REACT_REDRAW;
 	case KEYC_CTRL('R'):
 		library_screen_refresh(s);
@@ -628,18 +672,23 @@ draw_tree_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool 
 }
 
 static void
-draw_filter_bar(struct lib *s, WINDOW *w, int width)
+draw_filter_bar(struct lib *s, WINDOW *w, int width, int height)
 {
 	attr_t t = console_attr(s->c, THEME_TITLE), n = console_attr(s->c, THEME_NORMAL);
 	int x = term_put(w, 0, 0, width, "Filter: ", t, false);
+	char *chips = filter_chips(s);
 	if (s->filter_input != NULL) {
+		const struct query_input_attrs a = {.line = console_attr(s->c, THEME_INPUT),
+			.item = console_attr(s->c, THEME_INPUT),
+			.selected = console_attr(s->c, THEME_SELECTED)};
 		int cx;
-		input_draw(s->filter_input, w, 0, x, width - x, console_attr(s->c, THEME_INPUT),
-		    &cx);
+		x += term_put(w, 0, x, width - x, chips, n | A_DIM, false);
+		query_input_draw(s->filter_input, w, 0, x, width - x, height - 1, &a, &cx);
 		console_set_cursor(s->c, 0, cx);
+		free(chips);
 		return;
 	}
-	char *f = filter_text(s);
+	char *f = xasprintf("%s%s", chips, s->query_text != NULL ? s->query_text : "");
 	char right[96];
 	snprintf(right, sizeof right, "  sort: %s   %s%lld images ", sort_names[s->sort],
 	    s->counted ? "" : "~", (long long)s->list.count);
@@ -648,6 +697,7 @@ draw_filter_bar(struct lib *s, WINDOW *w, int width)
 	    true);
 	term_put(w, 0, width - rw > x ? width - rw : x, rw, right, n, false);
 	free(f);
+	free(chips);
 }
 
 static void
@@ -668,8 +718,7 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	term_put_aligned(w, 1, cx, c.sug, "Sug", h, TERM_RIGHT);
 	term_put_aligned(w, 1, cx + c.sug, c.com, "Com", h, TERM_RIGHT);
 	if (s->counted && s->list.count == 0) {
-		const char *msg = s->state >= 0 || s->under != NULL || s->text != NULL
-		    ? "Nothing matches the filter (Esc clears it)."
+		const char *msg = filtered(s) ? "Nothing matches the filter (Esc clears it)."
 		    : "No images yet: start tagcon with a folder (tagcon ~/Pictures) or run "
 		    "tagcon scan DIR.";
 		term_put(w, 3, x + 1, width - 2, msg, console_attr(s->c, THEME_DIM), false);
@@ -686,7 +735,6 @@ lib_draw(void *data, WINDOW *w)
 	int rows = getmaxy(w), cols = getmaxx(w);
 	int tw = !s->tree_shown ? 0 : cols >= 110 ? 32 : cols >= 90 ? 26 : cols >= 70 ? 18
 	    : s->tree_focus ? cols : 0;
-	draw_filter_bar(s, w, cols);
 	if (tw > 0) {
 		attr_t h = console_attr(s->c, THEME_COLUMN);
 		term_put(w, 1, 0, tw, "Folders", h, true);
@@ -701,6 +749,8 @@ lib_draw(void *data, WINDOW *w)
 	if (tw < cols) {
 		draw_list(s, w, tw, cols - tw, rows);
 	}
+	/* Last: the completions of a query being typed lie over the list. */
+	draw_filter_bar(s, w, cols, rows);
 }
 
 /* --- the screen --------------------------------------------------------- */
@@ -732,9 +782,11 @@ lib_destroy(void *data)
 	db_browse_rows_free(s->rows, s->n_rows);
 	free(s->suggested);
 	tree_destroy(s->tree);
-	input_destroy(s->filter_input);
+	query_input_destroy(s->filter_input);
 	free(s->under);
-	free(s->text);
+	free(s->query_text);
+	search_node_destroy(s->query);
+	rules_destroy(s->rules);
 	free(s->model);
 	free(s);
 }
@@ -765,9 +817,20 @@ static const struct key_help lib_help[] = {
 static const struct key_help filter_help[] = {
 	{"Enter", "apply", true},
 	{"Esc", "cancel", true},
-	{"state:NAME", "new tagged committed failed missing pending", true},
-	{"in:DIR", "folder", true},
-	{"WORD", "path contains", true},
+	{"Tab", "complete", true},
+	{"↑↓", "choose a completion", false},
+	{"1girl -solo", "committed tags; - not", false},
+	{"a | b  ~a ~b  ( )", "or, grouping", false},
+	{"tag*", "wildcard", false},
+	{"rating:g,s", "g s q e unrated", false},
+	{"orientation:portrait", "landscape portrait square", false},
+	{"state:tagged", "new tagged committed failed missing", false},
+	{"suggested:TAG", "a pending suggestion", false},
+	{"character:NAME source:manual", "committed character; by hand", false},
+	{"score:TAG>0.8", "the model's score", false},
+	{"width:>=1920 size:<2mb", "dimensions, file size", false},
+	{"folder:DIR path:TEXT", "below a folder; path contains", false},
+	{"model:NAME", "answered by that model", false},
 	{NULL, NULL, false},
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/query.h"
 #include "core/review.h"
 #include "core/suggest.h"
 #include "db/browse.h"
@@ -174,12 +175,20 @@ test_diff(struct db *db, int64_t id)
 	review_destroy(r);
 }
 
+/* Matches of a Library filter: a query, a state, a folder. */
 static int64_t
-count(struct db *db, int state, const char *under, const char *text)
+count(struct db *db, int state, const char *under, const char *query)
 {
-	struct db_browse_filter f = {.state = state, .under = under, .text = text, .model = MODEL};
+	struct search_node *q = NULL;
+	char *cause = NULL;
+	CHECK(query_parse(query != NULL ? query : "", NULL, &q, &cause, NULL));
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	struct db_browse_filter f = {.query = q, .opts = &o, .state = state, .under = under};
 	int64_t n = -1;
 	CHECK(db_browse_count(db, &f, &n));
+	search_node_destroy(q);
+	free(cause);
 	return n;
 }
 
@@ -189,8 +198,32 @@ test_browse(struct db *db)
 	CHECK_INT(count(db, -1, NULL, NULL), 4);
 	CHECK_INT(count(db, DB_STATE_FAILED, NULL, NULL), 1);
 	CHECK_INT(count(db, -1, "/lib/b", NULL), 2);
-	CHECK_INT(count(db, -1, "/lib", "two"), 1);
-	struct db_browse_filter f = {.state = -1, .model = MODEL, .sort = DB_SORT_PATH};
+	CHECK_INT(count(db, -1, "/lib", "path:two"), 1);
+	CHECK_INT(count(db, -1, "/lib", "path:.jpg"), 3);
+	/* The query language, with the state and folder of the screen: three
+	 * gets long_hair committed, one keeps blue_sky rejected. */
+	struct db_image img;
+	bool found;
+	CHECK(db_image_by_path(db, "/lib/b/three.jpg", &img, &found) && found);
+	struct review *r = open_review(db, img.id, 0.35);
+	char *cause = NULL;
+	CHECK(review_toggle_accept(r, (size_t)review_find(r, "long_hair")));
+	CHECK(review_commit(r, db, &cause));
+	review_destroy(r);
+	db_image_fini(&img);
+	CHECK_INT(count(db, -1, NULL, "long_hair"), 1);
+	CHECK_INT(count(db, -1, NULL, "long_hair | blue_sky"), 1);
+	CHECK_INT(count(db, -1, NULL, "-long_hair"), 3);
+	CHECK_INT(count(db, -1, NULL, "suggested:blue_sky"), 0);
+	CHECK_INT(count(db, -1, NULL, "suggested:hat -path:two"), 2);
+	CHECK_INT(count(db, -1, NULL, "suggested:long_hair"), 2);
+	CHECK_INT(count(db, -1, "/lib/a", "suggested:long_hair"), 2);
+	CHECK_INT(count(db, DB_STATE_COMMITTED, NULL, "suggested:long_hair"), 1);
+	CHECK_INT(count(db, -1, NULL, "rating:g orientation:landscape"), 3);
+	CHECK_INT(count(db, -1, NULL, "rating:unrated"), 1);
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	struct db_browse_filter f = {.state = -1, .opts = &o, .sort = DB_SORT_PATH};
 	struct db_browse_row *rows;
 	size_t n;
 	CHECK(db_browse_page(db, &f, 1, 2, &rows, &n));
@@ -203,12 +236,31 @@ test_browse(struct db *db)
 	CHECK_INT(rows[0].rating, DB_RATING_G);
 	CHECK_INT(rows[0].rejected, 1);
 	db_browse_rows_free(rows, n);
+	/* Largest first: sizes are 100 × the hash byte. */
+	f.sort = DB_SORT_SIZE;
+	CHECK(db_browse_page(db, &f, 0, 4, &rows, &n));
+	CHECK_INT(n, 4);
+	CHECK_STR(rows[0].path, "/lib/b/bad.png");
+	CHECK_STR(rows[3].path, "/lib/a/one.jpg");
+	db_browse_rows_free(rows, n);
+	f.sort = DB_SORT_PATH;
+	struct search_node *q = NULL;
+	CHECK(query_parse("suggested:long_hair", NULL, &q, NULL, NULL));
+	f.query = q;
+	CHECK(db_browse_page(db, &f, 0, 10, &rows, &n));
+	CHECK_INT(n, 2);
+	CHECK(n == 2 && strcmp(rows[1].path, "/lib/a/two.jpg") == 0);
+	db_browse_rows_free(rows, n);
 	int64_t next = 0;
 	f.state = DB_STATE_TAGGED;
 	CHECK(db_browse_next(db, &f, "/lib/a/one.jpg", false, &next));
 	CHECK(next != 0);
 	CHECK(db_browse_next(db, &f, "/lib/z", false, &next));
 	CHECK_INT(next, 0);
+	CHECK(db_browse_next(db, &f, "/lib/b", true, &next));
+	CHECK(next != 0);
+	f.query = NULL;
+	search_node_destroy(q);
 	int64_t retried = 0;
 	CHECK(db_review_retry(db, 0, &retried));
 	CHECK_INT(retried, 1);

@@ -2,7 +2,7 @@
 """test_library.py — the Library and Log screens through the real console.
 
 The DIRs given on the command line are indexed in the background while the
-console is up; the filter bar (state:, in:, words), sorting, the folder tree,
+console is up; the filter bar (the query language, with completion), sorting, the folder tree,
 and the Log screen's failed images with their reasons and retry.
 """
 import tcconsole as tc
@@ -33,18 +33,51 @@ con.keys("Enter")
 scr = con.wait(lambda t: "1 images" in t and "a0.png" in t, 5)
 s.check(scr is not None, "state:tagged filters by state", con.screen())
 con.keys("/", "C-u")
-con.type("in:%s/2024 b1" % lib)
+con.type("folder:%s/2024 path:b1" % lib)
 con.keys("Enter")
 scr = con.wait(lambda t: "1 images" in t and "b1.png" in t, 5)
-s.check(scr is not None, "in:DIR and a word filter by folder and name", con.screen())
+s.check(scr is not None, "folder:DIR and path:TEXT filter by folder and name", con.screen())
 con.keys("/", "C-u")
 con.type("state:bogus")
 con.keys("Enter")
-s.check(con.wait_for("no state 'bogus'", 5) is not None, "a bad state is refused with the "
+s.check(con.wait_for("unknown state 'bogus'", 5) is not None, "a bad state is refused with the "
         "names it knows", con.screen())
+con.keys("End", "C-u")
+con.type("smile (forest")
+con.keys("Enter")
+s.check(con.wait_for("column 14: expected ')'", 5) is not None,
+        "a syntax error names the column and what was expected", con.screen())
 con.keys("Escape", "Escape")
 s.check(con.wait(lambda t: "9 images" in t, 5) is not None, "Esc clears the filter",
         con.screen())
+
+# Tags: the filter bar speaks the query language of tagcon search.
+s.run("--db", db, "edit", "%s/2023/a1.png" % lib, "+forest", "+long hair")
+s.run("--db", db, "edit", "%s/2024/trip/b2.png" % lib, "+forest")
+con.keys("C-r", "/")
+con.type("fore")
+scr = con.wait(lambda t: "forest" in t.splitlines()[2], 5)
+s.check(scr is not None, "known tags are offered under the word being typed", con.screen())
+con.keys("Tab")
+scr = con.wait(lambda t: "Filter: forest" in t, 5)
+s.check(scr is not None, "Tab completes the tag", con.screen())
+con.type(" long_hair -suggested:tree")
+con.keys("Enter")
+scr = con.wait(lambda t: "1 images" in t and "a1.png" in t, 5)
+s.check(scr is not None and "b2.png" not in scr,
+        "tags, long hair = long_hair, and -suggested: filter the list", con.screen())
+con.keys("/", "C-u")
+con.type("suggested:tree | forest rat")
+scr = con.wait(lambda t: "rating:" in t, 5)
+s.check(scr is not None, "namespaces are offered too", con.screen())
+con.keys("C-w")
+con.keys("Enter")
+scr = con.wait(lambda t: "3 images" in t and "a0.png" in t and "b2.png" in t, 5)
+s.check(scr is not None, "a | b", con.screen())
+s.check(con.wait_for("Filter: suggested:tree | forest", 5) is not None,
+        "the bar shows the query", con.screen())
+con.keys("Escape")
+s.check(con.wait(lambda t: "9 images" in t, 5) is not None, "Esc clears it", con.screen())
 
 con.keys("s")
 scr = con.wait(lambda t: "sort: newest" in t, 5)

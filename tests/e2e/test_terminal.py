@@ -68,7 +68,7 @@ for l in rows:
 s.check(len(rows) == 2 and len(ends) == 1, "a CJK name keeps the columns aligned", "\n".join(rows))
 
 con.keys("/")
-con.type("plain")
+con.type("path:plain")
 con.keys("Enter")
 con.wait(lambda t: "evil" not in t and "plain_name" in t)
 con.keys("Enter")
@@ -124,7 +124,7 @@ for how in ("q", "TERM", "HUP"):
     if how == "q":
         # commit one decision first
         con.keys("/")
-        con.type("plain")
+        con.type("path:plain")
         con.keys("Enter")
         con.wait(lambda t: "evil" not in t)
         con.keys("Enter")

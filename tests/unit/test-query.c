@@ -158,6 +158,9 @@ test_namespaces(void)
 	ok("folder:\"/my photos/x\"", "(folder /my photos/x)");
 	ok("folder:/a|b", "(folder /a|b)");
 	ok("model:SmilingWolf/*", "(model SmilingWolf/*)");
+	ok("path:2023/trip", "(path 2023/trip)");
+	ok("path:\"my photos\"", "(path my photos)");
+	ok("-path:.tmp", "(not (path .tmp))");
 }
 
 static void

@@ -217,6 +217,12 @@ test_terms(void)
 	EXPECT("folder:/lib/ab", "x1");
 	EXPECT("folder:/", "a1 a2 s1 x1 b1 b2 fail");
 	EXPECT("folder:/li", "");
+	EXPECT("path:sub/", "s1");
+	EXPECT("path:/b", "b1 b2 fail");
+	EXPECT("path:1.png", "a1 s1 x1 b1");
+	EXPECT("path:/lib/ -path:a", "b1 b2"); /* fail.png has an a */
+	EXPECT("path:B1", "");
+	EXPECT("state:missing path:gone", "gone");
 	EXPECT("width:>=800", "a1 x1");
 	EXPECT("height:<700", "a1 s1 b1 b2 fail");
 	EXPECT("width:500..800", "a1 a2 s1");
@@ -359,6 +365,8 @@ test_hostile(void)
 	EXPECT("\"'; DROP TABLE images; --\"", "");
 	EXPECT("folder:\"/lib' OR '1'='1\"", "");
 	EXPECT("model:\"x' OR 1=1 --\"", "");
+	EXPECT("path:\"' OR 1=1 --\"", "");
+	EXPECT("path:%", "");
 	EXPECT("suggested:\"a') OR 1=1 --\"", "");
 	EXPECT("score:\"a'--<0.5\"", "a1 a2 s1 x1");
 	EXPECT("character:\"?*[\"", "");
