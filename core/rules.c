@@ -4,6 +4,7 @@
 #include "core/rules.h"
 
 #include <ctype.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,8 +286,11 @@ rules_preset_unset(struct db *db, const char *name, const char *key, char **caus
 	return found || refuse(cause, xasprintf("preset %s has no %s", name, key));
 }
 
+/* Rows of preset name: keys[i] with values[i], or with its stored value
+ * when values is NULL (every setting when n is 0). */
 static bool
-save_keys(struct db *db, const char *name, const char *const *keys, size_t n, char **cause)
+save_keys(struct db *db, const char *name, const char *const *keys,
+    const char *const *values, size_t n, char **cause)
 {
 	size_t all;
 	const struct setting_def *table = settings_table(&all);
@@ -295,6 +299,12 @@ save_keys(struct db *db, const char *name, const char *const *keys, size_t n, ch
 		if (settings_find(key) == NULL) {
 			return refuse(cause, xasprintf("no setting named '%s' (see tagcon config list)",
 			    key));
+		}
+		if (values != NULL) {
+			if (!rules_preset_set(db, name, key, values[i], cause)) {
+				return false;
+			}
+			continue;
 		}
 		char *v = settings_get(db, key);
 		bool ok = v != NULL && db_preset_set(db, name, key, v);
@@ -306,9 +316,10 @@ save_keys(struct db *db, const char *name, const char *const *keys, size_t n, ch
 	return true;
 }
 
-bool
-rules_preset_save(struct db *db, const char *name, const char *const *keys, size_t n,
-    char **cause)
+/* The preset as a whole: what it held before goes. */
+static bool
+replace_preset(struct db *db, const char *name, const char *const *keys,
+    const char *const *values, size_t n, char **cause)
 {
 	bool found;
 	if (!preset_name(name, cause)) {
@@ -321,11 +332,73 @@ rules_preset_save(struct db *db, const char *name, const char *const *keys, size
 		db_rollback(db);
 		return db_error(db, cause);
 	}
-	if (!save_keys(db, name, keys, n, cause)) {
+	if (!save_keys(db, name, keys, values, n, cause)) {
 		db_rollback(db);
 		return false;
 	}
 	return db_commit(db) || db_error(db, cause);
+}
+
+bool
+rules_preset_save(struct db *db, const char *name, const char *const *keys, size_t n,
+    char **cause)
+{
+	return replace_preset(db, name, keys, NULL, n, cause);
+}
+
+bool
+rules_preset_save_values(struct db *db, const char *name, const char *const *keys,
+    const char *const *values, size_t n, char **cause)
+{
+	if (n == 0) {
+		return refuse(cause, xstrdup("a preset needs at least one setting"));
+	}
+	return replace_preset(db, name, keys, values, n, cause);
+}
+
+struct preset_walk {
+	void (*fn)(void *ud, const char *name, const char *keys);
+	void *ud;
+	GString *keys;
+	char *name;
+};
+
+static void
+flush_preset(struct preset_walk *w)
+{
+	if (w->name != NULL) {
+		w->fn(w->ud, w->name, w->keys->str);
+		free(w->name);
+		w->name = NULL;
+	}
+	g_string_truncate(w->keys, 0);
+}
+
+static void
+preset_row(void *ud, const char *name, const char *key, const char *value)
+{
+	(void)value;
+	struct preset_walk *w = ud;
+	if (w->name == NULL || strcmp(w->name, name) != 0) {
+		flush_preset(w);
+		w->name = xstrdup(name);
+	}
+	g_string_append_printf(w->keys, "%s%s", w->keys->len > 0 ? ", " : "", key);
+}
+
+bool
+rules_presets_each(struct db *db, void (*fn)(void *ud, const char *name, const char *keys),
+    void *ud)
+{
+	/* Rows come by name, then key: one call per run of a name. */
+	struct preset_walk w = {.fn = fn, .ud = ud, .keys = g_string_new(NULL)};
+	bool ok = db_presets_each(db, NULL, preset_row, &w);
+	if (ok) {
+		flush_preset(&w);
+	}
+	free(w.name);
+	g_string_free(w.keys, TRUE);
+	return ok;
 }
 
 bool

@@ -53,7 +53,14 @@ bool rules_preset_unset(struct db *db, const char *name, const char *key, char *
 /* Save the current values of keys (every setting when n is 0) as name. */
 bool rules_preset_save(struct db *db, const char *name, const char *const *keys, size_t n,
     char **cause);
+/* Save keys[i] = values[i] (validated, n >= 1) as name, in place of what
+ * it held. */
+bool rules_preset_save_values(struct db *db, const char *name, const char *const *keys,
+    const char *const *values, size_t n, char **cause);
 bool rules_preset_delete(struct db *db, const char *name, char **cause);
+/* Every preset's name, in order. */
+bool rules_presets_each(struct db *db, void (*fn)(void *ud, const char *name, const char *keys),
+    void *ud);
 /* Write the preset's values into the settings, for good. */
 bool rules_preset_apply(struct db *db, const char *name, char **cause);
 /* Read settings through the preset on this connection only (db/rules.h). */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/rules.h"
 #include "db/db.h"
 #include "db/xalloc.h"
 
@@ -142,6 +143,19 @@ job_finished(void *arg)
 	free(j);
 }
 
+/* A lane's own handle, reading settings through --preset like the UI's
+ * (a handle that cannot take it is no handle: jobs see NULL). */
+static struct db *
+open_lane_db(const struct console_opts *o)
+{
+	struct db *db = db_open(o->db_path, NULL);
+	if (db != NULL && o->preset != NULL && !rules_preset_use(db, o->preset, NULL)) {
+		db_close(db);
+		db = NULL;
+	}
+	return db;
+}
+
 static void *
 lane_main(void *arg)
 {
@@ -160,7 +174,7 @@ lane_main(void *arg)
 		l->running = j;
 		pthread_mutex_unlock(&l->mu);
 		if (l->db == NULL) {
-			l->db = db_open(l->console->opts->db_path, NULL);
+			l->db = open_lane_db(l->console->opts);
 		}
 		struct console_job_ctx ctx = {l->console, l->db, &j->cancel};
 		j->work(j->arg, &ctx);

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "core/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "db/xalloc.h"
@@ -605,6 +606,10 @@ console_run(const struct console_opts *opts)
 	char *cause = NULL;
 	c->exe = realpath("/proc/self/exe", NULL);
 	c->db = db_open(opts->db_path, &cause);
+	if (c->db != NULL && opts->preset != NULL && !rules_preset_use(c->db, opts->preset, &cause)) {
+		db_close(c->db);
+		c->db = NULL;
+	}
 	sigset_t unblocked;
 	block_signals(&unblocked);
 	if (c->db == NULL || c->exe == NULL || !work_init(c, &cause) || !start_curses(c, &cause)) {

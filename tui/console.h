@@ -86,6 +86,7 @@ struct console_opts {
 	const char *theme;   /* --theme, or NULL for the setting */
 	char *const *dirs;   /* scanned in the background at start */
 	int n_dirs;
+	const char *preset;  /* --preset: every connection reads settings through it */
 };
 
 /* Run the console until the user leaves or a signal ends it; exit status. */

@@ -144,7 +144,7 @@ main(int argc, char **argv)
 		if (cli_db(&cli) != NULL) {
 			char *path = realpath(db_path(cli.db), NULL);
 			struct console_opts o = {.db_path = path != NULL ? path : db_path(cli.db),
-				.theme = theme, .dirs = argv + i, .n_dirs = argc - i};
+				.theme = theme, .dirs = argv + i, .n_dirs = argc - i, .preset = preset};
 			rc = console_run(&o);
 			free(path);
 		}

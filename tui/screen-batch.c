@@ -250,8 +250,20 @@ start_run(struct batch *b, bool here)
 	free(b->log_path);
 	b->log_path = g_build_filename(dir, "tagcon-batch.log", NULL);
 	g_free(dir);
-	char *argv[] = {(char *)console_exe(b->c), "--db", (char *)console_db_path(b->c), "batch",
-		"--quiet", folder != NULL ? "--folder" : NULL, folder, NULL};
+	/* The runner reads its settings as the console does (--preset too). */
+	const char *preset = console_options(b->c)->preset;
+	char *argv[10] = {(char *)console_exe(b->c), "--db", (char *)console_db_path(b->c)};
+	int k = 3;
+	if (preset != NULL) {
+		argv[k++] = "--preset";
+		argv[k++] = (char *)preset;
+	}
+	argv[k++] = "batch";
+	argv[k++] = "--quiet";
+	if (folder != NULL) {
+		argv[k++] = "--folder";
+		argv[k++] = folder;
+	}
 	char *cause = NULL;
 	if (!console_spawn_detached(b->c, argv, b->log_path, &cause)) {
 		console_message(b->c, CONSOLE_ERROR, "%s", cause);

@@ -11,14 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rules.h"
 #include "core/settings.h"
 #include "db/browse.h"
+#include "db/rules.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-field.h"
+#include "tui/widget-input.h"
 #include "tui/widget-lines.h"
 #include "tui/widget-list.h"
 
@@ -38,6 +41,8 @@ struct set {
 	struct list pick_list;
 	bool picking;
 	bool pick_loading;
+	bool pick_presets;         /* the list holds presets, not values */
+	struct input *preset_name; /* naming a new preset, while open */
 	int confirm;
 };
 
@@ -132,6 +137,13 @@ static void
 save(struct set *s)
 {
 	struct db *db = console_db(s->c);
+	const char *preset = console_options(s->c)->preset;
+	if (preset != NULL) {
+		/* Every read goes through the preset; a write would not show. */
+		console_message(s->c, CONSOLE_ERROR, "not saved: this console reads its settings "
+		    "through preset %s (tagcon --preset); start it without to change them", preset);
+		return;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (field_changed(s->fields[i]) && !field_validate(s->fields[i])) {
 			list_set_cursor(&s->list, (int64_t)i);
@@ -191,6 +203,9 @@ close_picker(struct set *s)
 	s->pick = s->pick_note = NULL;
 	s->picking = false;
 	s->pick_loading = false;
+	s->pick_presets = false;
+	input_destroy(s->preset_name);
+	s->preset_name = NULL;
 }
 
 static void
@@ -298,14 +313,137 @@ pick_folder(struct set *s)
 	console_job(s->c, LANE_STATS, JOB_FOLDER_LIST, folders_work, folders_done, j);
 }
 
+/* --- presets ------------------------------------------------------------ */
+
+static void
+offer_preset(void *ud, const char *name, const char *keys)
+{
+	offer(ud, name, keys);
+}
+
+/* The saved presets, after a first row that makes one from the form. */
+static void
+pick_preset(struct set *s)
+{
+	open_picker(s);
+	s->pick_presets = true;
+	offer(s, "", "the values in the form, those that are not the default");
+	if (!rules_presets_each(console_db(s->c), offer_preset, s)) {
+		console_message(s->c, CONSOLE_ERROR, "%s", db_errmsg(console_db(s->c)));
+	}
+	list_set_count(&s->pick_list, s->pick->len);
+	list_set_cursor(&s->pick_list, s->pick->len > 1 ? 1 : 0);
+}
+
+struct preset_fill {
+	struct set *s;
+	size_t n;
+};
+
+static void
+fill_field(void *ud, const char *name, const char *key, const char *value)
+{
+	(void)name;
+	struct preset_fill *p = ud;
+	struct field *f = field_named(p->s, key);
+	if (f != NULL) {
+		field_set_value(f, value);
+		p->n++;
+	}
+}
+
+/* A preset's values go into the form, unsaved: the fields show what it
+ * changes (and the thresholds' effect), s keeps them, Esc drops them. */
+static void
+load_preset(struct set *s, const char *name)
+{
+	struct preset_fill p = {.s = s};
+	if (!db_presets_each(console_db(s->c), name, fill_field, &p)) {
+		console_message(s->c, CONSOLE_ERROR, "%s", db_errmsg(console_db(s->c)));
+		return;
+	}
+	console_message(s->c, CONSOLE_INFO, "preset %s: %zu setting%s in the form (s saves, Esc "
+	    "discards)", name, p.n, p.n == 1 ? "" : "s");
+	update_impact(s);
+}
+
+/* Save the form's values that differ from their defaults as a preset. */
+static bool
+save_preset(struct set *s, const char *name)
+{
+	const char **keys = xcalloc(s->n + 1, sizeof *keys);
+	const char **values = xcalloc(s->n + 1, sizeof *values);
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct setting_def *d = field_def(s->fields[i]);
+		if (strcmp(field_value(s->fields[i]), d->def) != 0) {
+			keys[n] = d->name;
+			values[n++] = field_value(s->fields[i]);
+		}
+	}
+	char *cause = NULL;
+	bool ok = n > 0 && rules_preset_save_values(console_db(s->c), name, keys, values, n, &cause);
+	if (ok) {
+		console_message(s->c, CONSOLE_OK, "saved preset %s: %zu setting%s", name, n,
+		    n == 1 ? "" : "s");
+	} else {
+		console_message(s->c, CONSOLE_ERROR, "preset not saved: %s", n == 0 ?
+		    "every setting has its default value" : cause);
+	}
+	free(cause);
+	free(keys);
+	free(values);
+	return ok;
+}
+
+static int
+preset_name_key(struct set *s, int key)
+{
+	switch (input_key(s->preset_name, key)) {
+	case INPUT_DONE:
+		if (save_preset(s, input_text(s->preset_name))) {
+			close_picker(s);
+		}
+		break;
+	case INPUT_CANCEL:
+		input_destroy(s->preset_name);
+		s->preset_name = NULL;
+		break;
+	default:
+		break;
+	}
+	return REACT_REDRAW;
+}
+
+static void
+preset_chosen(struct set *s)
+{
+	const char *name = g_ptr_array_index(s->pick, s->pick_list.cursor);
+	if (*name == '\0') {
+		s->preset_name = input_create(NULL);
+		return;
+	}
+	char *keep = xstrdup(name);
+	close_picker(s);
+	load_preset(s, keep);
+	free(keep);
+}
+
 static int
 picker_key(struct set *s, int key)
 {
+	if (s->preset_name != NULL) {
+		return preset_name_key(s, key);
+	}
 	if (list_key(&s->pick_list, key, true)) {
 		return REACT_REDRAW;
 	}
 	switch (key) {
 	case KEYC_ENTER:
+		if (s->pick_presets && s->pick_list.cursor < (int64_t)s->pick->len) {
+			preset_chosen(s); /* it closes the picker, or keeps it for a name */
+			return REACT_REDRAW;
+		}
 		if (s->pick_list.cursor < (int64_t)s->pick->len) {
 			const char *v = g_ptr_array_index(s->pick, s->pick_list.cursor);
 			field_set_value(focused(s), v);
@@ -313,8 +451,10 @@ picker_key(struct set *s, int key)
 		close_picker(s);
 		return REACT_REDRAW;
 	case 'e':
-		close_picker(s);
-		field_edit(focused(s));
+		if (!s->pick_presets) {
+			close_picker(s);
+			field_edit(focused(s));
+		}
 		return REACT_REDRAW;
 	case KEYC_ESC:
 		close_picker(s);
@@ -431,6 +571,9 @@ form_key(struct set *s, int key)
 		if (field_def(f)->type == SETTING_URLS) {
 			probe_urls(s, false);
 		}
+		return REACT_REDRAW;
+	case 'P':
+		pick_preset(s);
 		return REACT_REDRAW;
 	default:
 		return REACT_NONE;
@@ -587,7 +730,8 @@ draw_pick(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curso
 	attr_t a = console_attr(s->c, is_cursor ? THEME_SELECTED : THEME_NORMAL);
 	const char *v = g_ptr_array_index(s->pick, i), *note = g_ptr_array_index(s->pick_note, i);
 	int nw = *note ? term_width(note) + 2 : 0;
-	term_put_aligned(w, y, x, width - nw, *v ? v : "(every root)", a, TERM_TAIL);
+	const char *empty = s->pick_presets ? "+ new preset" : "(every root)";
+	term_put_aligned(w, y, x, width - nw, *v ? v : empty, a, TERM_TAIL);
 	if (nw > 0 && width > nw) {
 		term_put(w, y, x + width - nw, nw, note,
 		    is_cursor ? a : console_attr(s->c, THEME_DIM),
@@ -601,8 +745,19 @@ draw_detail(struct set *s, WINDOW *w, int y, int rows, int cols)
 	struct field *f = focused(s);
 	const struct setting_def *d = field_def(f);
 	attr_t dim = console_attr(s->c, THEME_DIM);
+	if (s->picking && s->preset_name != NULL) {
+		int x = term_put(w, y, 0, cols, "new preset's name: ", console_attr(s->c, THEME_TITLE),
+		    false);
+		int cx;
+		input_draw(s->preset_name, w, y, x, cols - x, console_attr(s->c, THEME_INPUT), &cx);
+		console_set_cursor(s->c, y, cx);
+		term_put(w, y + 1, 0, cols, "letters, digits, . _ -; Enter saves, Esc goes back", dim,
+		    false);
+		return;
+	}
 	if (s->picking) {
-		const char *title = s->pick_loading ? "loading…"
+		const char *title = s->pick_loading ? "loading…" : s->pick_presets
+		    ? "Presets: Enter puts one in the form (s saves it) · Esc closes"
 		    : "Enter picks · e types a value · Esc closes";
 		term_put(w, y, 0, cols, title, console_attr(s->c, THEME_TITLE), false);
 		list_draw(&s->pick_list, w, y + 1, 0, rows - 1, cols, draw_pick, s,
@@ -632,8 +787,10 @@ set_draw(void *data, WINDOW *w)
 	struct set *s = data;
 	int rows = getmaxy(w), cols = getmaxx(w);
 	size_t n = unsaved(s);
-	char *title = n > 0 ? xasprintf("Settings — %zu unsaved: s saves, Esc discards", n)
-	    : xstrdup("Settings");
+	const char *preset = console_options(s->c)->preset;
+	char *title = preset != NULL ? xasprintf("Settings — read through preset %s (tagcon "
+	    "--preset): saving is off", preset) : n > 0 ? xasprintf("Settings — %zu unsaved: s "
+	    "saves, Esc discards", n) : xstrdup("Settings");
 	term_put(w, 0, 0, cols, title, console_attr(s->c, n > 0 ? THEME_WARNING : THEME_TITLE),
 	    false);
 	free(title);
@@ -701,8 +858,10 @@ static const struct key_help set_help[] = {
 	{"Esc", "discard", true},
 	{"p", "probe Spaces", true},
 	{"r", "default", true},
+	{"P", "presets", true},
 	{"?", "help", true},
 	{"e", "type a value", false},
+	{"P", "put a saved preset's values in the form, or save the form as one", false},
 	{"↑↓ PgUp PgDn", "move between fields", false},
 	{"-  +  Shift-←→", "step a number down, up, by ten", false},
 	{"0-9", "type a number (Enter applies, Esc drops)", false},

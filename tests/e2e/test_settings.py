@@ -8,7 +8,8 @@ editor, the model and folder pickers — then saved, and the database must hold
 exactly what was entered.  Also: an out-of-range threshold is refused in place
 with its reason and never stored; Esc discards; a Space probed from the URL
 editor shows its Gradio version and models (a fake Space on 127.0.0.1); a
-focused threshold shows what it would change.
+focused threshold shows what it would change; presets go into the form (P) and the
+form is saved as one; `tagcon --preset NAME` reads every setting through it.
 """
 import json
 import subprocess
@@ -141,6 +142,68 @@ con.keys("Escape")
 s.check(con.wait_for("discarded 1 change") is not None, "Esc discards", con.screen())
 s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
         "and nothing was stored", tc.setting(db, "general_threshold"))
+
+# Presets: P lists them; one goes into the form unsaved, s keeps it.
+s.run("--db", db, "preset", "set", "strict", "general_threshold", "0.8")
+s.run("--db", db, "preset", "set", "strict", "character_mcut", "off")
+con.keys("P")
+scr = con.wait(lambda t: "Presets:" in t and "strict" in t, 5)
+s.check(scr is not None and "character_mcut, general_threshold" in scr,
+        "P lists the saved presets with their settings", con.screen())
+con.keys("Enter")
+scr = con.wait(lambda t: "preset strict: 2 settings in the form" in t, 5)
+s.check(scr is not None and "*general_threshold" in scr and "*character_mcut" in scr,
+        "a preset's values go into the form, marked unsaved", con.screen())
+s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
+        "and nothing is stored before s", tc.setting(db, "general_threshold"))
+con.keys("s")
+con.wait_for("saved 2 settings", 5)
+s.check(tc.setting(db, "general_threshold") == "0.8" and
+        tc.setting(db, "character_mcut") == "false", "s stores the preset's values",
+        (tc.setting(db, "general_threshold"), tc.setting(db, "character_mcut")))
+# The form saved as a new preset: every value that is not the default.
+con.keys("P", "Home", "Enter")
+s.check(con.wait_for("new preset's name", 5) is not None, "the first row names a new preset",
+        con.screen())
+con.type("bad name")
+con.keys("Enter")
+s.check(con.wait_for("is not a preset name", 5) is not None, "a bad name is refused",
+        con.screen())
+con.keys("C-u")
+con.type("mine")
+con.keys("Enter")
+s.check(con.wait_for("saved preset mine", 5) is not None, "Enter saves it", con.screen())
+shown = json.loads(s.run("--db", db, "preset", "show", "mine", "--json").stdout)
+now = json.loads(s.run("--db", db, "config", "list", "--json").stdout)
+differ = {d["name"]: d["value"] for d in now if d["value"] != d["default"]}
+s.check(shown == differ and shown.get("general_threshold") == "0.8" and
+        "character_mcut" not in shown, "it holds the values that differ from the defaults",
+        (shown, differ))
 con.keys("q")
 s.check(con.wait_for("[exit 0]") is not None, "q leaves", con.screen())
+
+# tagcon --preset NAME opens the console reading its settings through it.
+s.run("--db", db, "preset", "set", "loose", "general_threshold", "0.2")
+s.run("--db", db, "preset", "set", "loose", "general_mcut", "off")
+s.run("--db", db, "preset", "set", "loose", "model", tc.MODEL)  # the form picked another
+con = tc.Console(s, ["--db", db, "--preset", "loose"])
+con.wait_for("a.png")
+scr = con.wait(lambda t: any("a.png" in l and l.split()[-2:] == ["3", "0"]
+                             for l in t.splitlines()), 5)
+s.check(scr is not None, "the Library counts suggestions under the preset (3 above 0.2)",
+        con.screen())
+con.keys("3")
+scr = con.wait(lambda t: "read through preset loose" in t, 5)
+s.check(scr is not None and "0.2" in scr, "Settings shows the preset's values and says so",
+        con.screen())
+con.keys("s")
+s.check(con.wait_for("not saved: this console reads its settings through preset loose", 5)
+        is not None, "and does not save", con.screen())
+s.check(tc.setting(db, "general_threshold") == "0.8", "the stored value is untouched",
+        tc.setting(db, "general_threshold"))
+con.keys("q")
+s.check(con.wait_for("[exit 0]") is not None, "q leaves", con.screen())
+r = s.run("--db", db, "--preset", "nope", check=False)
+s.check(r.returncode == 2 and b"no preset named 'nope'" in r.stderr,
+        "an unknown preset is refused before the console starts", r.stderr)
 s.finish()
