@@ -5,16 +5,14 @@
  * would change), an editor for the Space URLs and pickers for the model
  * and the target folder.  Nothing is stored until s saves; Esc discards.
  */
-#include "tui/screen-settings.h"
+#include "tui/screen-settings-private.h"
 
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/rules.h"
 #include "core/settings.h"
 #include "db/browse.h"
-#include "db/rules.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/xalloc.h"
@@ -27,33 +25,14 @@
 
 #define NAME_COLS 22
 
-struct set {
-	struct console *c;
-	struct live *live;
-	struct field **fields;
-	size_t n;
-	struct list list;
-	/* the Space URL editor, while open */
-	struct lines *urls;
-	/* a list to pick a value from, while open */
-	GPtrArray *pick;      /* values */
-	GPtrArray *pick_note; /* why each is offered */
-	struct list pick_list;
-	bool picking;
-	bool pick_loading;
-	bool pick_presets;         /* the list holds presets, not values */
-	struct input *preset_name; /* naming a new preset, while open */
-	int confirm;
-};
-
 static struct field *
 focused(const struct set *s)
 {
 	return s->n > 0 ? s->fields[s->list.cursor] : NULL;
 }
 
-static struct field *
-field_named(const struct set *s, const char *name)
+struct field *
+form_field(const struct set *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(field_def(s->fields[i])->name, name) == 0) {
@@ -110,21 +89,21 @@ static struct suggest_opts
 candidate(const struct set *s)
 {
 	struct suggest_opts o = suggest_opts_from_settings(console_db(s->c));
-	struct field *g = field_named(s, "general_threshold");
-	struct field *c = field_named(s, "character_threshold");
+	struct field *g = form_field(s, "general_threshold");
+	struct field *c = form_field(s, "character_threshold");
 	if (g != NULL && field_error(g) == NULL) {
 		o.general_threshold = strtod(field_value(g), NULL);
 	}
 	if (c != NULL && field_error(c) == NULL) {
 		o.character_threshold = strtod(field_value(c), NULL);
 	}
-	o.general_mcut = strcmp(field_value(field_named(s, "general_mcut")), "true") == 0;
-	o.character_mcut = strcmp(field_value(field_named(s, "character_mcut")), "true") == 0;
+	o.general_mcut = strcmp(field_value(form_field(s, "general_mcut")), "true") == 0;
+	o.character_mcut = strcmp(field_value(form_field(s, "character_mcut")), "true") == 0;
 	return o;
 }
 
-static void
-update_impact(struct set *s)
+void
+form_update_impact(struct set *s)
 {
 	if (is_threshold_field(focused(s))) {
 		live_impact(s->live, suggest_opts_from_settings(console_db(s->c)), candidate(s));
@@ -170,12 +149,12 @@ save(struct set *s)
 		n++;
 	}
 	if (theme) {
-		console_set_theme(s->c, field_value(field_named(s, "theme")));
+		console_set_theme(s->c, field_value(form_field(s, "theme")));
 	}
 	console_settings_changed(s->c);
 	console_message(s->c, CONSOLE_OK, n > 0 ? "saved %zu setting%s" : "nothing to save", n,
 	    n == 1 ? "" : "s");
-	update_impact(s);
+	form_update_impact(s);
 }
 
 static void
@@ -188,13 +167,13 @@ discard(struct set *s)
 	load_values(s);
 	console_message(s->c, CONSOLE_INFO, n > 0 ? "discarded %zu change%s" : "no changes", n,
 	    n == 1 ? "" : "s");
-	update_impact(s);
+	form_update_impact(s);
 }
 
 /* --- pickers ------------------------------------------------------------ */
 
-static void
-close_picker(struct set *s)
+void
+form_close_picker(struct set *s)
 {
 	if (s->pick != NULL) {
 		g_ptr_array_free(s->pick, TRUE);
@@ -208,8 +187,8 @@ close_picker(struct set *s)
 	s->preset_name = NULL;
 }
 
-static void
-offer(struct set *s, const char *value, const char *note)
+void
+form_offer(struct set *s, const char *value, const char *note)
 {
 	for (guint i = 0; i < s->pick->len; i++) {
 		if (strcmp(g_ptr_array_index(s->pick, i), value) == 0) {
@@ -220,10 +199,10 @@ offer(struct set *s, const char *value, const char *note)
 	g_ptr_array_add(s->pick_note, g_strdup(note));
 }
 
-static void
-open_picker(struct set *s)
+void
+form_open_picker(struct set *s)
 {
-	close_picker(s);
+	form_close_picker(s);
 	s->pick = g_ptr_array_new_with_free_func(g_free);
 	s->pick_note = g_ptr_array_new_with_free_func(g_free);
 	s->picking = true;
@@ -233,24 +212,24 @@ open_picker(struct set *s)
 static void
 offer_probed(void *ud, const char *model)
 {
-	offer(ud, model, "offered by a probed Space");
+	form_offer(ud, model, "offered by a probed Space");
 }
 
 static void
 offer_stored(void *ud, const char *model)
 {
-	offer(ud, model, "scores stored in this library");
+	form_offer(ud, model, "scores stored in this library");
 }
 
 static void
 pick_model(struct set *s)
 {
-	open_picker(s);
-	offer(s, field_value(focused(s)), "current");
+	form_open_picker(s);
+	form_offer(s, field_value(focused(s)), "current");
 	live_probed_models(s->live, offer_probed, s);
 	db_models_each(console_db(s->c), offer_stored, s);
 	for (const char *const *m = settings_known_models; *m != NULL; m++) {
-		offer(s, *m, "a wd-tagger model");
+		form_offer(s, *m, "a wd-tagger model");
 	}
 	list_set_count(&s->pick_list, s->pick->len);
 }
@@ -292,7 +271,7 @@ folders_done(void *arg, bool cancelled)
 	if (!cancelled && s->picking && s->pick_loading) {
 		s->pick_loading = false;
 		for (guint i = 0; i < j->paths->len; i++) {
-			offer(s, g_ptr_array_index(j->paths, i), "");
+			form_offer(s, g_ptr_array_index(j->paths, i), "");
 		}
 		list_set_count(&s->pick_list, s->pick->len);
 		console_redraw(s->c);
@@ -304,8 +283,8 @@ folders_done(void *arg, bool cancelled)
 static void
 pick_folder(struct set *s)
 {
-	open_picker(s);
-	offer(s, "", "every root");
+	form_open_picker(s);
+	form_offer(s, "", "every root");
 	list_set_count(&s->pick_list, s->pick->len);
 	s->pick_loading = true;
 	struct folders_job *j = xcalloc(1, sizeof *j);
@@ -313,127 +292,11 @@ pick_folder(struct set *s)
 	console_job(s->c, LANE_STATS, JOB_FOLDER_LIST, folders_work, folders_done, j);
 }
 
-/* --- presets ------------------------------------------------------------ */
-
-static void
-offer_preset(void *ud, const char *name, const char *keys)
-{
-	offer(ud, name, keys);
-}
-
-/* The saved presets, after a first row that makes one from the form. */
-static void
-pick_preset(struct set *s)
-{
-	open_picker(s);
-	s->pick_presets = true;
-	offer(s, "", "the values in the form, those that are not the default");
-	if (!rules_presets_each(console_db(s->c), offer_preset, s)) {
-		console_message(s->c, CONSOLE_ERROR, "%s", db_errmsg(console_db(s->c)));
-	}
-	list_set_count(&s->pick_list, s->pick->len);
-	list_set_cursor(&s->pick_list, s->pick->len > 1 ? 1 : 0);
-}
-
-struct preset_fill {
-	struct set *s;
-	size_t n;
-};
-
-static void
-fill_field(void *ud, const char *name, const char *key, const char *value)
-{
-	(void)name;
-	struct preset_fill *p = ud;
-	struct field *f = field_named(p->s, key);
-	if (f != NULL) {
-		field_set_value(f, value);
-		p->n++;
-	}
-}
-
-/* A preset's values go into the form, unsaved: the fields show what it
- * changes (and the thresholds' effect), s keeps them, Esc drops them. */
-static void
-load_preset(struct set *s, const char *name)
-{
-	struct preset_fill p = {.s = s};
-	if (!db_presets_each(console_db(s->c), name, fill_field, &p)) {
-		console_message(s->c, CONSOLE_ERROR, "%s", db_errmsg(console_db(s->c)));
-		return;
-	}
-	console_message(s->c, CONSOLE_INFO, "preset %s: %zu setting%s in the form (s saves, Esc "
-	    "discards)", name, p.n, p.n == 1 ? "" : "s");
-	update_impact(s);
-}
-
-/* Save the form's values that differ from their defaults as a preset. */
-static bool
-save_preset(struct set *s, const char *name)
-{
-	const char **keys = xcalloc(s->n + 1, sizeof *keys);
-	const char **values = xcalloc(s->n + 1, sizeof *values);
-	size_t n = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct setting_def *d = field_def(s->fields[i]);
-		if (strcmp(field_value(s->fields[i]), d->def) != 0) {
-			keys[n] = d->name;
-			values[n++] = field_value(s->fields[i]);
-		}
-	}
-	char *cause = NULL;
-	bool ok = n > 0 && rules_preset_save_values(console_db(s->c), name, keys, values, n, &cause);
-	if (ok) {
-		console_message(s->c, CONSOLE_OK, "saved preset %s: %zu setting%s", name, n,
-		    n == 1 ? "" : "s");
-	} else {
-		console_message(s->c, CONSOLE_ERROR, "preset not saved: %s", n == 0 ?
-		    "every setting has its default value" : cause);
-	}
-	free(cause);
-	free(keys);
-	free(values);
-	return ok;
-}
-
-static int
-preset_name_key(struct set *s, int key)
-{
-	switch (input_key(s->preset_name, key)) {
-	case INPUT_DONE:
-		if (save_preset(s, input_text(s->preset_name))) {
-			close_picker(s);
-		}
-		break;
-	case INPUT_CANCEL:
-		input_destroy(s->preset_name);
-		s->preset_name = NULL;
-		break;
-	default:
-		break;
-	}
-	return REACT_REDRAW;
-}
-
-static void
-preset_chosen(struct set *s)
-{
-	const char *name = g_ptr_array_index(s->pick, s->pick_list.cursor);
-	if (*name == '\0') {
-		s->preset_name = input_create(NULL);
-		return;
-	}
-	char *keep = xstrdup(name);
-	close_picker(s);
-	load_preset(s, keep);
-	free(keep);
-}
-
 static int
 picker_key(struct set *s, int key)
 {
 	if (s->preset_name != NULL) {
-		return preset_name_key(s, key);
+		return presets_name_key(s, key);
 	}
 	if (list_key(&s->pick_list, key, true)) {
 		return REACT_REDRAW;
@@ -441,23 +304,23 @@ picker_key(struct set *s, int key)
 	switch (key) {
 	case KEYC_ENTER:
 		if (s->pick_presets && s->pick_list.cursor < (int64_t)s->pick->len) {
-			preset_chosen(s); /* it closes the picker, or keeps it for a name */
+			presets_chosen(s); /* it closes the picker, or keeps it for a name */
 			return REACT_REDRAW;
 		}
 		if (s->pick_list.cursor < (int64_t)s->pick->len) {
 			const char *v = g_ptr_array_index(s->pick, s->pick_list.cursor);
 			field_set_value(focused(s), v);
 		}
-		close_picker(s);
+		form_close_picker(s);
 		return REACT_REDRAW;
 	case 'e':
 		if (!s->pick_presets) {
-			close_picker(s);
+			form_close_picker(s);
 			field_edit(focused(s));
 		}
 		return REACT_REDRAW;
 	case KEYC_ESC:
-		close_picker(s);
+		form_close_picker(s);
 		return REACT_REDRAW;
 	default:
 		return REACT_REDRAW; /* the picker has the keyboard while open */
@@ -565,7 +428,7 @@ form_key(struct set *s, int key)
 		return REACT_REDRAW;
 	case 'r':
 		field_set_value(f, field_def(f)->def);
-		update_impact(s);
+		form_update_impact(s);
 		return REACT_REDRAW;
 	case 'p':
 		if (field_def(f)->type == SETTING_URLS) {
@@ -573,7 +436,7 @@ form_key(struct set *s, int key)
 		}
 		return REACT_REDRAW;
 	case 'P':
-		pick_preset(s);
+		presets_pick(s);
 		return REACT_REDRAW;
 	default:
 		return REACT_NONE;
@@ -594,7 +457,7 @@ set_key(void *data, int key)
 	bool was_editing = field_editing(f);
 	enum field_result r = field_key(f, key);
 	if (r == FIELD_CHANGED) {
-		update_impact(s);
+		form_update_impact(s);
 	}
 	if (r == FIELD_OPEN) {
 		open_field(s, f);
@@ -605,7 +468,7 @@ set_key(void *data, int key)
 		return REACT_REDRAW;
 	}
 	if (list_key(&s->list, key, false)) {
-		update_impact(s);
+		form_update_impact(s);
 		return REACT_REDRAW;
 	}
 	return form_key(s, key);
@@ -746,13 +609,7 @@ draw_detail(struct set *s, WINDOW *w, int y, int rows, int cols)
 	const struct setting_def *d = field_def(f);
 	attr_t dim = console_attr(s->c, THEME_DIM);
 	if (s->picking && s->preset_name != NULL) {
-		int x = term_put(w, y, 0, cols, "new preset's name: ", console_attr(s->c, THEME_TITLE),
-		    false);
-		int cx;
-		input_draw(s->preset_name, w, y, x, cols - x, console_attr(s->c, THEME_INPUT), &cx);
-		console_set_cursor(s->c, y, cx);
-		term_put(w, y + 1, 0, cols, "letters, digits, . _ -; Enter saves, Esc goes back", dim,
-		    false);
+		presets_draw_name(s, w, y, cols);
 		return;
 	}
 	if (s->picking) {
@@ -838,7 +695,7 @@ set_destroy(void *data)
 	}
 	free(s->fields);
 	lines_destroy(s->urls);
-	close_picker(s);
+	form_close_picker(s);
 	live_destroy(s->live);
 	free(s);
 }
@@ -848,7 +705,7 @@ set_enter(void *data)
 {
 	struct set *s = data;
 	load_values(s);
-	update_impact(s);
+	form_update_impact(s);
 }
 
 static const struct key_help set_help[] = {
