@@ -269,6 +269,30 @@ db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path
 	return ok && st != NULL;
 }
 
+static bool
+take_id(void *ud, const struct search_hit *hit)
+{
+	*(int64_t *)ud = hit->id;
+	return false;
+}
+
+bool
+db_browse_random(struct db *db, const struct db_browse_filter *f, int64_t *id)
+{
+	struct browse_query b;
+	bool found;
+	*id = 0;
+	memset(&b, 0, sizeof b);
+	if (f->opts != NULL) {
+		b.opts = *f->opts;
+	} else {
+		search_opts_init(&b.opts, NULL);
+	}
+	bool ok = db_search_random(db, browse_tree(&b, f), &b.opts, take_id, id, &found);
+	free(b.all.kids);
+	return ok;
+}
+
 bool
 db_browse_version(struct db *db, int64_t *version)
 {

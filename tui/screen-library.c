@@ -515,6 +515,64 @@ open_review(struct lib *s, bool next_pending)
 	console_show(s->c, SCREEN_REVIEW);
 }
 
+/* A random match of the filter, reviewed: a curator's spot check. */
+struct random_job {
+	struct lib *s;
+	unsigned gen;
+	struct page_job *filter; /* only its filter and model are used */
+	int64_t id;
+	bool ok;
+};
+
+static void
+random_work(void *arg, const struct console_job_ctx *ctx)
+{
+	struct random_job *j = arg;
+	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	if (r == NULL) {
+		return;
+	}
+	struct search_opts o;
+	search_opts_init(&o, j->filter->model);
+	rules_search_opts(r, &o);
+	o.max_rating = DB_RATING_E;
+	j->filter->f.opts = &o;
+	j->ok = db_browse_random(ctx->db, &j->filter->f, &j->id);
+	j->filter->f.opts = NULL;
+	rules_destroy(r);
+}
+
+static void
+random_done(void *arg, bool cancelled)
+{
+	struct random_job *j = arg;
+	struct lib *s = j->s;
+	if (!cancelled && j->gen == s->gen) {
+		if (!j->ok) {
+			console_message(s->c, CONSOLE_ERROR, "random pick failed");
+		} else if (j->id == 0) {
+			console_message(s->c, CONSOLE_INFO, "no image matches the filter");
+		} else {
+			review_screen_open(console_screen(s->c, SCREEN_REVIEW), j->id);
+			console_show(s->c, SCREEN_REVIEW);
+			console_redraw(s->c);
+		}
+	}
+	page_job_free(j->filter);
+	free(j);
+}
+
+static void
+random_pick(struct lib *s)
+{
+	struct random_job *j = xcalloc(1, sizeof *j);
+	j->s = s;
+	j->gen = s->gen;
+	j->filter = xcalloc(1, sizeof *j->filter);
+	copy_filter(s, j->filter);
+	console_job(s->c, LANE_QUERY, JOB_LIBRARY_RANDOM, random_work, random_done, j);
+}
+
 static int
 list_keys(struct lib *s, int key)
 {
@@ -525,6 +583,9 @@ list_keys(struct lib *s, int key)
 	case 'r':
 		open_review(s, true);
 		return REACT_REDRAW;
+	case 'R':
+		random_pick(s);
+		return REACT_HANDLED;
 	case '/':
 		s->filter_input = query_input_create(s->query_text);
 		return REACT_REDRAW;
@@ -807,6 +868,7 @@ static const struct key_help lib_help[] = {
 	{"?", "help", true},
 	{"q", "quit", true},
 	{"↑↓ PgUp PgDn Home End", "move (j k g G too)", false},
+	{"R", "review a random image that matches the filter", false},
 	{"t", "show or hide the folder tree", false},
 	{"Esc", "clear the filter", false},
 	{"^R", "read the library again", false},

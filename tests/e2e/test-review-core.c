@@ -251,6 +251,28 @@ test_browse(struct db *db)
 	CHECK_INT(n, 2);
 	CHECK(n == 2 && strcmp(rows[1].path, "/lib/a/two.jpg") == 0);
 	db_browse_rows_free(rows, n);
+	/* A random pick is a match, every match comes up, a filter of none picks none. */
+	bool seen[2] = {false, false};
+	for (int i = 0; i < 64; i++) {
+		int64_t id = 0;
+		CHECK(db_browse_random(db, &f, &id));
+		struct db_browse_row row;
+		bool have = false;
+		CHECK(db_browse_image(db, id, MODEL, &row, &have) && have);
+		bool ok = have && (strcmp(row.path, "/lib/a/one.jpg") == 0 ||
+		    strcmp(row.path, "/lib/a/two.jpg") == 0);
+		CHECK(ok);
+		if (ok) {
+			seen[row.path[7] == 't'] = true;
+		}
+		free(row.path);
+		free(row.error);
+	}
+	CHECK(seen[0] && seen[1]);
+	f.state = DB_STATE_FAILED;
+	int64_t none = -1;
+	CHECK(db_browse_random(db, &f, &none));
+	CHECK_INT(none, 0);
 	int64_t next = 0;
 	f.state = DB_STATE_TAGGED;
 	CHECK(db_browse_next(db, &f, "/lib/a/one.jpg", false, &next));

@@ -66,6 +66,12 @@ con.keys("Enter")
 scr = con.wait(lambda t: "1 images" in t and "a1.png" in t, 5)
 s.check(scr is not None and "b2.png" not in scr,
         "tags, long hair = long_hair, and -suggested: filter the list", con.screen())
+con.keys("R")
+scr = con.wait(lambda t: "a1.png" in t.splitlines()[1] and "Review" in t, 5)
+s.check(scr is not None, "R reviews a random image of the filter (its only match)",
+        con.screen())
+con.keys("1")
+con.wait_for("Filter: forest", 5)
 con.keys("/", "C-u")
 con.type("suggested:tree | forest rat")
 scr = con.wait(lambda t: "rating:" in t, 5)
