@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/query-private.h"
 #include "core/query.h"
@@ -431,6 +432,73 @@ query_word_at(const char *text, size_t cursor, size_t *start, size_t *end)
 		return false;
 	}
 	*start = a;
+	*end = b;
+	return true;
+}
+
+static const struct choice *
+choices_of(const char *ns)
+{
+	static const struct {
+		const char *ns;
+		const struct choice *c;
+	} table[] = {
+		{"rating", rating_choices}, {"orientation", orientation_choices},
+		{"state", state_choices}, {"source", source_choices},
+	};
+	for (size_t i = 0; ns != NULL && i < sizeof table / sizeof table[0]; i++) {
+		if (strcasecmp(ns, table[i].ns) == 0) {
+			return table[i].c;
+		}
+	}
+	return NULL;
+}
+
+const char *
+query_choice(const char *ns, size_t i)
+{
+	const struct choice *c = choices_of(ns);
+	for (size_t k = 0; c != NULL && c[k].name != NULL; k++) {
+		if (k == i) {
+			return c[k].name;
+		}
+	}
+	return NULL;
+}
+
+bool
+query_choice_at(const char *text, size_t cursor, const char **ns, size_t *start, size_t *end)
+{
+	size_t len = strlen(text);
+	if (cursor > len) {
+		return false;
+	}
+	size_t a = cursor, b = cursor;
+	while (a > 0 && !query_is_blank(text[a - 1]) && text[a - 1] != '(') {
+		a--;
+	}
+	while (a < cursor && (text[a] == '-' || text[a] == '~')) {
+		a++;
+	}
+	int k = query_namespace_of(text + a, cursor - a);
+	if (k < 0 || query_namespaces[k].value != NS_LIST) {
+		return false;
+	}
+	*ns = query_namespaces[k].name;
+	size_t v = a + strlen(*ns) + 1;
+	if (v > cursor) {
+		return false;
+	}
+	/* The item: back to the last ',' or '|' of the value, on to the next. */
+	size_t i = cursor;
+	while (i > v && text[i - 1] != ',' && text[i - 1] != '|') {
+		i--;
+	}
+	while (b < len && !query_is_blank(text[b]) && text[b] != ',' && text[b] != '|' &&
+	    text[b] != ')') {
+		b++;
+	}
+	*start = i;
 	*end = b;
 	return true;
 }

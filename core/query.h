@@ -76,4 +76,15 @@ bool query_word_at(const char *text, size_t cursor, size_t *start, size_t *end);
  * for completion and help. */
 const char *query_namespace_name(size_t i);
 
+/*
+ * The value under the cursor of a namespace that takes a list of choices
+ * (rating:, orientation:, state:, source:): the item's start and end
+ * offsets (items are separated by ',' or '|') and the namespace.  False
+ * elsewhere.
+ */
+bool query_choice_at(const char *text, size_t cursor, const char **ns, size_t *start,
+    size_t *end);
+/* The i-th choice of namespace ns ("g", "general", ...), NULL past the last. */
+const char *query_choice(const char *ns, size_t i);
+
 #endif

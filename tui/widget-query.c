@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/query.h"
 #include "core/tagname.h"
@@ -73,13 +74,32 @@ add_tag(void *ud, const char *name, enum db_category category)
 
 /* Namespaces whose name starts with the typed word (a bare word only:
  * "rat" → "rating:"), then known tags starting with it. */
+/* The choices of rating:, state: ... that start with what was typed. */
+static bool
+complete_choice(struct query_input *q)
+{
+	const char *text = input_text(q->in), *ns;
+	size_t cursor = input_cursor(q->in);
+	if (!query_choice_at(text, cursor, &ns, &q->start, &q->end)) {
+		return false;
+	}
+	size_t n = cursor - q->start;
+	for (size_t i = 0; query_choice(ns, i) != NULL; i++) {
+		if (strncasecmp(query_choice(ns, i), text + q->start, n) == 0) {
+			add(q, query_choice(ns, i));
+		}
+	}
+	return true;
+}
+
 static void
 complete(struct query_input *q, struct db *db)
 {
 	forget(q);
 	const char *text = input_text(q->in);
 	size_t cursor = input_cursor(q->in);
-	if (!query_word_at(text, cursor, &q->start, &q->end) || cursor == q->start) {
+	if (complete_choice(q) ||
+	    !query_word_at(text, cursor, &q->start, &q->end) || cursor == q->start) {
 		return;
 	}
 	char *typed = xstrndup(text + q->start, cursor - q->start);

@@ -5,7 +5,9 @@
  * While a tag word is typed (a bare word, or the value of tag:, character:,
  * suggested:, score:), the known tag names starting with it are listed
  * under the line, and so are the namespaces ("rat" offers rating:).  Up and
- * Down choose one, Tab puts it in place of the word.  Enter parses the
+ * Down choose one, Tab puts it in place of the word.  The values of
+ * rating:, orientation:, state: and source: are offered the same way.
+ * Enter parses the
  * text: a syntax error leaves the line open with the cursor on the column
  * the parser named.
  */

@@ -255,6 +255,29 @@ test_word_at(void)
 	CHECK(query_word_at(q, strlen(q), &a, &b));
 	CHECK_INT(a, 41);
 	CHECK(!query_word_at(q, 1000, &a, &b));
+	/* Values of the list namespaces. */
+	const char *ns = NULL;
+	q = "1girl rating:g,sen -state:ta orientation:";
+	CHECK(query_choice_at(q, 14, &ns, &a, &b)); /* after "rating:g" */
+	CHECK_STR(ns, "rating");
+	CHECK_INT(a, 13);
+	CHECK_INT(b, 14);
+	CHECK(query_choice_at(q, 18, &ns, &a, &b)); /* "sen" */
+	CHECK_INT(a, 15);
+	CHECK_INT(b, 18);
+	CHECK(query_choice_at(q, 28, &ns, &a, &b)); /* -state:ta */
+	CHECK_STR(ns, "state");
+	CHECK_INT(a, 26);
+	CHECK(query_choice_at(q, strlen(q), &ns, &a, &b));
+	CHECK_STR(ns, "orientation");
+	CHECK_INT(a, strlen(q));
+	CHECK(!query_choice_at(q, 3, &ns, &a, &b));           /* a tag */
+	CHECK(!query_choice_at("folder:/x", 9, &ns, &a, &b)); /* not a list */
+	CHECK(!query_choice_at(q, 1000, &ns, &a, &b));
+	CHECK_STR(query_choice("rating", 1), "general");
+	CHECK_STR(query_choice("source", 1), "manual");
+	CHECK(query_choice("source", 2) == NULL);
+	CHECK(query_choice("folder", 0) == NULL);
 }
 
 int
