@@ -5,8 +5,9 @@
  * Checks: no crash or out-of-bounds access on any input; a refused query
  * names a column inside the text (or just past its end) with a message; an
  * accepted one formats, and compiles to SQL that SQLite prepares and runs
- * on an empty library (a failure there is a compiler bug, never the
- * input's fault); the completion helper stays inside the text.
+ * on an empty library, alone and as the console's filter (a failure there
+ * is a compiler bug, never the input's fault); the completion helpers stay
+ * inside the text.
  *
  *   meson setup build-fuzz -Dfuzz=true ... && ninja -C build-fuzz
  *   build-fuzz/tests/fuzz/fuzz-query -max_total_time=60
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "core/query.h"
+#include "db/browse.h"
 #include "db/db.h"
 #include "db/search.h"
 
@@ -51,6 +53,24 @@ check_compiles(const struct search_node *q)
 		fprintf(stderr, "fuzz-query: compiled SQL failed: %s\n", db_errmsg(db));
 		abort();
 	}
+	/* The console's filter: the query under one AND with a state and a
+	 * folder, paged; and a copy of the tree that formats the same. */
+	struct db_browse_filter f = {.query = q, .opts = &o, .state = 1, .under = "/cwd"};
+	struct db_browse_row *rows = NULL;
+	size_t k = 0;
+	if (!db_browse_count(db, &f, &n) || !db_browse_page(db, &f, 0, 10, &rows, &k) || k != 0) {
+		fprintf(stderr, "fuzz-query: browse SQL failed: %s\n", db_errmsg(db));
+		abort();
+	}
+	db_browse_rows_free(rows, k);
+	struct search_node *copy = search_node_dup(q);
+	char *a = query_format(q), *b = query_format(copy);
+	if (strcmp(a, b) != 0) {
+		abort();
+	}
+	free(a);
+	free(b);
+	search_node_destroy(copy);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,7 +100,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(cause);
 	}
 	size_t a, b, len = strlen(text);
-	if (query_word_at(text, size / 2 <= len ? size / 2 : len, &a, &b) && (a > b || b > len)) {
+	size_t at = size / 2 <= len ? size / 2 : len;
+	if (query_word_at(text, at, &a, &b) && (a > b || b > len)) {
+		abort();
+	}
+	const char *ns;
+	if (query_choice_at(text, at, &ns, &a, &b) && (a > at || at > b || b > len ||
+	    query_choice(ns, 0) == NULL)) {
 		abort();
 	}
 	free(text);
