@@ -25,15 +25,6 @@ static const struct {
 	[DB_SORT_SIZE] = {SEARCH_SORT_SIZE, true},
 };
 
-/* The rating label of a tagged row: argmax, ties to the milder label
- * (the same rule as db_counts()). */
-#define RATING_SQL \
-	"CASE WHEN t.content_id IS NULL THEN -1" \
-	" WHEN t.rating_general >= max(t.rating_sensitive, t.rating_questionable," \
-	"   t.rating_explicit) THEN 0" \
-	" WHEN t.rating_sensitive >= max(t.rating_questionable, t.rating_explicit) THEN 1" \
-	" WHEN t.rating_questionable >= t.rating_explicit THEN 2 ELSE 3 END"
-
 /*
  * A filter compiled as one search: the query's terms, the state and the
  * folder under one AND (the query's own AND flattened into it, so that the
@@ -155,7 +146,7 @@ read_row(sqlite3_stmt *st, struct db_browse_row *r)
 
 #define ROW_COLUMNS \
 	"i.id, i.path, i.size, i.width, i.height, i.orientation, i.state, i.error, " \
-	RATING_SQL "," \
+	SEARCH_RATING_SQL "," \
 	" (SELECT count(*) FROM decisions d WHERE d.image_id = i.id AND d.verdict = 1)," \
 	" (SELECT count(*) FROM decisions d WHERE d.image_id = i.id AND d.verdict = -1)," \
 	" coalesce(i.content_id, 0)" \
