@@ -267,25 +267,44 @@ db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bo
 	return ok;
 }
 
-bool
-db_search_hist_check(struct db *db, bool *same)
+/* suggest_hist against a fresh aggregate of what its triggers count
+ * (db/schema.c, schema 5), both ways: the number of rows that differ. */
+#define HIST_DIFFERS \
+	"WITH fresh AS (SELECT p.model_id AS m, g.category AS c, ((CASE g.category" \
+	"  WHEN 0 THEN p.score > t.mcut_general WHEN 4 THEN p.score > t.mcut_character END) IS 1)," \
+	"  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n" \
+	"  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id" \
+	"  CROSS JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t" \
+	"  ON t.content_id = p.content_id AND t.model_id = p.model_id" \
+	"  WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d" \
+	"   WHERE d.image_id = i.id AND d.tag_id = p.tag_id) GROUP BY 1, 2, 3, 4)," \
+	" kept AS (SELECT model_id, category, mcut, bucket, n FROM suggest_hist WHERE n != 0)" \
+	" SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))" \
+	" + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh))"
+
+/* Answers whose stored MCut cuts are not what their predictions give. */
+#define CUTS_DIFFER \
+	"SELECT count(*) FROM tagged t WHERE t.mcut_general IS NOT " \
+	DB_MCUT_GENERAL_SQL("t.content_id", "t.model_id") " OR t.mcut_character IS NOT " \
+	DB_MCUT_CHARACTER_SQL("t.content_id", "t.model_id")
+
+static bool
+differ(struct db *db, const char *sql, int64_t *n)
 {
-	/* The migration's own aggregate (db/schema.c, 3 -> 4), both ways. */
-	static const char sql[] =
-	    "WITH fresh AS (SELECT p.model_id AS m, g.category AS c,"
-	    "  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n"
-	    "  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
-	    "  CROSS JOIN tags g ON g.id = p.tag_id"
-	    "  WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d"
-	    "   WHERE d.image_id = i.id AND d.tag_id = p.tag_id) GROUP BY 1, 2, 3),"
-	    " kept AS (SELECT model_id, category, bucket, n FROM suggest_hist WHERE n != 0)"
-	    " SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))"
-	    " + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh))";
 	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
 		return st != NULL && db_fail(db, "histogram check");
 	}
-	*same = sqlite3_column_int64(st, 0) == 0;
+	*n = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return true;
+}
+
+bool
+db_search_hist_check(struct db *db, bool *same)
+{
+	int64_t rows = 0, cuts = 0;
+	bool ok = differ(db, HIST_DIFFERS, &rows) && differ(db, CUTS_DIFFER, &cuts);
+	*same = ok && rows == 0 && cuts == 0;
+	return ok;
 }

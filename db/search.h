@@ -167,7 +167,8 @@ bool db_search_explain(struct db *db, const struct search_node *q, const struct 
  * prediction.
  */
 bool db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bool *fast);
-/* Whether suggest_hist agrees with predictions and decisions (tests). */
+/* Whether suggest_hist agrees with predictions and decisions, and the
+ * stored MCut cuts with the predictions (tests). */
 bool db_search_hist_check(struct db *db, bool *same);
 
 /* Known tag names starting with prefix, most used first (completion). */

@@ -68,7 +68,9 @@ def store(db, root):
         iid, cid = c.execute("SELECT id, content_id FROM images WHERE path = ?",
                              (path,)).fetchone()
         if rating is not None:
-            c.execute("INSERT INTO tagged VALUES (?, ?, ?, ?, ?, ?, 0.05, 'test', 0)",
+            c.execute("INSERT INTO tagged(content_id, model_id, rating_general,"
+                      " rating_sensitive, rating_questionable, rating_explicit, score_floor,"
+                      " space, tagged_at) VALUES (?, ?, ?, ?, ?, ?, 0.05, 'test', 0)",
                       (cid, mid) + rating)
             c.execute("UPDATE images SET state = 1 WHERE id = ?", (iid,))
         for tag, score in preds.items():
