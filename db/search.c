@@ -276,33 +276,26 @@ emit_tag(struct compile *c, struct sql *q, const struct search_node *n)
 
 /* ---- suggestions ------------------------------------------------------------ */
 
-/* The MCut cut over the stored scores of one category of the image's
- * content (core/mcut.h: first largest drop, halfway down; one score: half
- * of it; none: 1.0).  Approximate where the Space saw scores below the
- * floor that tagcon did not store. */
+/* The MCut cut of one category of the image's content, as its answer
+ * stored it (schema 5; the character one already floored at 0.15).
+ * Approximate where the Space saw scores below the floor that tagcon did
+ * not store (core/mcut.h).  NULL, so nothing passes, when the answer has
+ * none. */
 static void
 put_mcut(struct compile *c, struct sql *q, int category)
 {
-	put(q, "coalesce((SELECT (s + ns) / 2 FROM (SELECT p2.score AS s, lead(p2.score)"
-	    " OVER (ORDER BY p2.score DESC) AS ns FROM predictions p2 JOIN tags g2"
-	    " ON g2.id = p2.tag_id WHERE p2.content_id = i.content_id AND p2.model_id = ");
+	putf(q, "(SELECT tc.%s FROM tagged tc WHERE tc.content_id = i.content_id"
+	    " AND tc.model_id = ", category == DB_CAT_CHARACTER ? "mcut_character" : "mcut_general");
 	bind_model(c, q);
-	putf(q, " AND g2.category = %d) WHERE ns IS NOT NULL ORDER BY s - ns DESC, s DESC"
-	    " LIMIT 1), (SELECT max(p3.score) / 2 FROM predictions p3 JOIN tags g3"
-	    " ON g3.id = p3.tag_id WHERE p3.content_id = i.content_id AND p3.model_id = ",
-	    category);
-	bind_model(c, q);
-	putf(q, " AND g3.category = %d), 1.0)", category);
+	put(q, ")");
 }
 
-static void
-put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
+void
+search_put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
 {
 	bool character = category == DB_CAT_CHARACTER;
 	if (character ? cut->character_mcut : cut->general_mcut) {
-		put(q, character ? "max(" : "(");
 		put_mcut(c, q, category);
-		put(q, character ? ", 0.15)" : ")");
 	} else {
 		search_bind_real(c, q, character ? cut->character_threshold : cut->general_threshold);
 	}
@@ -314,12 +307,8 @@ void
 search_put_threshold(struct compile *c, struct sql *q, int category)
 {
 	const struct search_opts *o = c->o;
-	if (c->cut_columns) {
-		put(q, category == DB_CAT_CHARACTER ? "i.ccut" : "i.gcut");
-		return;
-	}
 	if (o->n_overrides == 0) {
-		put_cut(c, q, &o->cut, category);
+		search_put_cut(c, q, &o->cut, category);
 		return;
 	}
 	put(q, "(CASE");
@@ -327,10 +316,10 @@ search_put_threshold(struct compile *c, struct sql *q, int category)
 		put(q, " WHEN ");
 		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
 		put(q, " THEN ");
-		put_cut(c, q, &o->overrides[k].cut, category);
+		search_put_cut(c, q, &o->overrides[k].cut, category);
 	}
 	put(q, " ELSE ");
-	put_cut(c, q, &o->cut, category);
+	search_put_cut(c, q, &o->cut, category);
 	put(q, " END)");
 }
 

@@ -144,6 +144,7 @@ suggestions(struct db *db, bool general_mcut, bool character_mcut)
 	o.cut.general_mcut = general_mcut;
 	o.cut.character_mcut = character_mcut;
 	CHECK(db_search_suggestions(db, &o, &n, &fast));
+	CHECK(fast);
 	return n;
 }
 
