@@ -566,18 +566,42 @@ scalar(struct compile *c, const char *sql, const char *text, int64_t a, int64_t 
 	return v;
 }
 
-/* The lowest cut a suggestion of any category can pass anywhere. */
+/* lo lowered to the fixed thresholds of cut; *mcut set if it uses MCut. */
 static double
-lowest_cut(const struct search_opts *o)
+lowest_fixed(const struct search_cut *cut, double lo, bool *mcut)
 {
-	double lo = fmin(o->cut.general_threshold, o->cut.character_threshold);
-	bool mcut = o->cut.general_mcut || o->cut.character_mcut;
+	*mcut = *mcut || cut->general_mcut || cut->character_mcut;
+	lo = cut->general_mcut ? lo : fmin(lo, cut->general_threshold);
+	return cut->character_mcut ? lo : fmin(lo, cut->character_threshold);
+}
+
+/* The lowest fixed threshold a suggestion of any category can pass
+ * anywhere (2.0: none is in force); *mcut when MCut is in force somewhere. */
+static double
+lowest_cut(const struct search_opts *o, bool *mcut)
+{
+	*mcut = false;
+	double lo = lowest_fixed(&o->cut, 2.0, mcut);
 	for (size_t k = 0; k < o->n_overrides; k++) {
-		const struct search_cut *cut = &o->overrides[k].cut;
-		lo = fmin(lo, fmin(cut->general_threshold, cut->character_threshold));
-		mcut = mcut || cut->general_mcut || cut->character_mcut;
+		lo = lowest_fixed(&o->overrides[k].cut, lo, mcut);
 	}
-	return mcut ? -1.0 : lo;
+	return lo;
+}
+
+/* The driver's predictions drp that can be suggestions anywhere: above the
+ * lowest fixed threshold or, where MCut is in force, above the lower of the
+ * two cuts their answer stored (a key lookup that spares the query the
+ * images whose score is below both). */
+static void
+put_driver_cut(struct compile *c, struct sql *q, double lo, bool mcut)
+{
+	put(q, mcut ? " AND (drp.score > " : " AND drp.score > ");
+	search_bind_real(c, q, lo);
+	if (mcut) {
+		put(q, " OR drp.score > (SELECT min(tc.mcut_general, tc.mcut_character)"
+		    " FROM tagged tc WHERE tc.content_id = drp.content_id"
+		    " AND tc.model_id = " SEARCH_P_MODEL "))");
+	}
 }
 
 /* The ids a driver term yields, and how many (capped at cap); NULL when the
@@ -599,7 +623,10 @@ driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t 
 		c->failed = true;
 		return NULL;
 	}
-	double cut = lowest_cut(c->o);
+	/* The estimate reads the index alone: under MCut, whose cuts are not
+	 * in it, every prediction of the tag counts. */
+	bool mcut;
+	double lo = lowest_cut(c->o, &mcut), cut = mcut ? -1.0 : lo;
 	struct sql q = {0};
 	put(&q, sugg ? "SELECT DISTINCT dri.id FROM predictions drp CROSS JOIN images dri"
 	    " ON dri.content_id = drp.content_id WHERE drp.model_id = " SEARCH_P_MODEL
@@ -616,8 +643,7 @@ driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t 
 	}
 	put(&q, k == 0 ? "NULL)" : ")");
 	if (sugg) {
-		put(&q, " AND drp.score > ");
-		search_bind_real(c, &q, cut);
+		put_driver_cut(c, &q, lo, mcut);
 	}
 	free(ids);
 	return q.s;

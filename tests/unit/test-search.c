@@ -514,6 +514,22 @@ test_driver(void)
 	CHECK(driver);
 	CHECK_INT(count_of("rare | common", &driver), 3000);
 	CHECK(!driver);
+	/* Under MCut (no fixed threshold left) the driver keeps the predictions
+	 * above their stored cut (one score: half of it), here set by hand; one
+	 * image cut above its score. */
+	sql("UPDATE tagged SET mcut_general = 0.45, mcut_character = 1.0 WHERE content_id IN"
+	    " (SELECT content_id FROM images WHERE folder_id = (SELECT max(id) FROM folders));"
+	    "UPDATE tagged SET mcut_general = 0.95 WHERE content_id = (SELECT min(content_id)"
+	    " FROM images WHERE folder_id = (SELECT max(id) FROM folders) AND id % 250 = 125);");
+	opts.cut.general_mcut = opts.cut.character_mcut = true;
+	CHECK_INT(count_of("suggested:rare", &driver), 11);
+	CHECK(driver);
+	CHECK_INT(count_of("suggested:rare common -rating:e", &driver), 11);
+	CHECK(driver);
+	opts.cut.character_mcut = false;
+	CHECK_INT(count_of("suggested:rare", &driver), 11);
+	opts.cut.general_mcut = false;
+	CHECK_INT(count_of("suggested:rare", &driver), 12);
 	opts.limit = 5;
 	CHECK_INT(count_of("common", &driver), 3000);
 	opts.limit = -1;
