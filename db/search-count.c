@@ -252,7 +252,8 @@ db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bo
  * (db/schema.c, schema 5), both ways: the number of rows that differ. */
 #define HIST_DIFFERS \
 	"WITH fresh AS (SELECT p.model_id AS m, g.category AS c, ((CASE g.category" \
-	"  WHEN 0 THEN p.score > t.mcut_general WHEN 4 THEN p.score > t.mcut_character END) IS 1)," \
+	"  WHEN 0 THEN p.score > t.mcut_general" \
+	"  WHEN 4 THEN p.score > t.mcut_character END) IS 1)," \
 	"  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n" \
 	"  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id" \
 	"  CROSS JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t" \

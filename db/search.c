@@ -285,7 +285,8 @@ static void
 put_mcut(struct compile *c, struct sql *q, int category)
 {
 	putf(q, "(SELECT tc.%s FROM tagged tc WHERE tc.content_id = i.content_id"
-	    " AND tc.model_id = ", category == DB_CAT_CHARACTER ? "mcut_character" : "mcut_general");
+	    " AND tc.model_id = ",
+	    category == DB_CAT_CHARACTER ? "mcut_character" : "mcut_general");
 	bind_model(c, q);
 	put(q, ")");
 }

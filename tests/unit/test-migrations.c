@@ -69,11 +69,12 @@ store(struct db *db, int version, int64_t image_id, const char *path, const stru
 	for (size_t k = 0; k < n; k++) {
 		sql1(p[k].category == DB_CAT_CHARACTER
 		    ? "INSERT OR IGNORE INTO tags(name, category) VALUES (?2, 4)"
-		    : "INSERT OR IGNORE INTO tags(name, category) VALUES (?2, 0)", NULL, p[k].tag, 0);
+		    : "INSERT OR IGNORE INTO tags(name, category) VALUES (?2, 0)",
+		    NULL, p[k].tag, 0);
 		sql1("INSERT INTO predictions(content_id, model_id, tag_id, score)"
 		    " SELECT i.content_id, m.id, g.id, ?3 FROM images i, models m, tags g"
-		    " WHERE CAST(i.path AS TEXT) = ?1 AND m.name = 'm' AND g.name = ?2", path, p[k].tag,
-		    p[k].score);
+		    " WHERE CAST(i.path AS TEXT) = ?1 AND m.name = 'm' AND g.name = ?2",
+		    path, p[k].tag, p[k].score);
 	}
 	sql1("UPDATE images SET state = 1 WHERE CAST(path AS TEXT) = ?1", path, NULL, 0);
 }

@@ -439,8 +439,8 @@ compare_cuts(int round)
 	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
 		CHECK(settings_set(db, "general_mcut", modes[k][0], &cause));
 		CHECK(settings_set(db, "character_mcut", modes[k][1], &cause));
-		char *label = xasprintf("upkeep round %d, general mcut %s, character mcut %s", round,
-		    modes[k][0], modes[k][1]);
+		char *label = xasprintf("upkeep round %d, general mcut %s, character mcut %s",
+		    round, modes[k][0], modes[k][1]);
 		compare_round(label);
 		free(label);
 	}
@@ -464,7 +464,8 @@ test_hist_upkeep(void)
 		 * with a few more scores so that the MCut cuts move. */
 		for (int k = 0; k < 5; k++) {
 			int i = (int)rnd(N_IMAGES);
-			struct db_pred p[8] = {{"t1", DB_CAT_GENERAL, 0.05f + (float)rnd(900) / 1000.0f},
+			struct db_pred p[8] = {
+				{"t1", DB_CAT_GENERAL, 0.05f + (float)rnd(900) / 1000.0f},
 				{"t1", DB_CAT_GENERAL, 0.4f}, {"c2", DB_CAT_CHARACTER, 0.9f},
 				{"t8", DB_CAT_GENERAL, 0}, {"c0", DB_CAT_CHARACTER, 0},
 				{"t0", DB_CAT_GENERAL, 0}, {"t9", DB_CAT_GENERAL, 0},
@@ -473,7 +474,8 @@ test_hist_upkeep(void)
 				p[j].score = 0.05f + (float)rnd(950) / 1000.0f;
 			}
 			float rating[4] = {0.5f, 0.2f, 0.1f, 0.1f};
-			CHECK(db_store_answer(db, ids[i], MODEL, rating, 0.05f, "t", p, 3 + rnd(6)));
+			size_t n = 3 + rnd(6);
+			CHECK(db_store_answer(db, ids[i], MODEL, rating, 0.05f, "t", p, n));
 		}
 		char *q = xasprintf(
 		    "INSERT OR REPLACE INTO decisions SELECT %lld, id, 1, 1, 0 FROM tags WHERE name = 't3';"
