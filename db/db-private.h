@@ -33,6 +33,28 @@ bool db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
 /* Run SQL with no results (schema, pragmas). */
 bool db_exec(struct db *db, const char *sql);
 
+/*
+ * The MCut cut of one category's stored scores of a content under a model,
+ * as an SQL expression (core/mcut.h: sorted descending, the first largest
+ * drop p_t - p_t+1, cut halfway down it; one score: half of it; none: 1.0).
+ * Ties on the drop go to the higher score, i.e. the first drop, as numpy's
+ * argmax does.  The arithmetic is core/mcut.c's, in the same doubles, so the
+ * two agree exactly.  Schema 5 stores it per answer (tagged.mcut_general,
+ * tagged.mcut_character): changing it means a migration that recomputes.
+ */
+#define DB_MCUT_SQL(content, model, category) \
+	"coalesce((SELECT CASE WHEN ns IS NULL THEN s / 2 ELSE (s + ns) / 2 END FROM" \
+	" (SELECT pm.score AS s, lead(pm.score) OVER (ORDER BY pm.score DESC) AS ns" \
+	" FROM predictions pm JOIN tags gm ON gm.id = pm.tag_id WHERE pm.content_id = " content \
+	" AND pm.model_id = " model " AND gm.category = " category ")" \
+	" ORDER BY ns IS NULL, s - ns DESC, s DESC LIMIT 1), 1.0)"
+
+/* The Space's character MCut never cuts below 0.15 (MCUT_CHARACTER_FLOOR of
+ * core/mcut.h, which db/ cannot include). */
+#define DB_MCUT_CHARACTER_SQL(content, model) \
+	"max(0.15, " DB_MCUT_SQL(content, model, "4") ")"
+#define DB_MCUT_GENERAL_SQL(content, model) DB_MCUT_SQL(content, model, "0")
+
 /* schema.c */
 int schema_latest(void);
 bool schema_migrate(struct db *db, int from, int to);

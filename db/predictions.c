@@ -63,6 +63,22 @@ content_of(struct db *db, int64_t image_id, int64_t *cid)
 	return true;
 }
 
+/* The answer's MCut cuts, from its predictions just stored; the triggers
+ * move the histogram rows of the scores that cross them. */
+static bool
+store_cuts(struct db *db, int64_t cid, int64_t mid)
+{
+	sqlite3_stmt *st = db_stmt(db, "UPDATE tagged SET mcut_general = "
+	    DB_MCUT_GENERAL_SQL("?1", "?2") ", mcut_character = " DB_MCUT_CHARACTER_SQL("?1", "?2")
+	    " WHERE content_id = ?1 AND model_id = ?2");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int64(st, 2, mid);
+	return db_step_done(db, st, "store MCut cuts");
+}
+
 static bool
 store_rows(struct db *db, int64_t cid, int64_t mid, const float rating[4], float floor,
     const char *space, const struct db_pred *preds, size_t n)
@@ -112,6 +128,9 @@ store_rows(struct db *db, int64_t cid, int64_t mid, const float rating[4], float
 		if (!db_step_done(db, st, "store prediction")) {
 			return false;
 		}
+	}
+	if (!store_cuts(db, cid, mid)) {
+		return false;
 	}
 	st = db_stmt(db, "UPDATE images SET state = 1, error = NULL, attempts = 0"
 	    " WHERE content_id = ?1 AND (state = 0 OR (state = 3 AND attempts > 0))");

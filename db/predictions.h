@@ -44,7 +44,9 @@ struct db_tagged {
 /*
  * Store one answer for the content of image_id under model, replacing any
  * earlier answer for that pair, in one transaction; images holding that
- * content and still new become tagged.
+ * content and still new become tagged.  The answer's MCut cuts are stored
+ * with it (schema 5), which is what makes MCut suggestions cheap to count
+ * and search: any other writer of predictions must set them too.
  */
 bool db_store_answer(struct db *db, int64_t image_id, const char *model,
     const float rating[4], float floor, const char *space, const struct db_pred *preds,

@@ -49,6 +49,59 @@
 	" WHERE p.content_id = " row ".content_id AND " row ".state != 4" \
 	HIST_UNDECIDED(row ".id", "p.tag_id") HIST_ON_CONFLICT " END;"
 
+/*
+ * Triggers of suggest_hist from schema 5 on: the same contributions, keyed
+ * also by mcut, whether the score is above the MCut cut of its category
+ * stored with its answer (tagged t, LEFT JOINed: without an answer row or a
+ * cut, a score is not above it).
+ */
+#define HIST5_UPSERT " INSERT INTO suggest_hist(model_id, category, mcut, bucket, n)"
+#define HIST5_ON_CONFLICT " GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET n = n + excluded.n;"
+/* Prediction row (tags g) above gen (general) or chr (character): 0 or 1. */
+#define HIST5_ABOVE(row, gen, chr) \
+	"((CASE g.category WHEN 0 THEN " row ".score > " gen " WHEN 4 THEN " row ".score > " chr \
+	" END) IS 1)"
+#define HIST5_KEY(row) \
+	row ".model_id, g.category, " HIST5_ABOVE(row, "t.mcut_general", "t.mcut_character") \
+	", CAST(" row ".score * 1000 AS INTEGER)"
+#define HIST5_ANSWER(row) \
+	" LEFT JOIN tagged t ON t.content_id = " row ".content_id AND t.model_id = " row ".model_id"
+
+#define HIST5_PRED_TRIGGER(name, when, row, sign) \
+	"CREATE TRIGGER " name " " when " ON predictions BEGIN" HIST5_UPSERT \
+	" SELECT " HIST5_KEY(row) ", " sign "count(*) FROM tags g" \
+	" JOIN images i ON i.content_id = " row ".content_id" HIST5_ANSWER(row) \
+	" WHERE g.id = " row ".tag_id AND i.state != 4" \
+	HIST_UNDECIDED("i.id", row ".tag_id") HIST5_ON_CONFLICT " END;"
+
+#define HIST5_DECISION_TRIGGER(name, when, row, sign, cond) \
+	"CREATE TRIGGER " name " " when " ON decisions" cond " BEGIN" HIST5_UPSERT \
+	" SELECT " HIST5_KEY("p") ", " sign "count(*)" \
+	" FROM images i JOIN predictions p ON p.content_id = i.content_id" \
+	" JOIN tags g ON g.id = p.tag_id" HIST5_ANSWER("p") \
+	" WHERE i.id = " row ".image_id AND i.state != 4 AND p.tag_id = " row ".tag_id" \
+	HIST5_ON_CONFLICT " END;"
+
+#define HIST5_IMAGE_TRIGGER(name, when, row, sign, cond) \
+	"CREATE TRIGGER " name " " when " ON images" cond " BEGIN" HIST5_UPSERT \
+	" SELECT " HIST5_KEY("p") ", " sign "count(*)" \
+	" FROM predictions p JOIN tags g ON g.id = p.tag_id" HIST5_ANSWER("p") \
+	" WHERE p.content_id = " row ".content_id AND " row ".state != 4" \
+	HIST_UNDECIDED(row ".id", "p.tag_id") HIST5_ON_CONFLICT " END;"
+
+/* An answer's cuts change (row = old: out, new: in): only the predictions
+ * that cross a cut move between mcut 0 and 1. */
+#define HIST5_CUT_MOVE(row, sign) \
+	HIST5_UPSERT " SELECT p.model_id, g.category, " \
+	HIST5_ABOVE("p", row ".mcut_general", row ".mcut_character") \
+	", CAST(p.score * 1000 AS INTEGER), " sign "count(*)" \
+	" FROM predictions p JOIN tags g ON g.id = p.tag_id" \
+	" JOIN images i ON i.content_id = p.content_id" \
+	" WHERE p.content_id = new.content_id AND p.model_id = new.model_id AND i.state != 4" \
+	HIST_UNDECIDED("i.id", "p.tag_id") \
+	" AND " HIST5_ABOVE("p", "old.mcut_general", "old.mcut_character") " != " \
+	HIST5_ABOVE("p", "new.mcut_general", "new.mcut_character") HIST5_ON_CONFLICT
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the library model of DESIGN.md §3. */
 	"CREATE TABLE roots ("
@@ -257,6 +310,79 @@ static const char *const migrations[] = {
 	    HIST_IMAGE_MOVED)
 	HIST_IMAGE_TRIGGER("suggest_hist_img_new", "AFTER UPDATE OF content_id, state", "new", "",
 	    HIST_IMAGE_MOVED),
+
+	/* 4 -> 5: MCut without reading the scores.  Each answer keeps the MCut
+	 * cut of its general and of its character scores (DB_MCUT_SQL; the
+	 * character one never below 0.15), set by db_store_answer() once its
+	 * predictions are in; NULL until then (no score is above it).
+	 * suggest_hist gains mcut: whether the score is above its answer's cut,
+	 * so every MCut suggestion of the library is a sum of mcut = 1 rows.
+	 * The histogram is split, not rebuilt: what moves to mcut = 1 is
+	 * counted over the predictions above their cut (100k images: 2 s
+	 * rather than 9).  Predictions now go before their answer
+	 * row: the foreign key's cascade runs after that row is gone, when the
+	 * triggers could no longer read its cuts. */
+	"DROP TRIGGER suggest_hist_pred_ins; DROP TRIGGER suggest_hist_pred_del;"
+	"DROP TRIGGER suggest_hist_pred_old; DROP TRIGGER suggest_hist_pred_new;"
+	"DROP TRIGGER suggest_hist_pred_replace;"
+	"DROP TRIGGER suggest_hist_dec_ins; DROP TRIGGER suggest_hist_dec_del;"
+	"DROP TRIGGER suggest_hist_dec_old; DROP TRIGGER suggest_hist_dec_new;"
+	"DROP TRIGGER suggest_hist_img_ins; DROP TRIGGER suggest_hist_img_del;"
+	"DROP TRIGGER suggest_hist_img_old; DROP TRIGGER suggest_hist_img_new;"
+	"ALTER TABLE tagged ADD COLUMN mcut_general REAL;"
+	"ALTER TABLE tagged ADD COLUMN mcut_character REAL;"
+	"UPDATE tagged SET mcut_general = "
+	DB_MCUT_GENERAL_SQL("tagged.content_id", "tagged.model_id") ", mcut_character = "
+	DB_MCUT_CHARACTER_SQL("tagged.content_id", "tagged.model_id") ";"
+	"ALTER TABLE suggest_hist RENAME TO suggest_hist_4;"
+	"CREATE TABLE suggest_hist ("
+	"  model_id INTEGER NOT NULL,"
+	"  category INTEGER NOT NULL,"
+	"  mcut INTEGER NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (model_id, category, mcut, bucket)"
+	") WITHOUT ROWID;"
+	"INSERT INTO suggest_hist SELECT model_id, category, 0, bucket, n FROM suggest_hist_4;"
+	"DROP TABLE suggest_hist_4;"
+	HIST5_UPSERT " SELECT p.model_id, g.category, 1, CAST(p.score * 1000 AS INTEGER), count(*)"
+	" FROM tagged t CROSS JOIN predictions p ON p.content_id = t.content_id"
+	"  AND p.model_id = t.model_id CROSS JOIN tags g ON g.id = p.tag_id"
+	" CROSS JOIN images i ON i.content_id = p.content_id"
+	" WHERE " HIST5_ABOVE("p", "t.mcut_general", "t.mcut_character") " AND i.state != 4"
+	HIST_UNDECIDED("i.id", "p.tag_id") " GROUP BY 1, 2, 3, 4;"
+	HIST5_UPSERT " SELECT model_id, category, 0, bucket, -n FROM suggest_hist WHERE mcut = 1"
+	" ON CONFLICT DO UPDATE SET n = n + excluded.n;"
+	"DELETE FROM suggest_hist WHERE n = 0;"
+	HIST5_PRED_TRIGGER("suggest_hist_pred_ins", "AFTER INSERT", "new", "")
+	HIST5_PRED_TRIGGER("suggest_hist_pred_del", "AFTER DELETE", "old", "-")
+	HIST5_PRED_TRIGGER("suggest_hist_pred_old", "AFTER UPDATE", "old", "-")
+	HIST5_PRED_TRIGGER("suggest_hist_pred_new", "AFTER UPDATE", "new", "")
+	"CREATE TRIGGER suggest_hist_pred_replace BEFORE INSERT ON predictions BEGIN" HIST5_UPSERT
+	" SELECT " HIST5_KEY("p") ", -count(*) FROM predictions p JOIN tags g ON g.id = p.tag_id"
+	" JOIN images i ON i.content_id = p.content_id" HIST5_ANSWER("p")
+	" WHERE p.content_id = new.content_id AND p.model_id = new.model_id"
+	"  AND p.tag_id = new.tag_id AND i.state != 4" HIST_UNDECIDED("i.id", "p.tag_id")
+	HIST5_ON_CONFLICT " END;"
+	HIST5_DECISION_TRIGGER("suggest_hist_dec_ins", "BEFORE INSERT", "new", "-",
+	    " WHEN NOT EXISTS (SELECT 1 FROM decisions WHERE image_id = new.image_id"
+	    " AND tag_id = new.tag_id)")
+	HIST5_DECISION_TRIGGER("suggest_hist_dec_del", "AFTER DELETE", "old", "", "")
+	HIST5_DECISION_TRIGGER("suggest_hist_dec_old", "AFTER UPDATE OF image_id, tag_id", "old",
+	    "", "")
+	HIST5_DECISION_TRIGGER("suggest_hist_dec_new", "AFTER UPDATE OF image_id, tag_id", "new",
+	    "-", "")
+	HIST5_IMAGE_TRIGGER("suggest_hist_img_ins", "AFTER INSERT", "new", "", "")
+	HIST5_IMAGE_TRIGGER("suggest_hist_img_del", "BEFORE DELETE", "old", "-", "")
+	HIST5_IMAGE_TRIGGER("suggest_hist_img_old", "AFTER UPDATE OF content_id, state", "old", "-",
+	    HIST_IMAGE_MOVED)
+	HIST5_IMAGE_TRIGGER("suggest_hist_img_new", "AFTER UPDATE OF content_id, state", "new", "",
+	    HIST_IMAGE_MOVED)
+	"CREATE TRIGGER suggest_hist_cut AFTER UPDATE OF mcut_general, mcut_character ON tagged"
+	" BEGIN" HIST5_CUT_MOVE("old", "-") HIST5_CUT_MOVE("new", "") " END;"
+	"CREATE TRIGGER suggest_hist_answer_del BEFORE DELETE ON tagged BEGIN"
+	" DELETE FROM predictions WHERE content_id = old.content_id AND model_id = old.model_id;"
+	" END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -3,16 +3,16 @@
  * enough to follow a threshold slider over a million images.
  *
  * The count is the sum over images not missing of what rules_suggest()
- * derives (core/rules.h): (image, name) pairs.  Where a fixed threshold
- * applies, suggest_hist (schema 4) already holds, per 1/1000 of score, the
- * undecided predictions: the buckets above the threshold are summed, and
- * the one bucket the threshold falls in is counted exactly from the
- * predictions (an index range per tag).  Then what the histogram cannot
- * know is replaced by direct passes, each as cheap as what it covers:
+ * derives (core/rules.h): (image, name) pairs.  suggest_hist (schema 4, 5)
+ * holds the undecided predictions per 1/1000 of score and per side of
+ * their answer's MCut cut.  Where a fixed threshold applies, the buckets
+ * above it are summed, and the one bucket it falls in is counted exactly
+ * from the predictions (an index range per tag); under MCut the rows above
+ * the cut are summed.  Then what the histogram cannot know is replaced by
+ * direct passes, each as cheap as what it covers:
  *   folder overrides   the images below them, counted with their own cuts;
  *   tag rules          the predictions of the tags rules touch (excluded,
- *                      aliased either way, pinned) and the pinned folders;
- *   MCut               per-image cuts: the whole library is read (slow).
+ *                      aliased either way, pinned) and the pinned folders.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -84,47 +84,16 @@ put_overridden(struct compile *c, struct sql *q, bool inside)
 	put(q, ")");
 }
 
-static bool
-uses_mcut(const struct search_opts *o)
-{
-	bool m = o->cut.general_mcut || o->cut.character_mcut;
-	for (size_t k = 0; k < o->n_overrides; k++) {
-		m = m || o->overrides[k].cut.general_mcut || o->overrides[k].cut.character_mcut;
-	}
-	return m;
-}
-
-/* Each image's two cuts, computed once (an MCut cut reads the image's
- * scores; per prediction row that would be 30 times over). */
-static void
-put_image_cuts(struct compile *c, struct sql *q, bool inside)
-{
-	put(q, "WITH ic AS MATERIALIZED (SELECT i.id, i.content_id, i.path, i.state, ");
-	search_put_threshold(c, q, DB_CAT_CHARACTER);
-	put(q, " AS ccut, ");
-	search_put_threshold(c, q, DB_CAT_GENERAL);
-	put(q, " AS gcut FROM images i WHERE i.state != 4 AND ");
-	put_overridden(c, q, inside);
-	put(q, ") ");
-}
-
 /* Pairs under the rules for images matching filter; only the predictions
  * of ruled tags when ruled_only (plus the pins, always). */
 static bool
 count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 {
 	struct sql q = {0};
-	bool cuts = !ruled_only && uses_mcut(c->o);
-	if (cuts) {
-		put_image_cuts(c, &q, inside);
-		c->cut_columns = true;
-	}
 	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT i.id, " SEARCH_FINAL_NAME " FROM "
 	    : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
 	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
 	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
-	    : cuts ? "ic AS i CROSS JOIN predictions p ON p.content_id = i.content_id"
-	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1"
 	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
 	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
@@ -132,7 +101,6 @@ count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 	put_overridden(c, &q, inside);
 	put(&q, " AND ");
 	search_put_pending(c, &q);
-	c->cut_columns = false;
 	if (c->pins) {
 		put(&q, " UNION SELECT i.id, r.tag FROM tag_rules r CROSS JOIN images i"
 		    " ON i.path >= r.lo AND i.path < r.hi WHERE r.kind = 2 AND i.state != 4"
@@ -145,8 +113,8 @@ count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 	return ok;
 }
 
-/* Predictions the histogram counts (fixed global cut, undecided by their
- * own tag) for images matching filter, of ruled tags only if ruled_only. */
+/* Predictions the histogram counts (global cut, undecided by their own
+ * tag) for images matching filter, of ruled tags only if ruled_only. */
 static bool
 count_plain(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 {
@@ -160,14 +128,32 @@ count_plain(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 	    " AND ");
 	put_overridden(c, &q, inside);
 	put(&q, " AND p.score > (CASE WHEN g.category = 4 THEN ");
-	search_bind_real(c, &q, c->o->cut.character_threshold);
+	search_put_cut(c, &q, &c->o->cut, DB_CAT_CHARACTER);
 	put(&q, " ELSE ");
-	search_bind_real(c, &q, c->o->cut.general_threshold);
+	search_put_cut(c, &q, &c->o->cut, DB_CAT_GENERAL);
 	put(&q, " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
 	    " AND d.tag_id = p.tag_id)");
 	bool ok = run_count(c, q.s, n);
 	free(q.s);
 	return ok;
+}
+
+/* suggest_hist above its answer's MCut cut for one category: exact, the
+ * rows say which side of the cut each score is on. */
+static bool
+count_hist_mcut(struct compile *c, int category, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(sum(n), 0) FROM suggest_hist"
+	    " WHERE model_id = ?1 AND category = ?2 AND mcut = 1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, c->model_id);
+	sqlite3_bind_int(st, 2, category);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(c->db, "histogram");
 }
 
 /* suggest_hist above threshold t for one category, the boundary bucket
@@ -228,11 +214,14 @@ has_rules(struct compile *c, bool *any)
 static bool
 count_fast(struct compile *c, int64_t *n)
 {
+	const struct search_cut *cut = &c->o->cut;
 	int64_t g, ch, inside = 0, plain = 0, ruled = 0, ruled_plain = 0;
 	bool rules = false;
-	if (!count_hist(c, DB_CAT_GENERAL, c->o->cut.general_threshold, &g) ||
-	    !count_hist(c, DB_CAT_CHARACTER, c->o->cut.character_threshold, &ch) ||
-	    !has_rules(c, &rules)) {
+	bool ok = cut->general_mcut ? count_hist_mcut(c, DB_CAT_GENERAL, &g)
+	    : count_hist(c, DB_CAT_GENERAL, cut->general_threshold, &g);
+	ok = ok && (cut->character_mcut ? count_hist_mcut(c, DB_CAT_CHARACTER, &ch)
+	    : count_hist(c, DB_CAT_CHARACTER, cut->character_threshold, &ch));
+	if (!ok || !has_rules(c, &rules)) {
 		return false;
 	}
 	if (c->o->n_overrides > 0 && (!count_plain(c, true, false, &plain) ||
@@ -253,39 +242,51 @@ db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bo
 	struct compile c;
 	struct search_node all = {.kind = SEARCH_ALL};
 	*n = 0;
-	*fast = !o->cut.general_mcut && !o->cut.character_mcut;
-	bool ok = search_compile(&c, db, &all, o);
-	if (ok) {
-		ok = *fast ? count_fast(&c, n) : count_rules(&c, false, false, n);
-		if (ok && !*fast && o->n_overrides > 0) {
-			int64_t inside;
-			ok = count_rules(&c, true, false, &inside);
-			*n += inside;
-		}
-	}
+	*fast = true;
+	bool ok = search_compile(&c, db, &all, o) && count_fast(&c, n);
 	search_compile_fini(&c);
 	return ok;
+}
+
+/* suggest_hist against a fresh aggregate of what its triggers count
+ * (db/schema.c, schema 5), both ways: the number of rows that differ. */
+#define HIST_DIFFERS \
+	"WITH fresh AS (SELECT p.model_id AS m, g.category AS c, ((CASE g.category" \
+	"  WHEN 0 THEN p.score > t.mcut_general" \
+	"  WHEN 4 THEN p.score > t.mcut_character END) IS 1)," \
+	"  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n" \
+	"  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id" \
+	"  CROSS JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t" \
+	"  ON t.content_id = p.content_id AND t.model_id = p.model_id" \
+	"  WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d" \
+	"   WHERE d.image_id = i.id AND d.tag_id = p.tag_id) GROUP BY 1, 2, 3, 4)," \
+	" kept AS (SELECT model_id, category, mcut, bucket, n FROM suggest_hist WHERE n != 0)" \
+	" SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))" \
+	" + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh))"
+
+/* Answers whose stored MCut cuts are not what their predictions give. */
+#define CUTS_DIFFER \
+	"SELECT count(*) FROM tagged t WHERE t.mcut_general IS NOT " \
+	DB_MCUT_GENERAL_SQL("t.content_id", "t.model_id") " OR t.mcut_character IS NOT " \
+	DB_MCUT_CHARACTER_SQL("t.content_id", "t.model_id")
+
+static bool
+differ(struct db *db, const char *sql, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+		return st != NULL && db_fail(db, "histogram check");
+	}
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return true;
 }
 
 bool
 db_search_hist_check(struct db *db, bool *same)
 {
-	/* The migration's own aggregate (db/schema.c, 3 -> 4), both ways. */
-	static const char sql[] =
-	    "WITH fresh AS (SELECT p.model_id AS m, g.category AS c,"
-	    "  CAST(p.score * 1000 AS INTEGER) AS b, count(*) AS n"
-	    "  FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
-	    "  CROSS JOIN tags g ON g.id = p.tag_id"
-	    "  WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d"
-	    "   WHERE d.image_id = i.id AND d.tag_id = p.tag_id) GROUP BY 1, 2, 3),"
-	    " kept AS (SELECT model_id, category, bucket, n FROM suggest_hist WHERE n != 0)"
-	    " SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept))"
-	    " + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh))";
-	sqlite3_stmt *st = db_stmt(db, sql);
-	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
-		return st != NULL && db_fail(db, "histogram check");
-	}
-	*same = sqlite3_column_int64(st, 0) == 0;
-	sqlite3_reset(st);
-	return true;
+	int64_t rows = 0, cuts = 0;
+	bool ok = differ(db, HIST_DIFFERS, &rows) && differ(db, CUTS_DIFFER, &cuts);
+	*same = ok && rows == 0 && cuts == 0;
+	return ok;
 }

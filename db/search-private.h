@@ -66,7 +66,6 @@ struct compile {
 	bool aliases;          /* tag_rules has rules of each kind: without, */
 	bool exclusions;       /* suggested: compiles to simpler SQL */
 	bool pins;
-	bool cut_columns;      /* thresholds come as columns i.gcut, i.ccut */
 	bool needs_rating;     /* the WHERE reads t */
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;
@@ -85,6 +84,10 @@ void search_bind_blob(struct compile *c, struct sql *q, const char *s, size_t n)
 /* "(col >= lo AND col < hi)": the paths below folder. */
 void search_put_folder_range(struct compile *c, struct sql *q, const char *col,
     const char *folder);
+/* The cut of category for image i under cut: the fixed threshold, or the
+ * MCut cut its answer stored. */
+void search_put_cut(struct compile *c, struct sql *q, const struct search_cut *cut,
+    int category);
 /* The cut of category for image i (folder overrides, MCut). */
 void search_put_threshold(struct compile *c, struct sql *q, int category);
 /* Prediction p (tags g) of image i is a pending suggestion: above its cut,

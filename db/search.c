@@ -292,33 +292,27 @@ emit_tag(struct compile *c, struct sql *q, const struct search_node *n)
 
 /* ---- suggestions ------------------------------------------------------------ */
 
-/* The MCut cut over the stored scores of one category of the image's
- * content (core/mcut.h: first largest drop, halfway down; one score: half
- * of it; none: 1.0).  Approximate where the Space saw scores below the
- * floor that tagcon did not store. */
+/* The MCut cut of one category of the image's content, as its answer
+ * stored it (schema 5; the character one already floored at 0.15).
+ * Approximate where the Space saw scores below the floor that tagcon did
+ * not store (core/mcut.h).  NULL, so nothing passes, when the answer has
+ * none. */
 static void
 put_mcut(struct compile *c, struct sql *q, int category)
 {
-	put(q, "coalesce((SELECT (s + ns) / 2 FROM (SELECT p2.score AS s, lead(p2.score)"
-	    " OVER (ORDER BY p2.score DESC) AS ns FROM predictions p2 JOIN tags g2"
-	    " ON g2.id = p2.tag_id WHERE p2.content_id = i.content_id AND p2.model_id = ");
+	putf(q, "(SELECT tc.%s FROM tagged tc WHERE tc.content_id = i.content_id"
+	    " AND tc.model_id = ",
+	    category == DB_CAT_CHARACTER ? "mcut_character" : "mcut_general");
 	bind_model(c, q);
-	putf(q, " AND g2.category = %d) WHERE ns IS NOT NULL ORDER BY s - ns DESC, s DESC"
-	    " LIMIT 1), (SELECT max(p3.score) / 2 FROM predictions p3 JOIN tags g3"
-	    " ON g3.id = p3.tag_id WHERE p3.content_id = i.content_id AND p3.model_id = ",
-	    category);
-	bind_model(c, q);
-	putf(q, " AND g3.category = %d), 1.0)", category);
+	put(q, ")");
 }
 
-static void
-put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
+void
+search_put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
 {
 	bool character = category == DB_CAT_CHARACTER;
 	if (character ? cut->character_mcut : cut->general_mcut) {
-		put(q, character ? "max(" : "(");
 		put_mcut(c, q, category);
-		put(q, character ? ", 0.15)" : ")");
 	} else {
 		search_bind_real(c, q, character ? cut->character_threshold : cut->general_threshold);
 	}
@@ -330,12 +324,8 @@ void
 search_put_threshold(struct compile *c, struct sql *q, int category)
 {
 	const struct search_opts *o = c->o;
-	if (c->cut_columns) {
-		put(q, category == DB_CAT_CHARACTER ? "i.ccut" : "i.gcut");
-		return;
-	}
 	if (o->n_overrides == 0) {
-		put_cut(c, q, &o->cut, category);
+		search_put_cut(c, q, &o->cut, category);
 		return;
 	}
 	put(q, "(CASE");
@@ -343,10 +333,10 @@ search_put_threshold(struct compile *c, struct sql *q, int category)
 		put(q, " WHEN ");
 		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
 		put(q, " THEN ");
-		put_cut(c, q, &o->overrides[k].cut, category);
+		search_put_cut(c, q, &o->overrides[k].cut, category);
 	}
 	put(q, " ELSE ");
-	put_cut(c, q, &o->cut, category);
+	search_put_cut(c, q, &o->cut, category);
 	put(q, " END)");
 }
 
@@ -599,18 +589,42 @@ scalar(struct compile *c, const char *sql, const char *text, int64_t a, int64_t 
 	return v;
 }
 
-/* The lowest cut a suggestion of any category can pass anywhere. */
+/* lo lowered to the fixed thresholds of cut; *mcut set if it uses MCut. */
 static double
-lowest_cut(const struct search_opts *o)
+lowest_fixed(const struct search_cut *cut, double lo, bool *mcut)
 {
-	double lo = fmin(o->cut.general_threshold, o->cut.character_threshold);
-	bool mcut = o->cut.general_mcut || o->cut.character_mcut;
+	*mcut = *mcut || cut->general_mcut || cut->character_mcut;
+	lo = cut->general_mcut ? lo : fmin(lo, cut->general_threshold);
+	return cut->character_mcut ? lo : fmin(lo, cut->character_threshold);
+}
+
+/* The lowest fixed threshold a suggestion of any category can pass
+ * anywhere (2.0: none is in force); *mcut when MCut is in force somewhere. */
+static double
+lowest_cut(const struct search_opts *o, bool *mcut)
+{
+	*mcut = false;
+	double lo = lowest_fixed(&o->cut, 2.0, mcut);
 	for (size_t k = 0; k < o->n_overrides; k++) {
-		const struct search_cut *cut = &o->overrides[k].cut;
-		lo = fmin(lo, fmin(cut->general_threshold, cut->character_threshold));
-		mcut = mcut || cut->general_mcut || cut->character_mcut;
+		lo = lowest_fixed(&o->overrides[k].cut, lo, mcut);
 	}
-	return mcut ? -1.0 : lo;
+	return lo;
+}
+
+/* The driver's predictions drp that can be suggestions anywhere: above the
+ * lowest fixed threshold or, where MCut is in force, above the lower of the
+ * two cuts their answer stored (a key lookup that spares the query the
+ * images whose score is below both). */
+static void
+put_driver_cut(struct compile *c, struct sql *q, double lo, bool mcut)
+{
+	put(q, mcut ? " AND (drp.score > " : " AND drp.score > ");
+	search_bind_real(c, q, lo);
+	if (mcut) {
+		put(q, " OR drp.score > (SELECT min(tc.mcut_general, tc.mcut_character)"
+		    " FROM tagged tc WHERE tc.content_id = drp.content_id"
+		    " AND tc.model_id = " SEARCH_P_MODEL "))");
+	}
 }
 
 /* The ids a driver term yields, and how many (capped at cap); NULL when the
@@ -632,7 +646,10 @@ driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t 
 		c->failed = true;
 		return NULL;
 	}
-	double cut = lowest_cut(c->o);
+	/* The estimate reads the index alone: under MCut, whose cuts are not
+	 * in it, every prediction of the tag counts. */
+	bool mcut;
+	double lo = lowest_cut(c->o, &mcut), cut = mcut ? -1.0 : lo;
 	struct sql q = {0};
 	put(&q, sugg ? "SELECT DISTINCT dri.id FROM predictions drp CROSS JOIN images dri"
 	    " ON dri.content_id = drp.content_id WHERE drp.model_id = " SEARCH_P_MODEL
@@ -649,8 +666,7 @@ driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t 
 	}
 	put(&q, k == 0 ? "NULL)" : ")");
 	if (sugg) {
-		put(&q, " AND drp.score > ");
-		search_bind_real(c, &q, cut);
+		put_driver_cut(c, &q, lo, mcut);
 	}
 	free(ids);
 	return q.s;

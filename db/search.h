@@ -163,14 +163,16 @@ bool db_search_explain(struct db *db, const struct search_node *q, const struct 
 /*
  * Every pending suggestion of the library: the (image, tag) pairs that
  * rules_suggest() (core/rules.h) derives for each image not missing under
- * o's model, cuts and overrides and the tag rules.  Exact.  Fast where a
- * fixed threshold applies: the score histogram suggest_hist (schema 4)
- * plus direct passes over what it cannot know (folder overrides, the tags
- * rules touch, pinned folders); *fast false when MCut made it read every
- * prediction.
+ * o's model, cuts and overrides and the tag rules.  Exact.  Fast: the
+ * score histogram suggest_hist, which also knows which side of its
+ * answer's MCut cut each score is on (schema 5), plus direct passes over
+ * what it cannot know (folder overrides, the tags rules touch, pinned
+ * folders).  *fast is false when the whole library had to be read; since
+ * schema 5 that never happens, MCut included.
  */
 bool db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bool *fast);
-/* Whether suggest_hist agrees with predictions and decisions (tests). */
+/* Whether suggest_hist agrees with predictions and decisions, and the
+ * stored MCut cuts with the predictions (tests). */
 bool db_search_hist_check(struct db *db, bool *same);
 
 /* Known tag names starting with prefix, most used first (completion). */

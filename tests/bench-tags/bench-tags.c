@@ -1,7 +1,8 @@
 /*
  * bench-tags.c — the tags figures of DESIGN.md §8 on a generated library
  * (gen_tags_db.py): a three-term search, a random pick, and the count of
- * every suggestion in the library after a threshold change.  Times the
+ * every suggestion in the library after a threshold change, with fixed
+ * thresholds and with MCut (searches for suggestions too).  Times the
  * library calls themselves, in-process: a `tagcon` process adds its own
  * start-up (about 0.15 s, mostly libvips) to every figure.
  *
@@ -160,6 +161,35 @@ randoms(void)
 	}
 }
 
+/* suggested: terms under MCut: each score against its answer's stored cut. */
+static void
+mcut_searches(void)
+{
+	static const struct {
+		const char *query;
+		bool general, character;
+	} cases[] = {
+		{"suggested:1girl suggested:solo -monochrome", true, false},
+		{"suggested:tag_0042", true, false},
+		{"suggested:character_007 suggested:1girl", true, true},
+	};
+	char what[160];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct job j;
+		job_init(&j, cases[i].query);
+		j.o.cut.general_mcut = cases[i].general;
+		j.o.cut.character_mcut = cases[i].character;
+		const char *mode = cases[i].character ? "MCut" : "general MCut";
+		j.o.limit = 100;
+		snprintf(what, sizeof what, "search '%s', %s, first 100", cases[i].query, mode);
+		measure(what, &j, do_page, 50);
+		j.o.limit = -1;
+		snprintf(what, sizeof what, "search '%s', %s, count", cases[i].query, mode);
+		measure(what, &j, do_count, 0);
+		search_node_destroy(j.q);
+	}
+}
+
 static void
 suggestions(void)
 {
@@ -173,18 +203,25 @@ suggestions(void)
 		measure(what, &j, do_suggestions, 1000);
 		search_node_destroy(j.q);
 	}
-	if (getenv("TAGCON_BENCH_MCUT") == NULL) {
-		printf("(MCut count skipped: it reads every prediction; TAGCON_BENCH_MCUT=1 runs it)\n");
-		return;
+	static const struct {
+		const char *what;
+		bool general, character;
+	} mcut[] = {
+		{"suggestions in the library, general MCut", true, false},
+		{"suggestions in the library, general and character MCut", true, true},
+		{"suggestions in the library, character MCut", false, true},
+	};
+	for (size_t i = 0; i < sizeof mcut / sizeof mcut[0]; i++) {
+		struct job j;
+		job_init(&j, "");
+		j.o.cut.general_mcut = mcut[i].general;
+		j.o.cut.character_mcut = mcut[i].character;
+		measure(mcut[i].what, &j, do_suggestions, 1000);
+		if (!j.fast) {
+			printf("  (read every prediction: no histogram for MCut)\n");
+		}
+		search_node_destroy(j.q);
 	}
-	struct job j;
-	job_init(&j, "");
-	j.o.cut.general_mcut = true;
-	int keep = runs;
-	runs = 1;
-	measure("suggestions in the library, general MCut (no histogram)", &j, do_suggestions, 0);
-	runs = keep;
-	search_node_destroy(j.q);
 }
 
 int
@@ -211,6 +248,7 @@ main(int argc, char **argv)
 		printf("library: %lld images; runs per case: %d\n", (long long)c.total, runs);
 	}
 	searches();
+	mcut_searches();
 	randoms();
 	suggestions();
 	rules_destroy(r);

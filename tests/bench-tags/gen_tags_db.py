@@ -12,8 +12,9 @@ Tag frequencies look like an anime library: 1girl on 55 % of images, solo
 each).  60 % of images are committed (their tags above 0.35 accepted, a few
 rejected), 39 % tagged and pending, 1 % new; 0.2 % missing.  Ratings g 50 %,
 s 30 %, q 12 %, e 8 %.  Folders hold 1000 consecutive images, as a scan
-leaves them (path order follows insertion order).  Triggers are set aside during the fill and the
-suggestion histogram (schema 4) is rebuilt once at the end.
+leaves them (path order follows insertion order).  Triggers are set aside during the fill; the
+answers' MCut cuts (schema 5) are worked out and the suggestion histogram (schema 4, keyed by
+the side of the cut from 5) is rebuilt once at the end.
 """
 import argparse
 import os
@@ -67,7 +68,9 @@ def fill(c, n, k):
     c.executemany("INSERT INTO tags(id, name, category) VALUES (?, ?, ?)", tags)
     c.execute("INSERT INTO models(id, name) VALUES (1, ?)", (MODEL,))
     r = h("id", 2) + " % 100"
-    c.execute("INSERT INTO tagged SELECT content_id, 1,"
+    c.execute("INSERT INTO tagged(content_id, model_id, rating_general, rating_sensitive,"
+              " rating_questionable, rating_explicit, score_floor, space, tagged_at)"
+              " SELECT content_id, 1,"
               " CASE WHEN " + r + " < 50 THEN 0.8 ELSE 0.1 END,"
               " CASE WHEN " + r + " BETWEEN 50 AND 79 THEN 0.7 ELSE 0.1 END,"
               " CASE WHEN " + r + " BETWEEN 80 AND 91 THEN 0.6 ELSE 0.05 END,"
@@ -117,12 +120,15 @@ def main():
     for name, _ in triggers:
         con.execute("DROP TRIGGER %s" % name)
     fill(con.cursor(), a.images, a.preds)
+    t1 = time.time()
+    con.execute(CUTS)
+    t2 = time.time()
     for _, sql in triggers:
         con.execute(sql)
-    if con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'suggest_hist'").fetchone()[0]:
-        con.execute("DELETE FROM suggest_hist")
-        con.execute(REBUILD)
+    con.execute("DELETE FROM suggest_hist")
+    con.execute(REBUILD)
     con.execute("COMMIT")
+    print("fill %.0f s, MCut cuts %.0f s, histogram %.0f s" % (t1 - t0, t2 - t1, time.time() - t2))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     n, k = con.execute("SELECT (SELECT count(*) FROM images), (SELECT count(*) FROM predictions)"
                        ).fetchone()
@@ -132,14 +138,30 @@ def main():
         n, k, k / n, d, time.time() - t0, os.path.getsize(a.db) >> 20))
 
 
-# Must say what schema 4's migration says (db/schema.c).
-REBUILD = ("INSERT INTO suggest_hist(model_id, category, bucket, n)"
-           " SELECT p.model_id, g.category, CAST(p.score * 1000 AS INTEGER), count(*)"
+# What db_store_answer() stores with each answer (DB_MCUT_SQL, db/db-private.h).
+def mcut(category):
+    return ("coalesce((SELECT CASE WHEN ns IS NULL THEN s / 2 ELSE (s + ns) / 2 END FROM"
+            " (SELECT pm.score AS s, lead(pm.score) OVER (ORDER BY pm.score DESC) AS ns"
+            " FROM predictions pm JOIN tags gm ON gm.id = pm.tag_id"
+            " WHERE pm.content_id = tagged.content_id AND pm.model_id = tagged.model_id"
+            " AND gm.category = %d) ORDER BY ns IS NULL, s - ns DESC, s DESC LIMIT 1), 1.0)"
+            % category)
+
+
+CUTS = ("UPDATE tagged SET mcut_general = %s, mcut_character = max(0.15, %s)"
+        % (mcut(0), mcut(4)))
+
+# What suggest_hist's triggers keep (db/schema.c, schema 5; db_search_hist_check()).
+REBUILD = ("INSERT INTO suggest_hist(model_id, category, mcut, bucket, n)"
+           " SELECT p.model_id, g.category, ((CASE g.category"
+           "  WHEN 0 THEN p.score > t.mcut_general WHEN 4 THEN p.score > t.mcut_character END)"
+           "  IS 1), CAST(p.score * 1000 AS INTEGER), count(*)"
            " FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
-           " CROSS JOIN tags g ON g.id = p.tag_id"
+           " CROSS JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t"
+           "  ON t.content_id = p.content_id AND t.model_id = p.model_id"
            " WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d"
            "  WHERE d.image_id = i.id AND d.tag_id = p.tag_id)"
-           " GROUP BY 1, 2, 3")
+           " GROUP BY 1, 2, 3, 4")
 
 if __name__ == "__main__":
     main()

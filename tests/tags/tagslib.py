@@ -58,6 +58,20 @@ def build(s, name="lib"):
     return db, root
 
 
+def mcut(category):
+    """The MCut cut db_store_answer() stores (DB_MCUT_SQL, db/db-private.h)."""
+    return ("coalesce((SELECT CASE WHEN ns IS NULL THEN s / 2 ELSE (s + ns) / 2 END FROM"
+            " (SELECT pm.score AS s, lead(pm.score) OVER (ORDER BY pm.score DESC) AS ns"
+            " FROM predictions pm JOIN tags gm ON gm.id = pm.tag_id"
+            " WHERE pm.content_id = tagged.content_id AND pm.model_id = tagged.model_id"
+            " AND gm.category = %d) ORDER BY ns IS NULL, s - ns DESC, s DESC LIMIT 1), 1.0)"
+            % category)
+
+
+# Every answer's MCut cuts, as db_store_answer() leaves them (schema 5).
+CUTS = "UPDATE tagged SET mcut_general = %s, mcut_character = max(0.15, %s)" % (mcut(0), mcut(4))
+
+
 def store(db, root):
     con = sqlite3.connect(db)
     c = con.cursor()
@@ -68,7 +82,9 @@ def store(db, root):
         iid, cid = c.execute("SELECT id, content_id FROM images WHERE path = ?",
                              (path,)).fetchone()
         if rating is not None:
-            c.execute("INSERT INTO tagged VALUES (?, ?, ?, ?, ?, ?, 0.05, 'test', 0)",
+            c.execute("INSERT INTO tagged(content_id, model_id, rating_general,"
+                      " rating_sensitive, rating_questionable, rating_explicit, score_floor,"
+                      " space, tagged_at) VALUES (?, ?, ?, ?, ?, ?, 0.05, 'test', 0)",
                       (cid, mid) + rating)
             c.execute("UPDATE images SET state = 1 WHERE id = ?", (iid,))
         for tag, score in preds.items():
@@ -81,6 +97,7 @@ def store(db, root):
             c.execute("INSERT INTO decisions SELECT ?, id, ?, ?, 0 FROM tags WHERE name = ?",
                       (iid, -1 if d[0] == "!" else 1, 1 if d[0] == "*" else 0, d[1:]))
             c.execute("UPDATE images SET state = 2 WHERE id = ?", (iid,))
+    c.execute(CUTS)
     con.commit()
     con.close()
 

@@ -190,6 +190,24 @@ def test_rules(s, db, root):
     s.eq(tagslib.names(paths_of(search(s, db, "suggested:smile"))), ["girl1"], "override gone")
 
 
+def test_mcut(s, db, root):
+    """MCut from the cuts stored with each answer: girl1 cuts general at 0.3
+    (0.5 | 0.1), pair at 0.8 (0.9 | 0.7), cat at 0.5 (0.8 | 0.2)."""
+    s.section("MCut")
+    config = lambda *a: s.tagcon_run("config", *a, db=db)  # noqa: E731
+    s.eq(config("set", "general_mcut", "true").rc, 0, "config set general_mcut")
+    for q, want in [("suggested:*", ["cat", "girl1"]), ("suggested:smile", ["girl1"]),
+                    ("suggested:^_^", []), ("suggested:animal_focus", ["cat"])]:
+        r = search(s, db, q, cwd=root)
+        s.eq((r.rc, tagslib.names(paths_of(r))), (0, want), "general MCut: search %s" % q)
+    s.eq(s.tagcon_run("rules", "set", "a", "general_mcut", "false", db=db, cwd=root).rc, 0,
+         "rules set DIR general_mcut false")
+    r = search(s, db, "suggested:^_^", cwd=root)
+    s.eq(tagslib.names(paths_of(r)), ["pair"], "no MCut below a folder that turns it off")
+    s.tagcon_run("rules", "unset", "a", "general_mcut", db=db, cwd=root)
+    config("reset", "general_mcut")
+
+
 def test_presets(s, db):
     s.section("presets")
     run = lambda *a: s.tagcon_run("preset", *a, db=db)  # noqa: E731
@@ -227,6 +245,7 @@ def main():
     test_hostile(s, db)
     test_rating_filter_and_random(s, db)
     test_rules(s, db, root)
+    test_mcut(s, db, root)
     test_presets(s, db)
     s.finish()
 

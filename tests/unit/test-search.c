@@ -314,6 +314,80 @@ test_suggested(void)
 	    " (SELECT id FROM tags WHERE name IN ('wip', 'hair_short'));");
 }
 
+static int64_t
+library_count(void)
+{
+	int64_t n = -1;
+	bool fast = false, same = false;
+	CHECK(db_search_suggestions(db, &opts, &n, &fast) && fast);
+	CHECK(db_search_hist_check(db, &same) && same);
+	return n;
+}
+
+/* MCut from the cuts stored with each answer: global, below one folder,
+ * mixed with fixed thresholds, and kept through a copy, a rejection, a new
+ * answer and a missing image.  General MCut cuts: a1 0.45 (0.6 | 0.3), a2
+ * 0.6 (0.7 | 0.5), s1 0.7, x1 0.65; character: half the one score. */
+static void
+test_suggested_mcut(void)
+{
+	opts.cut.general_mcut = true;
+	EXPECT("suggested:*", "a2 x1");
+	EXPECT("suggested:dog_ears", "x1");
+	EXPECT("suggested:1girl", "");
+	EXPECT("suggested:rin", "");
+	CHECK_INT(library_count(), 2);
+	opts.cut.character_mcut = true;
+	EXPECT("suggested:rin", "a2");
+	CHECK_INT(library_count(), 3);
+	opts.cut.general_mcut = false;
+	EXPECT("suggested:1girl", "x1");
+	EXPECT("suggested:rin", "a2");
+	CHECK_INT(library_count(), 4);
+	opts.cut.character_mcut = false;
+	struct search_override ov = {"/lib/ab", {0.35, 0.85, true, false}};
+	opts.overrides = &ov;
+	opts.n_overrides = 1;
+	EXPECT("suggested:1girl", "");
+	EXPECT("suggested:dog_ears", "x1");
+	EXPECT("suggested:short_hair", "a2");
+	CHECK_INT(library_count(), 2);
+	opts.cut.general_mcut = true;
+	ov.cut.general_mcut = false;
+	EXPECT("suggested:1girl", "x1");
+	EXPECT("suggested:short_hair", "a2");
+	CHECK_INT(library_count(), 3);
+	opts.overrides = NULL;
+	opts.n_overrides = 0;
+	/* A copy shares the answer and its cuts; its decisions are its own. */
+	int64_t copy = add_image("/lib/c/copy.png", 1920, 1080, 5000, DB_STATE_TAGGED);
+	char *q = xasprintf("UPDATE images SET content_id = (SELECT content_id FROM images"
+	    " WHERE id = %lld) WHERE id = %lld", (long long)x1, (long long)copy);
+	sql(q);
+	free(q);
+	EXPECT("suggested:dog_ears", "x1 copy");
+	CHECK_INT(library_count(), 3);
+	decide(copy, "!dog_ears");
+	EXPECT("suggested:dog_ears", "x1");
+	CHECK_INT(library_count(), 2);
+	/* A new answer moves the cut: 0.8 0.75 | 0.2. */
+	answer(x1, MODEL, 0.1f, 0.2f, 0.6f, 0.1f, "1girl:0.8:g dog_ears:0.75:g tail:0.2:g");
+	EXPECT("suggested:1girl", "x1 copy");
+	EXPECT("suggested:dog_ears", "x1");
+	CHECK_INT(library_count(), 4);
+	CHECK(db_image_set_state(db, copy, DB_STATE_MISSING, NULL));
+	EXPECT("suggested:1girl", "x1");
+	CHECK_INT(library_count(), 3);
+	/* Back as it was, for the tests that follow. */
+	answer(x1, MODEL, 0.1f, 0.2f, 0.6f, 0.1f, "1girl:0.4:g dog_ears:0.9:g");
+	q = xasprintf("DELETE FROM images WHERE id = %lld", (long long)copy);
+	sql(q);
+	free(q);
+	CHECK_INT(library_count(), 2);
+	opts.cut.general_mcut = false;
+	CHECK_INT(library_count(), 3);
+}
+
 struct one {
 	int64_t id;
 };
@@ -448,6 +522,22 @@ test_driver(void)
 	CHECK(driver);
 	CHECK_INT(count_of("rare | common", &driver), 3000);
 	CHECK(!driver);
+	/* Under MCut (no fixed threshold left) the driver keeps the predictions
+	 * above their stored cut (one score: half of it), here set by hand; one
+	 * image cut above its score. */
+	sql("UPDATE tagged SET mcut_general = 0.45, mcut_character = 1.0 WHERE content_id IN"
+	    " (SELECT content_id FROM images WHERE folder_id = (SELECT max(id) FROM folders));"
+	    "UPDATE tagged SET mcut_general = 0.95 WHERE content_id = (SELECT min(content_id)"
+	    " FROM images WHERE folder_id = (SELECT max(id) FROM folders) AND id % 250 = 125);");
+	opts.cut.general_mcut = opts.cut.character_mcut = true;
+	CHECK_INT(count_of("suggested:rare", &driver), 11);
+	CHECK(driver);
+	CHECK_INT(count_of("suggested:rare common -rating:e", &driver), 11);
+	CHECK(driver);
+	opts.cut.character_mcut = false;
+	CHECK_INT(count_of("suggested:rare", &driver), 11);
+	opts.cut.general_mcut = false;
+	CHECK_INT(count_of("suggested:rare", &driver), 12);
 	opts.limit = 5;
 	CHECK_INT(count_of("common", &driver), 3000);
 	opts.limit = -1;
@@ -480,6 +570,7 @@ main(void)
 	test_terms();
 	test_filter_sort_page();
 	test_suggested();
+	test_suggested_mcut();
 	test_random();
 	test_hostile();
 	test_driver();
