@@ -23,6 +23,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from answers import CUTS, REBUILD  # noqa: E402
+
 POPULAR = [("1girl", 55), ("solo", 45), ("long_hair", 35), ("smile", 30), ("monochrome", 5),
            ("1boy", 20)]
 TAIL = 8000
@@ -137,31 +140,6 @@ def main():
     print("generated %d images, %d predictions (%.1f each), %d decisions in %.0f s (%d MiB)" % (
         n, k, k / n, d, time.time() - t0, os.path.getsize(a.db) >> 20))
 
-
-# What db_store_answer() stores with each answer (DB_MCUT_SQL, db/db-private.h).
-def mcut(category):
-    return ("coalesce((SELECT CASE WHEN ns IS NULL THEN s / 2 ELSE (s + ns) / 2 END FROM"
-            " (SELECT pm.score AS s, lead(pm.score) OVER (ORDER BY pm.score DESC) AS ns"
-            " FROM predictions pm JOIN tags gm ON gm.id = pm.tag_id"
-            " WHERE pm.content_id = tagged.content_id AND pm.model_id = tagged.model_id"
-            " AND gm.category = %d) ORDER BY ns IS NULL, s - ns DESC, s DESC LIMIT 1), 1.0)"
-            % category)
-
-
-CUTS = ("UPDATE tagged SET mcut_general = %s, mcut_character = max(0.15, %s)"
-        % (mcut(0), mcut(4)))
-
-# What suggest_hist's triggers keep (db/schema.c, schema 5; db_search_hist_check()).
-REBUILD = ("INSERT INTO suggest_hist(model_id, category, mcut, bucket, n)"
-           " SELECT p.model_id, g.category, ((CASE g.category"
-           "  WHEN 0 THEN p.score > t.mcut_general WHEN 4 THEN p.score > t.mcut_character END)"
-           "  IS 1), CAST(p.score * 1000 AS INTEGER), count(*)"
-           " FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
-           " CROSS JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t"
-           "  ON t.content_id = p.content_id AND t.model_id = p.model_id"
-           " WHERE i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d"
-           "  WHERE d.image_id = i.id AND d.tag_id = p.tag_id)"
-           " GROUP BY 1, 2, 3, 4")
 
 if __name__ == "__main__":
     main()

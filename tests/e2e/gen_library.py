@@ -16,6 +16,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import answers  # noqa: E402
+
 STATES = "CASE WHEN x % 20 < 12 THEN 1 WHEN x % 20 < 16 THEN 0 WHEN x % 20 < 19 THEN 2" \
     " WHEN x % 40 = 19 THEN 3 ELSE 4 END"
 
@@ -70,18 +73,11 @@ def fill(con, n, k, folders, n_tags=10000, n_chars=400):
 
 
 def rebuild_derived(con):
-    """suggest_hist (schema 4), when this build has it: per model, category
-    and 0.001 score bucket, the images (not missing) holding a prediction
-    there with no decision on its tag."""
-    if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'suggest_hist'").fetchone():
-        return
+    """What the triggers and db_store_answer() keep: each answer's MCut cuts
+    and the suggestion histogram (tests/answers.py)."""
+    con.execute(answers.CUTS)
     con.execute("DELETE FROM suggest_hist")
-    con.execute("INSERT INTO suggest_hist(model_id, category, bucket, n)"
-                " SELECT p.model_id, g.category, CAST(p.score * 1000 AS INTEGER), count(*)"
-                " FROM images i JOIN predictions p ON p.content_id = i.content_id"
-                " JOIN tags g ON g.id = p.tag_id WHERE i.state != 4 AND NOT EXISTS"
-                " (SELECT 1 FROM decisions d WHERE d.image_id = i.id AND d.tag_id = p.tag_id)"
-                " GROUP BY 1, 2, 3")
+    con.execute(answers.REBUILD)
 
 
 def main():

@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tags"))
-import tagslib  # noqa: E402  (the MCut cuts an answer stores)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import answers  # noqa: E402  (the MCut cuts an answer stores)
 
 MODEL = "SmilingWolf/wd-swinv2-tagger-v3"
 FAKE = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
@@ -144,7 +144,7 @@ def add_predictions(db, image_path, preds, rating=(0.9, 0.05, 0.03, 0.02), model
         tid = con.execute("SELECT id FROM tags WHERE name = ?", (tag,)).fetchone()[0]
         con.execute("INSERT INTO predictions(content_id, model_id, tag_id, score)"
                     " VALUES (?, ?, ?, ?)", (cid, mid, tid, score))
-    con.execute(tagslib.CUTS + " WHERE content_id = ? AND model_id = ?", (cid, mid))
+    con.execute(answers.CUTS + " WHERE content_id = ? AND model_id = ?", (cid, mid))
     con.execute("UPDATE images SET state = 1 WHERE content_id = ? AND state = 0", (cid,))
     con.execute("COMMIT")
     con.close()

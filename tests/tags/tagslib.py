@@ -11,6 +11,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import tctest  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from answers import CUTS  # noqa: E402
 
 MODEL = "SmilingWolf/wd-swinv2-tagger-v3"
 CHAR = 4
@@ -56,20 +58,6 @@ def build(s, name="lib"):
     s.check(r.rc == 0, "scan the test library", r.describe())
     store(db, root)
     return db, root
-
-
-def mcut(category):
-    """The MCut cut db_store_answer() stores (DB_MCUT_SQL, db/db-private.h)."""
-    return ("coalesce((SELECT CASE WHEN ns IS NULL THEN s / 2 ELSE (s + ns) / 2 END FROM"
-            " (SELECT pm.score AS s, lead(pm.score) OVER (ORDER BY pm.score DESC) AS ns"
-            " FROM predictions pm JOIN tags gm ON gm.id = pm.tag_id"
-            " WHERE pm.content_id = tagged.content_id AND pm.model_id = tagged.model_id"
-            " AND gm.category = %d) ORDER BY ns IS NULL, s - ns DESC, s DESC LIMIT 1), 1.0)"
-            % category)
-
-
-# Every answer's MCut cuts, as db_store_answer() leaves them (schema 5).
-CUTS = "UPDATE tagged SET mcut_general = %s, mcut_character = max(0.15, %s)" % (mcut(0), mcut(4))
 
 
 def store(db, root):
