@@ -53,6 +53,7 @@ struct lib {
 	struct list list;
 	bool counted;
 	bool count_pending;
+	bool end_pending;  /* End came before the count: go there when it does */
 	struct db_browse_row *rows;
 	int *suggested;
 	size_t n_rows;
@@ -162,6 +163,10 @@ page_done(void *arg, bool cancelled)
 	if (j->count_only) {
 		s->counted = true;
 		list_set_count(&s->list, j->count);
+		if (s->end_pending) {
+			s->end_pending = false;
+			list_set_cursor(&s->list, j->count - 1);
+		}
 		page_job_free(j);
 		console_redraw(s->c);
 		request_page(s, -1, false);
@@ -325,6 +330,7 @@ filter_changed(struct lib *s)
 	s->gen++;
 	s->counted = false;
 	s->count_pending = false;
+	s->end_pending = false;
 	db_browse_rows_free(s->rows, s->n_rows);
 	free(s->suggested);
 	s->rows = NULL;
@@ -629,7 +635,10 @@ lib_key(void *data, int key)
 	if (s->tree_focus && s->tree_shown) {
 		return tree_key(s, key);
 	}
+	/* The end of a list whose length is not known yet is where it will be. */
+	bool to_end = key == KEYC(KEY_END) || key == 'G';
 	if (list_key(&s->list, key, true)) {
+		s->end_pending = to_end && !s->counted;
 		request_page(s, -1, false);
 		return REACT_REDRAW;
 	}
