@@ -161,6 +161,7 @@ enum console_job_kind {
 	JOB_FOLDER_LIST,
 	JOB_PREVIEW,
 	JOB_IMPACT,
+	JOB_IMPACT_PENDING,
 };
 
 struct console_job_ctx {

@@ -8,7 +8,10 @@
  * fixed thresholds a score histogram (read once per model) gives the mean
  * tags per image and one indexed band query the images that change; with
  * MCut every image's cut differs, so all scores are streamed once on the
- * stats lane.
+ * stats lane.  Beside it, and first, the pending suggestions of the whole
+ * library before and after (db_search_suggestions: the suggestion
+ * histogram, exact with rules, folder overrides and decisions) come from
+ * the query lane in a fraction of a second.
  */
 #include "tui/screen-settings.h"
 
@@ -19,9 +22,11 @@
 #include <sys/wait.h>
 
 #include "core/review.h"
+#include "core/rules.h"
 #include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
+#include "db/search.h"
 #include "db/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
@@ -45,6 +50,12 @@ struct live {
 	double mean_old;
 	double mean_new;
 	char *impact_error;
+
+	bool pending_running;
+	bool have_pending;
+	struct suggest_opts pending_cand;
+	int64_t pending_old;
+	int64_t pending_new;
 
 	struct db_score_hist *hist;
 	char *hist_model;
@@ -425,9 +436,73 @@ impact_done(void *arg, bool cancelled)
 	free(j);
 }
 
+struct pending_job {
+	struct live *l;
+	char *model;
+	struct suggest_opts old;
+	struct suggest_opts cand;
+	int64_t n_old;
+	int64_t n_new;
+	bool ok;
+};
+
+static struct search_cut
+cut_of(struct suggest_opts o)
+{
+	return (struct search_cut){o.general_threshold, o.character_threshold, o.general_mcut,
+		o.character_mcut};
+}
+
+static void
+pending_work(void *arg, const struct console_job_ctx *ctx)
+{
+	struct pending_job *j = arg;
+	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	if (r == NULL) {
+		return;
+	}
+	struct search_opts o;
+	bool fast;
+	search_opts_init(&o, j->model);
+	rules_search_opts(r, &o);
+	o.max_rating = DB_RATING_E;
+	o.cut = cut_of(j->old);
+	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old, &fast);
+	o.cut = cut_of(j->cand);
+	j->ok = j->ok && !atomic_load(ctx->cancel) &&
+	    db_search_suggestions(ctx->db, &o, &j->n_new, &fast);
+	rules_destroy(r);
+}
+
+static void
+pending_done(void *arg, bool cancelled)
+{
+	struct pending_job *j = arg;
+	struct live *l = j->l;
+	if (!cancelled) {
+		l->pending_running = false;
+		l->have_pending = j->ok;
+		l->pending_cand = j->cand;
+		l->pending_old = j->n_old;
+		l->pending_new = j->n_new;
+		console_redraw(l->c);
+	}
+	free(j->model);
+	free(j);
+}
+
 void
 live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand)
 {
+	struct pending_job *p = xcalloc(1, sizeof *p);
+	*p = (struct pending_job){.l = l, .old = old, .cand = cand,
+		.model = settings_get(console_db(l->c), "model")};
+	if (p->model == NULL) {
+		p->model = xstrdup("");
+	}
+	l->pending_running = true;
+	console_job(l->c, LANE_QUERY, JOB_IMPACT_PENDING, pending_work, pending_done, p);
+
 	struct impact_job *j = xcalloc(1, sizeof *j);
 	j->l = l;
 	j->model = settings_get(console_db(l->c), "model");
@@ -525,6 +600,45 @@ same_opts(struct suggest_opts a, struct suggest_opts b)
 	    a.general_mcut == b.general_mcut && a.character_mcut == b.character_mcut;
 }
 
+/* "1,234,567": counts of a million read at a glance. */
+static void
+grouped(char *buf, size_t size, int64_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+	size_t k = 0;
+	if (n < 0 && k + 1 < size) {
+		buf[k++] = '-';
+	}
+	for (int i = 0; i < len && k + 2 < size; i++) {
+		if (i > 0 && (len - i) % 3 == 0) {
+			buf[k++] = ',';
+		}
+		buf[k++] = digits[i];
+	}
+	buf[k] = '\0';
+}
+
+static void
+draw_pending(struct live *l, WINDOW *w, int y, int x, int width, struct suggest_opts cand)
+{
+	char *line, a[32], b[32];
+	if (l->pending_running || !same_opts(l->pending_cand, cand)) {
+		line = xstrdup("Pending suggestions in the library: counting…");
+	} else if (!l->have_pending) {
+		line = xstrdup("Pending suggestions in the library: could not count");
+	} else {
+		grouped(a, sizeof a, l->pending_old);
+		grouped(b, sizeof b, l->pending_new);
+		double pct = l->pending_old > 0 ? 100.0 * (double)(l->pending_new - l->pending_old) /
+		    (double)l->pending_old : 0;
+		line = xasprintf("Pending suggestions in the library: %s → %s (%+.1f %%), after "
+		    "rules and decisions", a, b, pct);
+	}
+	term_put(w, y, x, width, line, console_attr(l->c, THEME_NORMAL), false);
+	free(line);
+}
+
 void
 live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
     struct suggest_opts cand)
@@ -544,5 +658,8 @@ live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
 	}
 	term_put(w, y, x, width, line, console_attr(l->c, THEME_TITLE), false);
 	free(line);
-	draw_image_effect(l, w, y + 1, x, width, height - 1, cand);
+	if (height > 1) {
+		draw_pending(l, w, y + 1, x, width, cand);
+	}
+	draw_image_effect(l, w, y + 2, x, width, height - 2, cand);
 }

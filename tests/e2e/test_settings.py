@@ -138,6 +138,7 @@ s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
 con.keys("Left", "Left", "Left")
 scr = con.wait(lambda t: "tags per image" in t and "This image" in t, 10)
 s.check(scr is not None, "the focused threshold shows the library-wide effect", con.screen())
+
 con.keys("Escape")
 s.check(con.wait_for("discarded 1 change") is not None, "Esc discards", con.screen())
 s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
@@ -196,6 +197,18 @@ con.keys("3")
 scr = con.wait(lambda t: "read through preset loose" in t, 5)
 s.check(scr is not None and "0.2" in scr, "Settings shows the preset's values and says so",
         con.screen())
+# a.png's general scores 0.92 0.36 0.30: above 0.2 all three, above 0.5 one.
+con.keys("Down", "Down")
+con.type("0.5")
+con.keys("Enter")
+scr = con.wait(lambda t: "Pending suggestions in the library: 3 → 1 (-66.7 %)" in t, 10)
+s.check(scr is not None, "a threshold under edit shows the library's pending suggestions "
+        "before and after", con.screen())
+con.keys("Down", "Down", "Space")  # general_mcut on: 0.92 alone above the largest drop
+scr = con.wait(lambda t: "Pending suggestions in the library: 3 → 1 (-66.7 %)" in t and
+               "[x] on" in t.splitlines()[6], 10)
+s.check(scr is not None, "and under MCut, from the stored cuts", con.screen())
+con.keys("Escape")
 con.keys("s")
 s.check(con.wait_for("not saved: this console reads its settings through preset loose", 5)
         is not None, "and does not save", con.screen())
