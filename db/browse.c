@@ -155,13 +155,20 @@ read_row(sqlite3_stmt *st, struct db_browse_row *r)
 
 bool
 db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, int limit,
-    struct db_browse_row **rows, size_t *n)
+    int64_t total, struct db_browse_row **rows, size_t *n)
 {
 	struct browse_query b;
 	sqlite3_stmt *st = NULL;
 	*rows = NULL;
 	*n = 0;
-	bool ok = browse_compile(&b, db, f, offset, limit);
+	/* An OFFSET walks every row before it: a page in the second half is
+	 * picked from the far end, in the reversed order, and the outer ORDER
+	 * BY puts it back the right way round. */
+	bool far = total > 0 && offset > total / 2 && offset < total;
+	int64_t end = offset + limit < total ? offset + limit : total;
+	bool ok = far ? browse_compile(&b, db, f, total - end, end - offset)
+	    : browse_compile(&b, db, f, offset, limit);
+	b.opts.descending ^= far;
 	if (ok) {
 		/* Ids first, from an index where one serves; the joins run for
 		 * these rows only. */
@@ -360,32 +367,9 @@ count_tagged(struct db *db, const char *model, int64_t *n)
 }
 
 bool
-db_browse_histogram(struct db *db, const char *model, struct db_score_hist *h)
+db_browse_tagged(struct db *db, const char *model, int64_t *n)
 {
-	memset(h, 0, sizeof *h);
-	if (!count_tagged(db, model, &h->tagged)) {
-		return false;
-	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT g.category,"
-	    " min(CAST(p.score * 1000 AS INTEGER), 1000),"
-	    " count(*) FROM predictions p JOIN tags g ON g.id = p.tag_id"
-	    " WHERE p.model_id = (SELECT id FROM models WHERE name = ?1) AND g.category IN (0, 4)"
-	    " GROUP BY 1, 2");
-	if (st == NULL) {
-		return false;
-	}
-	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 1);
-		int64_t *bins = sqlite3_column_int(st, 0) == DB_CAT_CHARACTER ? h->character
-		    : h->general;
-		if (k >= 0 && k < DB_HIST_BUCKETS) {
-			bins[k] += sqlite3_column_int64(st, 2);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "histogram");
+	return count_tagged(db, model, n);
 }
 
 bool

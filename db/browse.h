@@ -60,9 +60,14 @@ struct db_browse_row {
 };
 
 bool db_browse_count(struct db *db, const struct db_browse_filter *f, int64_t *n);
-/* Rows [offset, offset + limit) of the filtered order; free with db_browse_rows_free. */
+/*
+ * Rows [offset, offset + limit) of the filtered order; free with
+ * db_browse_rows_free.  total, the count when known (< 0: not), lets a page
+ * near the end be read from there: End on a million rows costs a page, not
+ * a walk over the million before it.
+ */
 bool db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, int limit,
-    struct db_browse_row **rows, size_t *n);
+    int64_t total, struct db_browse_row **rows, size_t *n);
 void db_browse_rows_free(struct db_browse_row *rows, size_t n);
 
 /*
@@ -97,18 +102,8 @@ bool db_browse_folders(struct db *db, void (*fn)(void *ud, const struct db_folde
 bool db_browse_tags(struct db *db, const char *prefix, int limit,
     void (*fn)(void *ud, const char *name, enum db_category category), void *ud);
 
-/*
- * Score histogram of a model's general and character predictions:
- * bucket k counts scores in [k / 1000, (k + 1) / 1000).  tagged is the
- * number of images (not missing) with an answer from the model.
- */
-#define DB_HIST_BUCKETS 1001
-struct db_score_hist {
-	int64_t tagged;
-	int64_t general[DB_HIST_BUCKETS];
-	int64_t character[DB_HIST_BUCKETS];
-};
-bool db_browse_histogram(struct db *db, const char *model, struct db_score_hist *h);
+/* Images (not missing) the model has answered for. */
+bool db_browse_tagged(struct db *db, const char *model, int64_t *n);
 
 /*
  * Images (not missing) with a general score in (g_lo, g_hi] or a character

@@ -78,6 +78,7 @@ struct page_job {
 	char *model;
 	int64_t offset;
 	int limit;
+	int64_t total;     /* the list's count when known, else -1 */
 	bool count_only; /* the row count of the filter, not a page */
 	int64_t count;
 	struct db_browse_row *rows;
@@ -127,7 +128,8 @@ page_work(void *arg, const struct console_job_ctx *ctx)
 	if (j->count_only) {
 		j->ok = db_browse_count(ctx->db, &j->f, &j->count);
 	} else {
-		j->ok = db_browse_page(ctx->db, &j->f, j->offset, j->limit, &j->rows, &j->n);
+		j->ok = db_browse_page(ctx->db, &j->f, j->offset, j->limit, j->total, &j->rows,
+		    &j->n);
 		count_suggested(j, ctx->db, r, ctx->cancel);
 	}
 	j->f.opts = NULL;
@@ -223,6 +225,7 @@ request_page(struct lib *s, int64_t offset, bool want_count)
 	j->gen = s->gen;
 	j->offset = offset;
 	j->limit = s->n_rows == 0 && offset == 0 ? FIRST_PAGE : PAGE;
+	j->total = s->counted ? s->list.count : -1;
 	copy_filter(s, j);
 	s->page_pending = true;
 	s->pending_offset = offset;

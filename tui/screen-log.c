@@ -45,7 +45,7 @@ log_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct log_job *j = arg;
 	j->ok = ctx->db != NULL && db_browse_count(ctx->db, &failed_filter, &j->count) &&
-	    db_browse_page(ctx->db, &failed_filter, j->offset, PAGE, &j->rows, &j->n);
+	    db_browse_page(ctx->db, &failed_filter, j->offset, PAGE, j->count, &j->rows, &j->n);
 }
 
 static void

@@ -4,19 +4,19 @@
  *
  * A probe runs `tagcon --db DB spaces --json URL...` as a child and reads
  * its objects as they come (one per line, or one array at the end).  The
- * library-wide effect of a threshold comes from stored scores only: for
- * fixed thresholds a score histogram (read once per model) gives the mean
- * tags per image and one indexed band query the images that change; with
- * MCut every image's cut differs, so all scores are streamed once on the
- * stats lane.  Beside it, and first, the pending suggestions of the whole
- * library before and after (db_search_suggestions: the suggestion
- * histogram, exact with rules, folder overrides and decisions) come from
- * the query lane in a fraction of a second.
+ * library-wide effect of a threshold comes from stored scores only, in two
+ * parts: first, from the query lane in a fraction of a second, the pending
+ * suggestions of the whole library before and after (db_search_suggestions:
+ * the suggestion histogram, exact with rules, folder overrides and
+ * decisions); then, on the stats lane, the images whose suggestions change
+ * (for fixed thresholds one indexed band query; with MCut every image's cut
+ * differs, so all scores are streamed once).
  */
 #include "tui/screen-settings.h"
 
 #include <cjson/cJSON.h>
 #include <glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -33,8 +33,8 @@
 #include "tui/screen-review.h"
 #include "tui/term.h"
 
-/* A histogram older than this is read again (a batch may be adding scores). */
-#define HIST_MAX_AGE_S 60
+/* The count of tagged images is read again after this (a batch may be adding). */
+#define TAGGED_MAX_AGE_S 60
 
 struct live {
 	struct console *c;
@@ -47,8 +47,6 @@ struct live {
 	int64_t changed;
 	int64_t images;
 	int64_t inexact;
-	double mean_old;
-	double mean_new;
 	char *impact_error;
 
 	bool pending_running;
@@ -56,10 +54,10 @@ struct live {
 	struct suggest_opts pending_cand;
 	int64_t pending_old;
 	int64_t pending_new;
-
-	struct db_score_hist *hist;
-	char *hist_model;
-	int64_t hist_at;
+	/* images the model answered for: read once a minute, not per key */
+	int64_t tagged;
+	char *tagged_model;
+	int64_t tagged_at;
 
 	struct review *image_review; /* of the Library's cursor image, when none is reviewed */
 };
@@ -97,8 +95,7 @@ live_destroy(struct live *l)
 	}
 	free(l->probes);
 	free(l->impact_error);
-	free(l->hist);
-	free(l->hist_model);
+	free(l->tagged_model);
 	review_destroy(l->image_review);
 	free(l);
 }
@@ -294,14 +291,10 @@ struct impact_job {
 	char *model;
 	struct suggest_opts old;
 	struct suggest_opts cand;
-	struct db_score_hist *hist; /* in: a copy of the cached one, or NULL */
-	bool fresh;                 /* hist was read by this job */
 	bool ok;
 	int64_t changed;
 	int64_t images;
 	int64_t inexact;
-	double sum_old;
-	double sum_new;
 	/* the stream's scratch */
 	struct suggest_pred *buf;
 	size_t cap;
@@ -314,39 +307,14 @@ uses_mcut(struct suggest_opts o)
 	return o.general_mcut || o.character_mcut;
 }
 
-/* Scores above t in a histogram: buckets starting at or above t count whole
- * (a bucket is 0.001 wide, finer than any threshold a person sets). */
-static int64_t
-above(const int64_t *bins, double t)
-{
-	int64_t n = 0;
-	for (int k = 0; k < DB_HIST_BUCKETS; k++) {
-		n += (k + 1) / 1000.0 > t + 1e-9 ? bins[k] : 0;
-	}
-	return n;
-}
-
 static void
 impact_fixed(struct impact_job *j, struct db *db)
 {
-	if (j->hist == NULL) {
-		j->hist = xcalloc(1, sizeof *j->hist);
-		if (!db_browse_histogram(db, j->model, j->hist)) {
-			return;
-		}
-		j->fresh = true;
-	}
-	const struct db_score_hist *h = j->hist;
-	j->images = h->tagged;
-	j->sum_old = (double)(above(h->general, j->old.general_threshold) +
-	    above(h->character, j->old.character_threshold));
-	j->sum_new = (double)(above(h->general, j->cand.general_threshold) +
-	    above(h->character, j->cand.character_threshold));
 	double g0 = j->old.general_threshold, g1 = j->cand.general_threshold;
 	double c0 = j->old.character_threshold, c1 = j->cand.character_threshold;
-	j->ok = db_browse_band(db, j->model, g0 < g1 ? g0 : g1, g0 < g1 ? g1 : g0,
-	    c0 < c1 ? c0 : c1,
-	    c0 < c1 ? c1 : c0, &j->changed);
+	j->ok = db_browse_tagged(db, j->model, &j->images) &&
+	    db_browse_band(db, j->model, fmin(g0, g1), fmax(g0, g1), fmin(c0, c1), fmax(c0, c1),
+	    &j->changed);
 }
 
 static void
@@ -383,8 +351,6 @@ impact_content(void *ud, int64_t content_id, const struct db_pred *p, size_t n)
 	j->images++;
 	j->changed += ga != gb || ca != cb;
 	j->inexact += !a.exact || !b.exact;
-	j->sum_old += ga + ca;
-	j->sum_new += gb + cb;
 	suggest_result_fini(&a);
 	suggest_result_fini(&b);
 	return !atomic_load(j->cancel);
@@ -418,19 +384,8 @@ impact_done(void *arg, bool cancelled)
 		l->changed = j->changed;
 		l->images = j->images;
 		l->inexact = j->inexact;
-		l->mean_old = j->images > 0 ? j->sum_old / (double)j->images : 0;
-		l->mean_new = j->images > 0 ? j->sum_new / (double)j->images : 0;
-		if (j->fresh && j->ok) {
-			free(l->hist);
-			l->hist = j->hist;
-			j->hist = NULL;
-			free(l->hist_model);
-			l->hist_model = xstrdup(j->model);
-			l->hist_at = g_get_monotonic_time() / G_USEC_PER_SEC;
-		}
 		console_redraw(l->c);
 	}
-	free(j->hist);
 	free(j->buf);
 	free(j->model);
 	free(j);
@@ -443,6 +398,7 @@ struct pending_job {
 	struct suggest_opts cand;
 	int64_t n_old;
 	int64_t n_new;
+	int64_t images; /* in: the cached count, or -1 to read it */
 	bool ok;
 };
 
@@ -470,7 +426,8 @@ pending_work(void *arg, const struct console_job_ctx *ctx)
 	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old, &fast);
 	o.cut = cut_of(j->cand);
 	j->ok = j->ok && !atomic_load(ctx->cancel) &&
-	    db_search_suggestions(ctx->db, &o, &j->n_new, &fast);
+	    db_search_suggestions(ctx->db, &o, &j->n_new, &fast) &&
+	    (j->images >= 0 || db_browse_tagged(ctx->db, j->model, &j->images));
 	rules_destroy(r);
 }
 
@@ -485,6 +442,13 @@ pending_done(void *arg, bool cancelled)
 		l->pending_cand = j->cand;
 		l->pending_old = j->n_old;
 		l->pending_new = j->n_new;
+		if (j->ok && (l->tagged_model == NULL || strcmp(l->tagged_model, j->model) != 0 ||
+		    l->tagged != j->images)) {
+			free(l->tagged_model);
+			l->tagged_model = xstrdup(j->model);
+			l->tagged = j->images;
+			l->tagged_at = g_get_monotonic_time() / G_USEC_PER_SEC;
+		}
 		console_redraw(l->c);
 	}
 	free(j->model);
@@ -500,6 +464,10 @@ live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand)
 	if (p->model == NULL) {
 		p->model = xstrdup("");
 	}
+	int64_t now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	bool fresh = l->tagged_model != NULL && strcmp(l->tagged_model, p->model) == 0 &&
+	    now - l->tagged_at < TAGGED_MAX_AGE_S;
+	p->images = fresh ? l->tagged : -1;
 	l->pending_running = true;
 	console_job(l->c, LANE_QUERY, JOB_IMPACT_PENDING, pending_work, pending_done, p);
 
@@ -511,11 +479,6 @@ live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand)
 	}
 	j->old = old;
 	j->cand = cand;
-	int64_t now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	if (l->hist != NULL && l->hist_model != NULL && strcmp(l->hist_model, j->model) == 0 &&
-	    now - l->hist_at < HIST_MAX_AGE_S) {
-		j->hist = xmemdup(l->hist, sizeof *l->hist);
-	}
 	l->impact_running = true;
 	console_job(l->c, LANE_STATS, JOB_IMPACT, impact_work, impact_done, j);
 }
@@ -632,8 +595,10 @@ draw_pending(struct live *l, WINDOW *w, int y, int x, int width, struct suggest_
 		grouped(b, sizeof b, l->pending_new);
 		double pct = l->pending_old > 0 ? 100.0 * (double)(l->pending_new - l->pending_old) /
 		    (double)l->pending_old : 0;
-		line = xasprintf("Pending suggestions in the library: %s → %s (%+.1f %%), after "
-		    "rules and decisions", a, b, pct);
+		double n = l->tagged > 0 ? (double)l->tagged : 1;
+		line = xasprintf("Pending suggestions in the library: %s → %s (%+.1f %%), "
+		    "%.1f → %.1f per tagged image", a, b, pct, (double)l->pending_old / n,
+		    (double)l->pending_new / n);
 	}
 	term_put(w, y, x, width, line, console_attr(l->c, THEME_NORMAL), false);
 	free(line);
@@ -652,9 +617,9 @@ live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
 	} else if (!l->have_impact) {
 		line = xstrdup("Library: could not count (see the Log)");
 	} else {
-		line = xasprintf("Library: %lld of %lld tagged images change · tags per image "
-		    "%.1f → %.1f%s", (long long)l->changed, (long long)l->images, l->mean_old,
-		    l->mean_new, l->inexact > 0 ? " (MCut approximate for some)" : "");
+		line = xasprintf("Library: %lld of %lld tagged images change%s",
+		    (long long)l->changed, (long long)l->images,
+		    l->inexact > 0 ? " (MCut approximate for some)" : "");
 	}
 	term_put(w, y, x, width, line, console_attr(l->c, THEME_TITLE), false);
 	free(line);

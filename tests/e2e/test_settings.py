@@ -136,7 +136,8 @@ s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
 
 # A threshold under edit shows its effect; Esc throws the edit away.
 con.keys("Left", "Left", "Left")
-scr = con.wait(lambda t: "tags per image" in t and "This image" in t, 10)
+scr = con.wait(lambda t: "tagged images change" in t and "per tagged image" in t and
+               "This image" in t, 10)
 s.check(scr is not None, "the focused threshold shows the library-wide effect", con.screen())
 
 con.keys("Escape")

@@ -58,7 +58,7 @@ check_compiles(const struct search_node *q)
 	struct db_browse_filter f = {.query = q, .opts = &o, .state = 1, .under = "/cwd"};
 	struct db_browse_row *rows = NULL;
 	size_t k = 0;
-	if (!db_browse_count(db, &f, &n) || !db_browse_page(db, &f, 0, 10, &rows, &k) || k != 0) {
+	if (!db_browse_count(db, &f, &n) || !db_browse_page(db, &f, 0, 10, -1, &rows, &k) || k != 0) {
 		fprintf(stderr, "fuzz-query: browse SQL failed: %s\n", db_errmsg(db));
 		abort();
 	}

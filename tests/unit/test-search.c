@@ -454,13 +454,6 @@ test_hostile(void)
 	free(text);
 	search_node_destroy(q);
 	EXPECT("", "a1 a2 s1 x1 b1 b2 fail");
-	/* Every image in path order, the missing left out: the partial index
-	 * alone (schema 6), not the table's rows. */
-	CHECK(query_parse("", NULL, &q, NULL, NULL));
-	CHECK(db_search_explain(db, q, &opts, &text));
-	CHECK(text != NULL && strstr(text, "USING INDEX images_present") != NULL);
-	free(text);
-	search_node_destroy(q);
 }
 
 static int64_t
