@@ -8,6 +8,8 @@
     line on the terminal, and to the first page of rows;
   - memory: VmRSS and VmHWM after the first page, after scrolling to the
     end and back, and after opening an image;
+  - Settings: how soon a threshold step (and MCut switched on) shows the
+    library's pending suggestions before and after, and the images that change;
   - the preview of a 24 MP JPEG: bench-preview (decode + render, cold and
     warm), and in the console from Enter to the first chafa cells drawn.
 
@@ -193,6 +195,77 @@ def jump_to_end(tagcon, db, env, figures):
             pass
 
 
+class Tmux:
+    """The console in a tmux server of its own, read with capture-pane."""
+
+    def __init__(self, tagcon, db, env, width=130, height=40):
+        self.sock = "tagcon-bench-%d" % os.getpid()
+        self.cmd = ["tmux", "-L", self.sock, "-f", "/dev/null"]
+        subprocess.run(self.cmd + ["new-session", "-d", "-x", str(width), "-y", str(height),
+                                   "-e", "LANG=C.UTF-8", tagcon, "--db", db],
+                       env=dict(env, TERM="tmux-256color"), check=True)
+
+    def screen(self):
+        return subprocess.run(self.cmd + ["capture-pane", "-p"], capture_output=True,
+                              text=True).stdout
+
+    def keys(self, *keys):
+        for k in keys:
+            subprocess.run(self.cmd + ["send-keys", k], check=True)
+
+    def line(self, prefix):
+        lines = [l.strip() for l in self.screen().splitlines() if prefix in l]
+        return lines[0] if lines else None
+
+    def close(self):
+        subprocess.run(self.cmd + ["kill-server"], capture_output=True)
+
+
+def threshold_effect(tagcon, db, env, figures):
+    """Settings, general_threshold focused: each step of the value until the
+    library's pending suggestions before and after are on the screen (the
+    suggestion histogram), then the same for general MCut switched on; the
+    slower count of the images that change is timed too."""
+    t = Tmux(tagcon, db, env)
+    try:
+        end = time.monotonic() + 30
+        while "Library" not in t.screen() and time.monotonic() < end:
+            time.sleep(0.02)
+        t.keys("3", "Down", "Down")
+        time.sleep(1.0)
+
+        def timed(keys, prefix, before):
+            start = time.monotonic()
+            t.keys(*keys)
+            while time.monotonic() - start < 120:
+                l = t.line(prefix)
+                if l and "counting" not in l and l != before:
+                    return (time.monotonic() - start) * 1000, l
+                time.sleep(0.005)
+            return None, before
+
+        pending, images = [], []
+        for _ in range(3):
+            p0, i0 = t.line("Pending"), t.line("Library:")
+            ms_p, _ = timed(["Left"], "Pending", p0)
+            ms_i, _ = timed([], "Library:", i0)
+            pending.append(ms_p)
+            images.append(ms_i)
+        p0, i0 = t.line("Pending"), t.line("Library:")
+        t.keys("Down", "Down")
+        time.sleep(1.0)
+        p0, i0 = t.line("Pending"), t.line("Library:")
+        ms_mp, _ = timed(["Space"], "Pending", p0)
+        ms_mi, _ = timed([], "Library:", i0)
+        fmt = lambda v: "-" if None in v else "%.0f–%.0f ms" % (min(v), max(v))
+        figures["threshold step: pending suggestions shown"] = fmt(pending)
+        figures["threshold step: images that change shown"] = fmt(images)
+        figures["MCut on: pending suggestions shown"] = fmt([ms_mp])
+        figures["MCut on: images that change shown"] = fmt([ms_mi])
+    finally:
+        t.close()
+
+
 def console_preview(tagcon, work, env, figures):
     lib = work + "/pv"
     os.makedirs(lib, exist_ok=True)
@@ -236,6 +309,7 @@ def main():
     subprocess.run([tagcon, "--db", db, "status"], check=True, stdout=subprocess.DEVNULL)
     first_frame(tagcon, db, env, figures)
     jump_to_end(tagcon, db, env, figures)
+    threshold_effect(tagcon, db, env, figures)
     jpeg = console_preview(tagcon, work, env, figures)
     out = subprocess.run([bench_preview, jpeg, "45", "27", "256", "11"], capture_output=True,
                          text=True, check=True).stdout
