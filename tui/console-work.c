@@ -17,6 +17,7 @@
 
 #include "core/rules.h"
 #include "db/db.h"
+#include "db/search.h"
 #include "db/xalloc.h"
 
 #define JOIN_WAIT_MS 300
@@ -141,6 +142,18 @@ job_finished(void *arg)
 	struct job *j = arg;
 	j->done(j->arg, atomic_load(&j->cancel));
 	free(j);
+}
+
+struct rules *
+console_search_opts(struct db *db, const char *model, struct search_opts *o)
+{
+	struct rules *r = db != NULL ? rules_load(db, NULL) : NULL;
+	if (r != NULL) {
+		search_opts_init(o, model);
+		rules_search_opts(r, o);
+		o->max_rating = DB_RATING_E;
+	}
+	return r;
 }
 
 /* A lane's own handle, reading settings through --preset like the UI's

@@ -196,6 +196,16 @@ bool console_spawn_detached(struct console *c, char *const argv[], const char *l
     char **cause);
 
 const struct console_opts *console_options(const struct console *c);
+
+/*
+ * The library's rules and, from them, search options for model as every
+ * view of the console reads: folder overrides and tag rules in, no rating
+ * limit (a curator sees every image; max_rating filters the shell's
+ * commands).  o points into the result; NULL when db is NULL or cannot be
+ * read.  Free with rules_destroy().
+ */
+struct search_opts;
+struct rules *console_search_opts(struct db *db, const char *model, struct search_opts *o);
 /* What runs in the background, for the tab line ("scanning: 1200 files"). */
 void console_set_activity(struct console *c, const char *text);
 /* The screen whose keys the help screen lists. */

@@ -116,14 +116,11 @@ page_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct page_job *j = arg;
 	/* The lane's own snapshot of the rules: the UI's may change meanwhile. */
-	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	struct search_opts o;
+	struct rules *r = console_search_opts(ctx->db, j->model, &o);
 	if (r == NULL) {
 		return;
 	}
-	struct search_opts o;
-	search_opts_init(&o, j->model);
-	rules_search_opts(r, &o);
-	o.max_rating = DB_RATING_E; /* the curator sees every image */
 	j->f.opts = &o;
 	if (j->count_only) {
 		j->ok = db_browse_count(ctx->db, &j->f, &j->count);
@@ -313,16 +310,17 @@ read_settings(struct lib *s)
 	if (s->model == NULL) {
 		s->model = xstrdup("");
 	}
-	struct rules *r = rules_load(db, NULL);
+	/* On failure the last snapshot stays (the options point into it). */
+	struct search_opts o;
+	struct rules *r = console_search_opts(db, s->model, &o);
 	if (r != NULL) {
 		rules_destroy(s->rules);
 		s->rules = r;
+		s->opts = o;
+	} else if (s->rules == NULL) {
+		search_opts_init(&s->opts, s->model);
 	}
-	search_opts_init(&s->opts, s->model);
-	if (s->rules != NULL) {
-		rules_search_opts(s->rules, &s->opts);
-	}
-	s->opts.max_rating = DB_RATING_E;
+	s->opts.model = s->model;
 	s->settings_gen = console_settings_gen(s->c);
 }
 
@@ -537,14 +535,11 @@ static void
 random_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct random_job *j = arg;
-	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	struct search_opts o;
+	struct rules *r = console_search_opts(ctx->db, j->filter->model, &o);
 	if (r == NULL) {
 		return;
 	}
-	struct search_opts o;
-	search_opts_init(&o, j->filter->model);
-	rules_search_opts(r, &o);
-	o.max_rating = DB_RATING_E;
 	j->filter->f.opts = &o;
 	j->ok = db_browse_random(ctx->db, &j->filter->f, &j->id);
 	j->filter->f.opts = NULL;

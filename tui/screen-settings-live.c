@@ -413,15 +413,12 @@ static void
 pending_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct pending_job *j = arg;
-	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	struct search_opts o;
+	bool fast;
+	struct rules *r = console_search_opts(ctx->db, j->model, &o);
 	if (r == NULL) {
 		return;
 	}
-	struct search_opts o;
-	bool fast;
-	search_opts_init(&o, j->model);
-	rules_search_opts(r, &o);
-	o.max_rating = DB_RATING_E;
 	o.cut = cut_of(j->old);
 	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old, &fast);
 	o.cut = cut_of(j->cand);
