@@ -183,7 +183,8 @@ static void
 add_candidate(void *ud, const struct db_candidate *c)
 {
 	struct batch *b = ud;
-	if (!claim(b, c->hash, NULL)) {
+	if ((b->opts.wanted != NULL && !b->opts.wanted(b->opts.ud, c->path)) ||
+	    !claim(b, c->hash, NULL)) {
 		return;
 	}
 	struct job *job = xcalloc(1, sizeof *job);

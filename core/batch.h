@@ -90,6 +90,9 @@ struct batch_opts {
 	const char *notify_url;  /* NULL or "": none */
 	bool notify_each;
 	bool keep_open; /* watch: wait for batch_enqueue() until stopped */
+	/* NULL, or which pending images to take at the start (called with ud):
+	 * watch takes only those of folders where auto_tag is on. */
+	bool (*wanted)(void *ud, const char *path);
 	int progress_ms; /* progress rows and events; 0: 250 */
 	/* Set by a signal handler: 1 stop cleanly, 2 or more stop now. */
 	volatile sig_atomic_t *stop;

@@ -683,6 +683,16 @@ rules_auto_tag_for(const struct rules *rs, const char *path)
 	return fc != NULL ? fc->auto_tag : rs->auto_tag;
 }
 
+bool
+rules_auto_tag_anywhere(const struct rules *rs)
+{
+	bool any = rs->auto_tag;
+	for (size_t i = 0; i < rs->n_folders && !any; i++) {
+		any = rs->folders[i].auto_tag;
+	}
+	return any;
+}
+
 void
 rules_search_opts(const struct rules *rs, struct search_opts *o)
 {

@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/rules.h"
 #include "core/scan.h"
 #include "core/settings.h"
 #include "core/token.h"
 #include "core/watch.h"
+#include "db/browse.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/xalloc.h"
@@ -54,6 +56,8 @@ struct watcher {
 	bool json;
 	GPtrArray *roots;
 	char *notify_url;
+	struct rules *rules; /* auto_tag per folder, read again now and then */
+	int64_t db_version;
 };
 
 static void
@@ -96,8 +100,8 @@ on_arrived(void *ud, const char *path)
 	say(w, "indexed", path, NULL);
 	struct db_image img;
 	bool found;
-	if (pending && w->batch != NULL && db_image_by_path(w->db, path, &img, &found) && found &&
-	    img.has_hash) {
+	if (pending && w->batch != NULL && rules_auto_tag_for(w->rules, path) &&
+	    db_image_by_path(w->db, path, &img, &found) && found && img.has_hash) {
 		batch_enqueue(w->batch, id, path, img.hash);
 	}
 	if (found) {
@@ -173,6 +177,27 @@ on_batch_event(void *ud, const struct batch_event *ev)
 	}
 }
 
+static bool
+auto_tag_here(void *ud, const char *path)
+{
+	return rules_auto_tag_for(((struct watcher *)ud)->rules, path);
+}
+
+/* Overrides set from another shell take effect: the rules are read again
+ * when the database moved. */
+static void
+reload_rules(struct watcher *w)
+{
+	int64_t v;
+	struct rules *r;
+	if (db_browse_version(w->db, &v) && v != w->db_version &&
+	    (r = rules_load(w->db, NULL)) != NULL) {
+		w->db_version = v;
+		rules_destroy(w->rules);
+		w->rules = r;
+	}
+}
+
 static gpointer
 batch_main(gpointer arg)
 {
@@ -210,6 +235,7 @@ start_tagging(struct watcher *w, struct batch_opts *o, char **model, char ***spa
 		.pixel_limit = w->so.pixel_limit,
 		.idle_timeout_ms = settings_get_int(w->db, "request_timeout") * 1000,
 		.keep_open = true,
+		.wanted = auto_tag_here,
 		.stop = &stop_requests,
 		.notify_url = w->notify_url,
 		.notify_each = settings_get_bool(w->db, "notify_each"),
@@ -237,6 +263,8 @@ loop(struct watcher *w, struct watch *wt)
 		} else if (n < 0 && errno != EINTR) {
 			out_error("watch: %s", strerror(errno));
 			break;
+		} else if (n == 0) {
+			reload_rules(w);
 		}
 	}
 }
@@ -285,7 +313,14 @@ exec_watch(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	struct batch_opts bo;
-	GThread *tagging = settings_get_bool(db, "auto_tag") ?
+	w.rules = rules_load(db, &cause);
+	if (w.rules == NULL) {
+		out_error("%s", cause);
+		goto out;
+	}
+	/* auto_tag on anywhere (a folder override included): the engine runs,
+	 * and each image is taken or not by the rule of its folder. */
+	GThread *tagging = rules_auto_tag_anywhere(w.rules) ?
 	    start_tagging(&w, &bo, &model, &spaces, &token) : NULL;
 	if (!w.json) {
 		fprintf(stderr, "tagcon: watching %u root%s%s\n", w.roots->len,
@@ -298,6 +333,7 @@ exec_watch(struct cli *cli, int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	batch_destroy(w.batch);
+	rules_destroy(w.rules);
 	watch_destroy(wt);
 	g_ptr_array_free(w.roots, TRUE);
 	free(w.notify_url);

@@ -9,6 +9,8 @@
   - files that arrive while the watcher is stopped are picked up when it starts again;
   - when the only Space is down, arrivals are indexed and stay pending (not failed), and are
     tagged when the Space comes back;
+  - auto_tag per folder (an override, also one set while the watcher runs): only the
+    images of folders where it is on are tagged, at start and on arrival;
   - SIGTERM stops the watcher cleanly.
 
     python3 tests/batch/test_watch.py build/tui/tagcon
@@ -186,6 +188,39 @@ def body(t):
     stop_watch(t, w, "second watcher")
     st = t.status(db) or {}
     t.eq(st.get("state", {}).get("new"), 0, "status: nothing left pending")
+
+    t.section("auto_tag per folder")
+    # Off for the library, on below keep/ (an override); a file waiting there
+    # and one waiting at the top when the watcher starts.
+    t.config(db, "auto_tag", "off")
+    keep = t.mkdir("lib", "keep")
+    t.eq(t.run("rules", "set", keep, "auto_tag", "on", db=db).rc, 0, "override auto_tag on keep/")
+    waiting = [os.path.join(keep, "w1.jpg"), os.path.join(lib, "w2.jpg")]
+    shutil.copyfile(src[18], waiting[0])
+    shutil.copyfile(src[19], waiting[1])
+    w = start_watch(t, db, "watch3")
+    t.check(wait_tagged(w, waiting[:1], 30), "at start, the waiting image of keep/ is tagged",
+            events_for(w, "tagged"))
+    arrive = [os.path.join(keep, "a1.jpg"), os.path.join(lib, "a2.jpg")]
+    subprocess.run(["cp", src[20], arrive[0]], check=True)
+    subprocess.run(["cp", src[21], arrive[1]], check=True)
+    t.check(wait_tagged(w, arrive[:1], 30), "an arrival in keep/ is tagged",
+            events_for(w, "tagged"))
+    t.check(wait_for(lambda: arrive[1] in events_for(w, "indexed"), 10),
+            "an arrival elsewhere is indexed")
+    # An override set while the watcher runs: off again below keep/.
+    t.eq(t.run("rules", "set", keep, "auto_tag", "off", db=db).rc, 0, "override auto_tag off")
+    time.sleep(1.5)
+    late = os.path.join(keep, "a3.jpg")
+    subprocess.run(["cp", src[22], late], check=True)
+    t.check(wait_for(lambda: late in events_for(w, "indexed"), 10), "a3 is indexed")
+    time.sleep(3)
+    imgs = t.images(db)
+    t.eq([imgs.get(p, {}).get("state") for p in [waiting[1], arrive[1], late]],
+         ["new", "new", "new"], "where auto_tag is off they stay pending, untagged")
+    t.eq(sorted(set(events_for(w, "tagged"))), sorted([waiting[0], arrive[0]]),
+         "only keep/'s images were tagged")
+    stop_watch(t, w, "per-folder watcher")
 
 
 if __name__ == "__main__":
