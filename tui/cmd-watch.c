@@ -58,6 +58,12 @@ struct watcher {
 	char *notify_url;
 	struct rules *rules; /* auto_tag per folder, read again now and then */
 	int64_t db_version;
+	/* the tagging half, started once auto_tag is on somewhere */
+	struct batch_opts bo;
+	char *model;
+	char **spaces;
+	char *token;
+	GThread *tagging;
 };
 
 static void
@@ -183,6 +189,8 @@ auto_tag_here(void *ud, const char *path)
 	return rules_auto_tag_for(((struct watcher *)ud)->rules, path);
 }
 
+static GThread *start_tagging(struct watcher *w);
+
 /* Overrides set from another shell take effect: the rules are read again
  * when the database moved. */
 static void
@@ -195,6 +203,14 @@ reload_rules(struct watcher *w)
 		w->db_version = v;
 		rules_destroy(w->rules);
 		w->rules = r;
+		/* auto_tag turned on after the start: the engine starts now, and
+		 * takes what waits in the folders where it is on. */
+		if (w->tagging == NULL && w->batch == NULL && rules_auto_tag_anywhere(r)) {
+			w->tagging = start_tagging(w);
+			if (w->tagging != NULL && !w->json) {
+				fprintf(stderr, "tagcon: auto-tag on\n");
+			}
+		}
 	}
 }
 
@@ -209,11 +225,12 @@ batch_main(gpointer arg)
 
 /* The tagging half: an engine that stays open for arrivals. */
 static GThread *
-start_tagging(struct watcher *w, struct batch_opts *o, char **model, char ***spaces,
-    char **token)
+start_tagging(struct watcher *w)
 {
 	size_t n;
 	char *cause = NULL;
+	struct batch_opts *o = &w->bo;
+	char **model = &w->model, ***spaces = &w->spaces, **token = &w->token;
 	*spaces = settings_get_list(w->db, "spaces", &n);
 	*model = settings_get(w->db, "model");
 	w->notify_url = settings_get(w->db, "notify_url");
@@ -292,7 +309,7 @@ exec_watch(struct cli *cli, int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct watch_ops ops = {.arrived = on_arrived, .gone = on_gone, .warn = on_warn, .ud = &w};
-	char *cause = NULL, *model = NULL, *token = NULL, **spaces = NULL;
+	char *cause = NULL;
 	struct watch *wt = watch_create(&ops, &cause);
 	int rc = EXIT_FAILURES;
 	/* Watch first, then catch up: nothing arriving meanwhile is missed. */
@@ -312,7 +329,6 @@ exec_watch(struct cli *cli, int argc, char **argv)
 		out_error("%s", cause != NULL ? cause : "watch failed");
 		goto out;
 	}
-	struct batch_opts bo;
 	w.rules = rules_load(db, &cause);
 	if (w.rules == NULL) {
 		out_error("%s", cause);
@@ -320,15 +336,14 @@ exec_watch(struct cli *cli, int argc, char **argv)
 	}
 	/* auto_tag on anywhere (a folder override included): the engine runs,
 	 * and each image is taken or not by the rule of its folder. */
-	GThread *tagging = rules_auto_tag_anywhere(w.rules) ?
-	    start_tagging(&w, &bo, &model, &spaces, &token) : NULL;
+	w.tagging = rules_auto_tag_anywhere(w.rules) ? start_tagging(&w) : NULL;
 	if (!w.json) {
 		fprintf(stderr, "tagcon: watching %u root%s%s\n", w.roots->len,
-		    w.roots->len == 1 ? "" : "s", tagging != NULL ? ", auto-tag on" : "");
+		    w.roots->len == 1 ? "" : "s", w.tagging != NULL ? ", auto-tag on" : "");
 	}
 	loop(&w, wt);
-	if (tagging != NULL) {
-		g_thread_join(tagging);
+	if (w.tagging != NULL) {
+		g_thread_join(w.tagging);
 	}
 	rc = EXIT_OK;
 out:
@@ -337,9 +352,9 @@ out:
 	watch_destroy(wt);
 	g_ptr_array_free(w.roots, TRUE);
 	free(w.notify_url);
-	settings_list_free(spaces);
-	free(model);
-	token_free(token);
+	settings_list_free(w.spaces);
+	free(w.model);
+	token_free(w.token);
 	free(cause);
 	return rc;
 }

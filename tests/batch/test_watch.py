@@ -10,7 +10,8 @@
   - when the only Space is down, arrivals are indexed and stay pending (not failed), and are
     tagged when the Space comes back;
   - auto_tag per folder (an override, also one set while the watcher runs): only the
-    images of folders where it is on are tagged, at start and on arrival;
+    images of folders where it is on are tagged, at start and on arrival; auto_tag turned
+    on while the watcher runs starts the tagging then;
   - SIGTERM stops the watcher cleanly.
 
     python3 tests/batch/test_watch.py build/tui/tagcon
@@ -221,6 +222,21 @@ def body(t):
     t.eq(sorted(set(events_for(w, "tagged"))), sorted([waiting[0], arrive[0]]),
          "only keep/'s images were tagged")
     stop_watch(t, w, "per-folder watcher")
+
+    t.section("auto_tag turned on while the watcher runs")
+    w = start_watch(t, db, "watch4")  # auto_tag off everywhere: no engine yet
+    marker = os.path.join(lib, "m1.jpg")  # indexed: the watcher is past its start
+    time.sleep(3)  # its catch-up scan would index the marker silently
+    subprocess.run(["cp", src[23], marker], check=True)
+    t.check(wait_for(lambda: marker in events_for(w, "indexed"), 10), "the watcher is up")
+    time.sleep(1)
+    t.eq(events_for(w, "tagged"), [], "nothing is tagged while auto_tag is off")
+    t.config(db, "auto_tag", "on")
+    t.check(wait_tagged(w, [waiting[1], arrive[1], marker], 30), "the images waiting where "
+            "auto_tag is now on get tagged", events_for(w, "tagged"))
+    time.sleep(2)
+    t.eq(t.images(db).get(late, {}).get("state"), "new", "keep/, still off, stays pending")
+    stop_watch(t, w, "late auto_tag watcher")
 
 
 if __name__ == "__main__":
