@@ -105,7 +105,7 @@ on_arrived(void *ud, const char *path)
 	}
 	say(w, "indexed", path, NULL);
 	struct db_image img;
-	bool found;
+	bool found = false; /* read below even when the lookup was skipped */
 	if (pending && w->batch != NULL && rules_auto_tag_for(w->rules, path) &&
 	    db_image_by_path(w->db, path, &img, &found) && found && img.has_hash) {
 		batch_enqueue(w->batch, id, path, img.hash);
