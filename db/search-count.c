@@ -237,12 +237,11 @@ count_fast(struct compile *c, int64_t *n)
 }
 
 bool
-db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bool *fast)
+db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n)
 {
 	struct compile c;
 	struct search_node all = {.kind = SEARCH_ALL};
 	*n = 0;
-	*fast = true;
 	bool ok = search_compile(&c, db, &all, o) && count_fast(&c, n);
 	search_compile_fini(&c);
 	return ok;

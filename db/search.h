@@ -167,10 +167,9 @@ bool db_search_explain(struct db *db, const struct search_node *q, const struct 
  * score histogram suggest_hist, which also knows which side of its
  * answer's MCut cut each score is on (schema 5), plus direct passes over
  * what it cannot know (folder overrides, the tags rules touch, pinned
- * folders).  *fast is false when the whole library had to be read; since
- * schema 5 that never happens, MCut included.
+ * folders), MCut included.
  */
-bool db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n, bool *fast);
+bool db_search_suggestions(struct db *db, const struct search_opts *o, int64_t *n);
 /* Whether suggest_hist agrees with predictions and decisions, and the
  * stored MCut cuts with the predictions (tests). */
 bool db_search_hist_check(struct db *db, bool *same);

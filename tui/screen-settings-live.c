@@ -414,16 +414,15 @@ pending_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct pending_job *j = arg;
 	struct search_opts o;
-	bool fast;
 	struct rules *r = console_search_opts(ctx->db, j->model, &o);
 	if (r == NULL) {
 		return;
 	}
 	o.cut = cut_of(j->old);
-	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old, &fast);
+	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old);
 	o.cut = cut_of(j->cand);
 	j->ok = j->ok && !atomic_load(ctx->cancel) &&
-	    db_search_suggestions(ctx->db, &o, &j->n_new, &fast) &&
+	    db_search_suggestions(ctx->db, &o, &j->n_new) &&
 	    (j->images >= 0 || db_browse_tagged(ctx->db, j->model, &j->images));
 	rules_destroy(r);
 }

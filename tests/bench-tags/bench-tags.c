@@ -46,7 +46,6 @@ struct job {
 	struct search_node *q;
 	struct search_opts o;
 	int64_t result;
-	bool fast;
 };
 
 static bool
@@ -80,7 +79,7 @@ do_random(struct job *j)
 static bool
 do_suggestions(struct job *j)
 {
-	return db_search_suggestions(db, &j->o, &j->result, &j->fast);
+	return db_search_suggestions(db, &j->o, &j->result);
 }
 
 static void
@@ -217,9 +216,6 @@ suggestions(void)
 		j.o.cut.general_mcut = mcut[i].general;
 		j.o.cut.character_mcut = mcut[i].character;
 		measure(mcut[i].what, &j, do_suggestions, 1000);
-		if (!j.fast) {
-			printf("  (read every prediction: no histogram for MCut)\n");
-		}
 		search_node_destroy(j.q);
 	}
 }

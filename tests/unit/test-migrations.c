@@ -140,12 +140,10 @@ suggestions(struct db *db, bool general_mcut, bool character_mcut)
 {
 	struct search_opts o;
 	int64_t n = -1;
-	bool fast = false;
 	search_opts_init(&o, "m");
 	o.cut.general_mcut = general_mcut;
 	o.cut.character_mcut = character_mcut;
-	CHECK(db_search_suggestions(db, &o, &n, &fast));
-	CHECK(fast);
+	CHECK(db_search_suggestions(db, &o, &n));
 	return n;
 }
 

@@ -378,13 +378,12 @@ compare_round(const char *label)
 	search_opts_init(&o, MODEL);
 	rules_search_opts(r, &o);
 	int64_t total = -1;
-	bool fast, same = false;
-	CHECK(db_search_suggestions(db, &o, &total, &fast));
+	bool same = false;
+	CHECK(db_search_suggestions(db, &o, &total));
 	if (!check_(total == suggestions, label, __FILE__, __LINE__)) {
 		fprintf(stderr, "    library count %lld, sum of images %d\n", (long long)total,
 		    suggestions);
 	}
-	CHECK(fast);
 	CHECK(db_search_hist_check(db, &same) && same);
 	rules_destroy(r);
 	return suggestions;
@@ -528,8 +527,7 @@ test_hist_upkeep(void)
 		}
 		db_image_fini(&img);
 	}
-	bool fast;
-	CHECK(db_search_suggestions(db, &o, &got, &fast));
+	CHECK(db_search_suggestions(db, &o, &got));
 	CHECK_INT(got, want);
 	rules_destroy(r);
 }

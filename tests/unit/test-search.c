@@ -318,8 +318,8 @@ static int64_t
 library_count(void)
 {
 	int64_t n = -1;
-	bool fast = false, same = false;
-	CHECK(db_search_suggestions(db, &opts, &n, &fast) && fast);
+	bool same = false;
+	CHECK(db_search_suggestions(db, &opts, &n));
 	CHECK(db_search_hist_check(db, &same) && same);
 	return n;
 }
