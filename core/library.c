@@ -8,7 +8,7 @@
 
 #include "core/sanitize.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 char *
 library_db_path(const char *flag)

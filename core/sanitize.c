@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 struct buf {
 	char *s;

@@ -15,10 +15,10 @@
 
 #include <glib.h>
 
-#include "core/spaceurl.h"
+#include "core/space/spaceurl.h"
 #include "db/db.h"
 #include "db/settings.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 const char *const settings_known_models[] = {
 	"SmilingWolf/wd-swinv2-tagger-v3",

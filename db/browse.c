@@ -6,7 +6,7 @@
 
 #include "db/db-private.h"
 #include "db/search-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 /* The order of each sort, as search-run.c writes it for the same
  * search_sort (a page's rows come back in the order its ids were picked). */

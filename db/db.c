@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 /* Long enough to ride out a batch runner's commit; short enough that a
  * second process learns quickly that somebody else holds a write lock. */

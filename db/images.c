@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 static int64_t
 now_s(void)

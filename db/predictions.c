@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 static bool
 id_of(struct db *db, const char *sql, const char *name, int extra, int64_t *id)

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 /* ?1 model, ?2/?3 path range of the folder (NULL: everything), ?4 force. */
 #define CANDIDATES_WHERE \

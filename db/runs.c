@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 static char *
 text_dup(sqlite3_stmt *st, int col)

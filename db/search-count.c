@@ -22,7 +22,7 @@
 #include "db/predictions.h"
 #include "db/search-private.h"
 #include "db/search.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 #define put search_put
 #define putf search_putf

@@ -20,7 +20,7 @@
 #include "db/db-private.h"
 #include "db/predictions.h"
 #include "db/search-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 #define put search_put
 #define putf search_putf

@@ -2,7 +2,7 @@
 #include "db/settings.h"
 
 #include "db/db-private.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 bool
 db_setting_get(struct db *db, const char *key, char **value)

@@ -6,7 +6,7 @@
 
 #include "core/library.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/out.h"
 
 struct db *

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/batch.h"
-#include "core/runlock.h"
+#include "core/batch/batch.h"
+#include "core/batch/runlock.h"
 #include "core/settings.h"
-#include "core/token.h"
+#include "core/space/token.h"
 #include "db/db.h"
 #include "db/runs.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/review.h"
-#include "core/rules.h"
+#include "core/tag/review.h"
+#include "core/tag/rules.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/cmd-search.h"
 #include "tui/out.h"

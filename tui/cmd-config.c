@@ -6,7 +6,7 @@
 #include "core/settings.h"
 #include "db/db.h"
 #include "tui/cli.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/out.h"
 
 static int exec_config(struct cli *cli, int argc, char **argv);

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/review.h"
+#include "core/tag/review.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "db/images.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/export.h"
+#include "core/tag/export.h"
 #include "db/db.h"
 #include "tui/cmd-search.h"
 

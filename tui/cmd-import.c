@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/import.h"
+#include "core/tag/import.h"
 #include "db/db.h"
 #include "tui/cli.h"
 #include "tui/out.h"

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/rules.h"
+#include "core/tag/rules.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

@@ -4,8 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/scan.h"
+#include "common/clock.h"
+#include "core/image/scan.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "tui/cli.h"

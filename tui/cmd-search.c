@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/probe.h"
-#include "core/query.h"
-#include "core/rules.h"
+#include "core/image/probe.h"
+#include "core/tag/query.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 static int exec_search(struct cli *cli, int argc, char **argv);
 

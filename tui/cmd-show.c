@@ -3,14 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/probe.h"
-#include "core/rules.h"
+#include "core/image/probe.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
-#include "core/suggest.h"
+#include "core/tag/suggest.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

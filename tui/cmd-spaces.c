@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "core/settings.h"
-#include "core/space.h"
-#include "core/token.h"
-#include "db/xalloc.h"
+#include "core/space/space.h"
+#include "core/space/token.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

@@ -7,17 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/prepare.h"
-#include "core/results.h"
-#include "core/scan.h"
+#include "core/image/prepare.h"
+#include "core/batch/results.h"
+#include "core/image/scan.h"
 #include "core/settings.h"
-#include "core/space.h"
-#include "core/suggest.h"
-#include "core/token.h"
+#include "core/space/space.h"
+#include "core/tag/suggest.h"
+#include "core/space/token.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

@@ -16,16 +16,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/batch.h"
-#include "core/rules.h"
-#include "core/scan.h"
+#include "core/batch/batch.h"
+#include "core/tag/rules.h"
+#include "core/image/scan.h"
 #include "core/settings.h"
-#include "core/token.h"
-#include "core/watch.h"
+#include "core/space/token.h"
+#include "core/batch/watch.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/images.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 

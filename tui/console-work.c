@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/rules.h"
+#include "core/tag/rules.h"
 #include "db/db.h"
 #include "db/search.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 #define JOIN_WAIT_MS 300
 

@@ -15,10 +15,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/rules.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/screen-batch.h"
 #include "tui/term.h"
 

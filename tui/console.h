@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/preview.h"
+#include "core/image/preview.h"
 #include "tui/theme.h"
 
 struct console;

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/probe.h"
-#include "core/rules.h"
+#include "core/image/probe.h"
+#include "core/tag/rules.h"
 #include "db/db.h"
 #include "tui/cli.h"
 #include "tui/console.h"

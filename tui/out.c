@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "core/sanitize.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 void
 out_error(const char *fmt, ...)

@@ -22,7 +22,7 @@
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/runs.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
 #include "tui/term.h"

@@ -1,7 +1,7 @@
 /* screen-help.c — `?`: every key of the screen it was opened from. */
 #include <stdlib.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"

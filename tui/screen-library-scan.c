@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "core/scan.h"
+#include "core/image/scan.h"
 #include "core/settings.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
 

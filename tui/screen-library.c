@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/rules.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
-#include "core/suggest.h"
+#include "core/tag/suggest.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-review.h"
 #include "tui/term.h"

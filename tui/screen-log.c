@@ -9,7 +9,7 @@
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/review.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
 #include "tui/term.h"

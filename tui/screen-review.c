@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/probe.h"
-#include "core/review.h"
+#include "core/image/probe.h"
+#include "core/tag/review.h"
 #include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
 #include "tui/term.h"

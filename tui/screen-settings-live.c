@@ -21,13 +21,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "core/review.h"
-#include "core/rules.h"
+#include "core/tag/review.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/search.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
 #include "tui/screen-review.h"

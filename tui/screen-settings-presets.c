@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/rules.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "db/rules.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 

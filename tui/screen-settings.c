@@ -15,7 +15,7 @@
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/images.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-field.h"

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/suggest.h"
+#include "core/tag/suggest.h"
 
 struct console;
 struct live;

@@ -10,7 +10,7 @@
 #include <wchar.h>
 
 #include "core/sanitize.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 static bool utf8_term;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 #define COLOR_DEFAULT (-1)
 /* A colour given as #rrggbb, kept as RGB until the terminal is known. */

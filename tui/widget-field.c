@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/term.h"
 #include "tui/widget-input.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/term.h"
 
 struct lines {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/preview.h"
+#include "core/image/preview.h"
 #include "core/settings.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/query.h"
-#include "core/tagname.h"
+#include "core/tag/query.h"
+#include "core/tag/tagname.h"
 #include "db/browse.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tui/term.h"
 #include "tui/widget-input.h"
 

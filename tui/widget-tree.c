@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 
 struct node {
 	char *path;

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/query.h"
-#include "core/rules.h"
+#include "core/tag/query.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "db/search.h"

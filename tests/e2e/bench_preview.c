@@ -12,7 +12,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
-#include "core/preview.h"
+#include "core/image/preview.h"
 
 static int
 cmp(const void *a, const void *b)

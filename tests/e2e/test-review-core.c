@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
-#include "core/review.h"
-#include "core/suggest.h"
+#include "core/tag/query.h"
+#include "core/tag/review.h"
+#include "core/tag/suggest.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/review.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/a1111.h"
-#include "core/answer.h"
-#include "core/gradio.h"
-#include "core/hub.h"
-#include "core/spaceerr.h"
+#include "core/space/a1111.h"
+#include "core/tag/answer.h"
+#include "core/space/gradio.h"
+#include "core/space/hub.h"
+#include "core/space/spaceerr.h"
 
 static void
 check(const struct answer *a, double floor)

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
+#include "core/tag/query.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/search.h"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sse.h"
+#include "core/space/sse.h"
 
 struct digest {
 	size_t max;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/answer.h"
+#include "core/tag/answer.h"
 #include "tests/unit/check.h"
 
 static struct answer *

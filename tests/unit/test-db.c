@@ -6,7 +6,7 @@
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/settings.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

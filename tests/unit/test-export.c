@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/export.h"
-#include "core/import.h"
-#include "db/xalloc.h"
+#include "core/tag/export.h"
+#include "core/tag/import.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

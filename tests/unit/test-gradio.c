@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "core/space.h"
-#include "db/xalloc.h"
+#include "core/space/space.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 
 #define TOKEN "hf_TestTokenSecret0123456789abcdefXYZ"

@@ -1,5 +1,5 @@
 /* test-health.c — the per-Space state machine, replayed on a fake clock. */
-#include "core/health.h"
+#include "core/batch/health.h"
 #include "tests/unit/check.h"
 
 static void

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mcut.h"
+#include "core/tag/mcut.h"
 #include "tests/unit/check.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "core/prepare.h"
+#include "core/image/prepare.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

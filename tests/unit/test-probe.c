@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/probe.h"
+#include "core/image/probe.h"
 #include "tests/unit/check.h"
 #include "tests/unit/images.h"
 #include "tests/unit/tmpdir.h"

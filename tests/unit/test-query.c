@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
+#include "core/tag/query.h"
 #include "db/search.h"
 #include "tests/unit/check.h"
 

@@ -8,16 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
-#include "core/rules.h"
+#include "core/tag/query.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
-#include "core/suggest.h"
+#include "core/tag/suggest.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/search.h"
 #include "db/settings.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

@@ -4,7 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/runlock.h"
+#include "core/batch/runlock.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/sanitize.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 
 static void

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/probe.h"
-#include "core/scan.h"
+#include "core/image/probe.h"
+#include "core/image/scan.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "tests/unit/check.h"

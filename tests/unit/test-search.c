@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/query.h"
+#include "core/tag/query.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/search.h"
-#include "db/xalloc.h"
+#include "common/xalloc.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/a1111.h"
-#include "core/hub.h"
-#include "core/spaceerr.h"
+#include "core/space/a1111.h"
+#include "core/space/hub.h"
+#include "core/space/spaceerr.h"
 #include "tests/unit/check.h"
 
 static void

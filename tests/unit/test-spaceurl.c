@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/spaceurl.h"
+#include "core/space/spaceurl.h"
 #include "tests/unit/check.h"
 
 static void

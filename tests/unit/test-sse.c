@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sse.h"
+#include "core/space/sse.h"
 #include "tests/unit/check.h"
 
 /* Events rendered as "type|data|id;" for comparison. */

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/tagname.h"
+#include "core/tag/tagname.h"
 #include "tests/unit/check.h"
 
 static void

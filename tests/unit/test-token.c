@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/token.h"
+#include "core/space/token.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 

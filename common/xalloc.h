@@ -1,0 +1,30 @@
+/*
+ * xalloc.h — allocation that never fails.
+ *
+ * Every layer allocates through these; on exhaustion they run the fatal hook
+ * (the console installs one that restores the terminal) and abort, so no
+ * caller anywhere carries an out-of-memory path.  It lives in common/, below
+ * db/, core/ and tui/, because all of them allocate.
+ */
+#ifndef TAGCON_XALLOC_H
+#define TAGCON_XALLOC_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* Overflow-checked realloc of nmemb * size bytes. */
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *xmemdup(const void *p, size_t n);
+/* asprintf that never fails; returns the new string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Called once before abort() on allocation failure (e.g. endwin()). */
+void xalloc_set_fatal_hook(void (*hook)(void));
+
+#endif

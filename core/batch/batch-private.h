@@ -1,0 +1,123 @@
+/*
+ * batch-private.h — what the batch engine's threads share (core/batch.c,
+ * core/dispatch.c); never included elsewhere.
+ */
+#ifndef TAGCON_BATCH_PRIVATE_H
+#define TAGCON_BATCH_PRIVATE_H
+
+#include <glib.h>
+#include <stdatomic.h>
+
+#include "core/batch/batch.h"
+#include "core/batch/health.h"
+#include "core/image/prepare.h"
+#include "core/space/space.h"
+
+/* One image (one content) on its way through the run. */
+struct job {
+	int64_t image_id;
+	char *path;
+	int attempts;                /* this run's failed tries */
+	struct prepare_result *prep; /* NULL until prepared */
+	char *last_error;
+	char *space;      /* URL of the Space that answered or failed last */
+	uint8_t hash[16]; /* the content's, the key of b->contents */
+	struct answer *answer;
+	unsigned latency_ms;
+	uint64_t bytes_sent;
+	bool fill_dims;   /* the library lacks its dimensions */
+};
+
+enum outcome_kind {
+	OUT_DONE,      /* job->answer holds the answer */
+	OUT_FAILED,    /* out of attempts, or the file cannot be sent */
+	OUT_RETRY,     /* one failed try; the job went back to the queue */
+	OUT_SPACE,     /* a Space changed state */
+	OUT_NO_SPACE,  /* no Space can ever work without the user */
+	OUT_NET_IDLE,  /* the network thread stopped */
+};
+
+struct outcome {
+	enum outcome_kind kind;
+	struct job *job;  /* DONE, FAILED (owned: freed by the writer); RETRY (borrowed copy) */
+	char *path;       /* RETRY */
+	char *space;
+	char *state;
+	char *message;
+	int attempts;
+};
+
+/* The network thread's view of one Space, shared by snapshot. */
+struct slot {
+	struct space *sp;
+	struct health health;
+	char *url;
+	int64_t done;
+	int64_t failed;
+	unsigned latencies[32]; /* recent answers, for the median */
+	unsigned n_latencies;
+	char *last_error;
+	const char *reported; /* state last told to the writer */
+	int unreachable_streak;
+	atomic_bool disabled; /* set by the writer from the database */
+};
+
+struct batch {
+	struct batch_opts opts;
+	struct db *db; /* the writer's (caller's) handle */
+	struct runlock *lock;
+
+	GAsyncQueue *todo;     /* struct job *, for the prepare workers */
+	GAsyncQueue *ready;    /* prepared jobs, for the network thread */
+	GAsyncQueue *outcomes; /* struct outcome *, for the writer */
+	GThread **workers;
+	int n_workers;
+	GThread *net_thread;
+	struct net *net;
+	GQueue local_ready;  /* network thread only: prepared, not in flight */
+	GPtrArray *flights;  /* network thread only: requests in flight */
+	bool any_success;    /* network thread only */
+
+	struct slot *slots;
+	size_t n_slots;
+	GMutex snap_lock; /* guards the snapshot below */
+	struct batch_space_view *snap;
+	int64_t snap_in_flight;
+
+	/* Prepared jobs not yet final: bounds memory held in images. */
+	GMutex prep_lock;
+	GCond prep_cond;
+	int prepared;
+	int prepared_max;
+
+	atomic_bool paused;
+	atomic_int stopping; /* 1 no new requests, 2 cancel in-flight */
+	atomic_bool finished;
+	atomic_int_fast64_t bytes_sent;
+	atomic_int_fast64_t image_bytes;
+	atomic_int arrivals; /* batch_enqueue()d, not yet counted by the writer */
+	GMutex contents_lock;
+	GHashTable *contents; /* hashes of the jobs not yet final: one call each */
+
+	int64_t total;
+	int64_t remaining; /* jobs not final; writer only */
+	int64_t done, failed, skipped, filled;
+	int64_t run_id;
+	struct notify *notify; /* NULL without notify_url */
+	void *failures;        /* cJSON array of the first failures, for the notice */
+};
+
+void job_free(struct job *job);
+void outcome_post(struct batch *b, enum outcome_kind kind, struct job *job, const char *space,
+    const char *state, const char *message);
+
+/* dispatch.c: the network thread. */
+bool dispatch_start(struct batch *b, char **cause);
+void dispatch_join(struct batch *b);
+/* Wake it (new jobs, control change); any thread. */
+void dispatch_wake(struct batch *b);
+/* Copy of the Space snapshot for progress (writer). */
+size_t dispatch_snapshot(struct batch *b, struct batch_space_view **views, int64_t *in_flight);
+void dispatch_snapshot_free(struct batch_space_view *views, size_t n);
+
+#endif

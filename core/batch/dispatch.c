@@ -1,0 +1,385 @@
+/*
+ * dispatch.c — the network thread of a batch run: hand prepared images to
+ * the Spaces that can take them, read their answers, keep each Space's
+ * health.
+ *
+ * Everything here runs on one thread around net_poll(); prepare workers
+ * and the writer reach it only through the ready queue, atomics and
+ * dispatch_wake().
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/batch/batch-private.h"
+#include "common/clock.h"
+#include "core/batch/runlock.h"
+#include "common/xalloc.h"
+
+/* The longest net_poll wait: control changes and snapshots need no more. */
+#define POLL_MAX_MS 200
+/* Consecutive "unreachable" answers after which a Space that never
+ * answered in this run counts as not there at all. */
+#define UNREACHABLE_GIVE_UP 3
+
+struct flight {
+	struct batch *b;
+	struct slot *slot;
+	struct job *job;
+	struct space_job *sj;
+};
+
+
+void
+dispatch_wake(struct batch *b)
+{
+	if (b->net != NULL) {
+		net_wakeup(b->net);
+	}
+}
+
+static void
+slot_note_latency(struct slot *s, unsigned ms)
+{
+	s->latencies[s->n_latencies++ % 32] = ms;
+}
+
+static int
+cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+slot_median(const struct slot *s)
+{
+	unsigned n = s->n_latencies < 32 ? s->n_latencies : 32;
+	if (n == 0) {
+		return -1;
+	}
+	unsigned tmp[32];
+	memcpy(tmp, s->latencies, n * sizeof *tmp);
+	qsort(tmp, n, sizeof *tmp, cmp_unsigned);
+	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+}
+
+/* A job goes back to the front: it waited longest. */
+static void
+requeue(struct batch *b, struct job *job)
+{
+	g_queue_push_head(&b->local_ready, job);
+}
+
+static void
+on_result(struct space_result *res, void *arg)
+{
+	struct flight *f = arg;
+	struct batch *b = f->b;
+	struct slot *s = f->slot;
+	struct job *job = f->job;
+	int64_t now = clock_ms();
+	g_ptr_array_remove_fast(b->flights, f);
+	free(f);
+	atomic_fetch_add(&b->bytes_sent, (int_fast64_t)res->bytes_sent);
+	free(job->space);
+	job->space = xstrdup(s->url);
+	if (res->err.cls == SPACEERR_NONE) {
+		health_on_success(&s->health, now);
+		/* A Space that answers again has no "last error" to show. */
+		free(s->last_error);
+		s->last_error = NULL;
+		b->any_success = true;
+		s->unreachable_streak = 0;
+		s->done++;
+		slot_note_latency(s, res->latency_ms);
+		job->answer = res->answer;
+		res->answer = NULL;
+		job->latency_ms = res->latency_ms;
+		atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
+		outcome_post(b, OUT_DONE, job, s->url, NULL, NULL);
+		space_result_fini(res);
+		return;
+	}
+	enum spaceerr_class cls = res->err.cls;
+	health_on_error(&s->health, cls, res->err.retry_after_ms, now);
+	s->unreachable_streak = cls == SPACEERR_UNREACHABLE ? s->unreachable_streak + 1 : 0;
+	free(s->last_error);
+	s->last_error = xstrdup(res->err.message != NULL ? res->err.message : "failed");
+	free(job->last_error);
+	job->last_error = xstrdup(s->last_error);
+	if (health_costs_attempt(cls)) {
+		s->failed++;
+		job->attempts++;
+	}
+	if (job->attempts >= b->opts.max_attempts) {
+		outcome_post(b, OUT_FAILED, job, s->url, NULL, job->last_error);
+	} else {
+		outcome_post(b, OUT_RETRY, job, s->url, NULL, s->last_error);
+		requeue(b, job);
+	}
+	space_result_fini(res);
+}
+
+/* The usable Space with a free slot and the most room, or NULL. */
+static struct slot *
+pick(struct batch *b, int64_t now)
+{
+	struct slot *best = NULL;
+	double best_load = 2;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+		if (!health_can_send(&s->health, now)) {
+			continue;
+		}
+		double load = (double)s->health.in_flight / s->health.limit;
+		if (load < best_load) {
+			best = s;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+static void
+send_one(struct batch *b, struct slot *s, struct job *job, int64_t now)
+{
+	struct flight *f = xcalloc(1, sizeof *f);
+	f->b = b;
+	f->slot = s;
+	f->job = job;
+	struct space_image img = {
+		.data = job->prep->data,
+		.len = job->prep->len,
+		.mime = job->prep->mime,
+		.filename = job->prep->filename,
+	};
+	health_on_send(&s->health, now);
+	g_ptr_array_add(b->flights, f);
+	f->sj = space_tag_start(s->sp, b->net, &img, b->opts.model, b->opts.floor, on_result, f);
+}
+
+static void
+take_ready(struct batch *b)
+{
+	struct job *job;
+	while ((job = g_async_queue_try_pop(b->ready)) != NULL) {
+		if (job->prep == NULL) {
+			/* The worker could not prepare it: final now. */
+			outcome_post(b, OUT_FAILED, job, NULL, NULL, job->last_error);
+		} else {
+			g_queue_push_tail(&b->local_ready, job);
+		}
+	}
+}
+
+static void
+dispatch_ready(struct batch *b, int64_t now)
+{
+	if (atomic_load(&b->paused) || atomic_load(&b->stopping) > 0) {
+		return;
+	}
+	while (!g_queue_is_empty(&b->local_ready)) {
+		struct slot *s = pick(b, now);
+		if (s == NULL) {
+			return;
+		}
+		send_one(b, s, g_queue_pop_head(&b->local_ready), now);
+	}
+}
+
+/* Apply the user's enable/disable choices; tell the writer of changes. */
+static void
+sync_slots(struct batch *b)
+{
+	bool all_dead = b->n_slots > 0;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+		bool off = atomic_load(&s->disabled);
+		if (off != (s->health.state == HEALTH_DISABLED)) {
+			health_set_disabled(&s->health, off);
+		}
+		const char *state = health_state_name(&s->health);
+		if (s->reported == NULL || strcmp(state, s->reported) != 0) {
+			s->reported = state;
+			outcome_post(b, OUT_SPACE, NULL, s->url, state, s->last_error);
+		}
+		bool gone = s->health.state == HEALTH_AUTH_FAILED ||
+		    s->health.state == HEALTH_UNUSABLE ||
+		    (!b->any_success && s->unreachable_streak >= UNREACHABLE_GIVE_UP);
+		all_dead = all_dead && gone;
+	}
+	/* A watcher never gives up: its images wait for a Space to return. */
+	if (all_dead && !b->opts.keep_open && !atomic_load(&b->finished)) {
+		atomic_store(&b->finished, true);
+		outcome_post(b, OUT_NO_SPACE, NULL, NULL, NULL, NULL);
+	}
+}
+
+static void
+snapshot(struct batch *b, int64_t now)
+{
+	g_mutex_lock(&b->snap_lock);
+	int64_t in_flight = 0;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+		struct batch_space_view *v = &b->snap[i];
+		free((char *)v->last_error);
+		*v = (struct batch_space_view){
+			.url = s->url,
+			.state = health_state_name(&s->health),
+			.in_flight = s->health.in_flight,
+			.done = s->done,
+			.failed = s->failed,
+			.latency_ms = slot_median(s),
+			.last_error = s->last_error != NULL ? xstrdup(s->last_error) : NULL,
+			.retry_in_s = s->health.next_try > now ? (s->health.next_try - now) / 1e3 : 0,
+		};
+		in_flight += s->health.in_flight;
+	}
+	b->snap_in_flight = in_flight;
+	g_mutex_unlock(&b->snap_lock);
+}
+
+size_t
+dispatch_snapshot(struct batch *b, struct batch_space_view **views, int64_t *in_flight)
+{
+	g_mutex_lock(&b->snap_lock);
+	*views = xcalloc(b->n_slots + 1, sizeof **views);
+	for (size_t i = 0; i < b->n_slots; i++) {
+		(*views)[i] = b->snap[i];
+		if (b->snap[i].last_error != NULL) {
+			(*views)[i].last_error = xstrdup(b->snap[i].last_error);
+		}
+	}
+	*in_flight = b->snap_in_flight;
+	g_mutex_unlock(&b->snap_lock);
+	return b->n_slots;
+}
+
+void
+dispatch_snapshot_free(struct batch_space_view *views, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)views[i].last_error);
+	}
+	free(views);
+}
+
+/* How long net_poll may wait: until the next Space comes off backoff. */
+static int
+poll_timeout(struct batch *b, int64_t now)
+{
+	int64_t t = POLL_MAX_MS;
+	if (g_queue_is_empty(&b->local_ready)) {
+		return (int)t;
+	}
+	for (size_t i = 0; i < b->n_slots; i++) {
+		int64_t next = b->slots[i].health.next_try;
+		if (health_usable(&b->slots[i].health) && next > now && next - now < t) {
+			t = next - now;
+		}
+	}
+	return (int)(t > 0 ? t : 0);
+}
+
+static void
+cancel_flights(struct batch *b)
+{
+	while (b->flights->len > 0) {
+		struct flight *f = g_ptr_array_steal_index_fast(b->flights, b->flights->len - 1);
+		space_job_cancel(f->sj);
+		requeue(b, f->job);
+		free(f);
+	}
+}
+
+static gpointer
+net_main(gpointer arg)
+{
+	struct batch *b = arg;
+	for (;;) {
+		int64_t now = clock_ms();
+		take_ready(b);
+		sync_slots(b);
+		dispatch_ready(b, now);
+		snapshot(b, now);
+		int stopping = atomic_load(&b->stopping);
+		if (stopping >= 2) {
+			cancel_flights(b);
+		}
+		if (stopping > 0 && b->flights->len == 0) {
+			break;
+		}
+		net_poll(b->net, poll_timeout(b, now), NULL, 0);
+	}
+	snapshot(b, clock_ms());
+	/* Whatever never left goes back to the library untouched: it stays
+	 * pending there for the next run. */
+	struct job *job;
+	take_ready(b);
+	while ((job = g_queue_pop_head(&b->local_ready)) != NULL) {
+		job_free(job);
+	}
+	outcome_post(b, OUT_NET_IDLE, NULL, NULL, NULL, NULL);
+	return NULL;
+}
+
+bool
+dispatch_start(struct batch *b, char **cause)
+{
+	struct net_opts no = {
+		.connect_timeout_ms = b->opts.connect_timeout_ms,
+		.idle_timeout_ms = b->opts.idle_timeout_ms,
+	};
+	b->net = net_create(&no);
+	b->flights = g_ptr_array_new();
+	g_queue_init(&b->local_ready);
+	b->any_success = false;
+	b->slots = xcalloc(b->opts.n_spaces, sizeof *b->slots);
+	b->snap = xcalloc(b->opts.n_spaces, sizeof *b->snap);
+	for (size_t i = 0; i < b->opts.n_spaces; i++) {
+		struct slot *s = &b->slots[b->n_slots];
+		s->sp = space_create(b->opts.spaces[i], b->opts.token, cause);
+		if (s->sp == NULL) {
+			return false;
+		}
+		s->url = xstrdup(space_url(s->sp));
+		health_init(&s->health, b->opts.inflight, 0x5eed + i * 7919 + (uint64_t)time(NULL));
+		/* The snapshot is read before the thread takes its first one. */
+		b->snap[b->n_slots] = (struct batch_space_view){
+			.url = s->url,
+			.state = health_state_name(&s->health),
+			.latency_ms = -1,
+		};
+		b->n_slots++;
+	}
+	b->net_thread = g_thread_new("tagcon-net", net_main, b);
+	return true;
+}
+
+void
+dispatch_join(struct batch *b)
+{
+	if (b->net_thread != NULL) {
+		g_thread_join(b->net_thread);
+		b->net_thread = NULL;
+	}
+	for (size_t i = 0; i < b->n_slots; i++) {
+		space_destroy(b->slots[i].sp);
+		free(b->slots[i].url);
+		free(b->slots[i].last_error);
+		free((char *)b->snap[i].last_error);
+	}
+	free(b->slots);
+	free(b->snap);
+	b->slots = NULL;
+	b->snap = NULL;
+	b->n_slots = 0;
+	if (b->flights != NULL) {
+		g_ptr_array_free(b->flights, TRUE);
+		b->flights = NULL;
+	}
+	net_destroy(b->net);
+	b->net = NULL;
+}

@@ -1,0 +1,186 @@
+/* health.c — per-Space state machine with backoff and half-open probes. */
+#include "core/batch/health.h"
+
+void
+health_init(struct health *h, int limit, uint64_t seed)
+{
+	*h = (struct health){
+		.state = HEALTH_PROBING,
+		.limit = limit > 0 ? limit : 1,
+		.rng = seed ? seed : 0x9e3779b97f4a7c15ull,
+	};
+}
+
+/* xorshift64*: enough randomness for jitter, reproducible for tests. */
+static uint64_t
+next_random(struct health *h)
+{
+	h->rng ^= h->rng >> 12;
+	h->rng ^= h->rng << 25;
+	h->rng ^= h->rng >> 27;
+	return h->rng * 0x2545f4914f6cdd1dull;
+}
+
+/* d scaled by a random factor in [0.5, 1.5): spreads retries of many
+ * clients so they do not hit a recovering Space at the same instant. */
+static int64_t
+jitter(struct health *h, int64_t d)
+{
+	return d / 2 + (int64_t)(next_random(h) % (uint64_t)(d > 0 ? d : 1));
+}
+
+static bool
+waiting_state(enum health_state s)
+{
+	return s == HEALTH_WAKING || s == HEALTH_QUEUE_FULL || s == HEALTH_RATE_LIMITED ||
+	    s == HEALTH_FAILING;
+}
+
+bool
+health_usable(const struct health *h)
+{
+	return h->state != HEALTH_AUTH_FAILED && h->state != HEALTH_UNUSABLE &&
+	    h->state != HEALTH_DISABLED;
+}
+
+bool
+health_can_send(const struct health *h, int64_t now)
+{
+	if (!health_usable(h)) {
+		return false;
+	}
+	if (waiting_state(h->state) || h->state == HEALTH_PROBING) {
+		/* One request at a time until the Space proves itself. */
+		return now >= h->next_try && !h->probe_out && h->in_flight == 0;
+	}
+	return h->in_flight < h->limit;
+}
+
+void
+health_on_send(struct health *h, int64_t now)
+{
+	h->in_flight++;
+	if (h->state != HEALTH_READY) {
+		h->probe_out = true;
+	}
+}
+
+static void
+ended(struct health *h)
+{
+	if (h->in_flight > 0) {
+		h->in_flight--;
+	}
+	h->probe_out = false;
+}
+
+void
+health_on_success(struct health *h, int64_t now)
+{
+	ended(h);
+	if (health_usable(h)) {
+		h->state = HEALTH_READY;
+	}
+	h->failures = 0;
+	h->next_try = 0;
+}
+
+static int64_t
+backoff(struct health *h)
+{
+	int64_t d = HEALTH_BACKOFF_BASE_MS;
+	for (int i = 1; i < h->failures && d < HEALTH_BACKOFF_MAX_MS; i++) {
+		d *= 2;
+	}
+	if (d > HEALTH_BACKOFF_MAX_MS) {
+		d = HEALTH_BACKOFF_MAX_MS;
+	}
+	return jitter(h, d);
+}
+
+void
+health_on_error(struct health *h, enum spaceerr_class cls, long long retry_after_ms,
+    int64_t now)
+{
+	ended(h);
+	if (!health_usable(h)) {
+		return;
+	}
+	switch (cls) {
+	case SPACEERR_NONE:
+	case SPACEERR_CANCELLED:
+		return;
+	case SPACEERR_BAD_INPUT:
+		/* The image's fault, not the Space's. */
+		if (h->state != HEALTH_READY && h->state != HEALTH_PROBING) {
+			h->state = HEALTH_READY;
+		}
+		return;
+	case SPACEERR_AUTH:
+		h->state = HEALTH_AUTH_FAILED;
+		return;
+	case SPACEERR_NOT_TAGGER:
+	case SPACEERR_UNSUPPORTED:
+		h->state = HEALTH_UNUSABLE;
+		return;
+	case SPACEERR_WAKING:
+		h->state = HEALTH_WAKING;
+		h->next_try = now + jitter(h, HEALTH_WAKE_POLL_MS);
+		return;
+	case SPACEERR_QUEUE_FULL:
+		h->state = HEALTH_QUEUE_FULL;
+		h->next_try = now + (retry_after_ms > 0 ? retry_after_ms :
+		    jitter(h, HEALTH_QUEUE_FULL_MS));
+		return;
+	case SPACEERR_RATE_LIMITED:
+		h->state = HEALTH_RATE_LIMITED;
+		h->next_try = now + (retry_after_ms > 0 ? retry_after_ms :
+		    jitter(h, HEALTH_RATE_LIMIT_MS));
+		return;
+	default:
+		h->failures++;
+		h->state = HEALTH_FAILING;
+		h->next_try = now + backoff(h);
+		return;
+	}
+}
+
+void
+health_set_disabled(struct health *h, bool disabled)
+{
+	if (disabled) {
+		h->state = HEALTH_DISABLED;
+	} else if (h->state == HEALTH_DISABLED) {
+		h->state = HEALTH_PROBING;
+		h->next_try = 0;
+		h->failures = 0;
+	}
+}
+
+bool
+health_costs_attempt(enum spaceerr_class cls)
+{
+	switch (cls) {
+	case SPACEERR_SERVER_ERROR:
+	case SPACEERR_TIMEOUT:
+	case SPACEERR_MALFORMED:
+	case SPACEERR_DROPPED:
+	case SPACEERR_BAD_INPUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+const char *
+health_state_name(const struct health *h)
+{
+	static const char *const names[] = {
+		"probing", "ready", "waking", "queue-full", "rate-limited", "failing",
+		"auth-failed", "unusable", "disabled",
+	};
+	if (h->state == HEALTH_READY && h->in_flight >= h->limit) {
+		return "busy";
+	}
+	return names[h->state];
+}

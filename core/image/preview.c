@@ -1,0 +1,228 @@
+/* preview.c — vips shrink-on-load, then chafa symbols into a cell grid. */
+#include "core/image/preview.h"
+
+#include <chafa.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vips/vips.h>
+
+#include "core/sanitize.h"
+#include "common/xalloc.h"
+
+/* Chafa matches each cell against 8×8 pixel symbols. */
+#define CELL_PIXELS 8
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+const char *
+preview_mode_name(enum preview_mode mode)
+{
+	static const char *const names[] = {"truecolor", "256", "16", "8", "none"};
+	return names[mode];
+}
+
+static char *
+vips_cause(const char *path, const char *what)
+{
+	char *safe = sanitize_str(path);
+	char *msg = sanitize_str(vips_error_buffer());
+	char *nl = strchr(msg, '\n');
+	if (nl != NULL) {
+		*nl = '\0';
+	}
+	char *cause = xasprintf("%s: %s%s%s", safe, what, *msg ? ": " : "", msg);
+	vips_error_clear();
+	free(msg);
+	free(safe);
+	return cause;
+}
+
+/* The file's size from its header only; false with *cause. */
+static bool
+header_size(const char *path, uint64_t limit, int *w, int *h, char **cause)
+{
+	VipsImage *hdr = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	if (hdr == NULL) {
+		*cause = vips_cause(path, "cannot read");
+		return false;
+	}
+	*w = vips_image_get_width(hdr);
+	*h = vips_image_get_height(hdr);
+	g_object_unref(hdr);
+	if (limit != 0 && (uint64_t)*w * (uint64_t)*h > limit) {
+		char *safe = sanitize_str(path);
+		*cause = xasprintf("%s: %d×%d pixels is over the pixel limit", safe, *w, *h);
+		free(safe);
+		return false;
+	}
+	return true;
+}
+
+/* Decode shrunk into box_w × box_h, as 8-bit sRGB (with alpha if any). */
+static void *
+load_pixels(const char *path, int box_w, int box_h, int *w, int *h, int *bands, char **cause)
+{
+	VipsImage *t[4] = {NULL};
+	void *mem = NULL;
+	if (vips_thumbnail(path, &t[0], box_w, "height", box_h, "size", VIPS_SIZE_DOWN,
+	    NULL) != 0 ||
+	    vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_sRGB, NULL) != 0) {
+		*cause = vips_cause(path, "cannot decode");
+		goto out;
+	}
+	VipsImage *rgb = t[1];
+	if (vips_image_get_bands(rgb) > 4 &&
+	    vips_extract_band(rgb, &t[2], 0, "n", 4, NULL) == 0) {
+		rgb = t[2];
+	}
+	if (vips_cast_uchar(rgb, &t[3], NULL) != 0) {
+		*cause = vips_cause(path, "cannot convert");
+		goto out;
+	}
+	size_t size;
+	mem = vips_image_write_to_memory(t[3], &size);
+	if (mem == NULL) {
+		*cause = vips_cause(path, "cannot decode");
+		goto out;
+	}
+	*w = vips_image_get_width(t[3]);
+	*h = vips_image_get_height(t[3]);
+	*bands = vips_image_get_bands(t[3]);
+out:
+	for (int i = 3; i >= 0; i--) {
+		if (t[i] != NULL) {
+			g_object_unref(t[i]);
+		}
+	}
+	return mem;
+}
+
+static ChafaCanvasMode
+canvas_mode(enum preview_mode mode)
+{
+	switch (mode) {
+	case PREVIEW_TRUECOLOR: return CHAFA_CANVAS_MODE_TRUECOLOR;
+	case PREVIEW_256: return CHAFA_CANVAS_MODE_INDEXED_240;
+	case PREVIEW_16: return CHAFA_CANVAS_MODE_INDEXED_16;
+	case PREVIEW_8: return CHAFA_CANVAS_MODE_INDEXED_8;
+	case PREVIEW_NONE: return CHAFA_CANVAS_MODE_FGBG;
+	}
+	return CHAFA_CANVAS_MODE_FGBG;
+}
+
+static ChafaCanvasConfig *
+canvas_config(const struct preview_opts *o, int cols, int rows, ChafaSymbolMap **map)
+{
+	*map = chafa_symbol_map_new();
+	if (o->ascii) {
+		chafa_symbol_map_add_by_tags(*map, CHAFA_SYMBOL_TAG_ASCII);
+	} else if (o->mode == PREVIEW_NONE) {
+		/* Two colours only: shapes carry the picture. */
+		chafa_symbol_map_add_by_tags(*map, CHAFA_SYMBOL_TAG_BLOCK |
+		    CHAFA_SYMBOL_TAG_BORDER | CHAFA_SYMBOL_TAG_SPACE | CHAFA_SYMBOL_TAG_STIPPLE |
+		    CHAFA_SYMBOL_TAG_QUAD | CHAFA_SYMBOL_TAG_HALF);
+	} else {
+		chafa_symbol_map_add_by_tags(*map, CHAFA_SYMBOL_TAG_BLOCK |
+		    CHAFA_SYMBOL_TAG_BORDER | CHAFA_SYMBOL_TAG_SPACE);
+		chafa_symbol_map_remove_by_tags(*map, CHAFA_SYMBOL_TAG_INVERTED);
+	}
+	/* A wide symbol would take two cells and break the grid. */
+	chafa_symbol_map_remove_by_tags(*map, CHAFA_SYMBOL_TAG_WIDE);
+	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
+	chafa_canvas_config_set_geometry(cfg, cols, rows);
+	chafa_canvas_config_set_canvas_mode(cfg, canvas_mode(o->mode));
+	chafa_canvas_config_set_symbol_map(cfg, *map);
+	return cfg;
+}
+
+static void
+read_cells(ChafaCanvas *canvas, const struct preview_opts *o, struct preview *p)
+{
+	for (int y = 0; y < p->rows; y++) {
+		for (int x = 0; x < p->cols; x++) {
+			struct preview_cell *cell = &p->cells[y * p->cols + x];
+			gint fg = -1, bg = -1;
+			if (o->mode == PREVIEW_TRUECOLOR) {
+				chafa_canvas_get_colors_at(canvas, x, y, &fg, &bg);
+			} else if (o->mode != PREVIEW_NONE) {
+				chafa_canvas_get_raw_colors_at(canvas, x, y, &fg, &bg);
+			}
+			gunichar ch = chafa_canvas_get_char_at(canvas, x, y);
+			cell->ch = g_unichar_iswide(ch) || g_unichar_iszerowidth(ch) ? ' ' : ch;
+			cell->fg = fg;
+			cell->bg = bg;
+		}
+	}
+}
+
+/* Cells of the box that keep the image's shape. */
+static void
+fit_box(const struct preview_opts *o, int w, int h, int *cols, int *rows)
+{
+	*cols = o->max_cols;
+	*rows = o->max_rows;
+	double aspect = o->cell_aspect > 0 ? o->cell_aspect : 0.5;
+	chafa_calc_canvas_geometry(w, h, cols, rows, (gfloat)aspect, FALSE, FALSE);
+	*cols = *cols < 1 ? 1 : *cols;
+	*rows = *rows < 1 ? 1 : *rows;
+}
+
+struct preview *
+preview_render(const char *path, const struct preview_opts *o, char **cause)
+{
+	if (o->max_cols < 1 || o->max_rows < 1) {
+		*cause = xstrdup("no room for a preview");
+		return NULL;
+	}
+	double t0 = now_ms();
+	int iw, ih, cols, rows, w, h, bands;
+	if (!header_size(path, o->pixel_limit, &iw, &ih, cause)) {
+		return NULL;
+	}
+	fit_box(o, iw, ih, &cols, &rows);
+	guint8 *px = load_pixels(path, cols * CELL_PIXELS, rows * CELL_PIXELS * 2, &w, &h, &bands,
+	    cause);
+	if (px == NULL) {
+		return NULL;
+	}
+	if (bands != 3 && bands != 4) {
+		/* sRGB conversion always gives 3 or 4 bands. */
+		*cause = xasprintf("unexpected %d-band image", bands);
+		g_free(px);
+		return NULL;
+	}
+	double t1 = now_ms();
+	ChafaSymbolMap *map;
+	ChafaCanvasConfig *cfg = canvas_config(o, cols, rows, &map);
+	ChafaCanvas *canvas = chafa_canvas_new(cfg);
+	ChafaPixelType type = bands == 4 ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8;
+	chafa_canvas_draw_all_pixels(canvas, type, px, w, h, w * bands);
+	struct preview *p = xcalloc(1, sizeof *p);
+	*p = (struct preview){.cols = cols, .rows = rows, .image_width = iw, .image_height = ih};
+	p->cells = xcalloc((size_t)cols * (size_t)rows, sizeof *p->cells);
+	read_cells(canvas, o, p);
+	p->load_ms = t1 - t0;
+	p->render_ms = now_ms() - t1;
+	g_free(px);
+	chafa_canvas_unref(canvas);
+	chafa_canvas_config_unref(cfg);
+	chafa_symbol_map_unref(map);
+	return p;
+}
+
+void
+preview_destroy(struct preview *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	free(p->cells);
+	free(p);
+}

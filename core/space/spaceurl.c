@@ -1,0 +1,375 @@
+/*
+ * spaceurl.c — Space URL forms, parsed with libcurl's URL API.
+ */
+#include "core/space/spaceurl.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/sanitize.h"
+#include "common/xalloc.h"
+
+#define FORMS "use https://huggingface.co/spaces/OWNER/NAME, https://OWNER-NAME.hf.space, " \
+	"http(s)://HOST[:PORT][/PATH] (a Gradio app) or a1111+http(s)://HOST:PORT"
+#define HUB_DEFAULT "https://huggingface.co"
+
+struct spaceurl {
+	enum spaceurl_kind kind;
+	char *text;
+	char *base;
+	char *repo;
+	char *userpwd; /* A1111 Basic auth "user:password" */
+};
+
+/* The parts of a URL tagcon keeps, host and scheme lower-case, path
+ * without trailing slashes ("" for the root). */
+struct parts {
+	char *scheme;
+	char *user;
+	char *password;
+	char *host;
+	char *port; /* NULL when absent or the scheme's default */
+	char *path;
+};
+
+static void
+parts_fini(struct parts *p)
+{
+	curl_free(p->scheme);
+	curl_free(p->user);
+	curl_free(p->password);
+	curl_free(p->host);
+	curl_free(p->port);
+	curl_free(p->path);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s >= 'A' && *s <= 'Z') {
+			*s += 'a' - 'A';
+		}
+	}
+}
+
+/* Split url into parts; false with *cause (without quoting url, which may
+ * be long or hold a password).  User and password only when allowed. */
+static bool
+split(const char *url, struct parts *p, bool userinfo, char **cause)
+{
+	memset(p, 0, sizeof *p);
+	CURLU *h = curl_url();
+	CURLUcode rc = curl_url_set(h, CURLUPART_URL, url, 0);
+	bool ok = false;
+	if (rc == CURLUE_OK) {
+		curl_url_get(h, CURLUPART_USER, &p->user, CURLU_URLDECODE);
+		curl_url_get(h, CURLUPART_PASSWORD, &p->password, CURLU_URLDECODE);
+	}
+	if (rc != CURLUE_OK) {
+		*cause = xasprintf("not a URL (%s)", curl_url_strerror(rc));
+	} else if (!userinfo && (p->user != NULL || p->password != NULL)) {
+		*cause = xstrdup("user names and passwords in URLs are only for a1111+ URLs");
+	} else if (curl_url_get(h, CURLUPART_SCHEME, &p->scheme, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
+	    curl_url_get(h, CURLUPART_PATH, &p->path, 0) != CURLUE_OK) {
+		*cause = xstrdup("not a URL with a host");
+	} else {
+		curl_url_get(h, CURLUPART_PORT, &p->port, CURLU_NO_DEFAULT_PORT);
+		lower(p->scheme);
+		lower(p->host);
+		size_t n = strlen(p->path);
+		while (n > 0 && p->path[n - 1] == '/') {
+			p->path[--n] = '\0';
+		}
+		ok = strcmp(p->scheme, "http") == 0 || strcmp(p->scheme, "https") == 0;
+		if (!ok) {
+			*cause = xstrdup("not an http or https URL");
+		}
+	}
+	curl_url_cleanup(h);
+	if (!ok) {
+		parts_fini(p);
+	}
+	return ok;
+}
+
+static char *
+join(const char *scheme, const struct parts *p, const char *path)
+{
+	return xasprintf("%s://%s%s%s%s", scheme, p->host, p->port ? ":" : "",
+	    p->port ? p->port : "", path);
+}
+
+char *
+spaceurl_hub_endpoint(char **cause)
+{
+	const char *env = getenv("HF_ENDPOINT");
+	if (env == NULL || *env == '\0') {
+		return xstrdup(HUB_DEFAULT);
+	}
+	struct parts p;
+	char *why = NULL;
+	if (!split(env, &p, false, &why)) {
+		if (cause != NULL) {
+			*cause = xasprintf("HF_ENDPOINT: %s", why);
+		}
+		free(why);
+		return NULL;
+	}
+	char *out = join(p.scheme, &p, p.path);
+	parts_fini(&p);
+	return out;
+}
+
+bool
+spaceurl_valid_repo(const char *repo)
+{
+	const char *slash = strchr(repo, '/');
+	if (slash == NULL || strchr(slash + 1, '/') != NULL) {
+		return false;
+	}
+	size_t owner = (size_t)(slash - repo), name = strlen(slash + 1);
+	if (owner == 0 || name == 0 || owner > 96 || name > 96) {
+		return false;
+	}
+	for (const char *c = repo; *c != '\0'; c++) {
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.' || c == slash;
+		if (!ok) {
+			return false;
+		}
+	}
+	/* "." and ".." would walk the hub's paths. */
+	return strcmp(slash + 1, ".") != 0 && strcmp(slash + 1, "..") != 0 &&
+	    strncmp(repo, "./", 2) != 0 && strncmp(repo, "../", 3) != 0;
+}
+
+/*
+ * Whether p is a hub page: anything on huggingface.co (other paths are
+ * refused there), or a /spaces/ path on $HF_ENDPOINT's host (a test hub or
+ * a mirror may serve other things too).
+ */
+static bool
+on_hub(const struct parts *p, bool spaces_path)
+{
+	if (strcmp(p->host, "huggingface.co") == 0 || strcmp(p->host, "www.huggingface.co") == 0) {
+		return true;
+	}
+	if (!spaces_path) {
+		return false;
+	}
+	char *hub = spaceurl_hub_endpoint(NULL);
+	struct parts h;
+	char *why = NULL;
+	bool same = false;
+	if (hub != NULL && split(hub, &h, false, &why)) {
+		same = strcmp(h.host, p->host) == 0 &&
+		    strcmp(h.port ? h.port : "", p->port ? p->port : "") == 0;
+		parts_fini(&h);
+	}
+	free(why);
+	free(hub);
+	return same;
+}
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static bool
+classify_page(struct spaceurl *u, const struct parts *p, char **cause)
+{
+	if (strncmp(p->path, "/spaces/", 8) != 0 || !spaceurl_valid_repo(p->path + 8)) {
+		*cause = xstrdup("a huggingface.co URL must be a Space page "
+		    "(https://huggingface.co/spaces/OWNER/NAME)");
+		return false;
+	}
+	u->kind = SPACEURL_HUB_PAGE;
+	u->repo = xstrdup(p->path + 8);
+	/* huggingface.co itself only speaks https; a test hub may not. */
+	if (strcmp(p->host, "huggingface.co") == 0 || strcmp(p->host, "www.huggingface.co") == 0) {
+		u->text = xasprintf("%s/spaces/%s", HUB_DEFAULT, u->repo);
+	} else {
+		u->text = join(p->scheme, p, p->path);
+	}
+	return true;
+}
+
+static void
+classify(struct spaceurl *u, const struct parts *p, bool a1111)
+{
+	if (a1111) {
+		u->kind = SPACEURL_A1111;
+		u->base = join(p->scheme, p, p->path);
+		if (p->user != NULL) {
+			/* Shown with the password masked, sent apart from the URL. */
+			u->userpwd = xasprintf("%s:%s", p->user, p->password ? p->password : "");
+			u->text = xasprintf("a1111+%s://%s:****@%s", p->scheme, p->user,
+			    u->base + strlen(p->scheme) + 3);
+		} else {
+			u->text = xasprintf("a1111+%s", u->base);
+		}
+	} else if (ends_with(p->host, ".hf.space")) {
+		u->kind = SPACEURL_HF_SPACE;
+		u->base = join("https", p, p->path);
+		u->text = xstrdup(u->base);
+	} else {
+		u->kind = SPACEURL_GRADIO;
+		u->base = join(p->scheme, p, p->path);
+		u->text = xstrdup(u->base);
+	}
+}
+
+struct spaceurl *
+spaceurl_create(const char *text, char **cause)
+{
+	while (*text == ' ' || *text == '\t') {
+		text++;
+	}
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n')) {
+		n--;
+	}
+	char *trimmed = xstrndup(text, n);
+	bool a1111 = strncasecmp(trimmed, "a1111+", 6) == 0;
+	struct spaceurl *u = xcalloc(1, sizeof *u);
+	struct parts p;
+	char *why = NULL;
+	bool ok = false;
+	if (n == 0) {
+		why = xstrdup("empty URL");
+	} else if (split(trimmed + (a1111 ? 6 : 0), &p, a1111, &why)) {
+		ok = true;
+		if (!a1111 && on_hub(&p, strncmp(p.path, "/spaces/", 8) == 0)) {
+			ok = classify_page(u, &p, &why);
+		} else {
+			classify(u, &p, a1111);
+		}
+		parts_fini(&p);
+	}
+	if (!ok) {
+		/* Shown up to the scheme only when it may hold a password. */
+		size_t show = strchr(trimmed, '@') != NULL ? strcspn(trimmed, ":") : n;
+		char *shown = sanitize_dup(trimmed, show < 120 ? show : 120);
+		*cause = xasprintf("%s: %s; %s", shown, why, FORMS);
+		free(shown);
+		spaceurl_destroy(u);
+		u = NULL;
+	}
+	free(why);
+	free(trimmed);
+	return u;
+}
+
+void
+spaceurl_destroy(struct spaceurl *u)
+{
+	if (u == NULL) {
+		return;
+	}
+	free(u->text);
+	free(u->base);
+	free(u->repo);
+	if (u->userpwd != NULL) {
+		explicit_bzero(u->userpwd, strlen(u->userpwd));
+		free(u->userpwd);
+	}
+	free(u);
+}
+
+enum spaceurl_kind
+spaceurl_kind(const struct spaceurl *u)
+{
+	return u->kind;
+}
+
+const char *
+spaceurl_text(const struct spaceurl *u)
+{
+	return u->text;
+}
+
+const char *
+spaceurl_base(const struct spaceurl *u)
+{
+	return u->base;
+}
+
+const char *
+spaceurl_repo(const struct spaceurl *u)
+{
+	return u->repo;
+}
+
+const char *
+spaceurl_userpwd(const struct spaceurl *u)
+{
+	return u->userpwd;
+}
+
+bool
+spaceurl_set_base(struct spaceurl *u, const char *base, char **cause)
+{
+	struct parts p;
+	char *why = NULL;
+	if (!split(base, &p, false, &why)) {
+		*cause = xasprintf("the hub named an unusable host (%s)", why);
+		free(why);
+		return false;
+	}
+	free(u->base);
+	u->base = join(p.scheme, &p, p.path);
+	parts_fini(&p);
+	return true;
+}
+
+bool
+spaceurl_set_repo(struct spaceurl *u, const char *repo)
+{
+	if (!spaceurl_valid_repo(repo)) {
+		return false;
+	}
+	free(u->repo);
+	u->repo = xstrdup(repo);
+	return true;
+}
+
+bool
+spaceurl_is_secure(const char *url)
+{
+	struct parts p;
+	char *why = NULL;
+	if (!split(url, &p, false, &why)) {
+		free(why);
+		return false;
+	}
+	struct in_addr v4;
+	bool loopback = strcmp(p.host, "localhost") == 0 || strcmp(p.host, "[::1]") == 0 ||
+	    (inet_pton(AF_INET, p.host, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
+	bool ok = strcmp(p.scheme, "https") == 0 || loopback;
+	parts_fini(&p);
+	return ok;
+}
+
+bool
+spaceurl_token_ok(const struct spaceurl *u)
+{
+	if (u->base == NULL) {
+		return false;
+	}
+	switch (u->kind) {
+	case SPACEURL_HF_SPACE:
+	case SPACEURL_HUB_PAGE:
+		return spaceurl_is_secure(u->base);
+	default:
+		return false;
+	}
+}

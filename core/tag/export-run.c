@@ -1,0 +1,459 @@
+/*
+ * export-run.c — the file side of export: where each caption or sidecar
+ * goes, atomic writes, keep/replace/append, and the run over a query.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/tag/export-private.h"
+#include "core/tag/export.h"
+#include "core/tag/tagname.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "common/xalloc.h"
+
+/* Sidecars and captions are small; anything bigger is not one. */
+#define MAX_EXISTING (16u << 20)
+
+char *
+export_target(const struct export_item *item, const struct export_opts *o, const char *root)
+{
+	const char *path = item->hit.path;
+	char *name;
+	if (o->format == EXPORT_XMP) {
+		name = xasprintf("%s.xmp", path);
+	} else {
+		const char *slash = strrchr(path, '/');
+		const char *dot = strrchr(slash != NULL ? slash + 1 : path, '.');
+		size_t stem = dot != NULL && dot != (slash != NULL ? slash + 1 : path) ?
+		    (size_t)(dot - path) : strlen(path);
+		name = xasprintf("%.*s.txt", (int)stem, path);
+	}
+	if (o->out == NULL) {
+		return name;
+	}
+	/* Mirror the image's place below its root under the output directory. */
+	size_t r = root != NULL ? strlen(root) : 0;
+	const char *rel = name + 1;
+	if (r > 1 && strncmp(name, root, r) == 0 && name[r] == '/') {
+		rel = name + r + 1;
+	}
+	char *out = xasprintf("%s/%s", o->out, rel);
+	free(name);
+	return out;
+}
+
+static bool
+fail_errno(char **cause, const char *what, const char *path)
+{
+	if (cause != NULL) {
+		*cause = xasprintf("%s: %s: %s", path, what, strerror(errno));
+	}
+	return false;
+}
+
+static mode_t
+file_mode(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return 0666 & ~mask;
+}
+
+/* A temporary file beside path: its name in *tmp, an open descriptor. */
+static int
+temp_beside(const char *path, char **tmp)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL) {
+		*tmp = xasprintf(".%s.tagcon-XXXXXX", path);
+	} else {
+		*tmp = xasprintf("%.*s/.%s.tagcon-XXXXXX", (int)(slash - path), path, slash + 1);
+	}
+	int fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+/* fsync, permissions, close and rename a finished temporary file. */
+static bool
+commit_temp(int fd, char *tmp, const char *path, char **cause)
+{
+	bool ok = fsync(fd) == 0 && fchmod(fd, file_mode()) == 0;
+	ok = close(fd) == 0 && ok;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok) {
+		fail_errno(cause, "write", path);
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok;
+}
+
+bool
+export_write_file(const char *path, const char *data, size_t n, char **cause)
+{
+	char *tmp;
+	int fd = temp_beside(path, &tmp);
+	if (fd < 0) {
+		return fail_errno(cause, "create", path);
+	}
+	for (size_t done = 0; done < n;) {
+		ssize_t k = write(fd, data + done, n - done);
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k <= 0) {
+			fail_errno(cause, "write", path);
+			close(fd);
+			unlink(tmp);
+			free(tmp);
+			return false;
+		}
+		done += (size_t)k;
+	}
+	return commit_temp(fd, tmp, path, cause);
+}
+
+/* mkdir -p of the directory part of path. */
+static bool
+make_parents(const char *path, char **cause)
+{
+	char *dir = xstrdup(path);
+	bool ok = true;
+	for (char *p = dir + 1; ok && (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		ok = mkdir(dir, 0777) == 0 || errno == EEXIST;
+		*p = '/';
+	}
+	if (!ok) {
+		fail_errno(cause, "mkdir", dir);
+	}
+	free(dir);
+	return ok;
+}
+
+/* The whole file at path (new string), NULL with *missing when absent. */
+static char *
+read_existing(const char *path, bool *missing, char **cause)
+{
+	*missing = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*missing = errno == ENOENT;
+		return *missing ? NULL : (fail_errno(cause, "read", path), NULL);
+	}
+	struct stat st;
+	char *data = NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_EXISTING) {
+		errno = fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? EFBIG : EISDIR;
+		fail_errno(cause, "read", path);
+	} else {
+		data = xmalloc((size_t)st.st_size + 1);
+		ssize_t k = read(fd, data, (size_t)st.st_size);
+		if (k < 0) {
+			fail_errno(cause, "read", path);
+			free(data);
+			data = NULL;
+		} else {
+			data[k] = '\0';
+		}
+	}
+	close(fd);
+	return data;
+}
+
+/* The separator without its blanks ("," of ", "); "" splits on blanks. */
+static char *
+separator_core(const char *sep)
+{
+	while (*sep == ' ' || *sep == '\t') {
+		sep++;
+	}
+	size_t n = strlen(sep);
+	while (n > 0 && (sep[n - 1] == ' ' || sep[n - 1] == '\t' || sep[n - 1] == '\n')) {
+		n--;
+	}
+	return xstrndup(sep, n);
+}
+
+static char *
+trim(char *s)
+{
+	while (*s != '\0' && strchr(" \t\r\n", *s) != NULL) {
+		s++;
+	}
+	size_t n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL) {
+		s[--n] = '\0';
+	}
+	return s;
+}
+
+/* Canonical names of the tags in a caption (NULL for pieces that are no
+ * tag name). */
+static char **
+caption_tags(const char *text, const char *sep, size_t *n)
+{
+	char *core = separator_core(sep), *copy = xstrdup(text);
+	char **names = NULL;
+	*n = 0;
+	for (char *p = copy; p != NULL;) {
+		char *end;
+		size_t skip = 1;
+		if (*core != '\0') {
+			end = strstr(p, core);
+			skip = strlen(core);
+		} else {
+			end = p + strcspn(p, " \t\r\n");
+			end = *end != '\0' ? end : NULL;
+		}
+		if (end != NULL) {
+			*end = '\0';
+		}
+		char *piece = trim(p);
+		if (*piece != '\0') {
+			names = xreallocarray(names, *n + 1, sizeof *names);
+			names[(*n)++] = export_canonical(piece);
+		}
+		p = end != NULL ? end + skip : NULL;
+	}
+	free(core);
+	free(copy);
+	return names;
+}
+
+static char *
+append_shown(char *line, const char *sep, const char *shown)
+{
+	char *more = xasprintf("%s%s%s", line, *line != '\0' ? sep : "", shown);
+	free(line);
+	return more;
+}
+
+/* The caption file's new text: ours, or existing with the tags it lacks. */
+static char *
+caption_text(const struct export_item *item, const struct export_opts *o, const char *existing)
+{
+	const char *sep = o->separator != NULL ? o->separator : ", ";
+	if (existing == NULL) {
+		char *line = export_caption(item, o);
+		char *out = xasprintf("%s\n", line);
+		free(line);
+		return out;
+	}
+	size_t n_have;
+	char **have = caption_tags(existing, sep, &n_have);
+	char *copy = xstrdup(existing);
+	char *line = xstrdup(trim(copy));
+	free(copy);
+	const char *label = o->rating_tag ? export_rating_label(item) : NULL;
+	if (label != NULL && !export_has(have, n_have, label)) {
+		line = append_shown(line, sep, label);
+	}
+	int flags = (o->spaces ? TAGNAME_SPACES : 0) | (o->escape ? TAGNAME_ESCAPE : 0);
+	for (size_t i = 0; i < item->n_tags; i++) {
+		if (!export_has(have, n_have, item->tags[i].tag)) {
+			char *shown = tagname_display(item->tags[i].tag, flags);
+			line = append_shown(line, sep, shown);
+			free(shown);
+		}
+	}
+	for (size_t i = 0; i < n_have; i++) {
+		free(have[i]);
+	}
+	free(have);
+	char *out = xasprintf("%s\n", line);
+	free(line);
+	return out;
+}
+
+/* ---- the run ------------------------------------------------------------------- */
+
+struct run {
+	struct db *db;
+	const struct rules *rules;
+	const char *model;
+	const struct export_opts *o;
+	struct export_counts *counts;
+	char **roots;
+	size_t n_roots;
+	FILE *stream;    /* jsonl */
+	char *cause;     /* a database error: the run stops */
+};
+
+static void
+add_root(void *ud, int64_t id, const char *path)
+{
+	struct run *r = ud;
+	r->roots = xreallocarray(r->roots, r->n_roots + 1, sizeof *r->roots);
+	r->roots[r->n_roots++] = xstrdup(path);
+}
+
+/* The longest root that holds path. */
+static const char *
+root_of(const struct run *r, const char *path)
+{
+	const char *best = NULL;
+	for (size_t i = 0; i < r->n_roots; i++) {
+		size_t n = strlen(r->roots[i]);
+		if (strncmp(path, r->roots[i], n) == 0 && path[n] == '/' &&
+		    (best == NULL || n > strlen(best))) {
+			best = r->roots[i];
+		}
+	}
+	return best;
+}
+
+static void
+failed(struct run *r, const char *path, char *why)
+{
+	r->counts->failed++;
+	if (r->o->on_error != NULL) {
+		r->o->on_error(r->o->ud, path, why != NULL ? why : "failed");
+	}
+	free(why);
+}
+
+/* Write one caption or sidecar as the mode says. */
+static void
+write_file(struct run *r, const struct export_item *item)
+{
+	const struct export_opts *o = r->o;
+	char *target = export_target(item, o, root_of(r, item->hit.path)), *cause = NULL;
+	bool missing;
+	char *existing = read_existing(target, &missing, &cause);
+	char *text = NULL;
+	if (existing == NULL && !missing) {
+		failed(r, target, cause);
+	} else if (existing != NULL && o->mode == EXPORT_KEEP) {
+		r->counts->kept++;
+	} else {
+		const char *base = o->mode == EXPORT_APPEND ? existing : NULL;
+		text = o->format == EXPORT_XMP ? export_xmp(item, o, base, &cause)
+		    : caption_text(item, o, base);
+		if (text == NULL) {
+			failed(r, target, cause);
+		} else if (existing != NULL && strcmp(text, existing) == 0) {
+			r->counts->kept++;
+		} else if ((o->out == NULL || make_parents(target, &cause)) &&
+		    export_write_file(target, text, strlen(text), &cause)) {
+			r->counts->written++;
+		} else {
+			failed(r, target, cause);
+		}
+	}
+	free(text);
+	free(existing);
+	free(target);
+}
+
+static bool
+export_one(void *ud, const struct search_hit *hit)
+{
+	struct run *r = ud;
+	struct export_item item;
+	if (!export_item_load(r->db, r->rules, r->model, hit, r->o->include_suggested, &item,
+	    &r->cause)) {
+		return false;
+	}
+	if (r->o->format == EXPORT_JSONL) {
+		cJSON *j = export_json(&item);
+		char *line = cJSON_PrintUnformatted(j);
+		fprintf(r->stream, "%s\n", line);
+		free(line);
+		cJSON_Delete(j);
+		r->counts->written++;
+	} else if (item.n_tags == 0 && !(r->o->rating_tag && item.rated)) {
+		r->counts->empty++;
+	} else {
+		write_file(r, &item);
+	}
+	export_item_fini(&item);
+	return true;
+}
+
+/* jsonl into a file: a temporary stream renamed at the end. */
+static bool
+open_stream(struct run *r, char **tmp, int *fd)
+{
+	*tmp = NULL;
+	*fd = -1;
+	if (r->o->out == NULL) {
+		r->stream = r->o->stream != NULL ? r->o->stream : stdout;
+		return true;
+	}
+	*fd = temp_beside(r->o->out, tmp);
+	r->stream = *fd >= 0 ? fdopen(dup(*fd), "w") : NULL;
+	if (r->stream == NULL) {
+		fail_errno(&r->cause, "create", r->o->out);
+		if (*fd >= 0) {
+			close(*fd);
+			unlink(*tmp);
+			free(*tmp);
+		}
+		return false;
+	}
+	return true;
+}
+
+static bool
+close_stream(struct run *r, char *tmp, int fd, bool ok)
+{
+	if (tmp == NULL) {
+		return fflush(r->stream) == 0 || ok;
+	}
+	ok = fclose(r->stream) == 0 && ok;
+	if (!ok) {
+		if (r->cause == NULL) {
+			fail_errno(&r->cause, "write", r->o->out);
+		}
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return false;
+	}
+	return commit_temp(fd, tmp, r->o->out, &r->cause);
+}
+
+bool
+export_run(struct db *db, const struct search_node *q, const struct search_opts *so,
+    const struct rules *rules, const struct export_opts *o, struct export_counts *counts,
+    char **cause)
+{
+	struct run r = {.db = db, .rules = rules, .model = so->model, .o = o, .counts = counts};
+	memset(counts, 0, sizeof *counts);
+	char *tmp = NULL;
+	int fd = -1;
+	bool ok = db_roots_each(db, add_root, &r);
+	if (!ok) {
+		r.cause = xstrdup(db_errmsg(db));
+	} else if (o->format != EXPORT_JSONL || open_stream(&r, &tmp, &fd)) {
+		ok = db_search_each(db, q, so, export_one, &r) && r.cause == NULL;
+		if (!ok && r.cause == NULL) {
+			r.cause = xstrdup(db_errmsg(db));
+		}
+		if (o->format == EXPORT_JSONL) {
+			ok = close_stream(&r, tmp, fd, ok);
+		}
+	} else {
+		ok = false;
+	}
+	for (size_t i = 0; i < r.n_roots; i++) {
+		free(r.roots[i]);
+	}
+	free(r.roots);
+	if (cause != NULL) {
+		*cause = r.cause;
+	} else {
+		free(r.cause);
+	}
+	return ok;
+}

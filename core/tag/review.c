@@ -1,0 +1,521 @@
+/* review.c — one image's tags under review: marks, undo, commit. */
+#include "core/tag/review.h"
+
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/settings.h"
+#include "core/tag/tagname.h"
+#include "db/browse.h"
+#include "db/db.h"
+#include "db/review.h"
+#include "common/xalloc.h"
+
+struct undo {
+	size_t n;                /* tags before the edit (an add appends) */
+	enum review_mark *marks; /* every mark before the edit */
+};
+
+struct review {
+	int64_t image_id;
+	char *model;
+	struct review_opts opts;
+	bool tagged;
+	struct db_tagged t;
+	struct suggest_input in;
+	struct suggest_result res;
+	struct review_tag *tags;
+	size_t n;
+	struct undo *undo;
+	size_t n_undo;
+};
+
+struct review_opts
+review_opts_from_settings(struct db *db)
+{
+	struct review_opts o = {
+		.cut = suggest_opts_from_settings(db),
+		.min_score = settings_get_float(db, "review_min_score"),
+	};
+	char *mode = settings_get(db, "review_mode");
+	if (mode != NULL && strcmp(mode, "auto") == 0) {
+		o.mode = REVIEW_MODE_AUTO;
+	} else if (mode != NULL && strcmp(mode, "auto-above") == 0) {
+		o.mode = REVIEW_MODE_AUTO_ABOVE;
+	}
+	free(mode);
+	return o;
+}
+
+static struct review_tag *
+push_tag(struct review *r, const char *tag, enum db_category cat, float score,
+    enum review_status status)
+{
+	r->tags = xreallocarray(r->tags, r->n + 1, sizeof *r->tags);
+	struct review_tag *t = &r->tags[r->n++];
+	*t = (struct review_tag){.tag = xstrdup(tag), .category = cat, .score = score,
+		.status = status};
+	return t;
+}
+
+static void
+add_pred(void *ud, const struct db_pred *p)
+{
+	struct review *r = ud;
+	struct suggest_input *in = &r->in;
+	in->preds = xreallocarray(in->preds, in->n_preds + 1, sizeof *in->preds);
+	in->preds[in->n_preds++] = (struct suggest_pred){
+		.tag = xstrdup(p->tag), .category = p->category, .score = p->score,
+	};
+	push_tag(r, p->tag, p->category, p->score, REVIEW_PREDICTED);
+}
+
+static void
+add_decision(void *ud, const struct db_decision *d)
+{
+	struct review *r = ud;
+	struct suggest_input *in = &r->in;
+	in->decisions = xreallocarray(in->decisions, in->n_decisions + 1, sizeof *in->decisions);
+	in->decisions[in->n_decisions++] = (struct suggest_decision){
+		.tag = xstrdup(d->tag), .accepted = d->verdict == DB_ACCEPTED,
+		.manual = d->source == DB_SOURCE_MANUAL,
+	};
+	enum review_status st = d->verdict == DB_ACCEPTED ? REVIEW_COMMITTED : REVIEW_REJECTED;
+	int i = review_find(r, d->tag);
+	if (i >= 0) {
+		r->tags[i].status = st;
+	} else {
+		push_tag(r, d->tag, d->category, -1, st);
+	}
+}
+
+/* Character, general, the rest; then by score, then by name. */
+static int
+group_of(enum db_category c)
+{
+	return c == DB_CAT_CHARACTER ? 0 : c == DB_CAT_GENERAL ? 1 : 2;
+}
+
+static int
+tag_order(const void *a, const void *b)
+{
+	const struct review_tag *x = a, *y = b;
+	int gx = group_of(x->category), gy = group_of(y->category);
+	if (gx != gy) {
+		return gx - gy;
+	}
+	if (x->score != y->score) {
+		return x->score > y->score ? -1 : 1;
+	}
+	return strcmp(x->tag, y->tag);
+}
+
+/* Suggested and near-miss flags from the current cut. */
+static void
+derive(struct review *r)
+{
+	suggest_result_fini(&r->res);
+	suggest_apply(&r->in, r->opts.cut, &r->res);
+	for (size_t i = 0; i < r->n; i++) {
+		r->tags[i].suggested = false;
+	}
+	for (size_t k = 0; k < r->res.n_suggested; k++) {
+		int i = review_find(r, r->res.suggested[k]->tag);
+		if (i >= 0) {
+			r->tags[i].suggested = true;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct review_tag *t = &r->tags[i];
+		t->near_miss = t->status == REVIEW_PREDICTED && t->score >= 0 && !t->suggested;
+	}
+}
+
+/* Marks a review starts with: the review mode may pre-accept suggestions. */
+static void
+initial_marks(struct review *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct review_tag *t = &r->tags[i];
+		bool pre = t->suggested && (r->opts.mode == REVIEW_MODE_AUTO ||
+		    (r->opts.mode == REVIEW_MODE_AUTO_ABOVE && t->score >= r->opts.min_score));
+		t->mark = pre ? REVIEW_ACCEPT : REVIEW_KEEP;
+	}
+}
+
+static void
+unload(struct review *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free((char *)r->tags[i].tag);
+	}
+	free(r->tags);
+	r->tags = NULL;
+	r->n = 0;
+	for (size_t i = 0; i < r->n_undo; i++) {
+		free(r->undo[i].marks);
+	}
+	free(r->undo);
+	r->undo = NULL;
+	r->n_undo = 0;
+	suggest_result_fini(&r->res);
+	suggest_input_fini(&r->in);
+	db_tagged_fini(&r->t);
+}
+
+static bool
+load(struct review *r, struct db *db, char **cause)
+{
+	if (!db_image_tagged(db, r->image_id, r->model, &r->t, &r->tagged) ||
+	    !db_image_predictions(db, r->image_id, r->model, add_pred, r) ||
+	    !db_image_decisions(db, r->image_id, add_decision, r)) {
+		*cause = xstrdup(db_errmsg(db));
+		return false;
+	}
+	if (r->n > 0) {
+		qsort(r->tags, r->n, sizeof *r->tags, tag_order);
+	}
+	derive(r);
+	initial_marks(r);
+	return true;
+}
+
+struct review *
+review_create(struct db *db, int64_t image_id, const char *model,
+    const struct review_opts *opts, char **cause)
+{
+	struct review *r = xcalloc(1, sizeof *r);
+	r->image_id = image_id;
+	r->model = xstrdup(model);
+	r->opts = *opts;
+	if (!load(r, db, cause)) {
+		review_destroy(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+review_destroy(struct review *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	unload(r);
+	free(r->model);
+	free(r);
+}
+
+int64_t
+review_image(const struct review *r)
+{
+	return r->image_id;
+}
+
+bool
+review_rating(const struct review *r, float rating[4])
+{
+	if (r->tagged) {
+		memcpy(rating, r->t.rating, sizeof r->t.rating);
+	}
+	return r->tagged;
+}
+
+double
+review_cut(const struct review *r, enum db_category category)
+{
+	return category == DB_CAT_CHARACTER ? r->res.character_cut : r->res.general_cut;
+}
+
+bool
+review_exact(const struct review *r)
+{
+	return r->res.exact;
+}
+
+size_t
+review_count(const struct review *r)
+{
+	return r->n;
+}
+
+const struct review_tag *
+review_tag(const struct review *r, size_t i)
+{
+	return i < r->n ? &r->tags[i] : NULL;
+}
+
+int
+review_find(const struct review *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->tags[i].tag, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Remember every mark before an edit. */
+static void
+snapshot(struct review *r)
+{
+	r->undo = xreallocarray(r->undo, r->n_undo + 1, sizeof *r->undo);
+	struct undo *u = &r->undo[r->n_undo++];
+	u->n = r->n;
+	u->marks = xcalloc(r->n + 1, sizeof *u->marks);
+	for (size_t i = 0; i < r->n; i++) {
+		u->marks[i] = r->tags[i].mark;
+	}
+}
+
+/* Set a mark, with an undo step; false when it was already so. */
+static bool
+set_mark(struct review *r, size_t i, enum review_mark m)
+{
+	if (i >= r->n || r->tags[i].mark == m) {
+		return false;
+	}
+	snapshot(r);
+	r->tags[i].mark = m;
+	return true;
+}
+
+bool
+review_undo(struct review *r)
+{
+	if (r->n_undo == 0) {
+		return false;
+	}
+	struct undo *u = &r->undo[--r->n_undo];
+	while (r->n > u->n) {
+		free((char *)r->tags[--r->n].tag);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		r->tags[i].mark = u->marks[i];
+	}
+	free(u->marks);
+	return true;
+}
+
+bool
+review_accept_all(struct review *r)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->n; i++) {
+		any |= r->tags[i].suggested && r->tags[i].mark != REVIEW_ACCEPT;
+	}
+	if (!any) {
+		return false;
+	}
+	snapshot(r);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->tags[i].suggested) {
+			r->tags[i].mark = REVIEW_ACCEPT;
+		}
+	}
+	return true;
+}
+
+bool
+review_toggle_accept(struct review *r, size_t i)
+{
+	if (i >= r->n || r->tags[i].status == REVIEW_COMMITTED) {
+		return false;
+	}
+	return set_mark(r, i, r->tags[i].mark == REVIEW_ACCEPT ? REVIEW_KEEP : REVIEW_ACCEPT);
+}
+
+bool
+review_toggle_reject(struct review *r, size_t i)
+{
+	if (i >= r->n) {
+		return false;
+	}
+	const struct review_tag *t = &r->tags[i];
+	switch (t->status) {
+	case REVIEW_PREDICTED:
+	case REVIEW_COMMITTED:
+		return set_mark(r, i, t->mark == REVIEW_REJECT ? REVIEW_KEEP : REVIEW_REJECT);
+	case REVIEW_REJECTED:
+		return set_mark(r, i, t->mark == REVIEW_FORGET ? REVIEW_KEEP : REVIEW_FORGET);
+	case REVIEW_NEW:
+		return set_mark(r, i, t->mark == REVIEW_ACCEPT ? REVIEW_KEEP : REVIEW_ACCEPT);
+	}
+	return false;
+}
+
+bool
+review_remove(struct review *r, size_t i)
+{
+	if (i >= r->n) {
+		return false;
+	}
+	switch (r->tags[i].status) {
+	case REVIEW_COMMITTED:
+		return set_mark(r, i, REVIEW_REJECT);
+	case REVIEW_NEW:
+	case REVIEW_PREDICTED:
+		return r->tags[i].mark == REVIEW_ACCEPT && set_mark(r, i, REVIEW_KEEP);
+	case REVIEW_REJECTED:
+		return false;
+	}
+	return false;
+}
+
+char *
+review_tag_name(const char *typed)
+{
+	/* Runs of blanks count as one word break: "blue  sky" is blue_sky. */
+	char **words = g_strsplit_set(typed, " \t\n\r\v\f", -1);
+	GString *g = g_string_new(NULL);
+	for (char **w = words; *w != NULL; w++) {
+		if (**w != '\0') {
+			g_string_append_printf(g, "%s%s", g->len ? " " : "", *w);
+		}
+	}
+	g_strfreev(words);
+	/* The canonical form every other part of tagcon uses (core/tagname.h). */
+	char *name = tagname_from_space(g->str);
+	g_string_free(g, TRUE);
+	return name;
+}
+
+struct known {
+	const char *name;
+	bool found;
+	enum db_category category;
+};
+
+static void
+known_tag(void *ud, const char *name, enum db_category category)
+{
+	struct known *k = ud;
+	if (strcmp(name, k->name) == 0) {
+		k->found = true;
+		k->category = category;
+	}
+}
+
+bool
+review_add(struct review *r, struct db *db, const char *typed, char **cause)
+{
+	char *name = review_tag_name(typed);
+	if (name == NULL) {
+		*cause = xstrdup("not a tag name (empty, too long, or with control characters)");
+		return false;
+	}
+	int i = review_find(r, name);
+	if (i >= 0) {
+		bool changed = r->tags[i].status != REVIEW_COMMITTED &&
+		    set_mark(r, (size_t)i, REVIEW_ACCEPT);
+		if (!changed && r->tags[i].status == REVIEW_COMMITTED &&
+		    r->tags[i].mark == REVIEW_REJECT) {
+			set_mark(r, (size_t)i, REVIEW_KEEP);
+		}
+		free(name);
+		return true;
+	}
+	struct known k = {.name = name, .category = DB_CAT_USER};
+	if (!db_browse_tags(db, name, 1, known_tag, &k)) {
+		*cause = xstrdup(db_errmsg(db));
+		free(name);
+		return false;
+	}
+	snapshot(r);
+	push_tag(r, name, k.found ? k.category : DB_CAT_USER, -1, REVIEW_NEW)->mark = REVIEW_ACCEPT;
+	free(name);
+	return true;
+}
+
+size_t
+review_pending(const struct review *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		n += r->tags[i].mark != REVIEW_KEEP;
+	}
+	return n;
+}
+
+static struct db_review_change
+change_of(const struct review_tag *t)
+{
+	struct db_review_change c = {.tag = t->tag, .category = t->category,
+		.source = DB_SOURCE_MANUAL};
+	switch (t->mark) {
+	case REVIEW_ACCEPT:
+		c.op = DB_REVIEW_ACCEPT;
+		/* The model's own suggestion, taken as is, is an automatic tag. */
+		if (t->status == REVIEW_PREDICTED && t->suggested) {
+			c.source = DB_SOURCE_AUTO;
+		}
+		break;
+	case REVIEW_REJECT:
+		c.op = DB_REVIEW_REJECT;
+		break;
+	case REVIEW_FORGET:
+	case REVIEW_KEEP:
+		c.op = DB_REVIEW_FORGET;
+		break;
+	}
+	return c;
+}
+
+bool
+review_commit(struct review *r, struct db *db, char **cause)
+{
+	struct db_review_change *changes = xcalloc(r->n + 1, sizeof *changes);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->tags[i].mark != REVIEW_KEEP) {
+			changes[n++] = change_of(&r->tags[i]);
+		}
+	}
+	bool ok = db_review_commit(db, r->image_id, changes, n);
+	free(changes);
+	if (!ok) {
+		*cause = xstrdup(db_errmsg(db));
+		return false;
+	}
+	unload(r);
+	return load(r, db, cause);
+}
+
+void
+review_set_opts(struct review *r, const struct review_opts *opts)
+{
+	r->opts = *opts;
+	derive(r);
+}
+
+static bool
+in_result(const struct suggest_result *res, const struct suggest_pred *p)
+{
+	for (size_t i = 0; i < res->n_suggested; i++) {
+		if (res->suggested[i] == p) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+review_diff(const struct review *r, struct suggest_opts cut,
+    void (*fn)(void *ud, const char *tag, bool added), void *ud)
+{
+	struct suggest_result cand;
+	suggest_apply(&r->in, cut, &cand);
+	for (size_t i = 0; i < cand.n_suggested; i++) {
+		if (!in_result(&r->res, cand.suggested[i])) {
+			fn(ud, cand.suggested[i]->tag, true);
+		}
+	}
+	for (size_t i = 0; i < r->res.n_suggested; i++) {
+		if (!in_result(&cand, r->res.suggested[i])) {
+			fn(ud, r->res.suggested[i]->tag, false);
+		}
+	}
+	suggest_result_fini(&cand);
+}
