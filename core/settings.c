@@ -37,6 +37,7 @@ const char *const settings_known_models[] = {
 };
 
 static const char *const review_modes[] = {"required", "auto", "auto-above", NULL};
+/* max_rating, max_preview_rating: the letters of common/rating.h. */
 static const char *const ratings[] = {"g", "s", "q", "e", NULL};
 static const char *const themes[] = {"default", "light", "high-contrast", "monochrome", NULL};
 

@@ -53,7 +53,7 @@ struct db_browse_row {
 	int height;
 	enum db_orientation orientation;
 	enum db_state state;
-	int rating;    /* enum db_rating (argmax of the four scores), -1 when not tagged */
+	int rating;    /* enum rating (argmax of the four scores), -1 when not tagged */
 	int committed; /* accepted decisions */
 	int rejected;
 	char *error;   /* why it failed, or NULL */

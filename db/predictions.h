@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/rating.h"
+
 struct db;
 
 /* Tag categories: the model's numbers, then tagcon's own. */
@@ -22,8 +24,6 @@ enum db_category {
 	DB_CAT_ORIENTATION = 100,
 	DB_CAT_USER = 101,
 };
-
-enum db_rating { DB_RATING_G, DB_RATING_S, DB_RATING_Q, DB_RATING_E };
 
 /* "general", "character", "rating", "orientation", "user". */
 const char *db_category_name(enum db_category c);

@@ -80,7 +80,7 @@ search_opts_init(struct search_opts *o, const char *model)
 {
 	memset(o, 0, sizeof *o);
 	o->model = model;
-	o->max_rating = DB_RATING_E;
+	o->max_rating = RATING_E;
 	o->cut = (struct search_cut){.general_threshold = 0.35, .character_threshold = 0.85};
 	o->limit = -1;
 }
@@ -773,7 +773,7 @@ search_compile(struct compile *c, struct db *db, const struct search_node *q,
 	put(&c->where, "(");
 	emit(c, &c->where, q);
 	put(&c->where, ")");
-	if (o->max_rating < DB_RATING_E) {
+	if (o->max_rating < RATING_E) {
 		c->needs_rating = true;
 		put(&c->where, " AND " SEARCH_RATING_SQL " <= " SEARCH_P_MAX_RATING);
 	}

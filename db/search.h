@@ -24,7 +24,7 @@
  *              `lo`; a score below the floor (not stored) counts as 0; only
  *              images the model has answered for match.
  *   RATING     argmax of the current model's four rating scores (ties go to
- *              the milder label), bits 1 << enum db_rating; SEARCH_UNRATED
+ *              the milder label), bits 1 << enum rating; SEARCH_UNRATED
  *              for images the model has not answered for.
  *   others     columns of the image (see enum search_kind).
  */
@@ -47,7 +47,7 @@ enum search_kind {
 	SEARCH_TAG,
 	SEARCH_SUGGESTED,
 	SEARCH_SCORE,
-	SEARCH_RATING,      /* set: bits of enum db_rating, SEARCH_UNRATED */
+	SEARCH_RATING,      /* set: bits of enum rating, SEARCH_UNRATED */
 	SEARCH_ORIENTATION, /* set: bits of enum db_orientation */
 	SEARCH_STATE,       /* set: bits of enum db_state */
 	SEARCH_SOURCE,      /* set: bits of enum db_source (any committed tag) */
@@ -109,7 +109,7 @@ enum search_sort {
 
 struct search_opts {
 	const char *model;    /* current model: rating, suggested:, score: */
-	int max_rating;       /* enum db_rating; images rated above are left out */
+	int max_rating;       /* enum rating; images rated above are left out */
 	struct search_cut cut;               /* global suggestion settings */
 	const struct search_override *overrides; /* nearest ancestor wins */
 	size_t n_overrides;
@@ -133,7 +133,7 @@ struct search_hit {
 	int height;
 	enum db_orientation orientation;
 	enum db_state state;
-	int rating; /* enum db_rating, or -1 when unrated */
+	int rating; /* enum rating, or -1 when unrated */
 	bool has_hash;
 	uint8_t hash[DB_HASH_LEN];
 };

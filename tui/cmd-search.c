@@ -88,12 +88,11 @@ query_error(const char *text, const char *cause, int column)
 static int
 max_rating_of(const char *v, int *out)
 {
-	static const char letters[] = "gsqe";
-	if (v == NULL || strlen(v) != 1 || strchr(letters, v[0] | 0x20) == NULL) {
+	*out = rating_parse(v);
+	if (*out < 0) {
 		out_error("--max-rating: '%s' is not one of g, s, q, e", v != NULL ? v : "");
 		return EXIT_USAGE;
 	}
-	*out = (int)(strchr(letters, v[0] | 0x20) - letters);
 	return EXIT_OK;
 }
 
@@ -116,7 +115,7 @@ query_cmd_settings(struct cli *cli, const struct query_flags *f, struct query_cm
 	search_opts_init(&qc->opts, qc->model);
 	rules_search_opts(qc->rules, &qc->opts);
 	if (f->all_ratings) {
-		qc->opts.max_rating = DB_RATING_E;
+		qc->opts.max_rating = RATING_E;
 	} else if (f->max_rating != NULL) {
 		return max_rating_of(f->max_rating, &qc->opts.max_rating);
 	}

@@ -26,8 +26,6 @@ const struct cmd_entry cmd_show_entry = {
 static const char *const state_names[DB_N_STATES] = {
 	"new", "tagged", "committed", "failed", "missing",
 };
-static const char *const rating_keys[4] = {"general", "sensitive", "questionable", "explicit"};
-static const char rating_letters[4] = {'g', 's', 'q', 'e'};
 
 struct view {
 	struct db_image img;
@@ -38,18 +36,6 @@ struct view {
 	struct rules *rules;
 	struct rules_result out; /* suggestions after the tag rules; borrows rules */
 };
-
-static int
-rating_argmax(const float r[4])
-{
-	int best = 0;
-	for (int i = 1; i < 4; i++) {
-		if (r[i] > r[best]) {
-			best = i;
-		}
-	}
-	return best;
-}
 
 static cJSON *
 view_json(const struct view *v)
@@ -75,11 +61,11 @@ view_json(const struct view *v)
 	    : cJSON_CreateNull());
 	if (v->tagged) {
 		cJSON *r = cJSON_AddObjectToObject(o, "rating");
-		char label[2] = {rating_letters[rating_argmax(v->t.rating)], '\0'};
+		char label[2] = {rating_letter(rating_top(v->t.rating)), '\0'};
 		cJSON_AddStringToObject(r, "label", label);
 		cJSON *s = cJSON_AddObjectToObject(r, "scores");
 		for (int i = 0; i < 4; i++) {
-			cJSON_AddNumberToObject(s, rating_keys[i], v->t.rating[i]);
+			cJSON_AddNumberToObject(s, rating_name(i), v->t.rating[i]);
 		}
 		cJSON_AddStringToObject(o, "model", v->model);
 	} else {
@@ -156,7 +142,7 @@ view_print(const struct view *v)
 		printf(")\n");
 	} else {
 		printf("rating       %c  (general %.3f, sensitive %.3f, questionable %.3f, explicit %.3f)\n",
-		    rating_letters[rating_argmax(v->t.rating)], v->t.rating[0], v->t.rating[1],
+		    rating_letter(rating_top(v->t.rating)), v->t.rating[0], v->t.rating[1],
 		    v->t.rating[2], v->t.rating[3]);
 		printf("model        ");
 		out_safe(stdout, v->model);

@@ -45,8 +45,6 @@ struct tagger {
 
 #define WAKE_POLL_S 5
 
-static const char *const rating_keys[4] = {"general", "sensitive", "questionable", "explicit"};
-
 /* The image row for path, indexing the file (and its folder as a root)
  * when the library does not have it yet. */
 static bool
@@ -128,18 +126,18 @@ print_result(struct tagger *t, const char *path, const char *space,
     const struct space_result *res, const struct suggest_result *sr)
 {
 	const struct answer *a = res->answer;
-	enum answer_rating top = answer_rating_top(a);
+	int top = answer_rating_top(a);
 	if (t->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, "path", out_json_path(path));
 		cJSON_AddStringToObject(o, "space", space);
 		cJSON_AddStringToObject(o, "model", t->model);
 		cJSON *r = cJSON_AddObjectToObject(o, "rating");
-		char label[2] = {top < ANSWER_RATINGS ? answer_rating_letter(top) : '?', '\0'};
+		char label[2] = {rating_letter(top), '\0'};
 		cJSON_AddStringToObject(r, "label", label);
 		cJSON *scores = cJSON_AddObjectToObject(r, "scores");
 		for (int k = 0; k < 4; k++) {
-			cJSON_AddNumberToObject(scores, rating_keys[k], a->ratings[k]);
+			cJSON_AddNumberToObject(scores, rating_name(k), a->ratings[k]);
 		}
 		cJSON *chars = cJSON_AddArrayToObject(o, "character");
 		cJSON *gen = cJSON_AddArrayToObject(o, "general");
@@ -157,7 +155,7 @@ print_result(struct tagger *t, const char *path, const char *space,
 	}
 	out_safe(stdout, path);
 	printf("\n  rating     %c  (general %.3f, sensitive %.3f, questionable %.3f, explicit %.3f)\n",
-	    top < ANSWER_RATINGS ? answer_rating_letter(top) : '?', a->ratings[0], a->ratings[1],
+	    rating_letter(top), a->ratings[0], a->ratings[1],
 	    a->ratings[2], a->ratings[3]);
 	for (int cat = 0; cat < 2; cat++) {
 		enum db_category want = cat == 0 ? DB_CAT_CHARACTER : DB_CAT_GENERAL;

@@ -151,7 +151,7 @@ console_search_opts(struct db *db, const char *model, struct search_opts *o)
 	if (r != NULL) {
 		search_opts_init(o, model);
 		rules_search_opts(r, o);
-		o->max_rating = DB_RATING_E;
+		o->max_rating = RATING_E;
 	}
 	return r;
 }

@@ -686,7 +686,7 @@ draw_image_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool
 	const struct db_browse_row *r = &s->rows[i];
 	struct cols c = columns(width);
 	static const char *const abbrev[DB_N_STATES] = {"new", "tagd", "done", "FAIL", "gone"};
-	static const char orient[] = "?LPS", rating[] = "gsqe";
+	static const char orient[] = "?LPS";
 	char buf[64];
 	int cx = x;
 	attr_t sa = r->state == DB_STATE_FAILED && !is_cursor ? console_attr(s->c, THEME_ERROR) : a;
@@ -704,7 +704,7 @@ draw_image_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool
 	snprintf(buf, sizeof buf, " %c", orient[r->orientation & 3]);
 	term_put(w, y, cx, c.orient, buf, a, true);
 	cx += c.orient;
-	snprintf(buf, sizeof buf, " %c", r->rating >= 0 ? rating[r->rating & 3] : '-');
+	snprintf(buf, sizeof buf, " %c", r->rating >= 0 ? rating_letter(r->rating) : '-');
 	term_put(w, y, cx, c.rating, buf, a, true);
 	cx += c.rating;
 	int sug = s->suggested != NULL ? s->suggested[i] : -1;

@@ -56,8 +56,6 @@ struct rev {
 	int confirm; /* a key that asked "again to confirm" */
 };
 
-static const char *const rating_names[4] = {"general", "sensitive", "questionable", "explicit"};
-static const char rating_letters[] = "gsqe";
 
 /* --- loading ------------------------------------------------------------ */
 
@@ -134,8 +132,7 @@ read_settings(struct rev *s)
 	}
 	s->opts = review_opts_from_settings(db);
 	char *m = settings_get(db, "max_preview_rating");
-	const char *p = m != NULL ? strchr(rating_letters, m[0]) : NULL;
-	s->max_preview = p != NULL && m[0] != '\0' ? (int)(p - rating_letters) : 3;
+	s->max_preview = rating_parse(m) >= 0 ? rating_parse(m) : RATING_E;
 	free(m);
 	s->settings_gen = console_settings_gen(s->c);
 }
@@ -291,7 +288,7 @@ draw_preview(struct rev *s, WINDOW *w, int y0, int x0, int cols, int rows)
 	if (hidden_by_rating(s)) {
 		char msg[128];
 		snprintf(msg, sizeof msg, " preview hidden: rated %s (above %c) - v shows it ",
-		    rating_names[s->img.rating], rating_letters[s->max_preview]);
+		    rating_name(s->img.rating), rating_letter(s->max_preview));
 		term_put(w, y0 + rows / 2, x0 + 1, cols - 2, msg,
 		    console_attr(s->c, THEME_PLACEHOLDER), false);
 	} else {
@@ -602,13 +599,10 @@ draw_tag_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool i
 	if (d->kind == ROW_RATING) {
 		float r[4];
 		review_rating(s->r, r);
-		int best = 0;
-		for (int i = 1; i < 4; i++) {
-			best = r[i] > r[best] ? i : best;
-		}
+		int best = (int)rating_top(r);
 		attr_t a = console_attr(s->c, THEME_RATING) | ((int)d->index == best ? A_BOLD : 0);
 		term_printf(w, y, x, width - bar - 6, a, "%s %s", (int)d->index == best ? ">" : " ",
-		    rating_names[d->index]);
+		    rating_name((int)d->index));
 		draw_score(s, w, y, x + width - bar - 6, bar + 6, r[d->index], a);
 		return;
 	}
@@ -635,7 +629,7 @@ draw_title(struct rev *s, WINDOW *w, int cols)
 	char right[128];
 	snprintf(right, sizeof right, "  %d×%d %s · %s · rating %c ", s->img.width, s->img.height,
 	    probe_orientation_name(s->img.orientation), states[s->img.state],
-	    s->img.rating >= 0 ? rating_letters[s->img.rating] : '-');
+	    s->img.rating >= 0 ? rating_letter(s->img.rating) : '-');
 	int rw = term_width(right);
 	attr_t t = console_attr(s->c, THEME_TITLE);
 	term_put_aligned(w, 0, 0, cols - rw > 0 ? cols - rw : cols, s->img.path, t, TERM_TAIL);

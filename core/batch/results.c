@@ -14,7 +14,7 @@ results_store(struct db *db, int64_t image_id, const char *model, double floor,
 	struct db_pred *preds = xcalloc(a->count + 1, sizeof *preds);
 	size_t n = 0;
 	float rating[4] = {0};
-	for (int r = 0; r < ANSWER_RATINGS; r++) {
+	for (int r = 0; r < RATING_COUNT; r++) {
 		rating[r] = (float)a->ratings[r];
 	}
 	for (size_t i = 0; i < a->count; i++) {

@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rating.h"
 #include "core/tag/tagname.h"
 #include "common/xalloc.h"
-
-static const char *const rating_names[ANSWER_RATINGS] = {
-	"general", "sensitive", "questionable", "explicit",
-};
 
 struct builder {
 	struct answer *a;
@@ -21,26 +18,13 @@ struct builder {
 	double floor;
 };
 
-const char *
-answer_rating_name(enum answer_rating r)
-{
-	return (unsigned)r < ANSWER_RATINGS ? rating_names[r] : "unknown";
-}
-
-char
-answer_rating_letter(enum answer_rating r)
-{
-	return (unsigned)r < ANSWER_RATINGS ? "gsqe"[r] : '?';
-}
-
-enum answer_rating
+int
 answer_rating_top(const struct answer *a)
 {
-	enum answer_rating top = ANSWER_RATINGS;
-	for (int r = 0; r < ANSWER_RATINGS; r++) {
-		if ((a->rating_mask & (1u << r)) &&
-		    (top == ANSWER_RATINGS || a->ratings[r] > a->ratings[top])) {
-			top = (enum answer_rating)r;
+	int top = -1;
+	for (int r = 0; r < RATING_COUNT; r++) {
+		if ((a->rating_mask & (1u << r)) && (top < 0 || a->ratings[r] > a->ratings[top])) {
+			top = r;
 		}
 	}
 	return top;
@@ -142,23 +126,10 @@ apply_floor(struct builder *b)
 	a->count = kept;
 }
 
-/* Index of a rating name, -1 if it is none.  DeepDanbooru (behind an
- * A1111 tagger) says "safe" where the WD models say "general". */
-static int
-rating_index(const char *name)
-{
-	for (int r = 0; r < ANSWER_RATINGS; r++) {
-		if (strcmp(name, rating_names[r]) == 0) {
-			return r;
-		}
-	}
-	return strcmp(name, "safe") == 0 ? ANSWER_RATING_GENERAL : -1;
-}
-
 static bool
 add_rating(struct builder *b, const char *raw, double score, const char *what, char **cause)
 {
-	int r = rating_index(raw);
+	int r = rating_from_label(raw);
 	if (r >= 0) {
 		if (b->a->rating_mask & (1u << r)) {
 			*cause = xasprintf("%s: rating \"%s\" twice", what, raw);
@@ -166,7 +137,7 @@ add_rating(struct builder *b, const char *raw, double score, const char *what, c
 		}
 		b->a->rating_mask |= 1u << r;
 		b->a->ratings[r] = score;
-		add(b, xstrdup(rating_names[r]), score, ANSWER_RATING);
+		add(b, xstrdup(rating_name(r)), score, ANSWER_RATING);
 		return true;
 	}
 	*cause = xasprintf("%s: unknown rating name", what);
@@ -247,7 +218,7 @@ parse_map(struct builder *b, const cJSON *map, enum answer_category cat, const c
 	const cJSON *item;
 	cJSON_ArrayForEach(item, map) {
 		enum answer_category c = cat;
-		if (cat == ANSWER_GENERAL && b->a->uncategorised && rating_index(item->string) >= 0) {
+		if (cat == ANSWER_GENERAL && b->a->uncategorised && rating_from_label(item->string) >= 0) {
 			c = ANSWER_RATING;
 		}
 		if (!add_entry(b, item->string, item, c, what, cause)) {
@@ -280,7 +251,7 @@ by_order(const void *x, const void *y)
 		return rank[a->category] - rank[b->category];
 	}
 	if (a->category == ANSWER_RATING) {
-		return rating_index(a->name) - rating_index(b->name);
+		return rating_from_label(a->name) - rating_from_label(b->name);
 	}
 	if (a->score != b->score) {
 		return a->score > b->score ? -1 : 1;

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/rating.h"
+
 /* Bounds: the largest WD model has ~8,100 general and ~2,750 character
  * tags; the JSON nodes bound keeps cJSON's tree (~64 bytes a node) small
  * whatever the text. */
@@ -28,15 +30,6 @@ enum answer_category {
 	ANSWER_GENERAL,
 	ANSWER_CHARACTER,
 	ANSWER_RATING,
-};
-
-/* Index into answer.ratings, in the Space's own order. */
-enum answer_rating {
-	ANSWER_RATING_GENERAL,      /* g */
-	ANSWER_RATING_SENSITIVE,    /* s */
-	ANSWER_RATING_QUESTIONABLE, /* q */
-	ANSWER_RATING_EXPLICIT,     /* e */
-	ANSWER_RATINGS,
 };
 
 struct answer_prediction {
@@ -55,7 +48,7 @@ struct answer {
 	size_t ngeneral;
 	size_t ncharacter;
 
-	double ratings[ANSWER_RATINGS]; /* 0 where absent */
+	double ratings[RATING_COUNT]; /* by enum rating (common/rating.h); 0 where absent */
 	unsigned rating_mask;           /* bit r set when ratings[r] was sent */
 
 	/*
@@ -71,12 +64,8 @@ struct answer {
 
 void answer_destroy(struct answer *a);
 
-/* "general", "sensitive", "questionable", "explicit". */
-const char *answer_rating_name(enum answer_rating r);
-/* The letter g, s, q or e. */
-char answer_rating_letter(enum answer_rating r);
-/* The highest-scoring rating sent (first on ties), or ANSWER_RATINGS if none. */
-enum answer_rating answer_rating_top(const struct answer *a);
+/* The highest-scoring rating sent (first on ties), or -1 if none. */
+int answer_rating_top(const struct answer *a);
 
 /*
  * The Space's outputs: json is the array of its four outputs (the data of

@@ -17,7 +17,6 @@
 #include "db/db.h"
 #include "common/xalloc.h"
 
-static const char *const rating_labels[4] = {"general", "sensitive", "questionable", "explicit"};
 
 struct loader {
 	struct export_item *item;
@@ -144,18 +143,6 @@ export_item_fini(struct export_item *item)
 	memset(item, 0, sizeof *item);
 }
 
-static int
-rating_argmax(const float r[4])
-{
-	int best = 0;
-	for (int i = 1; i < 4; i++) {
-		if (r[i] > r[best]) {
-			best = i;
-		}
-	}
-	return best;
-}
-
 char *
 export_caption(const struct export_item *item, const struct export_opts *o)
 {
@@ -164,7 +151,7 @@ export_caption(const struct export_item *item, const struct export_opts *o)
 	char *line = xstrdup("");
 	if (o->rating_tag && item->rated) {
 		free(line);
-		line = xstrdup(rating_labels[rating_argmax(item->rating)]);
+		line = xstrdup(rating_name(rating_top(item->rating)));
 	}
 	for (size_t i = 0; i < item->n_tags; i++) {
 		char *shown = tagname_display(item->tags[i].tag, flags);
@@ -188,15 +175,15 @@ utf8_string(const char *s)
 static cJSON *
 rating_json(const struct export_item *item)
 {
-	static const char letters[4][2] = {"g", "s", "q", "e"};
 	if (!item->rated) {
 		return cJSON_CreateNull();
 	}
 	cJSON *r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "label", letters[rating_argmax(item->rating)]);
+	char label[2] = {rating_letter(rating_top(item->rating)), '\0'};
+	cJSON_AddStringToObject(r, "label", label);
 	cJSON *s = cJSON_AddObjectToObject(r, "scores");
 	for (int i = 0; i < 4; i++) {
-		cJSON_AddNumberToObject(s, rating_labels[i], item->rating[i]);
+		cJSON_AddNumberToObject(s, rating_name(i), item->rating[i]);
 	}
 	return r;
 }
@@ -239,7 +226,7 @@ export_json(const struct export_item *item)
 const char *
 export_rating_label(const struct export_item *item)
 {
-	return item->rated ? rating_labels[rating_argmax(item->rating)] : NULL;
+	return item->rated ? rating_name(rating_top(item->rating)) : NULL;
 }
 
 char *

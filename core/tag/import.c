@@ -20,13 +20,7 @@
 static bool
 rating_label(const char *tag)
 {
-	static const char *const labels[] = {"general", "sensitive", "questionable", "explicit"};
-	for (size_t i = 0; i < 4; i++) {
-		if (strcmp(tag, labels[i]) == 0) {
-			return true;
-		}
-	}
-	return false;
+	return rating_from_label(tag) >= 0 && strcmp(tag, "safe") != 0;
 }
 
 static char *

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 #include <strings.h>
 
+#include "common/rating.h"
 #include "core/tag/query-private.h"
 #include "core/tag/query.h"
 #include "core/tag/tagname.h"
@@ -21,10 +23,27 @@ struct choice {
 	unsigned bit;
 };
 
-static const struct choice rating_choices[] = {
-	{"g", 0}, {"general", 0}, {"s", 1}, {"sensitive", 1}, {"q", 2}, {"questionable", 2},
-	{"e", 3}, {"explicit", 3}, {"unrated", 4}, {NULL, 0},
-};
+/* rating: letters and names from common/rating.h, then "unrated". */
+static struct choice rating_table[2 * RATING_COUNT + 2];
+
+static const struct choice *
+rating_choices(void)
+{
+	static gsize ready;
+	static char letters[RATING_COUNT][2];
+	if (g_once_init_enter(&ready)) {
+		size_t k = 0;
+		for (int r = 0; r < RATING_COUNT; r++) {
+			letters[r][0] = rating_letter(r);
+			rating_table[k++] = (struct choice){letters[r], (unsigned)r};
+			rating_table[k++] = (struct choice){rating_name(r), (unsigned)r};
+		}
+		rating_table[k++] = (struct choice){"unrated", 4}; /* SEARCH_UNRATED */
+		rating_table[k] = (struct choice){NULL, 0};
+		g_once_init_leave(&ready, 1);
+	}
+	return rating_table;
+}
 static const struct choice orientation_choices[] = {
 	{"unknown", 0}, {"landscape", 1}, {"portrait", 2}, {"square", 3}, {NULL, 0},
 };
@@ -282,7 +301,7 @@ ns_term(struct parser *p, const struct token *t, int col, int vcol)
 	} else if (strcmp(ns, "score") == 0) {
 		n = score_node(p, v, t->vquoted, col, vcol);
 	} else if (strcmp(ns, "rating") == 0) {
-		n = list_node(p, SEARCH_RATING, ns, v, col, vcol, rating_choices);
+		n = list_node(p, SEARCH_RATING, ns, v, col, vcol, rating_choices());
 	} else if (strcmp(ns, "orientation") == 0) {
 		n = list_node(p, SEARCH_ORIENTATION, ns, v, col, vcol, orientation_choices);
 	} else if (strcmp(ns, "state") == 0) {
@@ -373,7 +392,7 @@ format_node(char **s, const struct search_node *n)
 	case SEARCH_TAG:
 		append(s, n->category == DB_CAT_CHARACTER ? "(character %s)" : "%s", n->text);
 		return;
-	case SEARCH_RATING: format_set(s, "rating", n->set, rating_choices); return;
+	case SEARCH_RATING: format_set(s, "rating", n->set, rating_choices()); return;
 	case SEARCH_ORIENTATION: format_set(s, "orientation", n->set, orientation_choices); return;
 	case SEARCH_STATE: format_set(s, "state", n->set, state_choices); return;
 	case SEARCH_SOURCE: format_set(s, "source", n->set, source_choices); return;
@@ -439,11 +458,11 @@ query_word_at(const char *text, size_t cursor, size_t *start, size_t *end)
 static const struct choice *
 choices_of(const char *ns)
 {
-	static const struct {
+	const struct {
 		const char *ns;
 		const struct choice *c;
 	} table[] = {
-		{"rating", rating_choices}, {"orientation", orientation_choices},
+		{"rating", rating_choices()}, {"orientation", orientation_choices},
 		{"state", state_choices}, {"source", source_choices},
 	};
 	for (size_t i = 0; ns != NULL && i < sizeof table / sizeof table[0]; i++) {

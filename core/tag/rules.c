@@ -613,9 +613,8 @@ build_folders(struct rules *rs)
 static int
 rating_index(const char *v)
 {
-	static const char letters[] = "gsqe";
-	const char *p = v != NULL && v[0] != '\0' ? strchr(letters, v[0]) : NULL;
-	return p != NULL ? (int)(p - letters) : DB_RATING_E;
+	int r = rating_parse(v);
+	return r >= 0 ? r : RATING_E;
 }
 
 struct rules *

@@ -153,7 +153,7 @@ randoms(void)
 	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
 		struct job j;
 		job_init(&j, queries[i]);
-		j.o.max_rating = DB_RATING_S;
+		j.o.max_rating = RATING_S;
 		snprintf(what, sizeof what, "random '%s', max rating s", queries[i]);
 		measure(what, &j, do_random, 50);
 		search_node_destroy(j.q);
@@ -238,7 +238,7 @@ main(int argc, char **argv)
 	char *model = settings_get(db, "model");
 	search_opts_init(&base, model);
 	rules_search_opts(r, &base);
-	base.max_rating = DB_RATING_E;
+	base.max_rating = RATING_E;
 	struct db_counts c;
 	if (db_counts(db, model, &c)) {
 		printf("library: %lld images; runs per case: %d\n", (long long)c.total, runs);

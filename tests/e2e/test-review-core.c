@@ -233,7 +233,7 @@ test_browse(struct db *db)
 	CHECK_STR(rows[1].error, "not an image");
 	db_browse_rows_free(rows, n);
 	CHECK(db_browse_page(db, &f, 0, 1, -1, &rows, &n));
-	CHECK_INT(rows[0].rating, DB_RATING_G);
+	CHECK_INT(rows[0].rating, RATING_G);
 	CHECK_INT(rows[0].rejected, 1);
 	db_browse_rows_free(rows, n);
 	/* A page in the second half, read from the far end, is the same page. */

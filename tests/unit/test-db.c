@@ -189,7 +189,7 @@ test_answers(void)
 
 	struct db_counts counts;
 	CHECK(db_counts(db, "model-a", &counts));
-	CHECK_INT(counts.by_rating[DB_RATING_S], 2);
+	CHECK_INT(counts.by_rating[RATING_S], 2);
 	db_close(db);
 }
 

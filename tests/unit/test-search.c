@@ -239,12 +239,12 @@ test_terms(void)
 static void
 test_filter_sort_page(void)
 {
-	opts.max_rating = DB_RATING_G;
+	opts.max_rating = RATING_G;
 	EXPECT("", "a1 b1 b2 fail");
-	opts.max_rating = DB_RATING_S;
+	opts.max_rating = RATING_S;
 	EXPECT("", "a1 a2 b1 b2 fail");
 	EXPECT("rating:e", "");
-	opts.max_rating = DB_RATING_E;
+	opts.max_rating = RATING_E;
 	opts.sort = SEARCH_SORT_SIZE;
 	opts.descending = true;
 	EXPECT("", "a2 x1 s1 a1 fail b2 b1");
@@ -418,7 +418,7 @@ test_random(void)
 	CHECK_INT(seen_a1 + seen_a2, 2000);
 	/* Binomial(2000, 1/2): sd 22; 8 sd either side. */
 	CHECK(seen_a1 > 820 && seen_a1 < 1180);
-	opts.max_rating = DB_RATING_G;
+	opts.max_rating = RATING_G;
 	CHECK(query_parse("1girl", NULL, &q, NULL, NULL));
 	struct one o = {0};
 	bool found;
@@ -426,7 +426,7 @@ test_random(void)
 	CHECK(db_search_random(db, q, &opts, remember, &o, &found));
 	CHECK(found && o.id == a1);
 	search_node_destroy(q);
-	opts.max_rating = DB_RATING_E;
+	opts.max_rating = RATING_E;
 	CHECK(query_parse("no_such_tag", NULL, &q, NULL, NULL));
 	CHECK(db_search_random(db, q, &opts, remember, &o, &found));
 	CHECK(!found);

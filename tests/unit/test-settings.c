@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rating.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "tests/unit/check.h"
@@ -41,6 +42,15 @@ main(void)
 		}
 		free(normal);
 		free(cause);
+	}
+	/* The rating settings offer exactly the letters of common/rating.h. */
+	const char *rated[] = {"max_rating", "max_preview_rating"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *const *c = settings_find(rated[i])->choices;
+		for (int r = 0; r < RATING_COUNT; r++) {
+			CHECK(c[r] != NULL && c[r][0] == rating_letter(r) && c[r][1] == '\0');
+		}
+		CHECK(c[RATING_COUNT] == NULL);
 	}
 	const char *names[] = {"spaces", "model", "general_threshold", "character_threshold",
 		"general_mcut", "character_mcut", "score_floor", "upload_max_side", "auto_tag",
