@@ -25,6 +25,19 @@ enum db_category {
 	DB_CAT_USER = 101,
 };
 
+/*
+ * Where a category's suggestions start (DESIGN.md §3): strictly above a
+ * fixed threshold, as the Space does, or, with MCut, above the cut of the
+ * image's own scores (core/tag/mcut.h).  The one type for the settings,
+ * the per-folder overrides, the suggestion engine and the SQL of searches.
+ */
+struct db_cut {
+	double general_threshold;
+	double character_threshold;
+	bool general_mcut;
+	bool character_mcut;
+};
+
 /* "general", "character", "rating", "orientation", "user". */
 const char *db_category_name(enum db_category c);
 

@@ -214,7 +214,7 @@ has_rules(struct compile *c, bool *any)
 static bool
 count_fast(struct compile *c, int64_t *n)
 {
-	const struct search_cut *cut = &c->o->cut;
+	const struct db_cut *cut = &c->o->cut;
 	int64_t g, ch, inside = 0, plain = 0, ruled = 0, ruled_plain = 0;
 	bool rules = false;
 	bool ok = cut->general_mcut ? count_hist_mcut(c, DB_CAT_GENERAL, &g)

@@ -86,7 +86,7 @@ void search_put_folder_range(struct compile *c, struct sql *q, const char *col,
     const char *folder);
 /* The cut of category for image i under cut: the fixed threshold, or the
  * MCut cut its answer stored. */
-void search_put_cut(struct compile *c, struct sql *q, const struct search_cut *cut,
+void search_put_cut(struct compile *c, struct sql *q, const struct db_cut *cut,
     int category);
 /* The cut of category for image i (folder overrides, MCut). */
 void search_put_threshold(struct compile *c, struct sql *q, int category);

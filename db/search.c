@@ -81,7 +81,7 @@ search_opts_init(struct search_opts *o, const char *model)
 	memset(o, 0, sizeof *o);
 	o->model = model;
 	o->max_rating = RATING_E;
-	o->cut = (struct search_cut){.general_threshold = 0.35, .character_threshold = 0.85};
+	o->cut = (struct db_cut){.general_threshold = 0.35, .character_threshold = 0.85};
 	o->limit = -1;
 }
 
@@ -308,7 +308,7 @@ put_mcut(struct compile *c, struct sql *q, int category)
 }
 
 void
-search_put_cut(struct compile *c, struct sql *q, const struct search_cut *cut, int category)
+search_put_cut(struct compile *c, struct sql *q, const struct db_cut *cut, int category)
 {
 	bool character = category == DB_CAT_CHARACTER;
 	if (character ? cut->character_mcut : cut->general_mcut) {
@@ -591,7 +591,7 @@ scalar(struct compile *c, const char *sql, const char *text, int64_t a, int64_t 
 
 /* lo lowered to the fixed thresholds of cut; *mcut set if it uses MCut. */
 static double
-lowest_fixed(const struct search_cut *cut, double lo, bool *mcut)
+lowest_fixed(const struct db_cut *cut, double lo, bool *mcut)
 {
 	*mcut = *mcut || cut->general_mcut || cut->character_mcut;
 	lo = cut->general_mcut ? lo : fmin(lo, cut->general_threshold);

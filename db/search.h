@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "db/images.h"
+#include "db/predictions.h"
 
 struct db;
 
@@ -85,16 +86,9 @@ void search_node_destroy(struct search_node *node);
 struct search_node *search_node_dup(const struct search_node *node);
 
 /* A per-folder override of the suggestion settings (folder_overrides). */
-struct search_cut {
-	double general_threshold;
-	double character_threshold;
-	bool general_mcut;
-	bool character_mcut;
-};
-
 struct search_override {
 	const char *folder; /* absolute, no trailing '/' */
-	struct search_cut cut;
+	struct db_cut cut;
 };
 
 enum search_sort {
@@ -110,7 +104,7 @@ enum search_sort {
 struct search_opts {
 	const char *model;    /* current model: rating, suggested:, score: */
 	int max_rating;       /* enum rating; images rated above are left out */
-	struct search_cut cut;               /* global suggestion settings */
+	struct db_cut cut;               /* global suggestion settings */
 	const struct search_override *overrides; /* nearest ancestor wins */
 	size_t n_overrides;
 	enum search_sort sort;

@@ -43,7 +43,7 @@ struct live {
 
 	bool impact_running;
 	bool have_impact;
-	struct suggest_opts impact_cand;
+	struct db_cut impact_cand;
 	int64_t changed;
 	int64_t images;
 	int64_t inexact;
@@ -51,7 +51,7 @@ struct live {
 
 	bool pending_running;
 	bool have_pending;
-	struct suggest_opts pending_cand;
+	struct db_cut pending_cand;
 	int64_t pending_old;
 	int64_t pending_new;
 	/* images the model answered for: read once a minute, not per key */
@@ -289,8 +289,8 @@ live_probe(struct live *l, char *const *urls, size_t n)
 struct impact_job {
 	struct live *l;
 	char *model;
-	struct suggest_opts old;
-	struct suggest_opts cand;
+	struct db_cut old;
+	struct db_cut cand;
 	bool ok;
 	int64_t changed;
 	int64_t images;
@@ -302,7 +302,7 @@ struct impact_job {
 };
 
 static bool
-uses_mcut(struct suggest_opts o)
+uses_mcut(struct db_cut o)
 {
 	return o.general_mcut || o.character_mcut;
 }
@@ -394,20 +394,13 @@ impact_done(void *arg, bool cancelled)
 struct pending_job {
 	struct live *l;
 	char *model;
-	struct suggest_opts old;
-	struct suggest_opts cand;
+	struct db_cut old;
+	struct db_cut cand;
 	int64_t n_old;
 	int64_t n_new;
 	int64_t images; /* in: the cached count, or -1 to read it */
 	bool ok;
 };
-
-static struct search_cut
-cut_of(struct suggest_opts o)
-{
-	return (struct search_cut){o.general_threshold, o.character_threshold, o.general_mcut,
-		o.character_mcut};
-}
 
 static void
 pending_work(void *arg, const struct console_job_ctx *ctx)
@@ -418,9 +411,9 @@ pending_work(void *arg, const struct console_job_ctx *ctx)
 	if (r == NULL) {
 		return;
 	}
-	o.cut = cut_of(j->old);
+	o.cut = j->old;
 	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old);
-	o.cut = cut_of(j->cand);
+	o.cut = j->cand;
 	j->ok = j->ok && !atomic_load(ctx->cancel) &&
 	    db_search_suggestions(ctx->db, &o, &j->n_new) &&
 	    (j->images >= 0 || db_browse_tagged(ctx->db, j->model, &j->images));
@@ -452,7 +445,7 @@ pending_done(void *arg, bool cancelled)
 }
 
 void
-live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand)
+live_impact(struct live *l, struct db_cut old, struct db_cut cand)
 {
 	struct pending_job *p = xcalloc(1, sizeof *p);
 	*p = (struct pending_job){.l = l, .old = old, .cand = cand,
@@ -521,7 +514,7 @@ current_review(struct live *l)
 
 static void
 draw_image_effect(struct live *l, WINDOW *w, int y, int x, int width, int height,
-    struct suggest_opts cand)
+    struct db_cut cand)
 {
 	const struct review *r = current_review(l);
 	if (r == NULL) {
@@ -552,7 +545,7 @@ draw_image_effect(struct live *l, WINDOW *w, int y, int x, int width, int height
 }
 
 static bool
-same_opts(struct suggest_opts a, struct suggest_opts b)
+same_opts(struct db_cut a, struct db_cut b)
 {
 	return a.general_threshold == b.general_threshold &&
 	    a.character_threshold == b.character_threshold &&
@@ -579,7 +572,7 @@ grouped(char *buf, size_t size, int64_t n)
 }
 
 static void
-draw_pending(struct live *l, WINDOW *w, int y, int x, int width, struct suggest_opts cand)
+draw_pending(struct live *l, WINDOW *w, int y, int x, int width, struct db_cut cand)
 {
 	char *line, a[32], b[32];
 	if (l->pending_running || !same_opts(l->pending_cand, cand)) {
@@ -602,7 +595,7 @@ draw_pending(struct live *l, WINDOW *w, int y, int x, int width, struct suggest_
 
 void
 live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
-    struct suggest_opts cand)
+    struct db_cut cand)
 {
 	if (height < 1) {
 		return;

@@ -85,10 +85,10 @@ is_threshold_field(const struct field *f)
 }
 
 /* The thresholds as edited (an invalid number counts as the stored one). */
-static struct suggest_opts
+static struct db_cut
 candidate(const struct set *s)
 {
-	struct suggest_opts o = suggest_opts_from_settings(console_db(s->c));
+	struct db_cut o = suggest_opts_from_settings(console_db(s->c));
 	struct field *g = form_field(s, "general_threshold");
 	struct field *c = form_field(s, "character_threshold");
 	if (g != NULL && field_error(g) == NULL) {

@@ -42,10 +42,10 @@ const struct live_probe *live_probe_of(const struct live *l, const char *url);
 void live_probed_models(const struct live *l, void (*fn)(void *ud, const char *model), void *ud);
 
 /* Thresholds under edit: count what they would change (old is what is saved). */
-void live_impact(struct live *l, struct suggest_opts old, struct suggest_opts cand);
+void live_impact(struct live *l, struct db_cut old, struct db_cut cand);
 /* Draw the impact of cand in the box: on the image being reviewed (or the
  * one under the Library cursor) and across the library. */
 void live_draw_impact(struct live *l, WINDOW *w, int y, int x, int width, int height,
-    struct suggest_opts cand);
+    struct db_cut cand);
 
 #endif

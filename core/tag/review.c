@@ -502,7 +502,7 @@ in_result(const struct suggest_result *res, const struct suggest_pred *p)
 }
 
 void
-review_diff(const struct review *r, struct suggest_opts cut,
+review_diff(const struct review *r, struct db_cut cut,
     void (*fn)(void *ud, const char *tag, bool added), void *ud)
 {
 	struct suggest_result cand;

@@ -30,7 +30,7 @@ enum review_mode {
 };
 
 struct review_opts {
-	struct suggest_opts cut;
+	struct db_cut cut;
 	enum review_mode mode;
 	double min_score;
 };
@@ -101,7 +101,7 @@ bool review_commit(struct review *r, struct db *db, char **cause);
 /* Re-derive suggestions under other thresholds (marks are kept). */
 void review_set_opts(struct review *r, const struct review_opts *opts);
 /* Tags whose suggestion would change under cut: fn(tag, added). */
-void review_diff(const struct review *r, struct suggest_opts cut,
+void review_diff(const struct review *r, struct db_cut cut,
     void (*fn)(void *ud, const char *tag, bool added), void *ud);
 
 /* Canonical form of a typed tag name (new string): blanks trimmed, inner

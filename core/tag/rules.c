@@ -489,12 +489,12 @@ struct rule {
 
 struct folder_cut {
 	char *folder;
-	struct suggest_opts cut;
+	struct db_cut cut;
 	bool auto_tag;
 };
 
 struct rules {
-	struct suggest_opts global;
+	struct db_cut global;
 	bool auto_tag;
 	int max_rating;
 	struct rule *rules;
@@ -603,10 +603,7 @@ build_folders(struct rules *rs)
 	}
 	rs->search = xcalloc(rs->n_folders + 1, sizeof *rs->search);
 	for (size_t i = 0; i < rs->n_folders; i++) {
-		const struct suggest_opts *c = &rs->folders[i].cut;
-		rs->search[i] = (struct search_override){rs->folders[i].folder, {
-			c->general_threshold, c->character_threshold, c->general_mcut,
-			c->character_mcut}};
+		rs->search[i] = (struct search_override){rs->folders[i].folder, rs->folders[i].cut};
 	}
 }
 
@@ -668,7 +665,7 @@ folder_for(const struct rules *rs, const char *path)
 	return NULL;
 }
 
-struct suggest_opts
+struct db_cut
 rules_cut_for(const struct rules *rs, const char *path)
 {
 	const struct folder_cut *fc = folder_for(rs, path);
@@ -696,8 +693,7 @@ void
 rules_search_opts(const struct rules *rs, struct search_opts *o)
 {
 	o->max_rating = rs->max_rating;
-	o->cut = (struct search_cut){rs->global.general_threshold, rs->global.character_threshold,
-		rs->global.general_mcut, rs->global.character_mcut};
+	o->cut = rs->global;
 	o->overrides = rs->search;
 	o->n_overrides = rs->n_folders;
 }

@@ -74,7 +74,7 @@ struct rules *rules_load(struct db *db, char **cause);
 void rules_destroy(struct rules *r);
 
 /* The suggestion settings and auto_tag in force for the image at path. */
-struct suggest_opts rules_cut_for(const struct rules *r, const char *path);
+struct db_cut rules_cut_for(const struct rules *r, const char *path);
 bool rules_auto_tag_for(const struct rules *r, const char *path);
 /* Whether auto_tag is on for some folder (globally, or by an override). */
 bool rules_auto_tag_anywhere(const struct rules *r);

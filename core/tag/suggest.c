@@ -53,10 +53,10 @@ suggest_input_fini(struct suggest_input *in)
 	memset(in, 0, sizeof *in);
 }
 
-struct suggest_opts
+struct db_cut
 suggest_opts_from_settings(struct db *db)
 {
-	return (struct suggest_opts){
+	return (struct db_cut){
 		.general_threshold = settings_get_float(db, "general_threshold"),
 		.character_threshold = settings_get_float(db, "character_threshold"),
 		.general_mcut = settings_get_bool(db, "general_mcut"),
@@ -107,7 +107,7 @@ take(const struct suggest_input *in, enum db_category cat, double cut,
 }
 
 void
-suggest_apply(const struct suggest_input *in, struct suggest_opts opts,
+suggest_apply(const struct suggest_input *in, struct db_cut opts,
     struct suggest_result *out)
 {
 	memset(out, 0, sizeof *out);

@@ -37,13 +37,6 @@ struct suggest_input {
 	size_t n_decisions;
 };
 
-struct suggest_opts {
-	double general_threshold;
-	double character_threshold;
-	bool general_mcut;
-	bool character_mcut;
-};
-
 struct suggest_result {
 	/* Pointers into the input: characters first, then general, by score. */
 	const struct suggest_pred **suggested;
@@ -58,12 +51,12 @@ struct suggest_result {
 bool suggest_load(struct db *db, int64_t image_id, const char *model, struct suggest_input *in);
 void suggest_input_fini(struct suggest_input *in);
 
-struct suggest_opts suggest_opts_from_settings(struct db *db);
+struct db_cut suggest_opts_from_settings(struct db *db);
 
 /* Whether a person accepted or rejected tag on this image. */
 bool suggest_decided(const struct suggest_input *in, const char *tag);
 
-void suggest_apply(const struct suggest_input *in, struct suggest_opts opts,
+void suggest_apply(const struct suggest_input *in, struct db_cut opts,
     struct suggest_result *out);
 void suggest_result_fini(struct suggest_result *out);
 

@@ -166,7 +166,7 @@ test_diff(struct db *db, int64_t id)
 {
 	/* At 0.8 instead of 0.35: smile (0.71) and hat (0.40) go, nothing comes. */
 	struct review *r = open_review(db, id, 0.35);
-	struct suggest_opts cut = {.general_threshold = 0.8, .character_threshold = 0.85};
+	struct db_cut cut = {.general_threshold = 0.8, .character_threshold = 0.85};
 	struct diff d = {0};
 	review_diff(r, cut, diff_fn, &d);
 	CHECK_INT(d.added, 0);

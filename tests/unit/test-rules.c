@@ -127,7 +127,7 @@ test_overrides(void)
 	char *cause = NULL;
 	struct rules *r = rules_load(db, &cause);
 	CHECK(r != NULL);
-	struct suggest_opts c = rules_cut_for(r, "/elsewhere/x.png");
+	struct db_cut c = rules_cut_for(r, "/elsewhere/x.png");
 	CHECK_NEAR(c.general_threshold, 0.35, 1e-9);
 	CHECK_NEAR(c.character_threshold, 0.85, 1e-9);
 	c = rules_cut_for(r, "/lib/x.png");
