@@ -37,25 +37,25 @@ collect(void *ud, const struct search_hit *hit)
 	return true;
 }
 
-/* Accept one image's suggestions scoring at least min_score (all when
- * min_score < 0); *accepted counts them.  False with *cause on db error. */
+/* Accept one image's suggestions: every one, or those review_accept_above()
+ * takes when min_score >= 0; *accepted counts them.  False with *cause on
+ * db error. */
 static bool
 commit_one(struct query_cmd *qc, int64_t id, double min_score, bool dry, size_t *accepted,
     char **cause)
 {
-	struct review_opts ro = review_opts_from_settings(qc->db);
-	ro.mode = REVIEW_MODE_REQUIRED; /* start from no marks: this command decides */
-	struct review *r = review_create(qc->db, id, qc->model, &ro, cause);
+	/* Start from no marks: this command decides. */
+	struct review_opts ro = {.mode = REVIEW_MODE_REQUIRED};
+	struct review *r = review_create(qc->db, id, qc->model, qc->rules, &ro, cause);
 	if (r == NULL) {
 		return false;
 	}
-	*accepted = 0;
-	for (size_t i = 0; i < review_count(r); i++) {
-		const struct review_tag *t = review_tag(r, i);
-		if (t->suggested && (min_score < 0 || t->score >= min_score)) {
-			*accepted += review_toggle_accept(r, i);
-		}
+	if (min_score < 0) {
+		review_accept_all(r);
+	} else {
+		review_accept_above(r, min_score);
 	}
+	*accepted = review_pending(r);
 	bool ok = dry || *accepted == 0 || review_commit(r, qc->db, cause);
 	review_destroy(r);
 	return ok;

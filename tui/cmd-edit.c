@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/tag/review.h"
+#include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
 #include "db/images.h"
@@ -58,11 +59,12 @@ edit_one(struct db *db, const char *model, const char *path, char **edits, int n
 		return false;
 	}
 	free(abs);
-	struct review_opts ro = review_opts_from_settings(db);
-	ro.mode = REVIEW_MODE_REQUIRED;
-	struct review *r = review_create(db, img.id, model, &ro, cause);
+	struct review_opts ro = {.mode = REVIEW_MODE_REQUIRED};
+	struct rules *rules = rules_load(db, cause);
+	struct review *r = rules != NULL ? review_create(db, img.id, model, rules, &ro, cause) : NULL;
 	db_image_fini(&img);
 	if (r == NULL) {
+		rules_destroy(rules);
 		return false;
 	}
 	bool ok = true;
@@ -75,6 +77,7 @@ edit_one(struct db *db, const char *model, const char *path, char **edits, int n
 	}
 	ok = ok && (review_pending(r) == 0 || review_commit(r, db, cause));
 	review_destroy(r);
+	rules_destroy(rules);
 	return ok;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/preset.h"
 #include "core/tag/rules.h"
 #include "db/db.h"
 #include "common/xalloc.h"
@@ -131,12 +132,12 @@ exec_preset(struct cli *cli, int argc, char **argv)
 	case 0: return preset_list(cli, db, NULL, json);
 	case 1: return preset_list(cli, db, a[0], json);
 	case 2:
-		ok = rules_preset_save(db, a[0], (const char *const *)a + 1, (size_t)n - 1, &cause);
+		ok = preset_save(db, a[0], (const char *const *)a + 1, (size_t)n - 1, &cause);
 		break;
-	case 3: ok = rules_preset_set(db, a[0], a[1], a[2], &cause); break;
-	case 4: ok = rules_preset_unset(db, a[0], a[1], &cause); break;
-	case 5: ok = rules_preset_apply(db, a[0], &cause); break;
-	default: ok = rules_preset_delete(db, a[0], &cause); break;
+	case 3: ok = preset_set(db, a[0], a[1], a[2], &cause); break;
+	case 4: ok = preset_unset(db, a[0], a[1], &cause); break;
+	case 5: ok = preset_apply(db, a[0], &cause); break;
+	default: ok = preset_delete(db, a[0], &cause); break;
 	}
 	return done(ok, cause);
 }

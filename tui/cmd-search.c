@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/preset.h"
 #include "core/image/probe.h"
 #include "core/tag/query.h"
 #include "core/tag/rules.h"
@@ -101,7 +102,7 @@ static int
 query_cmd_settings(struct cli *cli, const struct query_flags *f, struct query_cmd *qc)
 {
 	char *cause = NULL;
-	if (f->preset != NULL && !rules_preset_use(qc->db, f->preset, &cause)) {
+	if (f->preset != NULL && !preset_use(qc->db, f->preset, &cause)) {
 		out_error("%s", cause);
 		free(cause);
 		return EXIT_USAGE;

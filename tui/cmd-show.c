@@ -34,7 +34,7 @@ struct view {
 	char *model;
 	struct suggest_input in;
 	struct rules *rules;
-	struct rules_result out; /* suggestions after the tag rules; borrows rules */
+	struct suggest_result out; /* suggestions after the tag rules; borrows rules */
 };
 
 static cJSON *
@@ -218,14 +218,14 @@ exec_show(struct cli *cli, int argc, char **argv)
 		rc = cli_db_error(cli);
 		goto out;
 	}
-	rules_suggest(v.rules, v.img.path, &v.in, &v.out);
+	suggest_image(v.rules, v.img.path, &v.in, &v.out);
 	if (flags[0]) {
 		out_json(view_json(&v));
 	} else {
 		view_print(&v);
 	}
 out:
-	rules_result_fini(&v.out);
+	suggest_result_fini(&v.out);
 	rules_destroy(v.rules);
 	suggest_input_fini(&v.in);
 	db_tagged_fini(&v.t);

@@ -12,6 +12,7 @@
 #include "core/image/scan.h"
 #include "core/settings.h"
 #include "core/space/space.h"
+#include "core/tag/rules.h"
 #include "core/tag/suggest.h"
 #include "core/space/token.h"
 #include "db/db.h"
@@ -141,12 +142,11 @@ print_result(struct tagger *t, const char *path, const char *space,
 		}
 		cJSON *chars = cJSON_AddArrayToObject(o, "character");
 		cJSON *gen = cJSON_AddArrayToObject(o, "general");
-		for (size_t k = 0; k < sr->n_suggested; k++) {
+		for (size_t k = 0; k < sr->n; k++) {
 			cJSON *e = cJSON_CreateObject();
-			cJSON_AddItemToObject(e, "tag", out_json_path(sr->suggested[k]->tag));
-			cJSON_AddNumberToObject(e, "score", sr->suggested[k]->score);
-			cJSON_AddItemToArray(sr->suggested[k]->category == DB_CAT_CHARACTER ? chars : gen,
-			    e);
+			cJSON_AddItemToObject(e, "tag", out_json_path(sr->tags[k].tag));
+			cJSON_AddNumberToObject(e, "score", sr->tags[k].score);
+			cJSON_AddItemToArray(sr->tags[k].category == DB_CAT_CHARACTER ? chars : gen, e);
 		}
 		cJSON_AddNumberToObject(o, "bytes_sent", (double)res->bytes_sent);
 		cJSON_AddNumberToObject(o, "latency_ms", res->latency_ms);
@@ -161,11 +161,11 @@ print_result(struct tagger *t, const char *path, const char *space,
 		enum db_category want = cat == 0 ? DB_CAT_CHARACTER : DB_CAT_GENERAL;
 		printf("  %-10s", cat == 0 ? "character" : "general");
 		int n = 0;
-		for (size_t k = 0; k < sr->n_suggested; k++) {
-			if (sr->suggested[k]->category == want) {
+		for (size_t k = 0; k < sr->n; k++) {
+			if (sr->tags[k].category == want) {
 				printf("%s", n++ ? ", " : " ");
-				out_safe(stdout, sr->suggested[k]->tag);
-				printf(" %.2f", sr->suggested[k]->score);
+				out_safe(stdout, sr->tags[k].tag);
+				printf(" %.2f", sr->tags[k].score);
 			}
 		}
 		printf("%s\n", n ? "" : " -");
@@ -204,11 +204,13 @@ tag_one(struct tagger *t, const char *arg)
 	}
 	struct suggest_input in;
 	struct suggest_result sr = {0};
-	if (suggest_load(t->db, id, t->model, &in)) {
-		suggest_apply(&in, suggest_opts_from_settings(t->db), &sr);
+	struct rules *rules = rules_load(t->db, &cause);
+	if (rules != NULL && suggest_load(t->db, id, t->model, &in)) {
+		suggest_image(rules, path, &in, &sr);
 		print_result(t, path, space, &res, &sr);
 		ok = true;
 	}
+	rules_destroy(rules);
 	suggest_result_fini(&sr);
 	suggest_input_fini(&in);
 out:

@@ -83,6 +83,8 @@ struct console {
 	enum preview_mode preview_mode;
 	int preview_pairs; /* colour pairs console_pair() allocated */
 	unsigned settings_gen;
+	struct rules *rules; /* console_rules(): the snapshot of settings_gen rules_gen */
+	unsigned rules_gen;
 
 	char *message;
 	enum console_level message_level;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/preset.h"
 #include "core/tag/rules.h"
 #include "db/db.h"
 #include "db/search.h"
@@ -162,7 +163,7 @@ static struct db *
 open_lane_db(const struct console_opts *o)
 {
 	struct db *db = db_open(o->db_path, NULL);
-	if (db != NULL && o->preset != NULL && !rules_preset_use(db, o->preset, NULL)) {
+	if (db != NULL && o->preset != NULL && !preset_use(db, o->preset, NULL)) {
 		db_close(db);
 		db = NULL;
 	}

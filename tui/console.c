@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "core/preset.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
@@ -164,6 +165,20 @@ unsigned
 console_settings_gen(const struct console *c)
 {
 	return c->settings_gen;
+}
+
+const struct rules *
+console_rules(struct console *c)
+{
+	if (c->rules == NULL || c->rules_gen != c->settings_gen) {
+		struct rules *r = rules_load(c->db, NULL);
+		if (r != NULL) {
+			rules_destroy(c->rules);
+			c->rules = r;
+			c->rules_gen = c->settings_gen;
+		}
+	}
+	return c->rules;
 }
 
 void
@@ -590,6 +605,7 @@ console_free(struct console *c)
 	theme_destroy(c->theme);
 	free(c->message);
 	free(c->activity);
+	rules_destroy(c->rules);
 	free(c->exe);
 	db_close(c->db);
 	free(c);
@@ -606,7 +622,7 @@ console_run(const struct console_opts *opts)
 	char *cause = NULL;
 	c->exe = realpath("/proc/self/exe", NULL);
 	c->db = db_open(opts->db_path, &cause);
-	if (c->db != NULL && opts->preset != NULL && !rules_preset_use(c->db, opts->preset, &cause)) {
+	if (c->db != NULL && opts->preset != NULL && !preset_use(c->db, opts->preset, &cause)) {
 		db_close(c->db);
 		c->db = NULL;
 	}

@@ -128,6 +128,14 @@ enum preview_mode console_preview_mode(const struct console *c);
 /* Settings changed (saved in the Settings screen): screens re-read them. */
 void console_settings_changed(struct console *c);
 unsigned console_settings_gen(const struct console *c);
+/*
+ * The rules snapshot every screen of the UI thread derives suggestions
+ * under (settings, overrides, tag rules; core/tag/rules.h), taken again
+ * after the settings change; NULL when the database cannot be read.  Valid
+ * until the next settings change.
+ */
+struct rules;
+const struct rules *console_rules(struct console *c);
 
 /* Timers, on the UI thread.  Returns an id for console_timer_cancel. */
 typedef void (*console_timer_fn)(void *ud);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/preset.h"
 #include "core/image/probe.h"
 #include "core/tag/rules.h"
 #include "db/db.h"
@@ -122,7 +123,7 @@ main(int argc, char **argv)
 	}
 	/* A named preset lays its settings over the stored ones, for this
 	 * command's connection. */
-	if (preset != NULL && (cli_db(&cli) == NULL || !rules_preset_use(cli.db, preset, &cause))) {
+	if (preset != NULL && (cli_db(&cli) == NULL || !preset_use(cli.db, preset, &cause))) {
 		if (cause != NULL) {
 			out_error("%s", cause);
 			free(cause);

@@ -99,14 +99,14 @@ count_suggested(struct page_job *j, struct db *db, const struct rules *r,
 	j->suggested = xcalloc(j->n + 1, sizeof *j->suggested);
 	for (size_t i = 0; i < j->n && !atomic_load(cancel); i++) {
 		struct suggest_input in;
-		struct rules_result out;
+		struct suggest_result out;
 		j->suggested[i] = -1;
 		if (j->rows[i].rating < 0 || !suggest_load(db, j->rows[i].id, j->model, &in)) {
 			continue;
 		}
-		rules_suggest(r, j->rows[i].path, &in, &out);
+		suggest_image(r, j->rows[i].path, &in, &out);
 		j->suggested[i] = (int)out.n;
-		rules_result_fini(&out);
+		suggest_result_fini(&out);
 		suggest_input_fini(&in);
 	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/image/probe.h"
+#include "core/options.h"
 #include "core/tag/review.h"
 #include "core/settings.h"
 #include "db/browse.h"
@@ -130,7 +131,7 @@ read_settings(struct rev *s)
 	if (s->model == NULL) {
 		s->model = xstrdup("");
 	}
-	s->opts = review_opts_from_settings(db);
+	s->opts = options_review(db);
 	char *m = settings_get(db, "max_preview_rating");
 	s->max_preview = rating_parse(m) >= 0 ? rating_parse(m) : RATING_E;
 	free(m);
@@ -167,7 +168,11 @@ load_image(struct rev *s, int64_t id)
 		return false;
 	}
 	s->have_img = true;
-	s->r = review_create(db, id, s->model, &s->opts, &cause);
+	const struct rules *rules = console_rules(s->c);
+	s->r = rules != NULL ? review_create(db, id, s->model, rules, &s->opts, &cause) : NULL;
+	if (rules == NULL) {
+		cause = xstrdup(db_errmsg(db));
+	}
 	if (s->r == NULL) {
 		console_message(s->c, CONSOLE_ERROR, "%s", cause);
 		free(cause);
@@ -729,7 +734,10 @@ rev_enter(void *data)
 	if (s->have_img && strcmp(old, s->model) != 0) {
 		load_image(s, s->img.id);
 	} else if (s->r != NULL) {
-		review_set_opts(s->r, &s->opts);
+		const struct rules *rules = console_rules(s->c);
+		if (rules != NULL) {
+			review_set_rules(s->r, rules);
+		}
 		build_rows(s);
 	}
 	free(old);

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "core/options.h"
+#include "core/tag/impact.h"
 #include "core/tag/review.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
@@ -292,84 +294,15 @@ struct impact_job {
 	struct db_cut old;
 	struct db_cut cand;
 	bool ok;
-	int64_t changed;
-	int64_t images;
-	int64_t inexact;
-	/* the stream's scratch */
-	struct suggest_pred *buf;
-	size_t cap;
-	const atomic_bool *cancel;
+	struct impact res;
 };
-
-static bool
-uses_mcut(struct db_cut o)
-{
-	return o.general_mcut || o.character_mcut;
-}
-
-static void
-impact_fixed(struct impact_job *j, struct db *db)
-{
-	double g0 = j->old.general_threshold, g1 = j->cand.general_threshold;
-	double c0 = j->old.character_threshold, c1 = j->cand.character_threshold;
-	j->ok = db_browse_tagged(db, j->model, &j->images) &&
-	    db_browse_band(db, j->model, fmin(g0, g1), fmax(g0, g1), fmin(c0, c1), fmax(c0, c1),
-	    &j->changed);
-}
-
-static void
-count_by_category(const struct suggest_result *r, int *general, int *character)
-{
-	*general = *character = 0;
-	for (size_t i = 0; i < r->n_suggested; i++) {
-		*(r->suggested[i]->category == DB_CAT_CHARACTER ? character : general) += 1;
-	}
-}
-
-/* One image's scores under both settings.  Cuts of one category nest
- * ("score > cut"), so the suggestions differ exactly when a count does. */
-static bool
-impact_content(void *ud, int64_t content_id, const struct db_pred *p, size_t n)
-{
-	(void)content_id;
-	struct impact_job *j = ud;
-	if (n > j->cap) {
-		j->cap = n * 2;
-		j->buf = xreallocarray(j->buf, j->cap, sizeof *j->buf);
-	}
-	for (size_t i = 0; i < n; i++) {
-		j->buf[i] = (struct suggest_pred){.tag = NULL, .category = p[i].category,
-			.score = p[i].score};
-	}
-	struct suggest_input in = {.preds = j->buf, .n_preds = n};
-	struct suggest_result a, b;
-	suggest_apply(&in, j->old, &a);
-	suggest_apply(&in, j->cand, &b);
-	int ga, ca, gb, cb;
-	count_by_category(&a, &ga, &ca);
-	count_by_category(&b, &gb, &cb);
-	j->images++;
-	j->changed += ga != gb || ca != cb;
-	j->inexact += !a.exact || !b.exact;
-	suggest_result_fini(&a);
-	suggest_result_fini(&b);
-	return !atomic_load(j->cancel);
-}
 
 static void
 impact_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct impact_job *j = arg;
-	j->cancel = ctx->cancel;
-	if (ctx->db == NULL) {
-		return;
-	}
-	if (!uses_mcut(j->old) && !uses_mcut(j->cand)) {
-		impact_fixed(j, ctx->db);
-	} else {
-		j->ok = db_browse_scores_each(ctx->db, j->model, impact_content, j) &&
-		    !atomic_load(ctx->cancel);
-	}
+	j->ok = ctx->db != NULL &&
+	    impact_changed(ctx->db, j->model, j->old, j->cand, ctx->cancel, &j->res);
 }
 
 static void
@@ -381,12 +314,11 @@ impact_done(void *arg, bool cancelled)
 		l->impact_running = false;
 		l->have_impact = j->ok;
 		l->impact_cand = j->cand;
-		l->changed = j->changed;
-		l->images = j->images;
-		l->inexact = j->inexact;
+		l->changed = j->res.changed;
+		l->images = j->res.images;
+		l->inexact = j->res.inexact;
 		console_redraw(l->c);
 	}
-	free(j->buf);
 	free(j->model);
 	free(j);
 }
@@ -406,16 +338,9 @@ static void
 pending_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct pending_job *j = arg;
-	struct search_opts o;
-	struct rules *r = console_search_opts(ctx->db, j->model, &o);
-	if (r == NULL) {
-		return;
-	}
-	o.cut = j->old;
-	j->ok = db_search_suggestions(ctx->db, &o, &j->n_old);
-	o.cut = j->cand;
-	j->ok = j->ok && !atomic_load(ctx->cancel) &&
-	    db_search_suggestions(ctx->db, &o, &j->n_new) &&
+	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	j->ok = r != NULL &&
+	    impact_pending(ctx->db, j->model, r, j->old, j->cand, &j->n_old, &j->n_new) &&
 	    (j->images >= 0 || db_browse_tagged(ctx->db, j->model, &j->images));
 	rules_destroy(r);
 }
@@ -503,9 +428,11 @@ current_review(struct live *l)
 	if (l->image_review == NULL || review_image(l->image_review) != id) {
 		struct db *db = console_db(l->c);
 		char *model = settings_get(db, "model"), *cause = NULL;
-		struct review_opts o = review_opts_from_settings(db);
+		struct review_opts o = options_review(db);
+		const struct rules *rules = console_rules(l->c);
 		review_destroy(l->image_review);
-		l->image_review = review_create(db, id, model != NULL ? model : "", &o, &cause);
+		l->image_review = rules == NULL ? NULL :
+		    review_create(db, id, model != NULL ? model : "", rules, &o, &cause);
 		free(cause);
 		free(model);
 	}
@@ -522,8 +449,14 @@ draw_image_effect(struct live *l, WINDOW *w, int y, int x, int width, int height
 		    console_attr(l->c, THEME_DIM), false);
 		return;
 	}
+	const struct rules *now = console_rules(l->c);
+	if (now == NULL) {
+		return;
+	}
 	struct diff_text d = {g_string_new(NULL), g_string_new(NULL), 0, 0};
-	review_diff(r, cand, diff_tag, &d);
+	struct rules *with = rules_dup_with_cut(now, cand);
+	review_diff(r, with, diff_tag, &d);
+	rules_destroy(with);
 	char *line = d.n_added + d.n_removed == 0 ? xstrdup("This image: no change")
 	    : xasprintf("This image: %d added, %d removed", d.n_added, d.n_removed);
 	term_put(w, y, x, width, line, console_attr(l->c, THEME_NORMAL), false);

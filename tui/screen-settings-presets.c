@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/preset.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
 #include "db/db.h"
@@ -30,7 +31,7 @@ presets_pick(struct set *s)
 	form_open_picker(s);
 	s->pick_presets = true;
 	form_offer(s, "", "the values in the form, those that are not the default");
-	if (!rules_presets_each(console_db(s->c), offer_preset, s)) {
+	if (!preset_each(console_db(s->c), offer_preset, s)) {
 		console_message(s->c, CONSOLE_ERROR, "%s", db_errmsg(console_db(s->c)));
 	}
 	list_set_count(&s->pick_list, s->pick->len);
@@ -84,7 +85,7 @@ save_preset(struct set *s, const char *name)
 		}
 	}
 	char *cause = NULL;
-	bool ok = n > 0 && rules_preset_save_values(console_db(s->c), name, keys, values, n, &cause);
+	bool ok = n > 0 && preset_save_values(console_db(s->c), name, keys, values, n, &cause);
 	if (ok) {
 		console_message(s->c, CONSOLE_OK, "saved preset %s: %zu setting%s", name, n,
 		    n == 1 ? "" : "s");

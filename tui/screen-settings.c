@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/options.h"
 #include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
@@ -88,7 +89,7 @@ is_threshold_field(const struct field *f)
 static struct db_cut
 candidate(const struct set *s)
 {
-	struct db_cut o = suggest_opts_from_settings(console_db(s->c));
+	struct db_cut o = options_cut(console_db(s->c));
 	struct field *g = form_field(s, "general_threshold");
 	struct field *c = form_field(s, "character_threshold");
 	if (g != NULL && field_error(g) == NULL) {
@@ -106,7 +107,7 @@ void
 form_update_impact(struct set *s)
 {
 	if (is_threshold_field(focused(s))) {
-		live_impact(s->live, suggest_opts_from_settings(console_db(s->c)), candidate(s));
+		live_impact(s->live, options_cut(console_db(s->c)), candidate(s));
 	}
 }
 

@@ -86,13 +86,13 @@ static void
 add_suggested(struct export_item *item, const struct rules *rules,
     const struct suggest_input *in)
 {
-	struct rules_result res;
-	rules_suggest(rules, item->hit.path, in, &res);
+	struct suggest_result res;
+	suggest_image(rules, item->hit.path, in, &res);
 	for (size_t i = 0; i < res.n; i++) {
-		const struct rules_tag *t = &res.tags[i];
+		const struct suggest_tag *t = &res.tags[i];
 		add_tag(item, t->tag, t->category, t->score, EXPORT_SUGGESTED, t->pinned);
 	}
-	rules_result_fini(&res);
+	suggest_result_fini(&res);
 }
 
 bool

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/settings.h"
+#include "core/tag/rules.h"
 #include "core/tag/tagname.h"
 #include "db/browse.h"
 #include "db/db.h"
@@ -20,6 +20,8 @@ struct undo {
 struct review {
 	int64_t image_id;
 	char *model;
+	char *path;
+	struct rules *rules; /* a private copy */
 	struct review_opts opts;
 	bool tagged;
 	struct db_tagged t;
@@ -31,21 +33,16 @@ struct review {
 	size_t n_undo;
 };
 
-struct review_opts
-review_opts_from_settings(struct db *db)
+enum review_mode
+review_mode_parse(const char *s)
 {
-	struct review_opts o = {
-		.cut = suggest_opts_from_settings(db),
-		.min_score = settings_get_float(db, "review_min_score"),
-	};
-	char *mode = settings_get(db, "review_mode");
-	if (mode != NULL && strcmp(mode, "auto") == 0) {
-		o.mode = REVIEW_MODE_AUTO;
-	} else if (mode != NULL && strcmp(mode, "auto-above") == 0) {
-		o.mode = REVIEW_MODE_AUTO_ABOVE;
+	if (s != NULL && strcmp(s, "auto") == 0) {
+		return REVIEW_MODE_AUTO;
 	}
-	free(mode);
-	return o;
+	if (s != NULL && strcmp(s, "auto-above") == 0) {
+		return REVIEW_MODE_AUTO_ABOVE;
+	}
+	return REVIEW_MODE_REQUIRED;
 }
 
 static struct review_tag *
@@ -57,37 +54,6 @@ push_tag(struct review *r, const char *tag, enum db_category cat, float score,
 	*t = (struct review_tag){.tag = xstrdup(tag), .category = cat, .score = score,
 		.status = status};
 	return t;
-}
-
-static void
-add_pred(void *ud, const struct db_pred *p)
-{
-	struct review *r = ud;
-	struct suggest_input *in = &r->in;
-	in->preds = xreallocarray(in->preds, in->n_preds + 1, sizeof *in->preds);
-	in->preds[in->n_preds++] = (struct suggest_pred){
-		.tag = xstrdup(p->tag), .category = p->category, .score = p->score,
-	};
-	push_tag(r, p->tag, p->category, p->score, REVIEW_PREDICTED);
-}
-
-static void
-add_decision(void *ud, const struct db_decision *d)
-{
-	struct review *r = ud;
-	struct suggest_input *in = &r->in;
-	in->decisions = xreallocarray(in->decisions, in->n_decisions + 1, sizeof *in->decisions);
-	in->decisions[in->n_decisions++] = (struct suggest_decision){
-		.tag = xstrdup(d->tag), .accepted = d->verdict == DB_ACCEPTED,
-		.manual = d->source == DB_SOURCE_MANUAL,
-	};
-	enum review_status st = d->verdict == DB_ACCEPTED ? REVIEW_COMMITTED : REVIEW_REJECTED;
-	int i = review_find(r, d->tag);
-	if (i >= 0) {
-		r->tags[i].status = st;
-	} else {
-		push_tag(r, d->tag, d->category, -1, st);
-	}
 }
 
 /* Character, general, the rest; then by score, then by name. */
@@ -111,25 +77,67 @@ tag_order(const void *a, const void *b)
 	return strcmp(x->tag, y->tag);
 }
 
-/* Suggested and near-miss flags from the current cut. */
+/* The highest score among predictions the engine names name. */
+static float
+score_of(const struct review *r, const char *name)
+{
+	float best = -1;
+	for (size_t i = 0; i < r->in.n_preds; i++) {
+		const struct suggest_pred *p = &r->in.preds[i];
+		if (p->score > best && strcmp(rules_alias_of(r->rules, p->tag), name) == 0) {
+			best = p->score;
+		}
+	}
+	return best;
+}
+
+/* The list: what the engine names (suggestions, near misses), then every
+ * decision, each name once. */
+static void
+build(struct review *r)
+{
+	suggest_result_fini(&r->res);
+	suggest_image(r->rules, r->path, &r->in, &r->res);
+	for (size_t k = 0; k < r->res.n_all; k++) {
+		const struct suggest_tag *e = &r->res.tags[k];
+		struct review_tag *t = push_tag(r, e->tag, e->category, e->score, REVIEW_PREDICTED);
+		t->pinned = e->pinned;
+		t->predicted = e->predicted != NULL ? xstrdup(e->predicted) : NULL;
+	}
+	for (size_t k = 0; k < r->in.n_decisions; k++) {
+		const struct suggest_decision *d = &r->in.decisions[k];
+		enum review_status st = d->accepted ? REVIEW_COMMITTED : REVIEW_REJECTED;
+		int i = review_find(r, d->tag);
+		if (i >= 0) {
+			r->tags[i].status = st;
+		} else {
+			push_tag(r, d->tag, d->category, score_of(r, d->tag), st);
+		}
+	}
+	if (r->n > 0) {
+		qsort(r->tags, r->n, sizeof *r->tags, tag_order);
+	}
+}
+
+/* Suggested and near-miss flags from the engine's verdict. */
 static void
 derive(struct review *r)
 {
-	suggest_result_fini(&r->res);
-	suggest_apply(&r->in, r->opts.cut, &r->res);
-	for (size_t i = 0; i < r->n; i++) {
-		r->tags[i].suggested = false;
-	}
-	for (size_t k = 0; k < r->res.n_suggested; k++) {
-		int i = review_find(r, r->res.suggested[k]->tag);
-		if (i >= 0) {
-			r->tags[i].suggested = true;
-		}
-	}
 	for (size_t i = 0; i < r->n; i++) {
 		struct review_tag *t = &r->tags[i];
-		t->near_miss = t->status == REVIEW_PREDICTED && t->score >= 0 && !t->suggested;
+		int k = t->status == REVIEW_PREDICTED ? suggest_find(&r->res, t->tag) : -1;
+		t->suggested = k >= 0;
+		t->pinned = k >= 0 && r->res.tags[k].pinned;
+		t->near_miss = t->status == REVIEW_PREDICTED && !t->suggested && t->score >= 0;
 	}
+}
+
+/* Whether a suggestion passes a minimum score: a pin always does, the
+ * person asked for it whatever the scores. */
+static bool
+earns(const struct review_tag *t, double min_score)
+{
+	return t->pinned || t->score >= min_score;
 }
 
 /* Marks a review starts with: the review mode may pre-accept suggestions. */
@@ -139,9 +147,20 @@ initial_marks(struct review *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct review_tag *t = &r->tags[i];
 		bool pre = t->suggested && (r->opts.mode == REVIEW_MODE_AUTO ||
-		    (r->opts.mode == REVIEW_MODE_AUTO_ABOVE && t->score >= r->opts.min_score));
+		    (r->opts.mode == REVIEW_MODE_AUTO_ABOVE && earns(t, r->opts.min_score)));
 		t->mark = pre ? REVIEW_ACCEPT : REVIEW_KEEP;
 	}
+}
+
+static void
+forget_undo(struct review *r)
+{
+	for (size_t i = 0; i < r->n_undo; i++) {
+		free(r->undo[i].marks);
+	}
+	free(r->undo);
+	r->undo = NULL;
+	r->n_undo = 0;
 }
 
 static void
@@ -149,47 +168,58 @@ unload(struct review *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		free((char *)r->tags[i].tag);
+		free((char *)r->tags[i].predicted);
 	}
 	free(r->tags);
 	r->tags = NULL;
 	r->n = 0;
-	for (size_t i = 0; i < r->n_undo; i++) {
-		free(r->undo[i].marks);
-	}
-	free(r->undo);
-	r->undo = NULL;
-	r->n_undo = 0;
+	forget_undo(r);
 	suggest_result_fini(&r->res);
 	suggest_input_fini(&r->in);
 	db_tagged_fini(&r->t);
 }
 
+
 static bool
 load(struct review *r, struct db *db, char **cause)
 {
 	if (!db_image_tagged(db, r->image_id, r->model, &r->t, &r->tagged) ||
-	    !db_image_predictions(db, r->image_id, r->model, add_pred, r) ||
-	    !db_image_decisions(db, r->image_id, add_decision, r)) {
+	    !suggest_load(db, r->image_id, r->model, &r->in)) {
 		*cause = xstrdup(db_errmsg(db));
 		return false;
 	}
-	if (r->n > 0) {
-		qsort(r->tags, r->n, sizeof *r->tags, tag_order);
-	}
+	build(r);
 	derive(r);
 	initial_marks(r);
 	return true;
 }
 
+/* The image's path: the rules depend on its folder. */
+static bool
+load_path(struct review *r, struct db *db, char **cause)
+{
+	struct db_browse_row row;
+	bool found = false;
+	if (!db_browse_image(db, r->image_id, r->model, &row, &found) || !found) {
+		*cause = found ? xstrdup(db_errmsg(db)) :
+		    xasprintf("image %lld is not in the library", (long long)r->image_id);
+		return false;
+	}
+	r->path = row.path; /* taken */
+	free(row.error);
+	return true;
+}
+
 struct review *
 review_create(struct db *db, int64_t image_id, const char *model,
-    const struct review_opts *opts, char **cause)
+    const struct rules *rules, const struct review_opts *opts, char **cause)
 {
 	struct review *r = xcalloc(1, sizeof *r);
 	r->image_id = image_id;
 	r->model = xstrdup(model);
+	r->rules = rules_dup(rules);
 	r->opts = *opts;
-	if (!load(r, db, cause)) {
+	if (!load_path(r, db, cause) || !load(r, db, cause)) {
 		review_destroy(r);
 		return NULL;
 	}
@@ -204,6 +234,8 @@ review_destroy(struct review *r)
 	}
 	unload(r);
 	free(r->model);
+	free(r->path);
+	rules_destroy(r->rules);
 	free(r);
 }
 
@@ -483,39 +515,122 @@ review_commit(struct review *r, struct db *db, char **cause)
 	return load(r, db, cause);
 }
 
-void
-review_set_opts(struct review *r, const struct review_opts *opts)
+/* The marks of r by name (NULL when r has none set). */
+static char **
+marks_by_name(const struct review *r, enum review_mark **marks, size_t *n)
 {
-	r->opts = *opts;
-	derive(r);
-}
-
-static bool
-in_result(const struct suggest_result *res, const struct suggest_pred *p)
-{
-	for (size_t i = 0; i < res->n_suggested; i++) {
-		if (res->suggested[i] == p) {
-			return true;
+	char **names = xcalloc(r->n + 1, sizeof *names);
+	*marks = xcalloc(r->n + 1, sizeof **marks);
+	*n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->tags[i].mark != REVIEW_KEEP) {
+			names[*n] = xstrdup(r->tags[i].tag);
+			(*marks)[(*n)++] = r->tags[i].mark;
 		}
 	}
-	return false;
+	return names;
 }
 
 void
-review_diff(const struct review *r, struct db_cut cut,
+review_set_rules(struct review *r, const struct rules *rules)
+{
+	rules_destroy(r->rules);
+	r->rules = rules_dup(rules);
+	/* Which names are listed depends on the rules (aliases, exclusions,
+	 * pins), not on the cuts: rebuild the list, carry the marks over. */
+	enum review_mark *marks;
+	size_t n_marks;
+	char **names = marks_by_name(r, &marks, &n_marks);
+	size_t before = r->n;
+	bool same = true;
+	struct review_tag *old = r->tags;
+	r->tags = NULL;
+	r->n = 0;
+	build(r);
+	/* Tags typed in this review stay, after the rest, as review_add() put them. */
+	for (size_t i = 0; i < before; i++) {
+		if (old[i].status == REVIEW_NEW && review_find(r, old[i].tag) < 0) {
+			push_tag(r, old[i].tag, old[i].category, -1, REVIEW_NEW);
+		}
+	}
+	same = before == r->n;
+	for (size_t i = 0; same && i < r->n; i++) {
+		same = strcmp(old[i].tag, r->tags[i].tag) == 0;
+	}
+	for (size_t i = 0; i < before; i++) {
+		free((char *)old[i].tag);
+		free((char *)old[i].predicted);
+	}
+	free(old);
+	derive(r);
+	for (size_t k = 0; k < n_marks; k++) {
+		int i = review_find(r, names[k]);
+		if (i >= 0) {
+			r->tags[i].mark = marks[k];
+		}
+		free(names[k]);
+	}
+	free(names);
+	free(marks);
+	if (!same) {
+		forget_undo(r); /* its snapshots index the old list */
+	}
+}
+
+void
+review_diff(const struct review *r, const struct rules *cand,
     void (*fn)(void *ud, const char *tag, bool added), void *ud)
 {
-	struct suggest_result cand;
-	suggest_apply(&r->in, cut, &cand);
-	for (size_t i = 0; i < cand.n_suggested; i++) {
-		if (!in_result(&r->res, cand.suggested[i])) {
-			fn(ud, cand.suggested[i]->tag, true);
+	struct suggest_result c;
+	suggest_image(cand, r->path, &r->in, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		if (suggest_find(&r->res, c.tags[i].tag) < 0) {
+			fn(ud, c.tags[i].tag, true);
 		}
 	}
-	for (size_t i = 0; i < r->res.n_suggested; i++) {
-		if (!in_result(&cand, r->res.suggested[i])) {
-			fn(ud, r->res.suggested[i]->tag, false);
+	for (size_t i = 0; i < r->res.n; i++) {
+		if (suggest_find(&c, r->res.tags[i].tag) < 0) {
+			fn(ud, r->res.tags[i].tag, false);
 		}
 	}
-	suggest_result_fini(&cand);
+	suggest_result_fini(&c);
+}
+
+bool
+review_accept_above(struct review *r, double min_score)
+{
+	bool any = false;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct review_tag *t = &r->tags[i];
+		any |= t->suggested && t->mark != REVIEW_ACCEPT && earns(t, min_score);
+	}
+	if (!any) {
+		return false;
+	}
+	snapshot(r);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->tags[i].suggested && earns(&r->tags[i], min_score)) {
+			r->tags[i].mark = REVIEW_ACCEPT;
+		}
+	}
+	return true;
+}
+
+bool
+review_autocommit(struct db *db, int64_t image_id, const char *model, const struct rules *rules,
+    const struct review_opts *opts, size_t *committed, char **cause)
+{
+	*committed = 0;
+	if (opts->mode == REVIEW_MODE_REQUIRED) {
+		return true;
+	}
+	/* The review's own initial marks are what the mode accepts. */
+	struct review *r = review_create(db, image_id, model, rules, opts, cause);
+	if (r == NULL) {
+		return false;
+	}
+	*committed = review_pending(r);
+	bool ok = *committed == 0 || review_commit(r, db, cause);
+	review_destroy(r);
+	return ok;
 }

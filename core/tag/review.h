@@ -4,9 +4,13 @@
  * keys, `tagcon edit` and `tagcon commit` with arguments.
  *
  * A review loads the image's predictions (for the current model) and its
- * decisions, and lists every tag once: the suggested ones (above the cut),
- * the near misses (stored, so at or above the score floor, but not above the
- * cut), the committed ones, the rejected ones and the ones added by hand.
+ * decisions, asks the suggestion engine (core/tag/suggest.h) under a rules
+ * snapshot, and lists every tag once, by the name the engine gives it
+ * (aliases applied): the suggested ones, the near misses (stored, so at or
+ * above the score floor, but not above the cut), the committed ones, the
+ * rejected ones and the ones added by hand.  Excluded predictions are not
+ * listed.  So what Review shows as suggested, what `a` accepts and what `c`
+ * commits are exactly what `show`, `search suggested:` and `commit` see.
  * Edits only set marks; nothing reaches the database until review_commit(),
  * which writes every mark in one transaction.  Every edit can be undone.
  */
@@ -22,6 +26,7 @@
 
 struct db;
 struct review;
+struct rules;
 
 enum review_mode {
 	REVIEW_MODE_REQUIRED,   /* a person accepts */
@@ -30,10 +35,13 @@ enum review_mode {
 };
 
 struct review_opts {
-	struct db_cut cut;
 	enum review_mode mode;
 	double min_score;
 };
+
+/* "required", "auto", "auto-above" (the review_mode setting); required for
+ * anything else. */
+enum review_mode review_mode_parse(const char *s);
 
 /* Where a tag stands in the database. */
 enum review_status {
@@ -55,17 +63,20 @@ struct review_tag {
 	const char *tag;
 	enum db_category category;
 	float score;      /* the model's score; < 0 when it has none */
-	bool suggested;   /* above the cut, no decision */
+	bool suggested;   /* the engine suggests it (above the cut or pinned, no decision) */
 	bool near_miss;   /* a score at or above the floor, not above the cut, no decision */
+	bool pinned;      /* suggested because a folder rule pins it */
+	const char *predicted; /* the model's name when an alias renamed it, else NULL */
 	enum review_status status;
 	enum review_mark mark;
 };
 
-struct review_opts review_opts_from_settings(struct db *db);
-
-/* Load image_id's review under model; NULL with *cause on a database error. */
+/*
+ * Load image_id's review under model and (a copy of) the rules snapshot r;
+ * NULL with *cause on a database error or when there is no such image.
+ */
 struct review *review_create(struct db *db, int64_t image_id, const char *model,
-    const struct review_opts *opts, char **cause);
+    const struct rules *r, const struct review_opts *opts, char **cause);
 void review_destroy(struct review *r);
 
 int64_t review_image(const struct review *r);
@@ -83,6 +94,9 @@ int review_find(const struct review *r, const char *name);
 
 /* Edits; each returns whether anything changed (and can be undone). */
 bool review_accept_all(struct review *r);
+/* Accept the suggestions that pinned tags and scores of at least min_score
+ * earn (what review_mode auto-above and commit --min-score accept). */
+bool review_accept_above(struct review *r, double min_score);
 bool review_toggle_accept(struct review *r, size_t i);
 bool review_toggle_reject(struct review *r, size_t i);
 /* Remove a committed tag (rejects it) or drop a pending acceptance. */
@@ -98,11 +112,22 @@ size_t review_pending(const struct review *r);
 /* Write every mark in one transaction, then reload; false with *cause. */
 bool review_commit(struct review *r, struct db *db, char **cause);
 
-/* Re-derive suggestions under other thresholds (marks are kept). */
-void review_set_opts(struct review *r, const struct review_opts *opts);
-/* Tags whose suggestion would change under cut: fn(tag, added). */
-void review_diff(const struct review *r, struct db_cut cut,
+/* Re-derive the suggestions under another rules snapshot (other
+ * thresholds, rules, overrides); marks are kept by name, undo is cleared
+ * when the list changes. */
+void review_set_rules(struct review *r, const struct rules *rules);
+/* Tags whose suggestion would change under cand: fn(tag, added). */
+void review_diff(const struct review *r, const struct rules *cand,
     void (*fn)(void *ud, const char *tag, bool added), void *ud);
+
+/*
+ * What review_mode does when an answer arrives (batch, watch, tag): under
+ * auto, commit every suggestion of image_id; under auto-above, those
+ * review_accept_above() takes; under required, nothing.  *committed counts
+ * the tags written.  False with *cause on a database error.
+ */
+bool review_autocommit(struct db *db, int64_t image_id, const char *model,
+    const struct rules *r, const struct review_opts *opts, size_t *committed, char **cause);
 
 /* Canonical form of a typed tag name (new string): blanks trimmed, inner
  * runs of blanks one '_' (core/tagname.h).  NULL when empty, too long, not

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/rating.h"
+#include "common/xalloc.h"
+#include "core/options.h"
 #include "core/settings.h"
 #include "core/tag/tagname.h"
 #include "db/db.h"
-#include "common/xalloc.h"
 
 const char *const rules_override_keys[] = {
 	"general_threshold", "character_threshold", "general_mcut", "character_mcut", "auto_tag",
@@ -242,174 +244,7 @@ rules_override_unset(struct db *db, const char *folder, const char *key, char **
 	return ok;
 }
 
-/* ---- presets ---------------------------------------------------------------- */
-
-static bool
-preset_name(const char *name, char **cause)
-{
-	size_t n = strlen(name);
-	bool ok = n >= 1 && n <= 64;
-	for (size_t i = 0; ok && i < n; i++) {
-		ok = isalnum((unsigned char)name[i]) || strchr("._-", name[i]) != NULL;
-	}
-	return ok || refuse(cause, xasprintf("'%s' is not a preset name (1 to 64 letters, "
-	    "digits, '.', '_' or '-')", name));
-}
-
-bool
-rules_preset_set(struct db *db, const char *name, const char *key, const char *value,
-    char **cause)
-{
-	const struct setting_def *d = settings_find(key);
-	char *normal = NULL, *why = NULL;
-	if (!preset_name(name, cause)) {
-		return false;
-	}
-	if (d == NULL) {
-		return refuse(cause, xasprintf("no setting named '%s' (see tagcon config list)", key));
-	}
-	if (!settings_validate(d, value, &normal, &why)) {
-		return refuse(cause, why);
-	}
-	bool ok = db_preset_set(db, name, key, normal) || db_error(db, cause);
-	free(normal);
-	return ok;
-}
-
-bool
-rules_preset_unset(struct db *db, const char *name, const char *key, char **cause)
-{
-	bool found;
-	if (!db_preset_unset(db, name, key, &found)) {
-		return db_error(db, cause);
-	}
-	return found || refuse(cause, xasprintf("preset %s has no %s", name, key));
-}
-
-/* Rows of preset name: keys[i] with values[i], or with its stored value
- * when values is NULL (every setting when n is 0). */
-static bool
-save_keys(struct db *db, const char *name, const char *const *keys,
-    const char *const *values, size_t n, char **cause)
-{
-	size_t all;
-	const struct setting_def *table = settings_table(&all);
-	for (size_t i = 0; i < (n > 0 ? n : all); i++) {
-		const char *key = n > 0 ? keys[i] : table[i].name;
-		if (settings_find(key) == NULL) {
-			return refuse(cause, xasprintf("no setting named '%s' (see tagcon config list)",
-			    key));
-		}
-		if (values != NULL) {
-			if (!rules_preset_set(db, name, key, values[i], cause)) {
-				return false;
-			}
-			continue;
-		}
-		char *v = settings_get(db, key);
-		bool ok = v != NULL && db_preset_set(db, name, key, v);
-		free(v);
-		if (!ok) {
-			return db_error(db, cause);
-		}
-	}
-	return true;
-}
-
-/* The preset as a whole: what it held before goes. */
-static bool
-replace_preset(struct db *db, const char *name, const char *const *keys,
-    const char *const *values, size_t n, char **cause)
-{
-	bool found;
-	if (!preset_name(name, cause)) {
-		return false;
-	}
-	if (!db_begin(db)) {
-		return db_error(db, cause);
-	}
-	if (!db_preset_delete(db, name, &found)) {
-		db_rollback(db);
-		return db_error(db, cause);
-	}
-	if (!save_keys(db, name, keys, values, n, cause)) {
-		db_rollback(db);
-		return false;
-	}
-	return db_commit(db) || db_error(db, cause);
-}
-
-bool
-rules_preset_save(struct db *db, const char *name, const char *const *keys, size_t n,
-    char **cause)
-{
-	return replace_preset(db, name, keys, NULL, n, cause);
-}
-
-bool
-rules_preset_save_values(struct db *db, const char *name, const char *const *keys,
-    const char *const *values, size_t n, char **cause)
-{
-	if (n == 0) {
-		return refuse(cause, xstrdup("a preset needs at least one setting"));
-	}
-	return replace_preset(db, name, keys, values, n, cause);
-}
-
-struct preset_walk {
-	void (*fn)(void *ud, const char *name, const char *keys);
-	void *ud;
-	GString *keys;
-	char *name;
-};
-
-static void
-flush_preset(struct preset_walk *w)
-{
-	if (w->name != NULL) {
-		w->fn(w->ud, w->name, w->keys->str);
-		free(w->name);
-		w->name = NULL;
-	}
-	g_string_truncate(w->keys, 0);
-}
-
-static void
-preset_row(void *ud, const char *name, const char *key, const char *value)
-{
-	(void)value;
-	struct preset_walk *w = ud;
-	if (w->name == NULL || strcmp(w->name, name) != 0) {
-		flush_preset(w);
-		w->name = xstrdup(name);
-	}
-	g_string_append_printf(w->keys, "%s%s", w->keys->len > 0 ? ", " : "", key);
-}
-
-bool
-rules_presets_each(struct db *db, void (*fn)(void *ud, const char *name, const char *keys),
-    void *ud)
-{
-	/* Rows come by name, then key: one call per run of a name. */
-	struct preset_walk w = {.fn = fn, .ud = ud, .keys = g_string_new(NULL)};
-	bool ok = db_presets_each(db, NULL, preset_row, &w);
-	if (ok) {
-		flush_preset(&w);
-	}
-	free(w.name);
-	g_string_free(w.keys, TRUE);
-	return ok;
-}
-
-bool
-rules_preset_delete(struct db *db, const char *name, char **cause)
-{
-	bool found;
-	if (!db_preset_delete(db, name, &found)) {
-		return db_error(db, cause);
-	}
-	return found || refuse(cause, xasprintf("no preset named '%s'", name));
-}
+/* ---- a snapshot, and what the suggestion engine asks of it ------------------------ */
 
 struct kv {
 	char **keys;
@@ -438,47 +273,6 @@ kv_fini(struct kv *kv)
 	free(kv->values);
 }
 
-bool
-rules_preset_apply(struct db *db, const char *name, char **cause)
-{
-	struct kv kv = {0};
-	bool ok = false;
-	if (!db_presets_each(db, name, add_kv, &kv)) {
-		db_error(db, cause);
-		goto out;
-	}
-	if (kv.n == 0) {
-		refuse(cause, xasprintf("no preset named '%s'", name));
-		goto out;
-	}
-	if (!db_begin(db)) {
-		db_error(db, cause);
-		goto out;
-	}
-	for (size_t i = 0; i < kv.n; i++) {
-		if (!settings_set(db, kv.keys[i], kv.values[i], cause)) {
-			db_rollback(db);
-			goto out;
-		}
-	}
-	ok = db_commit(db) || db_error(db, cause);
-out:
-	kv_fini(&kv);
-	return ok;
-}
-
-bool
-rules_preset_use(struct db *db, const char *name, char **cause)
-{
-	bool found;
-	if (!db_preset_overlay(db, name, &found)) {
-		return db_error(db, cause);
-	}
-	return found || refuse(cause, xasprintf("no preset named '%s' (see tagcon preset list)",
-	    name));
-}
-
-/* ---- a snapshot, and suggestions under it ---------------------------------------- */
 
 struct rule {
 	enum db_rule_kind kind;
@@ -607,21 +401,14 @@ build_folders(struct rules *rs)
 	}
 }
 
-static int
-rating_index(const char *v)
-{
-	int r = rating_parse(v);
-	return r >= 0 ? r : RATING_E;
-}
-
 struct rules *
 rules_load(struct db *db, char **cause)
 {
 	struct rules *rs = xcalloc(1, sizeof *rs);
-	rs->global = suggest_opts_from_settings(db);
+	rs->global = options_cut(db);
 	rs->auto_tag = settings_get_bool(db, "auto_tag");
 	char *max = settings_get(db, "max_rating");
-	rs->max_rating = rating_index(max);
+	rs->max_rating = rating_parse(max) >= 0 ? rating_parse(max) : RATING_E;
 	free(max);
 	if (!db_rules_each(db, -1, add_rule_copy, rs) ||
 	    !db_overrides_each(db, add_override, rs)) {
@@ -652,6 +439,37 @@ rules_destroy(struct rules *rs)
 	free(rs->search);
 	kv_fini(&rs->overrides);
 	free(rs);
+}
+
+struct rules *
+rules_dup_with_cut(const struct rules *from, struct db_cut global)
+{
+	struct rules *rs = xcalloc(1, sizeof *rs);
+	rs->global = global;
+	rs->auto_tag = from->auto_tag;
+	rs->max_rating = from->max_rating;
+	for (size_t i = 0; i < from->n_rules; i++) {
+		const struct rule *r = &from->rules[i];
+		add_rule_copy(rs, &(struct db_rule){.kind = r->kind, .tag = r->tag,
+		    .target = r->target, .folder = r->folder});
+	}
+	for (size_t i = 0; i < from->overrides.n; i++) {
+		add_kv(&rs->overrides, NULL, from->overrides.keys[i], from->overrides.values[i]);
+	}
+	build_folders(rs);
+	return rs;
+}
+
+struct rules *
+rules_dup(const struct rules *r)
+{
+	return rules_dup_with_cut(r, r->global);
+}
+
+struct db_cut
+rules_global_cut(const struct rules *rs)
+{
+	return rs->global;
 }
 
 static const struct folder_cut *
@@ -736,8 +554,8 @@ rules_pinned(const struct rules *rs, const char *path, const char *tag)
 	return false;
 }
 
-static const char *
-alias_of(const struct rules *rs, const char *tag)
+const char *
+rules_alias_of(const struct rules *rs, const char *tag)
 {
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		if (rs->rules[i].kind == DB_RULE_ALIAS && strcmp(rs->rules[i].tag, tag) == 0) {
@@ -747,79 +565,33 @@ alias_of(const struct rules *rs, const char *tag)
 	return tag;
 }
 
-static bool
-excluded(const struct rules *rs, const char *path, const char *a, const char *b)
+bool
+rules_excluded(const struct rules *rs, const char *path, const char *tag, const char *target)
 {
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		const struct rule *r = &rs->rules[i];
 		if (r->kind == DB_RULE_EXCLUDE && covers(r->folder, path) &&
-		    (rules_match(r->tag, a) || rules_match(r->tag, b))) {
+		    (rules_match(r->tag, tag) || rules_match(r->tag, target))) {
 			return true;
 		}
 	}
 	return false;
 }
 
-static bool
-listed(const struct rules_result *out, const char *tag)
-{
-	for (size_t i = 0; i < out->n; i++) {
-		if (strcmp(out->tags[i].tag, tag) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
-static void
-add_pins(const struct rules *rs, const char *path, const struct suggest_input *in,
-    struct rules_result *out)
+void
+rules_pins_each(const struct rules *rs, const char *path,
+    void (*fn)(void *ud, const char *tag), void *ud)
 {
 	for (size_t i = 0; i < rs->n_rules; i++) {
 		const struct rule *r = &rs->rules[i];
-		if (r->kind != DB_RULE_PIN || !covers(r->folder, path) || suggest_decided(in, r->tag) ||
-		    listed(out, r->tag)) {
-			continue;
+		if (r->kind == DB_RULE_PIN && covers(r->folder, path)) {
+			fn(ud, r->tag);
 		}
-		/* A pin keeps the category its name has among the predictions. */
-		enum db_category cat = DB_CAT_USER;
-		for (size_t k = 0; k < in->n_preds; k++) {
-			if (strcmp(in->preds[k].tag, r->tag) == 0) {
-				cat = in->preds[k].category;
-			}
-		}
-		out->tags[out->n++] = (struct rules_tag){r->tag, cat, -1.0f, true};
 	}
 }
 
-void
-rules_suggest(const struct rules *rs, const char *path, const struct suggest_input *in,
-    struct rules_result *out)
+size_t
+rules_count(const struct rules *rs)
 {
-	memset(out, 0, sizeof *out);
-	/* Thresholds and MCut first, with decisions left for after aliases. */
-	struct suggest_input bare = *in;
-	bare.n_decisions = 0;
-	struct suggest_result base;
-	suggest_apply(&bare, rules_cut_for(rs, path), &base);
-	out->general_cut = base.general_cut;
-	out->character_cut = base.character_cut;
-	out->exact = base.exact;
-	out->tags = xcalloc(base.n_suggested + rs->n_rules + 1, sizeof *out->tags);
-	add_pins(rs, path, in, out);
-	for (size_t i = 0; i < base.n_suggested; i++) {
-		const struct suggest_pred *p = base.suggested[i];
-		const char *name = alias_of(rs, p->tag);
-		if (!suggest_decided(in, name) && !excluded(rs, path, p->tag, name) && !listed(out, name)) {
-			out->tags[out->n++] = (struct rules_tag){name, p->category, p->score, false};
-		}
-	}
-	suggest_result_fini(&base);
-}
-
-void
-rules_result_fini(struct rules_result *out)
-{
-	free(out->tags);
-	memset(out, 0, sizeof *out);
+	return rs->n_rules;
 }

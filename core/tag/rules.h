@@ -1,6 +1,6 @@
 /*
- * rules.h — tag rules, per-folder overrides and presets: what a person
- * tells tagcon about tags beyond the thresholds.
+ * rules.h — tag rules and per-folder overrides: what a person tells tagcon
+ * about tags beyond the thresholds.
  *
  *   exclusion  `text`, `*_background`: never suggested (below folder, or
  *              everywhere); matched on canonical names, so "simple
@@ -12,12 +12,13 @@
  *   override   general_threshold, character_threshold, general_mcut,
  *              character_mcut, auto_tag for the images below a folder; the
  *              nearest folder with a value for a key wins.
- *   preset     a named set of settings, applied for good (`preset apply`) or
- *              for one connection (`--preset`, rules_preset_use()).
  *
  * Rules act on suggestions at once: nothing is stored per image, so adding
  * an exclusion hides the tag everywhere without any Space call.  Exclusions
  * weigh the name before and after its alias; a pin wins over an exclusion.
+ * How they combine with thresholds and decisions is the suggestion
+ * engine's (core/tag/suggest.h); presets are named settings
+ * (core/preset.h).
  */
 #ifndef TAGCON_RULES_H
 #define TAGCON_RULES_H
@@ -25,7 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "core/tag/suggest.h"
+#include "db/predictions.h"
 #include "db/rules.h"
 #include "db/search.h"
 
@@ -46,25 +47,6 @@ bool rules_override_set(struct db *db, const char *folder, const char *key, cons
     char **cause);
 bool rules_override_unset(struct db *db, const char *folder, const char *key, char **cause);
 
-/* Presets: names are letters, digits, '.', '_' and '-' (1 to 64). */
-bool rules_preset_set(struct db *db, const char *name, const char *key, const char *value,
-    char **cause);
-bool rules_preset_unset(struct db *db, const char *name, const char *key, char **cause);
-/* Save the current values of keys (every setting when n is 0) as name. */
-bool rules_preset_save(struct db *db, const char *name, const char *const *keys, size_t n,
-    char **cause);
-/* Save keys[i] = values[i] (validated, n >= 1) as name, in place of what
- * it held. */
-bool rules_preset_save_values(struct db *db, const char *name, const char *const *keys,
-    const char *const *values, size_t n, char **cause);
-bool rules_preset_delete(struct db *db, const char *name, char **cause);
-/* Every preset's name, in order. */
-bool rules_presets_each(struct db *db, void (*fn)(void *ud, const char *name, const char *keys),
-    void *ud);
-/* Write the preset's values into the settings, for good. */
-bool rules_preset_apply(struct db *db, const char *name, char **cause);
-/* Read settings through the preset on this connection only (db/rules.h). */
-bool rules_preset_use(struct db *db, const char *name, char **cause);
 
 /*
  * A snapshot of the rules, the overrides and the global suggestion settings,
@@ -82,31 +64,28 @@ bool rules_auto_tag_anywhere(const struct rules *r);
 /* Fill the suggestion and rating parts of o (pointers into r). */
 void rules_search_opts(const struct rules *r, struct search_opts *o);
 
-struct rules_tag {
-	const char *tag;           /* the name after aliases; borrowed from in or r */
-	enum db_category category;
-	float score;               /* < 0 for a pin */
-	bool pinned;
-};
-
-struct rules_result {
-	struct rules_tag *tags; /* pins, then characters, then general, each by score */
-	size_t n;
-	double general_cut;
-	double character_cut;
-	bool exact;             /* as suggest_result.exact */
-};
-
+/* A copy of the snapshot, to keep beyond r's life. */
+struct rules *rules_dup(const struct rules *r);
 /*
- * The suggestions of the image at path whose predictions and decisions are
- * in: suggest_apply() under the folder's cut, then aliases, exclusions,
- * decisions of the renamed tags, and pins.  Without rules or overrides this
- * is exactly suggest_apply().
+ * The same snapshot with other global cuts (what Settings shows before it
+ * saves): folder overrides keep the keys they set and take the rest from
+ * global.
  */
-void rules_suggest(const struct rules *r, const char *path, const struct suggest_input *in,
-    struct rules_result *out);
-void rules_result_fini(struct rules_result *out);
+struct rules *rules_dup_with_cut(const struct rules *r, struct db_cut global);
+/* The global cuts of the snapshot. */
+struct db_cut rules_global_cut(const struct rules *r);
 
+/* What the suggestion engine (core/tag/suggest.h) asks of the rules. */
+/* The name a prediction of tag is suggested as: its alias target, or tag. */
+const char *rules_alias_of(const struct rules *r, const char *tag);
+/* Whether an exclusion at path matches tag or its alias target. */
+bool rules_excluded(const struct rules *r, const char *path, const char *tag,
+    const char *target);
+/* fn(ud, tag) for every tag pinned on a folder at or above path. */
+void rules_pins_each(const struct rules *r, const char *path,
+    void (*fn)(void *ud, const char *tag), void *ud);
+/* The number of rules of every kind (a bound on the pins of one image). */
+size_t rules_count(const struct rules *r);
 /* Whether tag is pinned on a folder above path. */
 bool rules_pinned(const struct rules *r, const char *path, const char *tag);
 

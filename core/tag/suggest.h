@@ -1,10 +1,33 @@
 /*
- * suggest.h — suggested tags, derived from stored scores, never stored.
+ * suggest.h — the suggestion engine: what tagcon suggests for an image.
  *
- * Suggestions are the predictions of the current model above the thresholds
- * (strict '>', as the Space does) or the MCut cut, minus every tag a person
- * rejected or already accepted for that image.  Because nothing here calls a
- * Space, moving a threshold re-derives suggestions at once.
+ * Suggestions are derived from stored scores, never stored, so moving a
+ * threshold re-derives them at once without calling a Space.  This is the
+ * one function that decides them (DESIGN.md §3); every path calls it:
+ * Review (what it lists, what `a` accepts, what `c` commits), the Library's
+ * counts, the Settings screen's effect on an image, `show`, `commit`,
+ * `edit`, `tag`, `export --include-suggested` and the auto-commits of
+ * `batch` and `watch`.  The SQL that answers the same question for the
+ * whole library (`suggested:` in db/search.c, the counts of
+ * db/search-count.c) reads the same settings, overrides and rule rows;
+ * tests/unit/test-agree.c checks, on random libraries, that the two agree.
+ *
+ * For the image at path, with its predictions for the current model and
+ * the person's decisions, under a rules snapshot (core/tag/rules.h):
+ *   1. each category's cut at path: the settings in force (a preset in use
+ *      included), the nearest folder override for each key; a fixed
+ *      threshold (strict '>', as the Space does) or MCut over the image's
+ *      stored scores (character MCut never below 0.15);
+ *   2. each prediction above its cut, renamed by its alias (a -> b);
+ *   3. minus those an exclusion at path matches, before or after the alias;
+ *   4. minus those whose name (after the alias) the person accepted or
+ *      rejected: a rejected tag never comes back;
+ *   5. one entry per name: a and its alias target b count once, with the
+ *      higher score;
+ *   6. plus the tags pinned on folders above path that are undecided,
+ *      whatever the scores and exclusions.
+ * Every other undecided, unexcluded prediction is a near miss: scored at or
+ * above the score floor (so stored), not above its cut.
  */
 #ifndef TAGCON_SUGGEST_H
 #define TAGCON_SUGGEST_H
@@ -16,6 +39,7 @@
 #include "db/predictions.h"
 
 struct db;
+struct rules;
 
 struct suggest_pred {
 	char *tag;
@@ -25,6 +49,7 @@ struct suggest_pred {
 
 struct suggest_decision {
 	char *tag;
+	enum db_category category;
 	bool accepted;
 	bool manual;
 };
@@ -37,27 +62,45 @@ struct suggest_input {
 	size_t n_decisions;
 };
 
-struct suggest_result {
-	/* Pointers into the input: characters first, then general, by score. */
-	const struct suggest_pred **suggested;
-	size_t n_suggested;
-	double general_cut;   /* the threshold used */
-	double character_cut;
-	/* false when an MCut cut came from stored scores only and may differ
-	 * from the Space's (see core/mcut.h). */
-	bool exact;
-};
-
 bool suggest_load(struct db *db, int64_t image_id, const char *model, struct suggest_input *in);
 void suggest_input_fini(struct suggest_input *in);
-
-struct db_cut suggest_opts_from_settings(struct db *db);
 
 /* Whether a person accepted or rejected tag on this image. */
 bool suggest_decided(const struct suggest_input *in, const char *tag);
 
-void suggest_apply(const struct suggest_input *in, struct db_cut opts,
+struct suggest_tag {
+	const char *tag;       /* the name after aliases; borrowed from the input or the rules */
+	const char *predicted; /* the model's own name when an alias renamed it, else NULL */
+	enum db_category category;
+	float score;           /* the name's highest score; < 0 for a pin the model did not score */
+	bool pinned;
+};
+
+struct suggest_result {
+	/* tags[0, n): the suggestions, pins first, then characters, then
+	 * general tags, each by score; tags[n, n_all): the near misses, in the
+	 * same order. */
+	struct suggest_tag *tags;
+	size_t n;
+	size_t n_all;
+	double general_cut;   /* the cuts used */
+	double character_cut;
+	/* false when an MCut cut came from stored scores only and may differ
+	 * from the Space's (see core/tag/mcut.h). */
+	bool exact;
+};
+
+/* The suggestions of the image at path (see above); out borrows from in
+ * and r. */
+void suggest_image(const struct rules *r, const char *path, const struct suggest_input *in,
     struct suggest_result *out);
 void suggest_result_fini(struct suggest_result *out);
+
+/* Step 1 alone: the cuts of the image whose predictions are in under c,
+ * in out->general_cut, out->character_cut and out->exact. */
+void suggest_cuts(struct db_cut c, const struct suggest_input *in, struct suggest_result *out);
+
+/* Index of name among out's suggestions, or -1. */
+int suggest_find(const struct suggest_result *out, const char *name);
 
 #endif

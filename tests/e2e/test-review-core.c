@@ -11,6 +11,7 @@
 
 #include "core/tag/query.h"
 #include "core/tag/review.h"
+#include "core/tag/rules.h"
 #include "core/tag/suggest.h"
 #include "db/browse.h"
 #include "db/db.h"
@@ -56,19 +57,26 @@ static const struct db_pred preds[] = {
 	{"outdoors", DB_CAT_GENERAL, 0.20f},
 };
 
-static struct review_opts
-opts(double general)
+/* The library's rules with a general threshold of general. */
+static struct rules *
+rules_at(struct db *db, double general)
 {
-	return (struct review_opts){.cut = {.general_threshold = general,
-		.character_threshold = 0.85}};
+	struct rules *now = rules_load(db, NULL);
+	CHECK(now != NULL);
+	struct rules *r = rules_dup_with_cut(now, (struct db_cut){.general_threshold = general,
+		.character_threshold = 0.85});
+	rules_destroy(now);
+	return r;
 }
 
 static struct review *
 open_review(struct db *db, int64_t id, double general)
 {
 	char *cause = NULL;
-	struct review_opts o = opts(general);
-	struct review *r = review_create(db, id, MODEL, &o, &cause);
+	struct review_opts o = {.mode = REVIEW_MODE_REQUIRED};
+	struct rules *rules = rules_at(db, general);
+	struct review *r = review_create(db, id, MODEL, rules, &o, &cause);
+	rules_destroy(rules);
 	CHECK(r != NULL);
 	if (r == NULL) {
 		fprintf(stderr, "%s\n", cause);
@@ -166,9 +174,10 @@ test_diff(struct db *db, int64_t id)
 {
 	/* At 0.8 instead of 0.35: smile (0.71) and hat (0.40) go, nothing comes. */
 	struct review *r = open_review(db, id, 0.35);
-	struct db_cut cut = {.general_threshold = 0.8, .character_threshold = 0.85};
+	struct rules *cand = rules_at(db, 0.8);
 	struct diff d = {0};
-	review_diff(r, cut, diff_fn, &d);
+	review_diff(r, cand, diff_fn, &d);
+	rules_destroy(cand);
 	CHECK_INT(d.added, 0);
 	CHECK_INT(d.removed, 2);
 	CHECK(d.smile_removed);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/preset.h"
 #include "core/tag/query.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
@@ -156,15 +157,15 @@ test_overrides(void)
 static void
 test_presets(void)
 {
-	REFUSED(rules_preset_set(db, "bad name", "model", "x", &cause_), "not a preset name");
-	REFUSED(rules_preset_set(db, "strict", "nope", "x", &cause_), "no setting named");
-	REFUSED(rules_preset_set(db, "strict", "general_threshold", "x", &cause_), "not a number");
-	WORKS(rules_preset_set(db, "strict", "general_threshold", "0.6", &cause_));
-	WORKS(rules_preset_set(db, "strict", "max_rating", "S", &cause_));
-	REFUSED(rules_preset_apply(db, "loose", &cause_), "no preset named 'loose'");
-	REFUSED(rules_preset_use(db, "loose", &cause_), "no preset named 'loose'");
+	REFUSED(preset_set(db, "bad name", "model", "x", &cause_), "not a preset name");
+	REFUSED(preset_set(db, "strict", "nope", "x", &cause_), "no setting named");
+	REFUSED(preset_set(db, "strict", "general_threshold", "x", &cause_), "not a number");
+	WORKS(preset_set(db, "strict", "general_threshold", "0.6", &cause_));
+	WORKS(preset_set(db, "strict", "max_rating", "S", &cause_));
+	REFUSED(preset_apply(db, "loose", &cause_), "no preset named 'loose'");
+	REFUSED(preset_use(db, "loose", &cause_), "no preset named 'loose'");
 	/* For this connection only. */
-	WORKS(rules_preset_use(db, "strict", &cause_));
+	WORKS(preset_use(db, "strict", &cause_));
 	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.6, 1e-9);
 	char *v = settings_get(db, "max_rating");
 	CHECK_STR(v, "s");
@@ -181,18 +182,18 @@ test_presets(void)
 	db = db_open(db_file, &cause);
 	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.35, 1e-9);
 	/* For good. */
-	WORKS(rules_preset_apply(db, "strict", &cause_));
+	WORKS(preset_apply(db, "strict", &cause_));
 	CHECK_NEAR(settings_get_float(db, "general_threshold"), 0.6, 1e-9);
 	CHECK(settings_reset(db, "general_threshold", &cause));
 	CHECK(settings_reset(db, "max_rating", &cause));
 	const char *keys[] = {"general_threshold"};
-	WORKS(rules_preset_save(db, "snap", keys, 1, &cause_));
-	REFUSED(rules_preset_save(db, "snap", (const char *[]){"nope"}, 1, &cause_), "no setting");
-	WORKS(rules_preset_save(db, "all", NULL, 0, &cause_));
-	WORKS(rules_preset_unset(db, "strict", "max_rating", &cause_));
-	REFUSED(rules_preset_unset(db, "strict", "max_rating", &cause_), "has no max_rating");
-	WORKS(rules_preset_delete(db, "snap", &cause_));
-	REFUSED(rules_preset_delete(db, "snap", &cause_), "no preset named");
+	WORKS(preset_save(db, "snap", keys, 1, &cause_));
+	REFUSED(preset_save(db, "snap", (const char *[]){"nope"}, 1, &cause_), "no setting");
+	WORKS(preset_save(db, "all", NULL, 0, &cause_));
+	WORKS(preset_unset(db, "strict", "max_rating", &cause_));
+	REFUSED(preset_unset(db, "strict", "max_rating", &cause_), "has no max_rating");
+	WORKS(preset_delete(db, "snap", &cause_));
+	REFUSED(preset_delete(db, "snap", &cause_), "no preset named");
 	sql("DELETE FROM presets");
 }
 
@@ -300,7 +301,7 @@ sql_set(const struct rules *r, const char *query, struct idset *out)
 }
 
 static bool
-has(const struct rules_result *res, const char *name)
+has(const struct suggest_result *res, const char *name)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		if (strcmp(res->tags[i].tag, name) == 0) {
@@ -331,7 +332,7 @@ compare_round(const char *label)
 	char *cause = NULL;
 	struct rules *r = rules_load(db, &cause);
 	CHECK(r != NULL);
-	struct rules_result res[N_IMAGES];
+	struct suggest_result res[N_IMAGES];
 	struct suggest_input in[N_IMAGES];
 	int suggestions = 0;
 	for (int i = 0; i < N_IMAGES; i++) {
@@ -340,7 +341,7 @@ compare_round(const char *label)
 		if (here) {
 			CHECK(suggest_load(db, ids[i], MODEL, &in[i]));
 		}
-		rules_suggest(r, paths[i], &in[i], &res[i]);
+		suggest_image(r, paths[i], &in[i], &res[i]);
 		res[i].n = here ? res[i].n : 0;
 		suggestions += (int)res[i].n;
 	}
@@ -367,7 +368,7 @@ compare_round(const char *label)
 		}
 		mismatches += (res[i].n > 0) != any.in[i];
 		mismatches += has_t != t.in[i];
-		rules_result_fini(&res[i]);
+		suggest_result_fini(&res[i]);
 		suggest_input_fini(&in[i]);
 	}
 	if (!check_(mismatches == 0, label, __FILE__, __LINE__)) {
@@ -518,11 +519,11 @@ test_hist_upkeep(void)
 		CHECK(db_image_by_path(db, paths[i], &img, &found));
 		if (found && img.state != DB_STATE_MISSING) {
 			struct suggest_input in;
-			struct rules_result res;
+			struct suggest_result res;
 			CHECK(suggest_load(db, ids[i], MODEL, &in));
-			rules_suggest(r, paths[i], &in, &res);
+			suggest_image(r, paths[i], &in, &res);
 			want += (int64_t)res.n;
-			rules_result_fini(&res);
+			suggest_result_fini(&res);
 			suggest_input_fini(&in);
 		}
 		db_image_fini(&img);

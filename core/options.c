@@ -1,0 +1,87 @@
+/* options.c — the settings as each module's options (see options.h). */
+#include "core/options.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/settings.h"
+#include "db/db.h"
+
+struct db_cut
+options_cut(struct db *db)
+{
+	return (struct db_cut){
+		.general_threshold = settings_get_float(db, "general_threshold"),
+		.character_threshold = settings_get_float(db, "character_threshold"),
+		.general_mcut = settings_get_bool(db, "general_mcut"),
+		.character_mcut = settings_get_bool(db, "character_mcut"),
+	};
+}
+
+struct review_opts
+options_review(struct db *db)
+{
+	struct review_opts o = {.min_score = settings_get_float(db, "review_min_score")};
+	char *mode = settings_get(db, "review_mode");
+	o.mode = review_mode_parse(mode);
+	free(mode);
+	return o;
+}
+
+struct scan_opts
+options_scan(struct db *db)
+{
+	return (struct scan_opts){.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit")};
+}
+
+struct prepare_opts
+options_prepare(struct db *db)
+{
+	return (struct prepare_opts){
+		.upload_max_side = (unsigned)settings_get_int(db, "upload_max_side"),
+		.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"),
+	};
+}
+
+struct net_opts
+options_net(struct db *db)
+{
+	return (struct net_opts){.idle_timeout_ms = settings_get_int(db, "request_timeout") * 1000};
+}
+
+void
+options_batch_load(struct db *db, struct options_batch *ob)
+{
+	memset(ob, 0, sizeof *ob);
+	size_t n = 0;
+	ob->model = settings_get(db, "model");
+	ob->spaces = settings_get_list(db, "spaces", &n);
+	ob->notify_url = settings_get(db, "notify_url");
+	ob->target_folder = settings_get(db, "target_folder");
+	struct prepare_opts prep = options_prepare(db);
+	struct net_opts net = options_net(db);
+	ob->opts = (struct batch_opts){
+		.db_path = db_path(db),
+		.model = ob->model,
+		.spaces = (const char *const *)ob->spaces,
+		.n_spaces = n,
+		.inflight = (int)settings_get_int(db, "space_inflight"),
+		.max_attempts = (int)settings_get_int(db, "max_attempts"),
+		.floor = settings_get_float(db, "score_floor"),
+		.upload_max_side = prep.upload_max_side,
+		.pixel_limit = prep.pixel_limit,
+		.idle_timeout_ms = net.idle_timeout_ms,
+		.notify_url = ob->notify_url,
+		.notify_each = settings_get_bool(db, "notify_each"),
+	};
+}
+
+void
+options_batch_fini(struct options_batch *ob)
+{
+	free(ob->model);
+	settings_list_free(ob->spaces);
+	free(ob->notify_url);
+	free(ob->target_folder);
+	memset(ob, 0, sizeof *ob);
+}

@@ -1,0 +1,51 @@
+/*
+ * options.h — how the settings become options: one function per consumer.
+ *
+ * The settings (core/settings.h) are what a person sets; the modules below
+ * take plain option structs.  Every command and screen builds those structs
+ * here, so a setting means the same thing everywhere (and a preset in use
+ * on the connection, core/preset.h, reaches all of them).  Callers then
+ * set what is theirs alone: callbacks, flags given on the command line.
+ */
+#ifndef TAGCON_OPTIONS_H
+#define TAGCON_OPTIONS_H
+
+#include <stddef.h>
+
+#include "core/batch/batch.h"
+#include "core/image/prepare.h"
+#include "core/image/scan.h"
+#include "core/space/net.h"
+#include "core/tag/review.h"
+#include "db/predictions.h"
+
+struct db;
+
+/* general_threshold, character_threshold, general_mcut, character_mcut. */
+struct db_cut options_cut(struct db *db);
+/* review_mode, review_min_score. */
+struct review_opts options_review(struct db *db);
+/* pixel_limit; no callbacks. */
+struct scan_opts options_scan(struct db *db);
+/* upload_max_side, pixel_limit. */
+struct prepare_opts options_prepare(struct db *db);
+/* request_timeout. */
+struct net_opts options_net(struct db *db);
+
+/* A batch's options and the strings they point to. */
+struct options_batch {
+	struct batch_opts opts;
+	char *model;
+	char **spaces;        /* the configured Space URLs */
+	char *notify_url;
+	char *target_folder;  /* "" when unset */
+};
+
+/* Every batch option a setting gives: model, spaces, space_inflight,
+ * max_attempts, score_floor, upload_max_side, pixel_limit, request_timeout,
+ * notify_url, notify_each (and db_path).  target_folder is read, not
+ * applied: the folder is the caller's to resolve. */
+void options_batch_load(struct db *db, struct options_batch *ob);
+void options_batch_fini(struct options_batch *ob);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * impact.h — what a change of the global cuts does to the library, from
+ * stored scores only (the Settings screen shows it while a threshold or
+ * MCut field is focused; no Space is called).
+ *
+ * Two figures:
+ *   pending   the library's pending suggestions before and after, exact:
+ *             the suggestion engine's sets summed over every image, as the
+ *             SQL of db_search_suggestions() counts them (rules, folder
+ *             overrides, decisions and pins in);
+ *   changed   the images whose scores cross a moved cut: for fixed
+ *             thresholds, the images with a score in the band between the
+ *             old and the new threshold (one indexed range query); under
+ *             MCut, where every image has its own cut, the images whose
+ *             count above the cut differs (every score streamed once).  It
+ *             reads the global cut only: an upper bound where folder
+ *             overrides, exclusions or decisions hide a crossing score.
+ * Both take a cancel flag, checked between images, for a newer key.
+ */
+#ifndef TAGCON_IMPACT_H
+#define TAGCON_IMPACT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/predictions.h"
+
+struct db;
+struct rules;
+
+/* Pending suggestions under r with its global cuts set to old and cand. */
+bool impact_pending(struct db *db, const char *model, const struct rules *r, struct db_cut old,
+    struct db_cut cand, int64_t *n_old, int64_t *n_cand);
+
+struct impact {
+	int64_t changed;  /* images whose scores cross a moved cut */
+	int64_t images;   /* images the model answered for (not missing) */
+	int64_t inexact;  /* of those, images an MCut cut is approximate for */
+};
+
+/* False on a database error, or when cancel was raised. */
+bool impact_changed(struct db *db, const char *model, struct db_cut old, struct db_cut cand,
+    const atomic_bool *cancel, struct impact *out);
+
+#endif
