@@ -154,6 +154,32 @@ db_images_under(struct db *db, const char *prefix,
 	return rc == SQLITE_DONE || db_fail(db, "images under");
 }
 
+bool
+db_image_copies(struct db *db, int64_t image_id, void (*fn)(void *ud, int64_t id), void *ud)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT c.id FROM images i JOIN images c"
+	    " ON c.content_id = i.content_id WHERE i.id = ?1 AND c.state != 4"
+	    " UNION SELECT ?1 ORDER BY 1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	/* Collected first: fn may write (an auto-commit) while st would still read. */
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++) {
+		fn(ud, ids[i]);
+	}
+	free(ids);
+	return rc == SQLITE_DONE || db_fail(db, "copies");
+}
+
 /* The content id for a hash, inserting it if new; 0 when img has no hash. */
 static bool
 content_id(struct db *db, const struct db_image *img, int64_t *id)

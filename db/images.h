@@ -75,6 +75,11 @@ struct db_scan_row {
 bool db_images_under(struct db *db, const char *prefix,
     void (*fn)(void *ud, const struct db_scan_row *row), void *ud);
 
+/* The ids of the images (missing ones left out) that hold the same content
+ * as image_id, image_id among them: one answer covers them all. */
+bool db_image_copies(struct db *db, int64_t image_id, void (*fn)(void *ud, int64_t id),
+    void *ud);
+
 /* Insert a new image; img->id is set.  img->has_hash links its content. */
 bool db_image_insert(struct db *db, struct db_image *img);
 /* Rewrite what a (re)probe learnt about the file at img->id. */

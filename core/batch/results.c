@@ -3,9 +3,48 @@
 
 #include <stdlib.h>
 
+#include "core/options.h"
 #include "core/tag/answer.h"
+#include "core/tag/review.h"
+#include "core/tag/rules.h"
+#include "db/images.h"
 #include "db/predictions.h"
 #include "common/xalloc.h"
+
+struct copies {
+	struct db *db;
+	const char *model;
+	struct rules *rules;
+	struct review_opts opts;
+	bool ok;
+};
+
+static void
+commit_copy(void *ud, int64_t id)
+{
+	struct copies *c = ud;
+	size_t n;
+	char *cause = NULL;
+	/* Each copy under its own folder's rules: the engine decides per path. */
+	c->ok = c->ok && review_autocommit(c->db, id, c->model, c->rules, &c->opts, &n, &cause);
+	free(cause);
+}
+
+/* review_mode auto / auto-above: commit what the mode accepts, on every
+ * image the answer covers (the settings read now: a change while a batch
+ * runs counts from the next answer). */
+static bool
+autocommit(struct db *db, int64_t image_id, const char *model)
+{
+	struct copies c = {.db = db, .model = model, .opts = options_review(db), .ok = true};
+	if (c.opts.mode == REVIEW_MODE_REQUIRED) {
+		return true;
+	}
+	c.rules = rules_load(db, NULL);
+	c.ok = c.rules != NULL && db_image_copies(db, image_id, commit_copy, &c) && c.ok;
+	rules_destroy(c.rules);
+	return c.ok;
+}
 
 bool
 results_store(struct db *db, int64_t image_id, const char *model, double floor,
@@ -30,5 +69,5 @@ results_store(struct db *db, int64_t image_id, const char *model, double floor,
 	}
 	bool ok = db_store_answer(db, image_id, model, rating, (float)floor, space, preds, n);
 	free(preds);
-	return ok;
+	return ok && autocommit(db, image_id, model);
 }

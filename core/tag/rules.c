@@ -106,11 +106,49 @@ rules_add_exclusion(struct db *db, const char *pattern, const char *folder, char
 	return ok;
 }
 
+struct named {
+	const char *tag;
+	bool found;
+	char *target;
+	char *folder;
+};
+
+static void
+check_named(void *ud, const struct db_rule *r)
+{
+	struct named *n = ud;
+	if (!n->found && strcmp(r->tag, n->tag) == 0) {
+		n->found = true;
+		n->target = xstrdup(r->target != NULL ? r->target : "");
+		n->folder = xstrdup(r->folder != NULL ? r->folder : "/");
+	}
+}
+
+/* The first rule of kind that names tag, in *n (free n->target, n->folder). */
+static bool
+named_by(struct db *db, enum db_rule_kind kind, const char *tag, struct named *n,
+    char **cause)
+{
+	*n = (struct named){.tag = tag};
+	return db_rules_each(db, kind, check_named, n) || db_error(db, cause);
+}
+
 bool
 rules_add_pin(struct db *db, const char *tag, const char *folder, char **cause)
 {
+	/* A pin is a name the person chose, not a prediction: an alias would
+	 * not rename it, so pinning an alias's source would commit the very
+	 * name the alias does away with. */
 	char *t = canonical(tag, false, cause);
-	bool ok = t != NULL && add_rule(db, DB_RULE_PIN, t, NULL, folder, cause);
+	struct named n = {0};
+	bool ok = t != NULL && named_by(db, DB_RULE_ALIAS, t, &n, cause);
+	if (ok && n.found) {
+		ok = refuse(cause, xasprintf("%s is aliased to %s: pin %s instead", t, n.target,
+		    n.target));
+	}
+	ok = ok && add_rule(db, DB_RULE_PIN, t, NULL, folder, cause);
+	free(n.target);
+	free(n.folder);
 	free(t);
 	return ok;
 }
@@ -148,6 +186,17 @@ rules_add_alias(struct db *db, const char *from, const char *to, char **cause)
 	}
 	if (strcmp(f, t) == 0) {
 		refuse(cause, xasprintf("an alias from %s to itself does nothing", f));
+		goto out;
+	}
+	struct named pin;
+	if (!named_by(db, DB_RULE_PIN, f, &pin, cause)) {
+		goto out;
+	}
+	if (pin.found) {
+		refuse(cause, xasprintf("%s is pinned on %s: unpin it first (an alias renames "
+		    "predictions, not pins)", f, pin.folder));
+		free(pin.target);
+		free(pin.folder);
 		goto out;
 	}
 	struct alias_check a = {.from = f, .to = t};
