@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "db/search.h"
 #include "tui/console.h"
 
 #define MAX_TIMERS 32
@@ -86,6 +87,21 @@ struct console {
 	struct rules *rules; /* console_rules(): the snapshot of settings_gen rules_gen */
 	unsigned rules_gen;
 
+	/* console-state.c: what the screens share */
+	struct console_filter filter;
+	unsigned filter_gen;
+	char *model;
+	struct search_opts search; /* under model and rules, of settings_gen opts_gen */
+	unsigned opts_gen;
+	int64_t image;
+	const struct review *review;
+	struct review_request {
+		int64_t id;
+		bool next;
+		bool pending;
+	} review_request;
+	unsigned data_gen;
+
 	char *message;
 	enum console_level message_level;
 	int message_timer;
@@ -103,6 +119,9 @@ struct console {
 
 	char *activity;
 };
+
+/* console-state.c */
+void console_state_fini(struct console *c);
 
 /* console-work.c */
 int64_t console_now_ms(void);

@@ -605,7 +605,7 @@ console_free(struct console *c)
 	theme_destroy(c->theme);
 	free(c->message);
 	free(c->activity);
-	rules_destroy(c->rules);
+	console_state_fini(c);
 	free(c->exe);
 	db_close(c->db);
 	free(c);
@@ -617,6 +617,7 @@ console_run(const struct console_opts *opts)
 	struct console *c = xcalloc(1, sizeof *c);
 	c->opts = opts;
 	c->cursor_y = -1;
+	c->filter.state = -1;
 	setlocale(LC_ALL, "");
 	term_init();
 	char *cause = NULL;

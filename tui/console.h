@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "core/image/preview.h"
+#include "db/browse.h"
 #include "tui/theme.h"
 
 struct console;
@@ -136,6 +137,48 @@ unsigned console_settings_gen(const struct console *c);
  */
 struct rules;
 const struct rules *console_rules(struct console *c);
+
+/*
+ * What the screens share (console-state.c).  Screens never call each other:
+ * one sets state here, the others read it when they draw or show.
+ */
+struct review;
+struct search_node;
+
+/* The Library's filter: a query, a state, a folder of the tree, a sort. */
+struct console_filter {
+	char *query_text;          /* as typed; NULL with no query */
+	struct search_node *query; /* parsed */
+	int state;                 /* an enum db_state, or -1 for any */
+	char *under;               /* a folder (no trailing '/'), or NULL */
+	enum db_browse_sort sort;
+};
+const struct console_filter *console_filter(const struct console *c);
+/* Changes the filter (each bumps console_filter_gen()); set_query takes tree. */
+void console_filter_set_query(struct console *c, const char *text, struct search_node *tree);
+void console_filter_set_state(struct console *c, int state);
+void console_filter_set_folder(struct console *c, const char *under);
+void console_filter_set_sort(struct console *c, enum db_browse_sort sort);
+unsigned console_filter_gen(const struct console *c);
+/* The filter as db/browse.h takes it, under the current model and rules
+ * (borrowed until the filter or the settings change). */
+void console_browse_filter(struct console *c, struct db_browse_filter *out);
+/* The model setting, as the views read it. */
+const char *console_model(struct console *c);
+
+/* The image a person looks at (the Library's cursor), 0 for none. */
+void console_set_image(struct console *c, int64_t id);
+int64_t console_image(const struct console *c);
+/* The review on screen (the Review screen's), NULL for none. */
+void console_set_review(struct console *c, const struct review *r);
+const struct review *console_review(const struct console *c);
+/* Review image id (next: the next pending image from it), and show Review. */
+void console_open_review(struct console *c, int64_t id, bool next);
+/* The last such request not yet taken (by Review, when it shows). */
+bool console_take_review_request(struct console *c, int64_t *id, bool *next);
+/* This process changed the library (a commit, a retry): views read again. */
+void console_data_changed(struct console *c);
+unsigned console_data_gen(const struct console *c);
 
 /* Timers, on the UI thread.  Returns an id for console_timer_cancel. */
 typedef void (*console_timer_fn)(void *ud);

@@ -24,7 +24,6 @@
 #include "db/runs.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
-#include "tui/screen-library.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
 
@@ -238,14 +237,13 @@ start_run(struct batch *b, bool here)
 		    (long long)b->run.id, b->run.pid, b->run.host ? b->run.host : "?");
 		return;
 	}
-	struct db_browse_filter f;
-	library_screen_filter(console_screen(b->c, SCREEN_LIBRARY), &f);
-	if (here && f.under == NULL) {
+	const struct console_filter *f = console_filter(b->c);
+	if (here && f->under == NULL) {
 		console_message(b->c, CONSOLE_WARN, "no folder picked in the Library (f there "
 		    "opens the tree)");
 		return;
 	}
-	char *folder = here ? xstrdup(f.under) : NULL;
+	char *folder = here ? xstrdup(f->under) : NULL;
 	char *dir = g_path_get_dirname(console_db_path(b->c));
 	free(b->log_path);
 	b->log_path = g_build_filename(dir, "tagcon-batch.log", NULL);

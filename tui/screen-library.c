@@ -19,7 +19,6 @@
 #include "db/db.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
-#include "tui/screen-review.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
 #include "tui/widget-query.h"
@@ -38,16 +37,8 @@ static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest"};
 
 struct lib {
 	struct console *c;
-	/* the filter: a query, a state (S), a folder (the tree) */
-	int state;
-	char *under;
-	char *query_text;          /* as typed; NULL with no query */
-	struct search_node *query; /* parsed */
-	enum db_browse_sort sort;
-	char *model;
-	struct rules *rules;       /* the UI thread's snapshot, for library_screen_filter() */
-	struct search_opts opts;
-	unsigned settings_gen;
+	/* the filter (a query, a state, a folder, a sort) is the console's:
+	 * console_filter(); gen counts the changes this list has followed */
 	unsigned gen;
 	/* the list and its window of rows */
 	struct list list;
@@ -69,6 +60,7 @@ struct lib {
 	struct query_input *filter_input;
 	int64_t db_version;
 	int ticks_since_tree;
+	unsigned data_gen; /* console_data_gen() last read */
 };
 
 struct page_job {
@@ -88,6 +80,7 @@ struct page_job {
 };
 
 static void request_page(struct lib *s, int64_t offset, bool want_count);
+static void publish_cursor(struct lib *s);
 
 /* --- background work ---------------------------------------------------- */
 
@@ -185,6 +178,7 @@ page_done(void *arg, bool cancelled)
 		list_set_count(&s->list, s->base + (int64_t)s->n_rows);
 	}
 	page_job_free(j);
+	publish_cursor(s);
 	console_redraw(s->c);
 	/* The cursor may have run ahead of the page while it was read. */
 	request_page(s, -1, false);
@@ -193,12 +187,13 @@ page_done(void *arg, bool cancelled)
 static void
 copy_filter(const struct lib *s, struct page_job *j)
 {
+	const struct console_filter *f = console_filter(s->c);
 	j->f = (struct db_browse_filter){
-		.state = s->state, .sort = s->sort,
-		.query = search_node_dup(s->query),
-		.under = s->under != NULL ? xstrdup(s->under) : NULL,
+		.state = f->state, .sort = f->sort,
+		.query = search_node_dup(f->query),
+		.under = f->under != NULL ? xstrdup(f->under) : NULL,
 	};
-	j->model = xstrdup(s->model);
+	j->model = xstrdup(console_model(s->c));
 }
 
 /* Fetch the page around the cursor unless it is there or on its way;
@@ -301,34 +296,11 @@ request_tree(struct lib *s)
 
 /* --- state -------------------------------------------------------------- */
 
-static void
-read_settings(struct lib *s)
-{
-	struct db *db = console_db(s->c);
-	free(s->model);
-	s->model = settings_get(db, "model");
-	if (s->model == NULL) {
-		s->model = xstrdup("");
-	}
-	/* On failure the last snapshot stays (the options point into it). */
-	struct search_opts o;
-	struct rules *r = console_search_opts(db, s->model, &o);
-	if (r != NULL) {
-		rules_destroy(s->rules);
-		s->rules = r;
-		s->opts = o;
-	} else if (s->rules == NULL) {
-		search_opts_init(&s->opts, s->model);
-	}
-	s->opts.model = s->model;
-	s->settings_gen = console_settings_gen(s->c);
-}
-
 /* The filter changed: start over from the first row. */
 static void
 filter_changed(struct lib *s)
 {
-	s->gen++;
+	s->gen = console_filter_gen(s->c);
 	s->counted = false;
 	s->count_pending = false;
 	s->end_pending = false;
@@ -347,7 +319,7 @@ library_screen_refresh(void *data)
 {
 	struct lib *s = data;
 	/* Rules and settings may have changed from a shell, too. */
-	read_settings(s);
+	console_settings_changed(s->c);
 	int64_t offset = s->n_rows > 0 ? s->base : 0;
 	request_page(s, offset, true);
 	request_tree(s);
@@ -360,6 +332,11 @@ refresh_tick(void *ud)
 {
 	struct lib *s = ud;
 	int64_t version = 0;
+	if (s->data_gen != console_data_gen(s->c)) {
+		s->data_gen = console_data_gen(s->c);
+		library_screen_refresh(s);
+		return;
+	}
 	if (console_current(s->c) != SCREEN_LIBRARY ||
 	    !db_browse_version(console_db(s->c), &version) || version == s->db_version) {
 		return;
@@ -372,20 +349,12 @@ refresh_tick(void *ud)
 	}
 }
 
-int64_t
-library_screen_cursor_image(void *data)
+/* Tell the console which image the cursor is on (Settings previews on it). */
+static void
+publish_cursor(struct lib *s)
 {
-	struct lib *s = data;
 	int64_t i = s->list.cursor - s->base;
-	return i >= 0 && i < (int64_t)s->n_rows ? s->rows[i].id : 0;
-}
-
-void
-library_screen_filter(void *data, struct db_browse_filter *out)
-{
-	struct lib *s = data;
-	*out = (struct db_browse_filter){.query = s->query, .opts = &s->opts, .state = s->state,
-		.under = s->under, .sort = s->sort};
+	console_set_image(s->c, i >= 0 && i < (int64_t)s->n_rows ? s->rows[i].id : 0);
 }
 
 /* --- the filter bar ------------------------------------------------------- */
@@ -395,12 +364,13 @@ library_screen_filter(void *data, struct db_browse_filter *out)
 static char *
 filter_chips(const struct lib *s)
 {
+	const struct console_filter *f = console_filter(s->c);
 	GString *g = g_string_new(NULL);
-	if (s->state >= 0 && s->state < DB_N_STATES) {
-		g_string_append_printf(g, "state:%s ", state_names[s->state]);
+	if (f->state >= 0 && f->state < DB_N_STATES) {
+		g_string_append_printf(g, "state:%s ", state_names[f->state]);
 	}
-	if (s->under != NULL) {
-		g_string_append_printf(g, "folder:%s ", s->under);
+	if (f->under != NULL) {
+		g_string_append_printf(g, "folder:%s ", f->under);
 	}
 	return g_string_free(g, FALSE);
 }
@@ -408,33 +378,26 @@ filter_chips(const struct lib *s)
 static bool
 filtered(const struct lib *s)
 {
-	return s->state >= 0 || s->under != NULL || s->query != NULL;
+	const struct console_filter *f = console_filter(s->c);
+	return f->state >= 0 || f->under != NULL || f->query != NULL;
 }
 
-/* A parsed query from the bar takes the place of the last one. */
+/* The list follows the console's filter when it moved. */
 static void
-set_query(struct lib *s, const char *text, struct search_node *tree)
+follow_filter(struct lib *s)
 {
-	free(s->query_text);
-	search_node_destroy(s->query);
-	s->query_text = NULL;
-	s->query = NULL;
-	if (tree != NULL && tree->kind != SEARCH_ALL) {
-		s->query_text = xstrdup(text);
-		s->query = tree;
-	} else {
-		search_node_destroy(tree);
+	if (s->gen != console_filter_gen(s->c)) {
+		filter_changed(s);
 	}
-	filter_changed(s);
 }
 
 static void
 clear_filter(struct lib *s)
 {
-	s->state = -1;
-	free(s->under);
-	s->under = NULL;
-	set_query(s, "", NULL);
+	console_filter_set_state(s->c, -1);
+	console_filter_set_folder(s->c, NULL);
+	console_filter_set_query(s->c, "", NULL);
+	follow_filter(s);
 }
 
 /* --- keys --------------------------------------------------------------- */
@@ -452,7 +415,8 @@ filter_key(struct lib *s, int key)
 		free(cause);
 	}
 	if (r == QUERY_INPUT_DONE) {
-		set_query(s, query_input_text(s->filter_input), tree);
+		console_filter_set_query(s->c, query_input_text(s->filter_input), tree);
+		follow_filter(s);
 	}
 	if (r != QUERY_INPUT_OPEN) {
 		query_input_destroy(s->filter_input);
@@ -466,10 +430,9 @@ choose_folder(struct lib *s)
 {
 	struct tree_row r;
 	tree_row(s->tree, (size_t)s->tree_list.cursor, &r);
-	free(s->under);
-	s->under = r.path != NULL ? xstrdup(r.path) : NULL;
+	console_filter_set_folder(s->c, r.path);
 	s->tree_focus = false;
-	filter_changed(s);
+	follow_filter(s);
 }
 
 static int
@@ -510,16 +473,11 @@ tree_key(struct lib *s, int key)
 static void
 open_review(struct lib *s, bool next_pending)
 {
-	void *review = console_screen(s->c, SCREEN_REVIEW);
-	int64_t id = library_screen_cursor_image(s);
-	if (next_pending) {
-		review_screen_next(review, id);
-	} else if (id != 0) {
-		review_screen_open(review, id);
-	} else {
-		return;
+	publish_cursor(s);
+	int64_t id = console_image(s->c);
+	if (next_pending || id != 0) {
+		console_open_review(s->c, id, next_pending);
 	}
-	console_show(s->c, SCREEN_REVIEW);
 }
 
 /* A random match of the filter, reviewed: a curator's spot check. */
@@ -557,9 +515,7 @@ random_done(void *arg, bool cancelled)
 		} else if (j->id == 0) {
 			console_message(s->c, CONSOLE_INFO, "no image matches the filter");
 		} else {
-			review_screen_open(console_screen(s->c, SCREEN_REVIEW), j->id);
-			console_show(s->c, SCREEN_REVIEW);
-			console_redraw(s->c);
+			console_open_review(s->c, j->id, false);
 		}
 	}
 	page_job_free(j->filter);
@@ -591,16 +547,18 @@ list_keys(struct lib *s, int key)
 		random_pick(s);
 		return REACT_HANDLED;
 	case '/':
-		s->filter_input = query_input_create(s->query_text);
+		s->filter_input = query_input_create(console_filter(s->c)->query_text);
 		return REACT_REDRAW;
 	case 's':
-		s->sort = (s->sort + 1) % DB_N_SORTS;
-		filter_changed(s);
+		console_filter_set_sort(s->c, (console_filter(s->c)->sort + 1) % DB_N_SORTS);
+		follow_filter(s);
 		return REACT_REDRAW;
-	case 'S':
-		s->state = s->state + 1 >= DB_N_STATES ? -1 : s->state + 1;
-		filter_changed(s);
+	case 'S': {
+		int st = console_filter(s->c)->state;
+		console_filter_set_state(s->c, st + 1 >= DB_N_STATES ? -1 : st + 1);
+		follow_filter(s);
 		return REACT_REDRAW;
+	}
 	case 'f':
 		s->tree_shown = true;
 		s->tree_focus = true;
@@ -638,6 +596,7 @@ lib_key(void *data, int key)
 	if (list_key(&s->list, key, true)) {
 		s->end_pending = to_end && !s->counted;
 		request_page(s, -1, false);
+		publish_cursor(s);
 		return REACT_REDRAW;
 	}
 	return list_keys(s, key);
@@ -665,8 +624,9 @@ columns(int width)
 static const char *
 shown_path(const struct lib *s, const char *path)
 {
-	size_t n = s->under != NULL ? strlen(s->under) : 0;
-	if (n > 0 && strncmp(path, s->under, n) == 0 && path[n] == '/') {
+	const char *under = console_filter(s->c)->under;
+	size_t n = under != NULL ? strlen(under) : 0;
+	if (n > 0 && strncmp(path, under, n) == 0 && path[n] == '/') {
 		return path + n + 1;
 	}
 	return path;
@@ -756,9 +716,10 @@ draw_filter_bar(struct lib *s, WINDOW *w, int width, int height)
 		free(chips);
 		return;
 	}
-	char *f = xasprintf("%s%s", chips, s->query_text != NULL ? s->query_text : "");
+	const struct console_filter *cf = console_filter(s->c);
+	char *f = xasprintf("%s%s", chips, cf->query_text != NULL ? cf->query_text : "");
 	char right[96];
-	snprintf(right, sizeof right, "  sort: %s   %s%lld images ", sort_names[s->sort],
+	snprintf(right, sizeof right, "  sort: %s   %s%lld images ", sort_names[cf->sort],
 	    s->counted ? "" : "~", (long long)s->list.count);
 	int rw = term_width(right);
 	term_put(w, 0, x, width - x - rw, *f ? f : "everything (/ to filter)", *f ? n : n | A_DIM,
@@ -775,7 +736,8 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	attr_t h = console_attr(s->c, THEME_COLUMN);
 	term_fill(w, 1, x, width, h);
 	term_put(w, 1, x, c.state, c.state > 5 ? "State" : "St.", h, false);
-	term_put(w, 1, x + c.state, c.name, s->under != NULL ? "Name" : "Path", h, false);
+	term_put(w, 1, x + c.state, c.name, console_filter(s->c)->under != NULL ? "Name" : "Path",
+	    h, false);
 	int cx = x + c.state + c.name;
 	if (c.dims > 0) {
 		term_put_aligned(w, 1, cx, c.dims, "Size", h, TERM_RIGHT);
@@ -828,14 +790,14 @@ lib_create(struct console *c)
 {
 	struct lib *s = xcalloc(1, sizeof *s);
 	s->c = c;
-	s->state = -1;
+	s->gen = console_filter_gen(c);
+	s->data_gen = console_data_gen(c);
 	s->tree_shown = true;
 	list_init(&s->list);
 	list_init(&s->tree_list);
 	s->tree = tree_create();
 	tree_finish(s->tree, NULL);
 	list_set_count(&s->tree_list, 1);
-	read_settings(s);
 	request_page(s, 0, true);
 	request_tree(s);
 	library_scan(c, s);
@@ -851,18 +813,15 @@ lib_destroy(void *data)
 	free(s->suggested);
 	tree_destroy(s->tree);
 	query_input_destroy(s->filter_input);
-	free(s->under);
-	free(s->query_text);
-	search_node_destroy(s->query);
-	rules_destroy(s->rules);
-	free(s->model);
 	free(s);
 }
 
 static void
 lib_enter(void *data)
 {
-	library_screen_refresh(data);
+	struct lib *s = data;
+	s->data_gen = console_data_gen(s->c);
+	library_screen_refresh(s);
 }
 
 static const struct key_help lib_help[] = {

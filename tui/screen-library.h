@@ -15,13 +15,8 @@ struct console;
 
 /* Index the DIRs of the command line in the background (screen-library-scan.c). */
 void library_scan(struct console *c, void *library);
-/* Read counts and rows again (after a scan, a commit, a batch step). */
+/* Read counts and rows again (after a scan); other screens say
+ * console_data_changed() instead. */
 void library_screen_refresh(void *data);
-/* The image under the cursor, or 0. */
-int64_t library_screen_cursor_image(void *data);
-/* The filter the list shows: the query typed in the filter bar, the
- * state (S) and the folder of the tree, under the current settings and
- * rules (everything borrowed from the screen, valid until it changes). */
-void library_screen_filter(void *data, struct db_browse_filter *out);
 
 #endif

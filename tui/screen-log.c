@@ -11,7 +11,6 @@
 #include "db/review.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
-#include "tui/screen-library.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
 
@@ -106,7 +105,7 @@ retry(struct log *s, bool all)
 	console_message(s->c, CONSOLE_OK, "%lld image%s will be tried again by the next batch",
 	    (long long)n, n == 1 ? "" : "s");
 	fetch(s, true);
-	library_screen_refresh(console_screen(s->c, SCREEN_LIBRARY));
+	console_data_changed(s->c);
 }
 
 static int

@@ -2,7 +2,6 @@
  * screen-review.c — one image: its preview (rendered on the preview lane)
  * and its tags (core/review.h), grouped rating / character / general.
  */
-#include "tui/screen-review.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "db/db.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
-#include "tui/screen-library.h"
 #include "tui/term.h"
 #include "tui/widget-input.h"
 #include "tui/widget-list.h"
@@ -143,6 +141,7 @@ static void request_preview(struct rev *s);
 static void
 clear_image(struct rev *s)
 {
+	console_set_review(s->c, NULL);
 	review_destroy(s->r);
 	s->r = NULL;
 	free(s->img.path);
@@ -173,6 +172,7 @@ load_image(struct rev *s, int64_t id)
 	if (rules == NULL) {
 		cause = xstrdup(db_errmsg(db));
 	}
+	console_set_review(s->c, s->r);
 	if (s->r == NULL) {
 		console_message(s->c, CONSOLE_ERROR, "%s", cause);
 		free(cause);
@@ -184,10 +184,10 @@ load_image(struct rev *s, int64_t id)
 	return true;
 }
 
-void
-review_screen_open(void *data, int64_t id)
+/* Show image id. */
+static void
+open_image(struct rev *s, int64_t id)
 {
-	struct rev *s = data;
 	if (s->settings_gen != console_settings_gen(s->c)) {
 		read_settings(s);
 	}
@@ -206,7 +206,7 @@ static int64_t
 find_pending(struct rev *s, const char *from, bool backwards)
 {
 	struct db_browse_filter f;
-	library_screen_filter(console_screen(s->c, SCREEN_LIBRARY), &f);
+	console_browse_filter(s->c, &f);
 	f.state = DB_STATE_TAGGED;
 	int64_t id = 0;
 	struct db *db = console_db(s->c);
@@ -233,10 +233,11 @@ go_pending(struct rev *s, bool backwards)
 	free(from);
 }
 
-void
-review_screen_next(void *data, int64_t from)
+/* Show the next pending (tagged, not committed) image after image from
+ * (0: from the start) in the Library's folder and text filter. */
+static void
+open_next(struct rev *s, int64_t from)
 {
-	struct rev *s = data;
 	if (s->settings_gen != console_settings_gen(s->c)) {
 		read_settings(s);
 	}
@@ -250,11 +251,6 @@ review_screen_next(void *data, int64_t from)
 	console_redraw(s->c);
 }
 
-const struct review *
-review_screen_review(void *data)
-{
-	return ((struct rev *)data)->r;
-}
 
 /* --- preview ------------------------------------------------------------ */
 
@@ -420,7 +416,7 @@ commit(struct rev *s)
 	console_message(s->c, CONSOLE_OK, "committed %zu change%s to %s", n, n == 1 ? "" : "s",
 	    path);
 	free(path);
-	library_screen_refresh(console_screen(s->c, SCREEN_LIBRARY));
+	console_data_changed(s->c);
 	go_pending(s, false);
 }
 
@@ -723,9 +719,8 @@ rev_destroy(void *data)
 
 /* Settings may have moved a threshold: re-derive, keep the marks. */
 static void
-rev_enter(void *data)
+follow_settings(struct rev *s)
 {
-	struct rev *s = data;
 	if (s->settings_gen == console_settings_gen(s->c)) {
 		return;
 	}
@@ -741,6 +736,25 @@ rev_enter(void *data)
 		build_rows(s);
 	}
 	free(old);
+}
+
+/* Shown: a review the Library asked for first, else the same image under
+ * the settings of now. */
+static void
+rev_enter(void *data)
+{
+	struct rev *s = data;
+	int64_t id;
+	bool next;
+	if (console_take_review_request(s->c, &id, &next)) {
+		if (next) {
+			open_next(s, id);
+		} else {
+			open_image(s, id);
+		}
+		return;
+	}
+	follow_settings(s);
 }
 
 static void

@@ -31,8 +31,6 @@
 #include "db/search.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
-#include "tui/screen-library.h"
-#include "tui/screen-review.h"
 #include "tui/term.h"
 
 /* The count of tagged images is read again after this (a batch may be adding). */
@@ -417,11 +415,11 @@ diff_tag(void *ud, const char *tag, bool added)
 static const struct review *
 current_review(struct live *l)
 {
-	const struct review *r = review_screen_review(console_screen(l->c, SCREEN_REVIEW));
+	const struct review *r = console_review(l->c);
 	if (r != NULL) {
 		return r;
 	}
-	int64_t id = library_screen_cursor_image(console_screen(l->c, SCREEN_LIBRARY));
+	int64_t id = console_image(l->c);
 	if (id == 0) {
 		return NULL;
 	}
