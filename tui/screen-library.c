@@ -7,15 +7,14 @@
  * dropped when they come back.
  */
 #include "tui/screen-library.h"
+#include "tui/screen-library-private.h"
 
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/tag/rules.h"
 #include "core/settings.h"
-#include "core/tag/suggest.h"
 #include "db/db.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
@@ -24,275 +23,11 @@
 #include "tui/widget-query.h"
 #include "tui/widget-tree.h"
 
-#define PAGE 240
-/* The first page only has to fill the screen, and fast. */
-#define FIRST_PAGE 64
-#define REFRESH_MS 2000
-#define TREE_EVERY 5 /* refreshes */
-
 static const char *const state_names[DB_N_STATES] = {
 	"new", "tagged", "committed", "failed", "missing",
 };
 static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest"};
 
-struct lib {
-	struct console *c;
-	/* the filter (a query, a state, a folder, a sort) is the console's:
-	 * console_filter(); gen counts the changes this list has followed */
-	unsigned gen;
-	/* the list and its window of rows */
-	struct list list;
-	bool counted;
-	bool count_pending;
-	bool end_pending;  /* End came before the count: go there when it does */
-	struct db_browse_row *rows;
-	int *suggested;
-	size_t n_rows;
-	int64_t base;
-	bool page_pending;
-	int64_t pending_offset;
-	/* the tree */
-	struct tree *tree;
-	struct list tree_list;
-	bool tree_shown;
-	bool tree_focus;
-	/* the filter bar while typing */
-	struct query_input *filter_input;
-	int64_t db_version;
-	int ticks_since_tree;
-	unsigned data_gen; /* console_data_gen() last read */
-};
-
-struct page_job {
-	struct lib *s;
-	unsigned gen;
-	struct db_browse_filter f; /* its query and folder owned by the job */
-	char *model;
-	int64_t offset;
-	int limit;
-	int64_t total;     /* the list's count when known, else -1 */
-	bool count_only; /* the row count of the filter, not a page */
-	int64_t count;
-	struct db_browse_row *rows;
-	int *suggested;
-	size_t n;
-	bool ok;
-};
-
-static void request_page(struct lib *s, int64_t offset, bool want_count);
-static void publish_cursor(struct lib *s);
-
-/* --- background work ---------------------------------------------------- */
-
-/* Suggestions of each row under the rules, as `tagcon show` counts them. */
-static void
-count_suggested(struct page_job *j, struct db *db, const struct rules *r,
-    const atomic_bool *cancel)
-{
-	j->suggested = xcalloc(j->n + 1, sizeof *j->suggested);
-	for (size_t i = 0; i < j->n && !atomic_load(cancel); i++) {
-		struct suggest_input in;
-		struct suggest_result out;
-		j->suggested[i] = -1;
-		if (j->rows[i].rating < 0 || !suggest_load(db, j->rows[i].id, j->model, &in)) {
-			continue;
-		}
-		suggest_image(r, j->rows[i].path, &in, &out);
-		j->suggested[i] = (int)out.n;
-		suggest_result_fini(&out);
-		suggest_input_fini(&in);
-	}
-}
-
-static void
-page_work(void *arg, const struct console_job_ctx *ctx)
-{
-	struct page_job *j = arg;
-	/* The lane's own snapshot of the rules: the UI's may change meanwhile. */
-	struct search_opts o;
-	struct rules *r = console_search_opts(ctx->db, j->model, &o);
-	if (r == NULL) {
-		return;
-	}
-	j->f.opts = &o;
-	if (j->count_only) {
-		j->ok = db_browse_count(ctx->db, &j->f, &j->count);
-	} else {
-		j->ok = db_browse_page(ctx->db, &j->f, j->offset, j->limit, j->total, &j->rows,
-		    &j->n);
-		count_suggested(j, ctx->db, r, ctx->cancel);
-	}
-	j->f.opts = NULL;
-	rules_destroy(r);
-}
-
-static void
-page_job_free(struct page_job *j)
-{
-	db_browse_rows_free(j->rows, j->n);
-	free(j->suggested);
-	search_node_destroy((struct search_node *)j->f.query);
-	free((char *)j->f.under);
-	free(j->model);
-	free(j);
-}
-
-static void
-page_done(void *arg, bool cancelled)
-{
-	struct page_job *j = arg;
-	struct lib *s = j->s;
-	if (j->gen == s->gen && j->offset == s->pending_offset && !j->count_only) {
-		s->page_pending = false;
-	}
-	if (j->count_only && j->gen == s->gen) {
-		s->count_pending = false;
-	}
-	if (cancelled || !j->ok || j->gen != s->gen) {
-		page_job_free(j);
-		return;
-	}
-	if (j->count_only) {
-		s->counted = true;
-		list_set_count(&s->list, j->count);
-		if (s->end_pending) {
-			s->end_pending = false;
-			list_set_cursor(&s->list, j->count - 1);
-		}
-		page_job_free(j);
-		console_redraw(s->c);
-		request_page(s, -1, false);
-		return;
-	}
-	db_browse_rows_free(s->rows, s->n_rows);
-	free(s->suggested);
-	s->rows = j->rows;
-	s->suggested = j->suggested;
-	s->n_rows = j->n;
-	s->base = j->offset;
-	j->rows = NULL;
-	j->suggested = NULL;
-	j->n = 0;
-	if (!s->counted && s->list.count < s->base + (int64_t)s->n_rows) {
-		/* Until the count comes, the rows we have are the list. */
-		list_set_count(&s->list, s->base + (int64_t)s->n_rows);
-	}
-	page_job_free(j);
-	publish_cursor(s);
-	console_redraw(s->c);
-	/* The cursor may have run ahead of the page while it was read. */
-	request_page(s, -1, false);
-}
-
-static void
-copy_filter(const struct lib *s, struct page_job *j)
-{
-	const struct console_filter *f = console_filter(s->c);
-	j->f = (struct db_browse_filter){
-		.state = f->state, .sort = f->sort,
-		.query = search_node_dup(f->query),
-		.under = f->under != NULL ? xstrdup(f->under) : NULL,
-	};
-	j->model = xstrdup(console_model(s->c));
-}
-
-/* Fetch the page around the cursor unless it is there or on its way;
- * offset >= 0 forces that page (a refresh). */
-static void
-request_page(struct lib *s, int64_t offset, bool want_count)
-{
-	int64_t cur = s->list.cursor;
-	bool covered = list_window_covers(&s->list, s->base, (int64_t)s->n_rows);
-	if (offset < 0) {
-		if (covered) {
-			return;
-		}
-		offset = cur - PAGE / 2 < 0 ? 0 : cur - PAGE / 2;
-		if (s->page_pending && s->pending_offset == offset) {
-			return;
-		}
-	}
-	struct page_job *j = xcalloc(1, sizeof *j);
-	j->s = s;
-	j->gen = s->gen;
-	j->offset = offset;
-	j->limit = s->n_rows == 0 && offset == 0 ? FIRST_PAGE : PAGE;
-	j->total = s->counted ? s->list.count : -1;
-	copy_filter(s, j);
-	s->page_pending = true;
-	s->pending_offset = offset;
-	console_job(s->c, LANE_QUERY, JOB_LIBRARY_PAGE, page_work, page_done, j);
-	if (want_count || (!s->counted && !s->count_pending)) {
-		/* After the page on the same lane: rows first, the count a moment later. */
-		struct page_job *c = xcalloc(1, sizeof *c);
-		*c = (struct page_job){.s = s, .gen = s->gen, .count_only = true, .offset = -1};
-		copy_filter(s, c);
-		s->count_pending = true;
-		console_job(s->c, LANE_QUERY, JOB_LIBRARY_COUNT, page_work, page_done, c);
-	}
-}
-
-struct tree_job {
-	struct lib *s;
-	struct tree *tree;
-	char **expanded;
-};
-
-static void
-tree_root(void *ud, int64_t id, const char *path)
-{
-	(void)id;
-	tree_add_root(ud, path);
-}
-
-static void
-tree_folder(void *ud, const struct db_folder_row *f)
-{
-	tree_add_folder(ud, f->path, f->images);
-}
-
-static void
-tree_work(void *arg, const struct console_job_ctx *ctx)
-{
-	struct tree_job *j = arg;
-	j->tree = tree_create();
-	if (ctx->db != NULL) {
-		db_roots_each(ctx->db, tree_root, j->tree);
-		db_browse_folders(ctx->db, tree_folder, j->tree);
-	}
-	tree_finish(j->tree, (const char *const *)j->expanded);
-}
-
-static void
-tree_done(void *arg, bool cancelled)
-{
-	struct tree_job *j = arg;
-	struct lib *s = j->s;
-	if (!cancelled) {
-		struct tree_row sel;
-		tree_row(s->tree, (size_t)s->tree_list.cursor, &sel);
-		char *keep = sel.path != NULL ? xstrdup(sel.path) : NULL;
-		tree_destroy(s->tree);
-		s->tree = j->tree;
-		j->tree = NULL;
-		list_set_count(&s->tree_list, (int64_t)tree_rows(s->tree));
-		list_set_cursor(&s->tree_list, (int64_t)tree_find(s->tree, keep));
-		free(keep);
-		console_redraw(s->c);
-	}
-	tree_destroy(j->tree);
-	g_strfreev(j->expanded);
-	free(j);
-}
-
-static void
-request_tree(struct lib *s)
-{
-	struct tree_job *j = xcalloc(1, sizeof *j);
-	j->s = s;
-	j->expanded = tree_expanded(s->tree);
-	console_job(s->c, LANE_STATS, JOB_LIBRARY_TREE, tree_work, tree_done, j);
-}
 
 /* --- state -------------------------------------------------------------- */
 
@@ -311,7 +46,7 @@ filter_changed(struct lib *s)
 	s->n_rows = 0;
 	s->base = 0;
 	list_set_count(&s->list, 0);
-	request_page(s, 0, true);
+	library_request_page(s, 0, true);
 }
 
 void
@@ -321,8 +56,8 @@ library_screen_refresh(void *data)
 	/* Rules and settings may have changed from a shell, too. */
 	console_settings_changed(s->c);
 	int64_t offset = s->n_rows > 0 ? s->base : 0;
-	request_page(s, offset, true);
-	request_tree(s);
+	library_request_page(s, offset, true);
+	library_request_tree(s);
 }
 
 /* While the Library shows, read again what another process (a batch, a
@@ -342,16 +77,16 @@ refresh_tick(void *ud)
 		return;
 	}
 	s->db_version = version;
-	request_page(s, s->n_rows > 0 ? s->base : 0, true);
+	library_request_page(s, s->n_rows > 0 ? s->base : 0, true);
 	if (++s->ticks_since_tree >= TREE_EVERY) {
 		s->ticks_since_tree = 0;
-		request_tree(s);
+		library_request_tree(s);
 	}
 }
 
 /* Tell the console which image the cursor is on (Settings previews on it). */
-static void
-publish_cursor(struct lib *s)
+void
+library_publish_cursor(struct lib *s)
 {
 	int64_t i = s->list.cursor - s->base;
 	console_set_image(s->c, i >= 0 && i < (int64_t)s->n_rows ? s->rows[i].id : 0);
@@ -473,64 +208,11 @@ tree_key(struct lib *s, int key)
 static void
 open_review(struct lib *s, bool next_pending)
 {
-	publish_cursor(s);
+	library_publish_cursor(s);
 	int64_t id = console_image(s->c);
 	if (next_pending || id != 0) {
 		console_open_review(s->c, id, next_pending);
 	}
-}
-
-/* A random match of the filter, reviewed: a curator's spot check. */
-struct random_job {
-	struct lib *s;
-	unsigned gen;
-	struct page_job *filter; /* only its filter and model are used */
-	int64_t id;
-	bool ok;
-};
-
-static void
-random_work(void *arg, const struct console_job_ctx *ctx)
-{
-	struct random_job *j = arg;
-	struct search_opts o;
-	struct rules *r = console_search_opts(ctx->db, j->filter->model, &o);
-	if (r == NULL) {
-		return;
-	}
-	j->filter->f.opts = &o;
-	j->ok = db_browse_random(ctx->db, &j->filter->f, &j->id);
-	j->filter->f.opts = NULL;
-	rules_destroy(r);
-}
-
-static void
-random_done(void *arg, bool cancelled)
-{
-	struct random_job *j = arg;
-	struct lib *s = j->s;
-	if (!cancelled && j->gen == s->gen) {
-		if (!j->ok) {
-			console_message(s->c, CONSOLE_ERROR, "random pick failed");
-		} else if (j->id == 0) {
-			console_message(s->c, CONSOLE_INFO, "no image matches the filter");
-		} else {
-			console_open_review(s->c, j->id, false);
-		}
-	}
-	page_job_free(j->filter);
-	free(j);
-}
-
-static void
-random_pick(struct lib *s)
-{
-	struct random_job *j = xcalloc(1, sizeof *j);
-	j->s = s;
-	j->gen = s->gen;
-	j->filter = xcalloc(1, sizeof *j->filter);
-	copy_filter(s, j->filter);
-	console_job(s->c, LANE_QUERY, JOB_LIBRARY_RANDOM, random_work, random_done, j);
 }
 
 static int
@@ -544,10 +226,10 @@ list_keys(struct lib *s, int key)
 		open_review(s, true);
 		return REACT_REDRAW;
 	case 'R':
-		random_pick(s);
+		library_random_pick(s);
 		return REACT_HANDLED;
 	case '/':
-		s->filter_input = query_input_create(console_filter(s->c)->query_text);
+		s->filter_input = query_input_create(QUERY_INPUT_QUERY, console_filter(s->c)->query_text);
 		return REACT_REDRAW;
 	case 's':
 		console_filter_set_sort(s->c, (console_filter(s->c)->sort + 1) % DB_N_SORTS);
@@ -595,8 +277,8 @@ lib_key(void *data, int key)
 	bool to_end = key == KEYC(KEY_END) || key == 'G';
 	if (list_key(&s->list, key, true)) {
 		s->end_pending = to_end && !s->counted;
-		request_page(s, -1, false);
-		publish_cursor(s);
+		library_request_page(s, -1, false);
+		library_publish_cursor(s);
 		return REACT_REDRAW;
 	}
 	return list_keys(s, key);
@@ -798,8 +480,8 @@ lib_create(struct console *c)
 	s->tree = tree_create();
 	tree_finish(s->tree, NULL);
 	list_set_count(&s->tree_list, 1);
-	request_page(s, 0, true);
-	request_tree(s);
+	library_request_page(s, 0, true);
+	library_request_tree(s);
 	library_scan(c, s);
 	console_timer_add(c, REFRESH_MS, true, refresh_tick, s);
 	return s;

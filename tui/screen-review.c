@@ -15,11 +15,10 @@
 #include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
-#include "tui/widget-input.h"
+#include "tui/widget-query.h"
 #include "tui/widget-list.h"
 #include "tui/widget-preview.h"
 
-#define COMPLETIONS 6
 #define MIN_PREVIEW_COLS 70
 
 enum row_kind { ROW_HEADER, ROW_RATING, ROW_TAG };
@@ -48,10 +47,7 @@ struct rev {
 	struct pview *pv;
 	bool revealed;
 
-	struct input *add;
-	char *completion[COMPLETIONS];
-	int n_completion;
-	int completion_sel;
+	struct query_input *add; /* the "add tag" prompt, with completion */
 	int confirm; /* a key that asked "again to confirm" */
 };
 
@@ -300,67 +296,20 @@ draw_preview(struct rev *s, WINDOW *w, int y0, int x0, int cols, int rows)
 /* --- the add-a-tag prompt ----------------------------------------------- */
 
 static void
-clear_completions(struct rev *s)
-{
-	for (int i = 0; i < s->n_completion; i++) {
-		free(s->completion[i]);
-	}
-	s->n_completion = 0;
-	s->completion_sel = 0;
-}
-
-static void
-add_completion(void *ud, const char *name, enum db_category category)
-{
-	(void)category;
-	struct rev *s = ud;
-	if (s->n_completion < COMPLETIONS) {
-		s->completion[s->n_completion++] = xstrdup(name);
-	}
-}
-
-/* Known tags starting with what was typed: one LIMITed range read on the
- * tag-name index, quick enough for every key. */
-static void
-complete(struct rev *s)
-{
-	clear_completions(s);
-	char *name = review_tag_name(input_text(s->add));
-	if (name != NULL) {
-		db_browse_tags(console_db(s->c), name, COMPLETIONS, add_completion, s);
-	}
-	free(name);
-}
-
-static void
 close_prompt(struct rev *s)
 {
-	input_destroy(s->add);
+	query_input_destroy(s->add);
 	s->add = NULL;
-	clear_completions(s);
 }
 
 static int
 prompt_key(struct rev *s, int key)
 {
-	if (key == KEYC(KEY_UP) || key == KEYC(KEY_DOWN)) {
-		int n = s->n_completion;
-		if (n > 0) {
-			int step = key == KEYC(KEY_UP) ? n - 1 : 1;
-			s->completion_sel = (s->completion_sel + step) % n;
-		}
-		return REACT_REDRAW;
-	}
+	struct search_node *none;
 	char *cause = NULL;
-	switch (input_key(s->add, key)) {
-	case INPUT_TAB:
-		if (s->n_completion > 0) {
-			input_set(s->add, s->completion[s->completion_sel]);
-			complete(s);
-		}
-		break;
-	case INPUT_DONE:
-		if (s->r != NULL && !review_add(s->r, console_db(s->c), input_text(s->add),
+	switch (query_input_key(s->add, console_db(s->c), key, NULL, &none, &cause)) {
+	case QUERY_INPUT_DONE:
+		if (s->r != NULL && !review_add(s->r, console_db(s->c), query_input_text(s->add),
 		    &cause)) {
 			console_message(s->c, CONSOLE_ERROR, "%s", cause);
 			free(cause);
@@ -369,13 +318,11 @@ prompt_key(struct rev *s, int key)
 		close_prompt(s);
 		build_rows(s);
 		break;
-	case INPUT_CANCEL:
+	case QUERY_INPUT_CANCEL:
 		close_prompt(s);
 		break;
-	case INPUT_EDITED:
-		complete(s);
-		break;
-	default:
+	case QUERY_INPUT_OPEN:
+		free(cause);
 		break;
 	}
 	return REACT_REDRAW;
@@ -473,7 +420,7 @@ review_keys(struct rev *s, int key)
 	case '+':
 	case 'i':
 		if (s->r != NULL) {
-			s->add = input_create(NULL);
+			s->add = query_input_create(QUERY_INPUT_TAG, NULL);
 		}
 		return REACT_REDRAW;
 	case 'u':
@@ -645,14 +592,12 @@ draw_footer(struct rev *s, WINDOW *w, int y, int x, int width)
 	if (s->add != NULL) {
 		int used = term_put(w, y, x, width, "add tag: ", console_attr(s->c, THEME_TITLE),
 		    false);
+		const struct query_input_attrs a = {.line = console_attr(s->c, THEME_INPUT),
+			.item = console_attr(s->c, THEME_INPUT),
+			.selected = console_attr(s->c, THEME_SELECTED)};
 		int cx;
-		input_draw(s->add, w, y, x + used, width - used, console_attr(s->c, THEME_INPUT),
-		    &cx);
-		for (int i = 0; i < s->n_completion && y - 1 - i > 0; i++) {
-			attr_t a = console_attr(s->c, i == s->completion_sel ? THEME_SELECTED
-			    : THEME_INPUT);
-			term_put(w, y - 1 - i, x + used, width - used, s->completion[i], a, true);
-		}
+		/* The prompt is the bottom line: completions go above it. */
+		query_input_draw(s->add, w, y, x + used, width - used, -(y - 1), &a, &cx);
 		console_set_cursor(s->c, y, cx);
 		return;
 	}

@@ -14,6 +14,7 @@
 #include "tui/widget-input.h"
 
 struct query_input {
+	enum query_input_kind kind;
 	struct input *in;
 	/* what the word [start, end) of the text could become */
 	char *completion[QUERY_INPUT_COMPLETIONS];
@@ -24,9 +25,10 @@ struct query_input {
 };
 
 struct query_input *
-query_input_create(const char *text)
+query_input_create(enum query_input_kind kind, const char *text)
 {
 	struct query_input *q = xcalloc(1, sizeof *q);
+	q->kind = kind;
 	q->in = input_create(text);
 	return q;
 }
@@ -92,10 +94,28 @@ complete_choice(struct query_input *q)
 	return true;
 }
 
+/* One tag name: the whole line is the word. */
+static void
+complete_tag(struct query_input *q, struct db *db)
+{
+	const char *text = input_text(q->in);
+	q->start = 0;
+	q->end = strlen(text);
+	char *prefix = tagname_from_space(text);
+	if (prefix != NULL && db != NULL) {
+		db_browse_tags(db, prefix, QUERY_INPUT_COMPLETIONS, add_tag, q);
+	}
+	free(prefix);
+}
+
 static void
 complete(struct query_input *q, struct db *db)
 {
 	forget(q);
+	if (q->kind == QUERY_INPUT_TAG) {
+		complete_tag(q, db);
+		return;
+	}
 	const char *text = input_text(q->in);
 	size_t cursor = input_cursor(q->in);
 	if (complete_choice(q) ||
@@ -152,6 +172,9 @@ offset_of_column(const char *text, int col)
 static enum query_input_result
 parse(struct query_input *q, const char *cwd, struct search_node **tree, char **cause)
 {
+	if (q->kind == QUERY_INPUT_TAG) {
+		return QUERY_INPUT_DONE;
+	}
 	int column = 0;
 	char *why = NULL;
 	if (query_parse(input_text(q->in), cwd, tree, &why, &column)) {
@@ -192,7 +215,7 @@ query_input_key(struct query_input *q, struct db *db, int key, const char *cwd,
 }
 
 void
-query_input_draw(struct query_input *q, WINDOW *w, int y, int x, int width, int rows_below,
+query_input_draw(struct query_input *q, WINDOW *w, int y, int x, int width, int rows,
     const struct query_input_attrs *a, int *cursor_x)
 {
 	input_draw(q->in, w, y, x, width, a->line, cursor_x);
@@ -205,9 +228,11 @@ query_input_draw(struct query_input *q, WINDOW *w, int y, int x, int width, int 
 	int left = *cursor_x + cw <= x + width ? *cursor_x : x + width - cw;
 	left = left < x ? x : left;
 	cw = cw > width ? width : cw;
-	for (int i = 0; i < q->n && i < rows_below; i++) {
+	int dir = rows < 0 ? -1 : 1;
+	for (int i = 0; i < q->n && i < rows * dir; i++) {
 		char *item = xasprintf(" %s ", q->completion[i]);
-		term_put(w, y + 1 + i, left, cw, item, i == q->sel ? a->selected : a->item, true);
+		term_put(w, y + dir * (1 + i), left, cw, item, i == q->sel ? a->selected : a->item,
+		    true);
 		free(item);
 	}
 }

@@ -209,6 +209,22 @@ suggest_image(const struct rules *r, const char *path, const struct suggest_inpu
 	qsort(out->tags + out->n, out->n_all - out->n, sizeof *out->tags, tag_order);
 }
 
+bool
+suggest_count(struct db *db, const struct rules *r, const char *model, int64_t id,
+    const char *path, size_t *n)
+{
+	struct suggest_input in;
+	struct suggest_result out;
+	bool ok = suggest_load(db, id, model, &in);
+	if (ok) {
+		suggest_image(r, path, &in, &out);
+		*n = out.n;
+		suggest_result_fini(&out);
+	}
+	suggest_input_fini(&in);
+	return ok;
+}
+
 void
 suggest_result_fini(struct suggest_result *out)
 {

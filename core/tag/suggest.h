@@ -100,6 +100,11 @@ void suggest_result_fini(struct suggest_result *out);
  * in out->general_cut, out->character_cut and out->exact. */
 void suggest_cuts(struct db_cut c, const struct suggest_input *in, struct suggest_result *out);
 
+/* How many suggestions image id (at path) has under model and r: the
+ * Library's "Sug" column.  False on a database error. */
+bool suggest_count(struct db *db, const struct rules *r, const char *model, int64_t id,
+    const char *path, size_t *n);
+
 /* Index of name among out's suggestions, or -1. */
 int suggest_find(const struct suggest_result *out, const char *name);
 
