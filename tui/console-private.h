@@ -124,7 +124,6 @@ struct console {
 void console_state_fini(struct console *c);
 
 /* console-work.c */
-int64_t console_now_ms(void);
 bool work_init(struct console *c, char **cause);
 /* Stop every lane and free what they hold (the loop has ended). */
 void work_fini(struct console *c);

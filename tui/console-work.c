@@ -19,17 +19,10 @@
 #include "core/tag/rules.h"
 #include "db/db.h"
 #include "db/search.h"
+#include "common/clock.h"
 #include "common/xalloc.h"
 
 #define JOIN_WAIT_MS 300
-
-int64_t
-console_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool
 work_init(struct console *c, char **cause)
@@ -57,7 +50,7 @@ console_timer_add(struct console *c, int ms, bool repeat, console_timer_fn fn, v
 	for (int i = 0; i < MAX_TIMERS; i++) {
 		if (c->timers[i].fn == NULL) {
 			c->timers[i] = (struct timer){
-				.id = ++c->next_timer_id, .due_ms = console_now_ms() + ms,
+				.id = ++c->next_timer_id, .due_ms = clock_ms() + ms,
 				.interval_ms = ms, .repeat = repeat, .fn = fn, .ud = ud,
 			};
 			return c->timers[i].id;
@@ -79,7 +72,7 @@ console_timer_cancel(struct console *c, int id)
 int
 work_run_timers(struct console *c)
 {
-	int64_t now = console_now_ms(), next = -1;
+	int64_t now = clock_ms(), next = -1;
 	for (int i = 0; i < MAX_TIMERS; i++) {
 		struct timer *t = &c->timers[i];
 		if (t->fn != NULL && t->due_ms <= now) {

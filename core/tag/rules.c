@@ -295,33 +295,12 @@ rules_override_unset(struct db *db, const char *folder, const char *key, char **
 
 /* ---- a snapshot, and what the suggestion engine asks of it ------------------------ */
 
-struct kv {
-	char **keys;
-	char **values;
-	size_t n;
+/* One folder_overrides row, as stored. */
+struct override {
+	char *folder;
+	char *key;
+	char *value;
 };
-
-static void
-add_kv(void *ud, const char *name, const char *key, const char *value)
-{
-	struct kv *kv = ud;
-	kv->keys = xreallocarray(kv->keys, kv->n + 1, sizeof *kv->keys);
-	kv->values = xreallocarray(kv->values, kv->n + 1, sizeof *kv->values);
-	kv->keys[kv->n] = xstrdup(key);
-	kv->values[kv->n++] = xstrdup(value);
-}
-
-static void
-kv_fini(struct kv *kv)
-{
-	for (size_t i = 0; i < kv->n; i++) {
-		free(kv->keys[i]);
-		free(kv->values[i]);
-	}
-	free(kv->keys);
-	free(kv->values);
-}
-
 
 struct rule {
 	enum db_rule_kind kind;
@@ -345,7 +324,8 @@ struct rules {
 	struct folder_cut *folders; /* deepest first */
 	size_t n_folders;
 	struct search_override *search; /* the same, as db/search.h wants them */
-	struct kv overrides;            /* raw rows: key "folder\nkey" */
+	struct override *overrides;     /* the rows, by folder */
+	size_t n_overrides;
 };
 
 /* Whether path is at or below folder (NULL or "/": everything). */
@@ -376,9 +356,9 @@ static void
 add_override(void *ud, const char *folder, const char *key, const char *value)
 {
 	struct rules *rs = ud;
-	char *k = xasprintf("%s\n%s", folder, key);
-	add_kv(&rs->overrides, NULL, k, value);
-	free(k);
+	rs->overrides = xreallocarray(rs->overrides, rs->n_overrides + 1, sizeof *rs->overrides);
+	rs->overrides[rs->n_overrides++] = (struct override){xstrdup(folder), xstrdup(key),
+		xstrdup(value)};
 }
 
 static void
@@ -406,13 +386,11 @@ resolve(struct rules *rs, struct folder_cut *fc)
 	fc->cut = rs->global;
 	fc->auto_tag = rs->auto_tag;
 	for (size_t depth = 0; depth <= strlen(fc->folder); depth++) {
-		for (size_t i = 0; i < rs->overrides.n; i++) {
-			const char *k = rs->overrides.keys[i], *nl = strchr(k, '\n');
-			char *folder = xstrndup(k, (size_t)(nl - k));
-			if (strlen(folder) == depth && covers(folder, fc->folder)) {
-				apply_key(fc, nl + 1, rs->overrides.values[i]);
+		for (size_t i = 0; i < rs->n_overrides; i++) {
+			const struct override *o = &rs->overrides[i];
+			if (strlen(o->folder) == depth && covers(o->folder, fc->folder)) {
+				apply_key(fc, o->key, o->value);
 			}
-			free(folder);
 		}
 	}
 }
@@ -428,15 +406,13 @@ deeper_first(const void *a, const void *b)
 static void
 build_folders(struct rules *rs)
 {
-	for (size_t i = 0; i < rs->overrides.n; i++) {
-		const char *k = rs->overrides.keys[i];
-		char *folder = xstrndup(k, strcspn(k, "\n"));
+	for (size_t i = 0; i < rs->n_overrides; i++) {
+		const char *folder = rs->overrides[i].folder;
 		if (rs->n_folders > 0 && strcmp(rs->folders[rs->n_folders - 1].folder, folder) == 0) {
-			free(folder);
 			continue;
 		}
 		rs->folders = xreallocarray(rs->folders, rs->n_folders + 1, sizeof *rs->folders);
-		rs->folders[rs->n_folders++] = (struct folder_cut){.folder = folder};
+		rs->folders[rs->n_folders++] = (struct folder_cut){.folder = xstrdup(folder)};
 	}
 	for (size_t i = 0; i < rs->n_folders; i++) {
 		resolve(rs, &rs->folders[i]);
@@ -486,7 +462,12 @@ rules_destroy(struct rules *rs)
 	free(rs->rules);
 	free(rs->folders);
 	free(rs->search);
-	kv_fini(&rs->overrides);
+	for (size_t i = 0; i < rs->n_overrides; i++) {
+		free(rs->overrides[i].folder);
+		free(rs->overrides[i].key);
+		free(rs->overrides[i].value);
+	}
+	free(rs->overrides);
 	free(rs);
 }
 
@@ -502,8 +483,9 @@ rules_dup_with_cut(const struct rules *from, struct db_cut global)
 		add_rule_copy(rs, &(struct db_rule){.kind = r->kind, .tag = r->tag,
 		    .target = r->target, .folder = r->folder});
 	}
-	for (size_t i = 0; i < from->overrides.n; i++) {
-		add_kv(&rs->overrides, NULL, from->overrides.keys[i], from->overrides.values[i]);
+	for (size_t i = 0; i < from->n_overrides; i++) {
+		const struct override *o = &from->overrides[i];
+		add_override(rs, o->folder, o->key, o->value);
 	}
 	build_folders(rs);
 	return rs;
