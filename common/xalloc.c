@@ -8,6 +8,17 @@
 
 static void (*fatal_hook)(void);
 
+bool
+refuse(char **cause, char *message)
+{
+	if (cause != NULL) {
+		*cause = message;
+	} else {
+		free(message);
+	}
+	return false;
+}
+
 void
 xalloc_set_fatal_hook(void (*hook)(void))
 {

@@ -10,6 +10,7 @@
 #define TAGCON_XALLOC_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -23,6 +24,10 @@ void *xmemdup(const void *p, size_t n);
 /* asprintf that never fails; returns the new string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Hand message (owned) to *cause, or free it when cause is NULL; false,
+ * for `return refuse(cause, xasprintf(...));`. */
+bool refuse(char **cause, char *message);
 
 /* Called once before abort() on allocation failure (e.g. endwin()). */
 void xalloc_set_fatal_hook(void (*hook)(void));

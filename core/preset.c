@@ -15,26 +15,6 @@
 #include "db/rules.h"
 
 static bool
-db_error(struct db *db, char **cause)
-{
-	if (cause != NULL) {
-		*cause = xstrdup(db_errmsg(db));
-	}
-	return false;
-}
-
-static bool
-refuse(char **cause, char *message)
-{
-	if (cause != NULL) {
-		*cause = message;
-	} else {
-		free(message);
-	}
-	return false;
-}
-
-static bool
 preset_name(const char *name, char **cause)
 {
 	size_t n = strlen(name);
@@ -61,7 +41,7 @@ preset_set(struct db *db, const char *name, const char *key, const char *value,
 	if (!settings_validate(d, value, &normal, &why)) {
 		return refuse(cause, why);
 	}
-	bool ok = db_preset_set(db, name, key, normal) || db_error(db, cause);
+	bool ok = db_preset_set(db, name, key, normal) || db_cause(db, cause);
 	free(normal);
 	return ok;
 }
@@ -71,7 +51,7 @@ preset_unset(struct db *db, const char *name, const char *key, char **cause)
 {
 	bool found;
 	if (!db_preset_unset(db, name, key, &found)) {
-		return db_error(db, cause);
+		return db_cause(db, cause);
 	}
 	return found || refuse(cause, xasprintf("preset %s has no %s", name, key));
 }
@@ -100,7 +80,7 @@ save_keys(struct db *db, const char *name, const char *const *keys,
 		bool ok = v != NULL && db_preset_set(db, name, key, v);
 		free(v);
 		if (!ok) {
-			return db_error(db, cause);
+			return db_cause(db, cause);
 		}
 	}
 	return true;
@@ -116,17 +96,17 @@ replace_preset(struct db *db, const char *name, const char *const *keys,
 		return false;
 	}
 	if (!db_begin(db)) {
-		return db_error(db, cause);
+		return db_cause(db, cause);
 	}
 	if (!db_preset_delete(db, name, &found)) {
 		db_rollback(db);
-		return db_error(db, cause);
+		return db_cause(db, cause);
 	}
 	if (!save_keys(db, name, keys, values, n, cause)) {
 		db_rollback(db);
 		return false;
 	}
-	return db_commit(db) || db_error(db, cause);
+	return db_commit(db) || db_cause(db, cause);
 }
 
 bool
@@ -196,7 +176,7 @@ preset_delete(struct db *db, const char *name, char **cause)
 {
 	bool found;
 	if (!db_preset_delete(db, name, &found)) {
-		return db_error(db, cause);
+		return db_cause(db, cause);
 	}
 	return found || refuse(cause, xasprintf("no preset named '%s'", name));
 }
@@ -234,7 +214,7 @@ preset_apply(struct db *db, const char *name, char **cause)
 	struct kv kv = {0};
 	bool ok = false;
 	if (!db_presets_each(db, name, add_kv, &kv)) {
-		db_error(db, cause);
+		db_cause(db, cause);
 		goto out;
 	}
 	if (kv.n == 0) {
@@ -242,7 +222,7 @@ preset_apply(struct db *db, const char *name, char **cause)
 		goto out;
 	}
 	if (!db_begin(db)) {
-		db_error(db, cause);
+		db_cause(db, cause);
 		goto out;
 	}
 	for (size_t i = 0; i < kv.n; i++) {
@@ -251,7 +231,7 @@ preset_apply(struct db *db, const char *name, char **cause)
 			goto out;
 		}
 	}
-	ok = db_commit(db) || db_error(db, cause);
+	ok = db_commit(db) || db_cause(db, cause);
 out:
 	kv_fini(&kv);
 	return ok;
@@ -262,7 +242,7 @@ preset_use(struct db *db, const char *name, char **cause)
 {
 	bool found;
 	if (!db_preset_overlay(db, name, &found)) {
-		return db_error(db, cause);
+		return db_cause(db, cause);
 	}
 	return found || refuse(cause, xasprintf("no preset named '%s' (see tagcon preset list)",
 	    name));

@@ -27,6 +27,15 @@ db_path(const struct db *db)
 	return db->path;
 }
 
+bool
+db_cause(const struct db *db, char **cause)
+{
+	if (cause != NULL) {
+		*cause = xstrdup(db_errmsg(db));
+	}
+	return false;
+}
+
 const char *
 db_errmsg(const struct db *db)
 {

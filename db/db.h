@@ -35,6 +35,9 @@ int db_user_version(struct db *db);
 
 const char *db_path(const struct db *db);
 const char *db_errmsg(const struct db *db);
+/* A copy of db_errmsg() in *cause (when cause is not NULL); false, for
+ * `return db_cause(db, cause);` on a failed call. */
+bool db_cause(const struct db *db, char **cause);
 /* True when the last failure was SQLITE_BUSY / SQLITE_LOCKED. */
 bool db_busy(const struct db *db);
 

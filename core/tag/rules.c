@@ -20,26 +20,6 @@ const char *const rules_override_keys[] = {
 	NULL,
 };
 
-static bool
-db_error(struct db *db, char **cause)
-{
-	if (cause != NULL) {
-		*cause = xstrdup(db_errmsg(db));
-	}
-	return false;
-}
-
-static bool
-refuse(char **cause, char *message)
-{
-	if (cause != NULL) {
-		*cause = message;
-	} else {
-		free(message);
-	}
-	return false;
-}
-
 /* Canonical name (new string), or NULL with *cause. */
 static char *
 canonical(const char *name, bool star, char **cause)
@@ -92,7 +72,7 @@ add_rule(struct db *db, enum db_rule_kind kind, const char *tag, const char *tar
 	}
 	struct db_rule rule = {.kind = kind, .tag = tag, .target = target, .folder = f};
 	bool added;
-	bool ok = db_rule_add(db, &rule, &added) || db_error(db, cause);
+	bool ok = db_rule_add(db, &rule, &added) || db_cause(db, cause);
 	free(f);
 	return ok;
 }
@@ -130,7 +110,7 @@ named_by(struct db *db, enum db_rule_kind kind, const char *tag, struct named *n
     char **cause)
 {
 	*n = (struct named){.tag = tag};
-	return db_rules_each(db, kind, check_named, n) || db_error(db, cause);
+	return db_rules_each(db, kind, check_named, n) || db_cause(db, cause);
 }
 
 bool
@@ -201,7 +181,7 @@ rules_add_alias(struct db *db, const char *from, const char *to, char **cause)
 	}
 	struct alias_check a = {.from = f, .to = t};
 	if (!db_rules_each(db, DB_RULE_ALIAS, check_alias, &a)) {
-		db_error(db, cause);
+		db_cause(db, cause);
 		goto out;
 	}
 	if (a.problem != NULL) {
@@ -230,7 +210,7 @@ rules_remove(struct db *db, enum db_rule_kind kind, const char *tag, const char 
 		f = NULL;
 	}
 	if (!db_rule_remove(db, kind, t, f, &found)) {
-		db_error(db, cause);
+		db_cause(db, cause);
 	} else if (!found) {
 		refuse(cause, xasprintf("no %s for %s%s%s", kinds[kind], t, f ? " on " : "",
 		    f ? f : ""));
@@ -268,7 +248,7 @@ rules_override_set(struct db *db, const char *folder, const char *key, const cha
 		refuse(cause, why);
 		goto out;
 	}
-	ok = db_override_set(db, f, key, normal) || db_error(db, cause);
+	ok = db_override_set(db, f, key, normal) || db_cause(db, cause);
 out:
 	free(f);
 	free(normal);
@@ -282,7 +262,7 @@ rules_override_unset(struct db *db, const char *folder, const char *key, char **
 	bool found = false, ok = false;
 	if (folder_of(folder, &f, cause)) {
 		if (!db_override_unset(db, f, key, &found)) {
-			db_error(db, cause);
+			db_cause(db, cause);
 		} else if (!found) {
 			refuse(cause, xasprintf("%s has no override of %s", f, key));
 		} else {
@@ -437,7 +417,7 @@ rules_load(struct db *db, char **cause)
 	free(max);
 	if (!db_rules_each(db, -1, add_rule_copy, rs) ||
 	    !db_overrides_each(db, add_override, rs)) {
-		db_error(db, cause);
+		db_cause(db, cause);
 		rules_destroy(rs);
 		return NULL;
 	}
