@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "core/options.h"
 #include "core/image/scan.h"
 #include "core/settings.h"
 #include "db/db.h"
@@ -81,12 +82,10 @@ exec_scan(struct cli *cli, int argc, char **argv)
 		return EXIT_FAILURES;
 	}
 	struct progress p = {.tty = isatty(STDERR_FILENO), .quiet = flags[1]};
-	struct scan_opts opts = {
-		.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"),
-		.warn = on_warn,
-		.progress = on_progress,
-		.ud = &p,
-	};
+	struct scan_opts opts = options_scan(db);
+	opts.warn = on_warn;
+	opts.progress = on_progress;
+	opts.ud = &p;
 	cJSON *all = flags[0] ? cJSON_CreateArray() : NULL;
 	int rc = EXIT_OK;
 	for (int i = 0; i < argc; i++) {

@@ -81,10 +81,13 @@ console_exe(const struct console *c)
 	return c->exe;
 }
 
-void *
-console_screen(struct console *c, enum screen_id id)
+const struct key_help *
+console_screen_keys(struct console *c, enum screen_id id, const char **name)
 {
-	return c->screens[id];
+	const struct screen_ops *ops = screen_table[id];
+	const struct key_help *mode = ops->mode_help != NULL ? ops->mode_help(c->screens[id]) : NULL;
+	*name = ops->name;
+	return mode != NULL ? mode : ops->help;
 }
 
 enum screen_id

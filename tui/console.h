@@ -99,7 +99,10 @@ const char *console_db_path(const struct console *c);
 /* This executable (/proc/self/exe), to start `tagcon batch` and `spaces`. */
 const char *console_exe(const struct console *c);
 
-void *console_screen(struct console *c, enum screen_id id);
+/* The keys screen id takes now (its mode's, as a prompt has its own), and
+ * its name: what the help screen lists. */
+const struct key_help *console_screen_keys(struct console *c, enum screen_id id,
+    const char **name);
 enum screen_id console_current(const struct console *c);
 /* Switch screens (state change only: the loop draws). */
 void console_show(struct console *c, enum screen_id id);

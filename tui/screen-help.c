@@ -38,15 +38,11 @@ help_enter(void *data)
 {
 	struct help *h = data;
 	enum screen_id target = console_help_target(h->c);
-	const struct screen_ops *const ops[] = {
-		&screen_library_ops, &screen_review_ops, &screen_settings_ops, &screen_batch_ops,
-		&screen_log_ops,
-	};
 	h->n = 0;
 	if (target < SCREEN_HELP) {
-		const struct key_help *mode = ops[target]->mode_help != NULL ?
-		    ops[target]->mode_help(console_screen(h->c, target)) : NULL;
-		add_table(h, ops[target]->name, mode != NULL ? mode : ops[target]->help);
+		const char *name;
+		const struct key_help *keys = console_screen_keys(h->c, target, &name);
+		add_table(h, name, keys);
 	}
 	add_table(h, "Everywhere", global_help);
 	list_init(&h->list);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "core/options.h"
 #include "core/image/scan.h"
 #include "core/settings.h"
 #include "common/xalloc.h"
@@ -90,10 +91,10 @@ work(void *arg, const struct console_job_ctx *ctx)
 		j->error = xstrdup("scan: cannot open the database");
 		return;
 	}
-	struct scan_opts so = {
-		.pixel_limit = (uint64_t)settings_get_int(ctx->db, "pixel_limit"),
-		.warn = warn, .progress = progress, .ud = j,
-	};
+	struct scan_opts so = options_scan(ctx->db);
+	so.warn = warn;
+	so.progress = progress;
+	so.ud = j;
 	for (int i = 0; i < o->n_dirs && !atomic_load(ctx->cancel); i++) {
 		struct scan_stats st = {0};
 		char *cause = NULL;

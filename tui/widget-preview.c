@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/options.h"
 #include "core/image/preview.h"
 #include "core/settings.h"
 #include "common/xalloc.h"
@@ -107,7 +108,7 @@ pview_request(struct pview *v, int64_t image, const char *path, int cols, int ro
 		.opts = {
 			.max_cols = cols, .max_rows = rows, .mode = console_preview_mode(v->c),
 			.ascii = !term_utf8(),
-			.pixel_limit = (uint64_t)settings_get_int(console_db(v->c), "pixel_limit"),
+			.pixel_limit = options_prepare(console_db(v->c)).pixel_limit,
 		},
 	};
 	v->image = image;
