@@ -85,13 +85,16 @@ put_overridden(struct compile *c, struct sql *q, bool inside)
 }
 
 /* Pairs under the rules for images matching filter; only the predictions
- * of ruled tags when ruled_only (plus the pins, always). */
+ * of ruled tags when ruled_only (plus the pins, always).  With aliases a
+ * tag and the tags aliased to it are one name, counted once per image:
+ * DISTINCT, as the UNION with the pins does only when there are pins.
+ * Without, an image's (image, tag) pairs are unique already. */
 static bool
 count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 {
 	struct sql q = {0};
-	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT i.id, " SEARCH_FINAL_NAME " FROM "
-	    : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
+	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT DISTINCT i.id, " SEARCH_FINAL_NAME
+	    " FROM " : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
 	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
 	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
 	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
