@@ -77,6 +77,19 @@ options_batch_load(struct db *db, struct options_batch *ob)
 }
 
 void
+options_batch_spaces(struct options_batch *ob, const char *const *flagged)
+{
+	if (flagged == NULL || flagged[0] == NULL) {
+		return;
+	}
+	ob->opts.spaces = flagged;
+	ob->opts.n_spaces = 0;
+	while (flagged[ob->opts.n_spaces] != NULL) {
+		ob->opts.n_spaces++;
+	}
+}
+
+void
 options_batch_fini(struct options_batch *ob)
 {
 	free(ob->model);

@@ -46,6 +46,9 @@ struct options_batch {
  * notify_url, notify_each (and db_path).  target_folder is read, not
  * applied: the folder is the caller's to resolve. */
 void options_batch_load(struct db *db, struct options_batch *ob);
+/* The Spaces given on the command line (--space, NULL-terminated; borrowed)
+ * instead of the configured ones, when there are any. */
+void options_batch_spaces(struct options_batch *ob, const char *const *flagged);
 void options_batch_fini(struct options_batch *ob);
 
 #endif

@@ -37,6 +37,26 @@ bind_scope(sqlite3_stmt *st, const char *model, const char *folder, bool force)
 	sqlite3_bind_int(st, 4, force);
 }
 
+/* One row of the SELECT below (image id, path, width, height, attempts,
+ * hash) to fn. */
+static void
+emit_candidate(sqlite3_stmt *st, void (*fn)(void *ud, const struct db_candidate *c), void *ud)
+{
+	char *path = xstrndup(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	struct db_candidate c = {
+		.image_id = sqlite3_column_int64(st, 0),
+		.path = path,
+		.width = sqlite3_column_int(st, 2),
+		.height = sqlite3_column_int(st, 3),
+		.attempts = sqlite3_column_int(st, 4),
+	};
+	if (sqlite3_column_bytes(st, 5) == (int)sizeof c.hash) {
+		memcpy(c.hash, sqlite3_column_blob(st, 5), sizeof c.hash);
+	}
+	fn(ud, &c);
+	free(path);
+}
+
 bool
 db_queue_candidates(struct db *db, const char *model, const char *folder, bool force,
     void (*fn)(void *ud, const struct db_candidate *c), void *ud)
@@ -52,22 +72,31 @@ db_queue_candidates(struct db *db, const char *model, const char *folder, bool f
 	bind_scope(st, model, folder, force);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char *path = xstrndup(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-		struct db_candidate c = {
-			.image_id = sqlite3_column_int64(st, 0),
-			.path = path,
-			.width = sqlite3_column_int(st, 2),
-			.height = sqlite3_column_int(st, 3),
-			.attempts = sqlite3_column_int(st, 4),
-		};
-		if (sqlite3_column_bytes(st, 5) == (int)sizeof c.hash) {
-			memcpy(c.hash, sqlite3_column_blob(st, 5), sizeof c.hash);
-		}
-		fn(ud, &c);
-		free(path);
+		emit_candidate(st, fn, ud);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "candidates");
+}
+
+bool
+db_queue_images(struct db *db, const int64_t *ids, size_t n,
+    void (*fn)(void *ud, const struct db_candidate *c), void *ud)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT i.id, i.path, i.width, i.height, i.attempts,"
+	    " (SELECT hash FROM contents WHERE id = i.content_id)"
+	    " FROM images i WHERE i.id = ?1 AND i.content_id IS NOT NULL AND i.state != 4");
+	if (st == NULL) {
+		return false;
+	}
+	int rc = SQLITE_DONE;
+	for (size_t k = 0; k < n && (rc == SQLITE_DONE || rc == SQLITE_ROW); k++) {
+		sqlite3_bind_int64(st, 1, ids[k]);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			emit_candidate(st, fn, ud);
+		}
+		sqlite3_reset(st);
+	}
+	return rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(db, "images to tag");
 }
 
 bool

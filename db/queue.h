@@ -10,6 +10,7 @@
 #define TAGCON_DB_QUEUE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -29,6 +30,14 @@ struct db_candidate {
  * are candidates too.
  */
 bool db_queue_candidates(struct db *db, const char *model, const char *folder, bool force,
+    void (*fn)(void *ud, const struct db_candidate *c), void *ud);
+
+/*
+ * The images with these ids, in this order, as candidates whether or not
+ * they have an answer (an ad-hoc job, core/batch/batch.h); those without
+ * content (never hashed) or missing are left out.
+ */
+bool db_queue_images(struct db *db, const int64_t *ids, size_t n,
     void (*fn)(void *ud, const struct db_candidate *c), void *ud);
 
 /* Images below folder the run skips because their content has an answer. */

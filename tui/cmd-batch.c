@@ -11,7 +11,7 @@
 
 #include "core/batch/batch.h"
 #include "core/batch/runlock.h"
-#include "core/settings.h"
+#include "core/options.h"
 #include "core/space/token.h"
 #include "db/db.h"
 #include "db/runs.h"
@@ -245,8 +245,6 @@ struct run_args {
 	const char *model;
 	bool force;
 	const char **spaces;
-	char **configured;
-	char *notify_url;
 };
 
 static bool
@@ -286,54 +284,34 @@ install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Fill opts from the settings, the flags and the token; false after
- * printing why. */
+/* The options: the settings' (core/options.h), then the flags, the
+ * folder and the token; false after printing why. */
 static bool
-make_opts(struct db *db, struct run_args *ra, struct batch_opts *o, char **model,
-    char **folder, char **token)
+make_opts(struct db *db, struct run_args *ra, struct options_batch *ob, char **folder,
+    char **token)
 {
-	size_t n;
-	*model = ra->model != NULL ? xstrdup(ra->model) : settings_get(db, "model");
-	char *target = settings_get(db, "target_folder");
-	const char *f = ra->folder != NULL ? ra->folder : (target != NULL && *target ? target : NULL);
+	options_batch_load(db, ob);
+	struct batch_opts *o = &ob->opts;
+	const char *target = ob->target_folder;
+	const char *f = ra->folder != NULL ? ra->folder :
+	    target != NULL && *target != '\0' ? target : NULL;
 	*folder = f != NULL ? realpath(f, NULL) : NULL;
 	if (f != NULL && *folder == NULL) {
 		out_error("%s: no such folder", f);
-		free(target);
 		return false;
 	}
-	free(target);
 	char *cause = NULL;
 	if (!token_load(token, NULL, &cause)) {
 		out_error("%s", cause);
 		free(cause);
 		return false;
 	}
-	ra->configured = settings_get_list(db, "spaces", &n);
-	ra->notify_url = settings_get(db, "notify_url");
-	bool flagged = ra->spaces[0] != NULL;
-	size_t count = 0;
-	for (const char **s = flagged ? ra->spaces : (const char **)ra->configured; *s; s++) {
-		count++;
-	}
-	*o = (struct batch_opts){
-		.db_path = db_path(db),
-		.model = *model,
-		.folder = *folder,
-		.force = ra->force,
-		.spaces = flagged ? ra->spaces : (const char *const *)ra->configured,
-		.n_spaces = count,
-		.token = *token,
-		.inflight = (int)settings_get_int(db, "space_inflight"),
-		.max_attempts = (int)settings_get_int(db, "max_attempts"),
-		.floor = settings_get_float(db, "score_floor"),
-		.upload_max_side = (unsigned)settings_get_int(db, "upload_max_side"),
-		.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"),
-		.idle_timeout_ms = settings_get_int(db, "request_timeout") * 1000,
-		.stop = &stop_requests,
-		.notify_url = ra->notify_url,
-		.notify_each = settings_get_bool(db, "notify_each"),
-	};
+	options_batch_spaces(ob, ra->spaces);
+	o->model = ra->model != NULL ? ra->model : o->model;
+	o->folder = *folder;
+	o->force = ra->force;
+	o->token = *token;
+	o->stop = &stop_requests;
 	return true;
 }
 
@@ -476,17 +454,17 @@ exec_batch(struct cli *cli, int argc, char **argv)
 		free(ra.spaces);
 		return EXIT_FAILURES;
 	}
-	char *model = NULL, *folder = NULL, *token = NULL, *cause = NULL;
-	struct batch_opts opts;
+	char *folder = NULL, *token = NULL, *cause = NULL;
+	struct options_batch ob;
 	int rc = EXIT_FAILURES;
-	if (!make_opts(db, &ra, &opts, &model, &folder, &token)) {
+	if (!make_opts(db, &ra, &ob, &folder, &token)) {
 		goto out;
 	}
-	opts.event = on_event;
-	opts.ud = &pr;
+	ob.opts.event = on_event;
+	ob.opts.ud = &pr;
 	install_signals();
 	enum batch_outcome outcome;
-	struct batch *b = batch_create(&opts, &outcome, &cause);
+	struct batch *b = batch_create(&ob.opts, &outcome, &cause);
 	if (b != NULL) {
 		outcome = batch_run(b, &cause);
 	}
@@ -502,11 +480,9 @@ exec_batch(struct cli *cli, int argc, char **argv)
 	rc = (int)outcome;
 out:
 	free(cause);
-	free(model);
 	free(folder);
 	token_free(token);
-	settings_list_free(ra.configured);
-	free(ra.notify_url);
+	options_batch_fini(&ob);
 	free(ra.spaces);
 	return rc;
 }

@@ -19,7 +19,7 @@
 #include "core/batch/batch.h"
 #include "core/tag/rules.h"
 #include "core/image/scan.h"
-#include "core/settings.h"
+#include "core/options.h"
 #include "core/space/token.h"
 #include "core/batch/watch.h"
 #include "db/browse.h"
@@ -55,13 +55,10 @@ struct watcher {
 	struct batch *batch; /* NULL unless auto-tagging */
 	bool json;
 	GPtrArray *roots;
-	char *notify_url;
 	struct rules *rules; /* auto_tag per folder, read again now and then */
 	int64_t db_version;
 	/* the tagging half, started once auto_tag is on somewhere */
-	struct batch_opts bo;
-	char *model;
-	char **spaces;
+	struct options_batch ob;
 	char *token;
 	GThread *tagging;
 };
@@ -223,42 +220,29 @@ batch_main(gpointer arg)
 	return NULL;
 }
 
-/* The tagging half: an engine that stays open for arrivals. */
+/* The tagging half: an engine that stays open for arrivals, with the
+ * settings as they are when it starts. */
 static GThread *
 start_tagging(struct watcher *w)
 {
-	size_t n;
 	char *cause = NULL;
-	struct batch_opts *o = &w->bo;
-	char **model = &w->model, ***spaces = &w->spaces, **token = &w->token;
-	*spaces = settings_get_list(w->db, "spaces", &n);
-	*model = settings_get(w->db, "model");
-	w->notify_url = settings_get(w->db, "notify_url");
-	if (!token_load(token, NULL, &cause)) {
+	/* From an earlier start that failed. */
+	token_free(w->token);
+	w->token = NULL;
+	options_batch_fini(&w->ob);
+	if (!token_load(&w->token, NULL, &cause)) {
 		out_error("%s", cause);
 		free(cause);
 		return NULL;
 	}
-	*o = (struct batch_opts){
-		.db_path = db_path(w->db),
-		.model = *model,
-		.spaces = (const char *const *)*spaces,
-		.n_spaces = n,
-		.token = *token,
-		.inflight = (int)settings_get_int(w->db, "space_inflight"),
-		.max_attempts = (int)settings_get_int(w->db, "max_attempts"),
-		.floor = settings_get_float(w->db, "score_floor"),
-		.upload_max_side = (unsigned)settings_get_int(w->db, "upload_max_side"),
-		.pixel_limit = w->so.pixel_limit,
-		.idle_timeout_ms = settings_get_int(w->db, "request_timeout") * 1000,
-		.keep_open = true,
-		.wanted = auto_tag_here,
-		.stop = &stop_requests,
-		.notify_url = w->notify_url,
-		.notify_each = settings_get_bool(w->db, "notify_each"),
-		.event = on_batch_event,
-		.ud = w,
-	};
+	options_batch_load(w->db, &w->ob);
+	struct batch_opts *o = &w->ob.opts;
+	o->token = w->token;
+	o->keep_open = true;
+	o->wanted = auto_tag_here;
+	o->stop = &stop_requests;
+	o->event = on_batch_event;
+	o->ud = w;
 	enum batch_outcome outcome;
 	w->batch = batch_create(o, &outcome, &cause);
 	if (w->batch == NULL) {
@@ -300,8 +284,9 @@ exec_watch(struct cli *cli, int argc, char **argv)
 		.db = db,
 		.json = flags[0],
 		.roots = g_ptr_array_new_with_free_func(free),
-		.so = {.pixel_limit = (uint64_t)settings_get_int(db, "pixel_limit"), .warn = on_warn},
+		.so = options_scan(db),
 	};
+	w.so.warn = on_warn;
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -351,9 +336,7 @@ out:
 	rules_destroy(w.rules);
 	watch_destroy(wt);
 	g_ptr_array_free(w.roots, TRUE);
-	free(w.notify_url);
-	settings_list_free(w.spaces);
-	free(w.model);
+	options_batch_fini(&w.ob);
 	token_free(w.token);
 	free(cause);
 	return rc;

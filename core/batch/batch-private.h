@@ -23,8 +23,9 @@ struct job {
 	char *space;      /* URL of the Space that answered or failed last */
 	uint8_t hash[16]; /* the content's, the key of b->contents */
 	struct answer *answer;
-	unsigned latency_ms;
-	uint64_t bytes_sent;
+	unsigned latency_ms; /* of the request that answered */
+	uint64_t bytes_sent; /* by that request */
+	int64_t first_try;   /* clock_ms() of its first send, 0 before (patience) */
 	bool fill_dims;   /* the library lacks its dimensions */
 };
 
@@ -58,7 +59,9 @@ struct slot {
 	unsigned n_latencies;
 	char *last_error;
 	const char *reported; /* state last told to the writer */
-	int unreachable_streak;
+	/* Consecutive failures saying the Space is not there: unreachable, or
+	 * failing before its /config ever came (waits it asked for aside). */
+	int absent_streak;
 	atomic_bool disabled; /* set by the writer from the database */
 };
 

@@ -172,19 +172,42 @@ claim(struct batch *b, const uint8_t hash[16], const char *path)
 static GPtrArray *
 release(struct batch *b, const uint8_t hash[16])
 {
+	gpointer key = NULL, twins = NULL;
 	g_mutex_lock(&b->contents_lock);
-	GPtrArray *twins = g_hash_table_lookup(b->contents, hash);
-	g_hash_table_steal(b->contents, hash);
+	g_hash_table_steal_extended(b->contents, hash, &key, &twins);
 	g_mutex_unlock(&b->contents_lock);
+	free(key); /* stolen: the table no longer frees it */
 	return twins;
+}
+
+/*
+ * An ad-hoc job (opts.images, `tagcon tag`) is not a run, and leaves every
+ * trace of one alone.  It takes no runner lock, so it works beside the
+ * `tagcon batch` that holds it.  It writes no runs / run_spaces rows:
+ * consoles and `batch status` take the newest run row for "the batch", so a
+ * row of its own would show a phantom batch (called crashed, as no lock
+ * stands behind it), hide the real runner's progress and catch the pause
+ * or cancel meant for it.  It marks no open run crashed: only the lock
+ * holder knows that no runner is alive.  No notices: they report runs.  And
+ * it marks no image failed: the person who asked reads why on the spot,
+ * and an image tagged before keeps its state when a re-tag fails.
+ */
+static bool
+is_run(const struct batch *b)
+{
+	return b->opts.images == NULL;
 }
 
 static void
 add_candidate(void *ud, const struct db_candidate *c)
 {
 	struct batch *b = ud;
-	if ((b->opts.wanted != NULL && !b->opts.wanted(b->opts.ud, c->path)) ||
-	    !claim(b, c->hash, NULL)) {
+	if (b->opts.wanted != NULL && is_run(b) && !b->opts.wanted(b->opts.ud, c->path)) {
+		return;
+	}
+	/* Copies in an ad-hoc list wait on the first one's call (a run's
+	 * candidates are one per content already). */
+	if (!claim(b, c->hash, is_run(b) ? NULL : c->path)) {
 		return;
 	}
 	struct job *job = xcalloc(1, sizeof *job);
@@ -194,6 +217,20 @@ add_candidate(void *ud, const struct db_candidate *c)
 	job->fill_dims = c->width <= 0 || c->height <= 0;
 	g_async_queue_push(b->todo, job);
 	b->total++;
+}
+
+/* The work: exactly the images asked for, or every candidate of the
+ * library, once the runs a dead runner left open are closed. */
+static bool
+list_work(struct batch *b)
+{
+	const struct batch_opts *o = &b->opts;
+	if (!is_run(b)) {
+		return db_queue_images(b->db, o->images, o->n_images, add_candidate, b);
+	}
+	return db_runs_mark_crashed(b->db) &&
+	    db_queue_candidates(b->db, o->model, o->folder, o->force, add_candidate, b) &&
+	    (o->force || db_queue_count_done(b->db, o->model, o->folder, &b->skipped));
 }
 
 struct batch *
@@ -210,8 +247,7 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 	b->opts.inflight = opts->inflight > 0 ? opts->inflight : 2;
 	b->opts.max_attempts = opts->max_attempts > 0 ? opts->max_attempts : 4;
 	b->opts.progress_ms = opts->progress_ms > 0 ? opts->progress_ms : 250;
-	b->lock = runlock_acquire(opts->db_path, cause);
-	if (b->lock == NULL) {
+	if (is_run(b) && (b->lock = runlock_acquire(opts->db_path, cause)) == NULL) {
 		*outcome = BATCH_BUSY;
 		free(b);
 		return NULL;
@@ -230,9 +266,7 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 		batch_destroy(b);
 		return NULL;
 	}
-	if (!db_runs_mark_crashed(b->db) ||
-	    !db_queue_candidates(b->db, opts->model, opts->folder, opts->force, add_candidate, b) ||
-	    (!opts->force && !db_queue_count_done(b->db, opts->model, opts->folder, &b->skipped))) {
+	if (!list_work(b)) {
 		*cause = xstrdup(db_errmsg(b->db));
 		*outcome = db_busy(b->db) ? BATCH_BUSY : BATCH_FAILURES;
 		batch_destroy(b);
@@ -274,20 +308,26 @@ store_answer(struct batch *b, struct job *job)
 	return ok;
 }
 
+/* The event of outcome o (NULL for progress), about path when it is not
+ * the job's own (a copy that waited on it). */
 static void
-emit(struct batch *b, enum batch_event_kind kind, const struct outcome *o,
+emit(struct batch *b, enum batch_event_kind kind, const struct outcome *o, const char *path,
     const struct batch_progress *p)
 {
 	if (b->opts.event == NULL) {
 		return;
 	}
+	const struct job *job = o != NULL ? o->job : NULL;
 	struct batch_event ev = {
 		.kind = kind,
-		.path = o != NULL ? (o->job != NULL ? o->job->path : o->path) : NULL,
+		.path = path != NULL ? path : job != NULL ? job->path : o != NULL ? o->path : NULL,
 		.space = o != NULL ? o->space : NULL,
 		.state = o != NULL ? o->state : NULL,
 		.message = o != NULL ? o->message : NULL,
-		.attempts = o != NULL ? (o->job != NULL ? o->job->attempts : o->attempts) : 0,
+		.attempts = job != NULL ? job->attempts : o != NULL ? o->attempts : 0,
+		.answer = job != NULL ? job->answer : NULL,
+		.latency_ms = job != NULL ? job->latency_ms : 0,
+		.bytes_sent = job != NULL ? job->bytes_sent : 0,
 		.progress = p,
 	};
 	b->opts.event(b->opts.ud, &ev);
@@ -484,23 +524,24 @@ handle(struct writer *w, struct outcome *o)
 		}
 		b->done++;
 		b->remaining--;
-		emit(b, BATCH_EV_DONE, o, &w->p);
+		emit(b, BATCH_EV_DONE, o, NULL, &w->p);
 		notify_image(b, o, true);
 		break;
 	case OUT_FAILED:
-		if (!db_queue_give_up(b->db, o->job->image_id, o->message ? o->message : "failed")) {
+		if (is_run(b) && !db_queue_give_up(b->db, o->job->image_id,
+		    o->message ? o->message : "failed")) {
 			w->db_failed = true;
 		}
 		b->failed++;
 		b->remaining--;
-		emit(b, BATCH_EV_FAILED, o, &w->p);
+		emit(b, BATCH_EV_FAILED, o, NULL, &w->p);
 		notify_image(b, o, false);
 		break;
 	case OUT_RETRY:
-		emit(b, BATCH_EV_RETRY, o, &w->p);
+		emit(b, BATCH_EV_RETRY, o, NULL, &w->p);
 		break;
 	case OUT_SPACE:
-		emit(b, BATCH_EV_SPACE, o, &w->p);
+		emit(b, BATCH_EV_SPACE, o, NULL, &w->p);
 		break;
 	case OUT_NO_SPACE:
 	case OUT_NET_IDLE:
@@ -514,10 +555,8 @@ handle(struct writer *w, struct outcome *o)
 		 * its fate (the answer is stored for the content). */
 		GPtrArray *twins = release(b, o->job->hash);
 		for (guint i = 0; twins != NULL && i < twins->len; i++) {
-			struct outcome twin = *o;
-			twin.job = NULL;
-			twin.path = twins->pdata[i];
-			emit(b, o->kind == OUT_DONE ? BATCH_EV_DONE : BATCH_EV_FAILED, &twin, &w->p);
+			emit(b, o->kind == OUT_DONE ? BATCH_EV_DONE : BATCH_EV_FAILED, o,
+			    twins->pdata[i], &w->p);
 		}
 		free_twins(twins);
 		job_free(o->job);
@@ -550,7 +589,7 @@ tick(struct writer *w, bool final)
 	int n = atomic_exchange(&b->arrivals, 0);
 	b->total += n;
 	b->remaining += n;
-	if (!final) {
+	if (!final && is_run(b)) {
 		take_control(w);
 	}
 	fill_progress(w);
@@ -560,8 +599,10 @@ tick(struct writer *w, bool final)
 	} else {
 		w->p.eta_s = -1;
 	}
-	write_rows(w, final);
-	emit(b, final ? BATCH_EV_FINISH : BATCH_EV_PROGRESS, NULL, &w->p);
+	if (is_run(b)) {
+		write_rows(w, final);
+	}
+	emit(b, final ? BATCH_EV_FINISH : BATCH_EV_PROGRESS, NULL, NULL, &w->p);
 	w->last_tick = clock_s();
 }
 
@@ -674,10 +715,10 @@ enum batch_outcome
 batch_run(struct batch *b, char **cause)
 {
 	struct writer w = {.b = b, .started = clock_s(), .state = "running"};
-	if (!start_run(b, cause)) {
+	if (is_run(b) && !start_run(b, cause)) {
 		return BATCH_FAILURES;
 	}
-	if (b->opts.notify_url != NULL && *b->opts.notify_url != '\0') {
+	if (is_run(b) && b->opts.notify_url != NULL && *b->opts.notify_url != '\0') {
 		b->notify = notify_create(b->opts.notify_url, notify_warn, b, cause);
 		if (b->notify == NULL) {
 			return BATCH_FAILURES;
@@ -685,11 +726,13 @@ batch_run(struct batch *b, char **cause)
 		b->failures = cJSON_CreateArray();
 	}
 	if (!dispatch_start(b, cause)) {
-		return BATCH_FAILURES;
+		/* A Space URL that is not one: no Space can tag. */
+		dispatch_join(b);
+		return BATCH_NO_SPACE;
 	}
 	start_workers(b);
 	fill_progress(&w);
-	emit(b, BATCH_EV_START, NULL, &w.p);
+	emit(b, BATCH_EV_START, NULL, NULL, &w.p);
 	write_loop(&w);
 	bool no_space = b->remaining == -1;
 	stop_workers(b);

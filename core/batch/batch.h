@@ -12,6 +12,15 @@
  *
  * Every result is committed as it arrives, so a run killed at any moment
  * loses nothing stored and the next run re-sends nothing finished.
+ *
+ * Two kinds of work, one scheduler:
+ *   a run (opts.images NULL)   the library's pending images (batch, watch):
+ *                              one runner per database (the runner lock),
+ *                              progress rows for consoles, control requests,
+ *                              failures marked in the library, notices;
+ *   an ad-hoc job (opts.images) exactly these images (tag): none of that, so
+ *                              it works beside a run; what happened to each
+ *                              image is told through the events only.
  */
 #ifndef TAGCON_BATCH_H
 #define TAGCON_BATCH_H
@@ -21,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct answer;
 struct batch;
 
 struct batch_space_view {
@@ -68,6 +78,11 @@ struct batch_event {
 	const char *state;
 	const char *message;
 	int attempts;
+	/* DONE: what space answered (stored already), how long the request took
+	 * and the bytes it sent; borrowed for the callback. */
+	const struct answer *answer;
+	unsigned latency_ms;
+	uint64_t bytes_sent;
 	const struct batch_progress *progress;
 };
 
@@ -76,6 +91,16 @@ struct batch_opts {
 	const char *model;
 	const char *folder; /* NULL: every root */
 	bool force;
+	/* NULL: a run.  Else an ad-hoc job of exactly these images (ids in the
+	 * library), answered before or not, and nothing else; folder, force and
+	 * wanted do not apply.  Copies of one content share one call. */
+	const int64_t *images;
+	size_t n_images;
+	/* 0: an image waits as long as a Space may come back (a run never gives
+	 * up on Spaces that are down, asleep or busy).  Else the most an image
+	 * waits for an answer, counted from its first try: then, or as soon as
+	 * no Space can try it again in time, it fails with its last error. */
+	long patience_ms;
 	const char *const *spaces;
 	size_t n_spaces;
 	const char *token; /* NULL: none */
@@ -109,13 +134,15 @@ enum batch_outcome {
 };
 
 /*
- * Take the runner lock of the database and list the work.  NULL with
- * *cause (and *outcome BATCH_BUSY when another runner holds the lock).
+ * List the work; a run first takes the runner lock of the database.  NULL
+ * with *cause (and *outcome BATCH_BUSY when another runner holds the lock).
  */
 struct batch *batch_create(const struct batch_opts *opts, enum batch_outcome *outcome,
     char **cause);
 /* Run until every image is tagged or failed (or stopped); *cause says
- * why when the outcome is not BATCH_OK. */
+ * why when the outcome is not BATCH_OK.  Images still waiting when it ends
+ * (stopped, or BATCH_NO_SPACE: no Space left that could ever answer) get
+ * neither DONE nor FAILED and stay as they were in the library. */
 enum batch_outcome batch_run(struct batch *b, char **cause);
 void batch_destroy(struct batch *b);
 

@@ -18,9 +18,10 @@
 
 /* The longest net_poll wait: control changes and snapshots need no more. */
 #define POLL_MAX_MS 200
-/* Consecutive "unreachable" answers after which a Space that never
- * answered in this run counts as not there at all. */
-#define UNREACHABLE_GIVE_UP 3
+/* Consecutive failures saying a Space is not there (slot.absent_streak)
+ * after which, while no Space has answered in this run, it counts as not
+ * there at all. */
+#define ABSENT_GIVE_UP 3
 
 struct flight {
 	struct batch *b;
@@ -71,6 +72,56 @@ requeue(struct batch *b, struct job *job)
 	g_queue_push_head(&b->local_ready, job);
 }
 
+/* Whether s is out of this run for good: it refused the token, is not a
+ * tagger, or was never there while no Space has answered yet. */
+static bool
+slot_gone(const struct batch *b, const struct slot *s)
+{
+	return s->health.state == HEALTH_AUTH_FAILED || s->health.state == HEALTH_UNUSABLE ||
+	    (!b->any_success && s->absent_streak >= ABSENT_GIVE_UP);
+}
+
+/* When the soonest Space that may still answer can take a request: now if
+ * one can, or has a request out (its answer may free it); INT64_MAX when
+ * none is left. */
+static int64_t
+earliest_try(const struct batch *b, int64_t now)
+{
+	int64_t t = INT64_MAX;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		const struct health *h = &b->slots[i].health;
+		if (!health_usable(h) || slot_gone(b, &b->slots[i])) {
+			continue;
+		}
+		int64_t at = health_can_send(h, now) || h->in_flight > 0 || h->next_try < now ?
+		    now : h->next_try;
+		t = at < t ? at : t;
+	}
+	return t;
+}
+
+/* With patience (batch_opts.patience_ms): whether job has waited long
+ * enough, its time being up or no Space able to try it again before it is.
+ * Never while no Space is left: the work then ends with the job as it was. */
+static bool
+out_of_time(const struct batch *b, const struct job *job, int64_t now)
+{
+	if (b->opts.patience_ms <= 0 || job->first_try == 0) {
+		return false;
+	}
+	int64_t deadline = job->first_try + b->opts.patience_ms;
+	int64_t next = earliest_try(b, now);
+	return next != INT64_MAX && (now >= deadline || next > deadline);
+}
+
+/* A refusal that asks for a wait: the Space is there. */
+static bool
+asks_wait(enum spaceerr_class cls)
+{
+	return cls == SPACEERR_WAKING || cls == SPACEERR_QUEUE_FULL ||
+	    cls == SPACEERR_RATE_LIMITED;
+}
+
 static void
 on_result(struct space_result *res, void *arg)
 {
@@ -90,29 +141,34 @@ on_result(struct space_result *res, void *arg)
 		free(s->last_error);
 		s->last_error = NULL;
 		b->any_success = true;
-		s->unreachable_streak = 0;
+		s->absent_streak = 0;
 		s->done++;
 		slot_note_latency(s, res->latency_ms);
 		job->answer = res->answer;
 		res->answer = NULL;
 		job->latency_ms = res->latency_ms;
+		job->bytes_sent = res->bytes_sent;
 		atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
 		outcome_post(b, OUT_DONE, job, s->url, NULL, NULL);
 		space_result_fini(res);
 		return;
 	}
 	enum spaceerr_class cls = res->err.cls;
+	/* Failed before the Space ever gave its /config (a page that is not
+	 * Gradio's, a dead proxy): the image never reached the model, and the
+	 * Space may not be there at all. */
+	bool absent = cls == SPACEERR_UNREACHABLE || (!space_ready(s->sp) && !asks_wait(cls));
 	health_on_error(&s->health, cls, res->err.retry_after_ms, now);
-	s->unreachable_streak = cls == SPACEERR_UNREACHABLE ? s->unreachable_streak + 1 : 0;
+	s->absent_streak = absent ? s->absent_streak + 1 : 0;
 	free(s->last_error);
 	s->last_error = xstrdup(res->err.message != NULL ? res->err.message : "failed");
 	free(job->last_error);
 	job->last_error = xstrdup(s->last_error);
-	if (health_costs_attempt(cls)) {
+	if (health_costs_attempt(cls) && !absent) {
 		s->failed++;
 		job->attempts++;
 	}
-	if (job->attempts >= b->opts.max_attempts) {
+	if (job->attempts >= b->opts.max_attempts || out_of_time(b, job, now)) {
 		outcome_post(b, OUT_FAILED, job, s->url, NULL, job->last_error);
 	} else {
 		outcome_post(b, OUT_RETRY, job, s->url, NULL, s->last_error);
@@ -155,6 +211,9 @@ send_one(struct batch *b, struct slot *s, struct job *job, int64_t now)
 		.filename = job->prep->filename,
 	};
 	health_on_send(&s->health, now);
+	if (job->first_try == 0) {
+		job->first_try = now;
+	}
 	g_ptr_array_add(b->flights, f);
 	f->sj = space_tag_start(s->sp, b->net, &img, b->opts.model, b->opts.floor, on_result, f);
 }
@@ -169,6 +228,21 @@ take_ready(struct batch *b)
 			outcome_post(b, OUT_FAILED, job, NULL, NULL, job->last_error);
 		} else {
 			g_queue_push_tail(&b->local_ready, job);
+		}
+	}
+}
+
+/* With patience: jobs waiting here whose time is up fail now. */
+static void
+expire(struct batch *b, int64_t now)
+{
+	GList *next;
+	for (GList *l = b->local_ready.head; l != NULL && b->opts.patience_ms > 0; l = next) {
+		struct job *job = l->data;
+		next = l->next;
+		if (out_of_time(b, job, now)) {
+			g_queue_delete_link(&b->local_ready, l);
+			outcome_post(b, OUT_FAILED, job, job->space, NULL, job->last_error);
 		}
 	}
 }
@@ -204,10 +278,7 @@ sync_slots(struct batch *b)
 			s->reported = state;
 			outcome_post(b, OUT_SPACE, NULL, s->url, state, s->last_error);
 		}
-		bool gone = s->health.state == HEALTH_AUTH_FAILED ||
-		    s->health.state == HEALTH_UNUSABLE ||
-		    (!b->any_success && s->unreachable_streak >= UNREACHABLE_GIVE_UP);
-		all_dead = all_dead && gone;
+		all_dead = all_dead && slot_gone(b, s);
 	}
 	/* A watcher never gives up: its images wait for a Space to return. */
 	if (all_dead && !b->opts.keep_open && !atomic_load(&b->finished)) {
@@ -302,6 +373,7 @@ net_main(gpointer arg)
 		int64_t now = clock_ms();
 		take_ready(b);
 		sync_slots(b);
+		expire(b, now);
 		dispatch_ready(b, now);
 		snapshot(b, now);
 		int stopping = atomic_load(&b->stopping);

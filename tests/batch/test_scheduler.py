@@ -15,7 +15,8 @@ has request_timeout 5).  Then:
     tagged image, Space state changes reported (waking, failing, rate-limited).
 Smaller runs: waiting without spending attempts (max_attempts 1, a sleeping Space and a
 Space refusing the token: all tagged, exit 0); Retry-After honoured; no usable Space
-(exit 3 at once, nothing marked failed).
+(exit 3 at once, nothing marked failed, no attempt spent — a Space whose /config is an HTML
+page counts as not there, like one nothing listens at).
 
     python3 tests/batch/test_scheduler.py build/tui/tagcon
 """
@@ -267,9 +268,10 @@ def no_space_run(t):
     db = t.path("none.db")
     t.run("scan", lib, db=db)
     other = t.fake("--fault", "not_wd_tagger", name="other")
-    t.config(db, "spaces", "\n".join([other.url, "http://127.0.0.1:9"]))
+    html = t.fake("--fault", "html_config", name="html")
+    t.config(db, "spaces", "\n".join([other.url, "http://127.0.0.1:9", html.url]))
     r = t.run("batch", "--json", db=db, timeout=120)
-    t.eq(r.rc, 3, "not a tagger + nothing listening: exit 3")
+    t.eq(r.rc, 3, "not a tagger + nothing listening + an HTML page for /config: exit 3")
     t.check(r.elapsed < 30, "exit 3 comes quickly", "%.1f s" % r.elapsed)
     ev = [e for e in r.lines() if isinstance(e, dict)]
     t.check(batchlib.stream_ends_well(ev, r.rc) is None, "the stream ends with finish and "
@@ -277,14 +279,16 @@ def no_space_run(t):
     t.check(any(e.get("event") == "error" and "Space" in (e.get("error") or "") for e in ev),
             "an error event says no Space can tag", [e for e in ev if e.get("event") == "error"])
     imgs = t.images(db)
-    t.eq(sorted({imgs[p]["state"] for p in paths}), ["new"],
-         "images stay pending (new), not failed")
+    t.eq(sorted({(imgs[p]["state"], imgs[p]["attempts"]) for p in paths}), [("new", 0)],
+         "images stay pending (new), not failed, no attempt spent (a Space that never "
+         "gave its /config never reached the model)")
     run = (t.runs(db) or [{}])[-1]
     t.eq(run.get("state"), "failed", "run row state failed")
     r = t.run("batch", db=db, timeout=120)
     t.check(r.rc == 3 and b"Space" in r.err, "human form: exit 3 and a line saying why",
             r.describe())
     other.stop()
+    html.stop()
 
 
 def body(t):
