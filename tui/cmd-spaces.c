@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/options.h"
 #include "core/settings.h"
 #include "core/space/space.h"
 #include "core/space/token.h"
@@ -172,7 +173,7 @@ exec_spaces(struct cli *cli, int argc, char **argv)
 		probes[i].url = configured != NULL ? configured[i] : argv[i];
 	}
 	struct db *db = cli_db(cli);
-	probe_all(probes, n, token, db != NULL ? settings_get_int(db, "request_timeout") * 1000 : 0);
+	probe_all(probes, n, token, db != NULL ? options_net(db).idle_timeout_ms : 0);
 	token_free(token);
 	size_t ok = 0;
 	cJSON *arr = flags[0] ? cJSON_CreateArray() : NULL;
