@@ -26,8 +26,8 @@ put(struct buf *b, const char *p, size_t n)
 	b->s[b->len] = '\0';
 }
 
-static bool
-is_harmful(gunichar c)
+bool
+sanitize_harmful(uint32_t c)
 {
 	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
 	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
@@ -67,7 +67,7 @@ walk(const char *s, size_t n, bool escape_controls)
 			continue;
 		}
 		const char *next = g_utf8_next_char(p);
-		if (escape_controls && is_harmful(c)) {
+		if (escape_controls && sanitize_harmful(c)) {
 			put_escape(&b, c);
 		} else {
 			put(&b, p, (size_t)(next - p));
@@ -87,6 +87,28 @@ char *
 sanitize_str(const char *s)
 {
 	return walk(s, strlen(s), true);
+}
+
+char *
+sanitize_json(const char *json)
+{
+	/* Outside strings a JSON text is ASCII: every such character is inside
+	 * one, where \uXXXX stands for it exactly. */
+	struct buf b = {0};
+	put(&b, "", 0);
+	for (const char *p = json; *p != '\0';) {
+		gunichar c = g_utf8_get_char_validated(p, -1);
+		const char *next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : g_utf8_next_char(p);
+		if (c >= 0x20 && c < 0x10000 && sanitize_harmful(c)) {
+			char tmp[8];
+			int k = snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)c);
+			put(&b, tmp, (size_t)k);
+		} else {
+			put(&b, p, (size_t)(next - p));
+		}
+		p = next;
+	}
+	return b.s;
 }
 
 char *

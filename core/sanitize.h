@@ -8,7 +8,9 @@
 #ifndef TAGCON_SANITIZE_H
 #define TAGCON_SANITIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A new string where C0 and C1 controls, DEL and bidirectional overrides
@@ -17,6 +19,15 @@
  * backslash: the result is for reading, not for parsing back.
  */
 char *sanitize_dup(const char *s, size_t n);
+/* Whether code point c is one of those: C0, DEL, C1, a bidi control. */
+bool sanitize_harmful(uint32_t c);
+/*
+ * A JSON text (new string) with DEL, C1 and bidi controls inside its
+ * strings written as \uXXXX, which JSON reads back as the same text: what
+ * --json and JSON Lines print never drives a terminal (the encoder escapes
+ * C0 itself).
+ */
+char *sanitize_json(const char *json);
 char *sanitize_str(const char *s);
 
 /*

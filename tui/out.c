@@ -28,30 +28,15 @@ out_safe(FILE *f, const char *s)
 	free(safe);
 }
 
-/* cJSON escapes only bytes below 0x20; DEL and the C1 controls (U+0080 to
- * U+009F, which some terminals take as CSI) would reach the terminal raw.
- * They can only stand inside strings, where \u escapes mean the same. */
-static void
-put_json_text(const char *text)
-{
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-		if (*p == 0x7f) {
-			fputs("\\u007f", stdout);
-		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			printf("\\u00%02x", p[1]);
-			p++;
-		} else {
-			putchar(*p);
-		}
-	}
-	putchar('\n');
-}
-
+/* DEL, C1 and bidi controls can only stand inside strings, where \u
+ * escapes mean the same (core/sanitize.h). */
 void
 out_json(cJSON *doc)
 {
 	char *text = cJSON_PrintUnformatted(doc);
-	put_json_text(text);
+	char *safe = sanitize_json(text);
+	puts(safe);
+	free(safe);
 	free(text);
 	cJSON_Delete(doc);
 }

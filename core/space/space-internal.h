@@ -89,6 +89,9 @@ struct net_request *space_config_request(struct space *sp);
 
 /* Prefix a message with what and remove every secret from it. */
 void space_tidy(struct space *sp, struct spaceerr *err, const char *what);
+/* The hub's /host answer as the Space's app host, if it may be one
+ * (spaceurl_token_host()); false with err when not. */
+bool space_take_host(struct space *sp, const char *body, size_t len, struct spaceerr *err);
 /* Whether req failed (network or non-2xx); err says how, tidied. */
 bool space_failed(struct space *sp, struct net_request *req, struct spaceerr *err);
 /* Read a /config (Gradio: *cfg) or /interrogators (A1111: *models) answer. */

@@ -15,6 +15,7 @@
 #include "core/space/a1111.h"
 #include "core/space/gradio.h"
 #include "core/space/hub.h"
+#include "core/sanitize.h"
 #include "core/space/space-internal.h"
 #include "core/space/token.h"
 #include "common/xalloc.h"
@@ -128,7 +129,7 @@ space_hub_request(struct space *sp, const char *route, struct spaceerr *err)
 	}
 	char *what = xasprintf("GET hub /api/spaces/%s/%s", repo, route);
 	struct net_request *req = net_request_get(url, what);
-	if (sp->token != NULL && spaceurl_is_secure(url)) {
+	if (sp->token != NULL && spaceurl_token_host(url)) {
 		net_request_set_bearer(req, sp->token);
 	}
 	net_request_set_max_bytes(req, HUB_MAX_ANSWER);
@@ -344,6 +345,29 @@ setup_done(struct space *sp, const struct spaceerr *err)
 	}
 }
 
+bool
+space_take_host(struct space *sp, const char *body, size_t len, struct spaceerr *err)
+{
+	char *host = NULL, *cause = NULL;
+	if (!hub_parse_host(body, len, &host, err)) {
+		return false;
+	}
+	if (!spaceurl_token_host(host)) {
+		/* Whoever answers for the hub (a proxy, a plain-http HF_ENDPOINT)
+		 * must not choose where the token goes, nor where images go: a
+		 * Space's app lives on *.hf.space. */
+		char *shown = sanitize_str(host);
+		spaceerr_set(err, SPACEERR_UNSUPPORTED, "the hub named %s as the app host of %s: "
+		    "not an https *.hf.space host, refused", shown, spaceurl_repo(sp->url));
+		free(shown);
+	} else if (!spaceurl_set_base(sp->url, host, &cause)) {
+		spaceerr_set(err, SPACEERR_MALFORMED, "%s", cause);
+	}
+	free(host);
+	free(cause);
+	return err->cls == SPACEERR_NONE;
+}
+
 static void
 on_setup_host(struct net_request *req, void *arg)
 {
@@ -351,18 +375,11 @@ on_setup_host(struct net_request *req, void *arg)
 	struct spaceerr err = SPACEERR_INIT;
 	size_t len;
 	const char *body = net_request_body(req, &len);
-	char *host = NULL, *cause = NULL;
 	bool ok = !space_failed(sp, req, &err);
-	if (ok && hub_parse_host(body, len, &host, &err) &&
-	    !spaceurl_set_base(sp->url, host, &cause)) {
-		spaceerr_set(&err, SPACEERR_MALFORMED, "%s", cause);
-	}
-	if (ok && err.cls != SPACEERR_NONE) {
+	if (ok && !space_take_host(sp, body, len, &err)) {
 		space_tidy(sp, &err, net_request_what(req));
 		ok = false;
 	}
-	free(host);
-	free(cause);
 	net_request_destroy(req);
 	sp->setup_req = NULL;
 	if (ok) {

@@ -145,19 +145,12 @@ on_probe_host(struct net_request *req, void *arg)
 	struct space *sp = job->sp;
 	size_t len;
 	const char *body = net_request_body(req, &len);
-	char *host = NULL, *cause = NULL;
 	job->req = NULL;
 	bool ok = !space_failed(sp, req, &job->info.err);
-	if (ok && hub_parse_host(body, len, &host, &job->info.err) &&
-	    !spaceurl_set_base(sp->url, host, &cause)) {
-		spaceerr_set(&job->info.err, SPACEERR_MALFORMED, "%s", cause);
-	}
-	if (ok && job->info.err.cls != SPACEERR_NONE) {
+	if (ok && !space_take_host(sp, body, len, &job->info.err)) {
 		space_tidy(sp, &job->info.err, net_request_what(req));
 		ok = false;
 	}
-	free(host);
-	free(cause);
 	net_request_destroy(req);
 	if (ok) {
 		probe_config(job);

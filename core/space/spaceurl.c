@@ -342,6 +342,15 @@ spaceurl_set_repo(struct spaceurl *u, const char *repo)
 	return true;
 }
 
+/* 127.0.0.0/8, ::1, localhost. */
+static bool
+loopback(const char *host)
+{
+	struct in_addr v4;
+	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+	    (inet_pton(AF_INET, host, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
+}
+
 bool
 spaceurl_is_secure(const char *url)
 {
@@ -351,11 +360,46 @@ spaceurl_is_secure(const char *url)
 		free(why);
 		return false;
 	}
-	struct in_addr v4;
-	bool loopback = strcmp(p.host, "localhost") == 0 || strcmp(p.host, "[::1]") == 0 ||
-	    (inet_pton(AF_INET, p.host, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
-	bool ok = strcmp(p.scheme, "https") == 0 || loopback;
+	bool ok = strcmp(p.scheme, "https") == 0 || loopback(p.host);
 	parts_fini(&p);
+	return ok;
+}
+
+/* Whether host is NAME.hf.space (any case), NAME not empty. */
+static bool
+hf_space_host(const char *host)
+{
+	static const char suffix[] = ".hf.space";
+	size_t n = strlen(host), k = sizeof suffix - 1;
+	return n > k && strcasecmp(host + n - k, suffix) == 0;
+}
+
+bool
+spaceurl_token_host(const char *url)
+{
+	struct parts p, hub;
+	char *why = NULL, *endpoint = spaceurl_hub_endpoint(NULL);
+	bool ok = false;
+	if (endpoint == NULL || !split(endpoint, &hub, false, &why)) {
+		free(why);
+		free(endpoint);
+		return false;
+	}
+	if (split(url, &p, false, &why)) {
+		if (loopback(p.host)) {
+			/* Only a test's hub lives on loopback: then its Spaces may too. */
+			ok = loopback(hub.host);
+		} else if (strcmp(p.scheme, "https") == 0) {
+			ok = hf_space_host(p.host) || (strcmp(hub.scheme, "https") == 0 &&
+			    strcasecmp(p.host, hub.host) == 0 &&
+			    (p.port == NULL) == (hub.port == NULL) &&
+			    (p.port == NULL || strcmp(p.port, hub.port) == 0));
+		}
+		parts_fini(&p);
+	}
+	free(why);
+	parts_fini(&hub);
+	free(endpoint);
 	return ok;
 }
 
@@ -368,7 +412,7 @@ spaceurl_token_ok(const struct spaceurl *u)
 	switch (u->kind) {
 	case SPACEURL_HF_SPACE:
 	case SPACEURL_HUB_PAGE:
-		return spaceurl_is_secure(u->base);
+		return spaceurl_token_host(u->base);
 	default:
 		return false;
 	}

@@ -63,12 +63,20 @@ bool spaceurl_set_base(struct spaceurl *u, const char *base, char **cause);
 bool spaceurl_set_repo(struct spaceurl *u, const char *repo);
 
 /*
- * Whether the Hugging Face token may go to this Space's app host: only to
- * *.hf.space and to the host the hub named for a page URL, and only over
- * https or to a loopback address.  A self-hosted Gradio app or an A1111
- * server never gets it.
+ * Whether the Hugging Face token may go to this Space's app host (a
+ * *.hf.space URL, or the host the hub named for a page URL) under
+ * spaceurl_token_host().  A self-hosted Gradio app or an A1111 server never
+ * gets it.
  */
 bool spaceurl_token_ok(const struct spaceurl *u);
+
+/*
+ * Whether url may receive the token at all (DESIGN.md §5): https to a
+ * NAME.hf.space host or to the hub's own host ($HF_ENDPOINT, when that is
+ * https); a loopback host only when $HF_ENDPOINT is loopback too, which is
+ * how tests run.  Nothing else, whatever a hub answers.
+ */
+bool spaceurl_token_host(const char *url);
 
 /* Whether url is https, or http to a loopback host (127.0.0.0/8, ::1,
  * localhost): fit to carry a token. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/sanitize.h"
 #include "core/tag/export-private.h"
 #include "core/tag/export.h"
 #include "core/tag/tagname.h"
@@ -367,7 +368,9 @@ export_one(void *ud, const struct search_hit *hit)
 	if (r->o->format == EXPORT_JSONL) {
 		cJSON *j = export_json(&item);
 		char *line = cJSON_PrintUnformatted(j);
-		fprintf(r->stream, "%s\n", line);
+		char *safe = sanitize_json(line);
+		fprintf(r->stream, "%s\n", safe);
+		free(safe);
 		free(line);
 		cJSON_Delete(j);
 		r->counts->written++;

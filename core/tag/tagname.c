@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "core/sanitize.h"
 
 /* space-protocol.md §1.3, as app.py lists them. */
 static const char *const kaomoji[] = {
@@ -39,14 +40,15 @@ tagname_from_space(const char *name)
 	if (n == 0 || n > TAGNAME_MAX || !g_utf8_validate(name, (gssize)n, NULL)) {
 		return NULL;
 	}
-	char *out = xstrndup(name, n);
-	for (char *p = out; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f) {
-			free(out);
+	for (const char *p = name; p < name + n; p = g_utf8_next_char(p)) {
+		/* The terminal's enemies (core/sanitize.h) are no part of a tag. */
+		if (sanitize_harmful(g_utf8_get_char(p))) {
 			return NULL;
 		}
-		if (c == ' ') {
+	}
+	char *out = xstrndup(name, n);
+	for (char *p = out; *p != '\0'; p++) {
+		if (*p == ' ') {
 			*p = '_';
 		}
 	}

@@ -24,7 +24,8 @@ bool tagname_is_kaomoji(const char *name);
  * string): surrounding blanks trimmed, every space becomes an underscore.
  * Kaomoji contain no space, so they come through unchanged, and a name that
  * is already canonical is returned as is.  NULL when the result would be
- * empty, longer than TAGNAME_MAX, not UTF-8 or contains a control character.
+ * empty, longer than TAGNAME_MAX, not UTF-8 or contains a control character
+ * (C0, DEL, C1) or a bidi control (sanitize_harmful(), core/sanitize.h).
  */
 char *tagname_from_space(const char *name);
 

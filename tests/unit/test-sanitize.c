@@ -33,6 +33,13 @@ main(void)
 	CHECK_STR(u, "caf\\xe9\n");
 	free(u);
 
+	/* JSON: DEL, C1 and bidi controls as \u escapes, the rest as is. */
+	char *j = sanitize_json("{\"p\":\"a\x7f b\xc2\x9b c\xe2\x80\xae d\xe2\x81\xa6 \xe6\x97\xa5 \\n\"}");
+	CHECK_STR(j, "{\"p\":\"a\\u007f b\\u009b c\\u202e d\\u2066 \xe6\x97\xa5 \\n\"}");
+	free(j);
+	CHECK(sanitize_harmful(0x9b) && sanitize_harmful(0x202e) && sanitize_harmful(0x7f));
+	CHECK(!sanitize_harmful(0xe9) && !sanitize_harmful('a'));
+
 	char *s = xasprintf("%d-%s", 42, "x");
 	CHECK_STR(s, "42-x");
 	free(s);

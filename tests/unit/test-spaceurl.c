@@ -126,6 +126,40 @@ test_hub(void)
 	unsetenv("HF_ENDPOINT");
 }
 
+/* Where the token may go, whatever a hub answers (DESIGN.md §5). */
+static void
+test_token_hosts(void)
+{
+	unsetenv("HF_ENDPOINT");
+	CHECK(spaceurl_token_host("https://o-n.hf.space"));
+	CHECK(spaceurl_token_host("https://O-N.HF.SPACE/x"));
+	CHECK(spaceurl_token_host("https://huggingface.co/api/spaces/o/n/host"));
+	CHECK(!spaceurl_token_host("http://o-n.hf.space"));       /* not https */
+	CHECK(!spaceurl_token_host("https://hf.space"));          /* no Space name */
+	CHECK(!spaceurl_token_host("https://o-n.hf.space.evil.org"));
+	CHECK(!spaceurl_token_host("https://evilhf.space"));
+	CHECK(!spaceurl_token_host("https://huggingface.co.evil.org"));
+	CHECK(!spaceurl_token_host("https://huggingface.co:8443/x")); /* another port */
+	CHECK(!spaceurl_token_host("http://127.0.0.1:9"));        /* loopback, hub not */
+	CHECK(!spaceurl_token_host("not a url"));
+	/* A plain-http hub off loopback gets no token, and neither does any host
+	 * it names but *.hf.space. */
+	setenv("HF_ENDPOINT", "http://hub.example.org", 1);
+	CHECK(!spaceurl_token_host("http://hub.example.org/api/spaces/o/n/host"));
+	CHECK(!spaceurl_token_host("https://hub.example.org/api/spaces/o/n/host"));
+	CHECK(!spaceurl_token_host("https://attacker.example.net"));
+	CHECK(!spaceurl_token_host("http://127.0.0.1:9"));
+	CHECK(spaceurl_token_host("https://o-n.hf.space"));
+	setenv("HF_ENDPOINT", "https://hub.example.org", 1);
+	CHECK(spaceurl_token_host("https://hub.example.org/api/spaces/o/n/host"));
+	CHECK(!spaceurl_token_host("https://attacker.example.net"));
+	setenv("HF_ENDPOINT", "http://127.0.0.1:8", 1);
+	CHECK(spaceurl_token_host("http://127.0.0.1:8/api"));
+	CHECK(spaceurl_token_host("http://127.0.0.1:9"));
+	CHECK(!spaceurl_token_host("https://attacker.example.net"));
+	unsetenv("HF_ENDPOINT");
+}
+
 static void
 test_resolve(void)
 {
@@ -139,8 +173,13 @@ test_resolve(void)
 	CHECK(spaceurl_token_ok(u));
 	CHECK(spaceurl_set_base(u, "http://evil.example.org", &cause));
 	CHECK(!spaceurl_token_ok(u)); /* plain http off loopback: no token */
+	CHECK(spaceurl_set_base(u, "https://evil.example.org", &cause));
+	CHECK(!spaceurl_token_ok(u)); /* https, but not *.hf.space nor the hub */
 	CHECK(spaceurl_set_base(u, "http://127.0.0.1:9", &cause));
-	CHECK(spaceurl_token_ok(u));
+	CHECK(!spaceurl_token_ok(u)); /* loopback, while the hub is not */
+	setenv("HF_ENDPOINT", "http://127.0.0.1:8", 1);
+	CHECK(spaceurl_token_ok(u)); /* a test's hub on loopback: its Spaces may be too */
+	unsetenv("HF_ENDPOINT");
 	spaceurl_destroy(u);
 
 	u = spaceurl_create("https://o-n.hf.space", &cause);
@@ -175,6 +214,7 @@ main(void)
 	test_refused();
 	test_a1111_auth();
 	test_hub();
+	test_token_hosts();
 	test_resolve();
 	return check_done();
 }

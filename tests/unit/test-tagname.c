@@ -44,6 +44,12 @@ int
 main(void)
 {
 	check_from("long hair", "long_hair");
+	/* C1 and bidi controls are no part of a tag (they drive terminals). */
+	check_from("csi\xc2\x9b" "2J", NULL);
+	check_from("rtl\xe2\x80\xae" "evil", NULL);
+	check_from("iso\xe2\x81\xa6" "late", NULL);
+	check_from("del\x7f", NULL);
+	check_from("caf\xc3\xa9", "caf\xc3\xa9");
 	check_from("long_hair", "long_hair");
 	check_from("  looking at viewer ", "looking_at_viewer");
 	check_from("star (symbol)", "star_(symbol)");
