@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/sanitize.h"
@@ -34,9 +35,18 @@ struct runlock *
 runlock_acquire(const char *db_path, char **cause)
 {
 	char *path = xasprintf("%s.lock", db_path);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	/* Never through a link planted there (it would truncate its target),
+	 * and only a plain file of ours. */
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
 	if (fd < 0) {
-		*cause = xasprintf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, errno == ELOOP ? "a symbolic link: not followed, "
+		    "refused" : errno == EINVAL ? "not a plain file, refused" : strerror(errno));
 		free(path);
 		return NULL;
 	}
@@ -79,7 +89,7 @@ char *
 runlock_holder(const char *db_path)
 {
 	char *path = xasprintf("%s.lock", db_path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	free(path);
 	if (fd < 0) {
 		return NULL;

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +54,8 @@ static bool
 fail_errno(char **cause, const char *what, const char *path)
 {
 	if (cause != NULL) {
-		*cause = xasprintf("%s: %s: %s", path, what, strerror(errno));
+		*cause = xasprintf("%s: %s: %s", path, what, errno == ELOOP ?
+		    "a symbolic link: not followed, refused" : strerror(errno));
 	}
 	return false;
 }
@@ -65,102 +68,162 @@ file_mode(void)
 	return 0666 & ~mask;
 }
 
-/* A temporary file beside path: its name in *tmp, an open descriptor. */
-static int
-temp_beside(const char *path, char **tmp)
+/*
+ * Where a file is written: an open directory and a name in it.  Every
+ * read and write goes through the directory's descriptor with O_NOFOLLOW,
+ * so a symlink planted where tagcon writes is refused, never followed
+ * (DESIGN.md §9), and below --out no folder may be a symlink either.
+ */
+struct place {
+	int dir;
+	const char *name; /* in path */
+	const char *path; /* for messages */
+};
+
+/* Open the folder of path (the image's own folder, or --out itself as
+ * given); below is the part of path under --out, or NULL. */
+static bool
+place_open(struct place *pl, const char *path, const char *below, char **cause)
 {
 	const char *slash = strrchr(path, '/');
-	if (slash == NULL) {
-		*tmp = xasprintf(".%s.tagcon-XXXXXX", path);
-	} else {
-		*tmp = xasprintf("%.*s/.%s.tagcon-XXXXXX", (int)(slash - path), path, slash + 1);
+	*pl = (struct place){.dir = -1, .name = slash != NULL ? slash + 1 : path, .path = path};
+	size_t top = below != NULL ? (size_t)(below - path) - 1 : slash != NULL ?
+	    (size_t)(slash - path) : 0;
+	char *dir = top > 0 ? xstrndup(path, top) : xstrdup(slash == path ? "/" : ".");
+	pl->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pl->dir < 0) {
+		fail_errno(cause, "open its folder", path);
 	}
-	int fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0) {
+	/* Each folder below --out: made when missing, entered without following. */
+	for (const char *p = below; pl->dir >= 0 && p != NULL && p < pl->name;) {
+		const char *end = strchr(p, '/');
+		char *part = xstrndup(p, (size_t)(end - p));
+		char *at = xstrndup(path, (size_t)(end - path));
+		int next = -1;
+		if (mkdirat(pl->dir, part, 0777) != 0 && errno != EEXIST) {
+			fail_errno(cause, "mkdir", at);
+		} else if ((next = openat(pl->dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0) {
+			fail_errno(cause, "open folder", at);
+		}
+		free(at);
+		close(pl->dir);
+		pl->dir = next;
+		free(part);
+		p = end + 1;
+	}
+	free(dir);
+	return pl->dir >= 0;
+}
+
+static void
+place_close(struct place *pl)
+{
+	if (pl->dir >= 0) {
+		close(pl->dir);
+	}
+	pl->dir = -1;
+}
+
+/* A new temporary file beside the place's name: its name in *tmp. */
+static int
+place_temp(const struct place *pl, char **tmp)
+{
+	for (int tries = 0; tries < 16; tries++) {
+		uint32_t r[2];
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+			return -1;
+		}
+		*tmp = xasprintf(".%s.tagcon-%08x%08x", pl->name, r[0], r[1]);
+		int fd = openat(pl->dir, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+		if (fd >= 0 || errno != EEXIST) {
+			if (fd < 0) {
+				free(*tmp);
+				*tmp = NULL;
+			}
+			return fd;
+		}
 		free(*tmp);
-		*tmp = NULL;
 	}
-	return fd;
+	*tmp = NULL;
+	return -1;
 }
 
-/* fsync, permissions, close and rename a finished temporary file. */
 static bool
-commit_temp(int fd, char *tmp, const char *path, char **cause)
+write_all(int fd, const char *data, size_t n)
 {
-	bool ok = fsync(fd) == 0 && fchmod(fd, file_mode()) == 0;
-	ok = close(fd) == 0 && ok;
-	ok = ok && rename(tmp, path) == 0;
-	if (!ok) {
-		fail_errno(cause, "write", path);
-		unlink(tmp);
-	}
-	free(tmp);
-	return ok;
-}
-
-bool
-export_write_file(const char *path, const char *data, size_t n, char **cause)
-{
-	char *tmp;
-	int fd = temp_beside(path, &tmp);
-	if (fd < 0) {
-		return fail_errno(cause, "create", path);
-	}
 	for (size_t done = 0; done < n;) {
 		ssize_t k = write(fd, data + done, n - done);
 		if (k < 0 && errno == EINTR) {
 			continue;
 		}
 		if (k <= 0) {
-			fail_errno(cause, "write", path);
-			close(fd);
-			unlink(tmp);
-			free(tmp);
 			return false;
 		}
 		done += (size_t)k;
 	}
-	return commit_temp(fd, tmp, path, cause);
+	return true;
 }
 
-/* mkdir -p of the directory part of path. */
+/* fsync, permissions, close and rename a finished temporary file over the
+ * place's name (renameat replaces a link there; it never follows one). */
 static bool
-make_parents(const char *path, char **cause)
+place_commit(const struct place *pl, int fd, char *tmp, bool ok, char **cause)
 {
-	char *dir = xstrdup(path);
-	bool ok = true;
-	for (char *p = dir + 1; ok && (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		ok = mkdir(dir, 0777) == 0 || errno == EEXIST;
-		*p = '/';
-	}
+	ok = ok && fsync(fd) == 0 && fchmod(fd, file_mode()) == 0;
+	ok = close(fd) == 0 && ok;
+	ok = ok && renameat(pl->dir, tmp, pl->dir, pl->name) == 0;
 	if (!ok) {
-		fail_errno(cause, "mkdir", dir);
+		fail_errno(cause, "write", pl->path);
+		unlinkat(pl->dir, tmp, 0);
 	}
-	free(dir);
+	free(tmp);
 	return ok;
 }
 
-/* The whole file at path (new string), NULL with *missing when absent. */
+/* Write data in place of the file, atomically. */
+static bool
+place_write(const struct place *pl, const char *data, size_t n, char **cause)
+{
+	char *tmp;
+	int fd = place_temp(pl, &tmp);
+	if (fd < 0) {
+		return fail_errno(cause, "create", pl->path);
+	}
+	return place_commit(pl, fd, tmp, write_all(fd, data, n), cause);
+}
+
+bool
+export_write_file(const char *path, const char *data, size_t n, char **cause)
+{
+	struct place pl;
+	bool ok = place_open(&pl, path, NULL, cause) && place_write(&pl, data, n, cause);
+	place_close(&pl);
+	return ok;
+}
+
+/* The whole file (new string), NULL with *missing when absent; a symlink
+ * is an error, not followed. */
 static char *
-read_existing(const char *path, bool *missing, char **cause)
+place_read(const struct place *pl, bool *missing, char **cause)
 {
 	*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(pl->dir, pl->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		*missing = errno == ENOENT;
-		return *missing ? NULL : (fail_errno(cause, "read", path), NULL);
+		return *missing ? NULL : (fail_errno(cause, "read", pl->path), NULL);
 	}
 	struct stat st;
 	char *data = NULL;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_EXISTING) {
 		errno = fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? EFBIG : EISDIR;
-		fail_errno(cause, "read", path);
+		fail_errno(cause, "read", pl->path);
 	} else {
 		data = xmalloc((size_t)st.st_size + 1);
 		ssize_t k = read(fd, data, (size_t)st.st_size);
 		if (k < 0) {
-			fail_errno(cause, "read", path);
+			fail_errno(cause, "read", pl->path);
 			free(data);
 			data = NULL;
 		} else {
@@ -329,10 +392,11 @@ write_file(struct run *r, const struct export_item *item)
 {
 	const struct export_opts *o = r->o;
 	char *target = export_target(item, o, root_of(r, item->hit.path)), *cause = NULL;
-	bool missing;
-	char *existing = read_existing(target, &missing, &cause);
-	char *text = NULL;
-	if (existing == NULL && !missing) {
+	bool missing = false;
+	char *existing = NULL, *text = NULL;
+	struct place pl;
+	if (!place_open(&pl, target, o->out != NULL ? target + strlen(o->out) + 1 : NULL,
+	    &cause) || ((existing = place_read(&pl, &missing, &cause)) == NULL && !missing)) {
 		failed(r, target, cause);
 	} else if (existing != NULL && o->mode == EXPORT_KEEP) {
 		r->counts->kept++;
@@ -344,13 +408,13 @@ write_file(struct run *r, const struct export_item *item)
 			failed(r, target, cause);
 		} else if (existing != NULL && strcmp(text, existing) == 0) {
 			r->counts->kept++;
-		} else if ((o->out == NULL || make_parents(target, &cause)) &&
-		    export_write_file(target, text, strlen(text), &cause)) {
+		} else if (place_write(&pl, text, strlen(text), &cause)) {
 			r->counts->written++;
 		} else {
 			failed(r, target, cause);
 		}
 	}
+	place_close(&pl);
 	free(text);
 	free(existing);
 	free(target);
@@ -383,24 +447,52 @@ export_one(void *ud, const struct search_hit *hit)
 	return true;
 }
 
-/* jsonl into a file: a temporary stream renamed at the end. */
+/*
+ * jsonl into a file, as --mode says: keep refuses an existing file,
+ * replace writes a temporary one renamed at the end, append adds lines.
+ * Never through a symlink.
+ */
+struct sink {
+	struct place pl;
+	char *tmp;  /* replace: the temporary file's name */
+	int fd;
+};
+
 static bool
-open_stream(struct run *r, char **tmp, int *fd)
+open_stream(struct run *r, struct sink *k)
 {
-	*tmp = NULL;
-	*fd = -1;
+	*k = (struct sink){.pl = {.dir = -1}, .fd = -1};
 	if (r->o->out == NULL) {
 		r->stream = r->o->stream != NULL ? r->o->stream : stdout;
 		return true;
 	}
-	*fd = temp_beside(r->o->out, tmp);
-	r->stream = *fd >= 0 ? fdopen(dup(*fd), "w") : NULL;
+	if (!place_open(&k->pl, r->o->out, NULL, &r->cause)) {
+		return false;
+	}
+	struct stat st;
+	bool exists = fstatat(k->pl.dir, k->pl.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && S_ISLNK(st.st_mode)) {
+		errno = ELOOP;
+		return fail_errno(&r->cause, "write", r->o->out);
+	}
+	if (exists && r->o->mode == EXPORT_KEEP) {
+		r->cause = xasprintf("%s: exists (--mode replace or --mode append to write it)",
+		    r->o->out);
+		return false;
+	}
+	k->fd = r->o->mode == EXPORT_APPEND ? openat(k->pl.dir, k->pl.name, O_WRONLY | O_APPEND |
+	    O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, file_mode()) : place_temp(&k->pl, &k->tmp);
+	r->stream = k->fd >= 0 ? fdopen(dup(k->fd), "w") : NULL;
 	if (r->stream == NULL) {
 		fail_errno(&r->cause, "create", r->o->out);
-		if (*fd >= 0) {
-			close(*fd);
-			unlink(*tmp);
-			free(*tmp);
+		if (k->fd >= 0) {
+			close(k->fd);
+			k->fd = -1;
+		}
+		if (k->tmp != NULL) {
+			unlinkat(k->pl.dir, k->tmp, 0);
+			free(k->tmp);
+			k->tmp = NULL;
 		}
 		return false;
 	}
@@ -408,22 +500,25 @@ open_stream(struct run *r, char **tmp, int *fd)
 }
 
 static bool
-close_stream(struct run *r, char *tmp, int fd, bool ok)
+close_stream(struct run *r, struct sink *k, bool ok)
 {
-	if (tmp == NULL) {
-		return fflush(r->stream) == 0 || ok;
+	if (k->fd < 0) {
+		bool flushed = r->stream == NULL || fflush(r->stream) == 0;
+		place_close(&k->pl);
+		return ok && flushed;
 	}
 	ok = fclose(r->stream) == 0 && ok;
-	if (!ok) {
-		if (r->cause == NULL) {
-			fail_errno(&r->cause, "write", r->o->out);
-		}
-		close(fd);
-		unlink(tmp);
-		free(tmp);
-		return false;
+	if (!ok && r->cause == NULL) {
+		fail_errno(&r->cause, "write", r->o->out);
 	}
-	return commit_temp(fd, tmp, r->o->out, &r->cause);
+	if (k->tmp != NULL) {
+		ok = place_commit(&k->pl, k->fd, k->tmp, ok, r->cause == NULL ? &r->cause : NULL);
+	} else {
+		ok = fsync(k->fd) == 0 && ok;
+		close(k->fd);
+	}
+	place_close(&k->pl);
+	return ok;
 }
 
 bool
@@ -433,20 +528,20 @@ export_run(struct db *db, const struct search_node *q, const struct search_opts 
 {
 	struct run r = {.db = db, .rules = rules, .model = so->model, .o = o, .counts = counts};
 	memset(counts, 0, sizeof *counts);
-	char *tmp = NULL;
-	int fd = -1;
+	struct sink sink = {.pl = {.dir = -1}, .fd = -1};
 	bool ok = db_roots_each(db, add_root, &r);
 	if (!ok) {
 		r.cause = xstrdup(db_errmsg(db));
-	} else if (o->format != EXPORT_JSONL || open_stream(&r, &tmp, &fd)) {
+	} else if (o->format != EXPORT_JSONL || open_stream(&r, &sink)) {
 		ok = db_search_each(db, q, so, export_one, &r) && r.cause == NULL;
 		if (!ok && r.cause == NULL) {
 			r.cause = xstrdup(db_errmsg(db));
 		}
 		if (o->format == EXPORT_JSONL) {
-			ok = close_stream(&r, tmp, fd, ok);
+			ok = close_stream(&r, &sink, ok);
 		}
 	} else {
+		place_close(&sink.pl);
 		ok = false;
 	}
 	for (size_t i = 0; i < r.n_roots; i++) {

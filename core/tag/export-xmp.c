@@ -178,6 +178,48 @@ splice(const char *existing, size_t at, size_t cut, const char *prefix, char **n
 	return b.s;
 }
 
+/* The first occurrence of needle in [from, to), or NULL. */
+static const char *
+find_within(const char *from, const char *to, const char *needle)
+{
+	const char *p = strstr(from, needle);
+	return p != NULL && p + strlen(needle) <= to ? p : NULL;
+}
+
+/*
+ * The start tag of the first element named name ("<name" followed by a
+ * blank, '>' or '/'), and in *end where it ends: its end tag, or the end of
+ * the start tag when it closes itself.  NULL when there is none.  Only
+ * within that span may tagcon touch it: a Bag further on belongs to
+ * another property (lr:hierarchicalSubject, ...).
+ */
+static const char *
+find_element(const char *text, const char *name, const char **end)
+{
+	char *open = xasprintf("<%s", name), *close = xasprintf("</%s>", name);
+	const char *p = text, *found = NULL;
+	while (found == NULL && (p = strstr(p, open)) != NULL) {
+		char c = p[strlen(open)];
+		if (c == '>' || c == '/' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			found = p;
+		} else {
+			p += strlen(open);
+		}
+	}
+	if (found != NULL) {
+		const char *gt = strchr(found, '>');
+		if (gt != NULL && gt[-1] == '/') {
+			*end = gt + 1;
+		} else {
+			*end = gt != NULL ? strstr(gt, close) : NULL;
+			found = *end != NULL ? found : NULL;
+		}
+	}
+	free(open);
+	free(close);
+	return found;
+}
+
 /* Merge into a sidecar that has dc:subject with a Bag. */
 static char *
 merge_bag(const char *existing, const char *bag, char **names, size_t n)
@@ -219,8 +261,10 @@ export_xmp(const struct export_item *item, const struct export_opts *o, const ch
 	if (existing == NULL) {
 		out = new_packet(names, n);
 	} else {
-		const char *subject = strstr(existing, "<dc:subject");
-		const char *bag = subject != NULL ? strstr(subject, "<rdf:Bag") : NULL;
+		const char *subject_end = NULL;
+		const char *subject = find_element(existing, "dc:subject", &subject_end);
+		const char *bag = subject != NULL ? find_within(subject, subject_end, "<rdf:Bag")
+		    : NULL;
 		const char *desc_end = strstr(existing, "</rdf:Description>");
 		if (bag != NULL) {
 			out = merge_bag(existing, bag, names, n);

@@ -145,6 +145,19 @@ test_xmp(void)
 	CHECK(export_xmp(&it, &o, "<not xmp/>", &cause) == NULL && cause != NULL);
 	free(cause);
 	CHECK(export_xmp(&it, &o, "<dc:subject><rdf:Bag><rdf:li>x", NULL) == NULL);
+	/* Only dc:subject's own bag: never a Bag of another property after it. */
+	const char *seq = "<rdf:Description><dc:subject><rdf:Seq><rdf:li>x</rdf:li></rdf:Seq>"
+	    "</dc:subject><lr:hierarchicalSubject><rdf:Bag><rdf:li>a|b</rdf:li></rdf:Bag>"
+	    "</lr:hierarchicalSubject></rdf:Description>";
+	CHECK(export_xmp(&it, &o, seq, &cause) == NULL && cause != NULL);
+	free(cause);
+	const char *later = "<rdf:Description><lr:hierarchicalSubject><rdf:Bag><rdf:li>a|b</rdf:li>"
+	    "</rdf:Bag></lr:hierarchicalSubject><dc:subjectX/><dc:subject><rdf:Bag><rdf:li>x"
+	    "</rdf:li></rdf:Bag></dc:subject></rdf:Description>";
+	m = export_xmp(&it, &o, later, NULL);
+	CHECK(m != NULL && strncmp(m, later, strstr(later, "<dc:subject>") - later) == 0);
+	CHECK(m != NULL && count(strstr(m, "<dc:subject>"), "<rdf:li>") == 8);
+	free(m);
 	free(x);
 }
 
