@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,22 +37,31 @@ trimmed(const char *s, size_t n)
 	return xstrndup(s, n);
 }
 
+/* The names of a caption, each once: a set beside the array keeps a
+ * caption of 60k tags linear. */
+struct names {
+	char **v;
+	size_t n;
+	size_t cap;
+	GHashTable *seen; /* borrows v's strings */
+};
+
 static void
-add_name(char ***tags, size_t *n, char *piece)
+add_name(struct names *names, char *piece)
 {
 	char *plain = tagname_unescape(piece);
 	char *c = tagname_from_space(plain);
 	free(plain);
-	bool keep = c != NULL && !rating_label(c);
-	for (size_t i = 0; keep && i < *n; i++) {
-		keep = strcmp((*tags)[i], c) != 0;
-	}
-	if (!keep) {
+	if (c == NULL || rating_label(c) || g_hash_table_contains(names->seen, c)) {
 		free(c);
 		return;
 	}
-	*tags = xreallocarray(*tags, *n + 1, sizeof **tags);
-	(*tags)[(*n)++] = c;
+	if (names->n == names->cap) {
+		names->cap = names->cap ? names->cap * 2 : 16;
+		names->v = xreallocarray(names->v, names->cap, sizeof *names->v);
+	}
+	names->v[names->n++] = c;
+	g_hash_table_add(names->seen, c);
 }
 
 /* Length of the piece at p: up to the separator, or the next blank when
@@ -72,20 +82,21 @@ import_caption_tags(const char *text, const char *separator, size_t *n)
 	const char *given = separator != NULL ? separator : ",";
 	char *sep = trimmed(given, strlen(given));
 	size_t skip = *sep != '\0' ? strlen(sep) : 1;
-	char **tags = NULL;
-	*n = 0;
+	struct names names = {.seen = g_hash_table_new(g_str_hash, g_str_equal)};
 	for (const char *p = text; *p != '\0';) {
 		size_t k = piece_len(p, sep);
 		char *piece = trimmed(p, k);
 		if (*piece != '\0') {
-			add_name(&tags, n, piece);
+			add_name(&names, piece);
 		}
 		free(piece);
 		p += k;
 		p += *p != '\0' ? skip : 0;
 	}
+	g_hash_table_destroy(names.seen);
 	free(sep);
-	return tags;
+	*n = names.n;
+	return names.v;
 }
 
 void
@@ -158,30 +169,13 @@ read_caption(const char *path, char **err)
 	return text;
 }
 
-struct have {
-	char **accepted;
-	size_t n;
-};
-
+/* The image's accepted tags, as a set. */
 static void
 add_accepted(void *ud, const struct db_decision *d)
 {
-	struct have *h = ud;
 	if (d->verdict == DB_ACCEPTED) {
-		h->accepted = xreallocarray(h->accepted, h->n + 1, sizeof *h->accepted);
-		h->accepted[h->n++] = xstrdup(d->tag);
+		g_hash_table_add(ud, xstrdup(d->tag));
 	}
-}
-
-static bool
-listed(char *const *names, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], name) == 0) {
-			return true;
-		}
-	}
-	return false;
 }
 
 /* The changes one caption makes; false on a database error. */
@@ -189,14 +183,15 @@ static bool
 import_one(struct db *db, const struct image *img, char **tags, size_t n_tags,
     const struct import_opts *o, struct import_counts *c)
 {
-	struct have h = {0};
-	if (!db_image_decisions(db, img->id, add_accepted, &h)) {
+	GHashTable *have = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	if (!db_image_decisions(db, img->id, add_accepted, have)) {
+		g_hash_table_destroy(have);
 		return false;
 	}
 	struct db_review_change *ch = xcalloc(n_tags + 1, sizeof *ch);
 	size_t n = 0;
 	for (size_t i = 0; i < n_tags; i++) {
-		if (!listed(h.accepted, h.n, tags[i])) {
+		if (!g_hash_table_contains(have, tags[i])) {
 			ch[n++] = (struct db_review_change){tags[i], DB_CAT_USER, DB_REVIEW_ACCEPT,
 				DB_SOURCE_MANUAL};
 		}
@@ -208,7 +203,7 @@ import_one(struct db *db, const struct image *img, char **tags, size_t n_tags,
 		c->images++;
 		c->tags += (int64_t)n;
 	}
-	import_tags_free(h.accepted, h.n);
+	g_hash_table_destroy(have);
 	free(ch);
 	return ok;
 }
