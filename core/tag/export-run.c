@@ -104,6 +104,12 @@ place_open(struct place *pl, const char *path, const char *below, char **cause)
 			fail_errno(cause, "mkdir", at);
 		} else if ((next = openat(pl->dir, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC)) < 0) {
+			/* O_DIRECTORY says ENOTDIR of a link: say which it is. */
+			struct stat st;
+			if (errno == ENOTDIR && fstatat(pl->dir, part, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode)) {
+				errno = ELOOP;
+			}
 			fail_errno(cause, "open folder", at);
 		}
 		free(at);
