@@ -98,8 +98,15 @@ sanitize_json(const char *json)
 	put(&b, "", 0);
 	for (const char *p = json; *p != '\0';) {
 		gunichar c = g_utf8_get_char_validated(p, -1);
-		const char *next = c == (gunichar)-1 || c == (gunichar)-2 ? p + 1 : g_utf8_next_char(p);
-		if (c >= 0x20 && c < 0x10000 && sanitize_harmful(c)) {
+		bool invalid = c == (gunichar)-1 || c == (gunichar)-2;
+		const char *next = invalid ? p + 1 : g_utf8_next_char(p);
+		if (invalid) {
+			/* A byte that is no UTF-8 (a file name's): "\xNN" as text,
+			 * as sanitize_utf8() writes it, so the JSON stays valid. */
+			char tmp[8];
+			int k = snprintf(tmp, sizeof tmp, "\\\\x%02x", (unsigned char)*p);
+			put(&b, tmp, (size_t)k);
+		} else if (c >= 0x20 && c < 0x10000 && sanitize_harmful(c)) {
 			char tmp[8];
 			int k = snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)c);
 			put(&b, tmp, (size_t)k);
@@ -109,6 +116,20 @@ sanitize_json(const char *json)
 		p = next;
 	}
 	return b.s;
+}
+
+char *
+sanitize_url(const char *url)
+{
+	/* scheme://user:password@host...: the user info goes, whatever it is. */
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme != NULL ? scheme + 3 : url;
+	const char *at = host + strcspn(host, "/?#@");
+	char *masked = *at == '@' ? xasprintf("%.*s***%s", (int)(host - url), url, at)
+	    : xstrdup(url);
+	char *shown = sanitize_str(masked);
+	free(masked);
+	return shown;
 }
 
 char *

@@ -25,9 +25,13 @@ bool sanitize_harmful(uint32_t c);
  * A JSON text (new string) with DEL, C1 and bidi controls inside its
  * strings written as \uXXXX, which JSON reads back as the same text: what
  * --json and JSON Lines print never drives a terminal (the encoder escapes
- * C0 itself).
+ * C0 itself).  A byte that is not UTF-8 becomes the text \xNN (an escaped
+ * backslash), so the result is always valid JSON.
  */
 char *sanitize_json(const char *json);
+/* A URL to show (new string): credentials in it (user:password@) masked
+ * as ***@, then made harmless as sanitize_str() does. */
+char *sanitize_url(const char *url);
 char *sanitize_str(const char *s);
 
 /*

@@ -37,6 +37,15 @@ main(void)
 	char *j = sanitize_json("{\"p\":\"a\x7f b\xc2\x9b c\xe2\x80\xae d\xe2\x81\xa6 \xe6\x97\xa5 \\n\"}");
 	CHECK_STR(j, "{\"p\":\"a\\u007f b\\u009b c\\u202e d\\u2066 \xe6\x97\xa5 \\n\"}");
 	free(j);
+	j = sanitize_json("{\"p\":\"caf\xe9.png\"}");
+	CHECK_STR(j, "{\"p\":\"caf\\\\xe9.png\"}");
+	free(j);
+	char *url = sanitize_url("https://bob:s3cret@hooks.example.org/x?y=1");
+	CHECK_STR(url, "https://***@hooks.example.org/x?y=1");
+	free(url);
+	url = sanitize_url("http://hooks.example.org/a@b");
+	CHECK_STR(url, "http://hooks.example.org/a@b");
+	free(url);
 	CHECK(sanitize_harmful(0x9b) && sanitize_harmful(0x202e) && sanitize_harmful(0x7f));
 	CHECK(!sanitize_harmful(0xe9) && !sanitize_harmful('a'));
 
