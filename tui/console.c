@@ -390,7 +390,11 @@ static void
 resize(struct console *c)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+	/* resizeterm() queues a KEY_RESIZE of its own when it changes the
+	 * size; read_keys() answers a KEY_RESIZE by coming here.  Only a real
+	 * change may call it, or the two feed each other for ever. */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS)) {
 		resizeterm(ws.ws_row, ws.ws_col);
 	}
 	layout(c);
