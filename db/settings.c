@@ -35,6 +35,29 @@ db_setting_set(struct db *db, const char *key, const char *value)
 }
 
 bool
+db_settings_snapshot(struct db *db, char **text)
+{
+	*text = NULL;
+	sqlite3_stmt *st = db_stmt(db, "SELECT group_concat(line, char(10)) FROM ("
+	    " SELECT 's ' || quote(key) || quote(value) AS line FROM settings"
+	    " UNION ALL SELECT 'p ' || quote(name) || quote(key) || quote(value) FROM presets"
+	    " UNION ALL SELECT 'o ' || quote(folder) || quote(key) || quote(value)"
+	    "  FROM folder_overrides"
+	    " UNION ALL SELECT 'r ' || id || ' ' || kind || quote(tag) || quote(target) ||"
+	    "  quote(folder) FROM tag_rules)");
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		*text = xstrdup(t != NULL ? t : "");
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "settings snapshot");
+}
+
+bool
 db_setting_unset(struct db *db, const char *key)
 {
 	sqlite3_stmt *st = db_stmt(db, "DELETE FROM settings WHERE key = ?1");

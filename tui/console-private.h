@@ -101,6 +101,8 @@ struct console {
 		bool pending;
 	} review_request;
 	unsigned data_gen;
+	char *settings_snap;       /* db_settings_snapshot() last seen */
+	int64_t settings_version;  /* db_browse_version() then */
 
 	char *message;
 	enum console_level message_level;
@@ -122,6 +124,12 @@ struct console {
 
 /* console-state.c */
 void console_state_fini(struct console *c);
+/* Settings, rules and presets from other processes: every SETTINGS_POLL_MS
+ * the loop compares a snapshot of them (when the database moved at all)
+ * and says console_settings_changed() when they differ. */
+#define SETTINGS_POLL_MS 1000
+void console_settings_seen(struct console *c);
+void console_watch_settings(void *c);
 
 /* console-work.c */
 bool work_init(struct console *c, char **cause);

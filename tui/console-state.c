@@ -15,7 +15,9 @@
 #include "common/xalloc.h"
 #include "core/settings.h"
 #include "core/tag/rules.h"
+#include "db/browse.h"
 #include "db/db.h"
+#include "db/settings.h"
 
 const struct console_filter *
 console_filter(const struct console *c)
@@ -169,8 +171,43 @@ console_data_gen(const struct console *c)
 }
 
 void
+console_settings_seen(struct console *c)
+{
+	char *snap = NULL;
+	int64_t version = 0;
+	if (db_browse_version(c->db, &version) && db_settings_snapshot(c->db, &snap)) {
+		free(c->settings_snap);
+		c->settings_snap = snap;
+		c->settings_version = version;
+	}
+}
+
+void
+console_watch_settings(void *arg)
+{
+	struct console *c = arg;
+	int64_t version = 0;
+	char *snap = NULL;
+	if (!db_browse_version(c->db, &version) || version == c->settings_version) {
+		return; /* nobody else wrote anything */
+	}
+	c->settings_version = version;
+	if (!db_settings_snapshot(c->db, &snap)) {
+		return;
+	}
+	bool changed = c->settings_snap == NULL || strcmp(snap, c->settings_snap) != 0;
+	free(c->settings_snap);
+	c->settings_snap = snap;
+	if (changed) {
+		c->settings_gen++;
+		console_redraw(c);
+	}
+}
+
+void
 console_state_fini(struct console *c)
 {
+	free(c->settings_snap);
 	free(c->filter.query_text);
 	search_node_destroy(c->filter.query);
 	free(c->filter.under);

@@ -161,6 +161,8 @@ void
 console_settings_changed(struct console *c)
 {
 	c->settings_gen++;
+	/* What we changed ourselves is no news to console_watch_settings(). */
+	console_settings_seen(c);
 	console_redraw(c);
 }
 
@@ -642,6 +644,8 @@ console_run(const struct console_opts *opts)
 		console_free(c);
 		return 1;
 	}
+	console_settings_seen(c);
+	console_timer_add(c, SETTINGS_POLL_MS, true, console_watch_settings, c);
 	for (int i = 0; i < SCREEN_COUNT; i++) {
 		c->screens[i] = screen_table[i]->create(c);
 	}

@@ -133,6 +133,7 @@ read_settings(struct rev *s)
 }
 
 static void request_preview(struct rev *s);
+static void follow_settings(struct rev *s);
 
 static void
 clear_image(struct rev *s)
@@ -612,6 +613,9 @@ static void
 rev_draw(void *data, WINDOW *w)
 {
 	struct rev *s = data;
+	/* Settings changed from a shell while this screen shows: the same
+	 * image under them (cuts, rules, max_preview_rating). */
+	follow_settings(s);
 	int rows = getmaxy(w), cols = getmaxx(w);
 	if (!s->have_img) {
 		term_put(w, 1, 1, cols - 2, "No image. Pick one in the Library (Enter), or press r "

@@ -32,6 +32,7 @@ struct set {
 	bool pick_presets;         /* the list holds presets, not values */
 	struct input *preset_name; /* naming a new preset, while open */
 	int confirm;
+	unsigned settings_gen; /* console_settings_gen() the stored values are of */
 };
 
 /* The field of the setting named name, or NULL. */

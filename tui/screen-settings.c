@@ -643,6 +643,11 @@ static void
 set_draw(void *data, WINDOW *w)
 {
 	struct set *s = data;
+	if (s->settings_gen != console_settings_gen(s->c)) {
+		/* Changed from a shell (or a preset applied): show what is stored now. */
+		s->settings_gen = console_settings_gen(s->c);
+		load_values(s);
+	}
 	int rows = getmaxy(w), cols = getmaxx(w);
 	size_t n = unsaved(s);
 	const char *preset = console_options(s->c)->preset;
