@@ -80,6 +80,22 @@ struct place {
 	const char *path; /* for messages */
 };
 
+/* mkdir -p dir; what fails shows when dir is opened. */
+static void
+make_dirs(const char *dir)
+{
+	char *d = xstrdup(dir);
+	for (char *p = d + 1; *p != '\0'; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(d, 0777);
+			*p = '/';
+		}
+	}
+	mkdir(d, 0777);
+	free(d);
+}
+
 /* Open the folder of path (the image's own folder, or --out itself as
  * given); below is the part of path under --out, or NULL. */
 static bool
@@ -90,6 +106,9 @@ place_open(struct place *pl, const char *path, const char *below, char **cause)
 	size_t top = below != NULL ? (size_t)(below - path) - 1 : slash != NULL ?
 	    (size_t)(slash - path) : 0;
 	char *dir = top > 0 ? xstrndup(path, top) : xstrdup(slash == path ? "/" : ".");
+	if (below != NULL) {
+		make_dirs(dir); /* --out itself, as the person named it */
+	}
 	pl->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pl->dir < 0) {
 		fail_errno(cause, "open its folder", path);

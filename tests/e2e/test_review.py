@@ -8,6 +8,7 @@ image after a commit, a preview drawn with chafa symbols, and the placeholder
 for an image rated above max_preview_rating (revealed with v).
 """
 import json
+import time
 
 import tcconsole as tc
 
@@ -74,6 +75,9 @@ show = json.loads(s.run("--db", db, "show", "--json", a).stdout)
 s.check("hat" not in show["suggested"] and "outdoors" in show["suggested"],
         "nor at a lower threshold", show["suggested"])
 s.run("--db", db, "config", "set", "general_threshold", "0.35")
+# The console sees settings changed from a shell (within a second): let it
+# settle on 0.35 again before the next keys.
+time.sleep(2.5)
 
 # b.png: accept all, commit.
 con.keys("a")
