@@ -502,8 +502,8 @@ spaceerr_from_run(struct spaceerr *err, const char *msg)
 	if (event_gone(msg)) {
 		/* Nobody's fault: send it again, at no cost to the Space or the
 		 * image (spaceerr.h). */
-		spaceerr_set(err, SPACEERR_CANCELLED, "the Space no longer has this request (%s); "
-		    "it is sent again", q);
+		spaceerr_set(err, SPACEERR_CANCELLED, "the Space no longer has this request, "
+		    "expired or lost in a restart (%s)", q);
 	} else if (no_gpu(msg)) {
 		/* Before the quota test: a queue timeout may come under a
 		 * "ZeroGPU quota exceeded" title. */

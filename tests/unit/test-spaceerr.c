@@ -236,10 +236,10 @@ test_error_events(void)
 	} cases[] = {
 		/* 5.x, 6.x: an unknown or expired event (then the connection drops). */
 		{"event: error\ndata: \"404: Not Found\"\n\n", SPACEERR_CANCELLED, -1,
-		    "no longer has this request (404: Not Found)"},
+		    "no longer has this request, expired or lost in a restart (404: Not Found)"},
 		/* 4.x, likewise. */
 		{"event: heartbeat\ndata: null\n\nevent: error\ndata: \"404: Session not found.\"\n\n",
-		    SPACEERR_CANCELLED, -1, "(404: Session not found.)"},
+		    SPACEERR_CANCELLED, -1, "restart (404: Session not found.)"},
 		/* 4.20 - 6.12: a failed run. */
 		{"event: error\ndata: null\n\n", SPACEERR_SERVER_ERROR, -1, "(no details)"},
 		/* >= 6.13: the whole error object. */
