@@ -46,7 +46,10 @@ options_prepare(struct db *db)
 struct net_opts
 options_net(struct db *db)
 {
-	return (struct net_opts){.idle_timeout_ms = settings_get_int(db, "request_timeout") * 1000};
+	return (struct net_opts){
+		.idle_timeout_ms = settings_get_int(db, "silence_timeout") * 1000,
+		.deadline_ms = settings_get_int(db, "request_deadline") * 1000,
+	};
 }
 
 void
@@ -71,6 +74,7 @@ options_batch_load(struct db *db, struct options_batch *ob)
 		.upload_max_side = prep.upload_max_side,
 		.pixel_limit = prep.pixel_limit,
 		.idle_timeout_ms = net.idle_timeout_ms,
+		.deadline_ms = net.deadline_ms,
 		.notify_url = ob->notify_url,
 		.notify_each = settings_get_bool(db, "notify_each"),
 	};

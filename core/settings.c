@@ -78,8 +78,10 @@ static const struct setting_def table[] = {
 	    "requests each Space has in flight at once"},
 	{"max_attempts", SETTING_INT, "4", 1, 50, NULL,
 	    "tries per image before it is marked failed"},
-	{"request_timeout", SETTING_INT, "120", 5, 3600, NULL,
-	    "seconds one request may take"},
+	{"request_deadline", SETTING_INT, "120", 5, 3600, NULL,
+	    "seconds one request may take in all, however it trickles (then another Space gets it)"},
+	{"silence_timeout", SETTING_INT, "35", 16, 3600, NULL,
+	    "seconds a Space may send nothing, not even a heartbeat (Gradio's come every 15 s)"},
 	{"notify_url", SETTING_STRING, "", 0, 2048, NULL,
 	    "URL that gets a JSON POST when a run finishes"},
 	{"notify_each", SETTING_BOOL, "false", 0, 0, NULL,
@@ -87,6 +89,23 @@ static const struct setting_def table[] = {
 };
 
 #define N_SETTINGS (sizeof table / sizeof table[0])
+
+/* Settings that changed name; schema 6 moved their stored values. */
+static const char *const renamed[][2] = {
+	/* It only ever caught silence; what its help promised is the deadline. */
+	{"request_timeout", "request_deadline"},
+};
+
+const char *
+settings_renamed(const char *old)
+{
+	for (size_t i = 0; i < sizeof renamed / sizeof renamed[0]; i++) {
+		if (strcmp(renamed[i][0], old) == 0) {
+			return renamed[i][1];
+		}
+	}
+	return NULL;
+}
 
 const struct setting_def *
 settings_table(size_t *n)

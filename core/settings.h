@@ -36,6 +36,8 @@ struct setting_def {
 /* The table, in display order, and its length. */
 const struct setting_def *settings_table(size_t *n);
 const struct setting_def *settings_find(const char *name);
+/* The name a setting called old has now, or NULL (for a hint). */
+const char *settings_renamed(const char *old);
 
 /*
  * Check value for setting def; on success *normal is the canonical text to

@@ -100,11 +100,12 @@ bool
 db_run_space_update(struct db *db, int64_t run_id, const struct db_run_space *sp)
 {
 	sqlite3_stmt *st = db_stmt(db, "INSERT INTO run_spaces(run_id, url, state, in_flight,"
-	    " done, failed, latency_ms, last_error, next_retry_at)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(run_id, url) DO UPDATE SET"
-	    " state = excluded.state, in_flight = excluded.in_flight, done = excluded.done,"
+	    " done, failed, latency_ms, last_error, next_retry_at, hedges)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(run_id, url) DO UPDATE"
+	    " SET state = excluded.state, in_flight = excluded.in_flight, done = excluded.done,"
 	    " failed = excluded.failed, latency_ms = excluded.latency_ms,"
-	    " last_error = excluded.last_error, next_retry_at = excluded.next_retry_at");
+	    " last_error = excluded.last_error, next_retry_at = excluded.next_retry_at,"
+	    " hedges = excluded.hedges");
 	if (st == NULL) {
 		return false;
 	}
@@ -121,6 +122,7 @@ db_run_space_update(struct db *db, int64_t run_id, const struct db_run_space *sp
 	if (sp->next_retry_at != 0) {
 		sqlite3_bind_int64(st, 9, sp->next_retry_at);
 	}
+	sqlite3_bind_int64(st, 10, sp->hedges);
 	return db_step_done(db, st, "update run space");
 }
 
@@ -168,7 +170,7 @@ db_run_spaces(struct db *db, int64_t run_id,
     void (*fn)(void *ud, const struct db_run_space *sp), void *ud)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT url, state, in_flight, done, failed,"
-	    " coalesce(latency_ms, -1), last_error, coalesce(next_retry_at, 0), disabled"
+	    " coalesce(latency_ms, -1), last_error, coalesce(next_retry_at, 0), disabled, hedges"
 	    " FROM run_spaces WHERE run_id = ?1 ORDER BY url");
 	if (st == NULL) {
 		return false;
@@ -186,6 +188,7 @@ db_run_spaces(struct db *db, int64_t run_id,
 			.last_error = (char *)sqlite3_column_text(st, 6),
 			.next_retry_at = sqlite3_column_int64(st, 7),
 			.disabled = sqlite3_column_int(st, 8) != 0,
+			.hedges = sqlite3_column_int64(st, 9),
 		};
 		fn(ud, &sp);
 	}

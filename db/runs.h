@@ -40,6 +40,7 @@ struct db_run_space {
 	int in_flight;
 	int64_t done;
 	int64_t failed;
+	int64_t hedges;    /* copies of requests late on other Spaces sent here */
 	double latency_ms; /* median; < 0 unknown */
 	char *last_error;
 	int64_t next_retry_at; /* unix seconds; 0 none */

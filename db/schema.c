@@ -384,6 +384,22 @@ static const char *const migrations[] = {
 	" DELETE FROM predictions WHERE content_id = old.content_id AND model_id = old.model_id;"
 	" END;",
 
+	/* 5 -> 6: request_timeout only ever caught silence, though its help
+	 * promised a bound on the whole request.  It is request_deadline now
+	 * (silence has silence_timeout of its own), and a stored value keeps
+	 * what the person meant by it: the most one request may take. */
+	"UPDATE settings SET key = 'request_deadline' WHERE key = 'request_timeout'"
+	" AND NOT EXISTS (SELECT 1 FROM settings WHERE key = 'request_deadline');"
+	"DELETE FROM settings WHERE key = 'request_timeout';"
+	"UPDATE presets SET key = 'request_deadline' WHERE key = 'request_timeout'"
+	" AND NOT EXISTS (SELECT 1 FROM presets p WHERE p.name = presets.name"
+	"  AND p.key = 'request_deadline');"
+	"DELETE FROM presets WHERE key = 'request_timeout';",
+
+	/* 6 -> 7: hedged requests (DESIGN.md §5, the tail), counted per Space
+	 * of a run: copies of requests late on another Space sent to this one. */
+	"ALTER TABLE run_spaces ADD COLUMN hedges INTEGER NOT NULL DEFAULT 0;",
+
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

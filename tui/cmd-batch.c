@@ -80,6 +80,9 @@ print_spaces(FILE *f, const struct batch_progress *p)
 		if (v->retry_in_s > 0) {
 			fprintf(f, " (retry %.0fs)", v->retry_in_s);
 		}
+		if (v->hedges > 0) {
+			fprintf(f, " +%lld hedged", (long long)v->hedges);
+		}
 	}
 }
 
@@ -153,6 +156,7 @@ progress_json(const struct batch_progress *p)
 		cJSON_AddNumberToObject(s, "in_flight", v->in_flight);
 		cJSON_AddNumberToObject(s, "done", (double)v->done);
 		cJSON_AddNumberToObject(s, "failed", (double)v->failed);
+		cJSON_AddNumberToObject(s, "hedges", (double)v->hedges);
 		if (v->latency_ms >= 0) {
 			cJSON_AddNumberToObject(s, "latency_ms", v->latency_ms);
 		}
@@ -168,7 +172,7 @@ static void
 print_json(const struct batch_event *ev)
 {
 	static const char *const names[] = {"start", "done", "failed", "retry", "space",
-		"progress", "finish"};
+		"progress", "finish", "hedge"};
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", names[ev->kind]);
 	if (ev->path != NULL) {
@@ -181,7 +185,9 @@ print_json(const struct batch_event *ev)
 		cJSON_AddStringToObject(o, "state", ev->state);
 	}
 	if (ev->message != NULL) {
-		cJSON_AddItemToObject(o, "error", out_json_path(ev->message));
+		/* A hedge is no error: its message says why the copy went. */
+		cJSON_AddItemToObject(o, ev->kind == BATCH_EV_HEDGE ? "why" : "error",
+		    out_json_path(ev->message));
 	}
 	if (ev->kind == BATCH_EV_RETRY || ev->kind == BATCH_EV_FAILED) {
 		cJSON_AddNumberToObject(o, "attempts", ev->attempts);
@@ -328,6 +334,7 @@ print_space_row(void *ud, const struct db_run_space *sp)
 		cJSON_AddNumberToObject(o, "in_flight", sp->in_flight);
 		cJSON_AddNumberToObject(o, "done", (double)sp->done);
 		cJSON_AddNumberToObject(o, "failed", (double)sp->failed);
+		cJSON_AddNumberToObject(o, "hedges", (double)sp->hedges);
 		cJSON_AddBoolToObject(o, "disabled", sp->disabled);
 		cJSON_AddItemToObject(o, "last_error", sp->last_error != NULL ?
 		    out_json_path(sp->last_error) : cJSON_CreateNull());
@@ -336,9 +343,9 @@ print_space_row(void *ud, const struct db_run_space *sp)
 	}
 	printf("  ");
 	out_safe(stdout, sp->url);
-	printf("  %s%s, %d in flight, %lld done, %lld failed", sp->state,
+	printf("  %s%s, %d in flight, %lld done, %lld failed, %lld hedged here", sp->state,
 	    sp->disabled ? " (disabled)" : "", sp->in_flight, (long long)sp->done,
-	    (long long)sp->failed);
+	    (long long)sp->failed, (long long)sp->hedges);
 	if (sp->latency_ms >= 0) {
 		printf(", %.0f ms", sp->latency_ms);
 	}

@@ -90,7 +90,13 @@ exec_config(struct cli *cli, int argc, char **argv)
 		return cli_usage(&cmd_config_entry);
 	}
 	if ((get || set || reset) && settings_find(argv[1]) == NULL) {
-		out_error("config: no setting named '%s' (see tagcon config list)", argv[1]);
+		const char *now = settings_renamed(argv[1]);
+		if (now != NULL) {
+			out_error("config: %s is called %s now: %s", argv[1], now,
+			    settings_find(now)->help);
+		} else {
+			out_error("config: no setting named '%s' (see tagcon config list)", argv[1]);
+		}
 		return EXIT_USAGE;
 	}
 	struct db *db = cli_db(cli);

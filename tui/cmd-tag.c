@@ -5,7 +5,7 @@
  * The files go to the batch engine as an ad-hoc job (core/batch/batch.h):
  * the same scheduler as batch and watch picks the Spaces, fails over,
  * backs off and waits for a sleeping Space, here for as long as one
- * request may take (request_timeout).  Being no run, it works while a
+ * request may take (request_deadline).  Being no run, it works while a
  * `tagcon batch` holds the runner lock, and leaves no run behind.
  */
 #include <glib.h>
@@ -319,7 +319,7 @@ run(struct tagger *t, const int64_t *ids, size_t n, char **cause)
 	o->images = ids;
 	o->n_images = n;
 	/* A sleeping Space is waited for as long as one request may take. */
-	o->patience_ms = o->idle_timeout_ms;
+	o->patience_ms = o->deadline_ms;
 	o->event = on_event;
 	o->ud = t;
 	enum batch_outcome outcome;

@@ -84,7 +84,8 @@ add_space(void *ud, const struct db_run_space *sp)
 	b->spaces = xreallocarray(b->spaces, b->n_spaces + 1, sizeof *b->spaces);
 	b->spaces[b->n_spaces++] = (struct db_run_space){
 		.url = xstrdup(sp->url), .state = xstrdup(sp->state), .in_flight = sp->in_flight,
-		.done = sp->done, .failed = sp->failed, .latency_ms = sp->latency_ms,
+		.done = sp->done, .failed = sp->failed, .hedges = sp->hedges,
+		.latency_ms = sp->latency_ms,
 		.last_error = sp->last_error != NULL ? xstrdup(sp->last_error) : NULL,
 		.next_retry_at = sp->next_retry_at, .disabled = sp->disabled,
 	};
@@ -146,10 +147,10 @@ redraw_if_changed(struct batch *b)
 	}
 	for (size_t i = 0; i < b->n_spaces; i++) {
 		const struct db_run_space *sp = &b->spaces[i];
-		g_string_append_printf(g, "|%s %s %d %lld %lld %g %s %lld %d", sp->url, sp->state,
-		    sp->in_flight, (long long)sp->done, (long long)sp->failed, sp->latency_ms,
-		    sp->last_error ? sp->last_error : "", (long long)sp->next_retry_at,
-		    sp->disabled);
+		g_string_append_printf(g, "|%s %s %d %lld %lld %lld %g %s %lld %d", sp->url,
+		    sp->state, sp->in_flight, (long long)sp->done, (long long)sp->failed,
+		    (long long)sp->hedges, sp->latency_ms, sp->last_error ? sp->last_error : "",
+		    (long long)sp->next_retry_at, sp->disabled);
 	}
 	bool changed = b->signature == NULL || strcmp(b->signature, g->str) != 0;
 	g_free(b->signature);
@@ -399,14 +400,15 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 }
 
 struct space_cols {
-	int url, state, infl, done, fail, lat, retry, err;
+	int url, state, infl, done, fail, hedge, lat, retry, err;
 };
 
 static struct space_cols
 space_columns(int width)
 {
-	struct space_cols c = {.state = 11, .infl = 5, .done = 7, .fail = 6, .lat = 9, .retry = 9};
-	int rest = width - c.state - c.infl - c.done - c.fail - c.lat - c.retry;
+	struct space_cols c = {.state = 11, .infl = 5, .done = 7, .fail = 6, .hedge = 6, .lat = 9,
+		.retry = 9};
+	int rest = width - c.state - c.infl - c.done - c.fail - c.hedge - c.lat - c.retry;
 	c.url = rest * 45 / 100 < 12 ? 12 : rest * 45 / 100;
 	c.err = rest - c.url;
 	return c;
@@ -434,8 +436,10 @@ draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curs
 	term_put_aligned(w, y, x += c.infl, c.done, buf, a, TERM_RIGHT);
 	snprintf(buf, sizeof buf, "%lld ", (long long)sp->failed);
 	term_put_aligned(w, y, x += c.done, c.fail, buf, a, TERM_RIGHT);
+	snprintf(buf, sizeof buf, "%lld ", (long long)sp->hedges);
+	term_put_aligned(w, y, x += c.fail, c.hedge, buf, a, TERM_RIGHT);
 	snprintf(buf, sizeof buf, sp->latency_ms >= 0 ? "%.0f ms " : "- ", sp->latency_ms);
-	term_put_aligned(w, y, x += c.fail, c.lat, buf, a, TERM_RIGHT);
+	term_put_aligned(w, y, x += c.hedge, c.lat, buf, a, TERM_RIGHT);
 	int64_t wait = sp->next_retry_at - (int64_t)time(NULL);
 	snprintf(buf, sizeof buf, sp->next_retry_at > 0 && wait > 0 ? "in %llds " : "- ",
 	    (long long)wait);
@@ -451,9 +455,9 @@ draw_spaces(struct batch *b, WINDOW *w, int y, int rows, int cols)
 	attr_t h = console_attr(b->c, THEME_COLUMN);
 	term_fill(w, y, 0, cols, h);
 	term_put(w, y, 0, c.url, "Space", h, false);
-	term_printf(w, y, c.url, cols - c.url, h, "%-*s%*s%*s%*s%*s%*s %s", c.state, "state",
-	    c.infl, "infl ", c.done, "done ", c.fail, "fail ", c.lat, "latency ", c.retry, "retry ",
-	    "last error");
+	term_printf(w, y, c.url, cols - c.url, h, "%-*s%*s%*s%*s%*s%*s%*s %s", c.state, "state",
+	    c.infl, "infl ", c.done, "done ", c.fail, "fail ", c.hedge, "hedg ", c.lat, "latency ",
+	    c.retry, "retry ", "last error");
 	if (b->n_spaces == 0) {
 		term_put(w, y + 1, 1, cols - 1, "no Space has reported yet",
 		    console_attr(b->c, THEME_DIM), false);
@@ -530,6 +534,8 @@ static const struct key_help batch_help[] = {
 	{"s", "start a batch on the target folder (Settings), or every folder when none is set",
 	    false},
 	{"", "the runner is `tagcon batch`; this screen follows any run, wherever it was started",
+	    false},
+	{"", "hedg: copies of images late on another Space that were sent to this one",
 	    false},
 	{NULL, NULL, false},
 };

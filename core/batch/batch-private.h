@@ -27,6 +27,8 @@ struct job {
 	uint64_t bytes_sent; /* by that request */
 	int64_t first_try;   /* clock_ms() of its first send, 0 before (patience) */
 	bool fill_dims;   /* the library lacks its dimensions */
+	int flights;      /* requests for it in flight: 2 once hedged */
+	bool hedged;      /* a copy was sent (at most one per image) */
 };
 
 enum outcome_kind {
@@ -34,14 +36,15 @@ enum outcome_kind {
 	OUT_FAILED,    /* out of attempts, or the file cannot be sent */
 	OUT_RETRY,     /* one failed try; the job went back to the queue */
 	OUT_SPACE,     /* a Space changed state */
+	OUT_HEDGE,     /* a copy of a late request went to another Space (path, space, message) */
 	OUT_NO_SPACE,  /* no Space can ever work without the user */
 	OUT_NET_IDLE,  /* the network thread stopped */
 };
 
 struct outcome {
 	enum outcome_kind kind;
-	struct job *job;  /* DONE, FAILED (owned: freed by the writer); RETRY (borrowed copy) */
-	char *path;       /* RETRY */
+	struct job *job;  /* DONE, FAILED (owned: freed by the writer) */
+	char *path;       /* RETRY, HEDGE (the job stays with the network thread) */
 	char *space;
 	char *state;
 	char *message;
@@ -55,8 +58,7 @@ struct slot {
 	char *url;
 	int64_t done;
 	int64_t failed;
-	unsigned latencies[32]; /* recent answers, for the median */
-	unsigned n_latencies;
+	int64_t hedges; /* copies of requests late elsewhere sent here */
 	char *last_error;
 	const char *reported; /* state last told to the writer */
 	/* Consecutive failures saying the Space is not there: unreachable, or

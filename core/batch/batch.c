@@ -53,8 +53,8 @@ outcome_post(struct batch *b, enum outcome_kind kind, struct job *job, const cha
 {
 	struct outcome *o = xcalloc(1, sizeof *o);
 	o->kind = kind;
-	if (kind == OUT_RETRY) {
-		/* The job itself is already back in the queue. */
+	if (kind == OUT_RETRY || kind == OUT_HEDGE) {
+		/* The job itself stays with the network thread. */
 		o->path = xstrdup(job->path);
 		o->attempts = job->attempts;
 	} else {
@@ -416,6 +416,7 @@ write_rows(struct writer *w, bool final)
 			.in_flight = v->in_flight,
 			.done = v->done,
 			.failed = v->failed,
+			.hedges = v->hedges,
 			.latency_ms = v->latency_ms,
 			.last_error = (char *)v->last_error,
 			.next_retry_at = v->retry_in_s > 0 ? (int64_t)time(NULL) +
@@ -542,6 +543,9 @@ handle(struct writer *w, struct outcome *o)
 		break;
 	case OUT_SPACE:
 		emit(b, BATCH_EV_SPACE, o, NULL, &w->p);
+		break;
+	case OUT_HEDGE:
+		emit(b, BATCH_EV_HEDGE, o, NULL, &w->p);
 		break;
 	case OUT_NO_SPACE:
 	case OUT_NET_IDLE:

@@ -39,6 +39,7 @@ struct batch_space_view {
 	int in_flight;
 	int64_t done;
 	int64_t failed;
+	int64_t hedges;    /* copies of requests late on other Spaces sent here */
 	double latency_ms; /* median of recent answers, < 0 unknown */
 	const char *last_error;
 	double retry_in_s; /* seconds until the next try, 0 none */
@@ -69,6 +70,9 @@ enum batch_event_kind {
 	BATCH_EV_SPACE,    /* space changed state: state, message */
 	BATCH_EV_PROGRESS, /* periodic */
 	BATCH_EV_FINISH,
+	/* path, in flight too long elsewhere (message), was sent to space as
+	 * well: the first answer is stored, the other request abandoned. */
+	BATCH_EV_HEDGE,
 };
 
 struct batch_event {
@@ -111,7 +115,10 @@ struct batch_opts {
 	unsigned upload_max_side;
 	uint64_t pixel_limit;
 	long connect_timeout_ms; /* 0: default */
-	long idle_timeout_ms;    /* 0: default */
+	long idle_timeout_ms;    /* silence; 0: default (net.h) */
+	/* 0: default (net.h).  Each HTTP request, and each image's request to
+	 * one Space (upload, call, stream) as a whole, within this. */
+	long deadline_ms;
 	const char *notify_url;  /* NULL or "": none */
 	bool notify_each;
 	bool keep_open; /* watch: wait for batch_enqueue() until stopped */

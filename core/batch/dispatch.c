@@ -28,8 +28,9 @@ struct flight {
 	struct slot *slot;
 	struct job *job;
 	struct space_job *sj;
+	int64_t started; /* clock_ms() when it was sent */
+	bool hedge;      /* a copy of a request late on another Space */
 };
-
 
 void
 dispatch_wake(struct batch *b)
@@ -39,30 +40,12 @@ dispatch_wake(struct batch *b)
 	}
 }
 
-static void
-slot_note_latency(struct slot *s, unsigned ms)
-{
-	s->latencies[s->n_latencies++ % 32] = ms;
-}
-
-static int
-cmp_unsigned(const void *a, const void *b)
-{
-	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double
 slot_median(const struct slot *s)
 {
-	unsigned n = s->n_latencies < 32 ? s->n_latencies : 32;
-	if (n == 0) {
-		return -1;
-	}
-	unsigned tmp[32];
-	memcpy(tmp, s->latencies, n * sizeof *tmp);
-	qsort(tmp, n, sizeof *tmp, cmp_unsigned);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2.0;
+	unsigned v[HEALTH_LATENCIES];
+	unsigned n = health_latencies(&s->health, v);
+	return health_quantile(v, n, 0.5);
 }
 
 /* A job goes back to the front: it waited longest. */
@@ -122,51 +105,47 @@ asks_wait(enum spaceerr_class cls)
 	    cls == SPACEERR_RATE_LIMITED;
 }
 
+static void take_back(struct batch *b, struct slot *s, const char *why);
+
+/* A request on s failed with err: what it says of the Space, and whether
+ * the image spent an attempt. */
 static void
-on_result(struct space_result *res, void *arg)
+space_failed(struct batch *b, struct slot *s, struct job *job, const struct spaceerr *err,
+    int64_t now)
 {
-	struct flight *f = arg;
-	struct batch *b = f->b;
-	struct slot *s = f->slot;
-	struct job *job = f->job;
-	int64_t now = clock_ms();
-	g_ptr_array_remove_fast(b->flights, f);
-	free(f);
-	atomic_fetch_add(&b->bytes_sent, (int_fast64_t)res->bytes_sent);
-	free(job->space);
-	job->space = xstrdup(s->url);
-	if (res->err.cls == SPACEERR_NONE) {
-		health_on_success(&s->health, now);
-		/* A Space that answers again has no "last error" to show. */
-		free(s->last_error);
-		s->last_error = NULL;
-		b->any_success = true;
-		s->absent_streak = 0;
-		s->done++;
-		slot_note_latency(s, res->latency_ms);
-		job->answer = res->answer;
-		res->answer = NULL;
-		job->latency_ms = res->latency_ms;
-		job->bytes_sent = res->bytes_sent;
-		atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
-		outcome_post(b, OUT_DONE, job, s->url, NULL, NULL);
-		space_result_fini(res);
-		return;
-	}
-	enum spaceerr_class cls = res->err.cls;
+	enum spaceerr_class cls = err->cls;
 	/* Failed before the Space ever gave its /config (a page that is not
 	 * Gradio's, a dead proxy): the image never reached the model, and the
 	 * Space may not be there at all. */
 	bool absent = cls == SPACEERR_UNREACHABLE || (!space_ready(s->sp) && !asks_wait(cls));
-	health_on_error(&s->health, cls, res->err.retry_after_ms, now);
+	health_on_error(&s->health, cls, err->retry_after_ms, now);
 	s->absent_streak = absent ? s->absent_streak + 1 : 0;
 	free(s->last_error);
-	s->last_error = xstrdup(res->err.message != NULL ? res->err.message : "failed");
-	free(job->last_error);
-	job->last_error = xstrdup(s->last_error);
+	s->last_error = xstrdup(err->message != NULL ? err->message : "failed");
 	if (health_costs_attempt(cls) && !absent) {
 		s->failed++;
 		job->attempts++;
+	}
+	if (cls == SPACEERR_TIMEOUT) {
+		/* A Space that stopped answering one request is not trusted
+		 * with the others: they go back now rather than time out too. */
+		take_back(b, s, s->last_error);
+	}
+}
+
+/* job's request on s failed with err; unless a copy of it is still in
+ * flight elsewhere, the job goes back to the queue, or fails. */
+static void
+request_failed(struct batch *b, struct slot *s, struct job *job, const struct spaceerr *err,
+    int64_t now)
+{
+	space_failed(b, s, job, err, now);
+	free(job->last_error);
+	job->last_error = xstrdup(s->last_error);
+	free(job->space);
+	job->space = xstrdup(s->url);
+	if (job->flights > 0) {
+		return; /* the copy may still answer */
 	}
 	if (job->attempts >= b->opts.max_attempts || out_of_time(b, job, now)) {
 		outcome_post(b, OUT_FAILED, job, s->url, NULL, job->last_error);
@@ -174,7 +153,132 @@ on_result(struct space_result *res, void *arg)
 		outcome_post(b, OUT_RETRY, job, s->url, NULL, s->last_error);
 		requeue(b, job);
 	}
+}
+
+static struct job *stop_flight(struct batch *b, struct flight *f);
+
+/* The other copy of job, answered first by winner: stopped (its stream
+ * closed).  When the answer came from a hedge, the Space of the original
+ * was late beyond what its latency allows: it counts as failing. */
+static void
+abandon_copies(struct batch *b, struct job *job, const struct flight *winner, int64_t now)
+{
+	for (guint i = 0; i < b->flights->len; i++) {
+		struct flight *f = b->flights->pdata[i];
+		if (f->job != job) {
+			continue;
+		}
+		struct slot *s = f->slot;
+		double late_s = (now - f->started) / 1e3;
+		bool original = !f->hedge;
+		stop_flight(b, f);
+		i = (guint)-1;
+		if (winner->hedge && original) {
+			struct spaceerr err = SPACEERR_INIT;
+			spaceerr_set(&err, SPACEERR_TIMEOUT, "timed out: no answer after %.1f s, "
+			    "while %s answered the same image", late_s, winner->slot->url);
+			space_failed(b, s, job, &err, now);
+			spaceerr_fini(&err);
+		}
+	}
+}
+
+static void
+request_answered(struct batch *b, struct flight *f, struct space_result *res, int64_t now)
+{
+	struct slot *s = f->slot;
+	struct job *job = f->job;
+	health_on_success(&s->health, now);
+	/* A Space that answers again has no "last error" to show. */
+	free(s->last_error);
+	s->last_error = NULL;
+	b->any_success = true;
+	s->absent_streak = 0;
+	s->done++;
+	health_note_latency(&s->health, res->latency_ms);
+	abandon_copies(b, job, f, now);
+	free(job->space);
+	job->space = xstrdup(s->url);
+	job->answer = res->answer;
+	res->answer = NULL;
+	job->latency_ms = res->latency_ms;
+	job->bytes_sent = res->bytes_sent;
+	atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
+	outcome_post(b, OUT_DONE, job, s->url, NULL, NULL);
+}
+
+static void
+on_result(struct space_result *res, void *arg)
+{
+	struct flight *f = arg;
+	struct batch *b = f->b;
+	int64_t now = clock_ms();
+	g_ptr_array_remove_fast(b->flights, f);
+	f->job->flights--;
+	atomic_fetch_add(&b->bytes_sent, (int_fast64_t)res->bytes_sent);
+	if (res->err.cls == SPACEERR_NONE) {
+		request_answered(b, f, res, now);
+	} else {
+		request_failed(b, f->slot, f->job, &res->err, now);
+	}
+	free(f);
 	space_result_fini(res);
+}
+
+/* Stop flight f (not from its own callback) and forget it: its callback
+ * will not come.  The job is the caller's again once no copy of it flies. */
+static struct job *
+stop_flight(struct batch *b, struct flight *f)
+{
+	struct job *job = f->job;
+	space_job_cancel(f->sj);
+	health_on_cancel(&f->slot->health);
+	g_ptr_array_remove_fast(b->flights, f);
+	job->flights--;
+	free(f);
+	return job;
+}
+
+/* Every image in flight on s goes back to the queue, costing no attempt
+ * (or, when a copy of it flies elsewhere, waits on that copy): the Space is
+ * failing and they would wait on it for nothing. */
+static void
+take_back(struct batch *b, struct slot *s, const char *why)
+{
+	for (guint i = b->flights->len; i-- > 0;) {
+		struct flight *f = b->flights->pdata[i];
+		if (f->slot != s) {
+			continue;
+		}
+		struct job *job = stop_flight(b, f);
+		i = b->flights->len; /* the array moved: start over */
+		if (job->flights == 0) {
+			outcome_post(b, OUT_RETRY, job, s->url, NULL, why);
+			requeue(b, job);
+		}
+	}
+}
+
+/* The request as a whole (upload, call, stream) has its deadline too: the
+ * network's bounds each HTTP request, this the sum. */
+static void
+expire_flights(struct batch *b, int64_t now)
+{
+	long deadline = b->opts.deadline_ms > 0 ? b->opts.deadline_ms : NET_DEFAULT_DEADLINE_MS;
+	for (guint i = 0; i < b->flights->len; i++) {
+		struct flight *f = b->flights->pdata[i];
+		if (now - f->started < deadline) {
+			continue;
+		}
+		struct slot *s = f->slot;
+		struct job *job = stop_flight(b, f);
+		struct spaceerr err = SPACEERR_INIT;
+		spaceerr_set(&err, SPACEERR_TIMEOUT, "timed out: no answer within %g s "
+		    "(request_deadline)", deadline / 1e3);
+		request_failed(b, s, job, &err, now);
+		spaceerr_fini(&err);
+		i = (guint)-1; /* flights were taken back: start over */
+	}
 }
 
 /* The usable Space with a free slot and the most room, or NULL. */
@@ -198,12 +302,15 @@ pick(struct batch *b, int64_t now)
 }
 
 static void
-send_one(struct batch *b, struct slot *s, struct job *job, int64_t now)
+send_one(struct batch *b, struct slot *s, struct job *job, int64_t now, bool hedge)
 {
 	struct flight *f = xcalloc(1, sizeof *f);
 	f->b = b;
 	f->slot = s;
 	f->job = job;
+	f->started = now;
+	f->hedge = hedge;
+	job->flights++;
 	struct space_image img = {
 		.data = job->prep->data,
 		.len = job->prep->len,
@@ -258,7 +365,91 @@ dispatch_ready(struct batch *b, int64_t now)
 		if (s == NULL) {
 			return;
 		}
-		send_one(b, s, g_queue_pop_head(&b->local_ready), now);
+		send_one(b, s, g_queue_pop_head(&b->local_ready), now, false);
+	}
+}
+
+/* Every Space's 95th percentile latency, -1 while none answered. */
+static double
+pooled_p95(const struct batch *b)
+{
+	unsigned *v = xcalloc(b->n_slots * HEALTH_LATENCIES + 1, sizeof *v);
+	unsigned n = 0;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		n += health_latencies(&b->slots[i].health, v + n);
+	}
+	double p95 = health_quantile(v, n, 0.95);
+	free(v);
+	return p95;
+}
+
+/* The flight most overdue for a copy (see health_hedge_after), or NULL. */
+static struct flight *
+most_overdue(struct batch *b, int64_t now)
+{
+	double pooled = pooled_p95(b);
+	struct flight *late = NULL;
+	int64_t most = 0;
+	for (guint i = 0; i < b->flights->len; i++) {
+		struct flight *f = b->flights->pdata[i];
+		int64_t after = health_hedge_after(&f->slot->health, pooled);
+		int64_t over = now - f->started - after;
+		if (f->job->hedged || after < 0 || over < 0) {
+			continue;
+		}
+		if (late == NULL || over > most) {
+			late = f;
+			most = over;
+		}
+	}
+	return late;
+}
+
+/* A Space that has proven itself and can take a request now, other than
+ * busy, with the most room; NULL when none. */
+static struct slot *
+pick_idle(struct batch *b, const struct slot *busy, int64_t now)
+{
+	struct slot *best = NULL;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+		if (s == busy || s->health.state != HEALTH_READY || !health_can_send(&s->health, now)) {
+			continue;
+		}
+		if (best == NULL || s->health.in_flight < best->health.in_flight) {
+			best = s;
+		}
+	}
+	return best;
+}
+
+/*
+ * The tail (DESIGN.md §5): once no image waits to be sent, an image in
+ * flight longer than its Space's latency allows goes to an idle Space as
+ * well.  One copy per image; the first answer is stored and the other
+ * request abandoned (abandon_copies).  While images wait, a free slot has
+ * better use, and a healthy run never gets this far: its requests are
+ * never that late.
+ */
+static void
+hedge(struct batch *b, int64_t now)
+{
+	if (atomic_load(&b->paused) || atomic_load(&b->stopping) > 0 ||
+	    !g_queue_is_empty(&b->local_ready) || g_async_queue_length(b->todo) > 0) {
+		return;
+	}
+	struct flight *late;
+	struct slot *idle;
+	while ((late = most_overdue(b, now)) != NULL &&
+	    (idle = pick_idle(b, late->slot, now)) != NULL) {
+		struct job *job = late->job;
+		char *why = xasprintf("in flight on %s for %.1f s", late->slot->url,
+		    (now - late->started) / 1e3);
+		job->hedged = true;
+		idle->hedges++;
+		send_one(b, idle, job, now, true);
+		outcome_post(b, OUT_HEDGE, job, idle->url, NULL, why);
+		free(why);
 	}
 }
 
@@ -302,6 +493,7 @@ snapshot(struct batch *b, int64_t now)
 			.in_flight = s->health.in_flight,
 			.done = s->done,
 			.failed = s->failed,
+			.hedges = s->hedges,
 			.latency_ms = slot_median(s),
 			.last_error = s->last_error != NULL ? xstrdup(s->last_error) : NULL,
 			.retry_in_s = s->health.next_try > now ? (s->health.next_try - now) / 1e3 : 0,
@@ -358,10 +550,10 @@ static void
 cancel_flights(struct batch *b)
 {
 	while (b->flights->len > 0) {
-		struct flight *f = g_ptr_array_steal_index_fast(b->flights, b->flights->len - 1);
-		space_job_cancel(f->sj);
-		requeue(b, f->job);
-		free(f);
+		struct job *job = stop_flight(b, b->flights->pdata[b->flights->len - 1]);
+		if (job->flights == 0) {
+			requeue(b, job);
+		}
 	}
 }
 
@@ -372,9 +564,11 @@ net_main(gpointer arg)
 	for (;;) {
 		int64_t now = clock_ms();
 		take_ready(b);
+		expire_flights(b, now);
 		sync_slots(b);
 		expire(b, now);
 		dispatch_ready(b, now);
+		hedge(b, now);
 		snapshot(b, now);
 		int stopping = atomic_load(&b->stopping);
 		if (stopping >= 2) {
@@ -403,6 +597,7 @@ dispatch_start(struct batch *b, char **cause)
 	struct net_opts no = {
 		.connect_timeout_ms = b->opts.connect_timeout_ms,
 		.idle_timeout_ms = b->opts.idle_timeout_ms,
+		.deadline_ms = b->opts.deadline_ms,
 	};
 	b->net = net_create(&no);
 	b->flights = g_ptr_array_new();

@@ -1,6 +1,9 @@
 /* health.c — per-Space state machine with backoff and half-open probes. */
 #include "core/batch/health.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 void
 health_init(struct health *h, int limit, uint64_t seed)
 {
@@ -72,6 +75,12 @@ ended(struct health *h)
 		h->in_flight--;
 	}
 	h->probe_out = false;
+}
+
+void
+health_on_cancel(struct health *h)
+{
+	ended(h);
 }
 
 void
@@ -155,6 +164,51 @@ health_set_disabled(struct health *h, bool disabled)
 		h->next_try = 0;
 		h->failures = 0;
 	}
+}
+
+void
+health_note_latency(struct health *h, unsigned ms)
+{
+	h->latencies[h->n_latencies++ % HEALTH_LATENCIES] = ms;
+}
+
+unsigned
+health_latencies(const struct health *h, unsigned *v)
+{
+	unsigned n = h->n_latencies < HEALTH_LATENCIES ? h->n_latencies : HEALTH_LATENCIES;
+	memcpy(v, h->latencies, n * sizeof *v);
+	return n;
+}
+
+static int
+cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+double
+health_quantile(unsigned *v, unsigned n, double q)
+{
+	if (n == 0) {
+		return -1;
+	}
+	qsort(v, n, sizeof *v, cmp_unsigned);
+	unsigned rank = (unsigned)(q * n + 0.999999);
+	return v[rank > 0 ? (rank <= n ? rank : n) - 1 : 0];
+}
+
+int64_t
+health_hedge_after(const struct health *h, double pooled_p95)
+{
+	unsigned v[HEALTH_LATENCIES];
+	unsigned n = health_latencies(h, v);
+	double p95 = n >= HEALTH_LATENCY_MIN ? health_quantile(v, n, 0.95) : pooled_p95;
+	if (p95 < 0) {
+		return -1;
+	}
+	int64_t after = (int64_t)(HEALTH_HEDGE_FACTOR * p95);
+	return after > HEALTH_HEDGE_FLOOR_MS ? after : HEALTH_HEDGE_FLOOR_MS;
 }
 
 bool

@@ -39,6 +39,18 @@ enum health_state {
 #define HEALTH_QUEUE_FULL_MS 2000
 #define HEALTH_RATE_LIMIT_MS 10000
 
+/* Recent answers kept for the latency figures. */
+#define HEALTH_LATENCIES 32
+/*
+ * Hedging (DESIGN.md §5, "the tail"): a request in flight for longer than
+ * HEDGE_FACTOR times its Space's 95th percentile latency, and never less
+ * than HEDGE_FLOOR_MS, is late enough to send to an idle Space as well.
+ * A Space with fewer than LATENCY_MIN answers is judged by every Space's.
+ */
+#define HEALTH_HEDGE_FACTOR 3
+#define HEALTH_HEDGE_FLOOR_MS 2000
+#define HEALTH_LATENCY_MIN 4
+
 struct health {
 	enum health_state state;
 	int limit;         /* requests in flight at most (space_inflight) */
@@ -47,6 +59,8 @@ struct health {
 	int64_t next_try;  /* earliest time to send again (0: now) */
 	bool probe_out;    /* the one half-open request is in flight */
 	uint64_t rng;      /* jitter state */
+	unsigned latencies[HEALTH_LATENCIES]; /* of recent answers, ms, a ring */
+	unsigned n_latencies;                 /* ever noted */
 };
 
 void health_init(struct health *h, int limit, uint64_t seed);
@@ -61,6 +75,9 @@ void health_on_send(struct health *h, int64_t now);
 void health_on_success(struct health *h, int64_t now);
 void health_on_error(struct health *h, enum spaceerr_class cls, long long retry_after_ms,
     int64_t now);
+/* A request the scheduler stopped itself (taken back, or abandoned for a
+ * faster copy elsewhere): it says nothing about the Space. */
+void health_on_cancel(struct health *h);
 void health_set_disabled(struct health *h, bool disabled);
 
 /*
@@ -69,6 +86,21 @@ void health_set_disabled(struct health *h, bool disabled);
  * asleep, unreachable, auth) cost nothing: the image goes to another Space.
  */
 bool health_costs_attempt(enum spaceerr_class cls);
+
+/* An answer came after ms. */
+void health_note_latency(struct health *h, unsigned ms);
+/* How many recent latencies there are, and a copy of them into v (room for
+ * HEALTH_LATENCIES). */
+unsigned health_latencies(const struct health *h, unsigned *v);
+/* Quantile q (0 to 1, nearest rank) of n latencies (v gets sorted); -1
+ * when n is 0. */
+double health_quantile(unsigned *v, unsigned n, double q);
+/*
+ * How long a request to h may stay in flight before a copy goes to another
+ * Space, from h's own latencies or, with too few, from pooled_p95 (every
+ * Space's 95th percentile, -1 unknown); -1 when nothing is known yet.
+ */
+int64_t health_hedge_after(const struct health *h, double pooled_p95);
 
 /* "ready", "busy", "waking", "queue-full" ... as shown to people. */
 const char *health_state_name(const struct health *h);

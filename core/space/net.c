@@ -1,5 +1,6 @@
 /*
- * net.c — libcurl multi transfers with bounded answers and idle timeouts.
+ * net.c — libcurl multi transfers with bounded answers, silence timeouts and
+ * deadlines.
  */
 #include "core/space/net.h"
 
@@ -19,7 +20,6 @@
 #endif
 
 #define DEFAULT_CONNECT_MS 10000
-#define DEFAULT_IDLE_MS 45000
 #define DEFAULT_MAX_BYTES (1024 * 1024)
 /* What is kept of a non-2xx answer to a streamed request: enough for
  * the "detail" of an error. */
@@ -37,6 +37,7 @@ struct net {
 	size_t ncalls;
 	long connect_ms;
 	long idle_ms;
+	long deadline_ms;
 	char *user_agent;
 	TAILQ_HEAD(, net_request) running;
 	size_t nrunning;
@@ -69,7 +70,7 @@ struct net_request {
 	char *error;
 	bool too_large;
 	bool stopped;
-	bool idle_expired;
+	enum { EXPIRED_NO, EXPIRED_SILENT, EXPIRED_DEADLINE } expired;
 	uint64_t sent;
 	double t_start;
 	double t_activity;
@@ -114,7 +115,10 @@ net_create(const struct net_opts *opts)
 	}
 	net->connect_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms :
 	    DEFAULT_CONNECT_MS;
-	net->idle_ms = opts && opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms : DEFAULT_IDLE_MS;
+	net->idle_ms = opts && opts->idle_timeout_ms > 0 ? opts->idle_timeout_ms :
+	    NET_DEFAULT_IDLE_MS;
+	net->deadline_ms = opts && opts->deadline_ms > 0 ? opts->deadline_ms :
+	    NET_DEFAULT_DEADLINE_MS;
 	net->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent :
 	    "tagcon/" TAGCON_VERSION);
 	TAILQ_INIT(&net->running);
@@ -535,9 +539,11 @@ complete(struct net_request *req, CURLcode rc)
 	req->content_type = ctype != NULL ? xstrdup(ctype) : NULL;
 	req->sent = sent > 0 ? (uint64_t)sent : 0;
 	req->elapsed_ms = (unsigned)(now_ms() - req->t_start);
-	if (req->idle_expired) {
+	if (req->expired != EXPIRED_NO) {
 		req->failure = NET_TIMEOUT_IDLE;
-		req->error = xasprintf("no data for %g s", req->net->idle_ms / 1e3);
+		req->error = req->expired == EXPIRED_SILENT ?
+		    xasprintf("no data for %g s", req->net->idle_ms / 1e3) :
+		    xasprintf("no complete answer within %g s", req->net->deadline_ms / 1e3);
 	} else {
 		req->failure = classify(req, rc);
 		const char *why = req->errbuf[0] != '\0' ? req->errbuf : curl_easy_strerror(rc);
@@ -569,7 +575,18 @@ read_completions(struct net *net)
 	}
 }
 
-/* Fail requests silent for longer than the idle limit.  A callback may
+/* Why req is to be cut off at now, if it is: silence is checked first, as a
+ * dead peer is the likelier story. */
+static int
+expiry(const struct net *net, const struct net_request *req, double now)
+{
+	if (now - req->t_activity >= net->idle_ms) {
+		return EXPIRED_SILENT;
+	}
+	return now - req->t_start >= net->deadline_ms ? EXPIRED_DEADLINE : EXPIRED_NO;
+}
+
+/* Fail requests silent for too long or past their deadline.  A callback may
  * destroy other requests, so the scan restarts after each one. */
 static void
 expire_idle(struct net *net)
@@ -580,8 +597,9 @@ expire_idle(struct net *net)
 		double now = now_ms();
 		struct net_request *req;
 		TAILQ_FOREACH(req, &net->running, entry) {
-			if (now - req->t_activity >= net->idle_ms) {
-				req->idle_expired = true;
+			int why = expiry(net, req, now);
+			if (why != EXPIRED_NO) {
+				req->expired = why;
 				complete(req, CURLE_OPERATION_TIMEDOUT);
 				again = true;
 				break;
@@ -590,14 +608,16 @@ expire_idle(struct net *net)
 	}
 }
 
-/* Milliseconds until the first idle deadline (capped at limit). */
+/* Milliseconds until the first silence limit or deadline (capped at limit). */
 static int
 next_deadline(struct net *net, int limit)
 {
 	double now = now_ms();
 	struct net_request *req;
 	TAILQ_FOREACH(req, &net->running, entry) {
-		double left = req->t_activity + net->idle_ms - now;
+		double silent = req->t_activity + net->idle_ms - now;
+		double total = req->t_start + net->deadline_ms - now;
+		double left = silent < total ? silent : total;
 		if (left < limit) {
 			limit = left > 0 ? (int)left + 1 : 0;
 		}

@@ -9,9 +9,12 @@
  *
  * Every request is bounded: the answer body (max_bytes; more fails the
  * request with NET_TOO_LARGE, never grows memory), the connect time
- * (connect_timeout_ms) and silence (idle_timeout_ms: no byte either way for
- * that long fails it with NET_TIMEOUT_IDLE; must exceed Gradio's 15 s SSE
- * heartbeat).  TLS is always verified.  Redirects are followed for GET only
+ * (connect_timeout_ms), silence (idle_timeout_ms: no byte either way for
+ * that long; must exceed Gradio's 15 s SSE heartbeat, and the default lets
+ * two heartbeats go missing) and its whole length (deadline_ms, from start
+ * to the last byte: a peer that trickles bytes or sends heartbeats for
+ * ever is cut off too).  Both time limits fail the request with
+ * NET_TIMEOUT_IDLE, its message saying which.  TLS is always verified.  Redirects are followed for GET only
  * (at most 3, http and https only); libcurl does not carry a custom
  * Authorization header to another host.
  */
@@ -26,9 +29,15 @@
 struct net;
 struct net_request;
 
+/* Gradio sends a heartbeat every 15 s: silence is two missed, and 5 s for
+ * the road. */
+#define NET_DEFAULT_IDLE_MS 35000
+#define NET_DEFAULT_DEADLINE_MS 120000
+
 struct net_opts {
 	long connect_timeout_ms; /* 0: 10 s */
-	long idle_timeout_ms;    /* 0: 45 s, three missed heartbeats */
+	long idle_timeout_ms;    /* silence; 0: NET_DEFAULT_IDLE_MS */
+	long deadline_ms;        /* a request in all; 0: NET_DEFAULT_DEADLINE_MS */
 	const char *user_agent;  /* NULL: "tagcon/VERSION" */
 };
 
@@ -37,7 +46,7 @@ enum net_failure {
 	NET_UNREACHABLE,     /* DNS, refused, no route */
 	NET_TLS,             /* certificate or handshake */
 	NET_TIMEOUT_CONNECT,
-	NET_TIMEOUT_IDLE,
+	NET_TIMEOUT_IDLE,    /* silent too long, or past the deadline */
 	NET_TOO_LARGE,       /* the body passed max_bytes */
 	NET_DROPPED,         /* connection closed or reset mid-answer */
 	NET_STOPPED,         /* the stream callback asked to stop */

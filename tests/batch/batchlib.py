@@ -43,6 +43,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.normpath(os.path.join(HERE, "..", "fake_space", "fake_space.py"))
 CONFORMANCE = os.path.normpath(os.path.join(HERE, "..", "conformance"))
+DYING = os.path.join(HERE, "dyingfake.py")
 
 sys.path.insert(0, os.path.dirname(FAKE))
 import fake_space  # noqa: E402  (its scoring functions: expected answers)
@@ -162,7 +163,7 @@ class Proc:
 class Fake:
     """One fake Space process on 127.0.0.1."""
 
-    def __init__(self, suite, args, port=0, name=None):
+    def __init__(self, suite, args, port=0, name=None, dying=None):
         self.suite = suite
         suite._fakes_started += 1
         self.name = name or "fake%d" % suite._fakes_started
@@ -171,9 +172,14 @@ class Fake:
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         self.log = suite.path("%s.log" % self.name)
+        self.stats_file = suite.path("%s.stats" % self.name)
         self._err = open(suite.path("%s.stderr" % self.name), "ab")
-        argv = [sys.executable, FAKE, "--port", str(port), "--port-file", self.port_file,
-                "--log", self.log] + [str(a) for a in args]
+        script = [FAKE]
+        if dying is not None:  # (mode, n): dyingfake.py's wrapper around the fake
+            script = [DYING, dying[0], str(dying[1]), "--stats-file", self.stats_file]
+        argv = [sys.executable] + script + ["--port", str(port), "--port-file",
+                                            self.port_file, "--log", self.log] + \
+            [str(a) for a in args]
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=self._err, cwd=suite.root)
         suite._fakes.append(self)
@@ -217,6 +223,10 @@ class Fake:
             return json.loads(body) if body else None
 
     def stats(self):
+        """/__fake/stats; from a dying fake that has exited, what it wrote before."""
+        if self.p.poll() is not None and os.path.exists(self.stats_file):
+            with open(self.stats_file) as f:
+                return json.load(f)
         return self.get("/__fake/stats")
 
     def completed(self):
@@ -483,6 +493,11 @@ class Suite:
 
     def fake(self, *args, port=0, name=None):
         return Fake(self, args, port=port, name=name)
+
+    def dying(self, mode, n, *args, name=None):
+        """A fake that stops answering after n predictions: mode hang, heartbeats, refuse
+        or 503 (see dyingfake.py)."""
+        return Fake(self, args, name=name, dying=(mode, n))
 
     # -- images ---------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def body(t):
     t.config(db, "spaces", fake.url)
     t.config(db, "upload_max_side", "0")
     t.config(db, "space_inflight", str(INFLIGHT))
-    t.config(db, "request_timeout", "5")
+    t.config(db, "request_deadline", "5")
 
     stored_before = set()
     uploads_before = {}

@@ -3,7 +3,7 @@
 
 Main run: four Spaces — one always failing (500), one asleep that wakes after 3 s, one
 throttling (429 with Retry-After), one that dies after a few predictions (silent; the run
-has request_timeout 5).  Then:
+has request_deadline 5).  Then:
   - every image ends tagged or failed with a reason; none is tagged twice: summed over
     every fake, each upload the fakes completed is a distinct image, and the number of
     completions equals the number of images tagged;
@@ -48,7 +48,8 @@ def check_stream(t, events, what, rc):
     bad = batchlib.stream_ends_well(ev, rc)
     t.check(bad is None, "%s: the stream ends with finish (and, exit %s, at most one error "
             "event with the reason)" % (what, rc), bad)
-    known = {"start", "done", "failed", "retry", "space", "progress", "finish", "error"}
+    known = {"start", "done", "failed", "retry", "space", "progress", "finish", "error",
+             "hedge"}
     t.eq(sorted({e.get("event") for e in ev} - known), [], "%s: only known event kinds" % what)
     return batchlib.split_stream(ev)[0]
 
@@ -66,7 +67,7 @@ def main_run(t):
     dying = t.fake("--service-ms", 100, "--stop-after", STOP_AFTER, name="dying")
     fakes = {"failing": failing, "waking": waking, "throttling": throttling, "dying": dying}
     t.config(db, "spaces", "\n".join(f.url for f in fakes.values()))
-    t.config(db, "request_timeout", "5")
+    t.config(db, "request_deadline", "5")
 
     proc = t.spawn("batch", "--json", db=db, name="batch-main")
     rc = proc.wait(240)
@@ -89,13 +90,18 @@ def main_run(t):
         per_fake[name] = st
         for sha, n in st["completed_by_sha256"].items():
             per_sha[sha] = per_sha.get(sha, 0) + n
+    # A hedged image (a copy sent when it was late on one Space) may be completed by both;
+    # it is stored once all the same.
+    hedges = [e for e in ev if e.get("event") == "hedge"]
     twice = {sha: n for sha, n in per_sha.items() if n != 1}
-    t.eq(twice, {}, "no image was completed twice, summed over the four Spaces")
+    t.check(len(twice) <= len(hedges) and all(n == 2 for n in twice.values()),
+            "no image was completed twice, summed over the four Spaces, unless hedged",
+            (twice, len(hedges)))
     done_paths = [e.get("path") for e in ev if e.get("event") == "done"]
     failed_ev = [e for e in ev if e.get("event") == "failed"]
     t.eq(len(done_paths), len(set(done_paths)), "one done event per image")
-    t.eq(sum(per_sha.values()), len(done_paths),
-         "the fakes completed exactly as many predictions as images were tagged")
+    t.eq(sum(per_sha.values()) - sum(n - 1 for n in twice.values()), len(done_paths),
+         "the fakes completed exactly as many distinct images as were tagged")
 
     # -- every image tagged or failed with a reason ------------------------------------------
     imgs = t.images(db)

@@ -10,7 +10,7 @@
     $HF_HOME/token, ~/.cache/huggingface/token, a wrong one; the token never appears in any
     output, in the database files or anywhere tagcon writes;
   - every fault of the fake gives its own clear one-line message and the right exit status
-    (1: this image failed; 3: no Space could be used), within request_timeout for hangs;
+    (1: this image failed; 3: no Space could be used), within request_deadline for hangs;
   - the official Gradio JS client (tests/conformance/client.mjs) gets the same answer as
     tagcon for the same bytes (upload_max_side 0), in 5.x and 4.x modes;
   - the A1111 WD14 tagger API in both response shapes.
@@ -327,7 +327,7 @@ def normalise(msg, path):
 
 def faults(t, db, img):
     t.section("faults: one clear line each")
-    t.config(db, "request_timeout", "5")
+    t.config(db, "request_deadline", "5")
     messages = {}
     for name, (want_rc, pattern, space_class) in FAULTS.items():
         fake = t.fake("--service-ms", 20, "--fault", name, "--retry-after", 7,
@@ -343,7 +343,7 @@ def faults(t, db, img):
                 "%s: the message says what happened (/%s/)" % (name, pattern), line)
         if name in ("hang", "slow_connect"):
             t.check(r.rc is not None and r.elapsed < 5 + 8,
-                    "%s: tag gives up after request_timeout (5 s)" % name,
+                    "%s: tag gives up after request_deadline (5 s)" % name,
                     "took %.1f s%s" % (r.elapsed, " and was killed" if r.rc is None else ""))
         if space_class is not None:
             r = t.run("spaces", "--json", fake.url, db=db, timeout=25)
@@ -379,7 +379,7 @@ def faults(t, db, img):
     r = t.run("spaces", dead, good.url, db=db, timeout=30)
     t.eq(r.rc, 1, "spaces: one of two Spaces works: exit 1")
     good.stop()
-    t.config(db, "request_timeout", "120")
+    t.config(db, "request_deadline", "120")
 
 
 def conformance(t, db, img):

@@ -9,7 +9,7 @@
     ends "finished");
   - failover: a first Space that fails every prediction (500) and a working second one:
     tagged through the second; two failing Spaces: the last reason, exit 1;
-  - a sleeping Space that wakes within request_timeout is waited for: tagged, exit 0;
+  - a sleeping Space that wakes within request_deadline is waited for: tagged, exit 0;
   - several files: results in the order of the arguments (human and --json), a file named
     twice printed twice, two copies of one content sent once and both printed; a missing
     file among good ones: its line on stderr, the others tagged, exit 1;
@@ -113,7 +113,7 @@ def failover(t, quick, img):
     sleepy = t.fake("--service-ms", 20, "--wake-after-s", 3, name="sleepy")
     r = t.run("tag", "--space", sleepy.url, img, db=db, timeout=60)
     t.check(r.rc == 0 and re.search(r"rating\s+[gsqe]\b", r.text) is not None,
-            "a sleeping Space that wakes within request_timeout is waited for", r.describe())
+            "a sleeping Space that wakes within request_deadline is waited for", r.describe())
     sleepy.stop()
 
 

@@ -63,7 +63,7 @@ def body(t):
     t.config(db, "spaces", fake.url)
     t.config(db, "auto_tag", "on")
     t.config(db, "upload_max_side", "0")
-    t.config(db, "request_timeout", "5")
+    t.config(db, "request_deadline", "5")
     sha = {}
 
     def note(paths):

@@ -102,10 +102,33 @@ test_refusals(void)
 	CHECK(health_can_send(&h, 0));
 }
 
+/* A request the scheduler stopped frees its slot and says nothing of the
+ * Space: a probe taken back lets the next one go. */
+static void
+test_cancel(void)
+{
+	struct health h;
+	health_init(&h, 2, 5);
+	health_on_send(&h, 0);
+	CHECK(!health_can_send(&h, 0));
+	health_on_cancel(&h);
+	CHECK_STR(health_state_name(&h), "probing");
+	CHECK(health_can_send(&h, 0));
+	health_on_success(&h, 1);
+	health_on_send(&h, 1);
+	health_on_send(&h, 1);
+	CHECK_STR(health_state_name(&h), "busy");
+	health_on_cancel(&h);
+	CHECK_STR(health_state_name(&h), "ready");
+	CHECK_INT(h.in_flight, 1);
+	CHECK_INT(h.failures, 0);
+}
+
 int
 main(void)
 {
 	test_ready_and_busy();
+	test_cancel();
 	test_backoff();
 	test_refusals();
 	CHECK(health_costs_attempt(SPACEERR_DROPPED));

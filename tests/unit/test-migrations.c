@@ -14,6 +14,7 @@
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/rules.h"
+#include "db/runs.h"
 #include "db/search.h"
 #include "db/settings.h"
 #include "tests/unit/check.h"
@@ -21,6 +22,8 @@
 
 /* The schema that first stores MCut cuts with each answer. */
 #define SCHEMA_CUTS 5
+/* The schema where request_timeout became request_deadline. */
+#define SCHEMA_DEADLINE 6
 
 static const char *db_file;
 
@@ -111,6 +114,11 @@ seed(struct db *db, int version)
 	int64_t id, folder;
 	CHECK(db_root_add(db, "/photos", &id));
 	CHECK(db_setting_set(db, "model", "m"));
+	/* What each version's `config set` and `preset save` wrote. */
+	CHECK(db_setting_set(db, version < SCHEMA_DEADLINE ? "request_timeout" :
+	    "request_deadline", "7"));
+	CHECK(db_preset_set(db, "slow", version < SCHEMA_DEADLINE ? "request_timeout" :
+	    "request_deadline", "300"));
 	CHECK(db_folder_get(db, id, "/photos/a", &folder));
 	int64_t one = add_image(db, folder, "/photos/a/1.png", 1);
 	add_image(db, folder, "/photos/a/copy.png", 1);
@@ -174,6 +182,15 @@ check_kept(struct db *db, int version)
 	CHECK(db_setting_get(db, "model", &v));
 	CHECK_STR(v, "m");
 	free(v);
+	/* request_timeout's value is request_deadline's, in settings and
+	 * presets alike, and the old name is gone. */
+	CHECK(db_setting_get(db, "request_deadline", &v));
+	CHECK_STR(v, "7");
+	free(v);
+	CHECK(db_setting_get(db, "request_timeout", &v) && v == NULL);
+	CHECK(sql1("SELECT value FROM presets WHERE name = 'slow' AND key = ?1",
+	    "request_deadline", NULL, 0) == 300);
+	CHECK(sql1("SELECT count(*) FROM presets WHERE key = ?1", "request_timeout", NULL, 0) == 0);
 	/* The cuts (version 5) are the answers' MCut, worked out by the
 	 * migration for older answers: in the doubles of the stored floats. */
 	CHECK(stored_cut("/photos/a/1.png", false) == ((double)0.8f + (double)0.3f) / 2);
@@ -189,11 +206,25 @@ check_kept(struct db *db, int version)
 	CHECK_INT(suggestions(db, false, true), 5 + pinned);
 }
 
+static void
+one_space(void *ud, const struct db_run_space *sp)
+{
+	*(int64_t *)ud = sp->hedges;
+}
+
 /* The newest schema works after the migration: a new image; a new answer
- * for the shared content, whose general MCut now keeps 1girl only. */
+ * for the shared content, whose general MCut now keeps 1girl only; a run
+ * whose Space counts its hedged requests (schema 7). */
 static void
 check_newest(struct db *db, int version)
 {
+	struct db_run run = {.pid = 1, .host = "h", .model = "m"};
+	CHECK(db_run_start(db, &run));
+	struct db_run_space sp = {.url = "http://a", .state = "ready", .hedges = 3};
+	int64_t hedges = -1;
+	CHECK(db_run_space_update(db, run.id, &sp));
+	CHECK(db_run_spaces(db, run.id, one_space, &hedges));
+	CHECK_INT(hedges, 3);
 	int64_t root, folder;
 	CHECK(db_root_add(db, "/more", &root));
 	CHECK(db_folder_get(db, root, "/more/x", &folder));

@@ -31,6 +31,7 @@ struct seen {
 	char urls[4][64];
 	char states[4][32];
 	bool disabled[4];
+	int64_t hedges[4];
 };
 
 static void
@@ -39,6 +40,7 @@ on_space(void *ud, const struct db_run_space *sp)
 	struct seen *s = ud;
 	snprintf(s->urls[s->n], 64, "%s", sp->url);
 	snprintf(s->states[s->n], 32, "%s", sp->state);
+	s->hedges[s->n] = sp->hedges;
 	s->disabled[s->n++] = sp->disabled;
 }
 
@@ -57,6 +59,7 @@ test_runs(void)
 		.done = 3, .latency_ms = 120};
 	CHECK(db_run_space_update(db, run.id, &sp));
 	sp.state = "waking";
+	sp.hedges = 2;
 	CHECK(db_run_space_update(db, run.id, &sp));
 
 	struct db_run seen_run;
@@ -71,6 +74,7 @@ test_runs(void)
 	CHECK(db_run_spaces(other, run.id, on_space, &s));
 	CHECK_INT(s.n, 1);
 	CHECK_STR(s.states[0], "waking");
+	CHECK_INT(s.hedges[0], 2);
 
 	/* Control travels through the database, and is taken once. */
 	CHECK(db_run_request(other, run.id, "pause"));
