@@ -1,50 +1,71 @@
 /*
- * prepare.c — load, shrink, flatten and encode one image for upload.
+ * prepare.c — load, flatten, square and encode one image for upload.
  *
- * Why JPEG at Q 90 with 4:2:0 chroma: the model resizes what it gets to
- * 448×448 and was trained on Danbooru's images, mostly JPEGs, so Q 90
- * artefacts are far below what it notices; chroma at half of 768 px is
- * still about the model's own resolution.  Measured at 768 px on
- * photo-like 12 MP input: PNG is ~10× larger (1 MB vs 80-150 KB), WebP
- * at equal quality saves 15-30 % but encodes slower and not every Python
- * image stack on a Space decodes it; 4:4:4 costs ~50 % more bytes and
- * pushed a textured 12 MP photo over the 5 % budget (5.2 % vs 3.4 %).
+ * What is sent is the 448 × 448 square the wd-tagger app would make of the
+ * original (square.h): the app then finds a square of its model's side and
+ * resizes nothing, so the model's input differs from what the original gives
+ * only by the JPEG loss.  Sending more pixels than the model's side buys
+ * nothing: the app resizes them away.  Sending fewer, or not squared, costs
+ * faithfulness: the app's second resize of an upload that is not already the
+ * square is misregistered by up to half a pixel, and a 0.67-pixel shift
+ * alone brought a 12 MP photo's model input down to 31 dB PSNR.
+ *
+ * Why JPEG Q 90 with 4:4:4 chroma: at 448 pixels every pixel is seen by the
+ * model, so the chroma keeps full resolution; at equal bytes 4:4:4 beats
+ * 4:2:0 with a higher Q by a fraction of a dB.  Q 90 is the lowest standard
+ * quality whose model input stays at about 40 dB PSNR from the original's on
+ * dense real photos (README, figures; tests/bench/bench-prepare.c).  PNG is
+ * 4-6 × larger; WebP is 4:2:0 only, and not every Python image stack on a
+ * Space decodes it.
  */
 #include "core/image/prepare.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "core/image/loader.h"
+#include "core/image/square.h"
 #include "core/sanitize.h"
 #include "common/xalloc.h"
 
-#define JPEG_Q 90
+/* The upload's own loss: its pixels within TARGET_DB PSNR of the square it
+ * encodes, at the lowest JPEG quality in [Q_MIN, Q_MAX] that keeps them
+ * there.  With the square's own difference to PIL's (47-52 dB) the model's
+ * input stays about 40 dB from what the original gives it. */
+#define TARGET_DB 41.0
+#define Q_MIN 80
+#define Q_MAX 97
+#define Q_FIRST 90
+#define DB_PER_Q 0.3
 
-/* Raster loaders only: libvips also opens PDF, SVG, CSV and matrix files,
- * which are not pictures a tagger should see (and PDF/SVG run interpreters). */
+/* Decode at least this many times the square's side before resampling:
+ * a JPEG's 1/8 shrink-on-load leaves visibly coarser blocks (44 dB instead
+ * of 47-52 dB at Q 100), 1/2 costs 50 % more time for 1 dB. */
+#define DECODE_MARGIN 2
+
+/* What the file's own bytes are sent as (upload_max_side 0). */
 static const struct {
-	const char *loader; /* prefix of libvips' loader name */
+	const char *format; /* probe_loader_format()'s name */
 	const char *mime;
 	const char *filename;
 } formats[] = {
-	{"jpegload", "image/jpeg", "image.jpg"},
-	{"pngload", "image/png", "image.png"},
-	{"webpload", "image/webp", "image.webp"},
-	{"gifload", "image/gif", "image.gif"},
-	{"tiffload", "image/tiff", "image.tif"},
-	{"heifload", "image/heif", "image.heif"},
-	{"jxlload", "image/jxl", "image.jxl"},
-	{"jp2kload", "image/jp2", "image.jp2"},
-	{"ppmload", "image/x-portable-anymap", "image.pnm"},
-	{"radload", "image/vnd.radiance", "image.hdr"},
-	{"openexrload", "image/x-exr", "image.exr"},
-	{"magickload", "application/octet-stream", "image"},
+	{"jpeg", "image/jpeg", "image.jpg"},
+	{"png", "image/png", "image.png"},
+	{"webp", "image/webp", "image.webp"},
+	{"gif", "image/gif", "image.gif"},
+	{"tiff", "image/tiff", "image.tif"},
+	{"heif", "image/heif", "image.heif"},
+	{"jxl", "image/jxl", "image.jxl"},
+	{"jp2k", "image/jp2", "image.jp2"},
+	{"ppm", "image/x-portable-anymap", "image.pnm"},
+	{"openexr", "image/x-exr", "image.exr"},
+	{"magick", "application/octet-stream", "image"},
 };
 
 static GOnce init_once = G_ONCE_INIT;
@@ -74,7 +95,7 @@ prepare_result_destroy(struct prepare_result *r)
 	if (r == NULL) {
 		return;
 	}
-	g_free(r->data); /* from libvips (g_malloc) or read_all (g_malloc too) */
+	g_free(r->data); /* from libvips (g_malloc) or read_original (g_malloc too) */
 	free(r);
 }
 
@@ -82,9 +103,11 @@ prepare_result_destroy(struct prepare_result *r)
 static void
 fail(char **cause, const char *path, char *what)
 {
-	char *shown = sanitize_str(path);
-	*cause = xasprintf("%s: %s", shown, what);
-	free(shown);
+	if (cause != NULL) {
+		char *shown = sanitize_str(path);
+		*cause = xasprintf("%s: %s", shown, what);
+		free(shown);
+	}
 	free(what);
 }
 
@@ -103,82 +126,13 @@ vips_cause(void)
 	return safe;
 }
 
-static int
-format_index(const char *loader)
-{
-	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-		if (strncmp(loader, formats[i].loader, strlen(formats[i].loader)) == 0) {
-			return (int)i;
-		}
-	}
-	return -1;
-}
-
-/* Why no loader took the file: text or something else. */
-static char *
-not_image(const char *path)
-{
-	char head[1024];
-	ssize_t n = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0) {
-		n = read(fd, head, sizeof head);
-		close(fd);
-	}
-	if (n == 0) {
-		return xstrdup("not an image (empty file)");
-	}
-	const char *end = head;
-	bool text = n > 0 && memchr(head, '\0', (size_t)n) == NULL &&
-	    (g_utf8_validate(head, n, &end) || end - head + 4 > n);
-	return xstrdup(text ? "not an image (text file)" : "not an image (unknown format)");
-}
-
-/*
- * A source on the file.  Sources, not file names: libvips reads a trailing
- * "[...]" in a file name as load options, and a library holds files named
- * "scan[2].png".
- */
-static VipsSource *
-open_source(const char *path, char **what)
-{
-	VipsSource *src = vips_source_new_from_file(path);
-	if (src == NULL) {
-		char *v = vips_cause();
-		*what = xasprintf("cannot read (%s)", v);
-		free(v);
-	}
-	return src;
-}
-
-/* Header only: the format is one tagcon sends and the pixel count is under
- * the limit.  *fmt is the index into formats[]. */
+/* Header only: the size as stored, whether EXIF turns it a quarter, and
+ * the pixel count under the limit. */
 static bool
-check_header(const char *path, const struct prepare_opts *opts, struct prepare_result *r,
-    int *fmt, char **what)
+check_header(struct loader_file *f, const struct prepare_opts *opts, struct prepare_result *r,
+    bool *turned, char **what)
 {
-	VipsSource *src = open_source(path, what);
-	if (src == NULL) {
-		return false;
-	}
-	/* A GType name ("VipsForeignLoadJpegSource"); its nickname is
-	 * "jpegload_source". */
-	const char *type = vips_foreign_find_load_source(src);
-	const char *loader = type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
-	if (loader == NULL) {
-		vips_error_clear();
-		g_object_unref(src);
-		*what = not_image(path);
-		return false;
-	}
-	*fmt = format_index(loader);
-	if (*fmt < 0) {
-		*what = xasprintf("not a raster image (%s)", loader);
-		g_object_unref(src);
-		return false;
-	}
-	VipsImage *im = vips_image_new_from_source(src, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-	g_object_unref(src);
+	VipsImage *im = loader_image(f, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (im == NULL) {
 		char *v = vips_cause();
 		*what = xasprintf("damaged image (%s)", v);
@@ -187,6 +141,7 @@ check_header(const char *path, const struct prepare_opts *opts, struct prepare_r
 	}
 	r->orig_width = vips_image_get_width(im);
 	r->orig_height = vips_image_get_height(im);
+	*turned = vips_image_get_orientation(im) >= 5;
 	g_object_unref(im);
 	uint64_t pixels = (uint64_t)r->orig_width * (uint64_t)r->orig_height;
 	if (opts->pixel_limit != 0 && pixels > opts->pixel_limit) {
@@ -197,29 +152,35 @@ check_header(const char *path, const struct prepare_opts *opts, struct prepare_r
 	return true;
 }
 
-/* upload_max_side 0: the file's own bytes. */
+/* upload_max_side 0: the file's own bytes, read from the descriptor checked. */
 static bool
-read_original(const char *path, int fmt, struct prepare_result *r, char **what)
+read_original(struct loader_file *f, struct prepare_result *r, char **what)
 {
-	if (r->orig_bytes > PREPARE_MAX_ORIGINAL) {
+	if (f->size > PREPARE_MAX_ORIGINAL) {
 		*what = xasprintf("file too large to send unchanged (%.1f MiB, limit %d MiB); "
-		    "set upload_max_side", r->orig_bytes / 1048576.0, PREPARE_MAX_ORIGINAL >> 20);
+		    "set upload_max_side", f->size / 1048576.0, PREPARE_MAX_ORIGINAL >> 20);
 		return false;
 	}
-	gchar *data = NULL;
-	gsize len = 0;
-	GError *e = NULL;
-	if (!g_file_get_contents(path, &data, &len, &e)) {
-		char *m = sanitize_str(e->message);
-		*what = xasprintf("cannot read: %s", m);
-		free(m);
-		g_error_free(e);
+	unsigned char *data = g_malloc(f->size > 0 ? f->size : 1);
+	size_t len = 0;
+	ssize_t n = 1;
+	while (len < f->size && ((n = pread(f->fd, data + len, f->size - len, (off_t)len)) > 0 ||
+	    (n < 0 && errno == EINTR))) {
+		len += n > 0 ? (size_t)n : 0;
+	}
+	if (len < f->size) {
+		*what = xasprintf("cannot read: %s", n < 0 ? strerror(errno) : "file shrank");
+		g_free(data);
 		return false;
 	}
-	r->data = (unsigned char *)data;
+	size_t i = 0;
+	while (i + 1 < sizeof formats / sizeof formats[0] && strcmp(formats[i].format, f->format)) {
+		i++;
+	}
+	r->data = data;
 	r->len = len;
-	r->mime = formats[fmt].mime;
-	r->filename = formats[fmt].filename;
+	r->mime = formats[i].mime;
+	r->filename = formats[i].filename;
 	r->width = r->orig_width;
 	r->height = r->orig_height;
 	return true;
@@ -265,122 +226,260 @@ to_srgb8(VipsImage *in, VipsImage **out)
 	return rc;
 }
 
-/*
- * The image at most side × side, EXIF orientation applied.  For JPEG the
- * shrink-on-load factor is chosen here, as large as keeps side pixels:
- * vips_thumbnail deliberately leaves a 2× margin for its own resize (a
- * sharper thumbnail for people), which costs a 4× larger decode — ~60 ms
- * instead of ~20 ms for a 12 MP photo on one core — and the model, which
- * sees 448 px, cannot tell the difference.
- */
+/* The largest shrink-on-load (1, 2, 4, 8) that keeps DECODE_MARGIN × side
+ * pixels on the longest side. */
 static int
-load_small(VipsSource *src, int fmt, int side, const struct prepare_result *r,
-    VipsImage **out)
+shrink_factor(int longest, int side)
 {
-	if (strcmp(formats[fmt].loader, "jpegload") != 0) {
-		return vips_thumbnail_source(src, out, side, "height", side, "size",
-		    VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+	int s = 1;
+	while (s < 8 && longest / (s * 2) >= DECODE_MARGIN * side) {
+		s *= 2;
 	}
-	int longest = r->orig_width > r->orig_height ? r->orig_width : r->orig_height;
-	int shrink = 1;
-	while (shrink < 8 && longest / (shrink * 2) >= side) {
-		shrink *= 2;
-	}
-	VipsImage *im = vips_image_new_from_source(src, "", "shrink", shrink, "access",
-	    VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
-	if (im == NULL) {
-		return -1;
-	}
-	int rc = vips_thumbnail_image(im, out, side, "height", side, "size", VIPS_SIZE_DOWN,
-	    NULL);
-	g_object_unref(im);
-	return rc;
+	return s;
 }
 
-/* Shrink-on-load to side, flatten, sRGB, JPEG.  The truncation check
- * fires while the pixels are read, i.e. during the save. */
-static bool
-shrink(const char *path, int fmt, int side, struct prepare_result *r, char **what)
+/*
+ * 8-bit, flat, upright pixels at 1/shrink: a JPEG shrinks while it decodes
+ * (in the DCT), anything else is box-shrunk after.  *orientation is the EXIF
+ * turn applied, which square_make must know.
+ */
+static VipsImage *
+decode_small(struct loader_file *f, int shrink, int *orientation)
 {
-	VipsImage *thumb = NULL, *flat = NULL, *rgb = NULL;
-	void *buf = NULL;
-	size_t len = 0;
-	bool ok = false;
-	VipsSource *src = open_source(path, what);
-	if (src == NULL) {
-		return false;
+	VipsImage *t[5] = {NULL}, *out = NULL;
+	t[0] = loader_is_jpeg(f) ?
+	    loader_image(f, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL,
+	    "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL) :
+	    loader_image(f, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_TRUNCATED,
+	    NULL);
+	if (t[0] == NULL || flatten(t[0], &t[1]) != 0 || to_srgb8(t[1], &t[2]) != 0) {
+		goto out;
 	}
-	if (load_small(src, fmt, side, r, &thumb) != 0 ||
-	    flatten(thumb, &flat) != 0 || to_srgb8(flat, &rgb) != 0 ||
-	    vips_jpegsave_buffer(rgb, &buf, &len, "Q", JPEG_Q, "optimize_coding", TRUE,
-	    "strip", TRUE, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON, NULL) != 0) {
+	if (loader_is_jpeg(f) || shrink == 1) {
+		t[3] = t[2];
+		g_object_ref(t[3]);
+	} else if (vips_shrink(t[2], &t[3], shrink, shrink, NULL) != 0) {
+		goto out;
+	}
+	/* Decoded here, in order (the read is sequential), then turned. */
+	*orientation = vips_image_get_orientation(t[3]);
+	if ((t[4] = vips_image_copy_memory(t[3])) != NULL &&
+	    vips_autorot(t[4], &out, NULL) != 0) {
+		out = NULL;
+	}
+out:
+	for (int i = 4; i >= 0; i--) {
+		if (t[i] != NULL) {
+			g_object_unref(t[i]);
+		}
+	}
+	return out;
+}
+
+/* The app's square of the original (its own pixels when no larger than
+ * side: the app pads and resizes those itself, exactly as it would). */
+static VipsImage *
+model_view(struct loader_file *f, const struct prepare_result *r, bool turned, int side)
+{
+	struct square_geom g = {
+		.width = turned ? r->orig_height : r->orig_width,
+		.height = turned ? r->orig_width : r->orig_height,
+		.side = side,
+	};
+	int longest = g.width > g.height ? g.width : g.height;
+	g.shrink = longest > side ? shrink_factor(longest, side) : 1;
+	VipsImage *small = decode_small(f, g.shrink, &g.orientation);
+	if (small == NULL || longest <= side) {
+		return small;
+	}
+	VipsImage *sq = square_make(small, &g);
+	g_object_unref(small);
+	return sq;
+}
+
+/* im as a JPEG (4:4:4, no metadata) at quality q.  Optimised Huffman
+ * tables change the size, never a pixel: trials go without. */
+static void *
+jpeg_at(VipsImage *im, int q, gboolean optimise, size_t *len)
+{
+	void *buf = NULL;
+	if (vips_jpegsave_buffer(im, &buf, len, "Q", q, "optimize_coding", optimise, "strip",
+	    TRUE, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_OFF, NULL) != 0) {
+		return NULL;
+	}
+	return buf;
+}
+
+/* PSNR of the pixels a JPEG at q gives back against im's (in memory);
+ * -1 on error. */
+static double
+psnr_at(VipsImage *im, int q)
+{
+	size_t len, n = 0;
+	void *buf = jpeg_at(im, q, FALSE, &len);
+	VipsImage *back = buf != NULL ? vips_image_new_from_buffer(buf, len, "", NULL) : NULL;
+	unsigned char *got = back != NULL ? vips_image_write_to_memory(back, &n) : NULL;
+	const unsigned char *want = vips_image_get_data(im);
+	size_t size = VIPS_IMAGE_SIZEOF_IMAGE(im);
+	double db = -1.0;
+	if (got != NULL && want != NULL && n == size) {
+		double sum = 0.0;
+		for (size_t i = 0; i < n; i++) {
+			int d = (int)got[i] - (int)want[i];
+			sum += d * d;
+		}
+		db = sum == 0.0 ? 99.0 : 10.0 * log10(255.0 * 255.0 * (double)n / sum);
+	}
+	g_free(got);
+	if (back != NULL) {
+		g_object_unref(back);
+	}
+	g_free(buf);
+	return db;
+}
+
+/*
+ * Every other band of 8 rows of im (in memory).  A 4:4:4 JPEG quantises
+ * each 8×8 block on its own, so what it loses on these blocks is exactly
+ * what the whole image's JPEG loses there: trials encode half the pixels.
+ */
+static VipsImage *
+half_blocks(VipsImage *im)
+{
+	const unsigned char *px = vips_image_get_data(im);
+	if (px == NULL) {
+		return NULL;
+	}
+	int w = vips_image_get_width(im), h = vips_image_get_height(im);
+	size_t line = VIPS_IMAGE_SIZEOF_LINE(im);
+	unsigned char *half = xmalloc(line * (size_t)h);
+	int rows = 0;
+	for (int y = 0; y < h; y++) {
+		if ((y / 8) % 2 == 0) {
+			memcpy(half + line * rows++, px + line * y, line);
+		}
+	}
+	VipsImage *out = vips_image_new_from_memory_copy(half, line * rows, w, rows,
+	    vips_image_get_bands(im), VIPS_FORMAT_UCHAR);
+	free(half);
+	if (out != NULL) {
+		out->Type = im->Type;
+	}
+	return out;
+}
+
+/*
+ * The lowest quality in [Q_MIN, Q_MAX] whose pixels stay within TARGET_DB
+ * of im's, in at most four trial encodes (of half the blocks): each guess
+ * steps by the dB still missing (or to spare) at about DB_PER_Q a step,
+ * inside the bracket of qualities already known to pass and to fail.  Q_MAX
+ * when none passes.
+ */
+static int
+choose_quality(VipsImage *whole, double *db)
+{
+	VipsImage *im = half_blocks(whole);
+	*db = 0;
+	if (im == NULL) {
+		vips_error_clear();
+		return Q_FIRST;
+	}
+	double tried[101];
+	int pass = Q_MAX + 1, fail_q = Q_MIN - 1, q = Q_FIRST;
+	for (int i = 0; i <= 100; i++) {
+		tried[i] = -1.0;
+	}
+	for (int trial = 0; trial < 4 && pass - fail_q > 1; trial++) {
+		double p = tried[q] = psnr_at(im, q);
+		if (p < 0) {
+			break;
+		}
+		if (p >= TARGET_DB) {
+			pass = q;
+		} else {
+			fail_q = q;
+		}
+		int guess = q + (int)ceil((TARGET_DB - p) / DB_PER_Q);
+		q = guess <= fail_q ? fail_q + 1 : guess >= pass ? pass - 1 : guess;
+	}
+	q = pass <= Q_MAX ? pass : Q_MAX;
+	*db = tried[q] > 0 ? tried[q] : 0;
+	g_object_unref(im);
+	return q;
+}
+
+/* The model's view, as a JPEG.  The truncation check fires while the pixels
+ * are read. */
+static bool
+encode(struct loader_file *f, const struct prepare_opts *opts, bool turned,
+    struct prepare_result *r, char **what)
+{
+	int side = opts->upload_max_side < PREPARE_MODEL_SIDE ? (int)opts->upload_max_side :
+	    PREPARE_MODEL_SIDE;
+	VipsImage *view = model_view(f, r, turned, side);
+	VipsImage *im = view != NULL ? vips_image_copy_memory(view) : NULL;
+	r->quality = opts->jpeg_quality;
+	if (im != NULL && (r->quality <= 0 || r->quality > 100)) {
+		r->quality = choose_quality(im, &r->psnr);
+	}
+	r->data = im != NULL ? jpeg_at(im, r->quality, TRUE, &r->len) : NULL;
+	if (view != NULL) {
+		g_object_unref(view);
+	}
+	if (r->data == NULL) {
 		char *v = vips_cause();
 		*what = xasprintf("truncated or damaged image (%s)", v);
 		free(v);
-		goto out;
-	}
-	r->data = buf;
-	r->len = len;
-	r->mime = "image/jpeg";
-	r->filename = "image.jpg";
-	r->width = vips_image_get_width(rgb);
-	r->height = vips_image_get_height(rgb);
-	ok = true;
-out:
-	g_object_unref(src);
-	if (rgb != NULL) {
-		g_object_unref(rgb);
-	}
-	if (flat != NULL) {
-		g_object_unref(flat);
-	}
-	if (thumb != NULL) {
-		g_object_unref(thumb);
-	}
-	return ok;
-}
-
-static bool
-stat_file(const char *path, uint64_t *size, char **what)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		*what = xasprintf("cannot read: %s", strerror(errno));
-		if (fd >= 0) {
-			close(fd);
+		if (im != NULL) {
+			g_object_unref(im);
 		}
 		return false;
 	}
-	close(fd);
-	if (!S_ISREG(st.st_mode)) {
-		*what = xstrdup("not a regular file");
-		return false;
-	}
-	*size = (uint64_t)st.st_size;
+	r->mime = "image/jpeg";
+	r->filename = "image.jpg";
+	r->width = vips_image_get_width(im);
+	r->height = vips_image_get_height(im);
+	g_object_unref(im);
 	return true;
 }
 
 struct prepare_result *
-prepare_file(const char *path, const struct prepare_opts *opts, char **cause)
+prepare_fd(int fd, const char *path, const struct prepare_opts *opts, char **cause)
 {
 	if (!prepare_init(cause)) {
 		return NULL;
 	}
 	struct prepare_result *r = xcalloc(1, sizeof *r);
+	struct loader_file f;
 	char *what = NULL;
-	int fmt = -1;
-	bool ok = stat_file(path, &r->orig_bytes, &what) &&
-	    check_header(path, opts, r, &fmt, &what);
+	bool turned = false;
+	bool ok = loader_open_fd(&f, fd, path, &what);
+	r->orig_bytes = f.size;
+	ok = ok && check_header(&f, opts, r, &turned, &what);
 	if (ok && opts->upload_max_side == 0) {
-		ok = read_original(path, fmt, r, &what);
+		ok = read_original(&f, r, &what);
 	} else if (ok) {
-		ok = shrink(path, fmt, (int)opts->upload_max_side, r, &what);
+		ok = encode(&f, opts, turned, r, &what);
 	}
+	loader_close(&f);
 	if (!ok) {
 		fail(cause, path, what);
 		prepare_result_destroy(r);
 		return NULL;
 	}
+	return r;
+}
+
+struct prepare_result *
+prepare_file(const char *path, const struct prepare_opts *opts, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		fail(cause, path, xasprintf("cannot read: %s", errno == ELOOP ? "symlink loop" :
+		    strerror(errno)));
+		return NULL;
+	}
+	struct prepare_result *r = prepare_fd(fd, path, opts, cause);
+	close(fd);
 	return r;
 }

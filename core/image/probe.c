@@ -276,10 +276,13 @@ truncated(const char *format, const char *head, size_t head_len, const char *tai
 	return false;
 }
 
-/* "jpegload" / "jpegload_source" -> "jpeg"; NULL when not in loaders[]. */
-static char *
-format_of(const char *loader)
+char *
+probe_loader_format(const char *loader, const char *path)
 {
+	const char *base = strrchr(path, '/');
+	if (strncmp(loader, "magick", 6) == 0 && !probe_image_name(base != NULL ? base + 1 : path)) {
+		return NULL;
+	}
 	for (const char *const *l = loaders; *l; l++) {
 		size_t k = strlen(*l);
 		if (strncmp(loader, *l, k) == 0 && strncmp(loader + k, "load", 4) == 0) {
@@ -408,7 +411,7 @@ sniff(const char *path, const char *head, size_t n, char **why)
 		loader = nickname(vips_foreign_find_load(path));
 		vips_error_clear();
 	}
-	char *format = loader != NULL ? format_of(loader) : NULL;
+	char *format = loader != NULL ? probe_loader_format(loader, path) : NULL;
 	if (format != NULL) {
 		return format;
 	}

@@ -52,6 +52,17 @@ bool probe_failure_may_change(const char *error);
 enum db_orientation probe_orientation(int width, int height);
 const char *probe_orientation_name(enum db_orientation o);
 
+/*
+ * The format tagcon tags for a libvips loader ("jpegload", "jpegload_source"
+ * -> "jpeg"), or NULL when the scanner refuses what that loader reads: SVG,
+ * PDF, FITS, slide scans, CSV and matrix files are not pictures of a library
+ * (and SVG and PDF run interpreters).  ImageMagick counts only for a file
+ * named like an image (path's last part): it also claims videos and random
+ * bytes through formats that have no magic.  The one allowlist: the scanner,
+ * the upload preparation and the preview all ask here.  New string.
+ */
+char *probe_loader_format(const char *loader, const char *path);
+
 /* Whether a name looks like an image file (used only to decide whether a
  * file no loader recognises is worth reporting, never to pick a loader). */
 bool probe_image_name(const char *name);

@@ -8,6 +8,7 @@
 #include <vips/vips.h>
 
 #include "core/image/prepare.h"
+#include "tests/unit/appview.h"
 #include "tests/unit/check.h"
 #include "tests/unit/tmpdir.h"
 
@@ -40,21 +41,19 @@ save_raw(const char *name, const unsigned char *px, int w, int h, int bands,
 	return path;
 }
 
-/* A photo-like 12 MP picture: soft colour fields, fine texture, sensor
- * grain, saved as a camera would (Q 92, 4:2:0): ~2.6 MB, in the range of
- * a 12 MP phone photo. */
-static const char *
-save_photo(const char *name)
+/* A photo-like w×h picture: soft colour fields, fine texture, sensor grain.
+ * In memory. */
+static VipsImage *
+make_photo(int w, int h)
 {
-	int w = 4000, h = 3000;
-	VipsImage *t[16] = {0}, *bands[3];
+	VipsImage *t[6] = {0}, *bands[3];
 	vips_xyz(&t[0], w, h, NULL);
 	vips_extract_band(t[0], &t[1], 1, NULL);
-	vips_linear1(t[1], &t[2], -0.03, 150, NULL);
+	vips_linear1(t[1], &t[2], -0.03 * 3000 / h, 150, NULL);
 	vips_gaussnoise(&t[3], w, h, "sigma", 4.0, "seed", 42, NULL);
 	for (int b = 0; b < 3; b++) {
 		VipsImage *a, *c, *aa, *cc, *s1, *s2;
-		vips_perlin(&a, w, h, "cell_size", 700, "seed", b + 1, NULL);
+		vips_perlin(&a, w, h, "cell_size", w >= 8 ? 700 * w / 4000 : 1, "seed", b + 1, NULL);
 		vips_perlin(&c, w, h, "cell_size", 16, "seed", b + 11, NULL);
 		vips_linear1(a, &aa, 90, 0, NULL);
 		vips_linear1(c, &cc, 25, 0, NULL);
@@ -71,18 +70,29 @@ save_photo(const char *name)
 	vips_bandjoin(bands, &t[4], 3, NULL);
 	vips_cast_uchar(t[4], &t[5], NULL);
 	t[5]->Type = VIPS_INTERPRETATION_sRGB;
-	const char *path = tmppath(name);
-	if (vips_jpegsave(t[5], path, "Q", 92, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON,
-	    NULL) != 0) {
-		fprintf(stderr, "%s\n", vips_error_buffer());
-		exit(2);
-	}
+	VipsImage *out = vips_image_copy_memory(t[5]);
 	for (int b = 0; b < 3; b++) {
 		g_object_unref(bands[b]);
 	}
 	for (int i = 0; i < 6; i++) {
 		g_object_unref(t[i]);
 	}
+	return out;
+}
+
+/* A 12 MP photo saved as a camera would (Q 92, 4:2:0): ~2.6 MB, in the
+ * range of a 12 MP phone photo. */
+static const char *
+save_photo(const char *name)
+{
+	VipsImage *im = make_photo(4000, 3000);
+	const char *path = tmppath(name);
+	if (vips_jpegsave(im, path, "Q", 92, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_ON,
+	    NULL) != 0) {
+		fprintf(stderr, "%s\n", vips_error_buffer());
+		exit(2);
+	}
+	g_object_unref(im);
 	return path;
 }
 
@@ -213,6 +223,29 @@ test_deep(void)
 	}
 }
 
+/* PSNR between the model's input from the upload and from the original
+ * (appview.h), over the whole input and over the picture alone. */
+static void
+upload_psnr(const char *path, const struct prepare_result *r, double *whole, double *picture)
+{
+	VipsImage *want = appview_of_file(path), *got = appview_of_buffer(r->data, r->len);
+	*whole = *picture = 0;
+	CHECK(want != NULL && got != NULL);
+	if (want != NULL && got != NULL) {
+		VipsImage *im = vips_image_new_from_file(path, NULL), *up;
+		vips_autorot(im, &up, NULL);
+		appview_psnr(want, got, up->Xsize, up->Ysize, whole, picture);
+		g_object_unref(up);
+		g_object_unref(im);
+	}
+	if (want != NULL) {
+		g_object_unref(want);
+	}
+	if (got != NULL) {
+		g_object_unref(got);
+	}
+}
+
 static void
 test_photo(void)
 {
@@ -225,11 +258,14 @@ test_photo(void)
 	}
 	CHECK_INT(r->orig_width, 4000);
 	CHECK_INT(r->orig_height, 3000);
-	CHECK_INT(r->width, 768);
-	CHECK_INT(r->height, 576);
+	CHECK_INT(r->width, 448); /* the app's square, at the model's side */
+	CHECK_INT(r->height, 448);
 	CHECK_INT(r->orig_bytes, st.st_size);
-	double ratio = 100.0 * r->len / r->orig_bytes;
+	double ratio = 100.0 * r->len / r->orig_bytes, whole, picture;
 	CHECK(ratio <= 5.0);
+	upload_psnr(path, r, &whole, &picture);
+	CHECK(whole >= 40.0);
+	int q = r->quality;
 	prepare_result_destroy(r);
 	/* Timing is a figure, not a test (DESIGN.md §8): best of 5. */
 	double best = 1e9;
@@ -240,8 +276,72 @@ test_photo(void)
 		best = t < best ? t : best;
 		prepare_result_destroy(r);
 	}
-	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%), best %.1f ms\n", (long long)st.st_size,
-	    (size_t)(ratio * st.st_size / 100), ratio, best);
+	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%, Q %d), model input %.1f dB PSNR (picture "
+	    "%.1f dB), best %.1f ms\n", (long long)st.st_size, (size_t)(ratio * st.st_size / 100),
+	    ratio, q, whole, picture, best);
+}
+
+/* Prepare path at quality q (0: chosen) and measure the model's input. */
+static void
+faithful(const char *path, int q, const char *what, double min_db)
+{
+	struct prepare_opts opts = defaults;
+	opts.jpeg_quality = q;
+	struct prepare_result *r = prep_ok(path, &opts);
+	double whole = 0, picture = 0;
+	if (r != NULL) {
+		CHECK_INT(r->width, 448);
+		CHECK_INT(r->height, 448);
+		upload_psnr(path, r, &whole, &picture);
+	}
+	CHECK(whole >= min_db && picture >= min_db);
+	printf("%s, Q %d: %.1f dB (picture %.1f dB), %zu bytes\n", what,
+	    r != NULL ? r->quality : 0, whole, picture, r != NULL ? r->len : 0);
+	prepare_result_destroy(r);
+}
+
+/*
+ * The model sees what the original would have shown it, for every EXIF
+ * orientation, sides that are no multiple of the shrink-on-load factor, a
+ * portrait PNG with alpha (box-shrunk, not shrunk on load).  At Q 100 what
+ * is left is the square's own difference to the app's resize: ≥ 47 dB (a
+ * square off by a fraction of a pixel falls to ~31 dB on such a picture).
+ * At the chosen quality the model's input stays ≥ 40 dB from the original's
+ * over the whole input (the padding is white in both), ≥ 38.5 dB over the
+ * picture alone.
+ */
+static void
+test_faithful(void)
+{
+	VipsImage *photo = make_photo(3001, 2003);
+	char name[32], what[64];
+	for (int o = 1; o <= 8; o++) {
+		snprintf(name, sizeof name, "turned%d.jpg", o);
+		VipsImage *c;
+		vips_copy(photo, &c, NULL);
+		vips_image_set_int(c, VIPS_META_ORIENTATION, o);
+		CHECK(vips_jpegsave(c, tmppath(name), "Q", 92, NULL) == 0);
+		g_object_unref(c);
+		snprintf(what, sizeof what, "orientation %d, 3001×2003", o);
+		faithful(tmppath(name), 100, what, 47.0);
+	}
+	faithful(tmppath("turned1.jpg"), 0, "orientation 1, 3001×2003", 38.5);
+	faithful(tmppath("turned6.jpg"), 0, "orientation 6, 3001×2003", 38.5);
+	VipsImage *alpha, *rgba;
+	vips_black(&alpha, 3001, 2003, NULL);
+	vips_linear1(alpha, &rgba, 0, 200, NULL);
+	g_object_unref(alpha);
+	VipsImage *bands[2] = {photo, rgba}, *png, *rot;
+	vips_bandjoin(bands, &png, 2, NULL);
+	png->Type = VIPS_INTERPRETATION_sRGB;
+	vips_rot90(png, &rot, NULL);
+	CHECK(vips_pngsave(rot, tmppath("tall.png"), "compression", 1, NULL) == 0);
+	faithful(tmppath("tall.png"), 100, "PNG with alpha, 2003×3001", 47.0);
+	faithful(tmppath("tall.png"), 0, "PNG with alpha, 2003×3001", 38.5);
+	g_object_unref(rot);
+	g_object_unref(png);
+	g_object_unref(rgba);
+	g_object_unref(photo);
 }
 
 static const char *
@@ -267,11 +367,20 @@ save_small_jpeg(const char *name, int w, int h, int orientation)
 static void
 test_orientation(void)
 {
-	/* EXIF 6: stored 2000×1000, seen upright as 1000×2000. */
+	/* EXIF 6: stored 2000×1000, seen upright as 1000×2000: a square with
+	 * white left and right of the picture. */
 	struct prepare_result *r = prep_ok(save_small_jpeg("rot6.jpg", 2000, 1000, 6), &defaults);
 	if (r != NULL) {
-		CHECK_INT(r->width, 384);
-		CHECK_INT(r->height, 768);
+		CHECK_INT(r->width, 448);
+		CHECK_INT(r->height, 448);
+		VipsImage *im = decode(r);
+		double v[4];
+		int n;
+		pixel(im, 5, 224, v, &n);
+		CHECK(v[0] > 250 && v[1] > 250 && v[2] > 250);
+		pixel(im, 442, 224, v, &n);
+		CHECK(v[0] > 250 && v[1] > 250 && v[2] > 250);
+		g_object_unref(im);
 		prepare_result_destroy(r);
 	}
 	r = prep_ok(save_small_jpeg("rot8-small.jpg", 200, 100, 8), &defaults);
@@ -415,6 +524,7 @@ main(void)
 	test_bomb();
 	test_bad();
 	test_threads();
+	test_faithful();
 	test_photo();
 	prepare_result_destroy(NULL);
 	return check_done();

@@ -1,0 +1,151 @@
+/*
+ * loader.c — open once, sniff and check the loader, decode through it.
+ */
+#include "core/image/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/image/probe.h"
+#include "common/xalloc.h"
+
+static bool
+stat_fd(struct loader_file *f, char **what)
+{
+	struct stat st;
+	if (fstat(f->fd, &st) != 0) {
+		*what = xasprintf("cannot read: %s", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*what = xstrdup("not a regular file");
+		return false;
+	}
+	f->size = (uint64_t)st.st_size;
+	return true;
+}
+
+/* Why no loader took the file: empty, text or something else. */
+static char *
+not_image(int fd)
+{
+	char head[1024];
+	ssize_t n = pread(fd, head, sizeof head, 0);
+	if (n == 0) {
+		return xstrdup("not an image (empty file)");
+	}
+	const char *end = head;
+	bool text = n > 0 && memchr(head, '\0', (size_t)n) == NULL &&
+	    (g_utf8_validate(head, n, &end) || end - head + 4 > n);
+	return xstrdup(text ? "not an image (text file)" : "not an image (unknown format)");
+}
+
+static const char *
+nickname(const char *type)
+{
+	return type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
+}
+
+/* The loader libvips picks for the open file: one that reads a source on
+ * the descriptor, else a file loader given the descriptor's /proc name. */
+static const char *
+sniff(struct loader_file *f)
+{
+	f->source = vips_source_new_from_descriptor(f->fd);
+	const char *loader = f->source != NULL ?
+	    nickname(vips_foreign_find_load_source(f->source)) : NULL;
+	if (loader == NULL && f->source != NULL) {
+		g_object_unref(f->source);
+		f->source = NULL;
+	}
+	if (loader == NULL) {
+		loader = nickname(vips_foreign_find_load(f->fd_path));
+	}
+	vips_error_clear();
+	return loader;
+}
+
+bool
+loader_open_fd(struct loader_file *f, int fd, const char *path, char **what)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = fd;
+	snprintf(f->fd_path, sizeof f->fd_path, "/proc/self/fd/%d", fd);
+	if (!stat_fd(f, what)) {
+		return false;
+	}
+	const char *loader = sniff(f);
+	if (loader == NULL) {
+		*what = not_image(fd);
+		loader_close(f);
+		return false;
+	}
+	f->format = probe_loader_format(loader, path);
+	if (f->format == NULL) {
+		/* "svgload_source" -> "svgload": the format, not libvips' plumbing. */
+		const char *suffix = strchr(loader, '_');
+		int n = suffix != NULL ? (int)(suffix - loader) : (int)strlen(loader);
+		*what = xasprintf("not an image tagcon tags (%.*s)", n, loader);
+		loader_close(f);
+		return false;
+	}
+	f->loader = loader;
+	return true;
+}
+
+bool
+loader_open(struct loader_file *f, const char *path, char **what)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		memset(f, 0, sizeof *f);
+		f->fd = -1;
+		*what = xasprintf("cannot read: %s", errno == ELOOP ? "symlink loop" : strerror(errno));
+		return false;
+	}
+	if (!loader_open_fd(f, fd, path, what)) {
+		close(fd);
+		return false;
+	}
+	f->own_fd = true;
+	return true;
+}
+
+VipsImage *
+loader_image(struct loader_file *f, ...)
+{
+	VipsImage *out = NULL;
+	va_list ap;
+	va_start(ap, f);
+	int rc = f->source != NULL ? vips_call_split(f->loader, ap, f->source, &out) :
+	    vips_call_split(f->loader, ap, f->fd_path, &out);
+	va_end(ap);
+	return rc == 0 ? out : NULL;
+}
+
+bool
+loader_is_jpeg(const struct loader_file *f)
+{
+	return f->format != NULL && strcmp(f->format, "jpeg") == 0;
+}
+
+void
+loader_close(struct loader_file *f)
+{
+	if (f->source != NULL) {
+		g_object_unref(f->source);
+	}
+	free(f->format);
+	if (f->own_fd && f->fd >= 0) {
+		close(f->fd);
+	}
+	int fd = f->own_fd ? -1 : f->fd;
+	memset(f, 0, sizeof *f);
+	f->fd = fd;
+}

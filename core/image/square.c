@@ -1,0 +1,194 @@
+/*
+ * square.c — pad to a square and resize it as PIL's BICUBIC does, from a
+ * shrunk decode.
+ *
+ * Separable: one table of weights per axis, then a vertical pass (rows of
+ * the shrunk image into side rows, contiguous and cheap) and a horizontal
+ * one.  PIL goes horizontal first and rounds to 8 bits in between; here the
+ * intermediate stays in float, which differs only where a pass overshoots.
+ */
+#include "core/image/square.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+/* One axis: out pixel u = white[u] * 255 + sum of w[u * taps + i] times
+ * the shrunk pixel first[u] + i. */
+struct axis {
+	int taps;
+	int *first;
+	float *w;
+	float *white;
+};
+
+/* PIL's bicubic_filter, a = -0.5. */
+static double
+cubic(double x)
+{
+	const double a = -0.5;
+	x = fabs(x);
+	if (x < 1.0) {
+		return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+	}
+	if (x < 2.0) {
+		return (((x - 5.0) * x + 8.0) * x - 4.0) * a;
+	}
+	return 0.0;
+}
+
+/* The shrunk pixel that original pixel x (upright) falls in; the blocks
+ * start at the stored image's origin, which a mirroring turn moves to the
+ * far end. */
+static int
+block_of(int x, int len, int shrink, int n_blocks, bool mirrored)
+{
+	int stored = mirrored ? len - 1 - x : x;
+	int j = stored / shrink < n_blocks ? stored / shrink : n_blocks - 1;
+	return mirrored ? n_blocks - 1 - j : j;
+}
+
+/*
+ * PIL's precompute_coeffs over the padded square of side n (the picture,
+ * len pixels, at pad), each weight moved to its block or to white.
+ */
+static void
+axis_make(struct axis *a, int n, int len, int n_blocks, bool mirrored, const struct square_geom *g)
+{
+	double scale = (double)n / g->side, fs = scale < 1.0 ? 1.0 : scale;
+	double support = 2.0 * fs;
+	int ksize = (int)ceil(support) * 2 + 1, pad = (n - len) / 2;
+	a->taps = ksize / g->shrink + 3;
+	a->first = xcalloc((size_t)g->side, sizeof *a->first);
+	a->w = xcalloc((size_t)g->side * (size_t)a->taps, sizeof *a->w);
+	a->white = xcalloc((size_t)g->side, sizeof *a->white);
+	double *k = xcalloc((size_t)ksize + 2, sizeof *k);
+	for (int u = 0; u < g->side; u++) {
+		double centre = (u + 0.5) * scale, sum = 0.0;
+		int xmin = (int)(centre - support + 0.5), xmax = (int)(centre + support + 0.5);
+		xmin = xmin < 0 ? 0 : xmin;
+		xmax = (xmax > n ? n : xmax) - xmin;
+		int lo = n_blocks;
+		for (int x = 0; x < xmax; x++) {
+			k[x] = cubic((x + xmin - centre + 0.5) / fs);
+			sum += k[x];
+			int p = x + xmin - pad;
+			if (p >= 0 && p < len) {
+				int j = block_of(p, len, g->shrink, n_blocks, mirrored);
+				lo = j < lo ? j : lo;
+			}
+		}
+		a->first[u] = lo < n_blocks ? lo : 0;
+		for (int x = 0; x < xmax; x++) {
+			float w = (float)(sum != 0.0 ? k[x] / sum : 0.0);
+			int p = x + xmin - pad;
+			if (p < 0 || p >= len) {
+				a->white[u] += w;
+			} else {
+				int i = block_of(p, len, g->shrink, n_blocks, mirrored) - a->first[u];
+				a->w[(size_t)u * a->taps + i] += w;
+			}
+		}
+	}
+	free(k);
+}
+
+static void
+axis_free(struct axis *a)
+{
+	free(a->first);
+	free(a->w);
+	free(a->white);
+}
+
+/* Rows: side rows of iw * bands floats from ih rows of bytes. */
+static float *
+pass_rows(const unsigned char *in, int iw, int ih, int bands, const struct axis *ay, int side)
+{
+	size_t row = (size_t)iw * bands;
+	float *mid = xmalloc((size_t)side * row * sizeof *mid);
+	for (int v = 0; v < side; v++) {
+		float *acc = mid + (size_t)v * row;
+		float white = 255.0f * ay->white[v];
+		for (size_t k = 0; k < row; k++) {
+			acc[k] = white;
+		}
+		const float *w = ay->w + (size_t)v * ay->taps;
+		for (int i = 0; i < ay->taps && ay->first[v] + i < ih; i++) {
+			const unsigned char *p = in + (size_t)(ay->first[v] + i) * row;
+			float wi = w[i];
+			if (wi == 0.0f) {
+				continue;
+			}
+			for (size_t k = 0; k < row; k++) {
+				acc[k] += wi * p[k];
+			}
+		}
+	}
+	return mid;
+}
+
+/* Columns: the side × side bytes, rounded and clipped as PIL's clip8. */
+static unsigned char *
+pass_columns(const float *mid, int iw, int bands, const struct axis *ax, int side)
+{
+	unsigned char *out = xmalloc((size_t)side * side * bands);
+	for (int v = 0; v < side; v++) {
+		const float *row = mid + (size_t)v * iw * bands;
+		unsigned char *q = out + (size_t)v * side * bands;
+		for (int u = 0; u < side; u++) {
+			const float *w = ax->w + (size_t)u * ax->taps;
+			for (int c = 0; c < bands; c++) {
+				float acc = 255.0f * ax->white[u] + 0.5f;
+				for (int i = 0; i < ax->taps && ax->first[u] + i < iw; i++) {
+					acc += w[i] * row[(size_t)(ax->first[u] + i) * bands + c];
+				}
+				q[u * bands + c] = acc <= 0.0f ? 0 : acc >= 255.0f ? 255 : (unsigned char)acc;
+			}
+		}
+	}
+	return out;
+}
+
+/* Which upright axes a turn mirrors (EXIF 2-8); the blocks of a mirrored
+ * axis are anchored at its far end. */
+static void
+mirrors(int orientation, bool *mx, bool *my)
+{
+	*mx = orientation == 2 || orientation == 3 || orientation == 6 || orientation == 7;
+	*my = orientation == 3 || orientation == 4 || orientation == 7 || orientation == 8;
+}
+
+VipsImage *
+square_make(VipsImage *in, const struct square_geom *g)
+{
+	size_t size;
+	unsigned char *px = vips_image_write_to_memory(in, &size);
+	if (px == NULL) {
+		return NULL;
+	}
+	int iw = vips_image_get_width(in), ih = vips_image_get_height(in);
+	int bands = vips_image_get_bands(in);
+	int n = g->width > g->height ? g->width : g->height;
+	bool mx, my;
+	mirrors(g->orientation, &mx, &my);
+	struct axis ax, ay;
+	axis_make(&ax, n, g->width, iw, mx, g);
+	axis_make(&ay, n, g->height, ih, my, g);
+	float *mid = pass_rows(px, iw, ih, bands, &ay, g->side);
+	g_free(px);
+	unsigned char *sq = pass_columns(mid, iw, bands, &ax, g->side);
+	free(mid);
+	axis_free(&ax);
+	axis_free(&ay);
+	VipsImage *out = vips_image_new_from_memory_copy(sq, (size_t)g->side * g->side * bands,
+	    g->side, g->side, bands, VIPS_FORMAT_UCHAR);
+	free(sq);
+	if (out != NULL) {
+		out->Type = bands == 1 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB;
+	}
+	return out;
+}
