@@ -220,12 +220,14 @@ find_element(const char *text, const char *name, const char **end)
 	return found;
 }
 
-/* Merge into a sidecar that has dc:subject with a Bag. */
+/* Merge into a sidecar that has dc:subject with a Bag, both ending before
+ * subject_end. */
 static char *
-merge_bag(const char *existing, const char *bag, char **names, size_t n)
+merge_bag(const char *existing, const char *bag, const char *subject_end, char **names,
+    size_t n)
 {
 	const char *gt = strchr(bag, '>');
-	if (gt == NULL) {
+	if (gt == NULL || gt >= subject_end) {
 		return NULL;
 	}
 	if (gt[-1] == '/') {
@@ -233,9 +235,9 @@ merge_bag(const char *existing, const char *bag, char **names, size_t n)
 		return splice(existing, (size_t)(bag - existing), (size_t)(gt + 1 - bag),
 		    "<rdf:Bag>\n", names, n, NULL, 0, "    </rdf:Bag>");
 	}
-	const char *close = strstr(gt, "</rdf:Bag>");
+	const char *close = find_within(gt, subject_end, "</rdf:Bag>");
 	if (close == NULL) {
-		return NULL;
+		return NULL; /* a Bag not closed inside dc:subject: not ours to mend */
 	}
 	size_t n_have;
 	char **have = bag_items(gt + 1, (size_t)(close - gt - 1), &n_have);
@@ -267,7 +269,7 @@ export_xmp(const struct export_item *item, const struct export_opts *o, const ch
 		    : NULL;
 		const char *desc_end = strstr(existing, "</rdf:Description>");
 		if (bag != NULL) {
-			out = merge_bag(existing, bag, names, n);
+			out = merge_bag(existing, bag, subject_end, names, n);
 		} else if (subject == NULL && desc_end != NULL) {
 			out = splice(existing, (size_t)(desc_end - existing), 0,
 			    "   <dc:subject xmlns:dc=\"" DC_NS "\">\n    <rdf:Bag>\n", names, n, NULL, 0,
