@@ -1,4 +1,9 @@
-/* preview.c — vips shrink-on-load, then chafa symbols into a cell grid. */
+/*
+ * preview.c — vips shrink-on-load, then chafa symbols into a cell grid.
+ *
+ * The file is opened once and decoded only through a loader the scanner
+ * accepts (loader.h): an SVG or a PDF named .png is refused, not rendered.
+ */
 #include "core/image/preview.h"
 
 #include <chafa.h>
@@ -7,6 +12,7 @@
 #include <time.h>
 #include <vips/vips.h>
 
+#include "core/image/loader.h"
 #include "core/sanitize.h"
 #include "common/xalloc.h"
 
@@ -28,6 +34,8 @@ preview_mode_name(enum preview_mode mode)
 	return names[mode];
 }
 
+/* "PATH: what[: libvips' first line]", all safe to print; the message is
+ * cleared. */
 static char *
 vips_cause(const char *path, const char *what)
 {
@@ -44,17 +52,19 @@ vips_cause(const char *path, const char *what)
 	return cause;
 }
 
-/* The file's size from its header only; false with *cause. */
+/* The picture's upright size, from its header only; false with *cause. */
 static bool
-header_size(const char *path, uint64_t limit, int *w, int *h, char **cause)
+header_size(struct loader_file *f, const char *path, uint64_t limit, int *w, int *h,
+    char **cause)
 {
-	VipsImage *hdr = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	VipsImage *hdr = loader_image(f, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (hdr == NULL) {
 		*cause = vips_cause(path, "cannot read");
 		return false;
 	}
-	*w = vips_image_get_width(hdr);
-	*h = vips_image_get_height(hdr);
+	bool turned = vips_image_get_orientation(hdr) >= 5;
+	*w = turned ? vips_image_get_height(hdr) : vips_image_get_width(hdr);
+	*h = turned ? vips_image_get_width(hdr) : vips_image_get_height(hdr);
 	g_object_unref(hdr);
 	if (limit != 0 && (uint64_t)*w * (uint64_t)*h > limit) {
 		char *safe = sanitize_str(path);
@@ -65,38 +75,65 @@ header_size(const char *path, uint64_t limit, int *w, int *h, char **cause)
 	return true;
 }
 
+/* Decoded from the checked file, a JPEG shrunk while it decodes by the
+ * largest factor (up to 8) that keeps the box's pixels; upright. */
+static VipsImage *
+load_small(struct loader_file *f, int longest, int box)
+{
+	VipsImage *im, *up = NULL;
+	if (loader_is_jpeg(f)) {
+		int shrink = 1;
+		while (shrink < 8 && longest / (shrink * 2) >= box) {
+			shrink *= 2;
+		}
+		im = loader_image(f, "shrink", shrink, NULL);
+	} else {
+		im = loader_image(f, NULL);
+	}
+	if (im != NULL && vips_autorot(im, &up, NULL) != 0) {
+		up = NULL;
+	}
+	if (im != NULL) {
+		g_object_unref(im);
+	}
+	return up;
+}
+
 /* Decode shrunk into box_w × box_h, as 8-bit sRGB (with alpha if any). */
 static void *
-load_pixels(const char *path, int box_w, int box_h, int *w, int *h, int *bands, char **cause)
+load_pixels(struct loader_file *f, const char *path, int longest, int box_w, int box_h,
+    int *w, int *h, int *bands, char **cause)
 {
-	VipsImage *t[4] = {NULL};
+	VipsImage *t[5] = {NULL};
 	void *mem = NULL;
-	if (vips_thumbnail(path, &t[0], box_w, "height", box_h, "size", VIPS_SIZE_DOWN,
+	t[0] = load_small(f, longest, box_w > box_h ? box_w : box_h);
+	if (t[0] == NULL ||
+	    vips_thumbnail_image(t[0], &t[1], box_w, "height", box_h, "size", VIPS_SIZE_DOWN,
 	    NULL) != 0 ||
-	    vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_sRGB, NULL) != 0) {
+	    vips_colourspace(t[1], &t[2], VIPS_INTERPRETATION_sRGB, NULL) != 0) {
 		*cause = vips_cause(path, "cannot decode");
 		goto out;
 	}
-	VipsImage *rgb = t[1];
+	VipsImage *rgb = t[2];
 	if (vips_image_get_bands(rgb) > 4 &&
-	    vips_extract_band(rgb, &t[2], 0, "n", 4, NULL) == 0) {
-		rgb = t[2];
+	    vips_extract_band(rgb, &t[3], 0, "n", 4, NULL) == 0) {
+		rgb = t[3];
 	}
-	if (vips_cast_uchar(rgb, &t[3], NULL) != 0) {
+	if (vips_cast_uchar(rgb, &t[4], NULL) != 0) {
 		*cause = vips_cause(path, "cannot convert");
 		goto out;
 	}
 	size_t size;
-	mem = vips_image_write_to_memory(t[3], &size);
+	mem = vips_image_write_to_memory(t[4], &size);
 	if (mem == NULL) {
 		*cause = vips_cause(path, "cannot decode");
 		goto out;
 	}
-	*w = vips_image_get_width(t[3]);
-	*h = vips_image_get_height(t[3]);
-	*bands = vips_image_get_bands(t[3]);
+	*w = vips_image_get_width(t[4]);
+	*h = vips_image_get_height(t[4]);
+	*bands = vips_image_get_bands(t[4]);
 out:
-	for (int i = 3; i >= 0; i--) {
+	for (int i = 4; i >= 0; i--) {
 		if (t[i] != NULL) {
 			g_object_unref(t[i]);
 		}
@@ -183,12 +220,22 @@ preview_render(const char *path, const struct preview_opts *o, char **cause)
 	}
 	double t0 = now_ms();
 	int iw, ih, cols, rows, w, h, bands;
-	if (!header_size(path, o->pixel_limit, &iw, &ih, cause)) {
+	struct loader_file f;
+	char *what = NULL;
+	if (!loader_open(&f, path, &what)) {
+		char *safe = sanitize_str(path);
+		*cause = xasprintf("%s: %s", safe, what);
+		free(safe);
+		free(what);
 		return NULL;
 	}
-	fit_box(o, iw, ih, &cols, &rows);
-	guint8 *px = load_pixels(path, cols * CELL_PIXELS, rows * CELL_PIXELS * 2, &w, &h, &bands,
-	    cause);
+	guint8 *px = NULL;
+	if (header_size(&f, path, o->pixel_limit, &iw, &ih, cause)) {
+		fit_box(o, iw, ih, &cols, &rows);
+		px = load_pixels(&f, path, iw > ih ? iw : ih, cols * CELL_PIXELS,
+		    rows * CELL_PIXELS * 2, &w, &h, &bands, cause);
+	}
+	loader_close(&f);
 	if (px == NULL) {
 		return NULL;
 	}

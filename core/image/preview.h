@@ -3,7 +3,9 @@
  *
  * libvips loads the file shrunk at decode time to the few hundred pixels the
  * cell box needs (a 24 MP JPEG is decoded at 1/8 scale), chafa picks a
- * symbol and two colours per cell.  The result is plain data: the console
+ * symbol and two colours per cell.  Only what the scanner accepts is drawn,
+ * and the file checked is the file decoded (loader.h): "PATH: not an image
+ * tagcon tags (svgload)" for an SVG named .png.  The result is plain data: the console
  * maps it to curses cells, so no escape sequence ever reaches the terminal
  * from here.  Thread-safe: each call uses its own objects; run it off the
  * UI thread.
@@ -33,7 +35,7 @@ struct preview {
 	int cols;
 	int rows;
 	struct preview_cell *cells; /* rows * cols, row-major */
-	int image_width;            /* the file's own size */
+	int image_width;            /* the picture's size, upright (EXIF turn applied) */
 	int image_height;
 	double load_ms;   /* decode and shrink (vips) */
 	double render_ms; /* symbols and colours (chafa) */

@@ -1,5 +1,7 @@
 /* test-prepare.c — images made ready for upload: shrink, flatten, refuse. */
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,8 +10,10 @@
 #include <vips/vips.h>
 
 #include "core/image/prepare.h"
+#include "core/image/probe.h"
 #include "tests/unit/appview.h"
 #include "tests/unit/check.h"
+#include "tests/unit/files.h"
 #include "tests/unit/tmpdir.h"
 
 static const struct prepare_opts defaults = {768, 100000000};
@@ -479,6 +483,77 @@ test_bad(void)
 	prep_bad(svg, "not");
 }
 
+/* An SVG or a PDF named .png: the scanner refuses them, and so does
+ * prepare, in one line naming the file and the loader. */
+static void
+test_refused(void)
+{
+	files_svg(tmppath("drawing.png"));
+	files_pdf(tmppath("paper.png"));
+	struct probe_result pr;
+	probe_file(tmppath("drawing.png"), 0, &pr);
+	CHECK(!pr.ok);
+	probe_result_fini(&pr);
+	probe_file(tmppath("paper.png"), 0, &pr);
+	CHECK(!pr.ok);
+	probe_result_fini(&pr);
+	prep_bad(tmppath("drawing.png"), "not an image tagcon tags (svgload)");
+	prep_bad(tmppath("paper.png"), "not an image tagcon tags (pdfload)");
+}
+
+/* prepare_fd on a file opened now, the path then renamed over by other. */
+static struct prepare_result *
+prepare_swapped(const char *path, const char *other, char **cause)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(rename(other, path) == 0);
+	struct prepare_result *r = prepare_fd(fd, path, &defaults, cause);
+	close(fd);
+	return r;
+}
+
+/*
+ * A file replaced between the scan and the upload is decoded only if what
+ * is there now passes: the scan saw a JPEG, prepare finds an SVG and
+ * refuses it, or a JPEG over the pixel limit, or another JPEG and prepares
+ * that.  Inside prepare the file checked is the file decoded: with the
+ * descriptor open, a file renamed over the path changes nothing, either way.
+ */
+static void
+test_swapped(void)
+{
+	const char *path = save_small_jpeg("swap.jpg", 600, 400, 0);
+	struct probe_result pr;
+	probe_file(path, defaults.pixel_limit, &pr);
+	CHECK(pr.ok);
+	probe_result_fini(&pr);
+	files_svg(tmppath("swap.svg"));
+	CHECK(rename(tmppath("swap.svg"), path) == 0);
+	prep_bad(path, "not an image tagcon tags (svgload)");
+	CHECK(rename(save_small_jpeg("big.jpg", 1000, 1000, 0), path) == 0);
+	struct prepare_opts small = {768, 500000, 0};
+	char *cause = NULL;
+	CHECK(prepare_file(path, &small, &cause) == NULL && strstr(cause, "image too large"));
+	free(cause);
+	CHECK(rename(save_small_jpeg("other.jpg", 300, 200, 0), path) == 0);
+	struct prepare_result *r = prep_ok(path, &defaults);
+	CHECK(r != NULL && r->orig_width == 300 && r->orig_height == 200);
+	prepare_result_destroy(r);
+
+	files_svg(tmppath("swap.svg"));
+	cause = NULL;
+	r = prepare_swapped(path, tmppath("swap.svg"), &cause);
+	CHECK(r != NULL && r->orig_width == 300 && r->width == 300 && r->height == 200);
+	prepare_result_destroy(r);
+	free(cause);
+	cause = NULL;
+	r = prepare_swapped(path, save_small_jpeg("good.jpg", 300, 200, 0), &cause);
+	CHECK(r == NULL && cause != NULL && strstr(cause, "(svgload)") != NULL);
+	CHECK(cause != NULL && strchr(cause, '\n') == NULL);
+	free(cause);
+}
+
 static void *
 worker(void *arg)
 {
@@ -523,6 +598,8 @@ main(void)
 	test_original();
 	test_bomb();
 	test_bad();
+	test_refused();
+	test_swapped();
 	test_threads();
 	test_faithful();
 	test_photo();

@@ -124,6 +124,33 @@ test_bad(void)
 	probe_bad("does-not-exist.jpg", "No such file", false);
 }
 
+static void
+loader_is(const char *loader, const char *path, const char *want)
+{
+	char *got = probe_loader_format(loader, path);
+	CHECK_STR(got, want);
+	free(got);
+}
+
+/* The one allowlist the scanner, the upload and the preview share. */
+static void
+test_allowlist(void)
+{
+	loader_is("jpegload_source", "a.png", "jpeg");
+	loader_is("jpegload_buffer", "a", "jpeg");
+	loader_is("pngload", "a.jpg", "png");
+	loader_is("heifload_source", "a.avif", "heif");
+	loader_is("openexrload", "a.exr", "openexr");
+	loader_is("magickload", "dir/a.bmp", "magick");
+	loader_is("magickload", "dir.bmp/video.mkv", NULL);
+	const char *refused[] = {"svgload_source", "pdfload_source", "fitsload_source",
+	    "openslideload_source", "csvload_source", "matrixload_source", "vipsload_source",
+	    "matload", "analyzeload", "rawload", "radload_source", NULL};
+	for (const char **l = refused; *l != NULL; l++) {
+		loader_is(*l, "a.png", NULL);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,6 +159,7 @@ main(int argc, char **argv)
 	test_formats();
 	test_hash();
 	test_bad();
+	test_allowlist();
 	CHECK(probe_image_name("a.JPG"));
 	CHECK(!probe_image_name("notes.txt"));
 	CHECK(!probe_image_name("noext"));
