@@ -120,10 +120,12 @@ run_of(const char *s, size_t n, size_t i, bool (*in)(char))
 	return k - i;
 }
 
+/* What a quote turns into one space: a credential across a line break is
+ * one on the line out. */
 static bool
 blank_char(char c)
 {
-	return c == ' ' || c == '\t';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 /* Between a header name and its value: quotes, backslashes (escaped
@@ -131,7 +133,23 @@ blank_char(char c)
 static bool
 gap_char(char c)
 {
-	return c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\';
+	return blank_char(c) || c == '"' || c == '\'' || c == '\\';
+}
+
+/* Whether s[i..i+len) can be an authentication scheme ("Bearer", "Basic"):
+ * a short word.  Anything else is the credential itself. */
+static bool
+scheme_at(const char *s, size_t i, size_t len)
+{
+	if (len == 0 || len > 16) {
+		return false;
+	}
+	for (size_t k = i; k < i + len; k++) {
+		if (!g_ascii_isalpha(s[k])) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Whether the case-insensitive word w starts a word at s[i]. */
@@ -161,7 +179,8 @@ credential_at(const char *s, size_t n, size_t i, size_t *keep, size_t *drop)
 			j += run_of(s, n, j, gap_char);
 			size_t first = run_of(s, n, j, cred_char);
 			size_t gap = run_of(s, n, j + first, blank_char);
-			size_t second = gap > 0 ? run_of(s, n, j + first + gap, cred_char) : 0;
+			size_t second = gap > 0 && scheme_at(s, j, first) ?
+			    run_of(s, n, j + first + gap, cred_char) : 0;
 			*keep = j - i + (second > 0 ? first + gap : 0);
 			*drop = second > 0 ? second : first;
 			return *drop > 0;
@@ -461,15 +480,16 @@ zerogpu_wait(const char *msg)
 			continue;
 		}
 		p += strlen(leads[i]);
-		if (sscanf(p, "%d day%*[s], %d:%d:%d", &d, &h, &m, &s) != 4 &&
-		    sscanf(p, "%d day, %d:%d:%d", &d, &h, &m, &s) != 4) {
+		/* At most 9 digits a field: nothing a peer writes overflows. */
+		if (sscanf(p, "%9d day%*[s], %9d:%9d:%9d", &d, &h, &m, &s) != 4 &&
+		    sscanf(p, "%9d day, %9d:%9d:%9d", &d, &h, &m, &s) != 4) {
 			d = 0;
-			if (sscanf(p, "%d:%d:%d", &h, &m, &s) != 3) {
+			if (sscanf(p, "%9d:%9d:%9d", &h, &m, &s) != 3) {
 				continue;
 			}
 		}
 		if (d >= 0 && h >= 0 && m >= 0 && s >= 0) {
-			return (((long long)d * 24 + h) * 3600 + m * 60 + s) * 1000;
+			return (((long long)d * 24 + h) * 3600 + (long long)m * 60 + s) * 1000;
 		}
 	}
 	return -1;

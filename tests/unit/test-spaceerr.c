@@ -192,6 +192,11 @@ test_zerogpu(void)
 		{"You have exceeded your GPU quota (0s left vs. 60s requested). Please retry in "
 		    "1 day, 2:03:04", SPACEERR_RATE_LIMITED, ((26 * 60 + 3) * 60 + 4) * 1000LL},
 		{"ZeroGPU quota exceeded", SPACEERR_RATE_LIMITED, -1},
+		/* Fields a peer makes huge (fuzz-retry's crash): no overflow. */
+		{"You have exceeded your GPU quota. Try again in 0:99999999:00.",
+		    SPACEERR_RATE_LIMITED, 99999999LL * 60 * 1000},
+		{"You have exceeded your GPU quota. Try again in 0:9999999999:00.",
+		    SPACEERR_RATE_LIMITED, -1},
 		{"No GPU is currently available", SPACEERR_QUEUE_FULL, -1},
 		{"Error: No GPU is currently available for you after 60s", SPACEERR_QUEUE_FULL, -1},
 		{"ZeroGPU quota exceeded: No GPU was available after 60s", SPACEERR_QUEUE_FULL, -1},
@@ -353,6 +358,9 @@ test_redact_before_cut(void)
 		{"{\\\"authorization\\\": \\\"Bearer abc.def\\\"}",
 		    "{\\\"authorization\\\": \\\"Bearer [token]\\\"}"},
 		{"AUTHORIZATION=xyz; path=/", "AUTHORIZATION=[token]; path=/"},
+		{"authorization: hf_GhIjKlMnOpQrStUvWxYzgHiJkL more", "authorization: [token] more"},
+		{"Authorization:\n  Bearer\r\n abc123", "Authorization: Bearer [token]"},
+		{"Bearer\nabcdefgh", "Bearer [token]"},
 		{"bearer  abc/+=-_.~z, next", "bearer [token], next"},
 		/* Not credentials: left alone. */
 		{"hf_transfer and hf_hub_download", "hf_transfer and hf_hub_download"},
