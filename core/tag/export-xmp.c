@@ -189,7 +189,8 @@ find_within(const char *from, const char *to, const char *needle)
 /*
  * The start tag of the first element named name ("<name" followed by a
  * blank, '>' or '/'), and in *end where it ends: its end tag, or the end of
- * the start tag when it closes itself.  NULL when there is none.  Only
+ * the start tag when it closes itself; *end NULL when it does not end (or
+ * its start tag does not).  NULL when there is none.  Only
  * within that span may tagcon touch it: a Bag further on belongs to
  * another property (lr:hierarchicalSubject, ...).
  */
@@ -208,11 +209,13 @@ find_element(const char *text, const char *name, const char **end)
 	}
 	if (found != NULL) {
 		const char *gt = strchr(found, '>');
-		if (gt != NULL && gt[-1] == '/') {
+		const char *lt = strchr(found + 1, '<');
+		if (gt == NULL || (lt != NULL && lt < gt)) {
+			*end = NULL; /* a start tag that never ends: not XML to edit */
+		} else if (gt[-1] == '/') {
 			*end = gt + 1;
 		} else {
-			*end = gt != NULL ? strstr(gt, close) : NULL;
-			found = *end != NULL ? found : NULL;
+			*end = strstr(gt, close);
 		}
 	}
 	free(open);
@@ -265,8 +268,8 @@ export_xmp(const struct export_item *item, const struct export_opts *o, const ch
 	} else {
 		const char *subject_end = NULL;
 		const char *subject = find_element(existing, "dc:subject", &subject_end);
-		const char *bag = subject != NULL ? find_within(subject, subject_end, "<rdf:Bag")
-		    : NULL;
+		const char *bag = subject != NULL && subject_end != NULL ?
+		    find_within(subject, subject_end, "<rdf:Bag") : NULL;
 		const char *desc_end = strstr(existing, "</rdf:Description>");
 		if (bag != NULL) {
 			out = merge_bag(existing, bag, subject_end, names, n);
