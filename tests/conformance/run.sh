@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Conformance: the official @gradio/client must talk to tests/fake_space in both Gradio modes,
-# and get exactly what the fake computes. Exits non-zero on any disagreement.
+# Conformance: the official @gradio/client must talk to tests/fake_space in each Gradio mode
+# (6.x, 5.x, 4.x), and get exactly what the fake computes. Exits non-zero on any disagreement.
 #
 #   tests/conformance/run.sh
 #
@@ -42,7 +42,8 @@ open(sys.argv[1], "wb").write(png)
 EOF
 
 failures=0
-for mode in 5 4; do
+modes="6 5 4"
+for mode in $modes; do
 	echo "== gradio $mode"
 	rm -f "$work/port"
 	python3 "$fake" --port 0 --gradio "$mode" --service-ms 50 --port-file "$work/port" \
@@ -73,5 +74,5 @@ for mode in 5 4; do
 	fake_pid=""
 done
 
-echo "$((2 - failures)) passed, $failures failed"
+echo "$(($(echo $modes | wc -w) - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

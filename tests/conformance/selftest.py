@@ -3,9 +3,9 @@
 
     python3 tests/conformance/selftest.py [-v] [NAME_SUBSTRING...]
 
-Starts the fake in many configurations on 127.0.0.1 and checks every route, both Gradio
-modes, every fault, the queue limit, the token, the hub routes, sleep/wake, --stop-after,
-the stats and the A1111 mode. Prints one line per test and then 'N passed, N failed';
+Starts the fake in many configurations on 127.0.0.1 and checks every route, the three Gradio
+modes (what each version says where they differ), every fault, the queue limit, the token,
+the hub routes, sleep/wake, 6.x's 502 phase, --stop-after, the stats and the A1111 mode. Prints one line per test and then 'N passed, N failed';
 exits 0 when nothing failed.
 """
 import base64
@@ -32,6 +32,8 @@ import fake_space as fs  # noqa: E402
 
 MODEL = "SmilingWolf/wd-vit-tagger-v3"
 P5 = "/gradio_api"
+MODES = ((6, P5), (5, P5), (4, ""))  # --gradio, api prefix
+NOT_FOUND = {4: '"404: Session not found."', 5: '"404: Not Found"', 6: '"404: Not Found"'}
 TESTS = []
 VERBOSE = False
 
@@ -300,7 +302,7 @@ def vocab_dump():
 
 
 # ---------------------------------------------------------------------------------------------
-# discovery: /config and /info in both modes
+# discovery: /config and /info in every mode
 # ---------------------------------------------------------------------------------------------
 
 def check_config(cfg, port, version):
@@ -308,6 +310,8 @@ def check_config(cfg, port, version):
     check(cfg["root"] == "http://127.0.0.1:%d" % port, "root %r" % cfg["root"])
     check(cfg["space_id"] == "SmilingWolf/wd-tagger" and isinstance(cfg["app_id"], int))
     comps = {c["id"]: c for c in cfg["components"]}
+    names = [d["api_name"] for d in cfg["dependencies"] if d["api_name"] is not None]
+    check(len(set(names)) == len(names), "api_names are unique")
     dep = [d for d in cfg["dependencies"] if d["api_name"] == "predict"]
     check(len(dep) == 1, "one predict dependency")
     dep = dep[0]
@@ -340,6 +344,32 @@ def config_gradio5():
 
 
 @test
+def config_gradio6():
+    with Fake("--gradio", 6) as f:
+        status, cfg = f.get_json("/config")
+        check(status == 200)
+        check_config(cfg, f.port, "6.25.0")
+        check(cfg["api_prefix"] == "/gradio_api" and f.get_json(P5 + "/config")[1] == cfg)
+        check("show_api" not in cfg and cfg["footer_links"] == ["api", "gradio", "settings",
+                                                                  "runs"], "footer_links")
+        deps = cfg["dependencies"]
+        check(all(isinstance(d["api_name"], str) for d in deps), "every api_name a string")
+        check(all("show_api" not in d for d in deps), "no show_api in dependencies")
+        check([(d["api_name"], d["api_visibility"]) for d in deps] == [
+            ("js_fn", "private"), ("js_fn_1", "private"), ("predict", "public"),
+            ("load_example", "undocumented")], [(d["api_name"], d.get("api_visibility"))
+                                                for d in deps])
+        image_props = {c["id"]: c for c in cfg["components"]}[fs.C_IMAGE]["props"]
+        check(image_props["buttons"] == ["download", "share", "fullscreen"] and
+              "show_download_button" not in image_props, "6.x image buttons")
+        ep = f.get_json(P5 + "/info")[1]["named_endpoints"]["/predict"]
+        check(ep["api_visibility"] == "public" and "show_api" not in ep)
+        check(f.get_json("/api/spaces/a/b")[1]["sdkVersion"] == "6.25.0")
+    with Fake("--gradio", 6, "--gradio-version", "6.0.0-dev.5") as f:
+        check(f.get_json("/config")[1]["version"] == "6.0.0-dev.5")
+
+
+@test
 def config_gradio4():
     with Fake("--gradio", 4) as f:
         status, cfg = f.get_json("/config")
@@ -350,8 +380,8 @@ def config_gradio4():
 
 
 @test
-def info_both_modes():
-    for mode, prefix in ((5, P5), (4, "")):
+def info_every_mode():
+    for mode, prefix in MODES:
         with Fake("--gradio", mode) as f:
             status, info = f.get_json(prefix + "/info")
             check(status == 200 and info["unnamed_endpoints"] == {})
@@ -372,8 +402,8 @@ def info_both_modes():
 # ---------------------------------------------------------------------------------------------
 
 @test
-def call_both_modes():
-    for mode, prefix in ((5, P5), (4, "")):
+def call_every_mode():
+    for mode, prefix in MODES:
         with Fake("--gradio", mode, "--service-ms", 20) as f:
             img = image(1)
             status, hdrs, frames, complete, body = f.predict(img, prefix=prefix)
@@ -399,8 +429,8 @@ def call_both_modes():
 
 
 @test
-def queue_both_modes():
-    for mode, prefix in ((5, P5), (4, "")):
+def queue_every_mode():
+    for mode, prefix in MODES:
         with Fake("--gradio", mode, "--service-ms", 20) as f:
             img = image(2)
             path = f.upload([("x.png", img)], prefix)[0]
@@ -429,12 +459,16 @@ def queue_both_modes():
             status, _, _, _ = f.request("POST", prefix + "/queue/join", b"{nope",
                                         {"Content-Type": "application/json"})
             check(status == 422)
-            # unknown session: an unexpected_error message in the stream
-            msgs = [json.loads(d) for _, d in parse_sse(f.get(
-                prefix + "/queue/data?session_hash=nosuch")[2])]
-            check(msgs == [{"msg": "unexpected_error", "event_id": None, "message":
-                            "404: Session not found.", "success": False,
-                            "session_not_found": True}], msgs)
+            # unknown session: the 404's text in an unexpected_error message, then a dropped
+            # connection (the exception goes on after the message)
+            status, _, data, complete = f.request("GET",
+                                                  prefix + "/queue/data?session_hash=nosuch")
+            msgs = [json.loads(d) for _, d in parse_sse(data)]
+            want = {"msg": "unexpected_error", "event_id": None,
+                    "message": json.loads(NOT_FOUND[mode]), "success": False}
+            if mode >= 5:
+                want["session_not_found"] = True
+            check(status == 200 and msgs == [want] and not complete, (mode, msgs, complete))
 
 
 @test
@@ -455,16 +489,29 @@ def queue_two_events_one_session():
 
 @test
 def call_unknown_event_and_session_hash():
-    with Fake() as f:
-        status, _, frames, complete, _ = f.call_stream("0" * 32)
-        check(status == 200 and complete and frames == [("error", '"404: Session not found."')])
-        # a session_hash on /call files the event under that session (proto §2.4)
+    for mode, prefix in MODES:
+        with Fake("--gradio", mode, "--service-ms", 10) as f:
+            # the version's 404 text, then the connection drops (no last chunk)
+            status, _, frames, complete, _ = f.call_stream("0" * 32, prefix)
+            check(status == 200 and not complete and frames == [("error", NOT_FOUND[mode])],
+                  (mode, frames, complete))
+            # a session_hash on /call files the event under that session (proto §2.4): its
+            # stream 404s, up to 6.24
+            path = f.upload([("x.png", image(5))], prefix)[0]
+            status, resp, _ = f.post_json(prefix + "/call/predict", {
+                "data": [file_data(path), MODEL, 0.35, False, 0.85, False], "session_hash": "s1"})
+            check(status == 200)
+            frames = f.call_stream(resp["event_id"], prefix)[2]
+            if mode == 6:  # 6.25 looks the event's session up
+                check(frames[-1][0] == "complete", frames)
+            else:
+                check(frames == [("error", NOT_FOUND[mode])], (mode, frames))
+            check(f.stats()["requests"]["not_found"] == (1 if mode == 6 else 2))
+    with Fake("--gradio", 6, "--gradio-version", "6.24.0", "--service-ms", 10) as f:
         path = f.upload([("x.png", image(5))])[0]
         status, resp, _ = f.post_json(P5 + "/call/predict", {
             "data": [file_data(path), MODEL, 0.35, False, 0.85, False], "session_hash": "s1"})
-        check(status == 200)
-        frames = f.call_stream(resp["event_id"])[2]
-        check(frames == [("error", '"404: Session not found."')], frames)
+        check(f.call_stream(resp["event_id"])[2] == [("error", NOT_FOUND[6])], "6.24")
 
 
 @test
@@ -499,7 +546,8 @@ def bad_inputs():
         msgs = [json.loads(d) for _, d in parse_sse(f.get(P5 + "/queue/data?session_hash=q")[2])]
         done = [m for m in msgs if m["msg"] == "process_completed"][0]
         check(done["success"] is False and "not in the list of choices" in done["output"]["error"])
-        check(done["output"]["title"] == "Error" and done["output"]["visible"] is True)
+        check(done["output"]["title"] == "Error" and done["output"]["visible"] is True and
+              done["output"]["duration"] == 10)
         st = f.stats()
         check(st["predictions_failed"] == 6 and st["predictions_completed"] == 0, st)
 
@@ -859,10 +907,8 @@ def fault_stream_level():
     with with_fault("error_event") as f:
         check(f.predict(image(43))[2] == [("error", "null")])
     with with_fault("error_event_msg") as f:
-        frames = f.predict(image(44))[2]
-        check(len(frames) == 1 and frames[0][0] == "error")
-        data = json.loads(frames[0][1])
-        check(isinstance(data["error"], str) and data["title"] == "Error")
+        check(f.predict(image(44))[2] == [("error", "null")], "5.x: gr.Error's text is not "
+              "forwarded on /call")
     with with_fault("malformed") as f:
         bad = set()
         for n in range(4):
@@ -881,6 +927,104 @@ def fault_stream_level():
         _, _, frames, complete, body = f.predict(image(49))
         check(complete and len(body) > 20 * 1024 * 1024)
         check(shape_ok(json.loads(frames[-1][1])))
+
+
+def error_frames(f, n, **kw):
+    return f.predict(image(n), **kw)[2]
+
+
+@test
+def error_events_by_version():
+    """What a /call stream's error event carries: null up to 6.12, the whole error output from
+    6.13 (proto §2.4, §2.10), in 4.x, 5.x and 6.x alike for the three kinds of failure."""
+    cases = ((("--gradio", 4), "", False), (("--gradio", 5), P5, False),
+             (("--gradio", 6, "--gradio-version", "6.12.0"), P5, False),
+             (("--gradio", 6, "--gradio-version", "6.13.0"), P5, True), (("--gradio", 6), P5, True))
+    for args, prefix, objects in cases:
+        with Fake("--service-ms", 5, *args) as f:
+            f.post_json("/__fake/fault", {"fault": "error_event"})
+            plain = error_frames(f, 80, prefix=prefix)
+            f.post_json("/__fake/fault", {"clear": True, "fault": "error_event_msg"})
+            msg = error_frames(f, 81, prefix=prefix)
+            f.post_json("/__fake/fault", {"clear": True})
+            path = f.upload([("x.png", image(82))], prefix)[0]
+            bad = f.call_stream(f.call(file_data(path), model="nope/model", prefix=prefix),
+                                prefix)[2]
+            if not objects:
+                check(plain == msg == bad == [("error", "null")], (args, plain, msg, bad))
+                continue
+            check(plain == [("error", '{"error": null}')], (args, plain))
+            data = json.loads(msg[0][1])
+            check(msg[0][0] == "error" and data["error"].startswith("Fake failure") and
+                  data["title"] == "Error" and data["duration"] == 10 and data["visible"] is True,
+                  (args, msg))
+            data = json.loads(bad[0][1])
+            check("not in the list of choices" in data["error"] and data["title"] == "Error",
+                  (args, bad))
+
+
+@test
+def fault_lost_event():
+    for mode, prefix in MODES:
+        with Fake("--gradio", mode, "--fault", "lost_event", "--service-ms", 5) as f:
+            path = f.upload([("x.png", image(83))], prefix)[0]
+            eid = f.call(file_data(path), prefix=prefix)
+            status, _, frames, complete, _ = f.call_stream(eid, prefix)
+            check(status == 200 and frames == [("error", NOT_FOUND[mode])] and not complete,
+                  (mode, frames, complete))
+            st = f.stats()
+            check(st["faults_injected"] == {"lost_event": 1} and st["predictions_requested"] == 0)
+            # the queue protocol never rolls it
+            status, resp, _ = f.post_json(prefix + "/queue/join", {
+                "data": [file_data(path), MODEL, 0.35, False, 0.85, False], "fn_index": 2,
+                "session_hash": "q"})
+            msgs = [json.loads(d) for _, d in parse_sse(f.get(
+                prefix + "/queue/data?session_hash=q")[2])]
+            check(status == 200 and msgs[-2]["success"] is True, msgs)
+
+
+@test
+def fault_echo_auth():
+    token = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+    auth = {"Authorization": "Bearer " + token}
+    for mode, prefix in MODES:
+        with Fake("--gradio", mode, "--fault", "echo_auth", "--service-ms", 5,
+                  "--token", token) as f:
+            path = f.upload([("x.png", image(84))], prefix, headers=auth)[0]
+            body = {"data": [file_data(path), MODEL, 0.35, False, 0.85, False]}
+            status, resp, _ = f.post_json(prefix + "/call/predict", body, auth)
+            text = resp["detail"]
+            check(status == 500 and 170 < text.index(token) < 200 < text.index(token) + len(token),
+                  "the token straddles the 200th character: %r" % resp)
+            eid = f.call(file_data(path), prefix=prefix, headers=auth)
+            frames = f.call_stream(eid, prefix, headers=auth)[2]
+            check(len(frames) == 1 and frames[0][0] == "error", frames)
+            data = json.loads(frames[0][1])
+            text = data if mode < 6 else data["error"]
+            check(isinstance(text, str) and "authorization: Bearer " + token in text,
+                  (mode, frames))
+            st = f.stats()
+            check(st["faults_injected"]["echo_auth"] == 2 and st["predictions_faulted"] == 1, st)
+
+
+@test
+def bad_gateway_phase():
+    with Fake("--gradio", 6, "--bad-gateway-s", 1.0, "--service-ms", 5) as f:
+        check(f.get_json("/api/spaces/a/b/runtime")[1]["stage"] == "RUNNING")
+        for path in ("/config", P5 + "/info", P5 + "/call/predict/" + "0" * 32):
+            status, h, body = f.get(path)
+            check((status, h["content-type"], body) == (502, "text/plain", b"Bad Gateway"),
+                  (path, status, h, body))
+        check(f.post_json(P5 + "/call/predict", {"data": []})[:2] == (502, b"Bad Gateway"))
+        check(f.get("/__fake/stats")[0] == 200, "control routes answer")
+        check(wait_for(lambda: f.get("/config")[0] == 200, 3.0), "up after the phase")
+        check(f.predict(image(85))[2][-1][0] == "complete")
+        check(f.stats()["requests"]["bad_gateway"] >= 4)
+        check(f.post_json("/__fake/settings", {"bad_gateway_s": 0.5})[0] == 200)
+        check(f.get("/config")[0] == 502, "a restart: 502 again")
+        check(wait_for(lambda: f.get("/config")[0] == 200, 3.0))
+    with Fake("--gradio", 5) as f:
+        check(f.post_json("/__fake/settings", {"bad_gateway_s": 1})[0] == 400, "5.x: no proxy")
 
 
 @test

@@ -10,10 +10,21 @@ Start it from a test and discover the port:
     -> prints "PORT <n>" (flushed) on stdout and writes "<n>\\n" atomically to --port-file
        once the socket listens. Stop it with SIGTERM (exits 0).
 
-Options (see --help): --gradio 5|4, --service-ms, --concurrency, --queue-size,
---fault NAME[:PROB] (repeatable), --seed, --stop-after, --token, --stage, --wake-after-s,
---retry-after, --heartbeat-s, --max-stream-s, --upload-cache-mb, --log, --vocab-dump, --a1111,
---a1111-shape flat|nested, --a1111-auth USER:PASS.
+Options (see --help): --gradio 6|5|4, --gradio-version, --bad-gateway-s, --service-ms,
+--concurrency, --queue-size, --fault NAME[:PROB] (repeatable), --seed, --stop-after, --token,
+--stage, --wake-after-s, --retry-after, --heartbeat-s, --max-stream-s, --upload-cache-mb, --log,
+--vocab-dump, --a1111, --a1111-shape flat|nested, --a1111-auth USER:PASS.
+
+Each mode says what that Gradio says (proto §2, §2.10), where it differs:
+  4 (4.44.1)  no api_prefix; an unknown or expired event's stream says "404: Session not
+              found." and the connection drops; error events carry null.
+  5 (5.49.1)  /gradio_api; the same stream says "404: Not Found", then drops; error events null.
+  6 (6.25.0)  as 5.x, and /config has footer_links (no top-level show_api), api_visibility
+              in each dependency (no show_api), every api_name a string, "buttons" props;
+              from 6.13 an error event carries the whole error object ({"error": null}, or
+              {"error", "duration", "visible", "title"}); from 6.15 --bad-gateway-s; from 6.25
+              a /call stream finds an event filed under a session_hash.
+  --gradio-version picks another version of the mode (e.g. 6.12.0: null error events).
 
 Control routes (never subject to token, faults, sleep or --stop-after):
     GET  /__fake/stats                 counters (see State.stats_json)
@@ -21,7 +32,8 @@ Control routes (never subject to token, faults, sleep or --stop-after):
     GET  /__fake/faults                active faults {name: prob}
     POST /__fake/fault                 {"fault": NAME, "prob": P} (P 0 removes), or {"clear": true}
     POST /__fake/sleep                 {"wake_after_s": S}: fall asleep now (next Space request wakes)
-    POST /__fake/settings              {"service_ms": N, "queue_size": N, "stage": "..."}
+    POST /__fake/settings              {"service_ms": N, "queue_size": N, "stage": "...",
+                                        "bad_gateway_s": S (6.15+: 502s for S s from now)}
     GET  /__fake/expect?sha256=H&model=M&gthr=&cthr=&gmcut=0|1&cmcut=0|1   the 4 outputs
     GET  /__fake/scores?sha256=H&model=M    every score, Danbooru names, vocabulary order
     GET  /__fake/vocab                 selected_tags.csv form (same as --vocab-dump)
@@ -29,12 +41,20 @@ Control routes (never subject to token, faults, sleep or --stop-after):
 Faults (--fault NAME = always, --fault NAME:0.3 = seeded probability). Where each is rolled:
     prediction POST (/call/predict, /queue/join):  queue_full rate_limit server_error
         slow_connect hang drop_stream malformed error_event error_event_msg huge_answer
+        lost_event (/call only) echo_auth
     every Space request but the SSE GETs (config, info, upload, predictions): auth forbidden sleeping
     /config (and /info): not_wd_tagger html_config
   slow_connect: the prediction POST never gets a byte back.  hang: the POST succeeds, the SSE
   GET never gets a byte (not even headers).  drop_stream: one heartbeat, then the connection is
   cut mid-chunked-body.  malformed: 'complete' data rotates through truncated JSON, 2 outputs,
-  a non-list and a bad Label.  Faulted runs never count as completed predictions.
+  a non-list and a bad Label.  error_event: the run fails (the mode's error event).
+  error_event_msg: the run fails with gr.Error("Fake failure ..."): its text reaches a /call
+  client only from 6.13 (null before), a /queue client always.  lost_event: the POST gets an
+  event id whose event is already gone (expired, or a restart in between): its stream says the
+  mode's 404 and drops.  echo_auth: the error quotes the request's Authorization header back,
+  past the 170th character; even hits in the POST's 500 answer, odd ones in the stream's error
+  event (before 6.13 as an unexpected error's text).  Faulted runs never count as completed
+  predictions.
 
 Other behaviour worth knowing:
   - Scores: seed = sha256(b"tagcon-fake-v1" + sha256(image bytes) + model); every vocabulary
@@ -43,6 +63,9 @@ Other behaviour worth knowing:
   - --wake-after-s S: the hub reports SLEEPING until the first *Space* request (hub requests do
     not wake it, as on HF), then APP_STARTING for S seconds, then --stage; meanwhile every
     Space route answers 503 HTML. A --stage that is not RUNNING* also makes Space routes 503.
+  - --bad-gateway-s S (6.15+): Node's proxy answers /config and /gradio_api/* with 502
+    text/plain "Bad Gateway" for S seconds from the first Space request (after any wake);
+    the hub says RUNNING meanwhile (the container is up).
   - --stop-after N: after the Nth successful prediction (its result is still delivered),
     every new request and every open stream goes silent; control routes still answer.
   - --token T: every Space and hub route wants "Authorization: Bearer T", else 401 HTML.
@@ -317,8 +340,16 @@ def _is_number(v):
 
 
 # ---------------------------------------------------------------------------------------------
-# Gradio /config and /info (proto §2.1), shaped like gradio 5.49.1 / 4.44.1 serve them
+# Gradio /config and /info (proto §2.1, §2.10), shaped like gradio 6.25.0 / 5.49.1 / 4.44.1
+# serve them
 # ---------------------------------------------------------------------------------------------
+
+VERSIONS = {4: "4.44.1", 5: "5.49.1", 6: "6.25.0"}  # what each --gradio mode says it runs
+
+
+def version_tuple(version):
+    """'6.13.0' -> (6, 13, 0); a pre-release '6.0.0-dev.5' -> (6, 0, 0)."""
+    return tuple(int(x) for x in re.findall(r"\d+", version.split("-")[0])[:3])
 
 FILE_SCHEMA = {
     "properties": {
@@ -385,7 +416,7 @@ def _component(cid, ctype, props, api=None, example=None):
     return comp
 
 
-def _components(root, prefix):
+def _components(root, prefix, major):
     example_path = "/tmp/gradio/0d1a4a9a8b2f4f5c6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c7b8a9f/power.jpg"
     example_file = {"path": example_path, "url": "%s%s/file=%s" % (root, prefix, example_path),
                     "orig_name": "power.jpg", "mime_type": "image/jpeg", "is_stream": False,
@@ -397,9 +428,11 @@ def _components(root, prefix):
     row = lambda cid: _component(cid, "row", {"variant": "default", "equal_height": False,
                                               "show_progress": False})
     form = lambda cid: _component(cid, "form", {"scale": 0, "min_width": 0})
-    slider = lambda cid, value, label: _component(cid, "slider", {
+    # 6.x: show_*_button props give way to a "buttons" list (proto §2.10)
+    slider_buttons = {"buttons": None} if major >= 6 else {"show_reset_button": True}
+    slider = lambda cid, value, label: _component(cid, "slider", dict({
         "minimum": 0, "maximum": 1, "step": 0.05, "value": value, "label": label, "scale": 3,
-        "show_reset_button": True, "interactive": True},
+        "interactive": True}, **slider_buttons),
         {"maximum": 1, "minimum": 0, "type": "number"}, 0)
     checkbox = lambda cid: _component(cid, "checkbox", {
         "value": False, "label": "Use MCut threshold", "scale": 1, "interactive": True},
@@ -414,16 +447,22 @@ def _components(root, prefix):
     button = lambda cid, value, variant: _component(cid, "button", {
         "value": value, "variant": variant, "size": "lg", "interactive": True},
         {"type": "string"}, "Run")
+    if major >= 6:
+        image_buttons = {"buttons": ["download", "share", "fullscreen"]}
+        text_buttons = {"buttons": None}
+    else:
+        image_buttons = {"show_download_button": True, "show_share_button": True,
+                         "show_fullscreen_button": True}
+        text_buttons = {"show_copy_button": False}
     return [
         column(1, "default"),
         markdown(2, "<h1 style='text-align: center; margin-bottom: 1rem'>%s</h1>" % TITLE),
         markdown(3, DESCRIPTION),
         row(4), column(5, "panel"),
-        _component(C_IMAGE, "image", {
+        _component(C_IMAGE, "image", dict({
             "image_mode": "RGBA", "sources": ["upload", "webcam", "clipboard"], "type": "pil",
-            "label": "Input", "show_download_button": True, "streaming": False,
-            "mirror_webcam": True, "show_share_button": True, "show_fullscreen_button": True,
-            "format": "webp", "interactive": True}, FILE_SCHEMA, image_example),
+            "label": "Input", "streaming": False, "mirror_webcam": True, "format": "webp",
+            "interactive": True}, **image_buttons), FILE_SCHEMA, image_example),
         _component(C_MODEL, "dropdown", {
             "choices": [[m, m] for m in MODELS], "value": DEFAULT_MODEL, "type": "value",
             "allow_custom_value": False, "filterable": True, "label": "Model",
@@ -435,10 +474,10 @@ def _components(root, prefix):
         checkbox(C_CMCUT),
         row(14), button(C_CLEAR, "Clear", "secondary"), button(C_SUBMIT, "Submit", "primary"),
         column(17, "panel"),
-        _component(C_TEXT, "textbox", {
+        _component(C_TEXT, "textbox", dict({
             "value": "", "lines": 1, "max_lines": 20, "label": "Output (string)",
-            "autofocus": False, "autoscroll": True, "type": "text", "rtl": False,
-            "show_copy_button": False}, {"type": "string"}, "Hello!!"),
+            "autofocus": False, "autoscroll": True, "type": "text", "rtl": False},
+            **text_buttons), {"type": "string"}, "Hello!!"),
         label(C_RATING, "Rating"), label(C_CHARS, "Output (characters)"),
         label(C_TAGS, "Output (tags)"),
         _component(C_EXAMPLES, "dataset", {
@@ -452,17 +491,25 @@ def _components(root, prefix):
     ]
 
 
-def _dependency(gradio, fid, targets, inputs, outputs, fn, js, queue, api_name, show_api,
+def _dependency(major, fid, targets, inputs, outputs, fn, js, queue, api_name, visibility,
                 show_progress="full"):
+    """visibility: 6.x api_visibility (public / undocumented / private); before 6 it is
+    show_api (True for public) and an unnamed function's api_name is null in 4.x."""
     dep = {"id": fid, "targets": targets, "inputs": inputs, "outputs": outputs,
            "backend_fn": fn, "js": js, "queue": queue, "api_name": api_name,
            "scroll_to_output": False, "show_progress": show_progress, "batch": False,
            "max_batch_size": 4, "cancels": [], "types": {"generator": False, "cancel": False},
            "collects_event_data": False, "trigger_after": None, "trigger_only_on_success": False,
-           "trigger_mode": "once", "show_api": show_api, "rendered_in": None,
+           "trigger_mode": "once", "rendered_in": None,
            "connection": "sse", "time_limit": None, "stream_every": 0.5,
-           "like_user_message": False, "event_specific_args": None}
-    if gradio == 5:
+           "event_specific_args": None}
+    if major >= 6:
+        dep.update({"api_description": None, "show_progress_on": None,
+                    "trigger_only_on_failure": False, "api_visibility": visibility,
+                    "render_id": None, "component_prop_inputs": [], "js_implementation": None})
+        return dep
+    dep.update({"show_api": visibility == "public", "like_user_message": False})
+    if major == 5:
         dep.update({"show_progress_on": None, "render_id": None, "js_implementation": None})
     else:
         dep.update({"every": None, "zerogpu": False})
@@ -470,23 +517,25 @@ def _dependency(gradio, fid, targets, inputs, outputs, fn, js, queue, api_name, 
     return dep
 
 
-def _dependencies(gradio):
+def _dependencies(major):
     clear_in = "() => [null, null, 0, false, 0, false]"
     clear_out = "() => [null, null, null, null]"
-    js_name = (lambda n: n) if gradio == 5 else (lambda n: None)
+    # 4.x leaves a js-only function unnamed (null); 5.x names it; 6.x names every function
+    # with a string (proto §2.10)
+    js_name = (lambda n: n) if major >= 5 else (lambda n: None)
     return [
-        _dependency(gradio, 0, [[C_CLEAR, "click"]], [], INPUT_IDS, False, clear_in, False,
-                    js_name("js_fn"), False),
-        _dependency(gradio, 1, [[C_CLEAR, "click"]], [], OUTPUT_IDS, False, clear_out, False,
-                    js_name("js_fn_1"), False),
-        _dependency(gradio, PREDICT_FN, [[C_SUBMIT, "click"]], INPUT_IDS, OUTPUT_IDS, True, None,
-                    True, "predict", True),
-        _dependency(gradio, 3, [[C_EXAMPLES, "click"]], [C_EXAMPLES], INPUT_IDS, True, None, False,
-                    "load_example", False, "hidden"),
+        _dependency(major, 0, [[C_CLEAR, "click"]], [], INPUT_IDS, False, clear_in, False,
+                    js_name("js_fn"), "private"),
+        _dependency(major, 1, [[C_CLEAR, "click"]], [], OUTPUT_IDS, False, clear_out, False,
+                    js_name("js_fn_1"), "private"),
+        _dependency(major, PREDICT_FN, [[C_SUBMIT, "click"]], INPUT_IDS, OUTPUT_IDS, True, None,
+                    True, "predict", "public"),
+        _dependency(major, 3, [[C_EXAMPLES, "click"]], [C_EXAMPLES], INPUT_IDS, True, None, False,
+                    "load_example", "undocumented", "hidden"),
     ]
 
 
-def _not_wd_tagger_parts(gradio):
+def _not_wd_tagger_parts(major):
     """A different Gradio app (a text 'greet' demo): no /predict, no image input."""
     comps = [_component(1, "textbox", {"value": "", "label": "name", "lines": 1},
                         {"type": "string"}, "Hello!!"),
@@ -494,22 +543,24 @@ def _not_wd_tagger_parts(gradio):
                         {"type": "string"}, "Hello!!"),
              _component(3, "button", {"value": "Submit", "variant": "primary"},
                         {"type": "string"}, "Run")]
-    deps = [_dependency(gradio, 0, [[3, "click"]], [1], [2], True, None, True, "greet", True)]
+    deps = [_dependency(major, 0, [[3, "click"]], [1], [2], True, None, True, "greet", "public")]
     layout = {"id": 0, "children": [{"id": 1}, {"id": 2}, {"id": 3}]}
     return comps, deps, layout
 
 
-def gradio_config(gradio, root, app_id, not_wd_tagger=False):
-    prefix = "/gradio_api" if gradio == 5 else ""
+def gradio_config(version, root, app_id, not_wd_tagger=False):
+    major = version_tuple(version)[0]
+    prefix = "/gradio_api" if major >= 5 else ""
     if not_wd_tagger:
-        comps, deps, layout = _not_wd_tagger_parts(gradio)
+        comps, deps, layout = _not_wd_tagger_parts(major)
         title = "Greeter"
     else:
-        comps, deps, layout, title = _components(root, prefix), _dependencies(gradio), LAYOUT, TITLE
-    cfg = {"version": "5.49.1" if gradio == 5 else "4.44.1", "mode": "blocks", "app_id": app_id,
+        comps, deps, layout, title = (_components(root, prefix, major), _dependencies(major),
+                                      LAYOUT, TITLE)
+    cfg = {"version": version, "mode": "blocks", "app_id": app_id,
            "dev_mode": False, "analytics_enabled": True, "components": comps, "css": None,
            "connect_heartbeat": False, "js": None, "head": None, "title": title,
-           "space_id": SPACE_ID, "enable_queue": True, "show_error": False, "show_api": True,
+           "space_id": SPACE_ID, "enable_queue": True, "show_error": False,
            "is_colab": False, "max_file_size": None,
            "stylesheets": ["https://fonts.googleapis.com/css2?family=Source+Sans+Pro:wght@400;600&display=swap"],
            "theme": "default", "protocol": "sse_v3",
@@ -518,7 +569,13 @@ def gradio_config(gradio, root, app_id, not_wd_tagger=False):
            "fill_height": False, "fill_width": False,
            "theme_hash": hashlib.sha256(b"default-theme").hexdigest(),
            "layout": layout, "dependencies": deps, "root": root}
-    if gradio == 5:
+    if major >= 6:
+        # top-level show_api gives way to footer_links (proto §2.10)
+        cfg.update({"vibe_mode": False, "footer_links": ["api", "gradio", "settings", "runs"],
+                    "run_history": True})
+    else:
+        cfg["show_api"] = True
+    if major >= 5:
         cfg.update({"api_prefix": prefix, "pwa": True, "pages": [["", "Home"]],
                     "page": {"": {"layout": layout, "components": [c["id"] for c in comps],
                                   "dependencies": [d["id"] for d in deps]}},
@@ -527,8 +584,11 @@ def gradio_config(gradio, root, app_id, not_wd_tagger=False):
     return cfg
 
 
-def gradio_info(gradio, not_wd_tagger=False):
-    """GET {prefix}/info: what the JS client's view_api() reads (proto §2.1)."""
+def gradio_info(version, not_wd_tagger=False):
+    """GET {prefix}/info: what the JS client's view_api() reads (proto §2.1). 6.x says each
+    endpoint's api_visibility and description where 5.x said show_api."""
+    shown = {"api_visibility": "public", "description": ""} \
+        if version_tuple(version)[0] >= 6 else {"show_api": True}
     if not_wd_tagger:
         return {"named_endpoints": {"/greet": {
             "parameters": [{"label": "name", "parameter_name": "name",
@@ -538,7 +598,7 @@ def gradio_info(gradio, not_wd_tagger=False):
                             "component": "Textbox", "example_input": "Hello!!"}],
             "returns": [{"label": "output", "type": {"type": "string"},
                          "python_type": {"type": "str", "description": ""},
-                         "component": "Textbox"}], "show_api": True}}, "unnamed_endpoints": {}}
+                         "component": "Textbox"}], **shown}}, "unnamed_endpoints": {}}
     models_literal = "Literal[%s]" % ", ".join("'%s'" % m for m in MODELS)
     num = {"type": "float", "description": "numeric value between 0 and 1"}
     boolean = {"type": "bool", "description": ""}
@@ -575,8 +635,8 @@ def gradio_info(gradio, not_wd_tagger=False):
         {"label": "Output (tags)", "type": LABEL_SCHEMA, "python_type": label_type,
          "component": "Label"},
     ]
-    return {"named_endpoints": {"/predict": {"parameters": params, "returns": returns,
-                                             "show_api": True}},
+    return {"named_endpoints": {"/predict": dict({"parameters": params, "returns": returns},
+                                                 **shown)},
             "unnamed_endpoints": {}}
 
 
@@ -644,13 +704,14 @@ HTML_APP = """<!doctype html>
 
 FAULTS = ["queue_full", "rate_limit", "server_error", "sleeping", "auth", "forbidden",
           "slow_connect", "hang", "malformed", "drop_stream", "error_event", "error_event_msg",
-          "not_wd_tagger", "huge_answer", "html_config"]
+          "not_wd_tagger", "huge_answer", "html_config", "lost_event", "echo_auth"]
 GATE_FAULTS = ["auth", "forbidden", "sleeping"]                  # every non-SSE Space request
 PREDICT_FAULTS = ["slow_connect", "rate_limit", "queue_full", "server_error",
                   "hang", "drop_stream", "malformed", "error_event", "error_event_msg",
-                  "huge_answer"]                                  # prediction POSTs, this order
+                  "huge_answer", "lost_event", "echo_auth"]       # prediction POSTs, this order
+CALL_ONLY_FAULTS = {"lost_event"}                                 # /call, not /queue/join
 STREAM_FAULTS = {"hang", "drop_stream", "malformed", "error_event", "error_event_msg",
-                 "huge_answer"}                                   # decided at POST, shown later
+                 "huge_answer", "echo_auth"}                      # decided at POST, shown later
 RUNNING_STAGES = {"RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"}
 HUGE_BYTES = 21 * 1024 * 1024
 MAX_BODY = 64 * 1024 * 1024
@@ -661,12 +722,22 @@ MAX_BODY = 64 * 1024 * 1024
 # ---------------------------------------------------------------------------------------------
 
 class Event:
-    __slots__ = ("id", "session", "data", "fault", "kind", "state", "sha", "variant")
+    __slots__ = ("id", "session", "data", "fault", "kind", "state", "sha", "variant", "echo")
 
     def __init__(self, session, data, fault, kind):
         self.id = uuid.uuid4().hex  # Gradio: uuid4().hex
         self.session, self.data, self.fault, self.kind = session, data, fault, kind
         self.state, self.sha, self.variant = "waiting", None, 0
+        self.echo = None  # echo_auth: the error text that quotes the request back
+
+
+def echo_text(authorization):
+    """echo_auth: an error that quotes the request back, as a debugging proxy or app might.
+    The Authorization value starts past the 170th character, so that a message cut at 200
+    characters before the token is removed keeps a piece of it (issue 12)."""
+    lead = "Request refused; the request as received follows. "
+    return "%s authorization: %s, user-agent: tagcon, accept: */*" % (
+        lead.ljust(160, "."), authorization or "(none)")
 
 
 class Session:
@@ -681,7 +752,11 @@ class State:
     def __init__(self, args):
         self.args = args
         self.gradio = args.gradio
-        self.prefix = "/gradio_api" if args.gradio == 5 else ""
+        self.version = args.gradio_version or VERSIONS[args.gradio]
+        self.vt = version_tuple(self.version)
+        self.prefix = "/gradio_api" if args.gradio >= 5 else ""
+        self.bad_gateway_s = args.bad_gateway_s   # --bad-gateway-s: 502 phase to come
+        self.bad_gateway_until = None             # monotonic end of the 502 phase under way
         self.cond = threading.Condition()
         self.shutdown = threading.Event()
         self.rng = random.Random(args.seed)
@@ -756,6 +831,41 @@ class State:
                     self.fault_hits[name] += 1
                     return name
         return None
+
+    # -- what this Gradio version says (proto §2.4, §2.10) ------------------------------------
+    def not_found_text(self):
+        """A stream whose event or session the queue no longer has: an HTTPException(404)
+        caught in the stream, sent as its text, then the connection drops."""
+        return "404: Session not found." if self.gradio == 4 else "404: Not Found"
+
+    def error_objects(self):
+        """From 6.13 a /call stream's error event carries the whole error output (message,
+        title, ...); before, only its 'data' key, null for a failed run."""
+        return self.vt >= (6, 13)
+
+    def finds_call_session(self):
+        """6.25 finds the session of a /call event filed under a session_hash."""
+        return self.vt >= (6, 25)
+
+    def session_key_of(self, event_id):
+        """The session a /call stream for event_id reads (caller holds cond)."""
+        if event_id in self.sessions or not self.finds_call_session():
+            return event_id
+        for key, sess in self.sessions.items():
+            if event_id in sess.pending or any(m.get("event_id") == event_id for m in sess.msgs):
+                return key
+        return event_id
+
+    # -- Gradio >= 6.15's Node proxy while Python starts (proto §2.10) ------------------------
+    def proxy_502(self):
+        """Whether the proxy answers 502 now: for --bad-gateway-s seconds from the first Space
+        request (or from a /__fake/settings restart)."""
+        with self.cond:
+            now = time.monotonic()
+            if self.bad_gateway_until is None and self.bad_gateway_s > 0:
+                self.bad_gateway_until = now + self.bad_gateway_s
+                self.bad_gateway_s = 0
+            return self.bad_gateway_until is not None and now < self.bad_gateway_until
 
     # -- sleep / wake (proto §3.3) ------------------------------------------------------------
     def space_stage(self):
@@ -910,16 +1020,15 @@ class State:
                     self.avg_duration + (duration - self.avg_duration) / n
                 ok["average_duration"] = self.avg_duration
             msg = {"msg": "process_completed", "event_id": ev.id, "output": ok,
-                   "success": True, "title": None}
+                   "success": True}
         except SpaceError as e:
-            # error_payload(): message only for gr.Error (proto §2.4)
-            output = {"error": e.message}
-            if e.message is not None:
-                output.update({"duration": None, "visible": True, "title": "Error"})
+            output = error_payload(e.message, self.gradio)
             msg = {"msg": "process_completed", "event_id": ev.id, "output": output,
-                   "success": False, "title": output.get("title")}
+                   "success": False}
+        if self.gradio >= 5:  # 4.x's process_completed has no title
+            msg["title"] = msg["output"].get("title") if not msg["success"] else None
         if ev.fault in STREAM_FAULTS:
-            msg["_fault"], msg["_variant"] = ev.fault, ev.variant
+            msg["_fault"], msg["_variant"], msg["_echo"] = ev.fault, ev.variant, ev.echo
         return msg
 
     def predict(self, ev):
@@ -954,7 +1063,7 @@ class State:
                     raise SpaceError(None)  # not in the upload folder / URL we cannot fetch
                 return data
             url = value.get("url")
-            if self.gradio == 5 and isinstance(url, str) and url.startswith("data:"):
+            if self.gradio >= 5 and isinstance(url, str) and url.startswith("data:"):
                 try:
                     return base64.b64decode(url.split(",", 1)[1], validate=True)
                 except (IndexError, binascii.Error, ValueError):
@@ -968,6 +1077,29 @@ MALFORMED_DATA = [  # rotated per injected 'malformed' fault, in this order
     '{"data": "not a list of outputs"}',                                         # not a list
     '["long hair", {"label": "general", "confidences": {"general": 0.9}}, {}, {}]',  # bad Label
 ]
+
+
+def error_payload(message, gradio):
+    """utils.error_payload: the message only for a gr.Error (None otherwise: show_error is off
+    on the Space), with its duration (10 by default), visibility and, from 5.x, title."""
+    output = {"error": message}
+    if message is not None:
+        output.update({"duration": 10, "visible": True})
+        if gradio >= 5:
+            output["title"] = "Error"
+    return output
+
+
+def failed_output(msg, gradio):
+    """A process_completed message's error output, faults included; None if it succeeded."""
+    fault = msg.get("_fault")
+    if fault == "error_event":
+        return error_payload(None, gradio)
+    if fault in ("error_event_msg", "echo_auth"):
+        text = msg["_echo"] if fault == "echo_auth" else "Fake failure for event %s" % \
+            msg["event_id"]
+        return error_payload(text, gradio)
+    return None if msg["success"] else msg["output"]
 
 
 def malformed_data(variant):
@@ -1243,7 +1375,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.send_json(200, {
             "_id": hashlib.sha1(("%s/%s" % (owner, name)).encode()).hexdigest()[:24],
             "id": "%s/%s" % (owner, name), "author": owner, "sdk": "gradio",
-            "sdkVersion": "5.49.1" if self.st.gradio == 5 else "4.44.1", "private": False,
+            "sdkVersion": self.st.version, "private": False,
             "subdomain": "%s-%s" % (owner.lower(), name.lower().replace("_", "-")),
             "host": host, "runtime": runtime, "likes": 1234, "tags": ["gradio", "region:us"]})
 
@@ -1257,6 +1389,13 @@ class Handler(BaseHTTPRequestHandler):
         if not st.space_up():
             self.count("asleep")
             return self.send_html(503, HTML_SLEEPING, {"Retry-After": "5"})
+        if (path in ("/config", "/config/") or (p and path.startswith(p + "/"))) and \
+                st.proxy_502():
+            # Node's http-proxy (6.15+, SSR) with no Python behind it yet (proto §2.10)
+            self.count("bad_gateway")
+            if method == "POST":
+                self.read_body()
+            return self.send_body(502, "Bad Gateway", "text/plain")
         if not is_stream:
             fault = st.roll(GATE_FAULTS)
             if fault == "auth":
@@ -1281,7 +1420,7 @@ class Handler(BaseHTTPRequestHandler):
             if path in (p + "/app_id", "/app_id", p + "/app_id/"):
                 return self.send_json(200, {"app_id": st.app_id})
             if path in ("/", ""):
-                return self.send_html(200, HTML_APP % (TITLE, "5.49.1" if st.gradio == 5 else "4.44.1"))
+                return self.send_html(200, HTML_APP % (TITLE, st.version))
         elif method == "POST":
             if path in (p + "/upload", p + "/upload/"):
                 return self.upload()
@@ -1314,14 +1453,14 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "html_config":
             return self.send_html(200, HTML_CONFIG)
         root = "http://" + (self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_port)
-        self.send_json(200, gradio_config(self.st.gradio, root, self.st.app_id,
+        self.send_json(200, gradio_config(self.st.version, root, self.st.app_id,
                                           fault == "not_wd_tagger"))
 
     def info(self):
         self.count("info")
         with self.st.cond:
             other = self.st.faults.get("not_wd_tagger", 0) >= 1.0
-        self.send_json(200, gradio_info(self.st.gradio, other))
+        self.send_json(200, gradio_info(self.st.version, other))
 
     def file(self, path):
         self.count("file")
@@ -1369,9 +1508,21 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(400, {"detail": "Session hash not found."})
             if body.get("fn_index") != PREDICT_FN:
                 return self.send_json(400, {"detail": "Invalid fn_index: %r" % body.get("fn_index")})
-        fault = st.roll(PREDICT_FAULTS)
+        fault = st.roll(PREDICT_FAULTS if kind == "call" else
+                        [f for f in PREDICT_FAULTS if f not in CALL_ONLY_FAULTS])
         if fault == "slow_connect":
             return self.hold()
+        if fault == "lost_event":
+            # an event id whose event is gone before its stream is read: it expired, or the
+            # app restarted in between; the stream then says so (not_found_text)
+            return self.send_json(200, {"event_id": uuid.uuid4().hex})
+        echo = None
+        if fault == "echo_auth":
+            echo = echo_text(self.headers.get("Authorization"))
+            with st.cond:
+                variant = st.fault_hits["echo_auth"] - 1
+            if variant % 2 == 0:  # in the HTTP answer; odd variants: in the stream
+                return self.send_json(500, {"detail": echo})
         if fault == "rate_limit":
             retry = "%d" % max(0, round(self.server.args.retry_after))
             return self.send_body(429, "Too Many Requests", "text/plain; charset=utf-8", {
@@ -1388,6 +1539,7 @@ class Handler(BaseHTTPRequestHandler):
         ev, err = st.push(session if session else None, body["data"], fault, kind)
         if ev is None:
             return self.send_json(503, {"detail": err})
+        ev.echo = echo
         self.send_json(200, {"event_id": ev.id})
 
     # -- streams ------------------------------------------------------------------------------
@@ -1413,18 +1565,20 @@ class Handler(BaseHTTPRequestHandler):
         st = self.st
         self.count("call_stream")
         with st.cond:
-            sess = st.sessions.get(event_id)
+            key = st.session_key_of(event_id)
+            sess = st.sessions.get(key)
             hung = sess is not None and any(e.fault == "hang" for e in sess.pending.values())
         if hung:
             return self.hold()
         if not self.sse_start():
             return
-        if sess is None:  # unknown event id: the queue raises "Session not found." in-stream
-            self.sse_write('event: error\ndata: "404: Session not found."\n\n')
-            return self.sse_end()
+        if sess is None:  # unknown or expired event: a 404 in the stream, then a dropped line
+            self.count("not_found")
+            self.sse_write("event: error\ndata: %s\n\n" % json.dumps(st.not_found_text()))
+            return self.sse_abort()
         self.stream_open(1)
         try:
-            self.pump(sess, event_id, self.call_frame)
+            self.pump(sess, key, self.call_frame)
         finally:
             self.stream_open(-1)
 
@@ -1439,11 +1593,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.hold()
         if not self.sse_start():
             return
-        if sess is None:
-            self.sse_write("data: %s\n\n" % json.dumps({
-                "msg": "unexpected_error", "event_id": None, "message": "404: Session not found.",
-                "success": False, "session_not_found": True}))
-            return self.sse_end()
+        if sess is None:  # as in call_stream: the 404's text, then a dropped line
+            self.count("not_found")
+            msg = {"msg": "unexpected_error", "event_id": None, "message": st.not_found_text()}
+            if st.gradio >= 5:
+                msg["session_not_found"] = True
+            msg["success"] = False
+            self.sse_write("data: %s\n\n" % json.dumps(msg))
+            return self.sse_abort()
         self.stream_open(1)
         try:
             self.pump(sess, session_hash, self.queue_frame)
@@ -1497,14 +1654,14 @@ class Handler(BaseHTTPRequestHandler):
             return "event: heartbeat\ndata: null\n\n", "abort"
         if fault == "malformed":
             return "event: complete\ndata: %s\n\n" % malformed_data(msg["_variant"]), "end"
-        if fault == "error_event":
-            return "event: error\ndata: null\n\n", "end"
-        if fault == "error_event_msg":  # Gradio >= 6.13 forwards the whole output
-            return "event: error\ndata: %s\n\n" % json.dumps({
-                "error": "Fake failure for event %s" % msg["event_id"], "duration": None,
-                "visible": True, "title": "Error"}), "end"
-        if msg["success"]:
+        if fault == "echo_auth" and not self.st.error_objects():
+            # before 6.13 only an unexpected error's text reaches a /call client
+            return "event: error\ndata: %s\n\n" % json.dumps(msg["_echo"]), "end"
+        output = failed_output(msg, self.st.gradio)
+        if output is None:
             return "event: complete\ndata: %s\n\n" % json.dumps(msg["output"]["data"]), "end"
+        if self.st.error_objects():  # >= 6.13: the whole output (proto §2.4)
+            return "event: error\ndata: %s\n\n" % json.dumps(output), "end"
         # 4.20-6.12 forward only output["data"]: absent for failures -> null
         return "event: error\ndata: null\n\n", "end"
 
@@ -1523,12 +1680,11 @@ class Handler(BaseHTTPRequestHandler):
             text = 'data: {"msg": "process_completed", "event_id": "%s", "output": {"data": %s}, ' \
                    '"success": true}\n\n' % (msg["event_id"], malformed_data(msg["_variant"]))
         else:
-            if fault == "error_event":
-                wire.update({"success": False, "output": {"error": None}, "title": None})
-            elif fault == "error_event_msg":
-                wire.update({"success": False, "title": "Error", "output": {
-                    "error": "Fake failure for event %s" % msg["event_id"], "duration": None,
-                    "visible": True, "title": "Error"}})
+            output = failed_output(msg, self.st.gradio)
+            if output is not None:
+                wire.update({"success": False, "output": output})
+                if "title" in wire:
+                    wire["title"] = output.get("title")
             text = "data: %s\n\n" % json.dumps(wire)
         return text, None
 
@@ -1589,9 +1745,11 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "rate_limit":
             return self.send_body(429, "Too Many Requests", "text/plain",
                                   {"Retry-After": "%d" % round(self.server.args.retry_after)})
-        if fault in ("server_error", "error_event", "error_event_msg"):
+        if fault in ("server_error", "error_event", "error_event_msg", "echo_auth"):
+            errors = echo_text(self.headers.get("Authorization")) if fault == "echo_auth" \
+                else "fake failure"
             return self.send_json(500, {"error": "RuntimeError", "detail": "", "body": "",
-                                        "errors": "fake failure"})
+                                        "errors": errors})
         image, model = body.get("image"), body.get("model")
         if not image:
             return self.send_json(404, {"detail": "Image not found"})
@@ -1698,6 +1856,11 @@ class Handler(BaseHTTPRequestHandler):
                     st.queue_size = body["queue_size"]
                 if "stage" in body:
                     st.stage = str(body["stage"])
+                if "bad_gateway_s" in body:  # Python restarts behind the proxy now
+                    if st.vt < (6, 15):
+                        return self.send_json(400, {"detail": "no Node proxy before 6.15"})
+                    st.bad_gateway_s = 0
+                    st.bad_gateway_until = time.monotonic() + float(body["bad_gateway_s"])
             return self.send_json(200, {"ok": True})
         return self.send_json(404, {"detail": "Not Found"})
 
@@ -1731,7 +1894,13 @@ def parse_args(argv):
                                              "(127.0.0.1 only).")
     ap.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     ap.add_argument("--port-file", help="write the port here once listening")
-    ap.add_argument("--gradio", type=int, choices=(4, 5), default=5)
+    ap.add_argument("--gradio", type=int, choices=(4, 5, 6), default=5)
+    ap.add_argument("--gradio-version", help="the version /config says (default 4.44.1, "
+                    "5.49.1, 6.25.0); its major must be --gradio's. 6.x before 6.13 sends "
+                    "null error events, before 6.25 404s a /call with session_hash")
+    ap.add_argument("--bad-gateway-s", type=float, default=0.0,
+                    help="Gradio >= 6.15 behind its Node proxy: /config and /gradio_api/* "
+                    "answer 502 text/plain 'Bad Gateway' for S s from the first Space request")
     ap.add_argument("--service-ms", type=float, default=100.0, help="time per prediction")
     ap.add_argument("--concurrency", type=int, default=1, help="predictions at once (Space: 1)")
     ap.add_argument("--queue-size", type=int, default=10, help="max waiting events (Space: 10)")
@@ -1770,6 +1939,11 @@ def parse_args(argv):
                 ap.error("bad probability in --fault %s" % spec)
     if args.concurrency < 1 or args.queue_size < 0 or args.heartbeat_s <= 0:
         ap.error("--concurrency >= 1, --queue-size >= 0, --heartbeat-s > 0")
+    version = args.gradio_version or VERSIONS[args.gradio]
+    if not re.match(r"^\d+\.\d+\.\d+", version) or version_tuple(version)[0] != args.gradio:
+        ap.error("--gradio-version %r is not a %d.x version" % (version, args.gradio))
+    if args.bad_gateway_s < 0 or (args.bad_gateway_s > 0 and version_tuple(version) < (6, 15)):
+        ap.error("--bad-gateway-s: Gradio's Node proxy exists from 6.15 (--gradio 6)")
     return args
 
 
