@@ -3,8 +3,19 @@
  *
  * The known images below the directory are loaded into a hash table first,
  * so an unchanged file costs one stat and one lookup; only new and changed
- * files are read.  Changes are written in batches of transactions: a scan
- * killed half-way keeps what it had recorded.
+ * files are read.
+ *
+ * Reading and writing are two steps.  A file is read, hashed and probed
+ * with no transaction open: hashing a 20 GB file takes a minute, and the
+ * library is shared with a console, a runner and a watcher that must not
+ * wait for it.  What the read found waits in a queue; the queue is written
+ * in one short transaction every BATCH files or BATCH_MS, and before a
+ * long read.  Between the read and the write another process may have
+ * recorded the same file or moved its row, and the file may have gone, so
+ * each write looks at the file again (stat, just before the transaction)
+ * and at its row as it is now (inside the transaction, where nobody else
+ * can change it), and does only what is still true.  A scan killed
+ * half-way keeps what it had written.
  */
 #include "core/image/scan.h"
 
@@ -26,11 +37,17 @@
 #include "db/images.h"
 #include "common/xalloc.h"
 
-/* A transaction ends after this many writes or this long, whichever comes
- * first, so that a console or a runner writing to the same library waits
- * at most that long for its turn, even during a first scan of 100k files. */
+/* The queue is written after this many files or once its oldest entry is
+ * this old, whichever comes first: a first scan of 100k files commits a
+ * few times a second, each transaction a few milliseconds long. */
 #define BATCH 500
 #define BATCH_MS 100
+/* Before reading a file this large (tens of milliseconds at least), write
+ * what is queued, so that it shows while the long read goes on. */
+#define BIG_READ (16 << 20)
+/* The least time between two transactions: another writer's busy handler
+ * polls every millisecond and must find the lock free once. */
+#define BREATH_MS 2
 
 struct known {
 	int64_t id;
@@ -42,7 +59,6 @@ struct known {
 	bool recheck; /* a failure that may turn out otherwise now */
 	uint8_t hash[DB_HASH_LEN];
 	char *path;
-	char *error; /* the recorded failure, for rechecks */
 };
 
 struct pending {
@@ -50,18 +66,46 @@ struct pending {
 	struct stat st;
 };
 
+/* One write waiting in the queue. */
+enum entry_kind {
+	ENTRY_READ,   /* a file that was read: record what it holds */
+	ENTRY_BACK,   /* the file of a missing image is back, unchanged (not read) */
+	ENTRY_BROKEN, /* named like an image, but cannot even be stat'ed */
+	ENTRY_GONE,   /* a known image whose file the walk did not find */
+};
+
+struct entry {
+	enum entry_kind kind;
+	char *path;
+	struct probe_result r; /* ENTRY_READ */
+	struct known *twin;    /* ENTRY_READ: a gone image of this walk with the same content */
+	char *error;           /* ENTRY_BROKEN */
+	int64_t id;            /* ENTRY_GONE: the row the walk expects at path */
+	int64_t size;          /* ENTRY_BACK, ENTRY_GONE: its size and mtime then */
+	int64_t mtime_ns;
+	bool dropped;          /* the file system no longer bears it out: nothing to write */
+	int64_t image_id;      /* out: the row written or found there, 0 when none */
+};
+
 struct scan {
 	struct db *db;
 	const struct scan_opts *opts;
 	struct scan_stats *stats;
 	int64_t root_id;
+	/* A new path may take over any missing image with its content, not
+	 * only one of this walk (a single file: tagcon watch, tagcon tag). */
+	bool any_missing;
 	GHashTable *known;   /* path -> struct known */
 	GHashTable *folders; /* folder path -> int64 id */
 	GPtrArray *fresh;    /* struct pending: paths not in the library */
 	GPtrArray *bad_dirs; /* directories that could not be listed */
-	int in_batch;
-	bool in_tx;
-	double tx_started;
+	GPtrArray *queue;    /* struct entry: read, not yet written */
+	int64_t queued_at;   /* when the oldest entry of the queue was read */
+	int64_t committed_at;
+	/* Reports made while writing wait for the commit: the callback may
+	 * block (a terminal scrolled back, a full pipe) with no lock held. */
+	bool writing;
+	GPtrArray *reports;
 	bool db_failed;
 };
 
@@ -70,7 +114,6 @@ known_free(gpointer p)
 {
 	struct known *k = p;
 	free(k->path);
-	free(k->error);
 	free(k);
 }
 
@@ -80,6 +123,61 @@ pending_free(gpointer p)
 	struct pending *pd = p;
 	free(pd->path);
 	free(pd);
+}
+
+static struct entry *
+entry_new(enum entry_kind kind, const char *path)
+{
+	struct entry *e = xcalloc(1, sizeof *e);
+	e->kind = kind;
+	e->path = xstrdup(path);
+	return e;
+}
+
+static void
+entry_free(gpointer p)
+{
+	struct entry *e = p;
+	probe_result_fini(&e->r);
+	free(e->path);
+	free(e->error);
+	free(e);
+}
+
+static void
+scan_init(struct scan *s, struct db *db, const struct scan_opts *opts, struct scan_stats *stats)
+{
+	*s = (struct scan){
+		.db = db,
+		.opts = opts,
+		.stats = stats,
+		.known = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, known_free),
+		.folders = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL),
+		.fresh = g_ptr_array_new_with_free_func(pending_free),
+		.bad_dirs = g_ptr_array_new_with_free_func(free),
+		.queue = g_ptr_array_new_with_free_func(entry_free),
+		.reports = g_ptr_array_new_with_free_func(free),
+	};
+}
+
+static void
+scan_fini(struct scan *s)
+{
+	g_ptr_array_free(s->queue, TRUE);
+	g_ptr_array_free(s->reports, TRUE);
+	g_hash_table_destroy(s->known);
+	g_hash_table_destroy(s->folders);
+	g_ptr_array_free(s->fresh, TRUE);
+	g_ptr_array_free(s->bad_dirs, TRUE);
+}
+
+static void
+report(struct scan *s)
+{
+	for (guint i = 0; i < s->reports->len && s->opts->warn != NULL; i++) {
+		s->opts->warn(s->opts->ud, s->reports->pdata[i]);
+	}
+	g_ptr_array_set_size(s->reports, 0);
 }
 
 static void
@@ -92,60 +190,14 @@ warn(struct scan *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *raw = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (s->opts->warn != NULL) {
-		char *safe = sanitize_str(raw);
-		s->opts->warn(s->opts->ud, safe);
-		free(safe);
-	}
+	g_ptr_array_add(s->reports, sanitize_str(raw));
 	free(raw);
-}
-
-/* Open a transaction before a write, unless one is open. */
-static void
-will_write(struct scan *s)
-{
-	if (s->in_tx || s->db_failed) {
-		return;
-	}
-	if (!db_begin(s->db)) {
-		s->db_failed = true;
-		return;
-	}
-	s->in_tx = true;
-	s->tx_started = (double)clock_ms();
-}
-
-static void
-end_tx(struct scan *s)
-{
-	if (!s->in_tx) {
-		return;
-	}
-	if (!db_commit(s->db)) {
-		s->db_failed = true;
-	}
-	s->in_tx = false;
-	s->in_batch = 0;
-	/* A breath between transactions, so another writer waiting for the
-	 * lock gets it (its busy handler polls every millisecond). */
-	struct timespec ts = {.tv_nsec = 2000000};
-	nanosleep(&ts, NULL);
-}
-
-/* Count one write; commit after BATCH writes or BATCH_MS, and leave the
- * lock free until the next write. */
-static void
-wrote(struct scan *s)
-{
-	if (++s->in_batch < BATCH && (double)clock_ms() - s->tx_started < BATCH_MS) {
-		return;
-	}
-	end_tx(s);
-	if (s->opts->progress != NULL) {
-		s->opts->progress(s->opts->ud, s->stats);
+	if (!s->writing) {
+		report(s);
 	}
 }
 
+/* Only called inside a transaction: it may insert the folder. */
 static int64_t
 folder_of(struct scan *s, const char *path)
 {
@@ -157,7 +209,6 @@ folder_of(struct scan *s, const char *path)
 		return (int64_t)(intptr_t)id;
 	}
 	int64_t fid = 0;
-	will_write(s);
 	if (!db_folder_get(s->db, s->root_id, dir, &fid)) {
 		s->db_failed = true;
 	}
@@ -180,6 +231,350 @@ fill_image(struct db_image *img, const struct probe_result *r)
 	img->error = r->ok ? NULL : r->error;
 }
 
+/* Whether the row already says what the read found: the file did not
+ * change (a failure looked at again, same reason), or another process
+ * recorded this very file between our read and our write. */
+static bool
+row_matches(const struct db_image *row, const struct probe_result *r)
+{
+	if (row->size != r->size || row->mtime_ns != r->mtime_ns || row->has_hash != r->has_hash ||
+	    (r->has_hash && memcmp(row->hash, r->hash, DB_HASH_LEN) != 0)) {
+		return false;
+	}
+	if (r->ok) {
+		return row->state != DB_STATE_FAILED;
+	}
+	return row->state == DB_STATE_FAILED && row->error != NULL && r->error != NULL &&
+	    strcmp(row->error, r->error) == 0;
+}
+
+/* The state an image whose file is back takes: what it had. */
+static void
+restore_state(struct scan *s, int64_t id)
+{
+	enum db_state state;
+	if (!db_image_derive_state(s->db, id, &state) ||
+	    !db_image_set_state(s->db, id, state, NULL)) {
+		s->db_failed = true;
+	}
+}
+
+/* New content is pending, unless the content was tagged already (a copy). */
+static void
+keep_tagged(struct scan *s, int64_t id)
+{
+	enum db_state state;
+	if (!db_image_derive_state(s->db, id, &state) ||
+	    (state == DB_STATE_TAGGED && !db_image_set_state(s->db, id, state, NULL))) {
+		s->db_failed = true;
+	}
+}
+
+/* A read file whose path has a row: rewrite it unless it says the same. */
+static void
+write_known(struct scan *s, struct entry *e, const struct db_image *row)
+{
+	e->image_id = row->id;
+	if (row_matches(row, &e->r)) {
+		s->stats->unchanged++;
+		if (row->state == DB_STATE_MISSING) {
+			restore_state(s, row->id);
+		}
+		return;
+	}
+	s->stats->changed++;
+	struct db_image img = {.id = row->id};
+	fill_image(&img, &e->r);
+	if (!db_image_update(s->db, &img)) {
+		s->db_failed = true;
+	} else if (e->r.ok) {
+		keep_tagged(s, row->id);
+	} else {
+		s->stats->failed++;
+		warn(s, "%s: %s", e->path, e->r.error);
+	}
+}
+
+/*
+ * The image a new path takes the row of (a file that moved), *id 0 when
+ * none: the gone image of this walk with the same content, if its row is
+ * still where the walk found it, holding that content; for a single file,
+ * any missing image with the content.
+ */
+static bool
+moved_from(struct scan *s, const struct entry *e, int64_t *id, bool *was_missing)
+{
+	*id = 0;
+	*was_missing = false;
+	if (!e->r.ok || !e->r.has_hash) {
+		return true;
+	}
+	if (s->any_missing) {
+		*was_missing = true;
+		return db_image_missing_by_hash(s->db, e->r.hash, id);
+	}
+	if (e->twin == NULL) {
+		return true;
+	}
+	struct db_image row;
+	bool found;
+	if (!db_image_by_path(s->db, e->twin->path, &row, &found)) {
+		return false;
+	}
+	if (found && row.id == e->twin->id && row.has_hash &&
+	    memcmp(row.hash, e->r.hash, DB_HASH_LEN) == 0) {
+		*id = row.id;
+		*was_missing = row.state == DB_STATE_MISSING;
+	}
+	db_image_fini(&row);
+	return true;
+}
+
+/* A read file whose path has no row: a moved image, or a new one. */
+static void
+write_new(struct scan *s, struct entry *e)
+{
+	int64_t moved;
+	bool was_missing;
+	if (!moved_from(s, e, &moved, &was_missing)) {
+		s->db_failed = true;
+	} else if (moved != 0) {
+		e->image_id = moved;
+		if (!db_image_move(s->db, moved, e->path, folder_of(s, e->path), e->r.size,
+		    e->r.mtime_ns)) {
+			s->db_failed = true;
+		} else if (was_missing) {
+			restore_state(s, moved);
+		}
+		s->stats->moved++;
+	} else {
+		struct db_image img = {.folder_id = folder_of(s, e->path), .path = e->path};
+		fill_image(&img, &e->r);
+		if (!db_image_insert(s->db, &img)) {
+			s->db_failed = true;
+			return;
+		}
+		e->image_id = img.id;
+		if (e->r.ok) {
+			s->stats->added++;
+			keep_tagged(s, img.id);
+		} else {
+			s->stats->failed++;
+			warn(s, "%s: %s", e->path, e->r.error);
+		}
+	}
+}
+
+static void
+write_broken(struct scan *s, struct entry *e, bool found)
+{
+	if (found) {
+		return; /* recorded already (by us before, or by another process since) */
+	}
+	struct db_image img = {
+		.folder_id = folder_of(s, e->path),
+		.path = e->path,
+		.state = DB_STATE_FAILED,
+		.error = e->error,
+	};
+	if (!db_image_insert(s->db, &img)) {
+		s->db_failed = true;
+	}
+	e->image_id = img.id;
+	s->stats->failed++;
+}
+
+/* Write one entry, against its row as it is now. */
+static void
+write_entry(struct scan *s, struct entry *e)
+{
+	struct db_image row;
+	bool found;
+	if (!db_image_by_path(s->db, e->path, &row, &found)) {
+		s->db_failed = true;
+		return;
+	}
+	bool as_seen = found && row.size == e->size && row.mtime_ns == e->mtime_ns;
+	switch (e->kind) {
+	case ENTRY_READ:
+		if (found) {
+			write_known(s, e, &row);
+		} else {
+			write_new(s, e);
+		}
+		break;
+	case ENTRY_BACK:
+		if (as_seen && row.state == DB_STATE_MISSING) {
+			restore_state(s, row.id);
+		}
+		break;
+	case ENTRY_GONE:
+		/* Not if another process has moved the row or recorded a new
+		 * file there since the walk. */
+		if (as_seen && row.id == e->id && row.state != DB_STATE_MISSING) {
+			if (!db_image_set_state(s->db, row.id, DB_STATE_MISSING, NULL)) {
+				s->db_failed = true;
+			}
+			s->stats->missing++;
+		}
+		break;
+	case ENTRY_BROKEN:
+		write_broken(s, e, found);
+		break;
+	}
+	db_image_fini(&row);
+}
+
+/* Whether path names something now (following symlinks, as the walk does). */
+static bool
+exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+/* The twin of a read file that has gone since: the file left both names. */
+static void
+twin_gone(struct entry *e)
+{
+	struct known *k = e->twin;
+	probe_result_fini(&e->r);
+	free(e->path);
+	e->kind = ENTRY_GONE;
+	e->path = xstrdup(k->path);
+	e->id = k->id;
+	e->size = k->size;
+	e->mtime_ns = k->mtime_ns;
+	e->twin = NULL;
+	e->dropped = false;
+}
+
+/*
+ * Look at the file again, just before the transaction (a stat, no read).
+ * A file gone since it was read is not recorded: if it moved, it is indexed
+ * under its new name.  A file back since the walk is not marked missing.
+ */
+static void
+look_again(struct entry *e)
+{
+	switch (e->kind) {
+	case ENTRY_READ:
+		e->dropped = !exists(e->path);
+		if (e->twin != NULL && exists(e->twin->path)) {
+			e->twin = NULL; /* its old name is back: a copy, not a move */
+		} else if (e->twin != NULL && e->dropped) {
+			twin_gone(e);
+		}
+		break;
+	case ENTRY_BACK:
+		e->dropped = !exists(e->path);
+		break;
+	case ENTRY_GONE:
+		e->dropped = exists(e->path);
+		break;
+	case ENTRY_BROKEN:
+		break;
+	}
+}
+
+/* Leave the lock free a moment after the last transaction before taking it. */
+static void
+breathe(struct scan *s)
+{
+	int64_t since = clock_ms() - s->committed_at;
+	if (s->committed_at != 0 && since >= 0 && since < BREATH_MS) {
+		struct timespec ts = {.tv_nsec = (long)(BREATH_MS - since) * 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Write the entries of q in one transaction.  No file is read inside it. */
+static void
+write_entries(struct scan *s, GPtrArray *q)
+{
+	for (guint i = 0; i < q->len; i++) {
+		look_again(q->pdata[i]);
+	}
+	breathe(s);
+	if (!db_begin(s->db)) {
+		s->db_failed = true;
+		return;
+	}
+	s->writing = true;
+	for (guint i = 0; i < q->len && !s->db_failed; i++) {
+		struct entry *e = q->pdata[i];
+		if (!e->dropped) {
+			write_entry(s, e);
+		}
+	}
+	if (s->db_failed || !db_commit(s->db)) {
+		s->db_failed = true;
+		db_rollback(s->db);
+	}
+	s->committed_at = clock_ms();
+	s->writing = false;
+	report(s);
+}
+
+static void
+flush(struct scan *s)
+{
+	if (s->queue->len == 0) {
+		return;
+	}
+	if (!s->db_failed) {
+		write_entries(s, s->queue);
+	}
+	g_ptr_array_set_size(s->queue, 0);
+	if (s->opts->progress != NULL) {
+		s->opts->progress(s->opts->ud, s->stats);
+	}
+}
+
+static void
+flush_if_due(struct scan *s)
+{
+	if (s->queue->len >= BATCH ||
+	    (s->queue->len > 0 && clock_ms() - s->queued_at >= BATCH_MS)) {
+		flush(s);
+	}
+}
+
+static void
+enqueue(struct scan *s, struct entry *e)
+{
+	if (s->queue->len == 0) {
+		s->queued_at = clock_ms();
+	}
+	g_ptr_array_add(s->queue, e);
+	flush_if_due(s);
+}
+
+/* Read, hash and probe path; no transaction is open (none ever is between
+ * two calls of write_entries). */
+static struct entry *
+read_file(struct scan *s, const char *path, int64_t size)
+{
+	if (size >= BIG_READ) {
+		flush(s);
+	}
+	struct entry *e = entry_new(ENTRY_READ, path);
+	probe_file(path, s->opts->pixel_limit, &e->r);
+	s->stats->bytes_read += e->r.has_hash ? e->r.size : 0;
+	if (s->opts->after_read != NULL) {
+		s->opts->after_read(s->opts->ud, path);
+	}
+	return e;
+}
+
+/* Files no loader knows are left alone unless named like images. */
+static bool
+ignored(const struct entry *e)
+{
+	const char *base = strrchr(e->path, '/');
+	return !e->r.ok && e->r.not_image && !probe_image_name(base != NULL ? base + 1 : e->path);
+}
+
 static void
 load_known(void *ud, const struct db_scan_row *row)
 {
@@ -193,46 +588,7 @@ load_known(void *ud, const struct db_scan_row *row)
 	memcpy(k->hash, row->hash, DB_HASH_LEN);
 	k->path = xstrdup(row->path);
 	k->recheck = row->state == DB_STATE_FAILED && probe_failure_may_change(row->error);
-	k->error = k->recheck ? xstrdup(row->error) : NULL;
 	g_hash_table_insert(s->known, k->path, k);
-}
-
-/* A known path whose size or mtime changed: read it again. */
-static void
-reprobe(struct scan *s, struct known *k, const struct stat *st)
-{
-	struct probe_result r;
-	probe_file(k->path, s->opts->pixel_limit, &r);
-	s->stats->bytes_read += r.has_hash ? r.size : 0;
-	if (k->recheck && !r.ok && r.error != NULL && k->error != NULL &&
-	    strcmp(r.error, k->error) == 0) {
-		/* Looked again: still the same reason. */
-		s->stats->unchanged++;
-		probe_result_fini(&r);
-		return;
-	}
-	s->stats->changed++;
-	struct db_image img = {.id = k->id};
-	fill_image(&img, &r);
-	will_write(s);
-	if (r.ok && !db_image_update(s->db, &img)) {
-		s->db_failed = true;
-	} else if (r.ok) {
-		/* New content: pending again unless it was tagged before. */
-		enum db_state state;
-		if (db_image_derive_state(s->db, k->id, &state)) {
-			db_image_set_state(s->db, k->id,
-			    state == DB_STATE_COMMITTED ? DB_STATE_NEW : state, NULL);
-		}
-	} else {
-		s->stats->failed++;
-		warn(s, "%s: %s", k->path, r.error);
-		if (!db_image_update(s->db, &img)) {
-			s->db_failed = true;
-		}
-	}
-	probe_result_fini(&r);
-	wrote(s);
 }
 
 static void
@@ -240,6 +596,10 @@ on_file(void *ud, const char *path, const struct stat *st)
 {
 	struct scan *s = ud;
 	s->stats->seen++;
+	flush_if_due(s);
+	if (s->db_failed) {
+		return;
+	}
 	struct known *k = g_hash_table_lookup(s->known, path);
 	if (k == NULL) {
 		struct pending *pd = xmalloc(sizeof *pd);
@@ -250,24 +610,19 @@ on_file(void *ud, const char *path, const struct stat *st)
 	}
 	k->seen = true;
 	int64_t mtime = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-	if (k->size == st->st_size && k->mtime_ns == mtime) {
+	/* A file refused for its size or its permissions may be fine now (a
+	 * raised pixel limit, a chmod): it is looked at again. */
+	if (k->size == st->st_size && k->mtime_ns == mtime && !k->recheck) {
 		s->stats->unchanged++;
 		if (k->state == DB_STATE_MISSING) {
-			enum db_state state;
-			will_write(s);
-			if (db_image_derive_state(s->db, k->id, &state)) {
-				db_image_set_state(s->db, k->id, state, NULL);
-				wrote(s);
-			}
+			struct entry *e = entry_new(ENTRY_BACK, path);
+			e->size = k->size;
+			e->mtime_ns = k->mtime_ns;
+			enqueue(s, e);
 		}
-		/* A file refused for its size or its permissions may be fine
-		 * now (a raised pixel limit, a chmod): look again. */
-		if (!k->recheck) {
-			return;
-		}
-		s->stats->unchanged--;
+		return;
 	}
-	reprobe(s, k, st);
+	enqueue(s, read_file(s, path, st->st_size));
 }
 
 static void
@@ -290,24 +645,11 @@ on_error(void *ud, const char *path, bool is_dir, int err, const char *what)
 	}
 	const char *base = strrchr(path, '/');
 	if (probe_image_name(base != NULL ? base + 1 : path)) {
-		struct db_image img = {
-			.folder_id = folder_of(s, path),
-			.path = (char *)path,
-			.state = DB_STATE_FAILED,
-			.error = (char *)why,
-		};
-		will_write(s);
-		if (!db_image_insert(s->db, &img)) {
-			s->db_failed = true;
-		}
-		s->stats->failed++;
-		wrote(s);
+		struct entry *e = entry_new(ENTRY_BROKEN, path);
+		e->error = xstrdup(why);
+		enqueue(s, e);
 	}
 }
-
-struct hash_key {
-	uint8_t h[DB_HASH_LEN];
-};
 
 static guint
 hash_hash(gconstpointer p)
@@ -359,54 +701,26 @@ collect_gone(struct scan *s, GPtrArray *gone)
 static void
 add_fresh(struct scan *s, struct pending *pd, GHashTable *gone_by_hash)
 {
-	const char *base = strrchr(pd->path, '/') + 1;
-	struct probe_result r;
-	probe_file(pd->path, s->opts->pixel_limit, &r);
-	s->stats->bytes_read += r.has_hash ? r.size : 0;
-	if (!r.ok && r.not_image && !probe_image_name(base)) {
+	struct entry *e = read_file(s, pd->path, pd->st.st_size);
+	if (ignored(e)) {
 		s->stats->ignored++;
-		probe_result_fini(&r);
+		entry_free(e);
 		return;
 	}
-	struct known *k = r.has_hash ? g_hash_table_lookup(gone_by_hash, r.hash) : NULL;
-	will_write(s);
-	if (k != NULL && r.ok) {
-		g_hash_table_remove(gone_by_hash, r.hash);
-		k->seen = true;
-		if (!db_image_move(s->db, k->id, pd->path, folder_of(s, pd->path), r.size,
-		    r.mtime_ns)) {
-			s->db_failed = true;
-		}
-		if (k->state == DB_STATE_MISSING) {
-			enum db_state state;
-			if (db_image_derive_state(s->db, k->id, &state)) {
-				db_image_set_state(s->db, k->id, state, NULL);
-			}
-		}
-		s->stats->moved++;
-	} else {
-		struct db_image img = {.folder_id = folder_of(s, pd->path), .path = pd->path};
-		fill_image(&img, &r);
-		if (!r.ok) {
-			s->stats->failed++;
-			warn(s, "%s: %s", pd->path, r.error);
-		} else if (r.has_hash) {
-			s->stats->added++;
-		}
-		if (!db_image_insert(s->db, &img)) {
-			s->db_failed = true;
-		} else if (r.ok) {
-			/* Known content (a copy): tagged already if its twin was. */
-			enum db_state state;
-			if (db_image_derive_state(s->db, img.id, &state) && state == DB_STATE_TAGGED) {
-				db_image_set_state(s->db, img.id, state, NULL);
-			}
-		}
+	struct known *twin = e->r.ok && e->r.has_hash ?
+	    g_hash_table_lookup(gone_by_hash, e->r.hash) : NULL;
+	if (twin != NULL) {
+		/* Claimed now: neither a second copy nor the missing pass
+		 * takes it (the write checks its row is still there). */
+		g_hash_table_remove(gone_by_hash, twin->hash);
+		twin->seen = true;
+		e->twin = twin;
 	}
-	probe_result_fini(&r);
-	wrote(s);
+	enqueue(s, e);
 }
 
+/* New files (read now that every move candidate is known), then the known
+ * files that were not found. */
 static void
 finish(struct scan *s)
 {
@@ -420,13 +734,13 @@ finish(struct scan *s)
 		if (k->seen || k->state == DB_STATE_MISSING) {
 			continue;
 		}
-		will_write(s);
-		if (!db_image_set_state(s->db, k->id, DB_STATE_MISSING, NULL)) {
-			s->db_failed = true;
-		}
-		s->stats->missing++;
-		wrote(s);
+		struct entry *e = entry_new(ENTRY_GONE, k->path);
+		e->id = k->id;
+		e->size = k->size;
+		e->mtime_ns = k->mtime_ns;
+		enqueue(s, e);
 	}
+	flush(s);
 	g_hash_table_destroy(gone_by_hash);
 	g_ptr_array_free(gone, TRUE);
 }
@@ -478,24 +792,16 @@ scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
 		free(abs);
 		return false;
 	}
-	struct scan s = {
-		.db = db,
-		.opts = opts,
-		.stats = stats,
-		.known = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, known_free),
-		.folders = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL),
-		.fresh = g_ptr_array_new_with_free_func(pending_free),
-		.bad_dirs = g_ptr_array_new_with_free_func(free),
-	};
+	struct scan s;
+	scan_init(&s, db, opts, stats);
 	char *prefix = xasprintf("%s/", strcmp(abs, "/") == 0 ? "" : abs);
-	/* The walk holds no lock: transactions open only around writes. */
+	/* The walk and the reads hold no lock: transactions open only to write. */
 	bool ok = db_begin(db) && choose_root(db, abs, &s.root_id) && db_commit(db) &&
 	    db_images_under(db, prefix, load_known, &s);
 	if (ok) {
 		struct walk_ops ops = {.file = on_file, .error = on_error, .ud = &s};
 		walk_tree(abs, &ops);
 		finish(&s);
-		end_tx(&s);
 		ok = !s.db_failed;
 	}
 	if (!ok) {
@@ -505,10 +811,7 @@ scan_dir(struct db *db, const char *dir, const struct scan_opts *opts,
 	if (opts->progress != NULL) {
 		opts->progress(opts->ud, stats);
 	}
-	g_hash_table_destroy(s.known);
-	g_hash_table_destroy(s.folders);
-	g_ptr_array_free(s.fresh, TRUE);
-	g_ptr_array_free(s.bad_dirs, TRUE);
+	scan_fini(&s);
 	free(prefix);
 	free(abs);
 	return ok;
@@ -526,49 +829,26 @@ root_of(struct db *db, const char *path, int64_t *root_id)
 	return true;
 }
 
+/* Read path, then write what it holds in a transaction of its own. */
 static bool
-index_one(struct scan *s, const char *path, int64_t *image_id)
+index_one(struct scan *s, const char *path, int64_t *image_id, char **cause)
 {
-	struct db_image known;
-	bool found;
-	if (!db_image_by_path(s->db, path, &known, &found)) {
-		return false;
+	struct entry *e = read_file(s, path, 0);
+	if (ignored(e)) {
+		entry_free(e);
+		return true;
 	}
-	struct probe_result r;
-	probe_file(path, s->opts->pixel_limit, &r);
-	const char *base = strrchr(path, '/');
-	bool ignore = !r.ok && r.not_image && !probe_image_name(base != NULL ? base + 1 : path);
-	int64_t moved_id = 0;
-	bool ok = true;
-	if (!ignore && !found && r.ok && r.has_hash) {
-		ok = db_image_missing_by_hash(s->db, r.hash, &moved_id);
+	g_ptr_array_add(s->queue, e);
+	write_entries(s, s->queue);
+	if (s->db_failed) {
+		*cause = xstrdup(db_errmsg(s->db));
+	} else if (e->dropped) {
+		char *safe = sanitize_str(path);
+		*cause = xasprintf("%s: moved or deleted while it was read", safe);
+		free(safe);
 	}
-	if (!ok || ignore) {
-		*image_id = 0;
-	} else if (moved_id != 0) {
-		ok = db_image_move(s->db, moved_id, path, folder_of(s, path), r.size, r.mtime_ns);
-		enum db_state state;
-		ok = ok && db_image_derive_state(s->db, moved_id, &state) &&
-		    db_image_set_state(s->db, moved_id, state, NULL);
-		*image_id = moved_id;
-	} else {
-		struct db_image img = {.id = known.id, .folder_id = folder_of(s, path),
-			.path = (char *)path};
-		fill_image(&img, &r);
-		ok = found ? db_image_update(s->db, &img) : db_image_insert(s->db, &img);
-		*image_id = img.id;
-		enum db_state state;
-		if (ok && r.ok && db_image_derive_state(s->db, img.id, &state) &&
-		    state == DB_STATE_TAGGED) {
-			ok = db_image_set_state(s->db, img.id, state, NULL);
-		}
-		if (!r.ok) {
-			warn(s, "%s: %s", path, r.error);
-		}
-	}
-	probe_result_fini(&r);
-	db_image_fini(&known);
-	return ok;
+	*image_id = e->image_id;
+	return *cause == NULL;
 }
 
 bool
@@ -576,30 +856,23 @@ scan_file(struct db *db, const char *path, const struct scan_opts *opts, int64_t
     bool *pending, char **cause)
 {
 	struct scan_stats stats = {0};
-	struct scan s = {
-		.db = db,
-		.opts = opts,
-		.stats = &stats,
-		.folders = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL),
-	};
+	struct scan s;
+	scan_init(&s, db, opts, &stats);
+	s.any_missing = true;
 	*image_id = 0;
 	*pending = false;
-	bool ok = db_begin(db) && root_of(db, path, &s.root_id);
-	s.in_tx = true;
-	s.tx_started = (double)clock_ms();
-	if (ok && s.root_id == 0) {
-		db_rollback(db);
-		g_hash_table_destroy(s.folders);
+	*cause = NULL;
+	bool ok = root_of(db, path, &s.root_id);
+	if (!ok) {
+		*cause = xstrdup(db_errmsg(db));
+	} else if (s.root_id == 0) {
 		char *safe = sanitize_str(path);
 		*cause = xasprintf("%s: not below a root of the library", safe);
 		free(safe);
-		return false;
+		ok = false;
 	}
-	ok = ok && index_one(&s, path, image_id) && !s.db_failed && db_commit(db);
-	if (!ok) {
-		*cause = xstrdup(db_errmsg(db));
-		db_rollback(db);
-	} else if (*image_id != 0) {
+	ok = ok && index_one(&s, path, image_id, cause);
+	if (ok && *image_id != 0) {
 		struct db_image img;
 		bool found;
 		if (db_image_by_path(db, path, &img, &found) && found) {
@@ -607,7 +880,7 @@ scan_file(struct db *db, const char *path, const struct scan_opts *opts, int64_t
 		}
 		db_image_fini(&img);
 	}
-	g_hash_table_destroy(s.folders);
+	scan_fini(&s);
 	return ok;
 }
 

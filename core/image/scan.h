@@ -5,6 +5,12 @@
  * A rescan reads only files whose size or mtime changed; a file that moved
  * is recognised by its hash and keeps everything; a file that vanished
  * becomes missing and keeps its data.
+ *
+ * Files are read with no transaction open, and written in short
+ * transactions (several files each): another process writing to the
+ * library waits for one of those, never for a read.  Whatever changed
+ * between a read and its write (another scan or the watcher recorded the
+ * same file, moved its row; the file went) is looked at before writing.
  */
 #ifndef TAGCON_SCAN_H
 #define TAGCON_SCAN_H
@@ -33,6 +39,10 @@ struct scan_opts {
 	void (*warn)(void *ud, const char *msg);
 	/* Called now and then with the running totals. */
 	void (*progress)(void *ud, const struct scan_stats *stats);
+	/* Called after a file is read and before what it held is written,
+	 * with no transaction open: what another process could do in that
+	 * moment, a test does here. */
+	void (*after_read)(void *ud, const char *path);
 	void *ud;
 };
 
