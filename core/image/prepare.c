@@ -43,6 +43,7 @@
 #define Q_MAX 97
 #define Q_FIRST 90
 #define DB_PER_Q 0.3
+#define TRIALS 5
 
 /* Decode at least this many times the square's side before resampling:
  * a JPEG's 1/8 shrink-on-load leaves visibly coarser blocks (44 dB instead
@@ -370,10 +371,11 @@ half_blocks(VipsImage *im)
 
 /*
  * The lowest quality in [Q_MIN, Q_MAX] whose pixels stay within TARGET_DB
- * of im's, in at most four trial encodes (of half the blocks): each guess
- * steps by the dB still missing (or to spare) at about DB_PER_Q a step,
- * inside the bracket of qualities already known to pass and to fail.  Q_MAX
- * when none passes.
+ * of im's, in at most TRIALS trial encodes (of half the blocks): the first
+ * guesses step by the dB still missing (or to spare) at about DB_PER_Q a
+ * step; once a quality that fails and one that passes are known, the next
+ * guess is where the line through them meets the target.  Q_MAX when none
+ * passes.
  */
 static int
 choose_quality(VipsImage *whole, double *db)
@@ -389,7 +391,8 @@ choose_quality(VipsImage *whole, double *db)
 	for (int i = 0; i <= 100; i++) {
 		tried[i] = -1.0;
 	}
-	for (int trial = 0; trial < 4 && pass - fail_q > 1; trial++) {
+	/* PSNR grows with the quality: [fail_q + 1, pass] holds the answer. */
+	for (int trial = 0; trial < TRIALS && pass - fail_q > 1; trial++) {
 		double p = tried[q] = psnr_at(im, q);
 		if (p < 0) {
 			break;
@@ -400,6 +403,11 @@ choose_quality(VipsImage *whole, double *db)
 			fail_q = q;
 		}
 		int guess = q + (int)ceil((TARGET_DB - p) / DB_PER_Q);
+		if (fail_q >= Q_MIN && pass <= Q_MAX && tried[pass] > tried[fail_q]) {
+			/* Where the line through the two ends of the bracket meets it. */
+			double f = (TARGET_DB - tried[fail_q]) / (tried[pass] - tried[fail_q]);
+			guess = fail_q + (int)ceil(f * (pass - fail_q));
+		}
 		q = guess <= fail_q ? fail_q + 1 : guess >= pass ? pass - 1 : guess;
 	}
 	q = pass <= Q_MAX ? pass : Q_MAX;

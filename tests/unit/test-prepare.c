@@ -329,6 +329,12 @@ test_faithful(void)
 		snprintf(what, sizeof what, "orientation %d, 3001×2003", o);
 		faithful(tmppath(name), 100, what, 47.0);
 	}
+	VipsImage *grey;
+	vips_extract_band(photo, &grey, 1, NULL);
+	grey->Type = VIPS_INTERPRETATION_B_W;
+	CHECK(vips_jpegsave(grey, tmppath("grey.jpg"), "Q", 92, NULL) == 0);
+	g_object_unref(grey);
+	faithful(tmppath("grey.jpg"), 100, "grey, 3001×2003", 47.0);
 	faithful(tmppath("turned1.jpg"), 0, "orientation 1, 3001×2003", 38.5);
 	faithful(tmppath("turned6.jpg"), 0, "orientation 6, 3001×2003", 38.5);
 	VipsImage *alpha, *rgba;
