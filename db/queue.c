@@ -118,6 +118,24 @@ db_queue_count_done(struct db *db, const char *model, const char *folder, int64_
 }
 
 bool
+db_queue_image_of(struct db *db, const uint8_t hash[16], int64_t *id)
+{
+	*id = 0;
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(i.id) FROM contents c JOIN images i"
+	    " ON i.content_id = c.id WHERE c.hash = ?1 AND i.state != 4");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_blob(st, 1, hash, 16, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "image of content");
+}
+
+bool
 db_queue_attempt_failed(struct db *db, int64_t image_id, const char *reason, int *attempts)
 {
 	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET attempts = attempts + 1, error = ?2,"

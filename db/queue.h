@@ -43,6 +43,10 @@ bool db_queue_images(struct db *db, const int64_t *ids, size_t n,
 /* Images below folder the run skips because their content has an answer. */
 bool db_queue_count_done(struct db *db, const char *model, const char *folder, int64_t *n);
 
+/* An image (not missing) holding the content of hash: the first one, *id 0
+ * when none is left. */
+bool db_queue_image_of(struct db *db, const uint8_t hash[16], int64_t *id);
+
 /* One more failed attempt; the image stays pending with the reason. */
 bool db_queue_attempt_failed(struct db *db, int64_t image_id, const char *reason,
     int *attempts);

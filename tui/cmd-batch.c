@@ -137,6 +137,7 @@ progress_json(const struct batch_progress *p)
 	cJSON_AddNumberToObject(o, "failed", (double)p->failed);
 	cJSON_AddNumberToObject(o, "skipped", (double)p->skipped);
 	cJSON_AddNumberToObject(o, "filled", (double)p->filled);
+	cJSON_AddNumberToObject(o, "restored", (double)p->restored);
 	cJSON_AddNumberToObject(o, "in_flight", (double)p->in_flight);
 	cJSON_AddNumberToObject(o, "rate", p->rate);
 	if (p->eta_s >= 0) {
@@ -233,6 +234,10 @@ on_event(void *ud, const struct batch_event *ev)
 		    (long long)p->filled, (long long)(p->total - p->done - p->failed), p->elapsed_s,
 		    p->elapsed_s > 0 ? p->done / p->elapsed_s : 0, p->bytes_sent / 1e6,
 		    p->image_bytes / 1e6);
+		if (p->restored > 0) {
+			printf("%lld answer%s an earlier run kept were stored first\n",
+			    (long long)p->restored, p->restored == 1 ? "" : "s");
+		}
 		return;
 	}
 	if (ev->kind == BATCH_EV_PROGRESS || ev->kind == BATCH_EV_START) {

@@ -29,6 +29,9 @@ struct job {
 	bool fill_dims;   /* the library lacks its dimensions */
 	int flights;      /* requests for it in flight: 2 once hedged */
 	bool hedged;      /* a copy was sent (at most one per image) */
+	int orig_width;   /* of the original, kept when prep goes */
+	int orig_height;
+	bool spooled;     /* its answer waits in the spool file (spool.h) */
 };
 
 enum outcome_kind {
@@ -101,20 +104,81 @@ struct batch {
 	atomic_int_fast64_t bytes_sent;
 	atomic_int_fast64_t image_bytes;
 	atomic_int arrivals; /* batch_enqueue()d, not yet counted by the writer */
+	/* The writer waits for the database's lock: answers go to the spool
+	 * file as they arrive (batch_keep), not only once the writer has them. */
+	atomic_bool db_locked;
 	GMutex contents_lock;
 	GHashTable *contents; /* hashes of the jobs not yet final: one call each */
 
 	int64_t total;
 	int64_t remaining; /* jobs not final; writer only */
 	int64_t done, failed, skipped, filled;
+	int64_t restored; /* answers kept by an earlier run, stored at the start */
 	int64_t run_id;
 	struct notify *notify; /* NULL without notify_url */
 	void *failures;        /* cJSON array of the first failures, for the notice */
 };
 
 void job_free(struct job *job);
+void outcome_free(struct outcome *o);
+/* A prepared image left memory: a worker may prepare the next. */
+void prepared_release(struct batch *b);
+/* Whether b is a run (not an ad-hoc job, batch.h). */
+bool batch_is_run(const struct batch *b);
+/* Drop the claim on a content; the paths of the copies that waited on it
+ * (NULL or an array, for twins_free). */
+GPtrArray *content_release(struct batch *b, const uint8_t hash[16]);
+void twins_free(GPtrArray *twins);
+/* Put job's answer into the spool file (spool.h), once; any thread.  False
+ * with *cause when it cannot be written. */
+bool batch_keep(struct batch *b, struct job *job, char **cause);
 void outcome_post(struct batch *b, enum outcome_kind kind, struct job *job, const char *space,
     const char *state, const char *message);
+
+/* writer.c: the caller's thread. */
+/* Recent (time, done) samples for the rate: a 10 s window. */
+#define RATE_WINDOW_S 10.0
+#define RATE_SAMPLES 64
+
+struct rate {
+	double t[RATE_SAMPLES];
+	int64_t n[RATE_SAMPLES];
+	unsigned count;
+};
+
+struct writer {
+	struct batch *b;
+	double started;
+	double last_tick;
+	struct rate rate;
+	struct batch_progress p;
+	struct batch_space_view *views;
+	size_t n_views;
+	const char *state;
+	/* Answers and failures the database has not taken yet (it is locked):
+	 * outcomes, oldest first, tried again at retry_at (clock_s()). */
+	GQueue pending;
+	double retry_at;
+	char *stop_error; /* why the run stopped: a write that cannot be done */
+};
+
+
+/* Until every job is final, or a stop has drained; then the state to end
+ * in is w->state. */
+void writer_loop(struct writer *w);
+/* Progress: from the snapshot, into w->p; then rows and the event. */
+void writer_fill_progress(struct writer *w);
+void writer_tick(struct writer *w, bool final);
+/* Take o (and free it). */
+void writer_handle(struct writer *w, struct outcome *o);
+/* The event of outcome o (NULL for progress), about path when it is not
+ * the job's own (a copy that waited on it). */
+void writer_emit(struct batch *b, enum batch_event_kind kind, const struct outcome *o,
+    const char *path, const struct batch_progress *p);
+void writer_notify_finish(struct batch *b, const struct batch_progress *p);
+/* The run stopped with writes still waiting for the lock: the outcome,
+ * and *cause saying where the answers are kept. */
+enum batch_outcome writer_left_in_spool(struct writer *w, char **cause);
 
 /* dispatch.c: the network thread. */
 bool dispatch_start(struct batch *b, char **cause);

@@ -11,7 +11,10 @@
  *                            writes progress rows, takes control requests
  *
  * Every result is committed as it arrives, so a run killed at any moment
- * loses nothing stored and the next run re-sends nothing finished.
+ * loses nothing stored and the next run re-sends nothing finished.  When
+ * another process holds the database's lock, answers wait (in memory and in
+ * a spool file beside the database, spool.h) and go in when it frees; a run
+ * stopped before that leaves them to the next run, which stores them first.
  *
  * Two kinds of work, one scheduler:
  *   a run (opts.images NULL)   the library's pending images (batch, watch):
@@ -52,6 +55,7 @@ struct batch_progress {
 	int64_t failed;
 	int64_t skipped;   /* images already tagged for the model */
 	int64_t filled;    /* dimensions filled locally, no call */
+	int64_t restored;  /* answers an earlier run kept (spool.h), stored first */
 	int64_t in_flight;
 	double rate;       /* images per second, recent */
 	double eta_s;      /* < 0 unknown */
@@ -147,7 +151,8 @@ enum batch_outcome {
 struct batch *batch_create(const struct batch_opts *opts, enum batch_outcome *outcome,
     char **cause);
 /* Run until every image is tagged or failed (or stopped); *cause says
- * why when the outcome is not BATCH_OK.  Images still waiting when it ends
+ * why when the outcome is not BATCH_OK (BATCH_BUSY: stopped while answers
+ * still waited for the database's lock; they are kept for the next run).  Images still waiting when it ends
  * (stopped, or BATCH_NO_SPACE: no Space left that could ever answer) get
  * neither DONE nor FAILED and stay as they were in the library. */
 enum batch_outcome batch_run(struct batch *b, char **cause);

@@ -204,6 +204,11 @@ request_answered(struct batch *b, struct flight *f, struct space_result *res, in
 	job->latency_ms = res->latency_ms;
 	job->bytes_sent = res->bytes_sent;
 	atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
+	char *cause = NULL;
+	if (atomic_load(&b->db_locked) && !batch_keep(b, job, &cause)) {
+		/* The writer tries again, and stops the run if it cannot. */
+		free(cause);
+	}
 	outcome_post(b, OUT_DONE, job, s->url, NULL, NULL);
 }
 
