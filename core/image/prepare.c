@@ -10,11 +10,13 @@
  * square is misregistered by up to half a pixel, and a 0.67-pixel shift
  * alone brought a 12 MP photo's model input down to 31 dB PSNR.
  *
- * Why JPEG Q 90 with 4:4:4 chroma: at 448 pixels every pixel is seen by the
- * model, so the chroma keeps full resolution; at equal bytes 4:4:4 beats
- * 4:2:0 with a higher Q by a fraction of a dB.  Q 90 is the lowest standard
- * quality whose model input stays at about 40 dB PSNR from the original's on
- * dense real photos (README, figures; tests/bench/bench-prepare.c).  PNG is
+ * The JPEG: 4:4:4, since at 448 pixels the model sees every chroma pixel;
+ * one quantisation step for every frequency (jpegflat.h: 9-23 % fewer bytes
+ * than the standard tables at the same PSNR); and the lowest quality whose
+ * pixels stay TARGET_DB from the square's, searched per image, so a smooth
+ * picture costs a few kB and a dense one what it needs.  Real 12-20 MP
+ * photos: 0.4-3.8 % of their files, 40.6-41.3 dB from the original's view
+ * through PIL itself (README figures, tests/bench/bench-prepare.c).  PNG is
  * 4-6 × larger; WebP is 4:2:0 only, and not every Python image stack on a
  * Space decodes it.
  */
@@ -29,6 +31,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "core/image/jpegflat.h"
 #include "core/image/loader.h"
 #include "core/image/square.h"
 #include "core/sanitize.h"
@@ -36,13 +39,14 @@
 
 /* The upload's own loss: its pixels within TARGET_DB PSNR of the square it
  * encodes, at the lowest JPEG quality in [Q_MIN, Q_MAX] that keeps them
- * there.  With the square's own difference to PIL's (47-52 dB) the model's
- * input stays about 40 dB from what the original gives it. */
+ * there (flat tables: Q 40 is a step of 20, Q 95 of 2).  With the square's
+ * own difference to PIL's (47-52 dB) the model's input stays about 40 dB
+ * from what the original gives it. */
 #define TARGET_DB 41.0
-#define Q_MIN 80
-#define Q_MAX 97
-#define Q_FIRST 90
-#define DB_PER_Q 0.3
+#define Q_MIN 40
+#define Q_MAX 95
+#define Q_FIRST 70
+#define DB_PER_Q 0.2
 #define TRIALS 5
 
 /* Decode at least this many times the square's side before resampling:
@@ -298,15 +302,20 @@ model_view(struct loader_file *f, const struct prepare_result *r, bool turned, i
 	return sq;
 }
 
-/* im as a JPEG (4:4:4, no metadata) at quality q.  Optimised Huffman
- * tables change the size, never a pixel: trials go without. */
+/* im (in memory, 8-bit, 1 or 3 bands) as a JPEG with flat tables at q.
+ * Optimised Huffman tables change the size, never a pixel: trials go
+ * without. */
 static void *
-jpeg_at(VipsImage *im, int q, gboolean optimise, size_t *len)
+jpeg_at(VipsImage *im, int q, bool optimise, size_t *len)
 {
-	void *buf = NULL;
-	if (vips_jpegsave_buffer(im, &buf, len, "Q", q, "optimize_coding", optimise, "strip",
-	    TRUE, "subsample_mode", VIPS_FOREIGN_SUBSAMPLE_OFF, NULL) != 0) {
+	const unsigned char *px = vips_image_get_data(im);
+	if (px == NULL) {
 		return NULL;
+	}
+	void *buf = jpegflat_encode(px, vips_image_get_width(im), vips_image_get_height(im),
+	    vips_image_get_bands(im), q, optimise, len);
+	if (buf == NULL) {
+		vips_error("prepare", "JPEG encoding failed");
 	}
 	return buf;
 }
@@ -317,7 +326,7 @@ static double
 psnr_at(VipsImage *im, int q)
 {
 	size_t len, n = 0;
-	void *buf = jpeg_at(im, q, FALSE, &len);
+	void *buf = jpeg_at(im, q, false, &len);
 	VipsImage *back = buf != NULL ? vips_image_new_from_buffer(buf, len, "", NULL) : NULL;
 	unsigned char *got = back != NULL ? vips_image_write_to_memory(back, &n) : NULL;
 	const unsigned char *want = vips_image_get_data(im);
@@ -430,7 +439,7 @@ encode(struct loader_file *f, const struct prepare_opts *opts, bool turned,
 	if (im != NULL && (r->quality <= 0 || r->quality > 100)) {
 		r->quality = choose_quality(im, &r->psnr);
 	}
-	r->data = im != NULL ? jpeg_at(im, r->quality, TRUE, &r->len) : NULL;
+	r->data = im != NULL ? jpeg_at(im, r->quality, true, &r->len) : NULL;
 	if (view != NULL) {
 		g_object_unref(view);
 	}

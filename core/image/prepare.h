@@ -6,10 +6,11 @@
  * sends that square, made as the app makes it (square.h), at the side
  * min(upload_max_side, 448): the app finds it already at its model's side
  * and resizes nothing, so the model sees the original's view less the JPEG
- * loss, for about 1 % of a 12 MP photo's bytes.  A picture no larger than
- * the side is sent as it is (flattened, upright), and the app squares it
- * itself.  Alpha is flattened onto white (as the app does), EXIF orientation
- * applied, metadata dropped; the JPEG is 4:4:4.
+ * loss, which is held to about 41 dB PSNR by choosing the JPEG's quality per
+ * image (prepare.c).  A picture no larger than the side is sent as it is
+ * (flattened, upright), and the app squares it itself.  Alpha is flattened
+ * onto white (as the app does), EXIF orientation applied, metadata dropped;
+ * the JPEG is 4:4:4 with flat quantisation tables (jpegflat.h).
  *
  * The file is opened once: the format is checked against the scanner's
  * allowlist and decoded from that same descriptor (loader.h).  The pixel
