@@ -352,7 +352,12 @@ test_redact_before_cut(void)
 	redacted(&err, other, "key [token]…");
 	free(body);
 	spaceerr_fini(&err);
+}
 
+/* The shapes a credential takes in outside text, and what is not one. */
+static void
+test_credential_shapes(void)
+{
 	static const char *const kept[][2] = {
 		{"Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic [token]"},
 		{"{\\\"authorization\\\": \\\"Bearer abc.def\\\"}",
@@ -450,6 +455,7 @@ main(void)
 	test_zerogpu();
 	test_error_events();
 	test_redact_before_cut();
+	test_credential_shapes();
 	test_hub();
 	test_a1111();
 	return check_done();
