@@ -590,6 +590,22 @@ start_curses(struct console *c, char **cause)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	/* Home and End as other terminals send them, whatever TERM says: under
+	 * tmux or screen with TERM=xterm-256color, ESC[1~ would otherwise be
+	 * read as Esc, '[', '1' (which switches screens) and '~'. */
+	static const struct {
+		const char *seq;
+		int key;
+	} extra[] = {
+		{"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME},
+		{"\033OH", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[8~", KEY_END},
+		{"\033[F", KEY_END}, {"\033OF", KEY_END},
+	};
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+		if (key_defined(extra[i].seq) <= 0) {
+			define_key(extra[i].seq, extra[i].key);
+		}
+	}
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);

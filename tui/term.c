@@ -55,13 +55,39 @@ term_key_is_text(int key)
 	    g_unichar_validate((gunichar)key) && g_unichar_isprint((gunichar)key);
 }
 
+/* What the keycap says, not curses' internal name ("KEY_RIGHT"). */
+static const char *
+fn_name(int k)
+{
+	static const struct {
+		int key;
+		const char *name;
+	} names[] = {
+		{KEY_UP, "↑"}, {KEY_DOWN, "↓"}, {KEY_LEFT, "←"}, {KEY_RIGHT, "→"},
+		{KEY_HOME, "Home"}, {KEY_END, "End"}, {KEY_PPAGE, "PgUp"}, {KEY_NPAGE, "PgDn"},
+		{KEY_IC, "Insert"}, {KEY_DC, "Delete"}, {KEY_BTAB, "Shift-Tab"},
+		{KEY_SLEFT, "Shift-←"}, {KEY_SRIGHT, "Shift-→"},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (names[i].key == k) {
+			return names[i].name;
+		}
+	}
+	return NULL;
+}
+
 const char *
 term_key_name(int key)
 {
 	static char buf[32];
 	if (key & KEYC_FN) {
-		const char *n = keyname(key & ~KEYC_FN);
-		snprintf(buf, sizeof buf, "%s", n != NULL ? n : "?");
+		int k = key & ~KEYC_FN;
+		const char *n = fn_name(k);
+		if (n == NULL && k >= KEY_F(1) && k <= KEY_F(24)) {
+			snprintf(buf, sizeof buf, "F%d", k - KEY_F(0));
+			return buf;
+		}
+		snprintf(buf, sizeof buf, "%s", n != NULL ? n : keyname(k) != NULL ? keyname(k) : "?");
 	} else if (key == KEYC_ENTER) {
 		return "Enter";
 	} else if (key == KEYC_ESC) {

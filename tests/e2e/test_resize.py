@@ -36,8 +36,8 @@ def idle_cpu(con, seconds=1.5):
     return cpu_s(pid) - before
 
 
-def quits(con, what):
-    con.keys("q")
+def quits(con, what, keys=("q",)):
+    con.keys(*keys)
     scr = con.wait(lambda t: "[exit 0]" in t, 5)
     s.check(scr is not None, "%s: q leaves the console (exit 0)" % what, con.screen())
 
@@ -85,5 +85,30 @@ lines = (con.screen() or "").splitlines()
 s.check(len(lines) >= 28 and all(len(x) <= 90 for x in lines),
         "the screen fits 90x28 after the last resize", "\n".join(lines[:3]))
 quits(con, "after many resizes")
+con.kill()
+
+# --- Home and End as tmux sends them under TERM=xterm-256color -------------------------
+con = tc.Console(s, ["--db", db], width=100, height=12, term="xterm-256color")
+s.check(con.wait_for("img00.png") is not None, "the library under TERM=xterm-256color",
+        con.screen())
+con.keys("\033[4~", literal=True)
+scr = con.wait(lambda t: "img11.png" in t, 5)
+s.check(scr is not None and "Filter:" in scr, "ESC[4~ is End: the last image, still the "
+        "Library (not Esc, '[', '4' = Batch, '~')", con.screen())
+con.keys("\033[1~", literal=True)
+scr = con.wait(lambda t: "img00.png" in t, 5)
+s.check(scr is not None and "Filter:" in scr, "ESC[1~ is Home: the first image again",
+        con.screen())
+con.keys("Enter")
+con.wait(lambda t: "img00.png" in (t.splitlines()[1] if len(t.splitlines()) > 1 else ""), 5)
+con.keys("+")
+con.type("my_tag")
+con.keys("Enter")
+con.keys("Right")
+scr = con.wait(lambda t: "again" in t, 5)
+s.check(scr is not None and "press → again" in scr and "KEY_" not in scr,
+        "a key that would drop edits is named as on the keycap (→), not KEY_RIGHT",
+        con.screen())
+quits(con, "Home/End (q twice: an edit is pending)", keys=("q", "q"))
 con.kill()
 s.finish()
