@@ -30,20 +30,17 @@ on_message(j_common_ptr c, int level)
 	(void)level;
 }
 
-/* Quality, the flat table, 4:4:4, Huffman optimisation. */
+/* The flat table for both table slots, 4:4:4, Huffman optimisation. */
 static void
-set_up(struct jpeg_compress_struct *c, int quality, bool optimise)
+set_up(struct jpeg_compress_struct *c, int step, bool optimise)
 {
-	static const unsigned int flat[DCTSIZE2] = {
-		16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-		16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-		16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-		16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
-	};
+	unsigned int flat[DCTSIZE2];
+	for (int i = 0; i < DCTSIZE2; i++) {
+		flat[i] = (unsigned int)(step < 1 ? 1 : step > 255 ? 255 : step);
+	}
 	jpeg_set_defaults(c);
-	int scale = jpeg_quality_scaling(quality);
-	jpeg_add_quant_table(c, 0, flat, scale, TRUE);
-	jpeg_add_quant_table(c, 1, flat, scale, TRUE);
+	jpeg_add_quant_table(c, 0, flat, 100, TRUE);
+	jpeg_add_quant_table(c, 1, flat, 100, TRUE);
 	for (int i = 0; i < c->num_components; i++) {
 		c->comp_info[i].h_samp_factor = 1;
 		c->comp_info[i].v_samp_factor = 1;
@@ -52,7 +49,7 @@ set_up(struct jpeg_compress_struct *c, int quality, bool optimise)
 }
 
 unsigned char *
-jpegflat_encode(const unsigned char *px, int w, int h, int bands, int quality, bool optimise,
+jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool optimise,
     size_t *len)
 {
 	struct jpeg_compress_struct c;
@@ -76,7 +73,7 @@ jpegflat_encode(const unsigned char *px, int w, int h, int bands, int quality, b
 	c.image_height = (JDIMENSION)h;
 	c.input_components = bands;
 	c.in_color_space = bands == 3 ? JCS_RGB : JCS_GRAYSCALE;
-	set_up(&c, quality, optimise);
+	set_up(&c, step, optimise);
 	jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < c.image_height) {
 		JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * bands);

@@ -19,13 +19,13 @@
 #include <stddef.h>
 
 /*
- * Encode w × h pixels of 8 bits, bands 1 (grey) or 3 (RGB), rows packed.
- * quality 1-100 scales the flat table (16 at 50) as libjpeg scales its own:
- * step max(1, 16 × (200 - 2q) / 100) from 50 up.  optimise: Huffman tables
- * made for the image (smaller; the pixels are the same).  A g_malloc'd
- * buffer, or NULL if libjpeg fails.
+ * Encode w × h pixels of 8 bits, bands 1 (grey) or 3 (RGB), rows packed,
+ * every DCT coefficient of every plane quantised by step (1-255; 1 is as
+ * fine as JPEG goes, libjpeg's quality 75 tables average about 16 on luma).
+ * optimise: Huffman tables made for the image (smaller; the pixels are the
+ * same).  A g_malloc'd buffer, or NULL if libjpeg fails.
  */
-unsigned char *jpegflat_encode(const unsigned char *px, int w, int h, int bands, int quality,
+unsigned char *jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step,
     bool optimise, size_t *len);
 
 #endif

@@ -12,7 +12,7 @@
  *
  * The JPEG: 4:4:4, since at 448 pixels the model sees every chroma pixel;
  * one quantisation step for every frequency (jpegflat.h: 9-23 % fewer bytes
- * than the standard tables at the same PSNR); and the lowest quality whose
+ * than the standard tables at the same PSNR); and the coarsest step whose
  * pixels stay TARGET_DB from the square's, searched per image, so a smooth
  * picture costs a few kB and a dense one what it needs.  Real 12-20 MP
  * photos: 0.4-3.8 % of their files, 40.6-41.3 dB from the original's view
@@ -38,15 +38,13 @@
 #include "common/xalloc.h"
 
 /* The upload's own loss: its pixels within TARGET_DB PSNR of the square it
- * encodes, at the lowest JPEG quality in [Q_MIN, Q_MAX] that keeps them
- * there (flat tables: Q 40 is a step of 20, Q 95 of 2).  With the square's
- * own difference to PIL's (47-52 dB) the model's input stays about 40 dB
- * from what the original gives it. */
+ * encodes, with the coarsest quantisation step in [STEP_MIN, STEP_MAX] that
+ * keeps them there.  With the square's own difference to PIL's (47-52 dB)
+ * the model's input stays about 40 dB from what the original gives it. */
 #define TARGET_DB 41.0
-#define Q_MIN 40
-#define Q_MAX 95
-#define Q_FIRST 70
-#define DB_PER_Q 0.2
+#define STEP_MIN 2
+#define STEP_MAX 24
+#define STEP_FIRST 9
 #define TRIALS 5
 
 /* Decode at least this many times the square's side before resampling:
@@ -302,31 +300,31 @@ model_view(struct loader_file *f, const struct prepare_result *r, bool turned, i
 	return sq;
 }
 
-/* im (in memory, 8-bit, 1 or 3 bands) as a JPEG with flat tables at q.
+/* im (in memory, 8-bit, 1 or 3 bands) as a flat-table JPEG of that step.
  * Optimised Huffman tables change the size, never a pixel: trials go
  * without. */
 static void *
-jpeg_at(VipsImage *im, int q, bool optimise, size_t *len)
+jpeg_at(VipsImage *im, int step, bool optimise, size_t *len)
 {
 	const unsigned char *px = vips_image_get_data(im);
 	if (px == NULL) {
 		return NULL;
 	}
 	void *buf = jpegflat_encode(px, vips_image_get_width(im), vips_image_get_height(im),
-	    vips_image_get_bands(im), q, optimise, len);
+	    vips_image_get_bands(im), step, optimise, len);
 	if (buf == NULL) {
 		vips_error("prepare", "JPEG encoding failed");
 	}
 	return buf;
 }
 
-/* PSNR of the pixels a JPEG at q gives back against im's (in memory);
- * -1 on error. */
+/* PSNR of the pixels a JPEG of that step gives back against im's (in
+ * memory); -1 on error. */
 static double
-psnr_at(VipsImage *im, int q)
+psnr_at(VipsImage *im, int step)
 {
 	size_t len, n = 0;
-	void *buf = jpeg_at(im, q, false, &len);
+	void *buf = jpeg_at(im, step, false, &len);
 	VipsImage *back = buf != NULL ? vips_image_new_from_buffer(buf, len, "", NULL) : NULL;
 	unsigned char *got = back != NULL ? vips_image_write_to_memory(back, &n) : NULL;
 	const unsigned char *want = vips_image_get_data(im);
@@ -378,51 +376,71 @@ half_blocks(VipsImage *im)
 	return out;
 }
 
+/* Where the line through (log a, PSNR at a) and (log b, PSNR at b) meets
+ * the target. */
+static double
+meets(const double *tried, int a, int b)
+{
+	double f = (tried[a] - TARGET_DB) / (tried[a] - tried[b]);
+	return exp(log(a) + f * (log(b) - log(a)));
+}
+
 /*
- * The lowest quality in [Q_MIN, Q_MAX] whose pixels stay within TARGET_DB
- * of im's, in at most TRIALS trial encodes (of half the blocks): the first
- * guesses step by the dB still missing (or to spare) at about DB_PER_Q a
- * step; once a quality that fails and one that passes are known, the next
- * guess is where the line through them meets the target.  Q_MAX when none
- * passes.
+ * The next step to try, inside (pass, fail): on the line through the
+ * bracket's two ends once both are known, else through the last two trials,
+ * else from the one trial: the PSNR of photos falls by about 14 log10 of
+ * the step (20 log10 for pure noise, less as coarser steps zero more).
  */
 static int
-choose_quality(VipsImage *whole, double *db)
+next_step(const double *tried, int prev, int step, int pass, int fail)
+{
+	double guess = step * pow(10.0, (tried[step] - TARGET_DB) / 14.0);
+	if (pass >= STEP_MIN && fail <= STEP_MAX && tried[pass] > tried[fail]) {
+		guess = meets(tried, pass, fail);
+	} else if (prev > 0 && tried[prev] != tried[step]) {
+		guess = meets(tried, prev, step);
+	}
+	int s = guess < pass + 1 ? pass + 1 : guess > fail - 1 ? fail - 1 : (int)floor(guess);
+	return s;
+}
+
+/*
+ * The coarsest step in [STEP_MIN, STEP_MAX] whose pixels stay within
+ * TARGET_DB of im's, in at most TRIALS trial encodes of half the blocks;
+ * STEP_MIN when none passes.  *db: the PSNR measured at that step, 0 if none.
+ */
+static int
+choose_step(VipsImage *whole, double *db)
 {
 	VipsImage *im = half_blocks(whole);
+	double tried[STEP_MAX + 2];
+	int pass = STEP_MIN - 1, fail = STEP_MAX + 1, step = STEP_FIRST, prev = 0;
 	*db = 0;
 	if (im == NULL) {
 		vips_error_clear();
-		return Q_FIRST;
+		return STEP_FIRST;
 	}
-	double tried[101];
-	int pass = Q_MAX + 1, fail_q = Q_MIN - 1, q = Q_FIRST;
-	for (int i = 0; i <= 100; i++) {
-		tried[i] = -1.0;
-	}
-	/* PSNR grows with the quality: [fail_q + 1, pass] holds the answer. */
-	for (int trial = 0; trial < TRIALS && pass - fail_q > 1; trial++) {
-		double p = tried[q] = psnr_at(im, q);
-		if (p < 0) {
+	/* PSNR falls as the step grows: the answer is in [pass, fail - 1]. */
+	for (int trial = 0; trial < TRIALS && fail - pass > 1; trial++) {
+		tried[step] = psnr_at(im, step);
+		if (tried[step] < 0) {
 			break;
 		}
-		if (p >= TARGET_DB) {
-			pass = q;
+		if (tried[step] >= TARGET_DB) {
+			pass = step;
 		} else {
-			fail_q = q;
+			fail = step;
 		}
-		int guess = q + (int)ceil((TARGET_DB - p) / DB_PER_Q);
-		if (fail_q >= Q_MIN && pass <= Q_MAX && tried[pass] > tried[fail_q]) {
-			/* Where the line through the two ends of the bracket meets it. */
-			double f = (TARGET_DB - tried[fail_q]) / (tried[pass] - tried[fail_q]);
-			guess = fail_q + (int)ceil(f * (pass - fail_q));
-		}
-		q = guess <= fail_q ? fail_q + 1 : guess >= pass ? pass - 1 : guess;
+		int next = next_step(tried, prev, step, pass, fail);
+		prev = step;
+		step = next;
 	}
-	q = pass <= Q_MAX ? pass : Q_MAX;
-	*db = tried[q] > 0 ? tried[q] : 0;
 	g_object_unref(im);
-	return q;
+	if (pass < STEP_MIN) {
+		return STEP_MIN;
+	}
+	*db = tried[pass];
+	return pass;
 }
 
 /* The model's view, as a JPEG.  The truncation check fires while the pixels
@@ -435,11 +453,11 @@ encode(struct loader_file *f, const struct prepare_opts *opts, bool turned,
 	    PREPARE_MODEL_SIDE;
 	VipsImage *view = model_view(f, r, turned, side);
 	VipsImage *im = view != NULL ? vips_image_copy_memory(view) : NULL;
-	r->quality = opts->jpeg_quality;
-	if (im != NULL && (r->quality <= 0 || r->quality > 100)) {
-		r->quality = choose_quality(im, &r->psnr);
+	r->jpeg_step = opts->jpeg_step;
+	if (im != NULL && (r->jpeg_step <= 0 || r->jpeg_step > 255)) {
+		r->jpeg_step = choose_step(im, &r->psnr);
 	}
-	r->data = im != NULL ? jpeg_at(im, r->quality, true, &r->len) : NULL;
+	r->data = im != NULL ? jpeg_at(im, r->jpeg_step, true, &r->len) : NULL;
 	if (view != NULL) {
 		g_object_unref(view);
 	}

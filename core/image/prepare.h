@@ -6,7 +6,7 @@
  * sends that square, made as the app makes it (square.h), at the side
  * min(upload_max_side, 448): the app finds it already at its model's side
  * and resizes nothing, so the model sees the original's view less the JPEG
- * loss, which is held to about 41 dB PSNR by choosing the JPEG's quality per
+ * loss, which is held to about 41 dB PSNR by choosing the JPEG's step per
  * image (prepare.c).  A picture no larger than the side is sent as it is
  * (flattened, upright), and the app squares it itself.  Alpha is flattened
  * onto white (as the app does), EXIF orientation applied, metadata dropped;
@@ -35,7 +35,8 @@ struct prepare_opts {
 	unsigned upload_max_side; /* side of the square sent, at most PREPARE_MODEL_SIDE;
 	                           * 0 sends the file's own bytes */
 	uint64_t pixel_limit;     /* width × height refused above this; 0 = none */
-	int jpeg_quality;         /* 1-100; 0: the lowest that keeps the target (prepare.c) */
+	int jpeg_step;            /* quantisation step of the JPEG (jpegflat.h), 1-255;
+	                           * 0: the coarsest that keeps the target (prepare.c) */
 };
 
 struct prepare_result {
@@ -48,9 +49,9 @@ struct prepare_result {
 	int orig_height;
 	int width;            /* of what is sent: the square's side, or the picture's */
 	int height;
-	int quality;          /* JPEG quality of what is sent; 0 for the file's bytes */
+	int jpeg_step;        /* quantisation step of what is sent; 0 for the file's bytes */
 	double psnr;          /* dB of what is sent against the view it encodes, when
-	                       * the quality was chosen; 0 otherwise */
+	                       * the step was chosen; 0 otherwise */
 };
 
 /* Process-wide libvips set-up (idempotent, thread-safe; prepare_file calls

@@ -6,15 +6,15 @@
  * upload and from the original (tests/unit/appview.h), over the whole input
  * and over the picture alone, and the time to prepare it (best of 3).  The
  * same for the previous method (longest side 768, JPEG Q 90 4:2:0, the
- * app's own resize), to compare.  Prints; asserts nothing.  The quality
+ * app's own resize), to compare.  Prints; asserts nothing.  The JPEG step
  * printed is the one prepare chose (TARGET_DB in prepare.c).
  *
  *   taskset -c 0 env VIPS_CONCURRENCY=1 build/tests/bench/bench-prepare [PHOTO...]
  *
  * Without arguments it measures the real photographs Debian ships in
  * lomiri-wallpapers-20.04 and lomiri-wallpapers-16.04 (apt-get install
- * them): four of 12-20 MP first, then four of 4-11 MP.  TAGCON_BENCH_Q=N
- * encodes at quality N instead.
+ * them): four of 12-20 MP first, then four of 6-11 MP.  TAGCON_BENCH_STEP=N
+ * encodes with quantisation step N instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +65,7 @@ before(const char *path, size_t *len, double *ms)
 }
 
 static void
-row(const char *what, int q, VipsImage *want, const void *data, size_t len, double size, int w,
+row(const char *what, const char *how, VipsImage *want, const void *data, size_t len, double size, int w,
     int h, double ms)
 {
 	double whole = 0, picture = 0;
@@ -74,7 +74,7 @@ row(const char *what, int q, VipsImage *want, const void *data, size_t len, doub
 		appview_psnr(want, got, w, h, &whole, &picture);
 		g_object_unref(got);
 	}
-	printf("  %-6s Q%-3d %7zu B %5.2f %%  %5.1f dB (picture %5.1f dB)  %5.1f ms\n", what, q,
+	printf("  %-6s %-8s %7zu B %5.2f %%  %5.1f dB (picture %5.1f dB)  %5.1f ms\n", what, how,
 	    len, 100.0 * len / size, whole, picture, ms);
 }
 
@@ -105,12 +105,14 @@ measure(const char *path, const struct prepare_opts *opts)
 			goto out;
 		}
 	}
-	row("now", r->quality, want, r->data, r->len, st.st_size, up->Xsize, up->Ysize, best);
+	char how[16];
+	snprintf(how, sizeof how, "step %d", r->jpeg_step);
+	row("now", how, want, r->data, r->len, st.st_size, up->Xsize, up->Ysize, best);
 	prepare_result_destroy(r);
 	size_t len;
 	void *old = before(path, &len, &ms);
 	if (old != NULL) {
-		row("before", 90, want, old, len, st.st_size, up->Xsize, up->Ysize, ms);
+		row("before", "Q 90", want, old, len, st.st_size, up->Xsize, up->Ysize, ms);
 		g_free(old);
 	}
 out:
@@ -135,12 +137,12 @@ main(int argc, char **argv)
 	}
 	vips_cache_set_max(0);
 	struct prepare_opts opts = {768, 100000000, 0};
-	if (getenv("TAGCON_BENCH_Q") != NULL) {
-		opts.jpeg_quality = atoi(getenv("TAGCON_BENCH_Q"));
+	if (getenv("TAGCON_BENCH_STEP") != NULL) {
+		opts.jpeg_step = atoi(getenv("TAGCON_BENCH_STEP"));
 	}
-	printf("upload_max_side %u, JPEG quality %s; PSNR of the model's input from the upload "
+	printf("upload_max_side %u, JPEG step %s; PSNR of the model's input from the upload "
 	    "against the original's\n", opts.upload_max_side,
-	    opts.jpeg_quality > 0 ? getenv("TAGCON_BENCH_Q") : "chosen per image");
+	    opts.jpeg_step > 0 ? getenv("TAGCON_BENCH_STEP") : "chosen per image");
 	int n = 0;
 	for (int i = 1; i < argc; i++, n++) {
 		measure(argv[i], &opts);

@@ -277,7 +277,7 @@ test_photo(void)
 	CHECK(ratio <= 5.0);
 	upload_psnr(path, r, &whole, &picture);
 	CHECK(whole >= 40.0);
-	int q = r->quality;
+	int step = r->jpeg_step;
 	prepare_result_destroy(r);
 	/* Timing is a figure, not a test (DESIGN.md §8): best of 5, wall clock
 	 * and CPU (all threads: the CPU time holds on a busy machine). */
@@ -291,17 +291,17 @@ test_photo(void)
 		best_cpu = c < best_cpu ? c : best_cpu;
 		prepare_result_destroy(r);
 	}
-	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%, Q %d), model input %.1f dB PSNR (picture "
+	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%, step %d), model input %.1f dB PSNR (picture "
 	    "%.1f dB), best %.1f ms (CPU %.1f ms)\n", (long long)st.st_size,
-	    (size_t)(ratio * st.st_size / 100), ratio, q, whole, picture, best, best_cpu);
+	    (size_t)(ratio * st.st_size / 100), ratio, step, whole, picture, best, best_cpu);
 }
 
-/* Prepare path at quality q (0: chosen) and measure the model's input. */
+/* Prepare path with JPEG step (0: chosen) and measure the model's input. */
 static void
-faithful(const char *path, int q, const char *what, double min_db)
+faithful(const char *path, int step, const char *what, double min_db)
 {
 	struct prepare_opts opts = defaults;
-	opts.jpeg_quality = q;
+	opts.jpeg_step = step;
 	struct prepare_result *r = prep_ok(path, &opts);
 	double whole = 0, picture = 0;
 	if (r != NULL) {
@@ -310,15 +310,15 @@ faithful(const char *path, int q, const char *what, double min_db)
 		upload_psnr(path, r, &whole, &picture);
 	}
 	CHECK(whole >= min_db && picture >= min_db);
-	printf("%s, Q %d: %.1f dB (picture %.1f dB), %zu bytes\n", what,
-	    r != NULL ? r->quality : 0, whole, picture, r != NULL ? r->len : 0);
+	printf("%s, step %d: %.1f dB (picture %.1f dB), %zu bytes\n", what,
+	    r != NULL ? r->jpeg_step : 0, whole, picture, r != NULL ? r->len : 0);
 	prepare_result_destroy(r);
 }
 
 /*
  * The model sees what the original would have shown it, for every EXIF
  * orientation, sides that are no multiple of the shrink-on-load factor, a
- * portrait PNG with alpha (box-shrunk, not shrunk on load).  At Q 100 what
+ * portrait PNG with alpha (box-shrunk, not shrunk on load).  At step 1 what
  * is left is the square's own difference to the app's resize: ≥ 47 dB (a
  * square off by a fraction of a pixel falls to ~31 dB on such a picture).
  * At the chosen quality the model's input stays ≥ 40 dB from the original's
@@ -338,14 +338,14 @@ test_faithful(void)
 		CHECK(vips_jpegsave(c, tmppath(name), "Q", 92, NULL) == 0);
 		g_object_unref(c);
 		snprintf(what, sizeof what, "orientation %d, 3001×2003", o);
-		faithful(tmppath(name), 100, what, 47.0);
+		faithful(tmppath(name), 1, what, 47.0);
 	}
 	VipsImage *grey;
 	vips_extract_band(photo, &grey, 1, NULL);
 	grey->Type = VIPS_INTERPRETATION_B_W;
 	CHECK(vips_jpegsave(grey, tmppath("grey.jpg"), "Q", 92, NULL) == 0);
 	g_object_unref(grey);
-	faithful(tmppath("grey.jpg"), 100, "grey, 3001×2003", 47.0);
+	faithful(tmppath("grey.jpg"), 1, "grey, 3001×2003", 47.0);
 	faithful(tmppath("turned1.jpg"), 0, "orientation 1, 3001×2003", 38.5);
 	faithful(tmppath("turned6.jpg"), 0, "orientation 6, 3001×2003", 38.5);
 	VipsImage *alpha, *rgba;
@@ -357,7 +357,7 @@ test_faithful(void)
 	png->Type = VIPS_INTERPRETATION_sRGB;
 	vips_rot90(png, &rot, NULL);
 	CHECK(vips_pngsave(rot, tmppath("tall.png"), "compression", 1, NULL) == 0);
-	faithful(tmppath("tall.png"), 100, "PNG with alpha, 2003×3001", 47.0);
+	faithful(tmppath("tall.png"), 1, "PNG with alpha, 2003×3001", 47.0);
 	faithful(tmppath("tall.png"), 0, "PNG with alpha, 2003×3001", 38.5);
 	g_object_unref(rot);
 	g_object_unref(png);
