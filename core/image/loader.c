@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,8 +54,29 @@ nickname(const char *type)
 	return type != NULL ? vips_nickname_find(g_type_from_name(type)) : NULL;
 }
 
+/* A buffer loader's pick from the file mapped (NULL, unmapped, if none). */
+static const char *
+sniff_map(struct loader_file *f)
+{
+	if (f->size == 0 || f->size > SIZE_MAX) {
+		return NULL;
+	}
+	f->map = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		f->map = NULL;
+		return NULL;
+	}
+	const char *loader = nickname(vips_foreign_find_load_buffer(f->map, (size_t)f->size));
+	if (loader == NULL) {
+		munmap(f->map, (size_t)f->size);
+		f->map = NULL;
+	}
+	return loader;
+}
+
 /* The loader libvips picks for the open file: one that reads a source on
- * the descriptor, else a file loader given the descriptor's /proc name. */
+ * the descriptor, else one that reads the file mapped, else a file loader
+ * given the descriptor's /proc name. */
 static const char *
 sniff(struct loader_file *f)
 {
@@ -63,6 +86,9 @@ sniff(struct loader_file *f)
 	if (loader == NULL && f->source != NULL) {
 		g_object_unref(f->source);
 		f->source = NULL;
+	}
+	if (loader == NULL) {
+		loader = sniff_map(f);
 	}
 	if (loader == NULL) {
 		loader = nickname(vips_foreign_find_load(f->fd_path));
@@ -123,8 +149,16 @@ loader_image(struct loader_file *f, ...)
 	VipsImage *out = NULL;
 	va_list ap;
 	va_start(ap, f);
-	int rc = f->source != NULL ? vips_call_split(f->loader, ap, f->source, &out) :
-	    vips_call_split(f->loader, ap, f->fd_path, &out);
+	int rc;
+	if (f->source != NULL) {
+		rc = vips_call_split(f->loader, ap, f->source, &out);
+	} else if (f->map != NULL) {
+		VipsBlob *blob = vips_blob_new(NULL, f->map, (size_t)f->size);
+		rc = vips_call_split(f->loader, ap, blob, &out);
+		vips_area_unref(VIPS_AREA(blob));
+	} else {
+		rc = vips_call_split(f->loader, ap, f->fd_path, &out);
+	}
 	va_end(ap);
 	return rc == 0 ? out : NULL;
 }
@@ -140,6 +174,9 @@ loader_close(struct loader_file *f)
 {
 	if (f->source != NULL) {
 		g_object_unref(f->source);
+	}
+	if (f->map != NULL) {
+		munmap(f->map, (size_t)f->size);
 	}
 	free(f->format);
 	if (f->own_fd && f->fd >= 0) {

@@ -10,9 +10,11 @@
  * Nothing is looked up by path after loader_open(): what was checked is what
  * is decoded.
  *
- * Most loaders read a VipsSource on the descriptor.  The few libvips loaders
- * that have no source form (ImageMagick's BMP/ICO..., OpenEXR) get
- * "/proc/self/fd/N", which names the same open file, not the path.
+ * Most loaders read a VipsSource on the descriptor.  ImageMagick's (BMP,
+ * ICO ...) has no source form: it reads the file mapped from the descriptor
+ * (its policy refuses "/proc/self/fd/N" once the path names another file).
+ * OpenEXR's reads nothing but a file name: it gets "/proc/self/fd/N", which
+ * opens the file that descriptor holds, not whatever the path holds now.
  */
 #ifndef TAGCON_LOADER_H
 #define TAGCON_LOADER_H
@@ -25,8 +27,9 @@ struct loader_file {
 	int fd;
 	bool own_fd;         /* opened by loader_open, closed by loader_close */
 	uint64_t size;
-	VipsSource *source;  /* on fd; NULL when the loader reads fd_path */
-	char fd_path[32];    /* "/proc/self/fd/N" */
+	VipsSource *source;  /* on fd, for a "*_source" loader */
+	void *map;           /* the file mapped, for a "*_buffer" loader */
+	char fd_path[32];    /* "/proc/self/fd/N", for a file loader */
 	const char *loader;  /* libvips nickname, e.g. "jpegload_source" (static) */
 	char *format;        /* the scanner's name for it: "jpeg", "png" ... */
 };
@@ -46,7 +49,8 @@ bool loader_open_fd(struct loader_file *f, int fd, const char *path, char **what
 /*
  * Load through the checked loader: NULL-terminated name/value options as
  * vips_image_new_from_source takes them ("access", "shrink" ...).  Pixels are
- * read lazily, from the same file.  NULL with the libvips error set.
+ * read lazily, from the same file: read them before loader_close().  NULL
+ * with the libvips error set.
  */
 VipsImage *loader_image(struct loader_file *f, ...) G_GNUC_NULL_TERMINATED;
 
