@@ -132,7 +132,8 @@ loader_open(struct loader_file *f, const char *path, char **what)
 	if (fd < 0) {
 		memset(f, 0, sizeof *f);
 		f->fd = -1;
-		*what = xasprintf("cannot read: %s", errno == ELOOP ? "symlink loop" : strerror(errno));
+		*what = xasprintf("cannot read: %s",
+		    errno == ELOOP ? "symlink loop" : strerror(errno));
 		return false;
 	}
 	if (!loader_open_fd(f, fd, path, what)) {

@@ -52,6 +52,21 @@ vips_cause(const char *path, const char *what)
 	return cause;
 }
 
+/* Open path if the scanner would take it; false with "PATH: why". */
+static bool
+open_checked(struct loader_file *f, const char *path, char **cause)
+{
+	char *what = NULL;
+	if (loader_open(f, path, &what)) {
+		return true;
+	}
+	char *safe = sanitize_str(path);
+	*cause = xasprintf("%s: %s", safe, what);
+	free(safe);
+	free(what);
+	return false;
+}
+
 /* The picture's upright size, from its header only; false with *cause. */
 static bool
 header_size(struct loader_file *f, const char *path, uint64_t limit, int *w, int *h,
@@ -221,12 +236,7 @@ preview_render(const char *path, const struct preview_opts *o, char **cause)
 	double t0 = now_ms();
 	int iw, ih, cols, rows, w, h, bands;
 	struct loader_file f;
-	char *what = NULL;
-	if (!loader_open(&f, path, &what)) {
-		char *safe = sanitize_str(path);
-		*cause = xasprintf("%s: %s", safe, what);
-		free(safe);
-		free(what);
+	if (!open_checked(&f, path, cause)) {
 		return NULL;
 	}
 	guint8 *px = NULL;

@@ -88,8 +88,8 @@ axis_make(struct axis *a, int n, int len, int n_blocks, bool mirrored, const str
 			if (p < 0 || p >= len) {
 				a->white[u] += w;
 			} else {
-				int i = block_of(p, len, g->shrink, n_blocks, mirrored) - a->first[u];
-				a->w[(size_t)u * a->taps + i] += w;
+				int j = block_of(p, len, g->shrink, n_blocks, mirrored);
+				a->w[(size_t)u * a->taps + j - a->first[u]] += w;
 			}
 		}
 	}
@@ -185,8 +185,9 @@ pass_columns(const float *mid, int iw, int bands, const struct axis *ax, int sid
 		unsigned char *q = out + (size_t)v * side * bands;
 		for (int u = 0; u < side; u++) {
 			int n = iw - ax->first[u] < ax->taps ? iw - ax->first[u] : ax->taps;
-			column_pixel(row + (size_t)ax->first[u] * bands, ax->w + (size_t)u * ax->taps, n,
-			    bands, 255.0f * ax->white[u] + 0.5f, q + (size_t)u * bands);
+			const float *w = ax->w + (size_t)u * ax->taps;
+			column_pixel(row + (size_t)ax->first[u] * bands, w, n, bands,
+			    255.0f * ax->white[u] + 0.5f, q + (size_t)u * bands);
 		}
 	}
 	return out;

@@ -65,8 +65,8 @@ before(const char *path, size_t *len, double *ms)
 }
 
 static void
-row(const char *what, const char *how, VipsImage *want, const void *data, size_t len, double size, int w,
-    int h, double ms)
+row(const char *what, const char *how, VipsImage *want, const void *data, size_t len,
+    double size, int w, int h, double ms)
 {
 	double whole = 0, picture = 0;
 	VipsImage *got = appview_of_buffer(data, len);
@@ -85,7 +85,8 @@ measure(const char *path, const struct prepare_opts *opts)
 	VipsImage *im = stat(path, &st) == 0 ? vips_image_new_from_file(path, NULL) : NULL;
 	VipsImage *up = NULL, *want = NULL;
 	if (im == NULL || vips_autorot(im, &up, NULL) != 0 || (want = appview_input(im)) == NULL) {
-		printf("%s: skipped (%s)\n", path, im == NULL ? "cannot read" : vips_error_buffer());
+		printf("%s: skipped (%s)\n", path,
+		    im == NULL ? "cannot read" : vips_error_buffer());
 		vips_error_clear();
 		goto out;
 	}

@@ -108,7 +108,8 @@ appview_psnr(VipsImage *a, VipsImage *b, int w, int h, double *whole, double *pi
 	vips_avg(sq, &mse, NULL);
 	*whole = mse == 0 ? 99 : 10 * log10(255.0 * 255.0 / mse);
 	int n = w > h ? w : h;
-	int pw = (int)floor((double)w * APPVIEW_SIDE / n), ph = (int)floor((double)h * APPVIEW_SIDE / n);
+	int pw = (int)floor((double)w * APPVIEW_SIDE / n);
+	int ph = (int)floor((double)h * APPVIEW_SIDE / n);
 	int x0 = (APPVIEW_SIDE - pw) / 2 + 2, y0 = (APPVIEW_SIDE - ph) / 2 + 2;
 	if (picture != NULL && pw > 5 && ph > 5 &&
 	    vips_extract_area(sq, &c, x0, y0, pw - 4, ph - 4, NULL) == 0) {

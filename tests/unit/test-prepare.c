@@ -65,7 +65,8 @@ make_photo(int w, int h)
 	vips_gaussnoise(&t[3], w, h, "sigma", 4.0, "seed", 42, NULL);
 	for (int b = 0; b < 3; b++) {
 		VipsImage *a, *c, *aa, *cc, *s1, *s2;
-		vips_perlin(&a, w, h, "cell_size", w >= 8 ? 700 * w / 4000 : 1, "seed", b + 1, NULL);
+		int cell = w >= 8 ? 700 * w / 4000 : 1;
+		vips_perlin(&a, w, h, "cell_size", cell, "seed", b + 1, NULL);
 		vips_perlin(&c, w, h, "cell_size", 16, "seed", b + 11, NULL);
 		vips_linear1(a, &aa, 90, 0, NULL);
 		vips_linear1(c, &cc, 25, 0, NULL);
@@ -291,8 +292,8 @@ test_photo(void)
 		best_cpu = c < best_cpu ? c : best_cpu;
 		prepare_result_destroy(r);
 	}
-	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%, step %d), model input %.1f dB PSNR (picture "
-	    "%.1f dB), best %.1f ms (CPU %.1f ms)\n", (long long)st.st_size,
+	printf("12 MP JPEG: %lld -> %zu bytes (%.2f %%, step %d), model input %.1f dB PSNR "
+	    "(picture %.1f dB), best %.1f ms (CPU %.1f ms)\n", (long long)st.st_size,
 	    (size_t)(ratio * st.st_size / 100), ratio, step, whole, picture, best, best_cpu);
 }
 
