@@ -158,9 +158,15 @@ db_queue_attempt_failed(struct db *db, int64_t image_id, const char *reason, int
 bool
 db_queue_give_up(struct db *db, int64_t image_id, const char *reason)
 {
+	/* Only images whose state would be "new" (db_image_derive_state): an
+	 * answer from any model, or a tag a person accepted, outranks a failed
+	 * try; a run with a wrong model must not turn a library to "failed". */
 	sqlite3_stmt *st = db_stmt(db, "UPDATE images SET state = 3, error = ?2,"
 	    " attempts = max(attempts, 1), updated_at = ?3"
-	    " WHERE content_id = (SELECT content_id FROM images WHERE id = ?1) AND state != 4");
+	    " WHERE content_id = (SELECT content_id FROM images WHERE id = ?1) AND state != 4"
+	    "  AND NOT EXISTS (SELECT 1 FROM tagged t WHERE t.content_id = images.content_id)"
+	    "  AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = images.id"
+	    "   AND d.verdict = 1)");
 	if (st == NULL) {
 		return false;
 	}

@@ -50,7 +50,9 @@ bool db_queue_image_of(struct db *db, const uint8_t hash[16], int64_t *id);
 /* One more failed attempt; the image stays pending with the reason. */
 bool db_queue_attempt_failed(struct db *db, int64_t image_id, const char *reason,
     int *attempts);
-/* Out of attempts: every image with this content becomes failed. */
+/* Out of attempts: every image with this content becomes failed, unless
+ * what is stored for it says otherwise (an answer from any model: tagged; a
+ * tag a person accepted: committed). */
 bool db_queue_give_up(struct db *db, int64_t image_id, const char *reason);
 
 #endif

@@ -400,6 +400,18 @@ static const char *const migrations[] = {
 	 * of a run: copies of requests late on another Space sent to this one. */
 	"ALTER TABLE run_spaces ADD COLUMN hedges INTEGER NOT NULL DEFAULT 0;",
 
+	/* 7 -> 8: a batch with a model no Space offered marked every image
+	 * failed, even those with an answer; a later batch left them so.  An
+	 * image's state follows from what is stored (db_image_derive_state):
+	 * failed at the Spaces (attempts > 0) but answered, or with a tag a
+	 * person accepted, it is tagged or committed again. */
+	"UPDATE images SET state = CASE WHEN EXISTS (SELECT 1 FROM decisions d"
+	"  WHERE d.image_id = images.id AND d.verdict = 1) THEN 2 ELSE 1 END,"
+	" error = NULL, attempts = 0"
+	" WHERE state = 3 AND attempts > 0 AND content_id IS NOT NULL"
+	" AND (EXISTS (SELECT 1 FROM tagged t WHERE t.content_id = images.content_id)"
+	"  OR EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = images.id AND d.verdict = 1));",
+
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -3,11 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/batch/models.h"
 #include "core/settings.h"
+#include "core/space/space.h"
+#include "core/space/token.h"
 #include "db/db.h"
 #include "tui/cli.h"
 #include "common/xalloc.h"
 #include "tui/out.h"
+
+/* The most `config set model` waits for the Spaces to say what they offer. */
+#define MODEL_CHECK_MS 15000
 
 static int exec_config(struct cli *cli, int argc, char **argv);
 
@@ -70,6 +76,93 @@ config_list(struct db *db, bool json)
 		out_json(arr);
 	}
 	return EXIT_OK;
+}
+
+struct model_probe {
+	struct space *sp;
+	struct space_info info;
+	bool done;
+};
+
+static void
+on_model_probe(struct space_info *info, void *arg)
+{
+	struct model_probe *p = arg;
+	p->info = *info;
+	memset(info, 0, sizeof *info);
+	p->done = true;
+}
+
+/* Probe every Space of urls at once, each bounded in time. */
+static void
+probe_spaces(struct model_probe *probes, char **urls, size_t n, const char *token)
+{
+	struct net_opts no = {.idle_timeout_ms = MODEL_CHECK_MS, .deadline_ms = MODEL_CHECK_MS};
+	struct net *net = net_create(&no);
+	size_t running = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *cause = NULL;
+		probes[i].sp = space_create(urls[i], token, &cause);
+		free(cause);
+		if (probes[i].sp != NULL) {
+			space_probe_start(probes[i].sp, net, on_model_probe, &probes[i]);
+			running++;
+		}
+	}
+	while (running > 0) {
+		net_poll(net, 1000, NULL, 0);
+		running = 0;
+		for (size_t i = 0; i < n; i++) {
+			running += probes[i].sp != NULL && !probes[i].done;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		space_destroy(probes[i].sp);
+	}
+	net_destroy(net);
+}
+
+/*
+ * A model no configured Space offers would make every batch fail (it is
+ * refused there before any image is sent): say so now.  The value is set
+ * all the same — the Spaces may be changed next, or be asleep.
+ */
+static void
+warn_model(struct db *db, const char *model)
+{
+	size_t n;
+	char **urls = settings_get_list(db, "spaces", &n);
+	char *token = NULL, *cause = NULL;
+	if (n == 0 || !token_load(&token, NULL, &cause)) {
+		free(cause);
+		settings_list_free(urls);
+		return;
+	}
+	struct model_probe *probes = xcalloc(n, sizeof *probes);
+	probe_spaces(probes, urls, n, token);
+	size_t answered = 0, offering = 0, first = n;
+	for (size_t i = 0; i < n; i++) {
+		if (probes[i].done && probes[i].info.err.cls == SPACEERR_NONE) {
+			answered++;
+			offering += models_offered(&probes[i].info, model);
+			first = first < n ? first : i;
+		}
+	}
+	if (answered == 0) {
+		out_error("warning: could not check that the Spaces offer model %s: none answered "
+		    "(see tagcon spaces)", model);
+	} else if (offering == 0) {
+		char *offer = models_offer_text(&probes[first].info);
+		out_error("warning: no configured Space offers model %s; a batch will refuse it "
+		    "(%s: %s)", model, urls[first], offer);
+		free(offer);
+	}
+	for (size_t i = 0; i < n; i++) {
+		space_info_fini(&probes[i].info);
+	}
+	free(probes);
+	token_free(token);
+	settings_list_free(urls);
 }
 
 static int
@@ -138,6 +231,13 @@ exec_config(struct cli *cli, int argc, char **argv)
 		free(normal);
 		free(why);
 		return !valid ? EXIT_USAGE : db_busy(db) ? EXIT_BUSY : EXIT_FAILURES;
+	}
+	if (set && strcmp(argv[1], "model") == 0) {
+		char *model = settings_get(db, "model");
+		if (model != NULL) {
+			warn_model(db, model);
+		}
+		free(model);
 	}
 	return EXIT_OK;
 }

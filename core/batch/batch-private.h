@@ -56,7 +56,13 @@ struct outcome {
 
 /* The network thread's view of one Space, shared by snapshot. */
 struct slot {
+	struct batch *batch;
 	struct space *sp;
+	/* No image goes to a Space before its probe said it offers the model
+	 * (models.h): a wrong model never reaches an image. */
+	struct space_job *probe; /* that probe, while in flight */
+	bool checked;
+	bool wrong_model;        /* it does not offer the model */
 	struct health health;
 	char *url;
 	int64_t done;
@@ -115,6 +121,11 @@ struct batch {
 	int64_t done, failed, skipped, filled;
 	int64_t restored; /* answers kept by an earlier run, stored at the start */
 	int64_t run_id;
+	/* Set by the network thread when no Space is left: each one's last
+	 * error, and whether none offers the model (for batch_run, once that
+	 * thread is gone). */
+	char *gone_why;
+	bool wrong_model;
 	struct notify *notify; /* NULL without notify_url */
 	void *failures;        /* cJSON array of the first failures, for the notice */
 };

@@ -398,9 +398,14 @@ batch_run(struct batch *b, char **cause)
 		*cause = w.stop_error;
 		return BATCH_FAILURES;
 	}
+	if (no_space && b->wrong_model) {
+		*cause = xasprintf("no configured Space offers this model; no image was sent or "
+		    "changed (%s)", b->gone_why);
+		return BATCH_USAGE;
+	}
 	if (no_space) {
-		*cause = xstrdup("no Space can tag: every Space is unreachable, refuses the token "
-		    "or is not a wd-tagger app (see tagcon spaces)");
+		*cause = xasprintf("no Space can tag (%s); see tagcon spaces",
+		    b->gone_why != NULL ? b->gone_why : "none is there");
 		return BATCH_NO_SPACE;
 	}
 	if (b->failed > 0) {
@@ -444,6 +449,7 @@ batch_destroy(struct batch *b)
 	g_cond_clear(&b->prep_cond);
 	notify_destroy(b->notify, 1);
 	cJSON_Delete(b->failures);
+	free(b->gone_why);
 	db_close(b->db);
 	runlock_release(b->lock);
 	free(b);

@@ -140,6 +140,7 @@ struct batch_opts {
 enum batch_outcome {
 	BATCH_OK = 0,
 	BATCH_FAILURES = 1,
+	BATCH_USAGE = 2,    /* no configured Space offers the model: nothing touched */
 	BATCH_NO_SPACE = 3,
 	BATCH_BUSY = 4,
 };

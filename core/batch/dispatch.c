@@ -13,6 +13,7 @@
 
 #include "core/batch/batch-private.h"
 #include "common/clock.h"
+#include "core/batch/models.h"
 #include "core/batch/runlock.h"
 #include "common/xalloc.h"
 
@@ -286,6 +287,55 @@ expire_flights(struct batch *b, int64_t now)
 	}
 }
 
+/* What the probe of s says: it offers the model (then images may go), it
+ * does not (then it is out of this run), or it is not there yet. */
+static void
+on_probe(struct space_info *info, void *arg)
+{
+	struct slot *s = arg;
+	struct batch *b = s->batch;
+	int64_t now = clock_ms();
+	s->probe = NULL;
+	free(s->last_error);
+	s->last_error = NULL;
+	if (info->err.cls != SPACEERR_NONE) {
+		enum spaceerr_class cls = info->err.cls;
+		health_on_error(&s->health, cls, info->err.retry_after_ms, now);
+		s->absent_streak = cls == SPACEERR_UNREACHABLE || !asks_wait(cls) ?
+		    s->absent_streak + 1 : 0;
+		s->last_error = xstrdup(info->err.message != NULL ? info->err.message : "failed");
+	} else if (models_offered(info, b->opts.model)) {
+		health_on_success(&s->health, now);
+		s->absent_streak = 0;
+		s->checked = true;
+	} else {
+		char *offer = models_offer_text(info);
+		char *model = spaceerr_quote(b->opts.model, strlen(b->opts.model));
+		health_on_error(&s->health, SPACEERR_UNSUPPORTED, -1, now);
+		s->last_error = xasprintf("model %s is not offered here (%s)", model, offer);
+		s->wrong_model = true;
+		free(model);
+		free(offer);
+	}
+}
+
+/* Spaces not yet known to offer the model are probed (one at a time, as
+ * their health allows). */
+static void
+check_models(struct batch *b, int64_t now)
+{
+	if (atomic_load(&b->stopping) > 0) {
+		return;
+	}
+	for (size_t i = 0; i < b->n_slots; i++) {
+		struct slot *s = &b->slots[i];
+		if (!s->checked && s->probe == NULL && health_can_send(&s->health, now)) {
+			health_on_send(&s->health, now);
+			s->probe = space_probe_start(s->sp, b->net, on_probe, s);
+		}
+	}
+}
+
 /* The usable Space with a free slot and the most room, or NULL. */
 static struct slot *
 pick(struct batch *b, int64_t now)
@@ -294,7 +344,7 @@ pick(struct batch *b, int64_t now)
 	double best_load = 2;
 	for (size_t i = 0; i < b->n_slots; i++) {
 		struct slot *s = &b->slots[i];
-		if (!health_can_send(&s->health, now)) {
+		if (!s->checked || !health_can_send(&s->health, now)) {
 			continue;
 		}
 		double load = (double)s->health.in_flight / s->health.limit;
@@ -458,6 +508,22 @@ hedge(struct batch *b, int64_t now)
 	}
 }
 
+/* Why every Space is gone: "URL: last error; …" (new string), and
+ * whether it is only that none offers the model. */
+static char *
+gone_why(const struct batch *b, bool *wrong_model)
+{
+	GString *why = g_string_new(NULL);
+	*wrong_model = true;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		const struct slot *s = &b->slots[i];
+		*wrong_model = *wrong_model && s->wrong_model;
+		g_string_append_printf(why, "%s%s: %s", i ? "; " : "", s->url,
+		    s->last_error != NULL ? s->last_error : health_state_name(&s->health));
+	}
+	return g_string_free(why, FALSE);
+}
+
 /* Apply the user's enable/disable choices; tell the writer of changes. */
 static void
 sync_slots(struct batch *b)
@@ -479,6 +545,7 @@ sync_slots(struct batch *b)
 	/* A watcher never gives up: its images wait for a Space to return. */
 	if (all_dead && !b->opts.keep_open && !atomic_load(&b->finished)) {
 		atomic_store(&b->finished, true);
+		b->gone_why = gone_why(b, &b->wrong_model);
 		outcome_post(b, OUT_NO_SPACE, NULL, NULL, NULL, NULL);
 	}
 }
@@ -570,6 +637,7 @@ net_main(gpointer arg)
 		int64_t now = clock_ms();
 		take_ready(b);
 		expire_flights(b, now);
+		check_models(b, now);
 		sync_slots(b);
 		expire(b, now);
 		dispatch_ready(b, now);
@@ -617,6 +685,7 @@ dispatch_start(struct batch *b, char **cause)
 			return false;
 		}
 		s->url = xstrdup(space_url(s->sp));
+		s->batch = b;
 		health_init(&s->health, b->opts.inflight, 0x5eed + i * 7919 + (uint64_t)time(NULL));
 		/* The snapshot is read before the thread takes its first one. */
 		b->snap[b->n_slots] = (struct batch_space_view){

@@ -307,7 +307,7 @@ FAULTS = {
     "forbidden": (3, r"403", "auth"),
     "slow_connect": (1, r"timed out|timeout", None),
     "hang": (1, r"timed out|timeout", None),
-    "malformed": (1, r"JSON|malformed|unexpected|answer", None),
+    "malformed": (1, r"JSON|malformed|unexpected|answer|output", None),
     "drop_stream": (1, r"dropped|closed|cut", None),
     "error_event": (1, r"Space failed|error", None),
     "error_event_msg": (1, r"Fake failure", None),

@@ -24,6 +24,9 @@
 #define SCHEMA_CUTS 5
 /* The schema where request_timeout became request_deadline. */
 #define SCHEMA_DEADLINE 6
+/* The schema that gives images a wrong-model batch marked failed their
+ * state back. */
+#define SCHEMA_STATES 8
 
 static const char *db_file;
 
@@ -129,6 +132,22 @@ seed(struct db *db, int version)
 	    " SELECT i.id, g.id, -1, 1, 0 FROM images i, tags g"
 	    " WHERE CAST(i.path AS TEXT) = ?1 AND g.name = 'solo'", "/photos/a/copy.png", NULL, 0);
 	CHECK(db_image_set_state(db, gone, DB_STATE_MISSING, NULL));
+	if (version < SCHEMA_STATES) {
+		/* What a batch with a model no Space offered left: failed, with
+		 * an answer (1.png), or with an accepted tag (copy.png), and one
+		 * truly failed with neither (bad.png). */
+		int64_t other, elsewhere;
+		CHECK(db_root_add(db, "/other", &other));
+		CHECK(db_folder_get(db, other, "/other/b", &elsewhere));
+		add_image(db, elsewhere, "/other/b/bad.png", 3); /* out of the pin's reach */
+		sql1("INSERT INTO tags(name, category) VALUES (?2, 101)", NULL, "by_hand", 0);
+		sql1("INSERT INTO decisions(image_id, tag_id, verdict, source, decided_at)"
+		    " SELECT i.id, g.id, 1, 1, 0 FROM images i, tags g"
+		    " WHERE CAST(i.path AS TEXT) = ?1 AND g.name = 'by_hand'", "/photos/a/copy.png",
+		    NULL, 0);
+		sql1("UPDATE images SET state = 3, attempts = 4, error = 'wrong model'"
+		    " WHERE state != 4", NULL, NULL, 0);
+	}
 	if (version >= 3) {
 		bool added;
 		struct db_rule pin = {.kind = DB_RULE_PIN, .tag = "wip", .folder = "/photos"};
@@ -188,6 +207,17 @@ check_kept(struct db *db, int version)
 	CHECK_STR(v, "7");
 	free(v);
 	CHECK(db_setting_get(db, "request_timeout", &v) && v == NULL);
+	if (version < SCHEMA_STATES) {
+		/* The state follows from what is stored again. */
+		CHECK(sql1("SELECT state FROM images WHERE CAST(path AS TEXT) = ?1",
+		    "/photos/a/1.png", NULL, 0) == 1);
+		CHECK(sql1("SELECT state FROM images WHERE CAST(path AS TEXT) = ?1",
+		    "/photos/a/copy.png", NULL, 0) == 2);
+		CHECK(sql1("SELECT state FROM images WHERE CAST(path AS TEXT) = ?1",
+		    "/other/b/bad.png", NULL, 0) == 3);
+		CHECK(sql1("SELECT count(*) FROM images WHERE error IS NOT NULL AND state != 3",
+		    NULL, NULL, 0) == 0);
+	}
 	CHECK(sql1("SELECT value FROM presets WHERE name = 'slow' AND key = ?1",
 	    "request_deadline", NULL, 0) == 300);
 	CHECK(sql1("SELECT count(*) FROM presets WHERE key = ?1", "request_timeout", NULL, 0) == 0);
