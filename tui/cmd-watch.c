@@ -22,9 +22,12 @@
 #include "core/options.h"
 #include "core/space/token.h"
 #include "core/batch/watch.h"
+#include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/images.h"
+#include "db/queue.h"
+#include "db/rules.h"
 #include "common/xalloc.h"
 #include "tui/cli.h"
 #include "tui/out.h"
@@ -57,6 +60,7 @@ struct watcher {
 	GPtrArray *roots;
 	struct rules *rules; /* auto_tag per folder, read again now and then */
 	int64_t db_version;
+	char *auto_tag;      /* auto_tag everywhere, as text: a change is a switch */
 	/* the tagging half, started once auto_tag is on somewhere */
 	struct options_batch ob;
 	char *token;
@@ -188,6 +192,46 @@ auto_tag_here(void *ud, const char *path)
 
 static GThread *start_tagging(struct watcher *w);
 
+static void
+add_override(void *ud, const char *folder, const char *key, const char *value)
+{
+	if (strcmp(key, "auto_tag") == 0) {
+		g_string_append_printf(ud, "\n%s=%s", folder, value);
+	}
+}
+
+/* auto_tag globally and in every folder that overrides it, as text (new
+ * string): when it changes, auto_tag was switched somewhere. */
+static char *
+auto_tag_text(struct db *db)
+{
+	char *global = settings_get(db, "auto_tag");
+	GString *g = g_string_new(global != NULL ? global : "?");
+	free(global);
+	db_overrides_each(db, add_override, g);
+	return g_string_free(g, FALSE);
+}
+
+static void
+take_waiting(void *ud, const struct db_candidate *c)
+{
+	struct watcher *w = ud;
+	if (rules_auto_tag_for(w->rules, c->path)) {
+		batch_enqueue(w->batch, c->image_id, c->path, c->hash);
+	}
+}
+
+/* auto_tag was switched: what waits where it is on now goes to the engine
+ * (what is queued or in flight already is not sent twice), as at start. */
+static void
+catch_up_tagging(struct watcher *w)
+{
+	if (w->batch != NULL && rules_auto_tag_anywhere(w->rules) &&
+	    !db_queue_candidates(w->db, w->ob.opts.model, NULL, false, take_waiting, w)) {
+		out_error("auto-tag: %s", db_errmsg(w->db));
+	}
+}
+
 /* Overrides set from another shell take effect: the rules are read again
  * when the database moved. */
 static void
@@ -200,6 +244,10 @@ reload_rules(struct watcher *w)
 		w->db_version = v;
 		rules_destroy(w->rules);
 		w->rules = r;
+		char *now = auto_tag_text(w->db);
+		bool switched = w->auto_tag == NULL || strcmp(now, w->auto_tag) != 0;
+		free(w->auto_tag);
+		w->auto_tag = now;
 		/* auto_tag turned on after the start: the engine starts now, and
 		 * takes what waits in the folders where it is on. */
 		if (w->tagging == NULL && w->batch == NULL && rules_auto_tag_anywhere(r)) {
@@ -207,6 +255,10 @@ reload_rules(struct watcher *w)
 			if (w->tagging != NULL && !w->json) {
 				fprintf(stderr, "tagcon: auto-tag on\n");
 			}
+		} else if (switched) {
+			/* On again, or on in one more folder: images that arrived
+			 * while it was off wait there. */
+			catch_up_tagging(w);
 		}
 	}
 }
@@ -319,6 +371,7 @@ exec_watch(struct cli *cli, int argc, char **argv)
 		out_error("%s", cause);
 		goto out;
 	}
+	w.auto_tag = auto_tag_text(db);
 	/* auto_tag on anywhere (a folder override included): the engine runs,
 	 * and each image is taken or not by the rule of its folder. */
 	w.tagging = rules_auto_tag_anywhere(w.rules) ? start_tagging(&w) : NULL;
@@ -338,6 +391,7 @@ out:
 	g_ptr_array_free(w.roots, TRUE);
 	options_batch_fini(&w.ob);
 	token_free(w.token);
+	free(w.auto_tag);
 	free(cause);
 	return rc;
 }

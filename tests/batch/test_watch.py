@@ -11,7 +11,8 @@
     tagged when the Space comes back;
   - auto_tag per folder (an override, also one set while the watcher runs): only the
     images of folders where it is on are tagged, at start and on arrival; auto_tag turned
-    on while the watcher runs starts the tagging then;
+    on while the watcher runs starts the tagging then; turned off and on again (globally or
+    for a folder), it takes the images that arrived in between, with no restart;
   - SIGTERM stops the watcher cleanly.
 
     python3 tests/batch/test_watch.py build/tui/tagcon
@@ -53,7 +54,7 @@ def stop_watch(t, proc, what):
 
 def body(t):
     lib = t.mkdir("lib")
-    src = t.tiles(24, size=128, seed=51)
+    src = t.tiles(25, size=128, seed=51)
     stage = t.mkdir("stage")  # same file system as lib: mv is a rename
     first = t.tree(lib, src[0:3])
     db = t.path("watch.db")
@@ -236,6 +237,23 @@ def body(t):
             "auto_tag is now on get tagged", events_for(w, "tagged"))
     time.sleep(2)
     t.eq(t.images(db).get(late, {}).get("state"), "new", "keep/, still off, stays pending")
+
+    t.section("auto_tag off and on again while the watcher runs")
+    t.config(db, "auto_tag", "off")
+    time.sleep(1.5)  # the watcher reads the rules again twice a second
+    between = os.path.join(lib, "off1.jpg")
+    subprocess.run(["cp", src[24], between], check=True)
+    t.check(wait_for(lambda: between in events_for(w, "indexed"), 10), "an arrival while off "
+            "is indexed")
+    time.sleep(2)
+    t.eq(t.images(db).get(between, {}).get("state"), "new", "... and waits, untagged")
+    t.config(db, "auto_tag", "on")
+    t.check(wait_tagged(w, [between], 30), "auto_tag on again: the image that arrived while "
+            "it was off is tagged, no restart", events_for(w, "tagged"))
+    t.eq(t.run("rules", "set", keep, "auto_tag", "on", db=db).rc, 0, "override auto_tag on "
+         "keep/ again")
+    t.check(wait_tagged(w, [late], 30), "keep/ switched on: its waiting image is tagged",
+            events_for(w, "tagged"))
     stop_watch(t, w, "late auto_tag watcher")
 
 
