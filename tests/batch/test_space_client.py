@@ -330,8 +330,10 @@ def faults(t, db, img):
     t.config(db, "request_deadline", "5")
     messages = {}
     for name, (want_rc, pattern, space_class) in FAULTS.items():
+        # Only Gradio 6.13+ forwards an error's text on the stream (5.x sends null).
+        extra = ("--gradio", "6") if name == "error_event_msg" else ()
         fake = t.fake("--service-ms", 20, "--fault", name, "--retry-after", 7,
-                      "--max-stream-s", 60)
+                      "--max-stream-s", 60, *extra)
         r = t.run("tag", "--space", fake.url, img, db=db, timeout=25)
         rcs = want_rc if isinstance(want_rc, tuple) else (want_rc,)
         line = r.errtext.strip()
