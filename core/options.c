@@ -49,6 +49,7 @@ options_net(struct db *db)
 	return (struct net_opts){
 		.idle_timeout_ms = settings_get_int(db, "silence_timeout") * 1000,
 		.deadline_ms = settings_get_int(db, "request_deadline") * 1000,
+		.max_wait_ms = settings_get_int(db, "max_wait") * 1000LL,
 	};
 }
 
@@ -75,6 +76,7 @@ options_batch_load(struct db *db, struct options_batch *ob)
 		.pixel_limit = prep.pixel_limit,
 		.idle_timeout_ms = net.idle_timeout_ms,
 		.deadline_ms = net.deadline_ms,
+		.max_wait_ms = net.max_wait_ms,
 		.notify_url = ob->notify_url,
 		.notify_each = settings_get_bool(db, "notify_each"),
 	};

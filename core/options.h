@@ -29,7 +29,7 @@ struct review_opts options_review(struct db *db);
 struct scan_opts options_scan(struct db *db);
 /* upload_max_side, pixel_limit. */
 struct prepare_opts options_prepare(struct db *db);
-/* silence_timeout, request_deadline. */
+/* silence_timeout, request_deadline, max_wait. */
 struct net_opts options_net(struct db *db);
 
 /* A batch's options and the strings they point to. */
@@ -43,8 +43,8 @@ struct options_batch {
 
 /* Every batch option a setting gives: model, spaces, space_inflight,
  * max_attempts, score_floor, upload_max_side, pixel_limit, silence_timeout,
- * request_deadline, notify_url, notify_each (and db_path).  target_folder is
- * read, not applied: the folder is the caller's to resolve. */
+ * request_deadline, max_wait, notify_url, notify_each (and db_path).
+ * target_folder is read, not applied: the folder is the caller's to resolve. */
 void options_batch_load(struct db *db, struct options_batch *ob);
 /* The Spaces given on the command line (--space, NULL-terminated; borrowed)
  * instead of the configured ones, when there are any. */

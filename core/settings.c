@@ -82,6 +82,8 @@ static const struct setting_def table[] = {
 	    "seconds one request may take in all, however it trickles (then another Space gets it)"},
 	{"silence_timeout", SETTING_INT, "35", 16, 3600, NULL,
 	    "seconds a Space may send nothing, not even a heartbeat (Gradio's come every 15 s)"},
+	{"max_wait", SETTING_INT, "3600", 1, 604800, NULL,
+	    "seconds a Space may make a run wait before the next try, whatever it asks for"},
 	{"notify_url", SETTING_STRING, "", 0, 2048, NULL,
 	    "URL that gets a JSON POST when a run finishes"},
 	{"notify_each", SETTING_BOOL, "false", 0, 0, NULL,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/batch/batch.h"
@@ -64,6 +65,16 @@ fmt_eta(char *buf, size_t n, double s)
 	}
 }
 
+/* The wall-clock time of unix time at: "14:32:05", or with its date when
+ * it is a day or more away (a Space asking for a long wait). */
+static void
+clock_text(char *buf, size_t n, int64_t at)
+{
+	time_t t = (time_t)at;
+	strftime(buf, n, at - (int64_t)time(NULL) < 86400 ? "%H:%M:%S" : "%Y-%m-%d %H:%M",
+	    localtime(&t));
+}
+
 /* "a.hf.space ready 2, b.hf.space waking (retry 4s)" */
 static void
 print_spaces(FILE *f, const struct batch_progress *p)
@@ -77,7 +88,11 @@ print_spaces(FILE *f, const struct batch_progress *p)
 		if (v->in_flight > 0) {
 			fprintf(f, " %d", v->in_flight);
 		}
-		if (v->retry_in_s > 0) {
+		if (v->retry_in_s >= 100) {
+			char at[32];
+			clock_text(at, sizeof at, (int64_t)time(NULL) + (int64_t)v->retry_in_s);
+			fprintf(f, " (next try %s)", at);
+		} else if (v->retry_in_s > 0) {
 			fprintf(f, " (retry %.0fs)", v->retry_in_s);
 		}
 		if (v->hedges > 0) {
@@ -164,6 +179,12 @@ progress_json(const struct batch_progress *p)
 		cJSON_AddItemToObject(s, "last_error", v->last_error != NULL ?
 		    out_json_path(v->last_error) : cJSON_CreateNull());
 		cJSON_AddNumberToObject(s, "retry_in_s", v->retry_in_s);
+		if (v->retry_in_s > 0) {
+			cJSON_AddNumberToObject(s, "next_try_at",
+			    (double)((int64_t)time(NULL) + (int64_t)(v->retry_in_s + 0.5)));
+		} else {
+			cJSON_AddNullToObject(s, "next_try_at");
+		}
 		cJSON_AddItemToArray(spaces, s);
 	}
 	return o;
@@ -341,6 +362,11 @@ print_space_row(void *ud, const struct db_run_space *sp)
 		cJSON_AddNumberToObject(o, "failed", (double)sp->failed);
 		cJSON_AddNumberToObject(o, "hedges", (double)sp->hedges);
 		cJSON_AddBoolToObject(o, "disabled", sp->disabled);
+		if (sp->next_retry_at > 0) {
+			cJSON_AddNumberToObject(o, "next_try_at", (double)sp->next_retry_at);
+		} else {
+			cJSON_AddNullToObject(o, "next_try_at");
+		}
 		cJSON_AddItemToObject(o, "last_error", sp->last_error != NULL ?
 		    out_json_path(sp->last_error) : cJSON_CreateNull());
 		cJSON_AddItemToArray(arr, o);
@@ -353,6 +379,11 @@ print_space_row(void *ud, const struct db_run_space *sp)
 	    (long long)sp->failed, (long long)sp->hedges);
 	if (sp->latency_ms >= 0) {
 		printf(", %.0f ms", sp->latency_ms);
+	}
+	if (sp->next_retry_at > (int64_t)time(NULL)) {
+		char at[32];
+		clock_text(at, sizeof at, sp->next_retry_at);
+		printf(", next try at %s", at);
 	}
 	if (sp->last_error != NULL) {
 		printf("\n    last error: ");

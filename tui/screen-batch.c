@@ -414,6 +414,33 @@ space_columns(int width)
 	return c;
 }
 
+/* When a Space is tried next, for its column: "in 42s " soon, else the time
+ * on the clock ("14:32:05 "), "in 2d " a day or more away; long form, "next
+ * try at 14:32:05 (in 59m 59s)" (the date too a day or more away).  "- " (or
+ * "") when it is not waiting. */
+static void
+retry_text(char *buf, size_t n, int64_t at, bool long_form)
+{
+	int64_t wait = at - (int64_t)time(NULL);
+	if (at <= 0 || wait <= 0) {
+		snprintf(buf, n, long_form ? "" : "- ");
+		return;
+	}
+	char clock[32], in[32];
+	time_t t = (time_t)at;
+	strftime(clock, sizeof clock, wait < 86400 ? "%H:%M:%S" : "%Y-%m-%d %H:%M", localtime(&t));
+	duration(in, sizeof in, (double)wait);
+	if (long_form) {
+		snprintf(buf, n, "next try at %s (in %s)", clock, in);
+	} else if (wait < 100) {
+		snprintf(buf, n, "in %llds ", (long long)wait);
+	} else if (wait < 86400) {
+		snprintf(buf, n, "%s ", clock);
+	} else {
+		snprintf(buf, n, "in %lldd ", (long long)(wait / 86400));
+	}
+}
+
 static void
 draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_cursor)
 {
@@ -440,9 +467,7 @@ draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curs
 	term_put_aligned(w, y, x += c.fail, c.hedge, buf, a, TERM_RIGHT);
 	snprintf(buf, sizeof buf, sp->latency_ms >= 0 ? "%.0f ms " : "- ", sp->latency_ms);
 	term_put_aligned(w, y, x += c.hedge, c.lat, buf, a, TERM_RIGHT);
-	int64_t wait = sp->next_retry_at - (int64_t)time(NULL);
-	snprintf(buf, sizeof buf, sp->next_retry_at > 0 && wait > 0 ? "in %llds " : "- ",
-	    (long long)wait);
+	retry_text(buf, sizeof buf, sp->next_retry_at, false);
 	term_put_aligned(w, y, x += c.lat, c.retry, buf, a, TERM_RIGHT);
 	term_put(w, y, x + c.retry + 1, c.err - 1, sp->last_error ? sp->last_error : "-",
 	    is_cursor ? a : console_attr(b->c, sp->last_error ? THEME_ERROR : THEME_DIM), false);
@@ -467,8 +492,10 @@ draw_spaces(struct batch *b, WINDOW *w, int y, int rows, int cols)
 	    console_attr(b->c, THEME_BORDER));
 	if (b->list.cursor < (int64_t)b->n_spaces) {
 		const struct db_run_space *sp = &b->spaces[b->list.cursor];
-		char *line = xasprintf("%s: %s", sp->url, sp->last_error ? sp->last_error
-		    : "no error");
+		char next[96];
+		retry_text(next, sizeof next, sp->next_retry_at, true);
+		char *line = xasprintf("%s: %s%s%s", sp->url, sp->last_error ? sp->last_error
+		    : "no error", *next ? "; " : "", next);
 		term_put(w, y + rows - 1, 0, cols, line, console_attr(b->c, THEME_DIM), true);
 		free(line);
 	}

@@ -25,7 +25,7 @@ struct job {
 	struct answer *answer;
 	unsigned latency_ms; /* of the request that answered */
 	uint64_t bytes_sent; /* by that request */
-	int64_t first_try;   /* clock_ms() of its first send, 0 before (patience) */
+	int64_t first_try;   /* clock_ms() it was first ready to send (patience) */
 	bool fill_dims;   /* the library lacks its dimensions */
 	int flights;      /* requests for it in flight: 2 once hedged */
 	bool hedged;      /* a copy was sent (at most one per image) */

@@ -106,8 +106,9 @@ struct batch_opts {
 	size_t n_images;
 	/* 0: an image waits as long as a Space may come back (a run never gives
 	 * up on Spaces that are down, asleep or busy).  Else the most an image
-	 * waits for an answer, counted from its first try: then, or as soon as
-	 * no Space can try it again in time, it fails with its last error. */
+	 * waits for an answer, counted from when it was ready to send: then, or
+	 * as soon as no Space can try it again in time, it fails with its last
+	 * error (or, never sent, the Spaces'). */
 	long patience_ms;
 	const char *const *spaces;
 	size_t n_spaces;
@@ -123,6 +124,8 @@ struct batch_opts {
 	/* 0: default (net.h).  Each HTTP request, and each image's request to
 	 * one Space (upload, call, stream) as a whole, within this. */
 	long deadline_ms;
+	/* The longest wait a Space may ask for or backoff reach; 0: 1 h. */
+	long long max_wait_ms;
 	const char *notify_url;  /* NULL or "": none */
 	bool notify_each;
 	bool keep_open; /* watch: wait for batch_enqueue() until stopped */

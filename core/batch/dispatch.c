@@ -373,9 +373,6 @@ send_one(struct batch *b, struct slot *s, struct job *job, int64_t now, bool hed
 		.filename = job->prep->filename,
 	};
 	health_on_send(&s->health, now);
-	if (job->first_try == 0) {
-		job->first_try = now;
-	}
 	g_ptr_array_add(b->flights, f);
 	f->sj = space_tag_start(s->sp, b->net, &img, b->opts.model, b->opts.floor, on_result, f);
 }
@@ -389,9 +386,27 @@ take_ready(struct batch *b)
 			/* The worker could not prepare it: final now. */
 			outcome_post(b, OUT_FAILED, job, NULL, NULL, job->last_error);
 		} else {
+			/* Patience counts from here: no Space may ever be able to
+			 * take it (asleep, or not offering the model). */
+			job->first_try = job->first_try != 0 ? job->first_try : clock_ms();
 			g_queue_push_tail(&b->local_ready, job);
 		}
 	}
+}
+
+/* Why an image that never reached a Space waited in vain: the last error
+ * of a Space that could still serve, else of any. */
+static const char *
+why_unsent(const struct batch *b)
+{
+	const char *why = NULL;
+	for (size_t i = 0; i < b->n_slots; i++) {
+		const struct slot *s = &b->slots[i];
+		if (s->last_error != NULL && (why == NULL || health_usable(&s->health))) {
+			why = s->last_error;
+		}
+	}
+	return why != NULL ? why : "no Space could take it in time";
 }
 
 /* With patience: jobs waiting here whose time is up fail now. */
@@ -404,6 +419,9 @@ expire(struct batch *b, int64_t now)
 		next = l->next;
 		if (out_of_time(b, job, now)) {
 			g_queue_delete_link(&b->local_ready, l);
+			if (job->last_error == NULL) {
+				job->last_error = xstrdup(why_unsent(b));
+			}
 			outcome_post(b, OUT_FAILED, job, job->space, NULL, job->last_error);
 		}
 	}
@@ -671,6 +689,7 @@ dispatch_start(struct batch *b, char **cause)
 		.connect_timeout_ms = b->opts.connect_timeout_ms,
 		.idle_timeout_ms = b->opts.idle_timeout_ms,
 		.deadline_ms = b->opts.deadline_ms,
+		.max_wait_ms = b->opts.max_wait_ms,
 	};
 	b->net = net_create(&no);
 	b->flights = g_ptr_array_new();
@@ -687,6 +706,7 @@ dispatch_start(struct batch *b, char **cause)
 		s->url = xstrdup(space_url(s->sp));
 		s->batch = b;
 		health_init(&s->health, b->opts.inflight, 0x5eed + i * 7919 + (uint64_t)time(NULL));
+		health_set_max_wait(&s->health, b->opts.max_wait_ms);
 		/* The snapshot is read before the thread takes its first one. */
 		b->snap[b->n_slots] = (struct batch_space_view){
 			.url = s->url,

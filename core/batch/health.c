@@ -11,7 +11,22 @@ health_init(struct health *h, int limit, uint64_t seed)
 		.state = HEALTH_PROBING,
 		.limit = limit > 0 ? limit : 1,
 		.rng = seed ? seed : 0x9e3779b97f4a7c15ull,
+		.max_wait_ms = HEALTH_MAX_WAIT_MS,
 	};
+}
+
+void
+health_set_max_wait(struct health *h, int64_t ms)
+{
+	h->max_wait_ms = ms > 0 ? ms : HEALTH_MAX_WAIT_MS;
+}
+
+/* A wait, as asked for or worked out, within the ceiling: a peer saying
+ * "Retry-After: 10 years" or "Try again in 99999:00:00" costs an hour. */
+static int64_t
+capped(const struct health *h, long long ms)
+{
+	return ms < 0 ? 0 : ms > h->max_wait_ms ? h->max_wait_ms : (int64_t)ms;
 }
 
 /* xorshift64*: enough randomness for jitter, reproducible for tests. */
@@ -104,7 +119,7 @@ backoff(struct health *h)
 	if (d > HEALTH_BACKOFF_MAX_MS) {
 		d = HEALTH_BACKOFF_MAX_MS;
 	}
-	return jitter(h, d);
+	return capped(h, jitter(h, d));
 }
 
 void
@@ -134,16 +149,16 @@ health_on_error(struct health *h, enum spaceerr_class cls, long long retry_after
 		return;
 	case SPACEERR_WAKING:
 		h->state = HEALTH_WAKING;
-		h->next_try = now + jitter(h, HEALTH_WAKE_POLL_MS);
+		h->next_try = now + capped(h, jitter(h, HEALTH_WAKE_POLL_MS));
 		return;
 	case SPACEERR_QUEUE_FULL:
 		h->state = HEALTH_QUEUE_FULL;
-		h->next_try = now + (retry_after_ms > 0 ? retry_after_ms :
+		h->next_try = now + capped(h, retry_after_ms > 0 ? retry_after_ms :
 		    jitter(h, HEALTH_QUEUE_FULL_MS));
 		return;
 	case SPACEERR_RATE_LIMITED:
 		h->state = HEALTH_RATE_LIMITED;
-		h->next_try = now + (retry_after_ms > 0 ? retry_after_ms :
+		h->next_try = now + capped(h, retry_after_ms > 0 ? retry_after_ms :
 		    jitter(h, HEALTH_RATE_LIMIT_MS));
 		return;
 	default:

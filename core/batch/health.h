@@ -35,6 +35,10 @@ enum health_state {
 /* Backoff bounds. */
 #define HEALTH_BACKOFF_BASE_MS 1000
 #define HEALTH_BACKOFF_MAX_MS 60000
+/* The longest wait a Space may ask for (Retry-After, a GPU quota's "try
+ * again in"), or backoff may reach, unless health.max_wait_ms says less or
+ * more (the max_wait setting). */
+#define HEALTH_MAX_WAIT_MS (3600 * 1000)
 #define HEALTH_WAKE_POLL_MS 5000
 #define HEALTH_QUEUE_FULL_MS 2000
 #define HEALTH_RATE_LIMIT_MS 10000
@@ -59,11 +63,14 @@ struct health {
 	int64_t next_try;  /* earliest time to send again (0: now) */
 	bool probe_out;    /* the one half-open request is in flight */
 	uint64_t rng;      /* jitter state */
+	int64_t max_wait_ms; /* every wait is capped here (HEALTH_MAX_WAIT_MS by default) */
 	unsigned latencies[HEALTH_LATENCIES]; /* of recent answers, ms, a ring */
 	unsigned n_latencies;                 /* ever noted */
 };
 
 void health_init(struct health *h, int limit, uint64_t seed);
+/* Cap every wait at ms (0: HEALTH_MAX_WAIT_MS). */
+void health_set_max_wait(struct health *h, int64_t ms);
 
 /* Whether a request may start now. */
 bool health_can_send(const struct health *h, int64_t now);

@@ -5,6 +5,7 @@
 #include "core/space/net.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct net {
 	long connect_ms;
 	long idle_ms;
 	long deadline_ms;
+	long long max_wait_ms;
 	char *user_agent;
 	TAILQ_HEAD(, net_request) running;
 	size_t nrunning;
@@ -119,6 +121,8 @@ net_create(const struct net_opts *opts)
 	    NET_DEFAULT_IDLE_MS;
 	net->deadline_ms = opts && opts->deadline_ms > 0 ? opts->deadline_ms :
 	    NET_DEFAULT_DEADLINE_MS;
+	net->max_wait_ms = opts && opts->max_wait_ms > 0 ? opts->max_wait_ms :
+	    NET_DEFAULT_MAX_WAIT_MS;
 	net->user_agent = xstrdup(opts && opts->user_agent ? opts->user_agent :
 	    "tagcon/" TAGCON_VERSION);
 	TAILQ_INIT(&net->running);
@@ -207,25 +211,32 @@ run_calls(struct net *net)
 	}
 }
 
-/* Retry-After: delta-seconds or an HTTP-date (curl_getdate reads those). */
+/* Retry-After: delta-seconds or an HTTP-date (curl_getdate reads those),
+ * at most max ms: a peer may not park the run for longer than the user
+ * allows (a number too large to read is that too). */
 static long long
-retry_after_ms(const char *value)
+retry_after_ms(const char *value, long long max)
 {
 	while (*value == ' ' || *value == '\t') {
 		value++;
 	}
 	if (*value >= '0' && *value <= '9') {
 		char *end;
+		errno = 0;
 		long long s = strtoll(value, &end, 10);
 		end += strspn(end, " \t\r\n");
-		return *end == '\0' && s <= 7 * 24 * 3600 ? s * 1000 : -1;
+		if (*end != '\0') {
+			return -1;
+		}
+		return errno == ERANGE || s > max / 1000 ? max : s * 1000;
 	}
 	time_t when = curl_getdate(value, NULL);
 	if (when == (time_t)-1) {
 		return -1;
 	}
 	time_t now = time(NULL);
-	return when > now ? ((long long)when - now) * 1000 : 0;
+	long long ms = when > now ? ((long long)when - now) * 1000 : 0;
+	return ms > max ? max : ms;
 }
 
 static size_t
@@ -241,7 +252,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		memcpy(value, p + 12, len - 12);
 		value[len - 12] = '\0';
 		value[strcspn(value, "\r\n")] = '\0';
-		req->retry_after = retry_after_ms(value);
+		req->retry_after = retry_after_ms(value, req->net->max_wait_ms);
 	}
 	return len;
 }

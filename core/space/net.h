@@ -33,12 +33,15 @@ struct net_request;
  * the road. */
 #define NET_DEFAULT_IDLE_MS 35000
 #define NET_DEFAULT_DEADLINE_MS 120000
+#define NET_DEFAULT_MAX_WAIT_MS (3600 * 1000LL)
 
 struct net_opts {
 	long connect_timeout_ms; /* 0: 10 s */
 	long idle_timeout_ms;    /* silence; 0: NET_DEFAULT_IDLE_MS */
 	long deadline_ms;        /* a request in all; 0: NET_DEFAULT_DEADLINE_MS */
 	const char *user_agent;  /* NULL: "tagcon/VERSION" */
+	/* A Retry-After asking for longer is read as this; 0: NET_DEFAULT_MAX_WAIT_MS. */
+	long long max_wait_ms;
 };
 
 enum net_failure {
@@ -112,7 +115,8 @@ int net_request_status(const struct net_request *req);
 /* The buffered body (not for streamed 2xx answers), NUL terminated. */
 const char *net_request_body(const struct net_request *req, size_t *len);
 const char *net_request_content_type(const struct net_request *req); /* or NULL */
-/* Retry-After in ms from when it arrived, -1 when absent. */
+/* Retry-After in ms from when it arrived (at most max_wait_ms), -1 when
+ * absent or unreadable. */
 long long net_request_retry_after(const struct net_request *req);
 bool net_request_sent_token(const struct net_request *req);
 uint64_t net_request_bytes_sent(const struct net_request *req);

@@ -124,11 +124,53 @@ test_cancel(void)
 	CHECK_INT(h.failures, 0);
 }
 
+/* Every wait a peer can ask for, and backoff, stops at the ceiling. */
+static void
+test_ceiling(void)
+{
+	struct health h;
+	health_init(&h, 2, 11);
+	health_on_send(&h, 0);
+	/* Retry-After: 10 hours; a GPU quota's "Try again in 99999:00:00". */
+	health_on_error(&h, SPACEERR_RATE_LIMITED, 10LL * 3600 * 1000, 0);
+	CHECK_INT(h.next_try, HEALTH_MAX_WAIT_MS);
+	health_on_send(&h, h.next_try);
+	health_on_error(&h, SPACEERR_RATE_LIMITED, 99999LL * 3600 * 1000, 5);
+	CHECK_INT(h.next_try, 5 + HEALTH_MAX_WAIT_MS);
+	health_on_send(&h, h.next_try);
+	health_on_error(&h, SPACEERR_QUEUE_FULL, 1LL << 60, 7);
+	CHECK_INT(h.next_try, 7 + HEALTH_MAX_WAIT_MS);
+
+	/* The max_wait setting, lower: Retry-After, backoff and waking too. */
+	health_init(&h, 2, 13);
+	health_set_max_wait(&h, 3000);
+	health_on_send(&h, 0);
+	health_on_error(&h, SPACEERR_RATE_LIMITED, 7000, 0);
+	CHECK_INT(h.next_try, 3000);
+	int64_t now = 3000;
+	for (int i = 0; i < 10; i++) {
+		health_on_send(&h, now);
+		health_on_error(&h, SPACEERR_SERVER_ERROR, -1, now);
+		CHECK(h.next_try - now <= 3000);
+		now = h.next_try;
+	}
+	health_on_send(&h, now);
+	health_on_error(&h, SPACEERR_WAKING, -1, now);
+	CHECK(h.next_try - now <= 3000);
+	/* A wait shorter than the ceiling is kept as asked. */
+	health_set_max_wait(&h, 0);
+	CHECK_INT(h.max_wait_ms, HEALTH_MAX_WAIT_MS);
+	health_on_send(&h, now);
+	health_on_error(&h, SPACEERR_RATE_LIMITED, 7000, now);
+	CHECK_INT(h.next_try, now + 7000);
+}
+
 int
 main(void)
 {
 	test_ready_and_busy();
 	test_cancel();
+	test_ceiling();
 	test_backoff();
 	test_refusals();
 	CHECK(health_costs_attempt(SPACEERR_DROPPED));
