@@ -110,7 +110,7 @@ def service_unavailable(n, argv):
 
     def cut(self, sess, deadline_hb):
         msgs, idle, hung, stopped = wait_messages(self, sess, deadline_hb)
-        if stopped:  # a frame whose action is "abort": the connection drops
+        if stopped and not msgs:  # the last answer goes out; then a frame that aborts
             msgs = [{"msg": "process_completed", "_fault": "drop_stream", "_variant": 0,
                      "success": False, "event_id": None}]
         return msgs, idle, hung, stopped

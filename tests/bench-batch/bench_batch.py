@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """bench_batch.py — throughput and cost of `tagcon batch` against K fake Spaces (issue 4,
-DESIGN.md §8).  Prints figures; asserts nothing about time.
+DESIGN.md §8), and the tail when one Space dies.  Prints figures; asserts nothing about time.
 
   1. Throughput: IMAGES distinct small JPEGs (photo-like tiles cut by vips), K fake Spaces
      (K = 1, 4, 8 by default), each serving one request at a time in L ms (--concurrency 1
@@ -12,8 +12,21 @@ DESIGN.md §8).  Prints figures; asserts nothing about time.
      (upload_max_side 768): bytes sent per image next to the file size (target <= 5 %),
      counted by tagcon (whole requests) and by the fake (image payload), plus CPU per image.
 
+  3. The tail (DESIGN.md §5, §8): DYING images (default 40), four fake Spaces serving one
+     request at a time in DYING_MS (800) ms, one of which stops answering after 3
+     predictions, in each of four ways (tests/batch/dyingfake.py): hang (connections open,
+     no byte, no heartbeat), refuse (the process is gone: reset, then refused), 503 (every
+     request answered 503, open streams cut) and heartbeats (requests taken, streams send a
+     heartbeat every 2 s, nothing ever completes).  Default timeouts (35 s silence, 120 s
+     deadline).  Reports the run's time against the ideal of the three Spaces that work,
+     DYING x DYING_MS / 3 (target <= 1.25x), the hedged requests, and whether every answer
+     was stored exactly once (against what the fakes completed).
+
+Every tagcon run is bounded in time (killed, and reported, past its bound).
+
     python3 tests/bench-batch/bench_batch.py build/tui/tagcon [--images N] [--k 1,4,8]
-        [--latency-ms L] [--big N]
+        [--latency-ms L] [--big N] [--dying N] [--dying-ms L] [--modes hang,refuse,503,heartbeats]
+        [--only throughput|size|tail]
     meson test -C build --benchmark --suite bench-batch --verbose
 """
 import os
@@ -26,6 +39,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "batch"))
 import batchlib  # noqa: E402
 
 IMAGES, KS, LATENCY_MS, BIG = 1000, [1, 4, 8], 100, 3
+DYING, DYING_MS, MODES, DEAD_AFTER = 40, 800, ["hang", "refuse", "503", "heartbeats"], 3
 
 
 def take(flag, conv):
@@ -45,25 +59,50 @@ v = take("--latency-ms", int)
 LATENCY_MS = v if v else LATENCY_MS
 v = take("--big", int)
 BIG = v if v is not None else BIG
+v = take("--dying", int)
+DYING = v if v else DYING
+v = take("--dying-ms", int)
+DYING_MS = v if v else DYING_MS
+v = take("--modes", lambda s: s.split(","))
+MODES = v if v else MODES
+ONLY = take("--only", str)
 
 
-def timed_batch(t, db, name):
-    """Run tagcon batch --json; (finish progress, wall s, cpu s, peak RSS MiB, rc)."""
+def wait4_bounded(pid, bound_s):
+    """os.wait4 on pid, SIGKILLing it past bound_s; (status, rusage, killed)."""
+    deadline = time.monotonic() + bound_s
+    while True:
+        got, status, ru = os.wait4(pid, os.WNOHANG)
+        if got == pid:
+            return status, ru, False
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            _pid, status, ru = os.wait4(pid, 0)
+            return status, ru, True
+        time.sleep(0.02)
+
+
+def timed_batch(t, db, name, bound_s=3600):
+    """Run tagcon batch --json, killed past bound_s; (finish progress, wall s, cpu s, peak
+    RSS MiB, rc (None when killed), events)."""
     argv = t.argv(["batch", "--json"], db)
     out_path = t.path("%s.out" % name)
     t0 = time.monotonic()
     with open(out_path, "wb") as out, open(t.path("%s.err" % name), "wb") as err:
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                              env=t.env(), cwd=t.root)
-        _pid, status, ru = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
+        status, ru, killed = wait4_bounded(p.pid, bound_s)
+        p.returncode = None if killed else os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - t0
     finish = None
     with open(out_path, "rb") as f:
-        for ev in batchlib.Run([], 0, f.read(), b"", 0).lines():
-            if isinstance(ev, dict) and ev.get("event") == "finish":
-                finish = ev.get("progress", {})
-    return finish or {}, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, p.returncode
+        events = [e for e in batchlib.Run([], 0, f.read(), b"", 0).lines() if isinstance(e, dict)]
+    for ev in events:
+        if ev.get("event") == "finish":
+            finish = ev.get("progress", {})
+    t.check(not killed, "%s: the run ended within its bound (%d s)" % (name, bound_s))
+    return (finish or {}, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0, p.returncode,
+            events)
 
 
 def throughput(t, rows):
@@ -86,7 +125,9 @@ def throughput(t, rows):
         fakes = [t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="k%d-%d" % (k, i))
                  for i in range(k)]
         t.config(db, "spaces", "\n".join(f.url for f in fakes))
-        fin, wall, cpu, rss, rc = timed_batch(t, db, "k%d" % k)
+        # Bounded: ten times the ideal, and a minute.
+        bound = 60 + 10 * IMAGES * LATENCY_MS / 1000.0 / k
+        fin, wall, cpu, rss, rc, _ev = timed_batch(t, db, "k%d" % k, bound)
         done = fin.get("done", 0)
         completed = sum(f.stats()["predictions_completed"] for f in fakes)
         t.check(rc == 0 and done == IMAGES and completed == IMAGES,
@@ -120,7 +161,7 @@ def upload_size(t, big_rows):
     t.run("scan", lib, db=db)
     fake = t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="big")
     t.config(db, "spaces", fake.url)
-    fin, wall, cpu, rss, rc = timed_batch(t, db, "big")
+    fin, wall, cpu, rss, rc, _ev = timed_batch(t, db, "big", 600)
     st = fake.stats()
     t.check(rc == 0 and fin.get("done") == BIG, "12 MP: all tagged", "exit %s" % rc)
     sent = fin.get("bytes_sent", 0)
@@ -130,19 +171,94 @@ def upload_size(t, big_rows):
     fake.stop()
 
 
+def stored_once(t, db, paths, fakes, events):
+    """Whether every answer was stored exactly once: one done event per image, an answer
+    stored for each, each completed by some fake, and none completed twice unless hedged.
+    (ok, detail)."""
+    shas = {batchlib.sha256_file(p): p for p in paths}
+    done = [e.get("path") for e in events if e.get("event") == "done"]
+    hedged = {e.get("path") for e in events if e.get("event") == "hedge"}
+    completed = {}
+    for f in fakes:
+        for sha, n in f.stats()["completed_by_sha256"].items():
+            completed[sha] = completed.get(sha, 0) + n
+    twice = {shas.get(h) for h, n in completed.items() if n > 1}
+    problems = []
+    if sorted(done) != sorted(paths):
+        problems.append("done events %d for %d images" % (len(done), len(paths)))
+    if sorted(t.tagged_paths(db) & set(paths)) != sorted(paths):
+        problems.append("not every answer stored")
+    if set(shas) - set(completed):
+        problems.append("%d answers no fake completed" % len(set(shas) - set(completed)))
+    if not twice <= hedged:
+        problems.append("completed twice without a hedge: %s" % sorted(twice - hedged)[:3])
+    return not problems, "; ".join(problems)
+
+
+def tail(t, rows):
+    t.section("the tail: %d images, 4 Spaces of one request at a time in %d ms, one dies after "
+              "%d answers" % (DYING, DYING_MS, DEAD_AFTER))
+    ideal = DYING * DYING_MS / 1000.0 / 3
+    for mode in MODES:
+        lib = t.mkdir("tail-%s" % mode)
+        paths = t.tree(lib, t.tiles(DYING, size=128, seed=81))
+        db = t.path("tail-%s.db" % mode)
+        t.run("scan", "--quiet", lib, db=db, timeout=120)
+        good = [t.fake("--concurrency", 1, "--service-ms", DYING_MS, name="%s-good%d" % (mode, i))
+                for i in range(3)]
+        dead = t.dying(mode, DEAD_AFTER, "--concurrency", 1, "--service-ms", DYING_MS,
+                       "--heartbeat-s", 2, name="%s-dead" % mode)
+        fakes = [dead] + good  # the dying one first: it gets work from the start
+        t.config(db, "spaces", "\n".join(f.url for f in fakes))
+        t.config(db, "upload_max_side", "0")  # the fake sees the file's bytes
+        fin, wall, cpu, rss, rc, events = timed_batch(t, db, "tail-%s" % mode, 60 + 10 * ideal)
+        ok, why = stored_once(t, db, paths, fakes, events)
+        t.check(rc == 0 and ok, "%s: every image tagged, every answer stored once" % mode,
+                "exit %s; %s" % (rc, why))
+        hedges = sum(1 for e in events if e.get("event") == "hedge")
+        dead_done = dead.stats()["predictions_completed"]
+        rows.append((mode, wall, fin.get("elapsed_s") or wall, ideal, hedges, rc, ok, dead_done))
+        t.note("%s: %.1f s (batch %.1f s), ideal %.2f s, %.2fx; %d hedges; the dead Space "
+               "answered %d" % (mode, wall, fin.get("elapsed_s") or wall, ideal, wall / ideal,
+                                hedges, dead_done))
+        for f in fakes:
+            f.stop()
+
+
+def print_tail(rows):
+    if not rows:
+        return
+    print()
+    print("the tail: %d images, 4 fake Spaces (--concurrency 1 --service-ms %d), one stops "
+          "after %d answers; ideal = %d x %d ms / 3 working Spaces" % (
+              DYING, DYING_MS, DEAD_AFTER, DYING, DYING_MS))
+    print("%-11s %8s %8s %8s %7s %7s %5s %12s %10s" % (
+        "mode", "time s", "batch s", "ideal s", "ratio", "hedges", "exit", "stored once",
+        "dead did"))
+    for mode, wall, el, ideal, hedges, rc, ok, dead_done in rows:
+        print("%-11s %8.1f %8.1f %8.2f %6.2fx %7d %5s %12s %10d" % (
+            mode, wall, el, ideal, wall / ideal, hedges, rc, "yes" if ok else "NO", dead_done))
+
+
 def body(t):
     t.note("machine: %s, %d CPUs, load %s; tagcon %s" % (
         os.uname().nodename, os.cpu_count(), open("/proc/loadavg").read().split()[:3],
         t.tagcon))
-    rows, big_rows = [], []
-    throughput(t, rows)
-    upload_size(t, big_rows)
+    rows, big_rows, tail_rows = [], [], []
+    if ONLY in (None, "tail"):
+        tail(t, tail_rows)
+    if ONLY in (None, "throughput"):
+        throughput(t, rows)
+    if ONLY in (None, "size"):
+        upload_size(t, big_rows)
+    print_tail(tail_rows)
     print()
-    print("batch throughput: %d images, fake Spaces with --concurrency 1 --service-ms %d, "
-          "space_inflight 2" % (IMAGES, LATENCY_MS))
-    print("%-5s %6s %8s %9s %9s %7s %12s %9s %10s" % (
-        "K", "images", "time s", "img/s", "ideal", "ratio", "CPU ms/img", "RSS MiB",
-        "sent B/img"))
+    if rows:
+        print("batch throughput: %d images, fake Spaces with --concurrency 1 --service-ms %d, "
+              "space_inflight 2" % (IMAGES, LATENCY_MS))
+        print("%-5s %6s %8s %9s %9s %7s %12s %9s %10s" % (
+            "K", "images", "time s", "img/s", "ideal", "ratio", "CPU ms/img", "RSS MiB",
+            "sent B/img"))
     for k, done, el, rate, ideal, ratio, cpu, rss, sent in rows:
         print("%-5s %6d %8.1f %9.2f %9.1f %6.1f%% %12.2f %9.1f %10.0f" % (
             k, done, el, rate, ideal, 100 * ratio, 1000 * cpu, rss, sent))
