@@ -188,7 +188,8 @@ exec_config(struct cli *cli, int argc, char **argv)
 			out_error("config: %s is called %s now: %s", argv[1], now,
 			    settings_find(now)->help);
 		} else {
-			out_error("config: no setting named '%s' (see tagcon config list)", argv[1]);
+			out_error("config: no setting named '%s' (see tagcon config list)",
+			    argv[1]);
 		}
 		return EXIT_USAGE;
 	}

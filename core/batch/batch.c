@@ -259,7 +259,8 @@ batch_create(const struct batch_opts *opts, enum batch_outcome *outcome, char **
 	}
 	/* Answers an earlier run received but could not store go in first,
 	 * so that they are not asked for again. */
-	if (batch_is_run(b) && !spool_replay(b->db, opts->db_path, opts->stop, &b->restored, cause)) {
+	if (batch_is_run(b) &&
+	    !spool_replay(b->db, opts->db_path, opts->stop, &b->restored, cause)) {
 		*outcome = db_busy(b->db) ? BATCH_BUSY : BATCH_FAILURES;
 		batch_destroy(b);
 		return NULL;
@@ -354,6 +355,41 @@ notify_warn(void *ud, const char *msg)
 	outcome_post(ud, OUT_SPACE, NULL, "notify_url", "failing", msg);
 }
 
+/* What the run came to, and why when not BATCH_OK (new string). */
+static enum batch_outcome
+conclude(struct writer *w, bool no_space, char **cause)
+{
+	struct batch *b = w->b;
+	if (!g_queue_is_empty(&w->pending)) {
+		return writer_left_in_spool(w, cause);
+	}
+	if (w->stop_error != NULL) {
+		*cause = w->stop_error;
+		return BATCH_FAILURES;
+	}
+	if (no_space && b->wrong_model) {
+		*cause = xasprintf("no configured Space offers this model; no image was sent or "
+		    "changed (%s)", b->gone_why);
+		return BATCH_USAGE;
+	}
+	if (no_space) {
+		*cause = xasprintf("no Space can tag (%s); see tagcon spaces",
+		    b->gone_why != NULL ? b->gone_why : "none is there");
+		return BATCH_NO_SPACE;
+	}
+	if (b->failed > 0) {
+		*cause = xasprintf("%lld image%s failed (see tagcon status)", (long long)b->failed,
+		    b->failed == 1 ? "" : "s");
+		return BATCH_FAILURES;
+	}
+	if (b->remaining > 0) {
+		*cause = xasprintf("stopped: %lld image%s left for the next run",
+		    (long long)b->remaining, b->remaining == 1 ? "" : "s");
+		return BATCH_FAILURES;
+	}
+	return BATCH_OK;
+}
+
 enum batch_outcome
 batch_run(struct batch *b, char **cause)
 {
@@ -391,34 +427,7 @@ batch_run(struct batch *b, char **cause)
 		writer_handle(&w, late);
 	}
 	dispatch_snapshot_free(w.views, w.n_views);
-	if (!g_queue_is_empty(&w.pending)) {
-		return writer_left_in_spool(&w, cause);
-	}
-	if (w.stop_error != NULL) {
-		*cause = w.stop_error;
-		return BATCH_FAILURES;
-	}
-	if (no_space && b->wrong_model) {
-		*cause = xasprintf("no configured Space offers this model; no image was sent or "
-		    "changed (%s)", b->gone_why);
-		return BATCH_USAGE;
-	}
-	if (no_space) {
-		*cause = xasprintf("no Space can tag (%s); see tagcon spaces",
-		    b->gone_why != NULL ? b->gone_why : "none is there");
-		return BATCH_NO_SPACE;
-	}
-	if (b->failed > 0) {
-		*cause = xasprintf("%lld image%s failed (see tagcon status)", (long long)b->failed,
-		    b->failed == 1 ? "" : "s");
-		return BATCH_FAILURES;
-	}
-	if (b->remaining > 0) {
-		*cause = xasprintf("stopped: %lld image%s left for the next run",
-		    (long long)b->remaining, b->remaining == 1 ? "" : "s");
-		return BATCH_FAILURES;
-	}
-	return BATCH_OK;
+	return conclude(&w, no_space, cause);
 }
 
 void

@@ -486,7 +486,8 @@ pick_idle(struct batch *b, const struct slot *busy, int64_t now)
 	struct slot *best = NULL;
 	for (size_t i = 0; i < b->n_slots; i++) {
 		struct slot *s = &b->slots[i];
-		if (s == busy || s->health.state != HEALTH_READY || !health_can_send(&s->health, now)) {
+		if (s == busy || s->health.state != HEALTH_READY ||
+		    !health_can_send(&s->health, now)) {
 			continue;
 		}
 		if (best == NULL || s->health.in_flight < best->health.in_flight) {

@@ -391,8 +391,8 @@ replay_one(void *ud, const struct spool_entry *e)
 			r->error = xasprintf("cannot store the answer kept for %s: %s", e->path,
 			    db_errmsg(r->db));
 		} else if (r->stop != NULL && *r->stop) {
-			r->error = xasprintf("stopped while the database was busy; the answer for %s "
-			    "stays kept", e->path);
+			r->error = xasprintf("stopped while the database was busy; the answer "
+			    "for %s stays kept", e->path);
 		} else {
 			g_usleep(G_USEC_PER_SEC);
 		}

@@ -323,10 +323,10 @@ broken(struct writer *w, struct outcome *o)
 	char *spool = spool_path(b->opts.db_path);
 	if (w->stop_error == NULL) {
 		w->stop_error = o->kind == OUT_DONE && keep(w, o) ?
-		    xasprintf("cannot store the answer for %s (%s); it is kept in %s for the next run",
-		    o->job->path, db_errmsg(b->db), spool) :
-		    xasprintf("cannot record that %s failed (%s); it stays pending for the next run",
-		    o->job->path, db_errmsg(b->db));
+		    xasprintf("cannot store the answer for %s (%s); it is kept in %s for the "
+		    "next run", o->job->path, db_errmsg(b->db), spool) :
+		    xasprintf("cannot record that %s failed (%s); it stays pending for the "
+		    "next run", o->job->path, db_errmsg(b->db));
 	} else {
 		keep(w, o);
 	}
@@ -493,7 +493,8 @@ writer_loop(struct writer *w)
 			net_idle = net_idle || o->kind == OUT_NET_IDLE;
 			no_space = no_space || o->kind == OUT_NO_SPACE;
 			writer_handle(w, o);
-			o = g_queue_is_empty(&w->pending) ? NULL : g_async_queue_try_pop(b->outcomes);
+			o = g_queue_is_empty(&w->pending) ? NULL :
+			    g_async_queue_try_pop(b->outcomes);
 		}
 		retry_pending(w, false);
 		if (clock_s() - w->last_tick >= b->opts.progress_ms / 1e3) {
