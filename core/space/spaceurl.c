@@ -57,6 +57,19 @@ lower(char *s)
 	}
 }
 
+/* Whether host holds no blank or control character: libcurl decodes the
+ * percent-escapes of a host name, and lets "%7f" through as DEL. */
+static bool
+plain_host(const char *host)
+{
+	for (const unsigned char *c = (const unsigned char *)host; *c != '\0'; c++) {
+		if (*c <= 0x20 || *c == 0x7f) {
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Split url into parts; false with *cause (without quoting url, which may
  * be long or hold a password).  User and password only when allowed. */
 static bool
@@ -89,6 +102,9 @@ split(const char *url, struct parts *p, bool userinfo, char **cause)
 		ok = strcmp(p->scheme, "http") == 0 || strcmp(p->scheme, "https") == 0;
 		if (!ok) {
 			*cause = xstrdup("not an http or https URL");
+		} else if (!plain_host(p->host)) {
+			*cause = xstrdup("a control character in the host name");
+			ok = false;
 		}
 	}
 	curl_url_cleanup(h);

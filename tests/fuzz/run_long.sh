@@ -52,6 +52,7 @@ run_one() { # NAME
 		-error_exitcode=1 -print_final_stats=1 -artifact_prefix="$out/artifacts/$name-" \
 		"${keep[@]}" "$out/corpus/$name" "${seeds[@]}" >"$out/long/$name.log" 2>&1
 	local rc=$?
+	date +%s >"$out/long/$name.end"
 	# In fork mode a finding does not stop the run: count what it kept.
 	[ "$rc" = 0 ] && [ -n "$(artifacts "$name")" ] && rc=1
 	echo $rc >"$out/long/$name.rc"
@@ -73,13 +74,14 @@ report() { # NAME
 	local execs rate cov ft corp found
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-	ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-	corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1 | cut -d' ' -f2)
+	cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+	ft=$(grep -a -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
+	corp=$(grep -a -o 'corp: [0-9]*\(/[0-9]*[a-zA-Z]*\)\{0,1\}' "$log" | tail -1 | cut -d' ' -f2)
 	found=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
 	if [ -z "$execs" ]; then # fork mode, or killed before the final stats
-		execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
-		rate=$(grep -o 'exec/s:\{0,1\} [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+		execs=$(grep -a -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+		local took=$(($(cat "$out/long/$name.end") - $(cat "$out/long/$name.start")))
+		[ -n "$execs" ] && [ "$took" -gt 0 ] && rate=$((execs / took))
 	fi
 	[ -n "$found" ] || found=$(artifacts "$name" | wc -l | sed 's/$/ input(s) kept/')
 	printf '%-12s %12s execs %7s/s  cov %6s  ft %7s  corpus %-12s %s\n' "fuzz-$name" \
