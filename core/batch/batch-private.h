@@ -73,6 +73,9 @@ struct slot {
 	/* Consecutive failures saying the Space is not there: unreachable, or
 	 * failing before its /config ever came (waits it asked for aside). */
 	int absent_streak;
+	/* Consecutive requests the Space lost (a stream's "404: Not Found":
+	 * the event expired or the Space restarted); see LOST_FREE. */
+	int lost_streak;
 	atomic_bool disabled; /* set by the writer from the database */
 };
 

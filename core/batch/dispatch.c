@@ -23,6 +23,12 @@
  * after which, while no Space has answered in this run, it counts as not
  * there at all. */
 #define ABSENT_GIVE_UP 3
+/* A lost request is sent again at no cost, the Space left alone: a restart
+ * loses what was in flight.  A Space that loses this many in a row is not
+ * restarting but broken: from then on a loss counts as a server error
+ * (backoff for the Space, an attempt for the image), or it would be asked
+ * again and again for ever. */
+#define LOST_FREE 12
 
 struct flight {
 	struct batch *b;
@@ -115,6 +121,10 @@ space_failed(struct batch *b, struct slot *s, struct job *job, const struct spac
     int64_t now)
 {
 	enum spaceerr_class cls = err->cls;
+	s->lost_streak = cls == SPACEERR_CANCELLED ? s->lost_streak + 1 : 0;
+	if (cls == SPACEERR_CANCELLED && s->lost_streak > LOST_FREE) {
+		cls = SPACEERR_SERVER_ERROR;
+	}
 	/* Failed before the Space ever gave its /config (a page that is not
 	 * Gradio's, a dead proxy): the image never reached the model, and the
 	 * Space may not be there at all. */
@@ -195,6 +205,7 @@ request_answered(struct batch *b, struct flight *f, struct space_result *res, in
 	s->last_error = NULL;
 	b->any_success = true;
 	s->absent_streak = 0;
+	s->lost_streak = 0;
 	s->done++;
 	health_note_latency(&s->health, res->latency_ms);
 	abandon_copies(b, job, f, now);

@@ -93,6 +93,24 @@ def lost_events(t):
         fake.stop()
 
 
+def always_lost(t):
+    """A Space that loses every request is broken, not restarting: the batch ends."""
+    what = "a Space that loses every request"
+    t.section(what)
+    paths, db = library(t, "alwayslost", 2, 61)
+    fake = t.fake("--service-ms", 10, "--fault", "lost_event:1.0")
+    t.config(db, "spaces", fake.url)
+    t.config(db, "max_attempts", "2")
+    r = t.run("batch", "--json", db=db, timeout=120)
+    t.check(r.rc == 1 and r.elapsed < 90, "%s: the batch ends, exit 1" % what, r.describe())
+    imgs = t.images(db)
+    t.eq(sorted(imgs[p]["state"] for p in paths), ["failed", "failed"],
+         "%s: its images fail with their attempts spent" % what)
+    calls = fake.stats()["faults_injected"].get("lost_event", 0)
+    t.check(calls < 60, "%s: a bounded number of requests (%d)" % (what, calls))
+    fake.stop()
+
+
 # -- 502 Bad Gateway: a Space starting behind Gradio 6's Node proxy -------------------------------
 
 def bad_gateway(t):
@@ -249,6 +267,7 @@ def echo_run(t, mode, hook):
 
 def body(t):
     lost_events(t)
+    always_lost(t)
     bad_gateway(t)
     echoed_token(t)
 
