@@ -230,7 +230,11 @@ on_event(void *ud, const struct batch_event *ev)
 		print_json(ev);
 		return;
 	}
-	if (pr->mode == MODE_QUIET) {
+	/* Quiet keeps one thing: a notification that was not delivered (the
+	 * receiver can no longer tell anyone; only this line can). */
+	bool notify = ev->kind == BATCH_EV_SPACE && ev->space != NULL &&
+	    strcmp(ev->space, "notify_url") == 0 && ev->message != NULL;
+	if (pr->mode == MODE_QUIET && !notify) {
 		return;
 	}
 	if (ev->kind == BATCH_EV_FAILED || (ev->kind == BATCH_EV_SPACE && ev->message != NULL &&

@@ -1,9 +1,11 @@
 /* cmd-config.c — tagcon config get|set|reset|list: the settings table. */
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/batch/models.h"
+#include "core/sanitize.h"
 #include "core/settings.h"
 #include "core/space/space.h"
 #include "core/space/token.h"
@@ -46,6 +48,25 @@ setting_json(const struct setting_def *d, const char *value)
 	return o;
 }
 
+/* A value as a list shows it (new string): credentials in URLs masked
+ * (spaces, notify_url), every line apart.  `config get` gives it whole. */
+static char *
+shown_value(const char *name, const char *v)
+{
+	if (strcmp(name, "spaces") != 0 && strcmp(name, "notify_url") != 0) {
+		return xstrdup(v);
+	}
+	GString *g = g_string_new(NULL);
+	char **lines = g_strsplit(v, "\n", -1);
+	for (char **l = lines; *l != NULL; l++) {
+		char *m = sanitize_url(*l);
+		g_string_append_printf(g, "%s%s", l != lines ? "\n" : "", m);
+		free(m);
+	}
+	g_strfreev(lines);
+	return g_string_free(g, FALSE);
+}
+
 static int
 config_list(struct db *db, bool json)
 {
@@ -53,11 +74,13 @@ config_list(struct db *db, bool json)
 	const struct setting_def *t = settings_table(&n);
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	for (size_t i = 0; i < n; i++) {
-		char *v = settings_get(db, t[i].name);
-		if (v == NULL) {
+		char *stored = settings_get(db, t[i].name);
+		if (stored == NULL) {
 			cJSON_Delete(arr);
 			return EXIT_FAILURES;
 		}
+		char *v = shown_value(t[i].name, stored);
+		free(stored);
 		if (arr != NULL) {
 			cJSON_AddItemToArray(arr, setting_json(&t[i], v));
 		} else {
