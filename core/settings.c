@@ -57,8 +57,9 @@ static const struct setting_def table[] = {
 	    "MCut picks the character threshold per image (at least 0.15)"},
 	{"score_floor", SETTING_FLOAT, "0.05", 0.01, 0.5, NULL,
 	    "scores below this are not stored"},
-	{"upload_max_side", SETTING_INT, "768", 0, 16384, NULL,
-	    "longest side sent to a Space, in pixels (0 sends the original file)"},
+	{"upload_max_side", SETTING_INT, "448", 0, 16384, NULL,
+	    "side of the square sent to a Space, at most 448 as the models see (0 sends the "
+	    "original file)"},
 	{"auto_tag", SETTING_BOOL, "false", 0, 0, NULL,
 	    "tag images as they arrive (tagcon watch)"},
 	{"target_folder", SETTING_PATH, "", 0, 4096, NULL,

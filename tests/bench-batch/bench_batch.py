@@ -9,7 +9,7 @@ DESIGN.md §8), and the tail when one Space dies.  Prints figures; asserts nothi
      (target >= 95 %), the CPU time (user + system) of the tagcon process per image, and its
      peak RSS — both from wait4() on that one process.
   2. Upload size: BIG photo-like 4000x3000 JPEGs (Q 90) tagged with the default settings
-     (upload_max_side 768): bytes sent per image next to the file size (target <= 5 %),
+     (upload_max_side 448, the default): bytes sent per image next to the file size (target <= 5 %),
      counted by tagcon (whole requests) and by the fake (image payload), plus CPU per image.
 
   3. The tail (DESIGN.md §5, §8): DYING images (default 40), four fake Spaces serving one
@@ -264,7 +264,7 @@ def body(t):
             k, done, el, rate, ideal, 100 * ratio, 1000 * cpu, rss, sent))
     for n, fsize, sent, payload, r_sent, r_payload, cpu, rss in big_rows:
         print()
-        print("upload size, %d JPEGs 4000x3000 Q90, upload_max_side 768 (default)" % n)
+        print("upload size, %d JPEGs 4000x3000 Q90, upload_max_side 448 (default)" % n)
         print("  file %.0f B/img; sent by tagcon %.0f B/img (%.2f %% of the file); image "
               "payload at the Space %.0f B/img (%.2f %%); CPU %.0f ms/img; peak RSS %.1f MiB"
               % (fsize, sent, 100 * r_sent, payload, 100 * r_payload, 1000 * cpu, rss))

@@ -78,7 +78,7 @@ defaults = {
     "general_threshold": 0.35,
     "character_threshold": 0.85,
     "score_floor": 0.05,
-    "upload_max_side": 768,
+    "upload_max_side": 448,
     "pixel_limit": 100_000_000,
     "general_mcut": False,
     "character_mcut": False,
