@@ -235,8 +235,12 @@ retry_after_ms(const char *value, long long max)
 		return -1;
 	}
 	time_t now = time(NULL);
-	long long ms = when > now ? ((long long)when - now) * 1000 : 0;
-	return ms > max ? max : ms;
+	if (when <= now) {
+		return 0;
+	}
+	/* Compared before the multiply: a date in the year 3e8 overflows it. */
+	long long s = (long long)when - now;
+	return s > max / 1000 ? max : s * 1000;
 }
 
 static size_t
