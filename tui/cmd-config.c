@@ -101,50 +101,6 @@ config_list(struct db *db, bool json)
 	return EXIT_OK;
 }
 
-struct model_probe {
-	struct space *sp;
-	struct space_info info;
-	bool done;
-};
-
-static void
-on_model_probe(struct space_info *info, void *arg)
-{
-	struct model_probe *p = arg;
-	p->info = *info;
-	memset(info, 0, sizeof *info);
-	p->done = true;
-}
-
-/* Probe every Space of urls at once, each bounded in time. */
-static void
-probe_spaces(struct model_probe *probes, char **urls, size_t n, const char *token)
-{
-	struct net_opts no = {.idle_timeout_ms = MODEL_CHECK_MS, .deadline_ms = MODEL_CHECK_MS};
-	struct net *net = net_create(&no);
-	size_t running = 0;
-	for (size_t i = 0; i < n; i++) {
-		char *cause = NULL;
-		probes[i].sp = space_create(urls[i], token, &cause);
-		free(cause);
-		if (probes[i].sp != NULL) {
-			space_probe_start(probes[i].sp, net, on_model_probe, &probes[i]);
-			running++;
-		}
-	}
-	while (running > 0) {
-		net_poll(net, 1000, NULL, 0);
-		running = 0;
-		for (size_t i = 0; i < n; i++) {
-			running += probes[i].sp != NULL && !probes[i].done;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		space_destroy(probes[i].sp);
-	}
-	net_destroy(net);
-}
-
 /*
  * A model no configured Space offers would make every batch fail (it is
  * refused there before any image is sent): say so now.  The value is set
@@ -161,8 +117,12 @@ warn_model(struct db *db, const char *model)
 		settings_list_free(urls);
 		return;
 	}
-	struct model_probe *probes = xcalloc(n, sizeof *probes);
-	probe_spaces(probes, urls, n, token);
+	struct space_probe *probes = xcalloc(n, sizeof *probes);
+	for (size_t i = 0; i < n; i++) {
+		probes[i].url = urls[i];
+	}
+	struct net_opts no = {.idle_timeout_ms = MODEL_CHECK_MS, .deadline_ms = MODEL_CHECK_MS};
+	space_probe_all(probes, n, token, &no);
 	size_t answered = 0, offering = 0, first = n;
 	for (size_t i = 0; i < n; i++) {
 		if (probes[i].done && probes[i].info.err.cls == SPACEERR_NONE) {
@@ -181,7 +141,7 @@ warn_model(struct db *db, const char *model)
 		free(offer);
 	}
 	for (size_t i = 0; i < n; i++) {
-		space_info_fini(&probes[i].info);
+		space_probe_fini(&probes[i]);
 	}
 	free(probes);
 	token_free(token);

@@ -24,25 +24,8 @@ const struct cmd_entry cmd_spaces_entry = {
 	.exec = exec_spaces,
 };
 
-struct probe {
-	char *url;
-	struct space *sp;
-	struct space_info info;
-	char *cause; /* the URL itself is refused */
-	bool done;
-};
-
-static void
-on_probe(struct space_info *info, void *arg)
-{
-	struct probe *p = arg;
-	p->info = *info;
-	memset(info, 0, sizeof *info);
-	p->done = true;
-}
-
 static cJSON *
-probe_json(const struct probe *p)
+probe_json(const struct space_probe *p)
 {
 	const struct space_info *i = &p->info;
 	cJSON *o = cJSON_CreateObject();
@@ -76,7 +59,7 @@ probe_json(const struct probe *p)
 }
 
 static void
-probe_print(const struct probe *p)
+probe_print(const struct space_probe *p)
 {
 	const struct space_info *i = &p->info;
 	out_safe(stdout, p->url);
@@ -111,33 +94,6 @@ probe_print(const struct probe *p)
 	}
 }
 
-/* Probe all at once over one curl multi handle. */
-static void
-probe_all(struct probe *probes, size_t n, const char *token, long timeout_ms)
-{
-	struct net_opts no = {.idle_timeout_ms = timeout_ms};
-	struct net *net = net_create(&no);
-	size_t running = 0;
-	for (size_t i = 0; i < n; i++) {
-		probes[i].sp = space_create(probes[i].url, token, &probes[i].cause);
-		if (probes[i].sp != NULL) {
-			space_probe_start(probes[i].sp, net, on_probe, &probes[i]);
-			running++;
-		}
-	}
-	while (running > 0) {
-		net_poll(net, 1000, NULL, 0);
-		running = 0;
-		for (size_t i = 0; i < n; i++) {
-			running += probes[i].sp != NULL && !probes[i].done;
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		space_destroy(probes[i].sp);
-	}
-	net_destroy(net);
-}
-
 static int
 exec_spaces(struct cli *cli, int argc, char **argv)
 {
@@ -168,12 +124,13 @@ exec_spaces(struct cli *cli, int argc, char **argv)
 		settings_list_free(configured);
 		return EXIT_FAILURES;
 	}
-	struct probe *probes = xcalloc(n, sizeof *probes);
+	struct space_probe *probes = xcalloc(n, sizeof *probes);
 	for (size_t i = 0; i < n; i++) {
 		probes[i].url = configured != NULL ? configured[i] : argv[i];
 	}
 	struct db *db = cli_db(cli);
-	probe_all(probes, n, token, db != NULL ? options_net(db).idle_timeout_ms : 0);
+	struct net_opts no = db != NULL ? options_net(db) : (struct net_opts){0};
+	space_probe_all(probes, n, token, &no);
 	token_free(token);
 	size_t ok = 0;
 	cJSON *arr = flags[0] ? cJSON_CreateArray() : NULL;
@@ -184,8 +141,7 @@ exec_spaces(struct cli *cli, int argc, char **argv)
 		} else {
 			probe_print(&probes[i]);
 		}
-		space_info_fini(&probes[i].info);
-		free(probes[i].cause);
+		space_probe_fini(&probes[i]);
 	}
 	if (arr != NULL) {
 		out_json(arr);

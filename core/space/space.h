@@ -110,6 +110,22 @@ struct space_job *space_tag_start(struct space *sp, struct net *net,
 /* Probe: what `tagcon spaces` shows; refreshes the cached config. */
 struct space_job *space_probe_start(struct space *sp, struct net *net, space_probe_cb cb,
     void *arg);
+/* One URL of space_probe_all(). */
+struct space_probe {
+	const char *url;        /* borrowed */
+	char *cause;            /* the URL is refused (no Space), else NULL */
+	struct space_info info; /* what the probe found (its err when it failed) */
+	bool done;
+};
+/*
+ * Probe every URL at once over one private curl multi handle (opts NULL
+ * for the defaults; each request bounded by them), until all have ended:
+ * what `tagcon spaces` and `config set model` ask.  Fini each.
+ */
+void space_probe_all(struct space_probe *probes, size_t n, const char *token,
+    const struct net_opts *opts);
+void space_probe_fini(struct space_probe *p);
+
 /* Stop a job; its callback will not be called.  Not from its own callback. */
 void space_job_cancel(struct space_job *job);
 

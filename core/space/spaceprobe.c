@@ -248,3 +248,54 @@ space_probe_sync(struct space *sp, const struct net_opts *opts, struct space_inf
 	run_sync(net, &s);
 	return info->err.cls == SPACEERR_NONE;
 }
+
+struct probe_slot {
+	struct space *sp;
+	struct space_probe *p;
+};
+
+static void
+on_probe_all(struct space_info *info, void *arg)
+{
+	struct space_probe *p = arg;
+	p->info = *info;
+	memset(info, 0, sizeof *info);
+	p->done = true;
+}
+
+void
+space_probe_all(struct space_probe *probes, size_t n, const char *token,
+    const struct net_opts *opts)
+{
+	struct net *net = net_create(opts);
+	struct space **sp = xcalloc(n + 1, sizeof *sp);
+	size_t running = 0;
+	for (size_t i = 0; i < n; i++) {
+		probes[i].done = false;
+		sp[i] = space_create(probes[i].url, token, &probes[i].cause);
+		if (sp[i] != NULL) {
+			space_probe_start(sp[i], net, on_probe_all, &probes[i]);
+			running++;
+		}
+	}
+	while (running > 0) {
+		net_poll(net, 1000, NULL, 0);
+		running = 0;
+		for (size_t i = 0; i < n; i++) {
+			running += sp[i] != NULL && !probes[i].done;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		space_destroy(sp[i]);
+	}
+	free(sp);
+	net_destroy(net);
+}
+
+void
+space_probe_fini(struct space_probe *p)
+{
+	space_info_fini(&p->info);
+	free(p->cause);
+	p->cause = NULL;
+}
