@@ -70,12 +70,33 @@ plain_host(const char *host)
 	return true;
 }
 
+/* Whether the host as written in url holds a '%': libcurl decodes it once
+ * per parse, so "hugg%2564.co" would become another host each time the
+ * text is read again.  No real host needs one. */
+static bool
+escaped_host(const char *url)
+{
+	const char *a = strstr(url, "://");
+	if (a == NULL) {
+		return false;
+	}
+	a += 3;
+	size_t n = strcspn(a, "/?#");
+	const char *at = memrchr(a, '@', n);
+	const char *host = at != NULL ? at + 1 : a;
+	return memchr(host, '%', n - (size_t)(host - a)) != NULL;
+}
+
 /* Split url into parts; false with *cause (without quoting url, which may
  * be long or hold a password).  User and password only when allowed. */
 static bool
 split(const char *url, struct parts *p, bool userinfo, char **cause)
 {
 	memset(p, 0, sizeof *p);
+	if (escaped_host(url)) {
+		*cause = xstrdup("a percent-escape in the host name");
+		return false;
+	}
 	CURLU *h = curl_url();
 	CURLUcode rc = curl_url_set(h, CURLUPART_URL, url, 0);
 	bool ok = false;

@@ -69,6 +69,10 @@ test_forms(void)
 static void
 test_refused(void)
 {
+	/* A host with a percent-escape would read as another host each time. */
+	check_bad("https://hugg%2564.co/x", "percent-escape");
+	check_bad("http://1%37.1:8", "percent-escape");
+	check_bad("https://o-n%2ehf.space", "percent-escape");
 	check_bad("", "empty");
 	check_bad("huggingface.co/spaces/a/b", "not a URL");
 	check_bad("ftp://example.org/x", "not an http");
@@ -142,6 +146,7 @@ test_token_hosts(void)
 	CHECK(!spaceurl_token_host("https://huggingface.co:8443/x")); /* another port */
 	CHECK(!spaceurl_token_host("http://127.0.0.1:9"));        /* loopback, hub not */
 	CHECK(!spaceurl_token_host("not a url"));
+	CHECK(!spaceurl_token_host("https://o-n%2ehf.space"));
 	/* A plain-http hub off loopback gets no token, and neither does any host
 	 * it names but *.hf.space. */
 	setenv("HF_ENDPOINT", "http://hub.example.org", 1);
