@@ -76,11 +76,12 @@ plain_host(const char *host)
 static bool
 escaped_host(const char *url)
 {
-	const char *a = strstr(url, "://");
+	/* After the scheme and however many slashes libcurl takes ("https:/h"). */
+	const char *a = strchr(url, ':');
 	if (a == NULL) {
 		return false;
 	}
-	a += 3;
+	a += 1 + strspn(a + 1, "/\\");
 	size_t n = strcspn(a, "/?#");
 	const char *at = memrchr(a, '@', n);
 	const char *host = at != NULL ? at + 1 : a;
