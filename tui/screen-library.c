@@ -401,8 +401,8 @@ draw_filter_bar(struct lib *s, WINDOW *w, int width, int height)
 	const struct console_filter *cf = console_filter(s->c);
 	char *f = xasprintf("%s%s", chips, cf->query_text != NULL ? cf->query_text : "");
 	char right[96];
-	snprintf(right, sizeof right, "  sort: %s   %s%lld images ", sort_names[cf->sort],
-	    s->counted ? "" : "~", (long long)s->list.count);
+	snprintf(right, sizeof right, "  sort: %s   %s%lld image%s ", sort_names[cf->sort],
+	    s->counted ? "" : "~", (long long)s->list.count, s->list.count == 1 ? "" : "s");
 	int rw = term_width(right);
 	term_put(w, 0, x, width - x - rw, *f ? f : "everything (/ to filter)", *f ? n : n | A_DIM,
 	    true);
