@@ -380,7 +380,10 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 	if (cols - pw > 10) {
 		term_put(w, 3, cols - pw, pw, pct, n, false);
 	}
-	if (r->eta_s >= 0) {
+	/* An ETA means something only while images are being tagged. */
+	if (strcmp(r->state, "running") != 0) {
+		snprintf(eta, sizeof eta, "-");
+	} else if (r->eta_s >= 0) {
 		duration(eta, sizeof eta, r->eta_s);
 	}
 	term_printf(w, 4, 0, cols, n, "rate %.1f images/s · ETA %s · tagged %lld · failed %lld · "

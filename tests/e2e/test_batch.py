@@ -64,6 +64,7 @@ s.check(con.wait(lambda t: "Run #1" in t and "images/s" in t, 5) is not None,
 
 scr = con.wait(lambda t: "finished" in t or "stopped" in t, 60)
 s.check(scr is not None, "the run ends", con.screen())
+s.check(scr is not None and "ETA -" in scr, "no ETA once the run has ended", con.screen())
 s.check(scr is not None and "batch" in scr.splitlines()[0], "the tab line tells it",
         con.screen())
 n = tc.db_connect(db).execute("SELECT count(*) FROM images WHERE state = 1").fetchone()[0]
@@ -111,6 +112,7 @@ s.check(request() == "pause", "p asks the runner to pause", request())
 dbc.execute("UPDATE runs SET state = 'paused', request = NULL WHERE id = ?", (run,))
 s.check(con.wait(lambda t: "paused" in t, 3) is not None, "the paused state shows",
         con.screen())
+s.check("ETA -" in con.screen(), "no ETA while paused", con.screen())
 con.keys("p")
 time.sleep(0.5)
 s.check(request() == "resume", "p again asks to resume", request())
