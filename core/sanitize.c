@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/xalloc.h"
@@ -136,4 +137,29 @@ char *
 sanitize_utf8(const char *s)
 {
 	return walk(s, strlen(s), false);
+}
+
+bool
+sanitize_is_utf8(const char *s, size_t n)
+{
+	/* g_utf8_validate() refuses overlong forms, surrogates and NUL inside. */
+	return g_utf8_validate(s, (gssize)n, NULL);
+}
+
+void
+sanitize_json_add_path(cJSON *o, const char *key, const char *path)
+{
+	size_t n = strlen(path);
+	if (sanitize_is_utf8(path, n)) {
+		cJSON_AddStringToObject(o, key, path);
+		return;
+	}
+	char *shown = sanitize_utf8(path);
+	cJSON_AddStringToObject(o, key, shown);
+	free(shown);
+	gchar *b64 = g_base64_encode((const guchar *)path, n);
+	char *k = xasprintf("%s_b64", key);
+	cJSON_AddStringToObject(o, k, b64);
+	free(k);
+	g_free(b64);
 }

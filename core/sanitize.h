@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 /*
  * A new string where C0 and C1 controls, DEL and bidirectional overrides
  * are written as visible escapes (\n, \t, \r, \e, \x7f, \u{9b}, \u{202e}) and
@@ -39,5 +41,23 @@ char *sanitize_str(const char *s);
  * else is kept (for JSON, whose encoder escapes controls itself).
  */
 char *sanitize_utf8(const char *s);
+
+/*
+ * Whether the n bytes at s are valid UTF-8 (no overlong forms, no encoded
+ * surrogates, nothing above U+10FFFF): exactly the names a JSON string can
+ * carry without loss.
+ */
+bool sanitize_is_utf8(const char *s, size_t n);
+
+/*
+ * Add a file name to JSON object o, the one convention of every JSON output
+ * (README, "Paths in JSON"): key is always a string — the name itself when
+ * its bytes are valid UTF-8 (controls escaped the JSON way, lossless), else
+ * its readable form (\xNN for each byte that is not UTF-8); and only then a
+ * second key "<key>_b64" holds the exact bytes, base64 (RFC 4648, padded).
+ * A script opens base64.b64decode(o["path_b64"]) if "path_b64" in o else
+ * o["path"].encode().
+ */
+void sanitize_json_add_path(cJSON *o, const char *key, const char *path);
 
 #endif

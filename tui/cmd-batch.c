@@ -177,7 +177,7 @@ progress_json(const struct batch_progress *p)
 			cJSON_AddNumberToObject(s, "latency_ms", v->latency_ms);
 		}
 		cJSON_AddItemToObject(s, "last_error", v->last_error != NULL ?
-		    out_json_path(v->last_error) : cJSON_CreateNull());
+		    out_json_text(v->last_error) : cJSON_CreateNull());
 		cJSON_AddNumberToObject(s, "retry_in_s", v->retry_in_s);
 		if (v->retry_in_s > 0) {
 			cJSON_AddNumberToObject(s, "next_try_at",
@@ -198,7 +198,7 @@ print_json(const struct batch_event *ev)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", names[ev->kind]);
 	if (ev->path != NULL) {
-		cJSON_AddItemToObject(o, "path", out_json_path(ev->path));
+		out_json_add_path(o, "path", ev->path);
 	}
 	if (ev->space != NULL) {
 		cJSON_AddStringToObject(o, "space", ev->space);
@@ -209,7 +209,7 @@ print_json(const struct batch_event *ev)
 	if (ev->message != NULL) {
 		/* A hedge is no error: its message says why the copy went. */
 		cJSON_AddItemToObject(o, ev->kind == BATCH_EV_HEDGE ? "why" : "error",
-		    out_json_path(ev->message));
+		    out_json_text(ev->message));
 	}
 	if (ev->kind == BATCH_EV_RETRY || ev->kind == BATCH_EV_FAILED) {
 		cJSON_AddNumberToObject(o, "attempts", ev->attempts);
@@ -372,7 +372,7 @@ print_space_row(void *ud, const struct db_run_space *sp)
 			cJSON_AddNullToObject(o, "next_try_at");
 		}
 		cJSON_AddItemToObject(o, "last_error", sp->last_error != NULL ?
-		    out_json_path(sp->last_error) : cJSON_CreateNull());
+		    out_json_text(sp->last_error) : cJSON_CreateNull());
 		cJSON_AddItemToArray(arr, o);
 		return;
 	}
@@ -521,7 +521,7 @@ exec_batch(struct cli *cli, int argc, char **argv)
 	} else if (cause != NULL) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "event", "error");
-		cJSON_AddItemToObject(o, "error", out_json_path(cause));
+		cJSON_AddItemToObject(o, "error", out_json_text(cause));
 		out_json(o);
 	}
 	rc = (int)outcome;

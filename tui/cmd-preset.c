@@ -37,7 +37,7 @@ list_row(void *ud, const char *name, const char *key, const char *value)
 		if (p == NULL) {
 			p = cJSON_AddObjectToObject(l->doc, name);
 		}
-		cJSON_AddItemToObject(p, key, out_json_path(value));
+		cJSON_AddItemToObject(p, key, out_json_text(value));
 	} else if (l->names) {
 		printf("%s", first ? (l->last != NULL ? "\n" : "") : ", ");
 		if (first) {

@@ -61,12 +61,15 @@ list_rule(void *ud, const struct db_rule *r)
 		static const char *const arrays[] = {"exclusions", "aliases", "pins"};
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, r->kind == DB_RULE_ALIAS ? "from" : "tag",
-		    out_json_path(r->tag));
+		    out_json_text(r->tag));
 		if (r->kind == DB_RULE_ALIAS) {
-			cJSON_AddItemToObject(o, "to", out_json_path(r->target));
+			cJSON_AddItemToObject(o, "to", out_json_text(r->target));
 		} else {
-			cJSON_AddItemToObject(o, "folder", r->folder != NULL ? out_json_path(r->folder)
-			    : cJSON_CreateNull());
+			if (r->folder != NULL) {
+				out_json_add_path(o, "folder", r->folder);
+			} else {
+				cJSON_AddNullToObject(o, "folder");
+			}
 		}
 		cJSON_AddItemToArray(array_of(l->doc, arrays[r->kind]), o);
 		return;
@@ -79,7 +82,7 @@ list_rule(void *ud, const struct db_rule *r)
 	}
 	if (r->folder != NULL) {
 		printf("  below ");
-		out_safe(stdout, r->folder);
+		out_path(stdout, r->folder);
 	}
 	putchar('\n');
 }
@@ -90,14 +93,14 @@ list_override(void *ud, const char *folder, const char *key, const char *value)
 	struct listing *l = ud;
 	if (l->doc != NULL) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "folder", out_json_path(folder));
+		out_json_add_path(o, "folder", folder);
 		cJSON_AddStringToObject(o, "key", key);
-		cJSON_AddItemToObject(o, "value", out_json_path(value));
+		cJSON_AddItemToObject(o, "value", out_json_text(value));
 		cJSON_AddItemToArray(array_of(l->doc, "overrides"), o);
 		return;
 	}
 	printf("%-9s", "set");
-	out_safe(stdout, folder);
+	out_path(stdout, folder);
 	printf("  %s = ", key);
 	out_safe(stdout, value);
 	putchar('\n');

@@ -50,7 +50,7 @@ static cJSON *
 stats_json(const char *dir, const struct scan_stats *s, double secs)
 {
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "dir", out_json_path(dir));
+	out_json_add_path(o, "dir", dir);
 	cJSON_AddNumberToObject(o, "files", (double)s->seen);
 	cJSON_AddNumberToObject(o, "unchanged", (double)s->unchanged);
 	cJSON_AddNumberToObject(o, "added", (double)s->added);

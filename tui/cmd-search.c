@@ -42,7 +42,7 @@ query_hit_json(const struct search_hit *h)
 {
 	char hex[2 * DB_HASH_LEN + 1];
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "path", out_json_path(h->path));
+	out_json_add_path(o, "path", h->path);
 	if (h->has_hash) {
 		probe_hash_hex(h->hash, hex);
 		cJSON_AddStringToObject(o, "hash", hex);
@@ -161,18 +161,17 @@ query_cmd_fini(struct query_cmd *qc)
 
 /* ---- tagcon search ------------------------------------------------------------- */
 
-enum { O_JSON, O_LONG, O_NULL, O_COUNT, O_LIMIT, O_OFFSET, O_SORT, O_REVERSE, O_MAXR, O_ALLR,
+enum { O_JSON, O_LONG, O_NULL, O_NUL0, O_COUNT, O_LIMIT, O_OFFSET, O_SORT, O_REVERSE, O_MAXR, O_ALLR,
 	O_PRESET, O_EXPLAIN, N_OPTS };
 
 static const char *const search_options[] = {
-	"--json", "--long", "--null", "--count", "--limit=", "--offset=", "--sort=", "--reverse",
+	"--json", "--long", "--null", "-0", "--count", "--limit=", "--offset=", "--sort=", "--reverse",
 	"--max-rating=", "--all-ratings", "--preset=", "--explain", NULL,
 };
 
 struct printer {
 	int mode; /* O_JSON, O_LONG, O_NULL or -1 for plain paths */
 	cJSON *images;
-	bool tty;
 	int64_t n;
 };
 
@@ -188,8 +187,7 @@ print_long(const struct search_hit *h)
 		snprintf(size, sizeof size, "%.1f KB", h->size / 1024.0);
 	}
 	printf("%-2s %-11s %9s  %-9s  ", r != NULL ? r : "-", dims, size, state_names[h->state]);
-	out_safe(stdout, h->path);
-	putchar('\n');
+	out_path_line(h->path, false);
 }
 
 static bool
@@ -201,12 +199,9 @@ print_hit(void *ud, const struct search_hit *h)
 		cJSON_AddItemToArray(p->images, query_hit_json(h));
 	} else if (p->mode == O_LONG) {
 		print_long(h);
-	} else if (p->mode == O_NULL && !p->tty) {
-		/* For xargs -0: the bytes as they are, whatever they hold. */
-		fwrite(h->path, 1, strlen(h->path) + 1, stdout);
 	} else {
-		out_safe(stdout, h->path);
-		putchar(p->mode == O_NULL ? '\0' : '\n');
+		/* For xargs (-0): the bytes as they are unless a terminal shows them. */
+		out_path_line(h->path, p->mode == O_NULL);
 	}
 	return true;
 }
@@ -252,7 +247,7 @@ search_output(struct query_cmd *qc, const bool *flags)
 		}
 		if (flags[O_JSON]) {
 			cJSON *o = cJSON_CreateObject();
-			cJSON_AddItemToObject(o, "query", out_json_path(qc->text));
+			cJSON_AddItemToObject(o, "query", out_json_text(qc->text));
 			cJSON_AddNumberToObject(o, "count", (double)n);
 			out_json(o);
 		} else {
@@ -261,7 +256,7 @@ search_output(struct query_cmd *qc, const bool *flags)
 		return EXIT_OK;
 	}
 	struct printer p = {.mode = flags[O_JSON] ? O_JSON : flags[O_LONG] ? O_LONG
-	    : flags[O_NULL] ? O_NULL : -1, .tty = isatty(STDOUT_FILENO)};
+	    : flags[O_NULL] ? O_NULL : -1};
 	p.images = p.mode == O_JSON ? cJSON_CreateArray() : NULL;
 	if (!db_search_each(qc->db, qc->q, &qc->opts, print_hit, &p)) {
 		cJSON_Delete(p.images);
@@ -269,7 +264,7 @@ search_output(struct query_cmd *qc, const bool *flags)
 	}
 	if (p.mode == O_JSON) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "query", out_json_path(qc->text));
+		cJSON_AddItemToObject(o, "query", out_json_text(qc->text));
 		cJSON_AddNumberToObject(o, "count", (double)p.n);
 		cJSON_AddItemToObject(o, "images", p.images);
 		out_json(o);
@@ -286,6 +281,7 @@ exec_search(struct cli *cli, int argc, char **argv)
 	if (argc < 0) {
 		return EXIT_USAGE;
 	}
+	flags[O_NULL] |= flags[O_NUL0];
 	if (flags[O_JSON] + flags[O_LONG] + flags[O_NULL] > 1) {
 		out_error("search: choose one of --json, --long and --null");
 		return EXIT_USAGE;

@@ -42,7 +42,7 @@ view_json(const struct view *v)
 {
 	char hex[2 * DB_HASH_LEN + 1];
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "path", out_json_path(v->img.path));
+	out_json_add_path(o, "path", v->img.path);
 	if (v->img.has_hash) {
 		probe_hash_hex(v->img.hash, hex);
 		cJSON_AddStringToObject(o, "hash", hex);
@@ -57,7 +57,7 @@ view_json(const struct view *v)
 	cJSON_AddItemToObject(o, "orientation", v->img.orientation == DB_ORIENT_UNKNOWN ?
 	    cJSON_CreateNull() : cJSON_CreateString(probe_orientation_name(v->img.orientation)));
 	cJSON_AddStringToObject(o, "state", state_names[v->img.state]);
-	cJSON_AddItemToObject(o, "error", v->img.error ? out_json_path(v->img.error)
+	cJSON_AddItemToObject(o, "error", v->img.error ? out_json_text(v->img.error)
 	    : cJSON_CreateNull());
 	if (v->tagged) {
 		cJSON *r = cJSON_AddObjectToObject(o, "rating");
@@ -75,14 +75,14 @@ view_json(const struct view *v)
 	cJSON *preds = cJSON_AddArrayToObject(o, "predictions");
 	for (size_t i = 0; i < v->in.n_preds; i++) {
 		cJSON *p = cJSON_CreateObject();
-		cJSON_AddItemToObject(p, "tag", out_json_path(v->in.preds[i].tag));
+		cJSON_AddItemToObject(p, "tag", out_json_text(v->in.preds[i].tag));
 		cJSON_AddStringToObject(p, "category", db_category_name(v->in.preds[i].category));
 		cJSON_AddNumberToObject(p, "score", v->in.preds[i].score);
 		cJSON_AddItemToArray(preds, p);
 	}
 	cJSON *sug = cJSON_AddArrayToObject(o, "suggested");
 	for (size_t i = 0; i < v->out.n; i++) {
-		cJSON_AddItemToArray(sug, out_json_path(v->out.tags[i].tag));
+		cJSON_AddItemToArray(sug, out_json_text(v->out.tags[i].tag));
 	}
 	cJSON *com = cJSON_AddArrayToObject(o, "committed");
 	cJSON *rej = cJSON_AddArrayToObject(o, "rejected");
@@ -90,11 +90,11 @@ view_json(const struct view *v)
 		const struct suggest_decision *d = &v->in.decisions[i];
 		if (d->accepted) {
 			cJSON *c = cJSON_CreateObject();
-			cJSON_AddItemToObject(c, "tag", out_json_path(d->tag));
+			cJSON_AddItemToObject(c, "tag", out_json_text(d->tag));
 			cJSON_AddStringToObject(c, "source", d->manual ? "manual" : "auto");
 			cJSON_AddItemToArray(com, c);
 		} else {
-			cJSON_AddItemToArray(rej, out_json_path(d->tag));
+			cJSON_AddItemToArray(rej, out_json_text(d->tag));
 		}
 	}
 	return o;
@@ -126,7 +126,7 @@ view_print(const struct view *v)
 		probe_hash_hex(v->img.hash, hex);
 	}
 	printf("path         ");
-	out_safe(stdout, v->img.path);
+	out_path(stdout, v->img.path);
 	printf("\nhash         %s\nsize         %lld bytes, %s\n", hex, (long long)v->img.size,
 	    v->img.format ? v->img.format : "unknown format");
 	printf("dimensions   %d×%d, %s\nstate        %s", v->img.width, v->img.height,

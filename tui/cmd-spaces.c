@@ -29,8 +29,8 @@ probe_json(const struct space_probe *p)
 {
 	const struct space_info *i = &p->info;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "url", out_json_path(p->url));
-#define STR_OR_NULL(key, v) cJSON_AddItemToObject(o, key, (v) != NULL ? out_json_path(v) : \
+	cJSON_AddItemToObject(o, "url", out_json_text(p->url));
+#define STR_OR_NULL(key, v) cJSON_AddItemToObject(o, key, (v) != NULL ? out_json_text(v) : \
 	cJSON_CreateNull())
 	STR_OR_NULL("host", i->host);
 	STR_OR_NULL("repo", i->repo);
@@ -42,7 +42,7 @@ probe_json(const struct space_probe *p)
 #undef STR_OR_NULL
 	cJSON *models = cJSON_AddArrayToObject(o, "models");
 	for (size_t k = 0; k < i->nmodels; k++) {
-		cJSON_AddItemToArray(models, out_json_path(i->models[k]));
+		cJSON_AddItemToArray(models, out_json_text(i->models[k]));
 	}
 	if (p->cause == NULL && i->err.cls == SPACEERR_NONE) {
 		cJSON_AddNumberToObject(o, "config_ms", i->config_ms);
@@ -52,7 +52,7 @@ probe_json(const struct space_probe *p)
 		cJSON *e = cJSON_AddObjectToObject(o, "error");
 		cJSON_AddStringToObject(e, "class", p->cause != NULL ? "bad-url" :
 		    spaceerr_class_name(i->err.cls));
-		cJSON_AddItemToObject(e, "message", out_json_path(p->cause != NULL ? p->cause :
+		cJSON_AddItemToObject(e, "message", out_json_text(p->cause != NULL ? p->cause :
 		    i->err.message != NULL ? i->err.message : "failed"));
 	}
 	return o;

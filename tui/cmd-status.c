@@ -65,7 +65,7 @@ exec_status(struct cli *cli, int argc, char **argv)
 	}
 	if (flags[0]) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "database", out_json_path(db_path(db)));
+		out_json_add_path(o, "database", db_path(db));
 		cJSON_AddStringToObject(o, "model", model);
 		cJSON_AddNumberToObject(o, "roots", (double)c.roots);
 		cJSON_AddNumberToObject(o, "images", (double)c.total);

@@ -158,7 +158,7 @@ result_json(struct tagger *t, const char *path, const struct batch_event *ev,
 {
 	const struct answer *a = ev->answer;
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "path", out_json_path(path));
+	out_json_add_path(o, "path", path);
 	cJSON_AddStringToObject(o, "space", ev->space);
 	cJSON_AddStringToObject(o, "model", t->ob.opts.model);
 	cJSON *r = cJSON_AddObjectToObject(o, "rating");
@@ -172,7 +172,7 @@ result_json(struct tagger *t, const char *path, const struct batch_event *ev,
 	cJSON *gen = cJSON_AddArrayToObject(o, "general");
 	for (size_t k = 0; k < sr->n; k++) {
 		cJSON *e = cJSON_CreateObject();
-		cJSON_AddItemToObject(e, "tag", out_json_path(sr->tags[k].tag));
+		cJSON_AddItemToObject(e, "tag", out_json_text(sr->tags[k].tag));
 		cJSON_AddNumberToObject(e, "score", sr->tags[k].score);
 		cJSON_AddItemToArray(sr->tags[k].category == DB_CAT_CHARACTER ? chars : gen, e);
 	}
@@ -188,7 +188,7 @@ result_text(const char *path, const struct batch_event *ev, const struct suggest
 	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
-	out_safe(f, path);
+	out_path(f, path);
 	fprintf(f, "\n  rating     %c  (general %.3f, sensitive %.3f, questionable %.3f, "
 	    "explicit %.3f)\n", rating_letter(answer_rating_top(a)), a->ratings[0], a->ratings[1],
 	    a->ratings[2], a->ratings[3]);

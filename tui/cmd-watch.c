@@ -73,9 +73,9 @@ say(struct watcher *w, const char *event, const char *path, const char *msg)
 	if (w->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "event", event);
-		cJSON_AddItemToObject(o, "path", out_json_path(path));
+		out_json_add_path(o, "path", path);
 		if (msg != NULL) {
-			cJSON_AddItemToObject(o, "error", out_json_path(msg));
+			cJSON_AddItemToObject(o, "error", out_json_text(msg));
 		}
 		out_json(o);
 		fflush(stdout);
@@ -83,7 +83,7 @@ say(struct watcher *w, const char *event, const char *path, const char *msg)
 		out_error("%s: %s", path, msg);
 	} else {
 		printf("%s ", event);
-		out_safe(stdout, path);
+		out_path(stdout, path);
 		putchar('\n');
 		fflush(stdout);
 	}

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/sanitize.h"
 #include "common/xalloc.h"
@@ -42,10 +43,43 @@ out_json(cJSON *doc)
 }
 
 cJSON *
-out_json_path(const char *path)
+out_json_text(const char *text)
 {
-	char *utf8 = sanitize_utf8(path);
+	char *utf8 = sanitize_utf8(text);
 	cJSON *s = cJSON_CreateString(utf8);
 	free(utf8);
 	return s;
+}
+
+void
+out_json_add_path(cJSON *o, const char *key, const char *path)
+{
+	sanitize_json_add_path(o, key, path);
+}
+
+bool
+out_tty(void)
+{
+	static int tty = -1;
+	if (tty < 0) {
+		tty = isatty(STDOUT_FILENO);
+	}
+	return tty;
+}
+
+void
+out_path(FILE *f, const char *path)
+{
+	if (out_tty()) {
+		out_safe(f, path);
+	} else {
+		fputs(path, f);
+	}
+}
+
+void
+out_path_line(const char *path, bool nul)
+{
+	out_path(stdout, path);
+	putchar(nul ? '\0' : '\n');
 }

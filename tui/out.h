@@ -1,11 +1,18 @@
 /*
  * out.h — what the headless commands print: one-line errors on stderr,
  * sanitised text and JSON documents on stdout.
+ *
+ * File names follow one rule (README, "Paths in scripts"): to a terminal
+ * they are escaped like any outside text; to a pipe or file they are
+ * written as the bytes they are, as ls(1) does, so `| xargs -d '\n'` and
+ * `-0 | xargs -0` open them; in JSON they go through
+ * sanitize_json_add_path() ("path", and "path_b64" when not UTF-8).
  */
 #ifndef TAGCON_OUT_H
 #define TAGCON_OUT_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 /* "tagcon: <message>" on stderr, control characters made harmless. */
@@ -14,7 +21,18 @@ void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_safe(FILE *f, const char *s);
 /* Print a JSON document on one line and free it. */
 void out_json(cJSON *doc);
-/* A JSON string from bytes that may not be UTF-8 (file names). */
-cJSON *out_json_path(const char *path);
+/* A JSON string from outside text that may not be UTF-8 (tags, messages):
+ * readable, \xNN for a byte that is not UTF-8.  Not for file names. */
+cJSON *out_json_text(const char *text);
+/* Add file name path to o under key ("path", and "<key>_b64" when its bytes
+ * are not UTF-8): core/sanitize.h sanitize_json_add_path(). */
+void out_json_add_path(cJSON *o, const char *key, const char *path);
+/* Whether stdout is a terminal (asked once). */
+bool out_tty(void);
+/* A file name on f, meant for stdout: escaped when stdout is a terminal,
+ * else its bytes as they are. */
+void out_path(FILE *f, const char *path);
+/* A file name and its terminator: '\n', or with nul '\0' (for xargs -0). */
+void out_path_line(const char *path, bool nul);
 
 #endif

@@ -20,6 +20,7 @@
 #include "core/batch/notify.h"
 #include "core/batch/results.h"
 #include "core/batch/spool.h"
+#include "core/sanitize.h"
 #include "db/db.h"
 #include "db/images.h"
 #include "db/queue.h"
@@ -189,14 +190,14 @@ notify_image(struct batch *b, const struct outcome *o, bool ok)
 	cJSON *doc = cJSON_CreateObject();
 	cJSON_AddStringToObject(doc, "event", ok ? "tagged" : "failed");
 	cJSON_AddNumberToObject(doc, "run", (double)b->run_id);
-	cJSON_AddStringToObject(doc, "path", o->job->path);
+	sanitize_json_add_path(doc, "path", o->job->path);
 	cJSON_AddStringToObject(doc, "model", b->opts.model);
 	if (o->message != NULL) {
 		cJSON_AddStringToObject(doc, "error", o->message);
 	}
 	if (!ok && cJSON_GetArraySize(b->failures) < NOTICE_FAILURES) {
 		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "path", o->job->path);
+		sanitize_json_add_path(f, "path", o->job->path);
 		cJSON_AddStringToObject(f, "error", o->message != NULL ? o->message : "failed");
 		cJSON_AddItemToArray(b->failures, f);
 	}

@@ -195,7 +195,7 @@ export_json(const struct export_item *item)
 	const struct search_hit *h = &item->hit;
 	char hex[2 * DB_HASH_LEN + 1];
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "path", utf8_string(h->path));
+	sanitize_json_add_path(o, "path", h->path);
 	if (h->has_hash) {
 		probe_hash_hex(h->hash, hex);
 	}
