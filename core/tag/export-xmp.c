@@ -138,24 +138,44 @@ new_packet(char **names, size_t n)
 	return b.s;
 }
 
-/* Canonical names of the <rdf:li> items in text[0..n). */
+/* The first occurrence of needle in [from, to), or NULL. */
+static const char *
+find_within(const char *from, const char *to, const char *needle)
+{
+	const char *p = strstr(from, needle);
+	return p != NULL && p + strlen(needle) <= to ? p : NULL;
+}
+
+/*
+ * Canonical names of the <rdf:li> items in text[0..n).  An item's text holds
+ * no markup: an item whose next tag is not its own </rdf:li> (an item left
+ * open, a nested element) is not a name, and the scan goes on from that next
+ * tag, so a broken item never swallows the one after it.
+ */
 static char **
 bag_items(const char *text, size_t n, size_t *count)
 {
+	static const char li_end[] = "</rdf:li>";
 	char **have = NULL;
 	*count = 0;
 	const char *end = text + n;
-	for (const char *p = text; (p = strstr(p, "<rdf:li")) != NULL && p < end;) {
-		const char *open = strchr(p, '>');
-		const char *close = open != NULL ? strstr(open, "</rdf:li>") : NULL;
-		if (close == NULL || close > end) {
+	for (const char *p = text; (p = find_within(p, end, "<rdf:li")) != NULL;) {
+		const char *open = memchr(p, '>', (size_t)(end - p));
+		if (open == NULL) {
 			break;
 		}
-		char *raw = unescape_xml(open + 1, (size_t)(close - open - 1));
+		const char *next = memchr(open, '<', (size_t)(end - open));
+		if (open[-1] == '/' || next == NULL ||
+		    (size_t)(end - next) < sizeof li_end - 1 ||
+		    memcmp(next, li_end, sizeof li_end - 1) != 0) {
+			p = next != NULL ? next : end; /* <rdf:li/>, or no name here */
+			continue;
+		}
+		char *raw = unescape_xml(open + 1, (size_t)(next - open - 1));
 		have = xreallocarray(have, *count + 1, sizeof *have);
 		have[(*count)++] = export_canonical(raw);
 		free(raw);
-		p = close;
+		p = next + sizeof li_end - 1;
 	}
 	return have;
 }
@@ -176,14 +196,6 @@ splice(const char *existing, size_t at, size_t cut, const char *prefix, char **n
 	adds(&b, suffix);
 	adds(&b, existing + at + cut);
 	return b.s;
-}
-
-/* The first occurrence of needle in [from, to), or NULL. */
-static const char *
-find_within(const char *from, const char *to, const char *needle)
-{
-	const char *p = strstr(from, needle);
-	return p != NULL && p + strlen(needle) <= to ? p : NULL;
 }
 
 /*

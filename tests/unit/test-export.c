@@ -158,6 +158,13 @@ test_xmp(void)
 	CHECK(m != NULL && strncmp(m, later, strstr(later, "<dc:subject>") - later) == 0);
 	CHECK(m != NULL && count(strstr(m, "<dc:subject>"), "<rdf:li>") == 8);
 	free(m);
+	/* An item left open never swallows the next one: "sensitive" is there
+	 * once, so it is not added again (fuzz-xmp's regress-open-item). */
+	const char *open_item = "<dc:subject><rdf:Bag><rdf:li>1girl<rdf:li>sensitive</rdf:li>"
+	    "<rdf:li/></rdf:Bag></dc:subject>";
+	m = export_xmp(&it, &o, open_item, NULL);
+	CHECK(m != NULL && count(m, "sensitive") == 1 && count(m, "<rdf:li>1girl</rdf:li>") == 1);
+	free(m);
 	free(x);
 }
 
