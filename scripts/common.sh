@@ -10,8 +10,9 @@ libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev"
 # What the tests drive: the fake Space (python3), the console (tmux), image
 # generation (libvips-tools), inspection (sqlite3), the official Gradio client
 # (nodejs, npm), file arrival (rsync), fuzzers (clang), hash cross-checks
-# (xxhash's xxhsum), work counted without a clock (valgrind's callgrind).
-test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind"
+# (xxhash's xxhsum), work counted without a clock (valgrind's callgrind),
+# paths read back by a jq pipeline (jq).
+test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq"
 
 missing_packages() {
 	local missing=""

@@ -82,7 +82,7 @@ list_rule(void *ud, const struct db_rule *r)
 	}
 	if (r->folder != NULL) {
 		printf("  below ");
-		out_path(stdout, r->folder);
+		out_safe(stdout, r->folder);
 	}
 	putchar('\n');
 }
@@ -100,7 +100,7 @@ list_override(void *ud, const char *folder, const char *key, const char *value)
 		return;
 	}
 	printf("%-9s", "set");
-	out_path(stdout, folder);
+	out_safe(stdout, folder);
 	printf("  %s = ", key);
 	out_safe(stdout, value);
 	putchar('\n');

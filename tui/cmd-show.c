@@ -126,7 +126,7 @@ view_print(const struct view *v)
 		probe_hash_hex(v->img.hash, hex);
 	}
 	printf("path         ");
-	out_path(stdout, v->img.path);
+	out_safe(stdout, v->img.path);
 	printf("\nhash         %s\nsize         %lld bytes, %s\n", hex, (long long)v->img.size,
 	    v->img.format ? v->img.format : "unknown format");
 	printf("dimensions   %d×%d, %s\nstate        %s", v->img.width, v->img.height,

@@ -188,7 +188,7 @@ result_text(const char *path, const struct batch_event *ev, const struct suggest
 	char *text = NULL;
 	size_t len;
 	FILE *f = open_memstream(&text, &len);
-	out_path(f, path);
+	out_safe(f, path);
 	fprintf(f, "\n  rating     %c  (general %.3f, sensitive %.3f, questionable %.3f, "
 	    "explicit %.3f)\n", rating_letter(answer_rating_top(a)), a->ratings[0], a->ratings[1],
 	    a->ratings[2], a->ratings[3]);

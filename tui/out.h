@@ -2,10 +2,11 @@
  * out.h — what the headless commands print: one-line errors on stderr,
  * sanitised text and JSON documents on stdout.
  *
- * File names follow one rule (README, "Paths in scripts"): to a terminal
- * they are escaped like any outside text; to a pipe or file they are
- * written as the bytes they are, as ls(1) does, so `| xargs -d '\n'` and
- * `-0 | xargs -0` open them; in JSON they go through
+ * File names follow one rule (README, "Paths in scripts"): in a list of
+ * paths (search, random, watch) they are escaped on a terminal like any
+ * outside text, and written as the bytes they are to a pipe or file, as
+ * ls(1) does, so `| xargs -d '\n'` and `-0 | xargs -0` open them; reports
+ * (show, tag, rules list) always escape; in JSON they go through
  * sanitize_json_add_path() ("path", and "path_b64" when not UTF-8).
  */
 #ifndef TAGCON_OUT_H
