@@ -54,6 +54,24 @@ summary(const struct import_counts *c, bool json, bool dry)
 	}
 }
 
+/* Import reads captions of images the library knows: a folder never scanned
+ * holds none, which is said (and is a failure: nothing the person asked
+ * for happened) rather than counted as "0 tags into 0 images". */
+static bool
+known_images(const char *dir, const struct import_counts *c)
+{
+	if (c->images + c->unchanged + c->no_caption + c->failed > 0) {
+		return true;
+	}
+	if (dir != NULL) {
+		out_error("import: %s: no image of the library is in it; run tagcon scan %s first",
+		    dir, dir);
+	} else {
+		out_error("import: the library has no images; run tagcon scan DIR first");
+	}
+	return false;
+}
+
 static int
 exec_import(struct cli *cli, int argc, char **argv)
 {
@@ -80,7 +98,7 @@ exec_import(struct cli *cli, int argc, char **argv)
 	struct import_opts o = {.separator = values[1], .extension = values[2],
 		.dry_run = flags[3], .on_error = on_error};
 	struct import_counts sum = {0}, c;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, unknown = 0;
 	for (int i = 0; i < (argc > 0 ? argc : 1) && rc == EXIT_OK; i++) {
 		char *dir = argc > 0 ? realpath(argv[i], NULL) : NULL;
 		char *cause = NULL;
@@ -92,13 +110,14 @@ exec_import(struct cli *cli, int argc, char **argv)
 			rc = db_busy(db) ? EXIT_BUSY : EXIT_FAILURES;
 		} else {
 			add_counts(&sum, &c);
+			unknown += !known_images(argc > 0 ? argv[i] : NULL, &c);
 		}
 		free(cause);
 		free(dir);
 	}
 	if (rc == EXIT_OK) {
 		summary(&sum, flags[4], o.dry_run);
-		rc = sum.failed > 0 ? EXIT_FAILURES : EXIT_OK;
+		rc = sum.failed > 0 || unknown > 0 ? EXIT_FAILURES : EXIT_OK;
 	}
 	return rc;
 }

@@ -89,6 +89,19 @@ preset_list(struct cli *cli, struct db *db, const char *name, bool json)
 	return rc;
 }
 
+/* save takes the settings' current values: say so, and which they are, so
+ * nobody expects the keys to have been saved empty or with defaults. */
+static int
+saved(struct cli *cli, struct db *db, const char *name)
+{
+	printf("saved preset ");
+	out_safe(stdout, name);
+	printf(" with the current values (change one with: tagcon preset set ");
+	out_safe(stdout, name);
+	printf(" KEY VALUE):\n");
+	return preset_list(cli, db, name, false);
+}
+
 static int
 done(bool ok, char *cause)
 {
@@ -133,6 +146,9 @@ exec_preset(struct cli *cli, int argc, char **argv)
 	case 1: return preset_list(cli, db, a[0], json);
 	case 2:
 		ok = preset_save(db, a[0], (const char *const *)a + 1, (size_t)n - 1, &cause);
+		if (ok) {
+			return saved(cli, db, a[0]);
+		}
 		break;
 	case 3: ok = preset_set(db, a[0], a[1], a[2], &cause); break;
 	case 4: ok = preset_unset(db, a[0], a[1], &cause); break;

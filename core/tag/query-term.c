@@ -323,11 +323,29 @@ ns_term(struct parser *p, const struct token *t, int col, int vcol)
 	return n;
 }
 
+/* landscape, portrait or square (not "unknown": too common a word to take). */
+static bool
+orientation_word(const char *w)
+{
+	for (const struct choice *c = orientation_choices + 1; c->name != NULL; c++) {
+		if (strcasecmp(w, c->name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 struct search_node *
 query_term(struct parser *p, const struct token *t)
 {
 	int col = query_column(p->text, t->at);
 	int vcol = query_column(p->text, t->val_at);
+	/* A bare orientation word is the orientation (the README's "rating:g,s
+	 * landscape"); the tag of that name is tag:landscape or "landscape". */
+	if (!t->quoted && t->ns_len == 0 && orientation_word(t->text)) {
+		return list_node(p, SEARCH_ORIENTATION, "orientation", t->text, col, vcol,
+		    orientation_choices);
+	}
 	if (t->quoted || t->ns_len == 0) {
 		return tag_node(p, SEARCH_TAG, t->text, !t->quoted, col, vcol);
 	}

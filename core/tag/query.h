@@ -22,7 +22,9 @@
  *   score:NAME>0.8         also >=, <, <=, =: the current model's score
  *   rating:g,s             g s q e (or general sensitive questionable
  *                          explicit), unrated; ',' or '|' between values
- *   orientation:portrait   landscape portrait square unknown
+ *   orientation:portrait   landscape portrait square unknown; the bare
+ *                          words landscape, portrait and square mean the
+ *                          same (the tag of that name: tag:square, "square")
  *   state:new,tagged       new tagged committed failed missing
  *   source:auto|manual     has committed tags from that source
  *   folder:PATH            images below PATH (absolute, or relative to the

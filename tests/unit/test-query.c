@@ -126,6 +126,12 @@ test_namespaces(void)
 	ok("rating:unrated", "(rating unrated)");
 	ok("-rating:e", "(not (rating e))");
 	ok("orientation:landscape,square", "(orientation landscape square)");
+	/* The bare words are the orientation; quoted or tag: they are the tag. */
+	ok("rating:g,s landscape", "(and (rating g s) (orientation landscape))");
+	ok("Portrait | square", "(or (orientation portrait) (orientation square))");
+	ok("-square", "(not (orientation square))");
+	ok("\"landscape\" tag:portrait", "(and landscape portrait)");
+	ok("landscape_view unknown", "(and landscape_view unknown)");
 	ok("state:new|tagged|committed|failed|missing",
 	    "(state new tagged committed failed missing)");
 	ok("source:auto|manual", "(source auto manual)");
