@@ -40,6 +40,22 @@ main(void)
 	j = sanitize_json("{\"p\":\"caf\xe9.png\"}");
 	CHECK_STR(j, "{\"p\":\"caf\\\\xe9.png\"}");
 	free(j);
+	/* A path in JSON: "path" alone when UTF-8 (lossless), else the readable
+	 * form and "path_b64" with the exact bytes. */
+	CHECK(sanitize_is_utf8("\xe6\x97\xa5 \x1b\n", 6));
+	CHECK(!sanitize_is_utf8("caf\xe9", 4));
+	CHECK(!sanitize_is_utf8("\xc0\xaf", 2));         /* overlong '/' */
+	CHECK(!sanitize_is_utf8("\xed\xa0\x80", 3));     /* U+D800 */
+	CHECK(!sanitize_is_utf8("\xe2\x82", 2));         /* cut short */
+	cJSON *o = cJSON_CreateObject();
+	sanitize_json_add_path(o, "path", "/a/new\nline \xe2\x80\xae.jpg");
+	sanitize_json_add_path(o, "dir", "/caf\xe9");
+	char *t = cJSON_PrintUnformatted(o);
+	CHECK_STR(t, "{\"path\":\"/a/new\\nline \xe2\x80\xae.jpg\",\"dir\":\"/caf\\\\xe9\","
+	    "\"dir_b64\":\"L2NhZuk=\"}");
+	free(t);
+	cJSON_Delete(o);
+
 	char *url = sanitize_url("https://bob:s3cret@hooks.example.org/x?y=1");
 	CHECK_STR(url, "https://***@hooks.example.org/x?y=1");
 	free(url);
