@@ -53,6 +53,16 @@ options_net(struct db *db)
 	};
 }
 
+/* The public Space is everyone's: one request at a time while it is the
+ * only Space (space_inflight is for one's own duplicates). */
+static void
+public_inflight(struct options_batch *ob)
+{
+	if (ob->opts.n_spaces == 1 && settings_public_space(ob->opts.spaces[0])) {
+		ob->opts.inflight = 1;
+	}
+}
+
 void
 options_batch_load(struct db *db, struct options_batch *ob)
 {
@@ -80,6 +90,8 @@ options_batch_load(struct db *db, struct options_batch *ob)
 		.notify_url = ob->notify_url,
 		.notify_each = settings_get_bool(db, "notify_each"),
 	};
+	ob->space_inflight = ob->opts.inflight;
+	public_inflight(ob);
 }
 
 void
@@ -93,6 +105,8 @@ options_batch_spaces(struct options_batch *ob, const char *const *flagged)
 	while (flagged[ob->opts.n_spaces] != NULL) {
 		ob->opts.n_spaces++;
 	}
+	ob->opts.inflight = (int)ob->space_inflight;
+	public_inflight(ob);
 }
 
 void

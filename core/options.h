@@ -39,9 +39,11 @@ struct options_batch {
 	char **spaces;        /* the configured Space URLs */
 	char *notify_url;
 	char *target_folder;  /* "" when unset */
+	long space_inflight;  /* the setting (opts.inflight is 1 for the public Space) */
 };
 
-/* Every batch option a setting gives: model, spaces, space_inflight,
+/* Every batch option a setting gives: model, spaces, space_inflight (1
+ * while the public Space, SETTINGS_PUBLIC_SPACE, is the only one),
  * max_attempts, score_floor, upload_max_side, pixel_limit, silence_timeout,
  * request_deadline, max_wait, notify_url, notify_each (and db_path).
  * target_folder is read, not applied: the folder is the caller's to resolve. */

@@ -43,8 +43,11 @@ static const char *const themes[] = {"default", "light", "high-contrast", "monoc
 
 /* This table lists every setting; keep it in the order the forms show them. */
 static const struct setting_def table[] = {
-	{"spaces", SETTING_URLS, "", 0, 0, NULL,
-	    "Space URLs, one per line (page, *.hf.space, any Gradio app, a1111+http://)"},
+	/* A first start works: SmilingWolf's own Space, shared and slower than a
+	 * duplicate (the Library and Batch screens say how to add one). */
+	{"spaces", SETTING_URLS, SETTINGS_PUBLIC_SPACE, 0, 0, NULL,
+	    "Space URLs, one per line (page, *.hf.space, any Gradio app, a1111+http://); "
+	    "empty: none"},
 	{"model", SETTING_STRING, "SmilingWolf/wd-swinv2-tagger-v3", 1, 200, NULL,
 	    "model repo the Spaces run"},
 	{"general_threshold", SETTING_FLOAT, "0.35", 0, 1, NULL,
@@ -115,6 +118,23 @@ settings_table(size_t *n)
 {
 	*n = N_SETTINGS;
 	return table;
+}
+
+bool
+settings_public_space(const char *url)
+{
+	static const char *const forms[] = {SETTINGS_PUBLIC_SPACE,
+		"https://smilingwolf-wd-tagger.hf.space"};
+	size_t n = url != NULL ? strlen(url) : 0;
+	while (n > 0 && url[n - 1] == '/') {
+		n--;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (n == strlen(forms[i]) && strncasecmp(url, forms[i], n) == 0) {
+			return true;
+		}
+	}
+	return false;
 }
 
 const struct setting_def *

@@ -65,6 +65,12 @@ void settings_list_free(char **list);
 
 const char *settings_type_name(enum setting_type type);
 
+/* The default of `spaces`: SmilingWolf's public wd-tagger Space, shared by
+ * everyone, so a batch keeps one request in flight while it is the only one. */
+#define SETTINGS_PUBLIC_SPACE "https://huggingface.co/spaces/SmilingWolf/wd-tagger"
+/* Whether url names that Space (its page or its app host). */
+bool settings_public_space(const char *url);
+
 /* The wd-tagger Space's 12 model repos, NULL-terminated (space-protocol §1.2). */
 extern const char *const settings_known_models[];
 

@@ -17,26 +17,34 @@
 #include "db/db.h"
 #include "db/runs.h"
 #include "common/xalloc.h"
+#include "tui/batch-log.h"
 #include "tui/cli.h"
 #include "tui/out.h"
 
 static int exec_batch(struct cli *cli, int argc, char **argv);
+struct run_args;
+struct printer;
+static int run(struct cli *cli, struct run_args *ra, struct printer *pr);
 
 const struct cmd_entry cmd_batch_entry = {
 	.name = "batch",
 	.usage = "[--folder DIR] [--space URL]... [--model M] [--force] [--json] [--quiet]\n"
+	    "       [--log FILE]\n"
 	    "       tagcon batch pause|resume|cancel|status [--json] [--follow]",
 	.help = "tag every image not yet tagged by the model",
 	.exec = exec_batch,
 };
 
-/* How often a plain (not a terminal) progress line is printed. */
+/* How often a plain (not a terminal) progress line is printed; in a log
+ * (--log), where a run of hours must stay readable, less often. */
 #define PLAIN_EVERY_S 5.0
+#define LOG_EVERY_S 60.0
 
-enum mode { MODE_TTY, MODE_PLAIN, MODE_JSON, MODE_QUIET };
+enum mode { MODE_TTY, MODE_PLAIN, MODE_JSON, MODE_QUIET, MODE_LOG };
 
 struct printer {
 	enum mode mode;
+	struct db *db; /* --log: to learn the run's number when it starts */
 	double last_plain;
 	bool drawn; /* the two live lines are on screen */
 };
@@ -222,6 +230,21 @@ print_json(const struct batch_event *ev)
 	fflush(stdout);
 }
 
+/* The run has its row: the log's lines carry its number from here. */
+static void
+log_started(struct printer *pr, const struct batch_progress *p)
+{
+	struct db_run run;
+	bool found = false;
+	if (pr->db != NULL && db_run_latest(pr->db, &run, &found) && found) {
+		batch_log_set_run(run.id);
+		db_run_fini(&run);
+	}
+	printf("started (pid %d): %lld image%s to tag over %zu Space%s, %lld already done\n",
+	    (int)getpid(), (long long)p->total, p->total == 1 ? "" : "s", p->n_spaces,
+	    p->n_spaces == 1 ? "" : "s", (long long)p->skipped);
+}
+
 static void
 on_event(void *ud, const struct batch_event *ev)
 {
@@ -253,6 +276,10 @@ on_event(void *ud, const struct batch_event *ev)
 		if (pr->mode == MODE_TTY) {
 			clear_tty(pr);
 		}
+		if (p->total == 0) {
+			printf("nothing to do: every image has an answer from this model already "
+			    "(--force tags them again)\n");
+		}
 		printf("%s: %lld tagged, %lld failed, %lld already tagged, %lld filled locally, "
 		    "%lld left, in %.1f s (%.1f img/s); sent %.1f MB for %.1f MB of images\n",
 		    p->state, (long long)p->done, (long long)p->failed, (long long)p->skipped,
@@ -265,10 +292,15 @@ on_event(void *ud, const struct batch_event *ev)
 		}
 		return;
 	}
+	if (ev->kind == BATCH_EV_START && pr->mode == MODE_LOG) {
+		log_started(pr, ev->progress);
+		return;
+	}
 	if (ev->kind == BATCH_EV_PROGRESS || ev->kind == BATCH_EV_START) {
+		double every = pr->mode == MODE_LOG ? LOG_EVERY_S : PLAIN_EVERY_S;
 		if (pr->mode == MODE_TTY) {
 			draw_tty(pr, ev->progress);
-		} else if (ev->progress->elapsed_s - pr->last_plain >= PLAIN_EVERY_S) {
+		} else if (ev->progress->elapsed_s - pr->last_plain >= every) {
 			pr->last_plain = ev->progress->elapsed_s;
 			print_plain(ev->progress);
 		}
@@ -277,6 +309,7 @@ on_event(void *ud, const struct batch_event *ev)
 
 
 struct run_args {
+	const char *log;
 	const char *folder;
 	const char *model;
 	bool force;
@@ -287,9 +320,9 @@ static bool
 parse_args(struct cli *cli, int argc, char **argv, struct run_args *ra, struct printer *pr)
 {
 	static const char *const names[] = {"--folder=", "--model=", "--force", "--json",
-		"--quiet", NULL};
-	bool flags[5] = {0};
-	const char *values[5] = {0};
+		"--quiet", "--log=", NULL};
+	bool flags[6] = {0};
+	const char *values[6] = {0};
 	ra->spaces = cli_take_all(&cmd_batch_entry, &argc, argv, "--space");
 	if (ra->spaces == NULL) {
 		return false;
@@ -304,7 +337,8 @@ parse_args(struct cli *cli, int argc, char **argv, struct run_args *ra, struct p
 	ra->folder = values[0];
 	ra->model = values[1];
 	ra->force = flags[2];
-	pr->mode = flags[3] ? MODE_JSON : flags[4] ? MODE_QUIET :
+	ra->log = values[5];
+	pr->mode = flags[3] ? MODE_JSON : flags[4] ? MODE_QUIET : ra->log != NULL ? MODE_LOG :
 	    isatty(STDERR_FILENO) ? MODE_TTY : MODE_PLAIN;
 	return true;
 }
@@ -496,19 +530,35 @@ exec_batch(struct cli *cli, int argc, char **argv)
 		free(ra.spaces);
 		return EXIT_USAGE;
 	}
+	char *cause = NULL;
+	if (ra.log != NULL && !batch_log_open(ra.log, &cause)) {
+		out_error("--log %s", cause);
+		free(cause);
+		free(ra.spaces);
+		return EXIT_USAGE;
+	}
+	int rc = run(cli, &ra, &pr);
+	batch_log_close(rc);
+	free(ra.spaces);
+	return rc;
+}
+
+static int
+run(struct cli *cli, struct run_args *ra, struct printer *pr)
+{
 	struct db *db = cli_db(cli);
 	if (db == NULL) {
-		free(ra.spaces);
 		return EXIT_FAILURES;
 	}
+	pr->db = db;
 	char *folder = NULL, *token = NULL, *cause = NULL;
 	struct options_batch ob;
 	int rc = EXIT_FAILURES;
-	if (!make_opts(db, &ra, &ob, &folder, &token)) {
+	if (!make_opts(db, ra, &ob, &folder, &token)) {
 		goto out;
 	}
 	ob.opts.event = on_event;
-	ob.opts.ud = &pr;
+	ob.opts.ud = pr;
 	install_signals();
 	enum batch_outcome outcome;
 	struct batch *b = batch_create(&ob.opts, &outcome, &cause);
@@ -516,7 +566,7 @@ exec_batch(struct cli *cli, int argc, char **argv)
 		outcome = batch_run(b, &cause);
 	}
 	batch_destroy(b);
-	if (cause != NULL && pr.mode != MODE_JSON) {
+	if (cause != NULL && pr->mode != MODE_JSON) {
 		out_error("%s", cause);
 	} else if (cause != NULL) {
 		cJSON *o = cJSON_CreateObject();
@@ -530,6 +580,5 @@ out:
 	free(folder);
 	token_free(token);
 	options_batch_fini(&ob);
-	free(ra.spaces);
 	return rc;
 }

@@ -338,24 +338,51 @@ console_spawn(struct console *c, char *const argv[], const struct console_child_
 }
 
 bool
-console_spawn_detached(struct console *c, char *const argv[], const char *log, char **cause)
+console_spawn_detached(struct console *c, char *const argv[], const char *log, int *pid,
+    char **cause)
 {
 	(void)c;
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* A grandchild in its own session outlives the console and any
-		 * SIGHUP of this terminal; the middle child is reaped at once. */
-		setsid();
-		if (fork() == 0) {
-			child_exec(argv, -1, log);
-		}
-		_exit(0);
-	}
-	if (pid < 0) {
+	int fds[2];
+	*pid = 0;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
 		*cause = xasprintf("cannot start %s: %s", argv[0], strerror(errno));
 		return false;
 	}
-	waitpid(pid, NULL, 0);
+	pid_t middle = fork();
+	if (middle == 0) {
+		/* A grandchild in its own session outlives the console and any
+		 * SIGHUP of this terminal; the middle child is reaped at once,
+		 * after telling the grandchild's pid (the Batch screen watches
+		 * it to tell a runner that could not start at once). */
+		close(fds[0]);
+		setsid();
+		pid_t runner = fork();
+		if (runner == 0) {
+			close(fds[1]);
+			child_exec(argv, -1, log);
+		}
+		int32_t v = runner > 0 ? (int32_t)runner : 0;
+		ssize_t n = write(fds[1], &v, sizeof v);
+		_exit(n == (ssize_t)sizeof v ? 0 : 1);
+	}
+	close(fds[1]);
+	if (middle < 0) {
+		close(fds[0]);
+		*cause = xasprintf("cannot start %s: %s", argv[0], strerror(errno));
+		return false;
+	}
+	int32_t v = 0;
+	ssize_t n;
+	do {
+		n = read(fds[0], &v, sizeof v);
+	} while (n < 0 && errno == EINTR);
+	close(fds[0]);
+	waitpid(middle, NULL, 0);
+	if (n != (ssize_t)sizeof v || v <= 0) {
+		*cause = xasprintf("cannot start %s: fork failed", argv[0]);
+		return false;
+	}
+	*pid = (int)v;
 	return true;
 }
 

@@ -245,9 +245,10 @@ struct console_child_ops {
 };
 bool console_spawn(struct console *c, char *const argv[], const struct console_child_ops *ops,
     void *ud, char **cause);
-/* Start argv detached (own session, no terminal), output appended to log. */
+/* Start argv detached (own session, no terminal), output appended to log;
+ * *pid is its process (not this one's child: kill(pid, 0) tells it lives). */
 bool console_spawn_detached(struct console *c, char *const argv[], const char *log,
-    char **cause);
+    int *pid, char **cause);
 
 const struct console_opts *console_options(const struct console *c);
 

@@ -6,7 +6,10 @@
  * screen follow a run started here or by `tagcon batch` in another SSH
  * session alike; pause, resume, cancel and disabling a Space are requests
  * the runner picks up on its next tick.  Starting a run spawns the headless
- * runner detached, its output in a log next to the database.
+ * runner detached, its output in the library's own log next to the
+ * database (LIB.batch.log, each line with its time and run number); a
+ * runner that stops before its run begins is noticed at once (its pid is
+ * watched) and what it said is shown here.
  */
 #include "tui/screen-batch.h"
 
@@ -16,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
 #include "db/runs.h"
@@ -26,6 +31,7 @@
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
+#include "tui/widget-wrap.h"
 
 #define POLL_MS 250
 /* A run row not updated for this long has probably lost its runner. */
@@ -44,7 +50,15 @@ struct batch {
 	/* a runner this console started, until its row appears */
 	int64_t started_at;
 	int64_t run_before;
-	char *log_path;
+	char *log_path;       /* this library's runner log */
+	int runner_pid;       /* the runner started here, until it is gone */
+	int64_t log_offset;   /* where its lines begin in the log */
+	char *launch_error;   /* why the last start came to nothing */
+	char *said;           /* what the runner started here said last */
+	/* the Space setting, for the first screens' advice */
+	unsigned spaces_gen;
+	size_t n_spaces_set;
+	bool public_only;
 	int confirm;
 	char *signature; /* what was last drawn, to redraw only on change */
 	int64_t drawn_second;
@@ -102,33 +116,108 @@ clear_spaces(struct batch *b)
 	b->n_spaces = 0;
 }
 
-/* The last line of the runner's log, for when it never showed up. */
+/* Whether process pid has ended (a zombie has: its reaper may be slow). */
+static bool
+process_gone(int pid)
+{
+	if (kill(pid, 0) != 0) {
+		return errno == ESRCH;
+	}
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return true;
+	}
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/*
+ * What the runner wrote to the log since it was started here, as one line:
+ * its lines without their time and "launch:"/"run #N:" (the screen says
+ * which), nor the exit status line ("(nothing in the log)" if empty).
+ */
 static char *
-log_tail(const char *path)
+log_said(const struct batch *b)
 {
 	gchar *text = NULL;
-	if (path == NULL || !g_file_get_contents(path, &text, NULL, NULL)) {
+	gsize len = 0;
+	if (!g_file_get_contents(b->log_path, &text, &len, NULL)) {
 		return xstrdup("(no log)");
 	}
-	g_strchomp(text);
-	char *nl = strrchr(text, '\n');
-	char *last = xstrdup(nl != NULL ? nl + 1 : text);
+	GString *out = g_string_new(NULL);
+	const char *from = (gsize)b->log_offset <= len ? text + b->log_offset : text;
+	char **lines = g_strsplit(from, "\n", -1);
+	for (char **l = lines; *l != NULL; l++) {
+		const char *colon = strstr(*l, ": ");
+		const char *msg = g_regex_match_simple("^[0-9-]+ [0-9:]+ (launch|run #[0-9]+): ", *l,
+		    0, 0) && colon != NULL ? colon + 2 : *l;
+		if (strncmp(msg, "tagcon: ", 8) == 0) {
+			msg += 8;
+		}
+		if (*msg == '\0' || strncmp(msg, "exit status ", 12) == 0) {
+			continue;
+		}
+		g_string_append_printf(out, "%s%s", out->len > 0 ? "; " : "", msg);
+	}
+	g_strfreev(lines);
 	g_free(text);
-	return last;
+	if (out->len == 0) {
+		g_string_append(out, "(nothing in the log)");
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* The runner started here ended: before its run began (a launch error),
+ * or after (what it said last, for the run's note). */
+static void
+runner_ended(struct batch *b)
+{
+	struct db_run run;
+	bool found = false;
+	/* It may have begun and ended since the rows were read. */
+	if (db_run_latest(console_db(b->c), &run, &found) && found) {
+		db_run_fini(&b->run);
+		b->run = run;
+		b->have_run = true;
+	}
+	char *said = log_said(b);
+	b->runner_pid = 0;
+	if (b->started_at != 0 && !(b->have_run && b->run.id > b->run_before)) {
+		free(b->launch_error);
+		b->launch_error = xasprintf("the batch did not start: %s", said);
+		console_message(b->c, CONSOLE_ERROR, "%s", b->launch_error);
+		free(said);
+	} else {
+		free(b->said);
+		b->said = said;
+	}
+	b->started_at = 0;
+	console_redraw(b->c);
 }
 
 static void
 check_started(struct batch *b)
 {
+	if (b->runner_pid > 0 && process_gone(b->runner_pid)) {
+		runner_ended(b);
+		return;
+	}
 	if (b->started_at == 0) {
 		return;
 	}
 	if (b->have_run && b->run.id > b->run_before) {
 		b->started_at = 0;
 	} else if ((int64_t)time(NULL) - b->started_at > START_WAIT_S) {
-		char *tail = log_tail(b->log_path);
-		console_message(b->c, CONSOLE_ERROR, "the batch runner did not start: %s", tail);
-		free(tail);
+		/* Alive but no run yet: say so (it may be waiting on a lock). */
+		char *said = log_said(b);
+		console_message(b->c, CONSOLE_WARN, "the batch runner has not begun its run after "
+		    "%ds: %s", START_WAIT_S, said);
+		free(said);
 		b->started_at = 0;
 	}
 }
@@ -245,26 +334,29 @@ start_run(struct batch *b, bool here)
 		return;
 	}
 	char *folder = here ? xstrdup(f->under) : NULL;
-	char *dir = g_path_get_dirname(console_db_path(b->c));
-	free(b->log_path);
-	b->log_path = g_build_filename(dir, "tagcon-batch.log", NULL);
-	g_free(dir);
 	/* The runner reads its settings as the console does (--preset too). */
 	const char *preset = console_options(b->c)->preset;
-	char *argv[10] = {(char *)console_exe(b->c), "--db", (char *)console_db_path(b->c)};
+	char *argv[12] = {(char *)console_exe(b->c), "--db", (char *)console_db_path(b->c)};
 	int k = 3;
 	if (preset != NULL) {
 		argv[k++] = "--preset";
 		argv[k++] = (char *)preset;
 	}
 	argv[k++] = "batch";
-	argv[k++] = "--quiet";
+	argv[k++] = "--log";
+	argv[k++] = b->log_path;
 	if (folder != NULL) {
 		argv[k++] = "--folder";
 		argv[k++] = folder;
 	}
+	struct stat st;
+	b->log_offset = stat(b->log_path, &st) == 0 ? (int64_t)st.st_size : 0;
+	free(b->launch_error);
+	free(b->said);
+	b->launch_error = b->said = NULL;
 	char *cause = NULL;
-	if (!console_spawn_detached(b->c, argv, b->log_path, &cause)) {
+	if (!console_spawn_detached(b->c, argv, b->log_path, &b->runner_pid, &cause)) {
+		b->launch_error = xasprintf("the batch did not start: %s", cause);
 		console_message(b->c, CONSOLE_ERROR, "%s", cause);
 		free(cause);
 	} else {
@@ -395,11 +487,22 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 		    "(start a new run to resume)", (long long)silence(r));
 	} else if (r->request != NULL) {
 		snprintf(note, sizeof note, "asked to %s; waiting for the runner", r->request);
+	} else if (!active(r) && r->total == 0 && r->failed == 0) {
+		snprintf(note, sizeof note, "nothing to do: every image already has an answer "
+		    "from this model");
 	} else if (!active(r) && r->finished_at > 0) {
 		duration(eta, sizeof eta, (double)(r->finished_at - r->started_at));
 		snprintf(note, sizeof note, "%s after %s", r->state, eta);
 	}
 	term_put(w, 5, 0, cols, note, console_attr(b->c, THEME_WARNING), false);
+	/* What the runner started here said as it ended (why it stopped). */
+	if (!active(r) && b->said != NULL && r->id > b->run_before) {
+		int x = term_width(note) > 0 ? term_width(note) + 2 : 0;
+		if (x > 0) {
+			term_put(w, 5, x - 2, 2, ": ", console_attr(b->c, THEME_WARNING), false);
+		}
+		term_put(w, 5, x, cols - x, b->said, console_attr(b->c, THEME_WARNING), false);
+	}
 }
 
 struct space_cols {
@@ -451,14 +554,18 @@ draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curs
 	const struct db_run_space *sp = &b->spaces[i];
 	struct space_cols c = space_columns(width);
 	attr_t a = console_attr(b->c, is_cursor ? THEME_SELECTED : THEME_NORMAL);
+	/* A run that ended before asking a Space left it "probing". */
+	bool unasked = !active(&b->run) && strcmp(sp->state, "probing") == 0;
 	bool bad = strcmp(sp->state, "ready") != 0 && strcmp(sp->state, "busy") != 0;
-	enum theme_role role = sp->disabled ? THEME_DIM : bad ? THEME_WARNING : THEME_OK;
+	enum theme_role role = sp->disabled || unasked ? THEME_DIM : bad ? THEME_WARNING
+	    : THEME_OK;
 	attr_t sa = is_cursor ? a : console_attr(b->c, role);
 	char buf[64];
 	term_fill(w, y, x, width, a);
 	term_put_aligned(w, y, x, c.url - 1, sp->url, a, TERM_TAIL);
 	x += c.url;
-	term_put(w, y, x, c.state, sp->disabled ? "disabled" : sp->state, sa, true);
+	term_put(w, y, x, c.state, sp->disabled ? "disabled" : unasked ? "not asked" : sp->state,
+	    sa, true);
 	x += c.state;
 	snprintf(buf, sizeof buf, "%d ", sp->in_flight);
 	term_put_aligned(w, y, x, c.infl, buf, a, TERM_RIGHT);
@@ -504,25 +611,84 @@ draw_spaces(struct batch *b, WINDOW *w, int y, int rows, int cols)
 	}
 }
 
+/* The Space setting, read again when the settings change. */
+static void
+read_spaces(struct batch *b)
+{
+	if (b->spaces_gen == console_settings_gen(b->c) + 1) {
+		return;
+	}
+	b->spaces_gen = console_settings_gen(b->c) + 1;
+	size_t n = 0;
+	char **list = settings_get_list(console_db(b->c), "spaces", &n);
+	b->n_spaces_set = n;
+	b->public_only = n == 1 && settings_public_space(list[0]);
+	settings_list_free(list);
+}
+
+/* Where the Spaces stand, for a first run: none, the public one, or yours. */
+static int
+draw_space_advice(struct batch *b, WINDOW *w, int y, int rows, int cols)
+{
+	read_spaces(b);
+	char *text;
+	enum theme_role role = THEME_DIM;
+	if (b->n_spaces_set == 0) {
+		text = xasprintf("No Space is set: put one URL a line in Settings (3) → spaces, "
+		    "e.g. your duplicate of %s.", SETTINGS_PUBLIC_SPACE);
+		role = THEME_WARNING;
+	} else if (b->public_only) {
+		text = xasprintf("Space: SmilingWolf's public wd-tagger (%s), shared by everyone "
+		    "and slower, one request at a time. For speed, duplicate it on Hugging Face "
+		    "(its page, ⋮, Duplicate this Space) and add your copy's URL in Settings (3) → "
+		    "spaces.", SETTINGS_PUBLIC_SPACE);
+	} else {
+		text = xasprintf("%zu Space%s set in Settings (3) → spaces.", b->n_spaces_set,
+		    b->n_spaces_set == 1 ? "" : "s");
+	}
+	int used = wrap_draw(w, y, 1, cols - 2, rows, text, console_attr(b->c, role));
+	free(text);
+	return used;
+}
+
 static void
 batch_draw(void *data, WINDOW *w)
 {
 	struct batch *b = data;
 	int rows = getmaxy(w), cols = getmaxx(w);
+	attr_t dim = console_attr(b->c, THEME_DIM), err = console_attr(b->c, THEME_ERROR);
 	if (b->error != NULL) {
-		term_put(w, rows - 1, 0, cols, b->error, console_attr(b->c, THEME_ERROR), false);
+		term_put(w, rows - 1, 0, cols, b->error, err, false);
 	}
+	char *log = xasprintf("log: %s", b->log_path);
 	if (!b->have_run) {
 		term_put(w, 1, 1, cols - 2, "No batch has run on this library yet.",
 		    console_attr(b->c, THEME_TITLE), false);
-		term_put(w, 3, 1, cols - 2, "s starts one (on the target folder of Settings, or "
-		    "every folder), F on the folder picked in the Library.",
-		    console_attr(b->c, THEME_DIM), false);
-		term_put(w, 4, 1, cols - 2, "Set the Space URLs in Settings first.",
-		    console_attr(b->c, THEME_DIM), false);
+		int y = 3;
+		y += wrap_draw(w, y, 1, cols - 2, 2, "s starts one (on the target folder of "
+		    "Settings, or every folder), F on the folder picked in the Library.", dim);
+		y += 1;
+		y += draw_space_advice(b, w, y, rows - y - 1, cols);
+		y += 1;
+		y += wrap_draw(w, y, 1, cols - 2, 2, log, dim);
+		if (b->launch_error != NULL && y + 1 < rows) {
+			wrap_draw(w, y + 1, 1, cols - 2, rows - y - 2, b->launch_error, err);
+		}
+		free(log);
 		return;
 	}
 	draw_run(b, w, cols);
+	term_put(w, 2, 0, cols, log, dim, false);
+	free(log);
+	read_spaces(b);
+	if (b->launch_error != NULL) {
+		/* The newest start failed: that, not the older run's note. */
+		term_fill(w, 5, 0, cols, console_attr(b->c, THEME_NORMAL));
+		wrap_draw(w, 5, 0, cols, 2, b->launch_error, err);
+	} else if (b->public_only) {
+		term_put(w, 6, 0, cols, "the public wd-tagger Space: shared, slower; add your "
+		    "duplicate in Settings (3) → spaces", dim, false);
+	}
 	if (rows > 9) {
 		draw_spaces(b, w, 7, rows - 7, cols);
 	}
@@ -535,6 +701,11 @@ batch_create(struct console *c)
 {
 	struct batch *b = xcalloc(1, sizeof *b);
 	b->c = c;
+	/* One log per library: lib.db keeps lib.batch.log beside it. */
+	const char *db = console_db_path(c);
+	size_t n = strlen(db);
+	bool dotdb = n > 3 && strcmp(db + n - 3, ".db") == 0;
+	b->log_path = xasprintf("%.*s.batch.log", (int)(dotdb ? n - 3 : n), db);
 	list_init(&b->list);
 	poll_rows(b);
 	console_timer_add(c, POLL_MS, true, poll_rows, b);
@@ -549,6 +720,8 @@ batch_destroy(void *data)
 	clear_spaces(b);
 	free(b->error);
 	free(b->log_path);
+	free(b->launch_error);
+	free(b->said);
 	g_free(b->signature);
 	free(b);
 }

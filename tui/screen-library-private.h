@@ -47,6 +47,8 @@ struct lib {
 	int64_t db_version;
 	int ticks_since_tree;
 	unsigned data_gen; /* console_data_gen() last read */
+	/* before the first batch, on the public Space: say how to add one's own */
+	bool advise;
 };
 
 struct page_job {

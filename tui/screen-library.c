@@ -16,12 +16,14 @@
 
 #include "core/settings.h"
 #include "db/db.h"
+#include "db/runs.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
 #include "tui/widget-query.h"
 #include "tui/widget-tree.h"
+#include "tui/widget-wrap.h"
 
 static const char *const state_names[DB_N_STATES] = {
 	"new", "tagged", "committed", "failed", "missing",
@@ -60,6 +62,25 @@ library_screen_refresh(void *data)
 	library_request_tree(s);
 }
 
+/* A newcomer's first screen tells where tagging goes: while no batch has
+ * run and the only Space is the public default, how to add one's own. */
+static void
+update_advice(struct lib *s)
+{
+	struct db *db = console_db(s->c);
+	size_t n = 0;
+	char **spaces = settings_get_list(db, "spaces", &n);
+	bool advise = n == 1 && settings_public_space(spaces[0]);
+	settings_list_free(spaces);
+	struct db_run run;
+	bool found = false;
+	if (advise && db_run_latest(db, &run, &found) && found) {
+		db_run_fini(&run);
+		advise = false;
+	}
+	s->advise = advise;
+}
+
 /* While the Library shows, read again what another process (a batch, a
  * scan, a second console) changed; the tree, dearer, at most every 10 s. */
 static void
@@ -67,6 +88,7 @@ refresh_tick(void *ud)
 {
 	struct lib *s = ud;
 	int64_t version = 0;
+	update_advice(s);
 	if (s->data_gen != console_data_gen(s->c)) {
 		s->data_gen = console_data_gen(s->c);
 		library_screen_refresh(s);
@@ -429,14 +451,28 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	cx += c.orient + c.rating;
 	term_put_aligned(w, 1, cx, c.sug, "Sug", h, TERM_RIGHT);
 	term_put_aligned(w, 1, cx + c.sug, c.com, "Com", h, TERM_RIGHT);
+	int advice = 0;
+	if (s->advise) {
+		const char *text = "Tagging goes to SmilingWolf's public wd-tagger Space: shared "
+		    "by everyone and slower. Your own duplicate of it is faster: add its URL in "
+		    "Settings (3) → spaces. Batch (4), then s, tags.";
+		advice = wrap_rows(text, width - 2) > 3 ? 3 : wrap_rows(text, width - 2);
+		if (height - 2 - advice >= 3) {
+			wrap_draw(w, height - advice, x + 1, width - 2, advice, text,
+			    console_attr(s->c, THEME_WARNING));
+		} else {
+			advice = 0;
+		}
+	}
 	if (s->counted && s->list.count == 0) {
 		const char *msg = filtered(s) ? "Nothing matches the filter (Esc clears it)."
 		    : "No images yet: start tagcon with a folder (tagcon ~/Pictures) or run "
 		    "tagcon scan DIR.";
-		term_put(w, 3, x + 1, width - 2, msg, console_attr(s->c, THEME_DIM), false);
+		wrap_draw(w, 3, x + 1, width - 2, height - 4 - advice, msg,
+		    console_attr(s->c, THEME_DIM));
 		return;
 	}
-	list_draw(&s->list, w, 2, x, height - 2, width, draw_image_row, s,
+	list_draw(&s->list, w, 2, x, height - 2 - advice, width, draw_image_row, s,
 	    console_attr(s->c, THEME_BORDER));
 }
 
@@ -480,6 +516,7 @@ lib_create(struct console *c)
 	s->tree = tree_create();
 	tree_finish(s->tree, NULL);
 	list_set_count(&s->tree_list, 1);
+	update_advice(s);
 	library_request_page(s, 0, true);
 	library_request_tree(s);
 	library_scan(c, s);

@@ -46,6 +46,9 @@ class Suite:
             "HOME": self.tmp, "XDG_DATA_HOME": self.tmp + "/data",
             "XDG_CONFIG_HOME": self.tmp + "/config", "XDG_CACHE_HOME": self.tmp + "/cache",
             "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TAGCON_DB": "",
+            # spaces defaults to the public Space: its hub is a closed port
+            # here, so a test that forgot to set its Spaces never goes out.
+            "HF_ENDPOINT": "http://127.0.0.1:9",
         })
         self.env.pop("NO_COLOR", None)
         self.env.pop("HF_TOKEN", None)
