@@ -33,6 +33,10 @@ struct cmd_entry {
 	int (*exec)(struct cli *cli, int argc, char **argv);
 };
 
+/* Every command, NULL-terminated (main.c's table), and one by name. */
+const struct cmd_entry *const *cli_commands(void);
+const struct cmd_entry *cli_find_command(const char *name);
+
 /* The library database, opened on first use; NULL after printing why. */
 struct db *cli_db(struct cli *cli);
 /* Exit status for a database failure (busy -> 4, else 1), after printing it. */

@@ -15,6 +15,7 @@
 #include "db/db.h"
 #include "tui/cli.h"
 #include "tui/console.h"
+#include "tui/help.h"
 #include "tui/out.h"
 
 extern const struct cmd_entry cmd_scan_entry;
@@ -33,6 +34,7 @@ extern const struct cmd_entry cmd_rules_entry;
 extern const struct cmd_entry cmd_preset_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_complete_entry;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_scan_entry,
@@ -51,22 +53,14 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_preset_entry,
 	&cmd_export_entry,
 	&cmd_import_entry,
+	&cmd_complete_entry,
 	NULL,
 };
 
-static void
-usage(FILE *f)
+const struct cmd_entry *const *
+cli_commands(void)
 {
-	fprintf(f, "usage: tagcon [--db PATH] [--theme NAME] [DIR...]\n"
-	    "       tagcon [--db PATH] [--preset NAME] COMMAND [ARGS...]\n\ncommands:\n");
-	for (const struct cmd_entry *const *c = commands; *c; c++) {
-		char left[64];
-		snprintf(left, sizeof left, "%s %s", (*c)->name, (*c)->usage);
-		fprintf(f, "  %-34s %s\n", left, (*c)->help);
-	}
-	fprintf(f, "\nThe library database is --db PATH, else $TAGCON_DB, else\n"
-	    "$XDG_DATA_HOME/tagcon/tagcon.db.  Exit status: 0 ok, 1 finished with failures,\n"
-	    "2 usage error, 3 no Space reachable, 4 database busy or locked by another runner.\n");
+	return commands;
 }
 
 static bool
@@ -76,8 +70,8 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static const struct cmd_entry *
-find_command(const char *name)
+const struct cmd_entry *
+cli_find_command(const char *name)
 {
 	for (const struct cmd_entry *const *c = commands; *c; c++) {
 		if (strcmp((*c)->name, name) == 0) {
@@ -85,6 +79,36 @@ find_command(const char *name)
 		}
 	}
 	return NULL;
+}
+
+/*
+ * `tagcon help [COMMAND]`, or COMMAND with an argument that is exactly
+ * --help or -h before any "--" (so no cmd-*.c needs to know of it):
+ * print the help and return the exit status; -1 when no help was asked.
+ */
+static int
+help_wanted(int argc, char **argv)
+{
+	if (strcmp(argv[0], "help") == 0) {
+		const struct cmd_entry *e = argc > 1 ? cli_find_command(argv[1]) : NULL;
+		if (argc > 2 || (argc == 2 && e == NULL)) {
+			out_error("help: unknown command '%s' (see tagcon --help)", argv[argc - 1]);
+			return EXIT_USAGE;
+		}
+		if (e == NULL) {
+			help_overview(stdout, commands);
+		} else {
+			help_command(stdout, e);
+		}
+		return EXIT_OK;
+	}
+	for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+			help_command(stdout, cli_find_command(argv[0]));
+			return EXIT_OK;
+		}
+	}
+	return -1;
 }
 
 int
@@ -95,7 +119,7 @@ main(int argc, char **argv)
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
+			help_overview(stdout, commands);
 			return EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("tagcon %s (schema %d)\n", TAGCON_VERSION, db_schema_version());
@@ -109,8 +133,19 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
 			preset = argv[++i];
 		} else {
+			if (strcmp(argv[i], "--preset") == 0 || strcmp(argv[i], "--db") == 0 ||
+			    strcmp(argv[i], "--theme") == 0) {
+				out_error("option '%s' needs a value (see tagcon --help)", argv[i]);
+				return EXIT_USAGE;
+			}
 			out_error("unknown option '%s' (see tagcon --help)", argv[i]);
 			return EXIT_USAGE;
+		}
+	}
+	if (i < argc && (cli_find_command(argv[i]) != NULL || strcmp(argv[i], "help") == 0)) {
+		int rc = help_wanted(argc - i, argv + i);
+		if (rc >= 0) {
+			return rc;
 		}
 	}
 	/* Before any thread exists: libcurl's global set-up is not thread-safe. */
@@ -132,7 +167,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	int rc;
-	const struct cmd_entry *cmd = i < argc ? find_command(argv[i]) : NULL;
+	const struct cmd_entry *cmd = i < argc ? cli_find_command(argv[i]) : NULL;
 	if (cmd != NULL) {
 		rc = cmd->exec(&cli, argc - i - 1, argv + i + 1);
 	} else if (i < argc && !is_dir(argv[i])) {
