@@ -28,6 +28,8 @@ s.run("--db", db, "scan", lib)
 tc.add_predictions(db, img, [("long_hair", "general", 0.92), ("hat", "general", 0.36),
                              ("smile", "general", 0.30)])
 fake = tc.Fake(s)
+# spaces defaults to the public Space; none here, so the editor starts empty.
+s.run("--db", db, "config", "set", "spaces", "")
 defs = json.loads(s.run("--db", db, "config", "list", "--json").stdout)
 
 con = tc.Console(s, ["--db", db])

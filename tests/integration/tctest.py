@@ -177,6 +177,9 @@ class Suite:
             "XDG_CACHE_HOME": os.path.join(self.root, "xdg-cache"),
             "LC_ALL": "C.UTF-8",
             "TERM": "dumb",
+            # spaces defaults to the public Space: a closed loopback port
+            # as its hub, so no test ever reaches the internet.
+            "HF_ENDPOINT": "http://127.0.0.1:9",
         }
         # Sanitizer builds: keep their options.
         for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LD_LIBRARY_PATH"):
