@@ -15,6 +15,7 @@ options_cut(struct db *db)
 		.character_threshold = settings_get_float(db, "character_threshold"),
 		.general_mcut = settings_get_bool(db, "general_mcut"),
 		.character_mcut = settings_get_bool(db, "character_mcut"),
+		.max_tags = (int)settings_get_int(db, "max_tags"),
 	};
 }
 

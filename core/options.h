@@ -21,7 +21,7 @@
 
 struct db;
 
-/* general_threshold, character_threshold, general_mcut, character_mcut. */
+/* general_threshold, character_threshold, general_mcut, character_mcut, max_tags. */
 struct db_cut options_cut(struct db *db);
 /* review_mode, review_min_score. */
 struct review_opts options_review(struct db *db);

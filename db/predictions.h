@@ -36,6 +36,9 @@ struct db_cut {
 	double character_threshold;
 	bool general_mcut;
 	bool character_mcut;
+	/* At most this many general tags per image, highest scores first
+	 * (core/tag/suggest.h); 0: no cap. */
+	int max_tags;
 };
 
 /* "general", "character", "rating", "orientation", "user". */

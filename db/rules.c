@@ -70,8 +70,15 @@ db_rule_add(struct db *db, const struct db_rule *rule, bool *added)
 		return false;
 	}
 	*added = !exists;
-	sqlite3_stmt *st = db_stmt(db, "INSERT INTO tag_rules(kind, tag, glob, target, folder,"
-	    " lo, hi, added_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	/* Only a threshold names value (schema 9), so that the other rules are
+	 * written the same way into a database of any schema since 3 (as
+	 * tests/unit/test-migrations.c builds them). */
+	sqlite3_stmt *st = db_stmt(db, rule->kind == DB_RULE_THRESHOLD ?
+	    "INSERT INTO tag_rules(kind, tag, glob, target, folder, lo, hi, added_at, value)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT(kind, tag, coalesce(folder, x'')) DO UPDATE SET value = excluded.value"
+	    : "INSERT INTO tag_rules(kind, tag, glob, target, folder, lo, hi, added_at)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 	    " ON CONFLICT(kind, tag, coalesce(folder, x'')) DO UPDATE SET target = excluded.target");
 	if (st == NULL) {
 		return false;
@@ -90,6 +97,9 @@ db_rule_add(struct db *db, const struct db_rule *rule, bool *added)
 	bind_path(st, 6, lo);
 	bind_path(st, 7, hi);
 	sqlite3_bind_int64(st, 8, (int64_t)time(NULL));
+	if (rule->kind == DB_RULE_THRESHOLD) {
+		sqlite3_bind_double(st, 9, rule->value);
+	}
 	bool ok = db_step_done(db, st, "add rule");
 	free(glob);
 	free(lo);
@@ -120,7 +130,7 @@ bool
 db_rules_each(struct db *db, int kind, void (*fn)(void *ud, const struct db_rule *r),
     void *ud)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, tag, target, folder FROM tag_rules"
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, tag, target, folder, value FROM tag_rules"
 	    " WHERE ?1 < 0 OR kind = ?1 ORDER BY kind, coalesce(folder, x''), tag");
 	if (st == NULL) {
 		return false;
@@ -135,6 +145,7 @@ db_rules_each(struct db *db, int kind, void (*fn)(void *ud, const struct db_rule
 			.tag = (const char *)sqlite3_column_text(st, 2),
 			.target = (const char *)sqlite3_column_text(st, 3),
 			.folder = folder,
+			.value = sqlite3_column_double(st, 5),
 		};
 		fn(ud, &r);
 		free(folder);

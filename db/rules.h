@@ -3,7 +3,8 @@
  *
  * Tag rules (table tag_rules): an exclusion keeps a tag (a '*' pattern)
  * from ever being suggested; an alias renames a predicted tag; a pin makes
- * a tag a suggestion for every image below a folder.  Names are canonical;
+ * a tag a suggestion for every image below a folder; a threshold gives a
+ * tag its own cut below a folder.  Names are canonical;
  * core/rules.c validates everything before it reaches these functions, and
  * db/search.c reads the same rows when it compiles `suggested:`.
  *
@@ -18,7 +19,12 @@
 
 struct db;
 
-enum db_rule_kind { DB_RULE_EXCLUDE = 0, DB_RULE_ALIAS = 1, DB_RULE_PIN = 2 };
+enum db_rule_kind {
+	DB_RULE_EXCLUDE = 0,
+	DB_RULE_ALIAS = 1,
+	DB_RULE_PIN = 2,
+	DB_RULE_THRESHOLD = 3, /* schema 9: value is the tag's own cut below folder */
+};
 
 struct db_rule {
 	int64_t id;
@@ -26,11 +32,12 @@ struct db_rule {
 	const char *tag;    /* EXCLUDE: may hold '*' */
 	const char *target; /* ALIAS: what tag becomes; else NULL */
 	const char *folder; /* NULL: everywhere */
+	double value;       /* THRESHOLD: the cut; else 0 */
 };
 
 /*
- * Add a rule, or update the target of an alias that exists; *added tells
- * which.  folder is absolute without a trailing '/', or NULL.
+ * Add a rule, or update the target of an alias (the value of a threshold)
+ * that exists; *added tells which.  folder is absolute without a trailing '/', or NULL.
  */
 bool db_rule_add(struct db *db, const struct db_rule *rule, bool *added);
 /* Remove the rule of that kind, tag and folder; *found false if none. */

@@ -412,6 +412,11 @@ static const char *const migrations[] = {
 	" AND (EXISTS (SELECT 1 FROM tagged t WHERE t.content_id = images.content_id)"
 	"  OR EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = images.id AND d.verdict = 1));",
 
+	/* 8 -> 9: per-tag thresholds (kind 3 of tag_rules): value is the cut
+	 * a prediction of tag must pass below folder, in place of its
+	 * category's threshold or MCut. */
+	"ALTER TABLE tag_rules ADD COLUMN value REAL;",
+
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -31,7 +31,7 @@
 #define RULED_TAGS \
 	"SELECT gr.id FROM tags gr WHERE EXISTS (SELECT 1 FROM tag_rules r WHERE" \
 	" (r.kind = 0 AND gr.name GLOB r.glob) OR (r.kind = 1 AND gr.name IN (r.tag, r.target))" \
-	" OR (r.kind = 2 AND gr.name = r.tag))"
+	" OR (r.kind = 2 AND gr.name = r.tag) OR (r.kind = 3 AND gr.name = r.tag))"
 
 static bool
 run_count(struct compile *c, const char *sql, int64_t *n)
@@ -62,12 +62,19 @@ nested(const struct search_opts *o, size_t k)
 	return false;
 }
 
+enum scope { OUTSIDE, INSIDE, EVERYWHERE };
+
 /* "(range OR range ...)" over the outermost override folders, negated for
  * the rest of the library; "1" / "0" without overrides. */
 static void
-put_overridden(struct compile *c, struct sql *q, bool inside)
+put_overridden(struct compile *c, struct sql *q, enum scope scope)
 {
 	const struct search_opts *o = c->o;
+	bool inside = scope == INSIDE;
+	if (scope == EVERYWHERE) {
+		put(q, "1");
+		return;
+	}
 	if (o->n_overrides == 0) {
 		put(q, inside ? "0" : "1");
 		return;
@@ -90,7 +97,7 @@ put_overridden(struct compile *c, struct sql *q, bool inside)
  * DISTINCT, as the UNION with the pins does only when there are pins.
  * Without, an image's (image, tag) pairs are unique already. */
 static bool
-count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
+count_rules(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 {
 	struct sql q = {0};
 	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT DISTINCT i.id, " SEARCH_FINAL_NAME
@@ -119,7 +126,7 @@ count_rules(struct compile *c, bool inside, bool ruled_only, int64_t *n)
 /* Predictions the histogram counts (global cut, undecided by their own
  * tag) for images matching filter, of ruled tags only if ruled_only. */
 static bool
-count_plain(struct compile *c, bool inside, bool ruled_only, int64_t *n)
+count_plain(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 {
 	struct sql q = {0};
 	put(&q, "SELECT count(*) FROM ");
@@ -220,6 +227,12 @@ count_fast(struct compile *c, int64_t *n)
 	const struct db_cut *cut = &c->o->cut;
 	int64_t g, ch, inside = 0, plain = 0, ruled = 0, ruled_plain = 0;
 	bool rules = false;
+	if (c->capped) {
+		/* Whether a score counts depends on the image's other scores: no
+		 * histogram knows that.  Every prediction is read (seconds at a
+		 * million images). */
+		return count_rules(c, EVERYWHERE, false, n);
+	}
 	bool ok = cut->general_mcut ? count_hist_mcut(c, DB_CAT_GENERAL, &g)
 	    : count_hist(c, DB_CAT_GENERAL, cut->general_threshold, &g);
 	ok = ok && (cut->character_mcut ? count_hist_mcut(c, DB_CAT_CHARACTER, &ch)
@@ -227,12 +240,12 @@ count_fast(struct compile *c, int64_t *n)
 	if (!ok || !has_rules(c, &rules)) {
 		return false;
 	}
-	if (c->o->n_overrides > 0 && (!count_plain(c, true, false, &plain) ||
-	    !count_rules(c, true, false, &inside))) {
+	if (c->o->n_overrides > 0 && (!count_plain(c, INSIDE, false, &plain) ||
+	    !count_rules(c, INSIDE, false, &inside))) {
 		return false;
 	}
-	if (rules && (!count_plain(c, false, true, &ruled_plain) ||
-	    !count_rules(c, false, true, &ruled))) {
+	if (rules && (!count_plain(c, OUTSIDE, true, &ruled_plain) ||
+	    !count_rules(c, OUTSIDE, true, &ruled))) {
 		return false;
 	}
 	*n = g + ch - plain + inside - ruled_plain + ruled;

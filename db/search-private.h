@@ -66,6 +66,9 @@ struct compile {
 	bool aliases;          /* tag_rules has rules of each kind: without, */
 	bool exclusions;       /* suggested: compiles to simpler SQL */
 	bool pins;
+	bool thresholds;       /* threshold rules exist; the lowest is: */
+	double min_tag_threshold;
+	bool capped;           /* max_tags is in force somewhere */
 	bool needs_rating;     /* the WHERE reads t */
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;
@@ -90,8 +93,9 @@ void search_put_cut(struct compile *c, struct sql *q, const struct db_cut *cut,
     int category);
 /* The cut of category for image i (folder overrides, MCut). */
 void search_put_threshold(struct compile *c, struct sql *q, int category);
-/* Prediction p (tags g) of image i is a pending suggestion: above its cut,
- * its aliased name undecided, not excluded. */
+/* Prediction p (tags g) of image i is a pending suggestion: above its cut
+ * (its tag's threshold rule, else its category's), its aliased name
+ * undecided, not excluded, within max_tags. */
 void search_put_pending(struct compile *c, struct sql *q);
 /* A statement for sql with the compiled parameters bound; NULL on error. */
 struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);

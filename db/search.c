@@ -384,22 +384,122 @@ put_pin_match(struct compile *c, struct sql *q, const struct search_node *n)
 	}
 }
 
-void
-search_put_pending(struct compile *c, struct sql *q)
+/* The name a prediction of tag g (a tags alias) becomes after aliases. */
+static void
+put_final(struct compile *c, struct sql *q, const char *g)
 {
-	put(q, "p.score > (CASE WHEN g.category = 4 THEN ");
+	if (c->aliases) {
+		putf(q, "coalesce((SELECT ra.target FROM tag_rules ra WHERE ra.kind = 1"
+		    " AND ra.tag = %s.name), %s.name)", g, g);
+	} else {
+		putf(q, "%s.name", g);
+	}
+}
+
+/* The cut prediction p (of tag g) must pass at image i: the nearest
+ * threshold rule of its tag (the longest lo of those covering the path is
+ * the deepest folder), else its category's cut. */
+static void
+put_cut_of(struct compile *c, struct sql *q, const char *g)
+{
+	if (c->thresholds) {
+		putf(q, "coalesce((SELECT rt.value FROM tag_rules rt WHERE rt.kind = 3"
+		    " AND rt.tag = %s.name AND i.path >= rt.lo AND i.path < rt.hi"
+		    " ORDER BY length(rt.lo) DESC LIMIT 1), ", g);
+	}
+	putf(q, "(CASE WHEN %s.category = 4 THEN ", g);
 	search_put_threshold(c, q, DB_CAT_CHARACTER);
 	put(q, " ELSE ");
 	search_put_threshold(c, q, DB_CAT_GENERAL);
-	put(q, c->aliases ? " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
-	    " AND d.tag_id = (SELECT id FROM tags WHERE name = " SEARCH_FINAL_NAME "))"
-	    : " END) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
-	    " AND d.tag_id = p.tag_id)");
-	if (c->exclusions) {
-		put(q, " AND NOT EXISTS (SELECT 1 FROM tag_rules r WHERE r.kind = 0"
-		    "  AND (g.name GLOB r.glob OR " SEARCH_FINAL_NAME " GLOB r.glob)"
-		    "  AND i.path >= r.lo AND i.path < r.hi)");
+	put(q, c->thresholds ? " END))" : " END)");
+}
+
+/* Steps 1 to 4 of the engine for prediction p of tag g at image i. */
+static void
+put_pending_as(struct compile *c, struct sql *q, const char *p, const char *g)
+{
+	putf(q, "%s.score > ", p);
+	put_cut_of(c, q, g);
+	if (c->aliases) {
+		put(q, " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+		    " AND d.tag_id = (SELECT id FROM tags WHERE name = ");
+		put_final(c, q, g);
+		put(q, "))");
+	} else {
+		putf(q, " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+		    " AND d.tag_id = %s.tag_id)", p);
 	}
+	if (c->exclusions) {
+		putf(q, " AND NOT EXISTS (SELECT 1 FROM tag_rules r WHERE r.kind = 0"
+		    "  AND (%s.name GLOB r.glob", g);
+		if (c->aliases) {
+			put(q, " OR ");
+			put_final(c, q, g);
+			put(q, " GLOB r.glob");
+		}
+		put(q, ") AND i.path >= r.lo AND i.path < r.hi)");
+	}
+}
+
+/* A cap of n general tags as a bound on outranking names (0: none). */
+static void
+put_cap_value(struct compile *c, struct sql *q, int n)
+{
+	search_bind_int(c, q, n > 0 ? n : INT64_C(1) << 40);
+}
+
+/* max_tags for image i: the nearest folder override, else the global. */
+static void
+put_max_tags(struct compile *c, struct sql *q)
+{
+	const struct search_opts *o = c->o;
+	if (o->n_overrides == 0) {
+		put_cap_value(c, q, o->cut.max_tags);
+		return;
+	}
+	put(q, "(CASE");
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		put(q, " WHEN ");
+		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
+		put(q, " THEN ");
+		put_cap_value(c, q, o->overrides[k].cut.max_tags);
+	}
+	put(q, " ELSE ");
+	put_cap_value(c, q, o->cut.max_tags);
+	put(q, " END)");
+}
+
+void
+search_put_pending(struct compile *c, struct sql *q)
+{
+	put_pending_as(c, q, "p", "g");
+	if (!c->capped) {
+		return;
+	}
+	/* The engine's cap (core/tag/suggest.h, step 5): fewer than max_tags
+	 * names of the image's general predictions hold a place before p:
+	 * accepted ones, and pending ones that outrank p. */
+	put(q, " AND (g.category != 0 OR (SELECT count(DISTINCT ");
+	put_final(c, q, "gq");
+	put(q, ") FROM predictions pq CROSS JOIN tags gq ON gq.id = pq.tag_id"
+	    " WHERE pq.content_id = p.content_id AND pq.model_id = p.model_id"
+	    " AND gq.category = 0 AND (EXISTS (SELECT 1 FROM decisions da WHERE"
+	    " da.image_id = i.id AND da.verdict = 1 AND da.tag_id = (SELECT id FROM tags"
+	    " WHERE name = ");
+	put_final(c, q, "gq");
+	put(q, ")) OR (");
+	put_final(c, q, "gq");
+	put(q, " != ");
+	put_final(c, q, "g");
+	put(q, " AND (pq.score > p.score OR (pq.score = p.score AND ");
+	put_final(c, q, "gq");
+	put(q, " < ");
+	put_final(c, q, "g");
+	put(q, ")) AND ");
+	put_pending_as(c, q, "pq", "gq");
+	put(q, "))) < ");
+	put_max_tags(c, q);
+	put(q, ")");
 }
 
 /* A prediction above its cut, renamed by aliases, neither excluded nor
@@ -649,7 +749,11 @@ driver_for(struct compile *c, const struct search_node *n, int64_t cap, int64_t 
 	/* The estimate reads the index alone: under MCut, whose cuts are not
 	 * in it, every prediction of the tag counts. */
 	bool mcut;
-	double lo = lowest_cut(c->o, &mcut), cut = mcut ? -1.0 : lo;
+	double lo = lowest_cut(c->o, &mcut);
+	if (c->thresholds) {
+		lo = fmin(lo, c->min_tag_threshold);
+	}
+	double cut = mcut ? -1.0 : lo;
 	struct sql q = {0};
 	put(&q, sugg ? "SELECT DISTINCT dri.id FROM predictions drp CROSS JOIN images dri"
 	    " ON dri.content_id = drp.content_id WHERE drp.model_id = " SEARCH_P_MODEL
@@ -738,7 +842,8 @@ load_rule_kinds(struct compile *c)
 {
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT EXISTS (SELECT 1 FROM tag_rules WHERE kind = 0),"
 	    " EXISTS (SELECT 1 FROM tag_rules WHERE kind = 1),"
-	    " EXISTS (SELECT 1 FROM tag_rules WHERE kind = 2)");
+	    " EXISTS (SELECT 1 FROM tag_rules WHERE kind = 2),"
+	    " (SELECT min(value) FROM tag_rules WHERE kind = 3)");
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
 		c->failed = true;
 		if (st != NULL) {
@@ -750,6 +855,8 @@ load_rule_kinds(struct compile *c)
 	c->exclusions = sqlite3_column_int(st, 0) != 0;
 	c->aliases = sqlite3_column_int(st, 1) != 0;
 	c->pins = sqlite3_column_int(st, 2) != 0;
+	c->thresholds = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	c->min_tag_threshold = sqlite3_column_double(st, 3);
 	sqlite3_reset(st);
 }
 
@@ -766,6 +873,10 @@ search_compile(struct compile *c, struct db *db, const struct search_node *q,
 		    o->model, 0, 0, 0);
 	}
 	load_rule_kinds(c);
+	c->capped = o->cut.max_tags > 0;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		c->capped = c->capped || o->overrides[k].cut.max_tags > 0;
+	}
 	struct sql fixed = {0};
 	search_bind_int(c, &fixed, c->model_id);
 	search_bind_int(c, &fixed, o->max_rating);

@@ -17,8 +17,8 @@ static int exec_rules(struct cli *cli, int argc, char **argv);
 const struct cmd_entry cmd_rules_entry = {
 	.name = "rules",
 	.usage = "[list [--json]] | exclude [--folder DIR] PATTERN... | alias FROM TO | "
-	    "pin --folder DIR TAG... | rm exclude|alias|pin [--folder DIR] TAG... | "
-	    "set DIR KEY VALUE | unset DIR KEY",
+	    "pin --folder DIR TAG... | threshold [--folder DIR] TAG VALUE | "
+	    "rm exclude|alias|pin|threshold [--folder DIR] TAG... | set DIR KEY VALUE | unset DIR KEY",
 	.help = "tag rules and per-folder overrides",
 	.exec = exec_rules,
 };
@@ -56,9 +56,9 @@ static void
 list_rule(void *ud, const struct db_rule *r)
 {
 	struct listing *l = ud;
-	static const char *const kinds[] = {"exclude", "alias", "pin"};
+	static const char *const kinds[] = {"exclude", "alias", "pin", "threshold"};
 	if (l->doc != NULL) {
-		static const char *const arrays[] = {"exclusions", "aliases", "pins"};
+		static const char *const arrays[] = {"exclusions", "aliases", "pins", "thresholds"};
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddItemToObject(o, r->kind == DB_RULE_ALIAS ? "from" : "tag",
 		    out_json_text(r->tag));
@@ -71,6 +71,9 @@ list_rule(void *ud, const struct db_rule *r)
 				cJSON_AddNullToObject(o, "folder");
 			}
 		}
+		if (r->kind == DB_RULE_THRESHOLD) {
+			cJSON_AddNumberToObject(o, "value", r->value);
+		}
 		cJSON_AddItemToArray(array_of(l->doc, arrays[r->kind]), o);
 		return;
 	}
@@ -79,6 +82,9 @@ list_rule(void *ud, const struct db_rule *r)
 	if (r->target != NULL) {
 		printf(" -> ");
 		out_safe(stdout, r->target);
+	}
+	if (r->kind == DB_RULE_THRESHOLD) {
+		printf(" %g", r->value);
 	}
 	if (r->folder != NULL) {
 		printf("  below ");
@@ -111,8 +117,9 @@ rules_list(struct cli *cli, struct db *db, bool json)
 {
 	struct listing l = {json ? cJSON_CreateObject() : NULL};
 	if (l.doc != NULL) {
-		const char *const names[] = {"exclusions", "aliases", "pins", "overrides"};
-		for (size_t i = 0; i < 4; i++) {
+		const char *const names[] = {"exclusions", "aliases", "pins", "thresholds",
+			"overrides"};
+		for (size_t i = 0; i < 5; i++) {
 			cJSON_AddArrayToObject(l.doc, names[i]);
 		}
 	}
@@ -160,13 +167,13 @@ rules_alias(struct db *db, int argc, char **argv)
 static int
 rules_tags(struct db *db, const char *verb, const char *folder, int argc, char **argv)
 {
-	static const char *const kinds[] = {"exclude", "alias", "pin"};
+	static const char *const kinds[] = {"exclude", "alias", "pin", "threshold"};
 	if (argc < 1 || (strcmp(verb, "pin") == 0 && folder == NULL)) {
 		return cli_usage(&cmd_rules_entry);
 	}
 	int rm = -1;
 	if (strcmp(verb, "rm") == 0) {
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
 			rm = strcmp(argv[0], kinds[k]) == 0 ? k : rm;
 		}
 		if (rm < 0 || argc < 2) {
@@ -186,6 +193,19 @@ rules_tags(struct db *db, const char *verb, const char *folder, int argc, char *
 	}
 	free(f);
 	return rc;
+}
+
+/* threshold [--folder DIR] TAG VALUE */
+static int
+rules_threshold(struct db *db, const char *folder, int argc, char **argv)
+{
+	if (argc != 2) {
+		return cli_usage(&cmd_rules_entry);
+	}
+	char *f = folder != NULL ? folder_arg(folder) : NULL, *cause = NULL;
+	bool ok = rules_add_threshold(db, argv[0], argv[1], f, &cause);
+	free(f);
+	return done(ok, cause);
 }
 
 static int
@@ -214,7 +234,7 @@ exec_rules(struct cli *cli, int argc, char **argv)
 	}
 	const char *verb = argc > 0 ? argv[0] : "list";
 	static const char *const verbs[] = {"list", "exclude", "alias", "pin", "rm", "set", "unset",
-		NULL};
+		"threshold", NULL};
 	int v = 0;
 	while (verbs[v] != NULL && strcmp(verbs[v], verb) != 0) {
 		v++;
@@ -235,6 +255,7 @@ exec_rules(struct cli *cli, int argc, char **argv)
 	case 2: return rules_alias(db, argc, argv);
 	case 5:
 	case 6: return rules_override(db, verb, argc, argv);
+	case 7: return rules_threshold(db, values[1], argc, argv);
 	default: return rules_tags(db, verb, values[1], argc, argv);
 	}
 }

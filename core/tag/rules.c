@@ -17,7 +17,7 @@
 
 const char *const rules_override_keys[] = {
 	"general_threshold", "character_threshold", "general_mcut", "character_mcut", "auto_tag",
-	NULL,
+	"max_tags", NULL,
 };
 
 /* Canonical name (new string), or NULL with *cause. */
@@ -59,7 +59,7 @@ folder_of(const char *folder, char **out, char **cause)
 
 static bool
 add_rule(struct db *db, enum db_rule_kind kind, const char *tag, const char *target,
-    const char *folder, char **cause)
+    const char *folder, double value, char **cause)
 {
 	char *f;
 	if (!folder_of(folder, &f, cause)) {
@@ -70,7 +70,8 @@ add_rule(struct db *db, enum db_rule_kind kind, const char *tag, const char *tar
 		free(f);
 		f = NULL;
 	}
-	struct db_rule rule = {.kind = kind, .tag = tag, .target = target, .folder = f};
+	struct db_rule rule = {.kind = kind, .tag = tag, .target = target, .folder = f,
+		.value = value};
 	bool added;
 	bool ok = db_rule_add(db, &rule, &added) || db_cause(db, cause);
 	free(f);
@@ -81,7 +82,7 @@ bool
 rules_add_exclusion(struct db *db, const char *pattern, const char *folder, char **cause)
 {
 	char *tag = canonical(pattern, true, cause);
-	bool ok = tag != NULL && add_rule(db, DB_RULE_EXCLUDE, tag, NULL, folder, cause);
+	bool ok = tag != NULL && add_rule(db, DB_RULE_EXCLUDE, tag, NULL, folder, 0, cause);
 	free(tag);
 	return ok;
 }
@@ -126,7 +127,7 @@ rules_add_pin(struct db *db, const char *tag, const char *folder, char **cause)
 		ok = refuse(cause, xasprintf("%s is aliased to %s: pin %s instead", t, n.target,
 		    n.target));
 	}
-	ok = ok && add_rule(db, DB_RULE_PIN, t, NULL, folder, cause);
+	ok = ok && add_rule(db, DB_RULE_PIN, t, NULL, folder, 0, cause);
 	free(n.target);
 	free(n.folder);
 	free(t);
@@ -188,9 +189,25 @@ rules_add_alias(struct db *db, const char *from, const char *to, char **cause)
 		refuse(cause, a.problem);
 		goto out;
 	}
-	ok = add_rule(db, DB_RULE_ALIAS, f, t, NULL, cause);
+	ok = add_rule(db, DB_RULE_ALIAS, f, t, NULL, 0, cause);
 out:
 	free(f);
+	free(t);
+	return ok;
+}
+
+bool
+rules_add_threshold(struct db *db, const char *tag, const char *value, const char *folder,
+    char **cause)
+{
+	char *end = NULL;
+	double v = value != NULL ? strtod(value, &end) : 0;
+	if (value == NULL || end == value || *end != '\0' || !(v >= 0 && v <= 1)) {
+		return refuse(cause, xasprintf("'%s' is not a threshold (a number from 0 to 1)",
+		    value != NULL ? value : ""));
+	}
+	char *t = canonical(tag, false, cause);
+	bool ok = t != NULL && add_rule(db, DB_RULE_THRESHOLD, t, NULL, folder, v, cause);
 	free(t);
 	return ok;
 }
@@ -199,7 +216,7 @@ bool
 rules_remove(struct db *db, enum db_rule_kind kind, const char *tag, const char *folder,
     char **cause)
 {
-	static const char *const kinds[] = {"exclusion", "alias", "pin"};
+	static const char *const kinds[] = {"exclusion", "alias", "pin", "threshold"};
 	char *t = canonical(tag, kind == DB_RULE_EXCLUDE, cause), *f = NULL;
 	bool found = false, ok = false;
 	if (t == NULL || !folder_of(folder, &f, cause)) {
@@ -232,7 +249,7 @@ override_key(const char *key, char **cause)
 		}
 	}
 	return refuse(cause, xasprintf("'%s' cannot be set per folder (only general_threshold, "
-	    "character_threshold, general_mcut, character_mcut, auto_tag)", key));
+	    "character_threshold, general_mcut, character_mcut, auto_tag, max_tags)", key));
 }
 
 bool
@@ -287,6 +304,7 @@ struct rule {
 	char *tag;
 	char *target;
 	char *folder; /* NULL: everywhere */
+	double value; /* THRESHOLD */
 };
 
 struct folder_cut {
@@ -329,6 +347,7 @@ add_rule_copy(void *ud, const struct db_rule *r)
 		.tag = xstrdup(r->tag),
 		.target = r->target != NULL ? xstrdup(r->target) : NULL,
 		.folder = r->folder != NULL ? xstrdup(r->folder) : NULL,
+		.value = r->value,
 	};
 }
 
@@ -355,6 +374,8 @@ apply_key(struct folder_cut *fc, const char *key, const char *value)
 		fc->cut.character_mcut = yes;
 	} else if (strcmp(key, "auto_tag") == 0) {
 		fc->auto_tag = yes;
+	} else if (strcmp(key, "max_tags") == 0) {
+		fc->cut.max_tags = (int)strtol(value, NULL, 10);
 	}
 }
 
@@ -461,7 +482,7 @@ rules_dup_with_cut(const struct rules *from, struct db_cut global)
 	for (size_t i = 0; i < from->n_rules; i++) {
 		const struct rule *r = &from->rules[i];
 		add_rule_copy(rs, &(struct db_rule){.kind = r->kind, .tag = r->tag,
-		    .target = r->target, .folder = r->folder});
+		    .target = r->target, .folder = r->folder, .value = r->value});
 	}
 	for (size_t i = 0; i < from->n_overrides; i++) {
 		const struct override *o = &from->overrides[i];
@@ -583,6 +604,35 @@ rules_excluded(const struct rules *rs, const char *path, const char *tag, const 
 		const struct rule *r = &rs->rules[i];
 		if (r->kind == DB_RULE_EXCLUDE && covers(r->folder, path) &&
 		    (rules_match(r->tag, tag) || rules_match(r->tag, target))) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+rules_tag_threshold(const struct rules *rs, const char *path, const char *tag, double *cut)
+{
+	size_t best = 0;
+	bool found = false;
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		const struct rule *r = &rs->rules[i];
+		size_t depth = r->folder != NULL ? strlen(r->folder) : 0;
+		if (r->kind == DB_RULE_THRESHOLD && strcmp(r->tag, tag) == 0 &&
+		    covers(r->folder, path) && (!found || depth > best)) {
+			*cut = r->value;
+			best = depth;
+			found = true;
+		}
+	}
+	return found;
+}
+
+bool
+rules_any_threshold(const struct rules *rs)
+{
+	for (size_t i = 0; i < rs->n_rules; i++) {
+		if (rs->rules[i].kind == DB_RULE_THRESHOLD) {
 			return true;
 		}
 	}

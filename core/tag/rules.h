@@ -9,9 +9,15 @@
  *              for either finds both).  No chains: b may not be an alias.
  *   pin        `wip` on /srv/img/drafts: suggested for every image below the
  *              folder whatever the scores, until decided.
+ *   threshold  `holding 0.6` (below folder, or everywhere): the tag's own
+ *              cut, in place of its category's threshold or MCut, so a tag
+ *              the model is over-confident about needs a higher score.  It
+ *              names the model's tag (before aliases); the nearest folder
+ *              with a threshold for the tag wins, and a tag's threshold
+ *              wins over the category's (the tag is the narrower key).
  *   override   general_threshold, character_threshold, general_mcut,
- *              character_mcut, auto_tag for the images below a folder; the
- *              nearest folder with a value for a key wins.
+ *              character_mcut, auto_tag, max_tags for the images below a
+ *              folder; the nearest folder with a value for a key wins.
  *
  * Rules act on suggestions at once: nothing is stored per image, so adding
  * an exclusion hides the tag everywhere without any Space call.  Exclusions
@@ -37,6 +43,9 @@ struct rules;
 bool rules_add_exclusion(struct db *db, const char *pattern, const char *folder, char **cause);
 bool rules_add_alias(struct db *db, const char *from, const char *to, char **cause);
 bool rules_add_pin(struct db *db, const char *tag, const char *folder, char **cause);
+/* value: a number from 0 to 1, as typed; an existing one is replaced. */
+bool rules_add_threshold(struct db *db, const char *tag, const char *value, const char *folder,
+    char **cause);
 /* Remove one rule; false with *cause when there is no such rule. */
 bool rules_remove(struct db *db, enum db_rule_kind kind, const char *tag, const char *folder,
     char **cause);
@@ -84,6 +93,11 @@ bool rules_excluded(const struct rules *r, const char *path, const char *tag,
 /* fn(ud, tag) for every tag pinned on a folder at or above path. */
 void rules_pins_each(const struct rules *r, const char *path,
     void (*fn)(void *ud, const char *tag), void *ud);
+/* The cut of tag's own threshold rule nearest path, in *cut; false when
+ * no threshold rule for tag covers path. */
+bool rules_tag_threshold(const struct rules *r, const char *path, const char *tag, double *cut);
+/* Whether there is any threshold rule. */
+bool rules_any_threshold(const struct rules *r);
 /* The number of rules of every kind (a bound on the pins of one image). */
 size_t rules_count(const struct rules *r);
 /* Whether tag is pinned on a folder above path. */

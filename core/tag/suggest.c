@@ -165,31 +165,129 @@ tag_order(const void *a, const void *b)
 	return strcmp(x->tag, y->tag);
 }
 
-/* Steps 2 to 5 for one category's predictions, above the cut (suggested)
- * or not (near misses, which come after every suggestion). */
-static void
-take(const struct rules *r, const char *path, const struct suggest_input *in, bool above,
-    struct suggest_result *out)
+double
+suggest_cut_of(const struct rules *r, const char *path, const struct suggest_pred *p,
+    const struct suggest_result *out)
 {
+	double t;
+	if (rules_tag_threshold(r, path, p->tag, &t)) {
+		return t;
+	}
+	return p->category == DB_CAT_CHARACTER ? out->character_cut : out->general_cut;
+}
+
+enum fate { SKIP, NEAR, SUGGEST };
+
+/* Whether pending general prediction j outranks i (score, then name) under
+ * a name of its own. */
+static bool
+outranks(const struct suggest_pred *pj, const char *nj, const struct suggest_pred *pi,
+    const char *ni)
+{
+	int c = strcmp(nj, ni);
+	return c != 0 && (pj->score > pi->score || (pj->score == pi->score && c < 0));
+}
+
+/* Whether a person accepted tag on this image. */
+static bool
+accepted(const struct suggest_input *in, const char *tag)
+{
+	for (size_t i = 0; i < in->n_decisions; i++) {
+		if (in->decisions[i].accepted && strcmp(in->decisions[i].tag, tag) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Add name to seen[0, *n) unless it is there. */
+static void
+see(const char **seen, size_t *n, const char *name)
+{
+	for (size_t k = 0; k < *n; k++) {
+		if (strcmp(seen[k], name) == 0) {
+			return;
+		}
+	}
+	seen[(*n)++] = name;
+}
+
+/* Step 5's cap: a pending general prediction stays a suggestion when fewer
+ * than max names hold a place before it: the names of the image's general
+ * predictions the person accepted (so committing the best N leaves nothing
+ * to suggest rather than the next N), and those of pending general
+ * predictions that outrank it.  Counted per prediction, not per entry, so
+ * that SQL can say the same thing (db/search.c); by name, so a tag and its
+ * alias take one place. */
+static void
+cap(const struct suggest_input *in, const char **names, enum fate *fate, size_t max)
+{
+	bool *pending = xcalloc(in->n_preds + 1, sizeof *pending);
+	const char **seen = xcalloc(in->n_preds + 1, sizeof *seen);
+	size_t n_taken = 0;
+	for (size_t i = 0; i < in->n_preds; i++) {
+		bool general = in->preds[i].category == DB_CAT_GENERAL;
+		pending[i] = fate[i] == SUGGEST && general;
+		if (general && accepted(in, names[i])) {
+			see(seen, &n_taken, names[i]);
+		}
+	}
+	for (size_t i = 0; i < in->n_preds; i++) {
+		size_t n_seen = n_taken;
+		for (size_t j = 0; pending[i] && j < in->n_preds && n_seen < max; j++) {
+			if (pending[j] && outranks(&in->preds[j], names[j], &in->preds[i], names[i])) {
+				see(seen, &n_seen, names[j]);
+			}
+		}
+		if (pending[i] && n_seen >= max) {
+			fate[i] = NEAR;
+		}
+	}
+	free(seen);
+	free(pending);
+}
+
+/* Steps 1 to 5 for every prediction: a suggestion, a near miss or nothing. */
+static enum fate *
+fates(const struct rules *r, const char *path, const struct suggest_input *in,
+    const char **names, struct suggest_result *out)
+{
+	enum fate *fate = xcalloc(in->n_preds + 1, sizeof *fate);
 	for (size_t i = 0; i < in->n_preds; i++) {
 		const struct suggest_pred *p = &in->preds[i];
 		if (p->category != DB_CAT_GENERAL && p->category != DB_CAT_CHARACTER) {
 			continue;
 		}
-		double cut = p->category == DB_CAT_CHARACTER ? out->character_cut : out->general_cut;
-		if ((p->score > cut) != above) {
+		names[i] = rules_alias_of(r, p->tag);
+		if (rules_excluded(r, path, p->tag, names[i]) || suggest_decided(in, names[i])) {
 			continue;
 		}
-		const char *name = rules_alias_of(r, p->tag);
-		if (rules_excluded(r, path, p->tag, name) || suggest_decided(in, name) ||
-		    entry(out, 0, above ? out->n : out->n_all, name) != NULL) {
-			continue; /* by score, so the first of a name has its highest */
+		fate[i] = p->score > suggest_cut_of(r, path, p, out) ? SUGGEST : NEAR;
+	}
+	if (out->max_tags > 0) {
+		cap(in, names, fate, (size_t)out->max_tags);
+	}
+	return fate;
+}
+
+/* Entries for the predictions of one fate, one per name: by score, so the
+ * first of a name has its highest. */
+static void
+take(const struct rules *r, const char *path, const struct suggest_input *in,
+    const char **names, const enum fate *fate, enum fate want, struct suggest_result *out)
+{
+	for (size_t i = 0; i < in->n_preds; i++) {
+		const struct suggest_pred *p = &in->preds[i];
+		if (fate[i] != want ||
+		    entry(out, 0, want == SUGGEST ? out->n : out->n_all, names[i]) != NULL) {
+			continue;
 		}
 		out->tags[out->n_all++] = (struct suggest_tag){
-			.tag = name, .predicted = name != p->tag ? p->tag : NULL,
+			.tag = names[i], .predicted = names[i] != p->tag ? p->tag : NULL,
 			.category = p->category, .score = p->score,
+			.cut = suggest_cut_of(r, path, p, out),
 		};
-		out->n += above;
+		out->n += want == SUGGEST;
 	}
 }
 
@@ -198,13 +296,19 @@ suggest_image(const struct rules *r, const char *path, const struct suggest_inpu
     struct suggest_result *out)
 {
 	memset(out, 0, sizeof *out);
-	suggest_cuts(rules_cut_for(r, path), in, out);
+	struct db_cut cut = rules_cut_for(r, path);
+	suggest_cuts(cut, in, out);
+	out->max_tags = cut.max_tags;
 	out->tags = xcalloc(in->n_preds + rules_count(r) + 1, sizeof *out->tags);
-	take(r, path, in, true, out);
+	const char **names = xcalloc(in->n_preds + 1, sizeof *names);
+	enum fate *fate = fates(r, path, in, names, out);
+	take(r, path, in, names, fate, SUGGEST, out);
 	struct pins p = {in, out};
 	rules_pins_each(r, path, add_pin, &p);
 	out->n_all = out->n;
-	take(r, path, in, false, out);
+	take(r, path, in, names, fate, NEAR, out);
+	free(fate);
+	free(names);
 	qsort(out->tags, out->n, sizeof *out->tags, tag_order);
 	qsort(out->tags + out->n, out->n_all - out->n, sizeof *out->tags, tag_order);
 }

@@ -17,17 +17,23 @@
  *   1. each category's cut at path: the settings in force (a preset in use
  *      included), the nearest folder override for each key; a fixed
  *      threshold (strict '>', as the Space does) or MCut over the image's
- *      stored scores (character MCut never below 0.15);
+ *      stored scores (character MCut never below 0.15); a tag with a
+ *      threshold rule at path (core/tag/rules.h) has that cut instead;
  *   2. each prediction above its cut, renamed by its alias (a -> b);
  *   3. minus those an exclusion at path matches, before or after the alias;
  *   4. minus those whose name (after the alias) the person accepted or
  *      rejected: a rejected tag never comes back;
  *   5. one entry per name: a and its alias target b count once, with the
- *      higher score;
+ *      higher score; with max_tags N in force at path, a general
+ *      prediction left by 2-4 stays only when the general tags the person
+ *      accepted and the other names of such general predictions that
+ *      outrank it (higher score, or the same score and a smaller name) are
+ *      fewer than N: at most N general tags, the best ones (the others
+ *      become near misses);
  *   6. plus the tags pinned on folders above path that are undecided,
  *      whatever the scores and exclusions.
  * Every other undecided, unexcluded prediction is a near miss: scored at or
- * above the score floor (so stored), not above its cut.
+ * above the score floor (so stored), not above its cut, or over the cap.
  */
 #ifndef TAGCON_SUGGEST_H
 #define TAGCON_SUGGEST_H
@@ -73,6 +79,7 @@ struct suggest_tag {
 	const char *predicted; /* the model's own name when an alias renamed it, else NULL */
 	enum db_category category;
 	float score;           /* the name's highest score; < 0 for a pin the model did not score */
+	double cut;            /* the cut that score was held to (0 for a pin) */
 	bool pinned;
 };
 
@@ -85,6 +92,7 @@ struct suggest_result {
 	size_t n_all;
 	double general_cut;   /* the cuts used */
 	double character_cut;
+	int max_tags;         /* the cap in force (0: none) */
 	/* false when an MCut cut came from stored scores only and may differ
 	 * from the Space's (see core/tag/mcut.h). */
 	bool exact;
@@ -99,6 +107,11 @@ void suggest_result_fini(struct suggest_result *out);
 /* Step 1 alone: the cuts of the image whose predictions are in under c,
  * in out->general_cut, out->character_cut and out->exact. */
 void suggest_cuts(struct db_cut c, const struct suggest_input *in, struct suggest_result *out);
+
+/* The cut prediction p must pass at path: its tag's threshold rule there,
+ * else its category's cut from cuts (as suggest_cuts() left it). */
+double suggest_cut_of(const struct rules *r, const char *path, const struct suggest_pred *p,
+    const struct suggest_result *cuts);
 
 /* How many suggestions image id (at path) has under model and r: the
  * Library's "Sug" column.  False on a database error. */

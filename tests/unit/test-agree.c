@@ -16,8 +16,9 @@
  * root (names that sort next to each other: "a", "a b", "a-b", "a.b", "a0"),
  * copies, missing images, unanswered images, answers of two models, scores
  * on and off the thresholds, decisions (on predictions, alias targets, pins
- * and unrelated names), exclusions, aliases, pins, folder overrides, global
- * settings and sometimes a preset in use on the connection.  Some rounds
+ * and unrelated names), exclusions, aliases, pins, per-tag thresholds,
+ * folder overrides (max_tags among them), global settings and sometimes a
+ * preset in use on the connection.  Some rounds
  * start image ids above 2000 so that searches take the driver plan.
  *
  * A mismatch prints what replays it, and the round's rules:
@@ -94,8 +95,9 @@ static const char *const thresholds[] = {
 #define N_THRESHOLDS ((int)(sizeof thresholds / sizeof thresholds[0]))
 
 static const char *const cut_keys[] = {
-	"general_threshold", "character_threshold", "general_mcut", "character_mcut",
+	"general_threshold", "character_threshold", "general_mcut", "character_mcut", "max_tags",
 };
+#define N_CUT_KEYS 5
 
 static int
 name_index(const char *tag)
@@ -383,7 +385,7 @@ add_rules(struct world *w)
 	for (unsigned n = rnd(9); n > 0; n--) {
 		char *cause = NULL;
 		const char *tag = typed(names[rnd(N_NAMES)].name);
-		unsigned kind = rnd(3);
+		unsigned kind = rnd(4);
 		bool ok;
 		if (kind == 0) {
 			/* "*" hides every prediction: seldom. */
@@ -392,8 +394,11 @@ add_rules(struct world *w)
 			    pick_rule_folder(w), &cause);
 		} else if (kind == 1) {
 			ok = rules_add_alias(w->db, tag, typed(names[rnd(N_NAMES)].name), &cause);
-		} else {
+		} else if (kind == 2) {
 			ok = rules_add_pin(w->db, tag, pick_rule_folder(w), &cause);
+		} else {
+			ok = rules_add_threshold(w->db, tag, pick_threshold(), pick_rule_folder(w),
+			    &cause);
 		}
 		CHECK(ok || cause != NULL);
 		free(cause);
@@ -403,6 +408,10 @@ add_rules(struct world *w)
 static const char *
 pick_value(unsigned k)
 {
+	static const char *const caps[] = {"0", "1", "2", "3", "4"};
+	if (k == 4) {
+		return caps[rnd(5)];
+	}
 	return k < 2 ? pick_threshold() : chance(50) ? "true" : "false";
 }
 
@@ -413,8 +422,8 @@ add_overrides(struct world *w)
 {
 	for (unsigned n = rnd(5); n > 0; n--) {
 		const char *folder = pick_rule_folder(w);
-		unsigned k = rnd(5);
-		const char *key = k < 4 ? cut_keys[k] : "auto_tag";
+		unsigned k = rnd(N_CUT_KEYS + 1);
+		const char *key = k < N_CUT_KEYS ? cut_keys[k] : "auto_tag";
 		const char *value = pick_value(k);
 		char *cause = NULL;
 		if (!check_(rules_override_set(w->db, folder != NULL ? folder : "/", key, value,
@@ -428,7 +437,7 @@ add_overrides(struct world *w)
 static void
 change_settings(struct world *w)
 {
-	for (unsigned k = 0; k < 4; k++) {
+	for (unsigned k = 0; k < N_CUT_KEYS; k++) {
 		if (chance(30)) {
 			char *cause = NULL;
 			CHECK(settings_set(w->db, cut_keys[k], pick_value(k), &cause));
@@ -441,9 +450,9 @@ change_settings(struct world *w)
 static void
 use_preset(struct world *w)
 {
-	const char *keys[4], *values[4];
+	const char *keys[N_CUT_KEYS], *values[N_CUT_KEYS];
 	size_t n = 0;
-	for (unsigned k = 0; k < 4; k++) {
+	for (unsigned k = 0; k < N_CUT_KEYS; k++) {
 		if (n == 0 || chance(50)) {
 			keys[n] = cut_keys[k];
 			values[n++] = pick_value(k);
@@ -754,9 +763,10 @@ static void
 print_rule(void *ud, const struct db_rule *r)
 {
 	(void)ud;
-	static const char *const kinds[] = {"exclude", "alias", "pin"};
-	fprintf(stderr, "    %s %s%s%s on %s\n", kinds[r->kind], r->tag, r->target ? " -> " : "",
+	static const char *const kinds[] = {"exclude", "alias", "pin", "threshold"};
+	fprintf(stderr, "    %s %s%s%s on %s", kinds[r->kind], r->tag, r->target ? " -> " : "",
 	    r->target ? r->target : "", r->folder ? r->folder : "everywhere");
+	fprintf(stderr, r->kind == DB_RULE_THRESHOLD ? " %g\n" : "\n", r->value);
 }
 
 static void
@@ -772,7 +782,7 @@ describe(struct world *w)
 {
 	db_rules_each(w->db, -1, print_rule, NULL);
 	db_overrides_each(w->db, print_override, NULL);
-	for (unsigned k = 0; k < 4; k++) {
+	for (unsigned k = 0; k < N_CUT_KEYS; k++) {
 		char *v = settings_get(w->db, cut_keys[k]);
 		fprintf(stderr, "    %s=%s\n", cut_keys[k], v);
 		free(v);

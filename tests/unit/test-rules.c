@@ -154,6 +154,91 @@ test_overrides(void)
 	sql("DELETE FROM folder_overrides");
 }
 
+/* The names the engine suggests for preds at path, "a b c" in its order. */
+static char *
+suggested_names(const char *path, struct suggest_pred *preds, size_t n,
+    struct suggest_decision *dec, size_t n_dec)
+{
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	CHECK(r != NULL);
+	struct suggest_input in = {.preds = preds, .n_preds = n, .decisions = dec,
+		.n_decisions = n_dec};
+	struct suggest_result res;
+	suggest_image(r, path, &in, &res);
+	char *s = xstrdup("");
+	for (size_t i = 0; i < res.n; i++) {
+		char *more = xasprintf("%s%s%s", s, i > 0 ? " " : "", res.tags[i].tag);
+		free(s);
+		s = more;
+	}
+	suggest_result_fini(&res);
+	rules_destroy(r);
+	return s;
+}
+
+/* Per-tag thresholds: validation, the nearest folder, a tag's cut over its
+ * category's (MCut too); max_tags: the best N, accepted tags taking places. */
+static void
+test_thresholds_and_cap(void)
+{
+	REFUSED(rules_add_threshold(db, "holding", "1.5", NULL, &cause_), "not a threshold");
+	REFUSED(rules_add_threshold(db, "holding", "0.5x", NULL, &cause_), "not a threshold");
+	REFUSED(rules_add_threshold(db, "hold*", "0.5", NULL, &cause_), "wildcards");
+	REFUSED(rules_add_threshold(db, "holding", "0.5", "lib", &cause_), "absolute");
+	WORKS(rules_add_threshold(db, "holding", "0.7", NULL, &cause_));
+	WORKS(rules_add_threshold(db, "holding", "0.2", "/lib/a", &cause_));
+	WORKS(rules_add_threshold(db, "smile", "0.3", "/lib", &cause_));
+	WORKS(rules_add_threshold(db, "smile", "0.9", "/lib", &cause_)); /* replaces */
+	char *s = all_rules();
+	CHECK_STR(s, "3:holding;3:smile@/lib;3:holding@/lib/a;");
+	free(s);
+	struct suggest_pred p[] = {
+		{"smile", DB_CAT_GENERAL, 0.8f}, {"holding", DB_CAT_GENERAL, 0.6f},
+		{"sky", DB_CAT_GENERAL, 0.5f}, {"tree", DB_CAT_GENERAL, 0.4f},
+		{"grass", DB_CAT_GENERAL, 0.3f},
+	};
+	/* Global 0.35: holding needs 0.7 everywhere but below /lib/a (0.2);
+	 * smile needs 0.9 below /lib. */
+	s = suggested_names("/x/1.png", p, 5, NULL, 0);
+	CHECK_STR(s, "smile sky tree");
+	free(s);
+	s = suggested_names("/lib/1.png", p, 5, NULL, 0);
+	CHECK_STR(s, "sky tree");
+	free(s);
+	s = suggested_names("/lib/a/1.png", p, 5, NULL, 0);
+	CHECK_STR(s, "holding sky tree");
+	free(s);
+	/* Under MCut (the cut is 0.7, in the largest drop) holding's own rule
+	 * wins. */
+	WORKS(rules_override_set(db, "/lib/a", "general_mcut", "true", &cause_));
+	s = suggested_names("/lib/a/1.png", p, 5, NULL, 0);
+	CHECK_STR(s, "holding");
+	free(s);
+	WORKS(rules_override_unset(db, "/lib/a", "general_mcut", &cause_));
+	/* At most 2 general tags: the best two; an accepted one takes a place. */
+	REFUSED(rules_override_set(db, "/x", "max_tags", "-1", &cause_), "out of range");
+	WORKS(rules_override_set(db, "/x", "max_tags", "2", &cause_));
+	s = suggested_names("/x/1.png", p, 5, NULL, 0);
+	CHECK_STR(s, "smile sky");
+	free(s);
+	struct suggest_decision d[] = {{"smile", DB_CAT_GENERAL, true, false}};
+	s = suggested_names("/x/1.png", p, 5, d, 1);
+	CHECK_STR(s, "sky");
+	free(s);
+	d[0].accepted = false; /* a rejection frees its place */
+	s = suggested_names("/x/1.png", p, 5, d, 1);
+	CHECK_STR(s, "sky tree");
+	free(s);
+	s = suggested_names("/lib/1.png", p, 5, NULL, 0); /* no cap there */
+	CHECK_STR(s, "sky tree");
+	free(s);
+	WORKS(rules_remove(db, DB_RULE_THRESHOLD, "holding", "/lib/a", &cause_));
+	REFUSED(rules_remove(db, DB_RULE_THRESHOLD, "holding", "/lib/a", &cause_),
+	    "no threshold for holding on /lib/a");
+	sql("DELETE FROM tag_rules; DELETE FROM folder_overrides");
+}
+
 static void
 test_presets(void)
 {
@@ -545,6 +630,7 @@ main(void)
 	}
 	test_rule_validation();
 	test_overrides();
+	test_thresholds_and_cap();
 	test_presets();
 	test_c_and_sql_agree();
 	test_hist_upkeep();
