@@ -390,6 +390,19 @@ conclude(struct writer *w, bool no_space, char **cause)
 	return BATCH_OK;
 }
 
+/* The run is over: no Space will be tried again by it, so its last rows
+ * and the finish event promise no retry (a finished run's Batch screen
+ * counted a retry down on a Space that failed near the end). */
+static void
+forget_retries(struct batch *b)
+{
+	g_mutex_lock(&b->snap_lock);
+	for (size_t i = 0; i < b->n_slots; i++) {
+		b->snap[i].retry_in_s = 0;
+	}
+	g_mutex_unlock(&b->snap_lock);
+}
+
 enum batch_outcome
 batch_run(struct batch *b, char **cause)
 {
@@ -416,6 +429,7 @@ batch_run(struct batch *b, char **cause)
 	bool no_space = b->remaining == -1;
 	stop_workers(b);
 	/* The network thread has stopped; its last snapshot is still there. */
+	forget_retries(b);
 	writer_tick(&w, true);
 	dispatch_join(b);
 	writer_notify_finish(b, &w.p);

@@ -15,8 +15,8 @@ run ended.  Then:
     never went backwards nor past the total, and for hang and heartbeats (where only a
     hedge ends the run early) hedges were counted;
   - the finished screen is coherent: state finished, 100 % and 40 / 40, no ETA, "tagged
-    40 · failed 0", and each Space's done / failed / hedges as the database has them, the
-    done adding up to the run's;
+    40 · failed 0", each Space's done / failed / hedges as the database has them, the
+    done adding up to the run's, and no Space counting down to a retry that will not come;
   - the step after: `1` shows the Library, `/state:tagged` lists the 40 images, `q` exits 0.
 
 No check depends on how long anything took.  TAGCON_TAIL_MODES=hang,503 runs fewer modes.
@@ -274,6 +274,12 @@ def one_mode(t, host, tiles, mode):
                 d)
         t.check(all(space_line(scr, f.port) and space_line(scr, f.port)[1] == 0 for f in good),
                 "%s: nothing in flight on the working Spaces at the end" % mode, scr)
+        # A finished run tries no Space again: no countdown to a retry that never comes.
+        t.check(all(space_line(scr, f.port) and space_line(scr, f.port)[5].startswith("-")
+                    for f in fakes), "%s: no Space shows a next try once the run ended" % mode,
+                scr)
+        t.eq([u for u, r in rows.items() if r["next_retry_at"]], [], "%s: ... nor has one in "
+             "the run rows" % mode)
 
         # -- the step after --------------------------------------------------------------
         con.keys("1")
