@@ -23,6 +23,8 @@ struct set {
 	struct list list;
 	/* the Space URL editor, while open */
 	struct lines *urls;
+	/* the last valid text of the spaces field: what Esc goes back to */
+	char *urls_valid;
 	/* a list to pick a value from, while open */
 	GPtrArray *pick;      /* values */
 	GPtrArray *pick_note; /* why each is offered */

@@ -23,6 +23,7 @@
 #include "tui/widget-input.h"
 #include "tui/widget-lines.h"
 #include "tui/widget-list.h"
+#include "tui/widget-wrap.h"
 
 #define NAME_COLS 22
 
@@ -357,23 +358,51 @@ probe_urls(struct set *s, bool only_current)
 	g_ptr_array_free(urls, TRUE);
 }
 
+static void
+close_urls(struct set *s)
+{
+	lines_destroy(s->urls);
+	s->urls = NULL;
+}
+
+/* Esc: the field goes back to its last valid text. */
+static void
+restore_urls(struct set *s, struct field *f)
+{
+	field_set_value(f, s->urls_valid != NULL ? s->urls_valid : field_stored(f));
+	console_message(s->c, CONSOLE_INFO, "spaces: back to the last valid URLs");
+}
+
+/*
+ * Tab (done) leaves the editor whatever the text: a refused line stays in
+ * the field, marked, with its reason below, and saving refuses it; the next
+ * key (s saves) belongs to the form again, never to the URL.
+ */
+static void
+finish_urls(struct set *s, struct field *f)
+{
+	char *text = lines_text(s->urls);
+	field_set_value(f, text);
+	free(text);
+	close_urls(s);
+	if (field_validate(f)) {
+		free(s->urls_valid);
+		s->urls_valid = xstrdup(field_value(f));
+		return;
+	}
+	console_message(s->c, CONSOLE_ERROR, "refused: %s (Enter edits it, Esc goes back to the "
+	    "last valid URLs)", field_error(f));
+}
+
 static int
 urls_key(struct set *s, int key)
 {
 	switch (key) {
 	case KEYC_TAB:
 	case KEYC(KEY_F(2)):
-	case KEYC_CTRL('X'): {
-		char *text = lines_text(s->urls);
-		struct field *f = focused(s);
-		field_set_value(f, text);
-		free(text);
-		if (field_validate(f)) {
-			lines_destroy(s->urls);
-			s->urls = NULL;
-		}
+	case KEYC_CTRL('X'):
+		finish_urls(s, focused(s));
 		return REACT_REDRAW;
-	}
 	case KEYC_CTRL('P'):
 		probe_urls(s, true);
 		return REACT_REDRAW;
@@ -384,8 +413,8 @@ urls_key(struct set *s, int key)
 		break;
 	}
 	if (lines_key(s->urls, key) == INPUT_CANCEL) {
-		lines_destroy(s->urls);
-		s->urls = NULL;
+		close_urls(s);
+		restore_urls(s, focused(s));
 	}
 	return REACT_REDRAW;
 }
@@ -398,6 +427,10 @@ open_field(struct set *s, struct field *f)
 	const struct setting_def *d = field_def(f);
 	if (d->type == SETTING_URLS) {
 		s->urls = lines_create(field_value(f));
+		if (field_error(f) == NULL) {
+			free(s->urls_valid);
+			s->urls_valid = xstrdup(field_value(f));
+		}
 	} else if (strcmp(d->name, "model") == 0) {
 		pick_model(s);
 	} else if (d->type == SETTING_PATH) {
@@ -417,7 +450,11 @@ form_key(struct set *s, int key)
 		save(s);
 		return REACT_REDRAW;
 	case KEYC_ESC:
-		discard(s);
+		if (field_def(f)->type == SETTING_URLS && field_error(f) != NULL) {
+			restore_urls(s, f); /* only the refused field, not the whole form */
+		} else {
+			discard(s);
+		}
 		return REACT_REDRAW;
 	case 'e':
 		if (field_def(f)->type == SETTING_URLS || field_def(f)->type == SETTING_PATH ||
@@ -528,16 +565,45 @@ draw_probe(struct set *s, WINDOW *w, int y, int x, int width, const char *url)
 	g_free(line);
 }
 
-/* One URL line: its validity, then what its probe said. */
-static void
-draw_url_line(struct set *s, WINDOW *w, int y, int width, const char *text, bool current,
-    struct input *in)
+/* Why text is refused as a Space URL (new string), or NULL when it is
+ * one (*normal then holds its stored form) or blank. */
+static char *
+url_refusal(const char *text, char **normal)
 {
-	char *normal = NULL, *cause = NULL;
-	bool blank = *text == '\0';
-	bool ok = blank || settings_validate(settings_find("spaces"), text, &normal, &cause);
-	int half = width / 2;
-	term_put(w, y, 0, 2, ok ? " " : "!", console_attr(s->c, THEME_ERROR), true);
+	char *cause = NULL;
+	*normal = NULL;
+	if (*text == '\0' || settings_validate(settings_find("spaces"), text, normal, &cause)) {
+		return NULL;
+	}
+	/* "spaces: 'x' is not a Space URL (use ...)": the part after the name */
+	const char *why = strncmp(cause, "spaces: ", 8) == 0 ? cause + 8 : cause;
+	char *out = xstrdup(why);
+	free(cause);
+	return out;
+}
+
+/* Rows a URL line takes: itself, and its refusal whole below it. */
+static int
+url_line_rows(const char *text, int width)
+{
+	char *normal;
+	char *why = url_refusal(text, &normal);
+	int rows = why != NULL ? 1 + wrap_rows(why, width - 4) : 1;
+	free(why);
+	free(normal);
+	return rows;
+}
+
+/* One URL line: its validity, then what its probe said; a refusal goes
+ * whole on the rows below (at most max_rows in all); the rows drawn. */
+static int
+draw_url_line(struct set *s, WINDOW *w, int y, int width, int max_rows, const char *text,
+    bool current, struct input *in)
+{
+	char *normal;
+	char *why = url_refusal(text, &normal);
+	int half = why != NULL ? width : width / 2;
+	term_put(w, y, 0, 2, why == NULL ? " " : "!", console_attr(s->c, THEME_ERROR), true);
 	if (in != NULL) {
 		int cx;
 		input_draw(in, w, y, 2, half - 3, console_attr(s->c, current ? THEME_INPUT
@@ -549,16 +615,16 @@ draw_url_line(struct set *s, WINDOW *w, int y, int width, const char *text, bool
 		term_put_aligned(w, y, 2, half - 3, text, console_attr(s->c, THEME_NORMAL),
 		    TERM_TAIL);
 	}
-	if (!ok) {
-		/* "spaces: 'x' is not a Space URL (use ...)": the part after the name */
-		const char *why = strchr(cause, ':');
-		term_put(w, y, half, width - half, why != NULL ? why + 2 : cause,
-		    console_attr(s->c, THEME_ERROR), false);
-	} else if (!blank) {
+	int rows = 1;
+	if (why != NULL) {
+		rows += wrap_draw(w, y + 1, 4, width - 4, max_rows - 1, why,
+		    console_attr(s->c, THEME_ERROR));
+	} else if (*text != '\0') {
 		draw_probe(s, w, y, half, width - half, normal);
 	}
 	free(normal);
-	free(cause);
+	free(why);
+	return rows;
 }
 
 static void
@@ -566,10 +632,21 @@ draw_urls(struct set *s, WINDOW *w, int y, int rows, int cols)
 {
 	if (s->urls != NULL) {
 		size_t n = lines_count(s->urls), cur = lines_current(s->urls);
-		size_t top = cur >= (size_t)rows ? cur - (size_t)rows + 1 : 0;
-		for (size_t i = top; i < n && (int)(i - top) < rows; i++) {
+		/* The first line shown: as many above the current one as fit. */
+		size_t top = cur;
+		int used = url_line_rows(input_text(lines_input(s->urls, cur)), cols);
+		while (top > 0) {
+			int h = url_line_rows(input_text(lines_input(s->urls, top - 1)), cols);
+			if (used + h > rows) {
+				break;
+			}
+			used += h;
+			top--;
+		}
+		int k = 0;
+		for (size_t i = top; i < n && k < rows; i++) {
 			struct input *in = lines_input(s->urls, i);
-			draw_url_line(s, w, y + (int)(i - top), cols, input_text(in), i == cur, in);
+			k += draw_url_line(s, w, y + k, cols, rows - k, input_text(in), i == cur, in);
 		}
 		return;
 	}
@@ -577,12 +654,13 @@ draw_urls(struct set *s, WINDOW *w, int y, int rows, int cols)
 	int k = 0;
 	for (guint i = 0; lines[i] != NULL && k < rows; i++) {
 		if (*lines[i] != '\0') {
-			draw_url_line(s, w, y + k++, cols, lines[i], false, NULL);
+			k += draw_url_line(s, w, y + k, cols, rows - k, lines[i], false, NULL);
 		}
 	}
 	if (k == 0) {
-		term_put(w, y, 2, cols - 2, "No Space yet: Enter opens the editor, one URL a line.",
-		    console_attr(s->c, THEME_DIM), false);
+		term_put(w, y, 2, cols - 2, "No Space: Enter opens the editor, one URL a line "
+		    "(r puts back the public wd-tagger Space).", console_attr(s->c, THEME_DIM),
+		    false);
 	}
 	g_strfreev(lines);
 }
@@ -622,15 +700,16 @@ draw_detail(struct set *s, WINDOW *w, int y, int rows, int cols)
 		    console_attr(s->c, THEME_BORDER));
 		return;
 	}
-	term_put(w, y, 0, cols, d->help, console_attr(s->c, THEME_NORMAL), false);
+	int used = wrap_draw(w, y, 0, cols, 2, d->help, console_attr(s->c, THEME_NORMAL));
 	char *line = xasprintf("%s, default %s", settings_type_name(d->type), *d->def ? d->def
 	    : "empty");
-	term_put(w, y + 1, 0, cols, line, dim, false);
+	term_put(w, y + used++, 0, cols, line, dim, false);
 	free(line);
-	int used = 2;
-	if (field_error(f) != NULL) {
-		term_put(w, y + used++, 0, cols, field_error(f), console_attr(s->c, THEME_ERROR),
-		    false);
+	/* In the URL editor each line says why it is refused, as it is edited:
+	 * an older refusal of the field would outlive a deleted line. */
+	if (field_error(f) != NULL && s->urls == NULL && d->type != SETTING_URLS) {
+		used += wrap_draw(w, y + used, 0, cols, 3, field_error(f),
+		    console_attr(s->c, THEME_ERROR));
 	}
 	if (d->type == SETTING_URLS) {
 		draw_urls(s, w, y + used, rows - used, cols);
@@ -701,6 +780,7 @@ set_destroy(void *data)
 	}
 	free(s->fields);
 	lines_destroy(s->urls);
+	free(s->urls_valid);
 	form_close_picker(s);
 	live_destroy(s->live);
 	free(s);
@@ -733,7 +813,7 @@ static const struct key_help set_help[] = {
 
 static const struct key_help urls_help[] = {
 	{"Tab", "done", true},
-	{"Esc", "cancel", true},
+	{"Esc", "back to the last valid URLs", true},
 	{"Enter", "new line", true},
 	{"^P", "probe line", true},
 	{"^O", "probe all", true},
