@@ -1,8 +1,10 @@
 /* review.c — committing decisions; retrying failed images. */
 #include "db/review.h"
 
+#include <stdlib.h>
 #include <time.h>
 
+#include "common/xalloc.h"
 #include "db/db-private.h"
 #include "db/images.h"
 
@@ -97,4 +99,40 @@ db_review_retry(struct db *db, int64_t image_id, int64_t *n)
 	}
 	*n = sqlite3_changes64(db->conn);
 	return true;
+}
+
+bool
+db_reviewed_each(struct db *db, const char *model,
+    bool (*fn)(void *ud, int64_t id, const char *path), void *ud)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT i.id, i.path FROM images i"
+	    " WHERE i.state = 2 AND EXISTS (SELECT 1 FROM tagged t JOIN models m"
+	    "  ON m.id = t.model_id WHERE t.content_id = i.content_id AND m.name = ?1)"
+	    " ORDER BY i.id");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
+	/* The rows are copied first: fn reads the database with this
+	 * connection, whose statements are cached. */
+	struct row {
+		int64_t id;
+		char *path;
+	} *rows = NULL;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows = xreallocarray(rows, n + 1, sizeof *rows);
+		const void *p = sqlite3_column_blob(st, 1);
+		rows[n].id = sqlite3_column_int64(st, 0);
+		rows[n++].path = xstrndup(p != NULL ? p : "", (size_t)sqlite3_column_bytes(st, 1));
+	}
+	sqlite3_reset(st);
+	bool ok = rc == SQLITE_DONE || db_fail(db, "reviewed images");
+	for (size_t i = 0; i < n; i++) {
+		ok = ok && fn(ud, rows[i].id, rows[i].path);
+		free(rows[i].path);
+	}
+	free(rows);
+	return ok;
 }

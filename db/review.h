@@ -43,4 +43,13 @@ bool db_review_commit(struct db *db, int64_t image_id, const struct db_review_ch
  * tries them again: image_id, or every failed image when it is 0. */
 bool db_review_retry(struct db *db, int64_t image_id, int64_t *n);
 
+/*
+ * fn(ud, id, path) for every image a person committed (state committed,
+ * not missing) whose content model answered for, by id: what calibration
+ * learns from (core/tag/calibrate.h).  fn returns false to stop (and this
+ * returns false).
+ */
+bool db_reviewed_each(struct db *db, const char *model,
+    bool (*fn)(void *ud, int64_t id, const char *path), void *ud);
+
 #endif

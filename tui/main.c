@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_edit_entry;
 extern const struct cmd_entry cmd_search_entry;
 extern const struct cmd_entry cmd_random_entry;
 extern const struct cmd_entry cmd_rules_entry;
+extern const struct cmd_entry cmd_calibrate_entry;
 extern const struct cmd_entry cmd_preset_entry;
 extern const struct cmd_entry cmd_export_entry;
 extern const struct cmd_entry cmd_import_entry;
@@ -50,6 +51,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_search_entry,
 	&cmd_random_entry,
 	&cmd_rules_entry,
+	&cmd_calibrate_entry,
 	&cmd_preset_entry,
 	&cmd_export_entry,
 	&cmd_import_entry,
