@@ -4,15 +4,18 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Build dependencies (pkg-config names are checked, Debian packages installed).
+# Build dependencies (pkg-config names are checked, Debian packages installed);
+# scdoc writes the man pages, bash-completion says where its scripts go.
 build_packages="meson ninja-build pkg-config gcc libncurses-dev libcurl4-openssl-dev
-libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev"
+libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev scdoc bash-completion"
 # What the tests drive: the fake Space (python3), the console (tmux), image
 # generation (libvips-tools), inspection (sqlite3), the official Gradio client
 # (nodejs, npm), file arrival (rsync), fuzzers (clang), hash cross-checks
 # (xxhash's xxhsum), work counted without a clock (valgrind's callgrind),
-# paths read back by a jq pipeline (jq).
-test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq"
+# paths read back by a jq pipeline (jq), the installed copy's man pages and
+# completions (man-db, zsh, fish).
+test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq
+man-db zsh fish"
 
 missing_packages() {
 	local missing=""

@@ -142,7 +142,7 @@ help_overview(FILE *f, const struct cmd_entry *const *commands)
 	for (const struct cmd_entry *const *c = commands; *c != NULL; c++) {
 		struct wrap w = {f, (*c)->name, false, 0};
 		help_synopses(*c, synopsis_line, &w);
-		fprintf(f, "      %s\n", (*c)->help);
+		wrapped(f, "     ", 6, (*c)->help);
 	}
 	const char *exits = help_text("EXIT STATUS");
 	fprintf(f, "\nThe library database is --db PATH, else $TAGCON_DB, else\n"
