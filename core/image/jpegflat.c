@@ -86,3 +86,35 @@ jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool
 	*len = size;
 	return out;
 }
+
+bool
+jpegflat_decode(const unsigned char *buf, size_t len, int w, int h, int bands,
+    unsigned char *out)
+{
+	struct jpeg_decompress_struct d;
+	struct failure f;
+	d.err = jpeg_std_error(&f.mgr);
+	f.mgr.error_exit = on_error;
+	f.mgr.emit_message = on_message;
+	if (setjmp(f.jump) != 0) {
+		jpeg_destroy_decompress(&d);
+		return false;
+	}
+	jpeg_create_decompress(&d);
+	jpeg_mem_src(&d, buf, (unsigned long)len);
+	bool ok = jpeg_read_header(&d, TRUE) == JPEG_HEADER_OK;
+	if (ok) {
+		d.out_color_space = bands == 3 ? JCS_RGB : JCS_GRAYSCALE;
+		ok = jpeg_start_decompress(&d) && d.output_width == (JDIMENSION)w &&
+		    d.output_height == (JDIMENSION)h && d.output_components == bands;
+	}
+	while (ok && d.output_scanline < d.output_height) {
+		JSAMPROW row = (JSAMPROW)(out + (size_t)d.output_scanline * w * bands);
+		ok = jpeg_read_scanlines(&d, &row, 1) == 1;
+	}
+	if (ok) {
+		jpeg_finish_decompress(&d);
+	}
+	jpeg_destroy_decompress(&d);
+	return ok;
+}

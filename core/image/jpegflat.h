@@ -28,4 +28,15 @@
 unsigned char *jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step,
     bool optimise, size_t *len);
 
+/*
+ * Decode a JPEG of w × h pixels and bands 1 or 3 (as jpegflat_encode wrote
+ * it) into out, w × h × bands bytes, as libjpeg's defaults decode it (the
+ * islow IDCT, what PIL and libvips use).  False if it is not that, or
+ * libjpeg fails.  Straight libjpeg: the encoder's trials (prepare.c) decode
+ * a few small images each, and a libvips pipeline costs more than the
+ * decoding itself.
+ */
+bool jpegflat_decode(const unsigned char *buf, size_t len, int w, int h, int bands,
+    unsigned char *out);
+
 #endif
