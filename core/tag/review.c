@@ -260,6 +260,12 @@ review_cut(const struct review *r, enum db_category category)
 	return category == DB_CAT_CHARACTER ? r->res.character_cut : r->res.general_cut;
 }
 
+double
+review_confidence(const struct review *r)
+{
+	return suggest_confidence(&r->res);
+}
+
 bool
 review_exact(const struct review *r)
 {

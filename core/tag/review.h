@@ -83,6 +83,8 @@ int64_t review_image(const struct review *r);
 /* Whether the model answered for this image; its four rating scores if so. */
 bool review_rating(const struct review *r, float rating[4]);
 double review_cut(const struct review *r, enum db_category category);
+/* The engine's confidence for the image (suggest_confidence()). */
+double review_confidence(const struct review *r);
 /* false when an MCut cut came from stored scores only (see core/mcut.h). */
 bool review_exact(const struct review *r);
 

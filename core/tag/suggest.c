@@ -1,6 +1,7 @@
 /* suggest.c — the suggestion engine (see suggest.h for the steps). */
 #include "core/tag/suggest.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -311,6 +312,19 @@ suggest_image(const struct rules *r, const char *path, const struct suggest_inpu
 	free(names);
 	qsort(out->tags, out->n, sizeof *out->tags, tag_order);
 	qsort(out->tags + out->n, out->n_all - out->n, sizeof *out->tags, tag_order);
+}
+
+double
+suggest_confidence(const struct suggest_result *out)
+{
+	double least = 1;
+	for (size_t i = 0; i < out->n_all; i++) {
+		const struct suggest_tag *t = &out->tags[i];
+		if (t->score >= 0 && !t->pinned) {
+			least = fmin(least, fabs(t->score - t->cut));
+		}
+	}
+	return least;
 }
 
 bool

@@ -113,6 +113,18 @@ void suggest_cuts(struct db_cut c, const struct suggest_input *in, struct sugges
 double suggest_cut_of(const struct rules *r, const char *path, const struct suggest_pred *p,
     const struct suggest_result *cuts);
 
+/*
+ * How sure the model was about the image, as far as anything is left to
+ * decide: the smallest distance between a score and the cut it was held
+ * to, over out's suggestions and near misses (pins left out: no score
+ * decides them); 1 when there is none.  An image whose every tag is far
+ * from its cut (above a margin) is one the model was sure about: what
+ * `commit --confident` commits and what uncertainty-first review leaves for
+ * last.  The max_tags cap is not weighed: a capped tag's distance is to its
+ * cut.
+ */
+double suggest_confidence(const struct suggest_result *out);
+
 /* How many suggestions image id (at path) has under model and r: the
  * Library's "Sug" column.  False on a database error. */
 bool suggest_count(struct db *db, const struct rules *r, const char *model, int64_t id,
