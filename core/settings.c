@@ -62,6 +62,8 @@ static const struct setting_def table[] = {
 	    "at most this many general tags suggested per image, highest scores first (0: no cap)"},
 	{"calibration_target", SETTING_FLOAT, "0.95", 0.5, 1, NULL,
 	    "precision tagcon calibrate aims each tag's threshold at"},
+	{"confident_margin", SETTING_FLOAT, "0.1", 0, 1, NULL,
+	    "commit --confident takes images whose every score is this far from its cut"},
 	{"score_floor", SETTING_FLOAT, "0.05", 0.01, 0.5, NULL,
 	    "scores below this are not stored"},
 	{"upload_max_side", SETTING_INT, "448", 0, 16384, NULL,

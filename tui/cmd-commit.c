@@ -1,13 +1,17 @@
 /*
- * cmd-commit.c — tagcon commit [QUERY] [--min-score X]: the console's review
- * for scripts: accept the pending suggestions of every matching image in one
- * go (every pending image without a query).
+ * cmd-commit.c — tagcon commit [QUERY] [--min-score X] [--confident]: the
+ * console's review for scripts: accept the pending suggestions of every
+ * matching image in one go (every pending image without a query); with
+ * --confident, only of the images the model was sure about (every
+ * suggestion and near miss at least confident_margin from its cut,
+ * core/tag/suggest.h), leaving the others for a person.
  */
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/settings.h"
 #include "core/tag/review.h"
 #include "core/tag/rules.h"
 #include "db/db.h"
@@ -20,7 +24,8 @@ static int exec_commit(struct cli *cli, int argc, char **argv);
 
 const struct cmd_entry cmd_commit_entry = {
 	.name = "commit",
-	.usage = "[--min-score X] [--dry-run] [--json] [--preset NAME] [QUERY...]",
+	.usage = "[--min-score X] [--confident [--margin M]] [--dry-run] [--json] [--preset NAME] "
+	    "[QUERY...]",
 	.help = "accept the pending suggestions of the matching images",
 	.exec = exec_commit,
 };
@@ -41,8 +46,8 @@ collect(void *ud, const struct search_hit *hit)
  * takes when min_score >= 0; *accepted counts them.  False with *cause on
  * db error. */
 static bool
-commit_one(struct query_cmd *qc, int64_t id, double min_score, bool dry, size_t *accepted,
-    char **cause)
+commit_one(struct query_cmd *qc, int64_t id, double min_score, double margin, bool dry,
+    size_t *accepted, char **cause)
 {
 	/* Start from no marks: this command decides. */
 	struct review_opts ro = {.mode = REVIEW_MODE_REQUIRED};
@@ -50,7 +55,9 @@ commit_one(struct query_cmd *qc, int64_t id, double min_score, bool dry, size_t 
 	if (r == NULL) {
 		return false;
 	}
-	if (min_score < 0) {
+	if (margin >= 0 && review_confidence(r) < margin) {
+		*accepted = 0; /* unsure: a person's */
+	} else if (min_score < 0) {
 		review_accept_all(r);
 	} else {
 		review_accept_above(r, min_score);
@@ -65,9 +72,9 @@ static int
 exec_commit(struct cli *cli, int argc, char **argv)
 {
 	static const char *const names[] = {"--min-score=", "--dry-run", "--json", "--preset=",
-		NULL};
-	bool flags[4] = {0};
-	const char *values[4] = {0};
+		"--confident", "--margin=", NULL};
+	bool flags[6] = {0};
+	const char *values[6] = {0};
 	argc = cli_options(&cmd_commit_entry, argc, argv, names, flags, values);
 	if (argc < 0) {
 		return EXIT_USAGE;
@@ -81,10 +88,23 @@ exec_commit(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	double margin = -1;
+	if (flags[5]) {
+		char *end;
+		margin = strtod(values[5], &end);
+		if (!flags[4] || *values[5] == '\0' || *end != '\0' || !(margin >= 0 && margin <= 1)) {
+			out_error(flags[4] ? "commit: --margin '%s' is not a number from 0 to 1"
+			    : "commit: --margin '%s' goes with --confident", values[5]);
+			return EXIT_USAGE;
+		}
+	}
 	/* The rating filter is for looking at images, not for deciding: all. */
 	struct query_flags qf = {.all_ratings = true, .preset = values[3]};
 	struct query_cmd qc;
 	int rc = query_cmd_open(cli, &cmd_commit_entry, argc, argv, &qf, &qc);
+	if (rc == EXIT_OK && flags[4] && margin < 0) {
+		margin = settings_get_float(qc.db, "confident_margin");
+	}
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	if (rc == EXIT_OK && !db_search_each(qc.db, qc.q, &qc.opts, collect, ids)) {
 		rc = cli_db_error(cli);
@@ -93,7 +113,8 @@ exec_commit(struct cli *cli, int argc, char **argv)
 	for (guint i = 0; rc == EXIT_OK && i < ids->len; i++) {
 		size_t n;
 		char *cause = NULL;
-		if (!commit_one(&qc, g_array_index(ids, int64_t, i), min_score, flags[1], &n, &cause)) {
+		if (!commit_one(&qc, g_array_index(ids, int64_t, i), min_score, margin, flags[1], &n,
+		    &cause)) {
 			out_error("commit: %s", cause != NULL ? cause : db_errmsg(qc.db));
 			free(cause);
 			rc = db_busy(qc.db) ? EXIT_BUSY : EXIT_FAILURES;
