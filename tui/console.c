@@ -337,7 +337,8 @@ draw_status(struct console *c)
 		return;
 	}
 	for (const struct key_help *k = current_help(c); k->keys != NULL && x < cols; k++) {
-		if (!k->status) {
+		/* A hint shows whole or not at all (? lists every key). */
+		if (!k->status || x + 2 + term_width(k->keys) + term_width(k->what) > cols) {
 			continue;
 		}
 		x += term_put(w, 0, x, cols - x, " ", console_attr(c, THEME_STATUS), false);

@@ -60,6 +60,7 @@ struct batch {
 	size_t n_spaces_set;
 	bool public_only;
 	int confirm;
+	bool show_full; /* i: the cursor Space's URL and last error, whole */
 	char *signature; /* what was last drawn, to redraw only on change */
 	int64_t drawn_second;
 };
@@ -406,6 +407,10 @@ batch_key(void *data, int key)
 	struct batch *b = data;
 	int confirm = b->confirm;
 	b->confirm = 0;
+	if (b->show_full) {
+		b->show_full = false; /* any key closes the box, and only that */
+		return REACT_REDRAW;
+	}
 	if (list_key(&b->list, key, true)) {
 		return REACT_REDRAW;
 	}
@@ -428,6 +433,9 @@ batch_key(void *data, int key)
 		return REACT_REDRAW;
 	case 'd':
 		toggle_space(b);
+		return REACT_REDRAW;
+	case 'i':
+		b->show_full = b->list.cursor < (int64_t)b->n_spaces;
 		return REACT_REDRAW;
 	default:
 		return REACT_NONE;
@@ -692,6 +700,16 @@ batch_draw(void *data, WINDOW *w)
 	if (rows > 9) {
 		draw_spaces(b, w, 7, rows - 7, cols);
 	}
+	if (b->show_full && b->list.cursor < (int64_t)b->n_spaces) {
+		const struct db_run_space *sp = &b->spaces[b->list.cursor];
+		char next[96];
+		retry_text(next, sizeof next, sp->next_retry_at, true);
+		char *text = xasprintf("%s — %s%s%s", sp->url, sp->last_error ? sp->last_error
+		    : "no error", *next ? "; " : "", next);
+		wrap_popup(w, "i: the Space and its last error (any key closes)", text,
+		    console_attr(b->c, THEME_NORMAL), console_attr(b->c, THEME_TITLE));
+		free(text);
+	}
 }
 
 /* --- the screen --------------------------------------------------------- */
@@ -734,6 +752,7 @@ static const struct key_help batch_help[] = {
 	{"d", "disable Space", true},
 	{"?", "help", true},
 	{"↑↓", "pick a Space", false},
+	{"i", "the picked Space's URL and last error, whole", false},
 	{"s", "start a batch on the target folder (Settings), or every folder when none is set",
 	    false},
 	{"", "the runner is `tagcon batch`; this screen follows any run, wherever it was started",

@@ -6,6 +6,7 @@
 #ifndef TAGCON_SCREEN_LIBRARY_PRIVATE_H
 #define TAGCON_SCREEN_LIBRARY_PRIVATE_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ struct lib {
 	struct tree *tree;
 	struct list tree_list;
 	bool tree_shown;
+	bool tree_auto; /* until t or f: shown from 100 columns (paths need the room) */
 	bool tree_focus;
 	/* the filter bar while typing */
 	struct query_input *filter_input;
@@ -49,6 +51,10 @@ struct lib {
 	unsigned data_gen; /* console_data_gen() last read */
 	/* before the first batch, on the public Space: say how to add one's own */
 	bool advise;
+	/* the library's roots: paths are shown from the root's own name */
+	GPtrArray *roots;
+	/* i: the cursor row's whole path (and reason) over the list */
+	bool show_full;
 };
 
 struct page_job {

@@ -16,6 +16,7 @@
 
 #include "core/settings.h"
 #include "db/db.h"
+#include "db/images.h"
 #include "db/runs.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
@@ -28,7 +29,8 @@
 static const char *const state_names[DB_N_STATES] = {
 	"new", "tagged", "committed", "failed", "missing",
 };
-static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest"};
+/* "largest file": by bytes, and the Size column shows bytes while it sorts. */
+static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest file"};
 
 
 /* --- state -------------------------------------------------------------- */
@@ -62,6 +64,28 @@ library_screen_refresh(void *data)
 	library_request_tree(s);
 }
 
+static void
+add_root(void *ud, int64_t id, const char *path)
+{
+	(void)id;
+	g_ptr_array_add(ud, g_strdup(path));
+}
+
+/* The roots, read again now and then (a scan may add one). */
+static void
+read_roots(struct lib *s)
+{
+	GPtrArray *roots = g_ptr_array_new_with_free_func(g_free);
+	if (db_roots_each(console_db(s->c), add_root, roots)) {
+		if (s->roots != NULL) {
+			g_ptr_array_free(s->roots, TRUE);
+		}
+		s->roots = roots;
+	} else {
+		g_ptr_array_free(roots, TRUE);
+	}
+}
+
 /* A newcomer's first screen tells where tagging goes: while no batch has
  * run and the only Space is the public default, how to add one's own. */
 static void
@@ -89,6 +113,7 @@ refresh_tick(void *ud)
 	struct lib *s = ud;
 	int64_t version = 0;
 	update_advice(s);
+	read_roots(s);
 	if (s->data_gen != console_data_gen(s->c)) {
 		s->data_gen = console_data_gen(s->c);
 		library_screen_refresh(s);
@@ -265,10 +290,15 @@ list_keys(struct lib *s, int key)
 	}
 	case 'f':
 		s->tree_shown = true;
+		s->tree_auto = false;
 		s->tree_focus = true;
+		return REACT_REDRAW;
+	case 'i':
+		s->show_full = true;
 		return REACT_REDRAW;
 	case 't':
 		s->tree_shown = !s->tree_shown;
+		s->tree_auto = false;
 		s->tree_focus = false;
 		return REACT_REDRAW;
 	case KEYC_ESC:
@@ -289,6 +319,11 @@ static int
 lib_key(void *data, int key)
 {
 	struct lib *s = data;
+	if (s->show_full) {
+		/* The box closes on any key; the key is its own. */
+		s->show_full = false;
+		return REACT_REDRAW;
+	}
 	if (s->filter_input != NULL) {
 		return filter_key(s, key);
 	}
@@ -325,6 +360,9 @@ columns(int width)
 	return c;
 }
 
+/* What the Path column shows of path: below the folder picked in the
+ * tree, else from its root's own name ("Pictures/2024/a.jpg"): the part
+ * that tells images apart, before any shortening. */
 static const char *
 shown_path(const struct lib *s, const char *path)
 {
@@ -333,7 +371,33 @@ shown_path(const struct lib *s, const char *path)
 	if (n > 0 && strncmp(path, under, n) == 0 && path[n] == '/') {
 		return path + n + 1;
 	}
-	return path;
+	const char *best = path;
+	size_t best_len = 0;
+	for (guint i = 0; s->roots != NULL && i < s->roots->len; i++) {
+		const char *root = g_ptr_array_index(s->roots, i);
+		size_t rn = strlen(root);
+		const char *slash = strrchr(root, '/');
+		if (rn > 1 && rn > best_len && strncmp(path, root, rn) == 0 && path[rn] == '/' &&
+		    slash != NULL) {
+			best = path + (slash - root) + 1;
+			best_len = rn;
+		}
+	}
+	return best;
+}
+
+/* "2.4 MB", "812 kB", "96 B": what the Size column shows while it sorts
+ * by bytes. */
+static void
+bytes_text(char *buf, size_t n, int64_t size)
+{
+	if (size >= 1000000) {
+		snprintf(buf, n, "%.1f MB", (double)size / 1e6);
+	} else if (size >= 1000) {
+		snprintf(buf, n, "%.0f kB", (double)size / 1e3);
+	} else {
+		snprintf(buf, n, "%lld B", (long long)size);
+	}
 }
 
 static void
@@ -357,11 +421,16 @@ draw_image_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool
 	term_put(w, y, cx, c.state, c.state > 5 ? state_names[r->state] : abbrev[r->state], sa,
 	    true);
 	cx += c.state;
-	term_put_aligned(w, y, cx, c.name - 1, shown_path(s, r->path), a, TERM_TAIL);
-	term_fill(w, y, cx + c.name - 1, 1, a);
+	char *shown = wrap_path(shown_path(s, r->path), c.name - 1);
+	term_put(w, y, cx, c.name, shown, a, true);
+	free(shown);
 	cx += c.name;
 	if (c.dims > 0) {
-		snprintf(buf, sizeof buf, r->width > 0 ? "%d×%d" : "-", r->width, r->height);
+		if (console_filter(s->c)->sort == DB_SORT_SIZE) {
+			bytes_text(buf, sizeof buf, r->size);
+		} else {
+			snprintf(buf, sizeof buf, r->width > 0 ? "%d×%d" : "-", r->width, r->height);
+		}
 		term_put_aligned(w, y, cx, c.dims, buf, a, TERM_RIGHT);
 		cx += c.dims;
 	}
@@ -444,7 +513,8 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	    h, false);
 	int cx = x + c.state + c.name;
 	if (c.dims > 0) {
-		term_put_aligned(w, 1, cx, c.dims, "Size", h, TERM_RIGHT);
+		term_put_aligned(w, 1, cx, c.dims, console_filter(s->c)->sort == DB_SORT_SIZE ?
+		    "File size" : "Size", h, TERM_RIGHT);
 		cx += c.dims;
 	}
 	term_put(w, 1, cx, c.orient + c.rating, " O R", h, false);
@@ -453,9 +523,9 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	term_put_aligned(w, 1, cx + c.sug, c.com, "Com", h, TERM_RIGHT);
 	int advice = 0;
 	if (s->advise) {
-		const char *text = "Tagging goes to SmilingWolf's public wd-tagger Space: shared "
-		    "by everyone and slower. Your own duplicate of it is faster: add its URL in "
-		    "Settings (3) → spaces. Batch (4), then s, tags.";
+		const char *text = "Tagging goes to SmilingWolf's public wd-tagger Space: shared, "
+		    "so slower. For speed, add your own duplicate's URL in Settings (3) → spaces. "
+		    "Batch (4), s tags.";
 		advice = wrap_rows(text, width - 2) > 3 ? 3 : wrap_rows(text, width - 2);
 		if (height - 2 - advice >= 3) {
 			wrap_draw(w, height - advice, x + 1, width - 2, advice, text,
@@ -476,11 +546,30 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 	    console_attr(s->c, THEME_BORDER));
 }
 
+/* i: the whole path of the cursor's image (and why it failed). */
+static void
+draw_full(struct lib *s, WINDOW *w)
+{
+	int64_t i = s->list.cursor - s->base;
+	if (i < 0 || i >= (int64_t)s->n_rows) {
+		return;
+	}
+	const struct db_browse_row *r = &s->rows[i];
+	char *text = r->error != NULL ? xasprintf("%s — %s", r->path, r->error) :
+	    xasprintf("%s — %d×%d, %lld bytes", r->path, r->width, r->height, (long long)r->size);
+	wrap_popup(w, "i: the whole path (any key closes)", text,
+	    console_attr(s->c, THEME_NORMAL), console_attr(s->c, THEME_TITLE));
+	free(text);
+}
+
 static void
 lib_draw(void *data, WINDOW *w)
 {
 	struct lib *s = data;
 	int rows = getmaxy(w), cols = getmaxx(w);
+	if (s->tree_auto) {
+		s->tree_shown = cols >= 100;
+	}
 	int tw = !s->tree_shown ? 0 : cols >= 110 ? 32 : cols >= 90 ? 26 : cols >= 70 ? 18
 	    : s->tree_focus ? cols : 0;
 	if (tw > 0) {
@@ -499,6 +588,9 @@ lib_draw(void *data, WINDOW *w)
 	}
 	/* Last: the completions of a query being typed lie over the list. */
 	draw_filter_bar(s, w, cols, rows);
+	if (s->show_full) {
+		draw_full(s, w);
+	}
 }
 
 /* --- the screen --------------------------------------------------------- */
@@ -511,12 +603,14 @@ lib_create(struct console *c)
 	s->gen = console_filter_gen(c);
 	s->data_gen = console_data_gen(c);
 	s->tree_shown = true;
+	s->tree_auto = true;
 	list_init(&s->list);
 	list_init(&s->tree_list);
 	s->tree = tree_create();
 	tree_finish(s->tree, NULL);
 	list_set_count(&s->tree_list, 1);
 	update_advice(s);
+	read_roots(s);
 	library_request_page(s, 0, true);
 	library_request_tree(s);
 	library_scan(c, s);
@@ -532,6 +626,9 @@ lib_destroy(void *data)
 	free(s->suggested);
 	tree_destroy(s->tree);
 	query_input_destroy(s->filter_input);
+	if (s->roots != NULL) {
+		g_ptr_array_free(s->roots, TRUE);
+	}
 	free(s);
 }
 
@@ -555,6 +652,7 @@ static const struct key_help lib_help[] = {
 	{"↑↓ PgUp PgDn Home End", "move (j k g G too)", false},
 	{"R", "review a random image that matches the filter", false},
 	{"t", "show or hide the folder tree", false},
+	{"i", "the whole path of the image under the cursor", false},
 	{"Esc", "clear the filter", false},
 	{"^R", "read the library again", false},
 	{"Tab 1-5", "other screens", false},

@@ -582,13 +582,24 @@ url_refusal(const char *text, char **normal)
 	return out;
 }
 
-/* Rows a URL line takes: itself, and its refusal whole below it. */
+/* What the probe of a valid URL said went wrong, or NULL. */
+static const char *
+probe_error(struct set *s, const char *normal)
+{
+	const struct live_probe *p = normal != NULL ? live_probe_of(s->live, normal) : NULL;
+	return p != NULL && !p->running ? p->error : NULL;
+}
+
+/* Rows a URL line takes: itself, and its refusal or its probe's error
+ * whole below it. */
 static int
-url_line_rows(const char *text, int width)
+url_line_rows(struct set *s, const char *text, int width)
 {
 	char *normal;
 	char *why = url_refusal(text, &normal);
-	int rows = why != NULL ? 1 + wrap_rows(why, width - 4) : 1;
+	const char *perr = why == NULL ? probe_error(s, normal) : NULL;
+	int rows = why != NULL ? 1 + wrap_rows(why, width - 4) :
+	    perr != NULL ? 1 + wrap_rows(perr, width - 4) : 1;
 	free(why);
 	free(normal);
 	return rows;
@@ -616,8 +627,14 @@ draw_url_line(struct set *s, WINDOW *w, int y, int width, int max_rows, const ch
 		    TERM_TAIL);
 	}
 	int rows = 1;
-	if (why != NULL) {
-		rows += wrap_draw(w, y + 1, 4, width - 4, max_rows - 1, why,
+	const char *perr = why == NULL ? probe_error(s, normal) : NULL;
+	if (why != NULL || perr != NULL) {
+		/* Whole, below: a reason cut at the edge is no reason. */
+		if (perr != NULL) {
+			term_put(w, y, half, width - half, "probe failed:",
+			    console_attr(s->c, THEME_ERROR), false);
+		}
+		rows += wrap_draw(w, y + 1, 4, width - 4, max_rows - 1, why != NULL ? why : perr,
 		    console_attr(s->c, THEME_ERROR));
 	} else if (*text != '\0') {
 		draw_probe(s, w, y, half, width - half, normal);
@@ -634,9 +651,9 @@ draw_urls(struct set *s, WINDOW *w, int y, int rows, int cols)
 		size_t n = lines_count(s->urls), cur = lines_current(s->urls);
 		/* The first line shown: as many above the current one as fit. */
 		size_t top = cur;
-		int used = url_line_rows(input_text(lines_input(s->urls, cur)), cols);
+		int used = url_line_rows(s, input_text(lines_input(s->urls, cur)), cols);
 		while (top > 0) {
-			int h = url_line_rows(input_text(lines_input(s->urls, top - 1)), cols);
+			int h = url_line_rows(s, input_text(lines_input(s->urls, top - 1)), cols);
 			if (used + h > rows) {
 				break;
 			}

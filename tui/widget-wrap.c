@@ -169,3 +169,26 @@ shorten(const char *path, int width)
 	}
 	return xasprintf("%s%s", ell, p);
 }
+
+void
+wrap_popup(WINDOW *w, const char *title, const char *text, attr_t text_attr,
+    attr_t border_attr)
+{
+	int rows = getmaxy(w), cols = getmaxx(w);
+	if (rows < 3 || cols < 8) {
+		return;
+	}
+	int inner = wrap_rows(text, cols - 4);
+	int h = inner + 2 > rows ? rows : inner + 2;
+	int top = rows - h;
+	for (int y = top; y < rows; y++) {
+		term_fill(w, y, 0, cols, text_attr);
+	}
+	wattr_set(w, border_attr, 0, NULL);
+	mvwhline(w, top, 0, term_utf8() ? ACS_HLINE : '-', cols);
+	wattr_set(w, A_NORMAL, 0, NULL);
+	char *t = xasprintf(" %s ", title);
+	term_put(w, top, 2, cols - 4, t, border_attr, false);
+	free(t);
+	wrap_draw(w, top + 1, 2, cols - 4, h - 1, text, text_attr);
+}

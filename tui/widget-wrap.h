@@ -21,4 +21,12 @@ int wrap_draw(WINDOW *w, int y, int x, int width, int max_rows, const char *s, a
  */
 char *wrap_path(const char *path, int width);
 
+/*
+ * The whole of a text cut in a list (a path, a reason): a box over the
+ * bottom of w, as tall as the text needs (up to the window), titled; what a
+ * screen shows while its `i` is on.
+ */
+void wrap_popup(WINDOW *w, const char *title, const char *text, attr_t text_attr,
+    attr_t border_attr);
+
 #endif
