@@ -240,6 +240,34 @@ def test_presets(s, db):
     s.eq(run("delete", "snap").rc, 1, "deleting again fails")
 
 
+def test_surprises(s, db, root):
+    """What issue 14 found surprising, checked as a new user meets it."""
+    s.section("orientation words, preset save, import of an unscanned folder, --preset")
+    pair = os.path.join(root, "a/pair.png")  # square, with a committed tag 'landscape'
+    s.eq(s.tagcon_run("edit", pair, "+landscape", db=db).rc, 0, "edit a square +landscape")
+    for q, want in (("landscape", ["cat", "girl2"]), ("rating:g,s landscape", ["girl2"]),
+                    ('"landscape"', ["pair"]), ("tag:landscape", ["pair"]),
+                    ("portrait -rating:e", ["bad\x1bname", "girl1", "odd name (1)"]),
+                    ("square", ["new", "pair"])):
+        r = search(s, db, "--all-ratings", q)
+        s.eq((r.rc, tagslib.names(paths_of(r))), (0, sorted(want)),
+             "search %s: the bare word is the orientation, quoted or tag: the tag" % q)
+    r = s.tagcon_run("preset", "save", "told", "general_threshold", db=db)
+    s.check(r.rc == 0 and b"with the current values" in r.out and
+            b"general_threshold" in r.out, "preset save says it stored the current values, "
+            "and which", r.describe())
+    fresh = s.mkdir("never-scanned")
+    with open(os.path.join(fresh, "x.txt"), "w") as f:
+        f.write("1girl, solo\n")
+    r = s.tagcon_run("import", "--format", "txt", fresh, db=db)
+    s.check(r.rc == 1 and b"run tagcon scan" in r.err and b"no image of the library" in r.err,
+            "import on a folder never scanned: says to scan first, exit 1", r.describe())
+    r = s.tagcon_run("--preset", db=db)
+    s.check(r.rc == 2 and b"--preset" in r.err and b"needs" in r.err and
+            b"unknown option" not in r.err, "tagcon --preset without a name says it needs "
+            "one", r.describe())
+
+
 def main():
     s = tctest.Suite("tags-search")
     db, root = tagslib.build(s)
@@ -251,6 +279,7 @@ def main():
     test_rules(s, db, root)
     test_mcut(s, db, root)
     test_presets(s, db)
+    test_surprises(s, db, root)
     s.finish()
 
 
