@@ -140,6 +140,11 @@ reread(struct retry_job *j, struct db *db, const char *path)
 		j->error = xstrdup(found ? db_errmsg(db) : "the file is no longer in the library");
 		return false;
 	}
+	/* No hash: the scanner still cannot read it (an unchanged broken file
+	 * is not reported again); a hash: it reads, the tagging had failed. */
+	if (unreadable == NULL && !img.has_hash) {
+		unreadable = xstrdup(img.error != NULL ? img.error : "cannot be read");
+	}
 	if (img.state == DB_STATE_FAILED && unreadable == NULL) {
 		/* It reads: the failure was the tagging's; try that again. */
 		db_review_retry(db, img.id, &n);
