@@ -14,6 +14,7 @@ static const char *const sort_sql[DB_N_SORTS] = {
 	[DB_SORT_PATH] = "i.path",
 	[DB_SORT_ADDED] = "i.id DESC",
 	[DB_SORT_SIZE] = "i.size DESC, i.id DESC",
+	[DB_SORT_UNSURE] = NULL, /* the compiled measure, then i.id */
 };
 
 static const struct {
@@ -23,6 +24,7 @@ static const struct {
 	[DB_SORT_PATH] = {SEARCH_SORT_PATH, false},
 	[DB_SORT_ADDED] = {SEARCH_SORT_ADDED, true},
 	[DB_SORT_SIZE] = {SEARCH_SORT_SIZE, true},
+	[DB_SORT_UNSURE] = {SEARCH_SORT_CONFIDENCE, false},
 };
 
 /*
@@ -172,7 +174,8 @@ db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, 
 	if (ok) {
 		/* Ids first, from an index where one serves; the joins run for
 		 * these rows only. */
-		char *order = xasprintf(") ORDER BY %s", sort_sql[f->sort]);
+		char *order = sort_sql[f->sort] != NULL ? xasprintf(") ORDER BY %s",
+		    sort_sql[f->sort]) : xasprintf(") ORDER BY %s, i.id", b.c.sort_expr.s);
 		st = prepare_ids(&b, "SELECT " ROW_COLUMNS " WHERE i.id IN (", order);
 		free(order);
 	}
@@ -245,11 +248,17 @@ db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path
 	struct browse_query b;
 	sqlite3_stmt *st = NULL;
 	*id = 0;
-	by_path.sort = DB_SORT_PATH;
+	bool unsure = f->sort == DB_SORT_UNSURE;
+	by_path.sort = unsure ? DB_SORT_UNSURE : DB_SORT_PATH;
 	bool ok = browse_compile(&b, db, &by_path, 0, 1);
 	if (ok) {
 		b.opts.descending = backwards;
-		if (path != NULL) {
+		if (path != NULL && unsure) {
+			/* No image comes after another in this order for good: the
+			 * measure moves with every decision.  Any but this one. */
+			search_put(&b.c.where, " AND i.path != ");
+			search_bind_blob(&b.c, &b.c.where, path, strlen(path));
+		} else if (path != NULL) {
 			search_put(&b.c.where, backwards ? " AND i.path < " : " AND i.path > ");
 			search_bind_blob(&b.c, &b.c.where, path, strlen(path));
 		}

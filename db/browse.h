@@ -26,8 +26,9 @@ enum db_browse_sort {
 	DB_SORT_PATH,  /* by path, the order of the folder tree */
 	DB_SORT_ADDED, /* newest first */
 	DB_SORT_SIZE,  /* largest first */
+	DB_SORT_UNSURE, /* least sure first (SEARCH_SORT_CONFIDENCE): where keys count */
 };
-#define DB_N_SORTS 3
+#define DB_N_SORTS 4
 
 /*
  * What the Library shows: the images matching a query of the query
@@ -72,8 +73,9 @@ void db_browse_rows_free(struct db_browse_row *rows, size_t n);
 
 /*
  * The image after (or, with backwards, before) path in path order that
- * matches f (f->sort is ignored); path NULL starts from the first (last).
- * *id 0 when there is none.
+ * matches f; path NULL starts from the first (last).  Under DB_SORT_UNSURE
+ * (other sorts are ignored) the least (most) sure match but path.  *id 0
+ * when there is none.
  */
 bool db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path,
     bool backwards, int64_t *id);

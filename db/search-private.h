@@ -73,6 +73,7 @@ struct compile {
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;
 	char *driver;          /* driver plan: a subquery yielding image ids, or NULL */
+	struct sql sort_expr;  /* SEARCH_SORT_CONFIDENCE: the measure of image i */
 	int64_t driver_rows;
 };
 

@@ -27,6 +27,7 @@ sort_key(enum search_sort s)
 	case SEARCH_SORT_WIDTH: return "i.width";
 	case SEARCH_SORT_HEIGHT: return "i.height";
 	case SEARCH_SORT_RATING: return SEARCH_RATING_SQL;
+	case SEARCH_SORT_CONFIDENCE: return NULL; /* the compiled c->sort_expr */
 	}
 	return "i.path";
 }
@@ -67,7 +68,9 @@ assemble(const struct compile *c, enum shape shape)
 		putf(&q, " ORDER BY i.id LIMIT 1 OFFSET ?%zu", k + 1);
 	} else if (shape == SHAPE_ROWS || shape == SHAPE_IDS) {
 		const char *dir = o->descending ? " DESC" : "";
-		putf(&q, " ORDER BY %s%s%s%s LIMIT ?%zu OFFSET ?%zu", sort_key(o->sort), dir,
+		const char *key = sort_key(o->sort);
+		putf(&q, " ORDER BY %s%s%s%s LIMIT ?%zu OFFSET ?%zu",
+		    key != NULL ? key : c->sort_expr.s, dir,
 		    o->sort == SEARCH_SORT_PATH ? "" : ", i.id", o->sort == SEARCH_SORT_PATH ||
 		    o->sort == SEARCH_SORT_ADDED ? "" : dir, k + 1, k + 2);
 	}

@@ -165,6 +165,7 @@ search_compile_fini(struct compile *c)
 	}
 	free(c->params);
 	free(c->where.s);
+	free(c->sort_expr.s);
 	free(c->driver);
 	memset(c, 0, sizeof *c);
 }
@@ -414,19 +415,18 @@ put_cut_of(struct compile *c, struct sql *q, const char *g)
 	put(q, c->thresholds ? " END))" : " END)");
 }
 
-/* Steps 1 to 4 of the engine for prediction p of tag g at image i. */
+/* Prediction p of tag g at image i is open: its name undecided, not
+ * excluded (steps 2 to 4 of the engine). */
 static void
-put_pending_as(struct compile *c, struct sql *q, const char *p, const char *g)
+put_open(struct compile *c, struct sql *q, const char *p, const char *g)
 {
-	putf(q, "%s.score > ", p);
-	put_cut_of(c, q, g);
 	if (c->aliases) {
-		put(q, " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+		put(q, "NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
 		    " AND d.tag_id = (SELECT id FROM tags WHERE name = ");
 		put_final(c, q, g);
 		put(q, "))");
 	} else {
-		putf(q, " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
+		putf(q, "NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
 		    " AND d.tag_id = %s.tag_id)", p);
 	}
 	if (c->exclusions) {
@@ -439,6 +439,30 @@ put_pending_as(struct compile *c, struct sql *q, const char *p, const char *g)
 		}
 		put(q, ") AND i.path >= r.lo AND i.path < r.hi)");
 	}
+}
+
+/* Steps 1 to 4 of the engine for prediction p of tag g at image i. */
+static void
+put_pending_as(struct compile *c, struct sql *q, const char *p, const char *g)
+{
+	putf(q, "%s.score > ", p);
+	put_cut_of(c, q, g);
+	put(q, " AND ");
+	put_open(c, q, p, g);
+}
+
+/* SEARCH_SORT_CONFIDENCE's measure of image i. */
+static void
+put_confidence(struct compile *c, struct sql *q)
+{
+	put(q, "coalesce((SELECT min(abs(p.score - ");
+	put_cut_of(c, q, "g");
+	put(q, ")) FROM predictions p CROSS JOIN tags g ON g.id = p.tag_id"
+	    " WHERE p.content_id = i.content_id AND p.model_id = ");
+	bind_model(c, q);
+	put(q, " AND g.category IN (0, 4) AND ");
+	put_open(c, q, "p", "g");
+	put(q, "), 1.0)");
 }
 
 /* A cap of n general tags as a bound on outranking names (0: none). */
@@ -890,6 +914,9 @@ search_compile(struct compile *c, struct db *db, const struct search_node *q,
 	}
 	if (!c->has_state) {
 		put(&c->where, " AND i.state != 4");
+	}
+	if (o->sort == SEARCH_SORT_CONFIDENCE) {
+		put_confidence(c, &c->sort_expr);
 	}
 	return !c->failed;
 }

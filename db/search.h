@@ -99,6 +99,11 @@ enum search_sort {
 	SEARCH_SORT_WIDTH,
 	SEARCH_SORT_HEIGHT,
 	SEARCH_SORT_RATING,
+	/* Least sure first: the smallest distance between a score and its cut
+	 * among the image's undecided, unexcluded predictions of the model
+	 * (core/tag/suggest.h, suggest_confidence(); each prediction of an
+	 * aliased name counts, and max_tags is not weighed); 1 when none. */
+	SEARCH_SORT_CONFIDENCE,
 };
 
 struct search_opts {

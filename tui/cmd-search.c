@@ -223,7 +223,7 @@ static bool
 sort_opt(const char *v, struct search_opts *o)
 {
 	static const char *const keys[] = {"path", "added", "mtime", "size", "width", "height",
-		"rating", NULL};
+		"rating", "unsure", NULL};
 	bool desc = v[0] == '-';
 	for (int i = 0; keys[i] != NULL; i++) {
 		if (strcmp(v + desc, keys[i]) == 0) {
@@ -233,7 +233,7 @@ sort_opt(const char *v, struct search_opts *o)
 		}
 	}
 	out_error("search: --sort: '%s' is not one of path, added, mtime, size, width, height, "
-	    "rating (a leading '-' reverses)", v);
+	    "rating, unsure (a leading '-' reverses)", v);
 	return false;
 }
 

@@ -30,7 +30,8 @@ static const char *const state_names[DB_N_STATES] = {
 	"new", "tagged", "committed", "failed", "missing",
 };
 /* "largest file": by bytes, and the Size column shows bytes while it sorts. */
-static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest file"};
+static const char *const sort_names[DB_N_SORTS] = {"path", "newest", "largest file",
+	"least sure"};
 
 
 /* --- state -------------------------------------------------------------- */
@@ -278,8 +279,13 @@ list_keys(struct lib *s, int key)
 	case '/':
 		s->filter_input = query_input_create(QUERY_INPUT_QUERY, console_filter(s->c)->query_text);
 		return REACT_REDRAW;
-	case 's':
-		console_filter_set_sort(s->c, (console_filter(s->c)->sort + 1) % DB_N_SORTS);
+	case 's': /* path, newest, largest; least sure has a key of its own */
+		console_filter_set_sort(s->c, (console_filter(s->c)->sort + 1) % DB_SORT_UNSURE);
+		follow_filter(s);
+		return REACT_REDRAW;
+	case 'u': /* review where the model was unsure first (r follows the sort) */
+		console_filter_set_sort(s->c, console_filter(s->c)->sort == DB_SORT_UNSURE ?
+		    DB_SORT_PATH : DB_SORT_UNSURE);
 		follow_filter(s);
 		return REACT_REDRAW;
 	case 'S': {
@@ -651,6 +657,7 @@ static const struct key_help lib_help[] = {
 	{"q", "quit", true},
 	{"↑↓ PgUp PgDn Home End", "move (j k g G too)", false},
 	{"R", "review a random image that matches the filter", false},
+	{"u", "least sure first (r and the next after c follow it); again: by path", false},
 	{"t", "show or hide the folder tree", false},
 	{"i", "the whole path of the image under the cursor", false},
 	{"Esc", "clear the filter", false},

@@ -21,8 +21,9 @@ no Space): reviewed (committed) images, one scored tag each, score
   noise    n = 30, right for even i: no run of the top reaches 0.95 with 5
            right ones.
   rare     n = 10: under 20 reviews, too little evidence.
-Plus two pending images: "new1" with smile 0.20 and holding 0.40, "new2"
-with smile 0.30 and sky 0.90, sky 0.80 ... for max_tags.
+Plus three pending images: "new1" with smile 0.20 and holding 0.40, "new2"
+with smile 0.30 and sky 0.90, tree 0.80 ... for max_tags, "new3" with moon
+0.36, a hair above its cut.
 """
 import os
 import sqlite3
@@ -44,6 +45,7 @@ SERIES = {
 PENDING = {
     "new1": {"smile": 0.20, "holding": 0.40},
     "new2": {"smile": 0.30, "sky": 0.90, "tree": 0.80, "cloud": 0.70, "grass": 0.60},
+    "new3": {"moon": 0.36},
 }
 
 
@@ -177,6 +179,18 @@ def test_apply(s, db):
     s.check(r.rc == 0 and "new1.png" in r.text, "smile is committed on new1", r.describe())
 
 
+def test_unsure_order(s, db):
+    s.section("least sure first")
+    # Under the learned cuts: new3 0.01 from its cut, new1 0.055 (smile 0.20
+    # against 0.145, holding 0.40 against 0.455), new2 0.155.
+    def order(key):
+        r = s.tagcon_run("search", "--json", "--sort", key, "path:new", db=db)
+        doc = r.json() if r.rc == 0 else None
+        return [os.path.basename(h["path"])[:-4] for h in (doc or {}).get("images", [])]
+    s.eq(order("unsure"), ["new3", "new1", "new2"], "search --sort unsure: least sure first")
+    s.eq(order("-unsure"), ["new2", "new1", "new3"], "--sort -unsure: surest first")
+
+
 def test_rules_from_shell(s, db):
     s.section("rules threshold, max_tags")
     r = s.tagcon_run("rules", "threshold", "sky", "1.5", db=db)
@@ -204,15 +218,15 @@ def test_rules_from_shell(s, db):
 def test_confident(s, db):
     s.section("commit --confident")
     # Pending now: new2 (smile 0.30 against 0.145, the rest 0.25 or more
-    # above 0.35: confidence 0.155, 5 tags) and smile05 (0.15 against 0.145:
-    # 0.005, 1 tag).
+    # above 0.35: confidence 0.155, 5 tags), new3 (0.01, 1 tag) and smile05
+    # (0.15 against 0.145: 0.005, 1 tag).
     def dry(*args):
         r = s.tagcon_run("commit", "--confident", "--dry-run", "--json", *args, db=db)
         doc = r.json() if r.rc == 0 else None
         return (doc or {}).get("images"), (doc or {}).get("tags")
     s.eq(dry(), (1, 5), "confident_margin 0.1: new2 only")
     s.eq(dry("--margin", "0.2"), (0, 0), "--margin 0.2: neither")
-    s.eq(dry("--margin", "0.001"), (2, 6), "--margin 0.001: both")
+    s.eq(dry("--margin", "0.001"), (3, 7), "--margin 0.001: new3 (0.01) and smile05 too")
     r = s.tagcon_run("commit", "--margin", "0.2", db=db)
     s.check(r.rc == 2 and "goes with --confident" in r.errtext, "--margin alone is refused",
             r.describe())
@@ -226,6 +240,7 @@ def main():
     db = build(s)
     test_report(s, db)
     test_apply(s, db)
+    test_unsure_order(s, db)
     test_rules_from_shell(s, db)
     test_confident(s, db)
     s.finish()
