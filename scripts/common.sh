@@ -13,9 +13,10 @@ libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev scdoc bash-co
 # (nodejs, npm), file arrival (rsync), fuzzers (clang), hash cross-checks
 # (xxhash's xxhsum), work counted without a clock (valgrind's callgrind),
 # paths read back by a jq pipeline (jq), the installed copy's man pages and
-# completions (man-db, zsh, fish).
+# completions (man-db, zsh, fish), the Debian package built and checked
+# (dpkg-dev, debhelper, lintian).
 test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq
-man-db zsh fish"
+man-db zsh fish dpkg-dev debhelper lintian"
 
 missing_packages() {
 	local missing=""

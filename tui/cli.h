@@ -31,6 +31,9 @@ struct cmd_entry {
 	const char *usage; /* arguments after the name */
 	const char *help;  /* one line */
 	int (*exec)(struct cli *cli, int argc, char **argv);
+	/* Needs neither libvips nor libcurl, so main() starts it without them:
+	 * a shell waits on `tagcon complete` at every Tab. */
+	bool light;
 };
 
 /* Every command, NULL-terminated (main.c's table), and one by name. */

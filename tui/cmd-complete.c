@@ -35,6 +35,7 @@ const struct cmd_entry cmd_complete_entry = {
 	    "       tagcon complete --list commands|settings",
 	.help = "completions of a command line's last word, for shell scripts",
 	.exec = exec_complete,
+	.light = true,
 };
 
 /* At most this many tag names per completion: a shell shows no more. */

@@ -150,6 +150,12 @@ main(int argc, char **argv)
 			return rc;
 		}
 	}
+	const struct cmd_entry *light = i < argc ? cli_find_command(argv[i]) : NULL;
+	if (light != NULL && light->light && preset == NULL) {
+		int rc = light->exec(&cli, argc - i - 1, argv + i + 1);
+		db_close(cli.db);
+		return rc;
+	}
 	/* Before any thread exists: libcurl's global set-up is not thread-safe. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	char *cause = NULL;
