@@ -22,7 +22,8 @@ options_cut(struct db *db)
 struct review_opts
 options_review(struct db *db)
 {
-	struct review_opts o = {.min_score = settings_get_float(db, "review_min_score")};
+	struct review_opts o = {.min_score = settings_get_float(db, "review_min_score"),
+		.margin = settings_get_float(db, "confident_margin")};
 	char *mode = settings_get(db, "review_mode");
 	o.mode = review_mode_parse(mode);
 	free(mode);

@@ -23,7 +23,7 @@ struct db;
 
 /* general_threshold, character_threshold, general_mcut, character_mcut, max_tags. */
 struct db_cut options_cut(struct db *db);
-/* review_mode, review_min_score. */
+/* review_mode, review_min_score, confident_margin. */
 struct review_opts options_review(struct db *db);
 /* pixel_limit; no callbacks. */
 struct scan_opts options_scan(struct db *db);

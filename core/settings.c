@@ -36,7 +36,8 @@ const char *const settings_known_models[] = {
 	NULL,
 };
 
-static const char *const review_modes[] = {"required", "auto", "auto-above", NULL};
+static const char *const review_modes[] = {"required", "auto", "auto-above", "auto-confident",
+	NULL};
 /* max_rating, max_preview_rating: the letters of common/rating.h. */
 static const char *const ratings[] = {"g", "s", "q", "e", NULL};
 static const char *const themes[] = {"default", "light", "high-contrast", "monochrome", NULL};
@@ -74,7 +75,8 @@ static const struct setting_def table[] = {
 	{"target_folder", SETTING_PATH, "", 0, 4096, NULL,
 	    "folder a batch tags (empty: every root)"},
 	{"review_mode", SETTING_ENUM, "required", 0, 0, review_modes,
-	    "required: a person commits; auto: commit at once; auto-above: commit above review_min_score"},
+	    "required: a person commits; auto: commit at once; auto-above: commit above "
+	    "review_min_score; auto-confident: commit images sure by confident_margin"},
 	{"review_min_score", SETTING_FLOAT, "0.9", 0, 1, NULL,
 	    "auto-above commits suggestions scoring at least this"},
 	{"max_preview_rating", SETTING_ENUM, "e", 0, 0, ratings,

@@ -42,6 +42,9 @@ review_mode_parse(const char *s)
 	if (s != NULL && strcmp(s, "auto-above") == 0) {
 		return REVIEW_MODE_AUTO_ABOVE;
 	}
+	if (s != NULL && strcmp(s, "auto-confident") == 0) {
+		return REVIEW_MODE_AUTO_CONFIDENT;
+	}
 	return REVIEW_MODE_REQUIRED;
 }
 
@@ -144,9 +147,11 @@ earns(const struct review_tag *t, double min_score)
 static void
 initial_marks(struct review *r)
 {
+	bool sure = r->opts.mode == REVIEW_MODE_AUTO_CONFIDENT &&
+	    suggest_confidence(&r->res) >= r->opts.margin;
 	for (size_t i = 0; i < r->n; i++) {
 		struct review_tag *t = &r->tags[i];
-		bool pre = t->suggested && (r->opts.mode == REVIEW_MODE_AUTO ||
+		bool pre = t->suggested && (r->opts.mode == REVIEW_MODE_AUTO || sure ||
 		    (r->opts.mode == REVIEW_MODE_AUTO_ABOVE && earns(t, r->opts.min_score)));
 		t->mark = pre ? REVIEW_ACCEPT : REVIEW_KEEP;
 	}

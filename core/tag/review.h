@@ -32,15 +32,20 @@ enum review_mode {
 	REVIEW_MODE_REQUIRED,   /* a person accepts */
 	REVIEW_MODE_AUTO,       /* suggestions start accepted */
 	REVIEW_MODE_AUTO_ABOVE, /* suggestions scoring at least min_score start accepted */
+	/* every suggestion starts accepted when the image's confidence
+	 * (suggest_confidence()) is at least margin: what commit --confident
+	 * takes, as answers arrive */
+	REVIEW_MODE_AUTO_CONFIDENT,
 };
 
 struct review_opts {
 	enum review_mode mode;
 	double min_score;
+	double margin;
 };
 
-/* "required", "auto", "auto-above" (the review_mode setting); required for
- * anything else. */
+/* "required", "auto", "auto-above", "auto-confident" (the review_mode
+ * setting); required for anything else. */
 enum review_mode review_mode_parse(const char *s);
 
 /* Where a tag stands in the database. */

@@ -10,6 +10,7 @@
 
 #include "core/preset.h"
 #include "core/tag/query.h"
+#include "core/tag/review.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
 #include "core/tag/suggest.h"
@@ -237,6 +238,47 @@ test_thresholds_and_cap(void)
 	REFUSED(rules_remove(db, DB_RULE_THRESHOLD, "holding", "/lib/a", &cause_),
 	    "no threshold for holding on /lib/a");
 	sql("DELETE FROM tag_rules; DELETE FROM folder_overrides");
+}
+
+/* One image below /conf with preds; its id. */
+static int64_t
+conf_image(const char *name, const struct db_pred *p, size_t n)
+{
+	int64_t root, folder;
+	CHECK(db_root_add(db, "/conf", &root));
+	CHECK(db_folder_get(db, root, "/conf", &folder));
+	char *path = xasprintf("/conf/%s", name);
+	struct db_image img = {.folder_id = folder, .path = path, .width = 10, .height = 10,
+		.has_hash = true};
+	memcpy(img.hash, name, strlen(name) < 8 ? strlen(name) : 8);
+	img.hash[15] = 0x3c;
+	CHECK(db_image_insert(db, &img));
+	float rating[4] = {0.9f, 0.05f, 0.03f, 0.02f};
+	CHECK(db_store_answer(db, img.id, MODEL, rating, 0.05f, "t", p, n));
+	free(path);
+	return img.id;
+}
+
+/* review_mode auto-confident: an answer's suggestions are committed when
+ * every score is at least confident_margin from its cut, else none. */
+static void
+test_auto_confident(void)
+{
+	CHECK(review_mode_parse("auto-confident") == REVIEW_MODE_AUTO_CONFIDENT);
+	struct db_pred sure[] = {{"sky", DB_CAT_GENERAL, 0.9f}, {"dog", DB_CAT_GENERAL, 0.05f}};
+	struct db_pred unsure[] = {{"sky", DB_CAT_GENERAL, 0.9f}, {"hat", DB_CAT_GENERAL, 0.36f}};
+	int64_t a = conf_image("sure.png", sure, 2), b = conf_image("unsure.png", unsure, 2);
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	CHECK(r != NULL);
+	struct review_opts o = {.mode = REVIEW_MODE_AUTO_CONFIDENT, .margin = 0.1};
+	size_t n = 99;
+	CHECK(review_autocommit(db, a, MODEL, r, &o, &n, &cause) && n == 1);
+	CHECK(review_autocommit(db, b, MODEL, r, &o, &n, &cause) && n == 0);
+	o.margin = 0.005; /* hat is 0.01 from 0.35 */
+	CHECK(review_autocommit(db, b, MODEL, r, &o, &n, &cause) && n == 2);
+	rules_destroy(r);
+	sql("DELETE FROM images WHERE CAST(path AS TEXT) LIKE '/conf/%'");
 }
 
 static void
@@ -631,6 +673,7 @@ main(void)
 	test_rule_validation();
 	test_overrides();
 	test_thresholds_and_cap();
+	test_auto_confident();
 	test_presets();
 	test_c_and_sql_agree();
 	test_hist_upkeep();
