@@ -30,9 +30,18 @@ on_message(j_common_ptr c, int level)
 	(void)level;
 }
 
-/* The flat table for both table slots, 4:4:4, Huffman optimisation. */
+/* How the coefficients are written: the pixels are the same in all. */
+enum coding {
+	HUFFMAN,         /* baseline, standard Huffman tables: the quickest */
+	HUFFMAN_OPT,     /* baseline, Huffman tables made for the image */
+	HUFFMAN_PROG,    /* progressive, tables made for the image */
+	ARITHMETIC,      /* sequential */
+	ARITHMETIC_PROG, /* progressive */
+};
+
+/* The flat table for both table slots, 4:4:4, the coding. */
 static void
-set_up(struct jpeg_compress_struct *c, int step, bool optimise)
+set_up(struct jpeg_compress_struct *c, int step, enum coding coding)
 {
 	unsigned int flat[DCTSIZE2];
 	for (int i = 0; i < DCTSIZE2; i++) {
@@ -45,20 +54,23 @@ set_up(struct jpeg_compress_struct *c, int step, bool optimise)
 		c->comp_info[i].h_samp_factor = 1;
 		c->comp_info[i].v_samp_factor = 1;
 	}
-	c->optimize_coding = optimise;
+	/* Arithmetic coding adapts to the image as it goes: no table to
+	 * optimise, and no second pass. */
+	c->arith_code = coding == ARITHMETIC || coding == ARITHMETIC_PROG;
+	c->optimize_coding = coding == HUFFMAN_OPT || coding == HUFFMAN_PROG;
+	if (coding == HUFFMAN_PROG || coding == ARITHMETIC_PROG) {
+		jpeg_simple_progression(c);
+	}
 }
 
-unsigned char *
-jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool optimise,
+static unsigned char *
+encode(const unsigned char *px, int w, int h, int bands, int step, enum coding coding,
     size_t *len)
 {
 	struct jpeg_compress_struct c;
 	struct failure f;
 	unsigned char *mem = NULL;
 	unsigned long size = 0;
-	if (bands != 1 && bands != 3) {
-		return NULL;
-	}
 	c.err = jpeg_std_error(&f.mgr);
 	f.mgr.error_exit = on_error;
 	f.mgr.emit_message = on_message;
@@ -73,7 +85,7 @@ jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool
 	c.image_height = (JDIMENSION)h;
 	c.input_components = bands;
 	c.in_color_space = bands == 3 ? JCS_RGB : JCS_GRAYSCALE;
-	set_up(&c, step, optimise);
+	set_up(&c, step, coding);
 	jpeg_start_compress(&c, TRUE);
 	while (c.next_scanline < c.image_height) {
 		JSAMPROW row = (JSAMPROW)(px + (size_t)c.next_scanline * w * bands);
@@ -85,6 +97,43 @@ jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool
 	free(mem);
 	*len = size;
 	return out;
+}
+
+/* The smaller of two codings (each may fail: NULL). */
+static unsigned char *
+smaller(const unsigned char *px, int w, int h, int bands, int step, enum coding one,
+    enum coding other, size_t *len)
+{
+	size_t olen = 0;
+	unsigned char *a = encode(px, w, h, bands, step, one, len);
+	unsigned char *b = a != NULL ? encode(px, w, h, bands, step, other, &olen) : NULL;
+	if (b != NULL && olen < *len) {
+		g_free(a);
+		*len = olen;
+		return b;
+	}
+	g_free(b);
+	return a;
+}
+
+unsigned char *
+jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step, bool smallest,
+    size_t *len)
+{
+	if (bands != 1 && bands != 3) {
+		return NULL;
+	}
+	if (!smallest) {
+		return encode(px, w, h, bands, step, HUFFMAN, len);
+	}
+	/* Neither sequential nor progressive wins everywhere: progressive is
+	 * smaller on dense pictures (its bands group like coefficients). */
+	unsigned char *out = smaller(px, w, h, bands, step, ARITHMETIC, ARITHMETIC_PROG, len);
+	if (out != NULL && *len <= JPEGFLAT_ARITH_MAX) {
+		return out;
+	}
+	g_free(out);
+	return smaller(px, w, h, bands, step, HUFFMAN_OPT, HUFFMAN_PROG, len);
 }
 
 bool

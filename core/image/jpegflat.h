@@ -11,6 +11,18 @@
  * 9-23 % fewer bytes than libvips' standard tables (libjpeg-turbo's cjpeg
  * -qtables).  Any JPEG decoder reads them: the tables travel in the file.
  * 4:4:4, no metadata.
+ *
+ * The smallest form is arithmetic-coded, sequential or progressive as the
+ * image makes smaller: the same coefficients, so the same pixels, in 5-18 %
+ * fewer bytes than optimised Huffman tables on those photos.  libjpeg-turbo
+ * (Debian's, and the one Pillow's wheels carry) and IJG libjpeg 7 on decode
+ * it, and so PIL, which is what the wd-tagger app reads an upload with
+ * (browsers do not; nothing but the Space sees an upload) -- up to a point:
+ * PIL hands libjpeg a file 64 KiB at a time, and libjpeg's arithmetic
+ * decoder cannot wait for the next block ("broken data stream": a 73 kB
+ * file failed, 59 kB ones decode, Debian's PIL 9.4).  Above
+ * JPEGFLAT_ARITH_MAX bytes the form is Huffman with tables made for the
+ * image, sequential or progressive, whichever is smaller.
  */
 #ifndef TAGCON_JPEGFLAT_H
 #define TAGCON_JPEGFLAT_H
@@ -18,15 +30,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest arithmetic-coded file written: all of it in PIL's first
+ * 65,536-byte read, with room to spare. */
+#define JPEGFLAT_ARITH_MAX 60000
+
 /*
  * Encode w × h pixels of 8 bits, bands 1 (grey) or 3 (RGB), rows packed,
  * every DCT coefficient of every plane quantised by step (1-255; 1 is as
  * fine as JPEG goes, libjpeg's quality 75 tables average about 16 on luma).
- * optimise: Huffman tables made for the image (smaller; the pixels are the
- * same).  A g_malloc'd buffer, or NULL if libjpeg fails.
+ * smallest: the smallest form (above), else baseline Huffman with the
+ * standard tables, quickest; the pixels are the same.  A g_malloc'd
+ * buffer, or NULL if libjpeg fails.
  */
 unsigned char *jpegflat_encode(const unsigned char *px, int w, int h, int bands, int step,
-    bool optimise, size_t *len);
+    bool smallest, size_t *len);
 
 /*
  * Decode a JPEG of w × h pixels and bands 1 or 3 (as jpegflat_encode wrote

@@ -301,17 +301,16 @@ model_view(struct loader_file *f, const struct prepare_result *r, bool turned, i
 }
 
 /* im (in memory, 8-bit, 1 or 3 bands) as a flat-table JPEG of that step.
- * Optimised Huffman tables change the size, never a pixel: trials go
- * without. */
+ * The smallest coding changes the size, never a pixel: trials go without. */
 static void *
-jpeg_at(VipsImage *im, int step, bool optimise, size_t *len)
+jpeg_at(VipsImage *im, int step, bool smallest, size_t *len)
 {
 	const unsigned char *px = vips_image_get_data(im);
 	if (px == NULL) {
 		return NULL;
 	}
 	void *buf = jpegflat_encode(px, vips_image_get_width(im), vips_image_get_height(im),
-	    vips_image_get_bands(im), step, optimise, len);
+	    vips_image_get_bands(im), step, smallest, len);
 	if (buf == NULL) {
 		vips_error("prepare", "JPEG encoding failed");
 	}

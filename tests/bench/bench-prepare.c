@@ -14,10 +14,13 @@
  * Without arguments it measures the real photographs Debian ships in
  * lomiri-wallpapers-20.04 and lomiri-wallpapers-16.04 (apt-get install
  * them): four of 12-20 MP first, then four of 6-11 MP.  TAGCON_BENCH_STEP=N
- * encodes with quantisation step N instead.
+ * encodes with quantisation step N instead.  TAGCON_BENCH_OUT=DIR writes each
+ * upload there (NAME.upload.jpg, for tests/bench/psnr_pil.py to check the
+ * PSNR with PIL itself).
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <vips/vips.h>
@@ -105,6 +108,15 @@ measure(const char *path, const struct prepare_opts *opts)
 			free(cause);
 			goto out;
 		}
+	}
+	const char *dir = getenv("TAGCON_BENCH_OUT");
+	if (dir != NULL) {
+		const char *base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+		char *out = g_strdup_printf("%s/%s.upload.jpg", dir, base);
+		if (!g_file_set_contents(out, (const char *)r->data, (gssize)r->len, NULL)) {
+			printf("  cannot write %s\n", out);
+		}
+		g_free(out);
 	}
 	char how[16];
 	snprintf(how, sizeof how, "step %d", r->jpeg_step);

@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""psnr_pil.py — what the wd-tagger app's model sees of an upload against what it sees of
+the original, computed with PIL itself (the app's own steps, space-protocol.md §1.5): open,
+RGBA, composite onto white, pad to a white square, resize to 448 with BICUBIC when the side
+is not 448.  PSNR over the whole 448×448×3 input.  Also the upload's bytes against the file's.
+
+    TAGCON_BENCH_OUT=DIR build/tests/bench/bench-prepare [PHOTO...]
+    /usr/bin/python3 tests/bench/psnr_pil.py DIR PHOTO...
+
+(Debian's python3-pil and python3-numpy; the upload of PHOTO is DIR/NAME.upload.jpg.)
+Prints; asserts nothing.  Also says how the upload is coded (arithmetic, progressive).
+"""
+import math
+import os
+import sys
+
+import numpy
+from PIL import Image, ImageOps
+
+SIDE = 448
+
+
+def model_input(path):
+    """The app's predict() preprocessing, up to the float array (RGB order kept)."""
+    im = Image.open(path)
+    im = ImageOps.exif_transpose(im)  # Gradio's gr.Image preprocess does this
+    im = im.convert("RGBA")
+    canvas = Image.new("RGBA", im.size, (255, 255, 255))
+    canvas.alpha_composite(im)
+    im = canvas.convert("RGB")
+    side = max(im.size)
+    sq = Image.new("RGB", (side, side), (255, 255, 255))
+    sq.paste(im, ((side - im.size[0]) // 2, (side - im.size[1]) // 2))
+    if side != SIDE:
+        sq = sq.resize((SIDE, SIDE), Image.BICUBIC)
+    return numpy.asarray(sq, dtype=numpy.float64)
+
+
+def coding(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    i, sof = 2, None
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker, size = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            sof = marker
+            break
+        i += 2 + size
+    return {0xC0: "baseline Huffman", 0xC1: "extended Huffman", 0xC2: "progressive Huffman",
+            0xC9: "arithmetic", 0xCA: "progressive arithmetic"}.get(sof, "SOF %s" % sof)
+
+
+def main():
+    out, photos = sys.argv[1], sys.argv[2:]
+    for photo in photos:
+        up = os.path.join(out, os.path.basename(photo) + ".upload.jpg")
+        a, b = model_input(photo), model_input(up)
+        mse = float(numpy.mean((a - b) ** 2))
+        db = 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+        size, sent = os.path.getsize(photo), os.path.getsize(up)
+        w, h = Image.open(photo).size
+        print("%-45s %5.1f MP %9d B  upload %7d B %5.2f %%  %s  PIL: %.2f dB" % (
+            os.path.basename(photo), w * h / 1e6, size, sent, 100.0 * sent / size, coding(up), db))
+
+
+if __name__ == "__main__":
+    main()
