@@ -46,6 +46,9 @@ NOT_RUN = {
     "meson test": "runs tests of a build directory (meson runs this one)",
     "TAGCON_AGREE_SEED=": "a unit test by hand (the unit suite runs it)",
     "python3 tests/": "a test suite by hand (meson runs it)",
+    "meson setup": "builds a copy to install (the install suite installs one into a DESTDIR)",
+    "sudo ": "installs system-wide (the install and deb suites do it in scratch roots)",
+    "dpkg-buildpackage": "builds the Debian package (the deb suite does)",
 }
 
 
