@@ -169,9 +169,28 @@ r = run(["bash", "--norc", "-c", BASH.replace("search 1gi", "search rating:g")
          .replace("COMP_CWORD=2", "COMP_CWORD=4")])
 check(sorted(r.stdout.split()) == ["g", "general"], "bash: rating:g<Tab> -> g, general",
       r.stdout + r.stderr)
-r = run([tagcon, "complete", "--", "config", "set", "review_mode", ""])
-check(r.returncode == 0 and r.stdout.split() == ["none", "required", "auto", "auto-above"],
-      "complete: config set review_mode -> its values", r.stdout + r.stderr)
+suite.run("preset", "save", "mine", "general_threshold")
+CASES = [  # words after tagcon, what kind of names the shell adds, completions among them
+    (["config", "set", "review_mode", ""], "none", ["required", "auto", "auto-above"]),
+    (["batch", "--f"], "none", ["--folder", "--force", "--follow"]),
+    (["--theme", "l"], "none", ["light"]),
+    (["edit", "f.png", "+lo"], "files", ["+long_hair"]),
+    (["search", "-lo"], "none", ["-long_hair"]),
+    (["search", "orientation:p"], "none", ["orientation:portrait"]),
+    (["preset", "apply", ""], "none", ["mine"]),
+    (["scan", ""], "dirs", []),
+    (["help", "bat"], "none", ["batch"]),
+]
+for words, kind, want in CASES:
+    r = run([tagcon, "complete", "--"] + words)
+    got = r.stdout.splitlines()
+    # At least those (a setting may gain a value), and only what the word starts.
+    check(r.returncode == 0 and got[:1] == [kind] and set(want) <= set(got[1:]) and
+          all(g.startswith(words[-1]) for g in got[1:]) and (want or not got[1:]),
+          "complete: %s -> %s %s" % (" ".join(words), kind, " ".join(want)), r.stdout + r.stderr)
+r = run([tagcon, "complete", "--shell", "fish", "--", "conf"])
+check(r.stdout.splitlines()[1:] == ["config\tshow or change settings"],
+      "complete --shell fish: a description after a tab", r.stdout + r.stderr)
 
 
 def shell_in_tmux(name, argv, setup, env):
