@@ -35,6 +35,7 @@ static const struct screen_ops *const screen_table[SCREEN_COUNT] = {
 	[SCREEN_BATCH] = &screen_batch_ops,
 	[SCREEN_LOG] = &screen_log_ops,
 	[SCREEN_HELP] = &screen_help_ops,
+	[SCREEN_CALIBRATE] = &screen_calibrate_ops,
 };
 
 /* Set by handlers that run only inside ppoll() (signals are blocked elsewhere). */

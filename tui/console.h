@@ -56,6 +56,7 @@ enum screen_id {
 	SCREEN_BATCH,
 	SCREEN_LOG,
 	SCREEN_HELP,
+	SCREEN_CALIBRATE, /* no tab: Settings opens it (C) */
 	SCREEN_COUNT,
 };
 
@@ -81,6 +82,7 @@ extern const struct screen_ops screen_settings_ops;
 extern const struct screen_ops screen_batch_ops;
 extern const struct screen_ops screen_log_ops;
 extern const struct screen_ops screen_help_ops;
+extern const struct screen_ops screen_calibrate_ops;
 
 struct console_opts {
 	const char *db_path; /* resolved database path */
@@ -216,6 +218,7 @@ enum console_job_kind {
 	JOB_PREVIEW,
 	JOB_IMPACT,
 	JOB_IMPACT_PENDING,
+	JOB_CALIBRATE,
 };
 
 struct console_job_ctx {

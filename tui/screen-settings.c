@@ -476,6 +476,9 @@ form_key(struct set *s, int key)
 	case 'P':
 		presets_pick(s);
 		return REACT_REDRAW;
+	case 'C':
+		console_show(s->c, SCREEN_CALIBRATE);
+		return REACT_REDRAW;
 	default:
 		return REACT_NONE;
 	}
@@ -819,6 +822,7 @@ static const struct key_help set_help[] = {
 	{"p", "probe Spaces", true},
 	{"r", "default", true},
 	{"P", "presets: load one into the form, or save the form", true},
+	{"C", "calibration: per-tag thresholds from your decisions", false},
 	{"?", "help", true},
 	{"e", "type a value", false},
 	{"↑↓ PgUp PgDn", "move between fields", false},

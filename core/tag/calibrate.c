@@ -12,6 +12,7 @@
 #include "core/tag/suggest.h"
 #include "db/db.h"
 #include "db/review.h"
+#include "db/search.h"
 
 /* One review of one tag. */
 struct sample {
@@ -240,14 +241,12 @@ calibration_fini(struct calibration *c)
 	memset(c, 0, sizeof *c);
 }
 
-bool
-calibrate_apply(struct db *db, const struct calibration *c, int64_t min_reviews,
-    size_t *written, char **cause)
+/* The threshold rules, inside the caller's transaction. */
+static bool
+write_rules(struct db *db, const struct calibration *c, int64_t min_reviews, size_t *written,
+    char **cause)
 {
 	*written = 0;
-	if (!db_begin(db)) {
-		return db_cause(db, cause);
-	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct calib_tag *t = &c->tags[i];
 		if (t->verdict != CALIB_PROPOSED || t->reviews < min_reviews) {
@@ -256,10 +255,43 @@ calibrate_apply(struct db *db, const struct calibration *c, int64_t min_reviews,
 		char value[32];
 		snprintf(value, sizeof value, "%.9g", t->proposed);
 		if (!rules_add_threshold(db, t->tag, value, NULL, cause)) {
-			db_rollback(db);
 			return false;
 		}
 		(*written)++;
 	}
+	return true;
+}
+
+bool
+calibrate_apply(struct db *db, const struct calibration *c, int64_t min_reviews,
+    size_t *written, char **cause)
+{
+	if (!db_begin(db)) {
+		return db_cause(db, cause);
+	}
+	if (!write_rules(db, c, min_reviews, written, cause)) {
+		db_rollback(db);
+		return false;
+	}
 	return db_commit(db) || db_cause(db, cause);
+}
+
+bool
+calibrate_impact(struct db *db, const char *model, const struct rules *r,
+    const struct calibration *c, int64_t min_reviews, int64_t *before, int64_t *after,
+    char **cause)
+{
+	struct search_opts o;
+	search_opts_init(&o, model);
+	rules_search_opts(r, &o);
+	size_t written;
+	if (!db_search_suggestions(db, &o, before) || !db_begin(db)) {
+		return db_cause(db, cause);
+	}
+	/* The SQL reads threshold rules from their table: write them, count,
+	 * and take them back. */
+	bool ok = write_rules(db, c, min_reviews, &written, cause) &&
+	    (db_search_suggestions(db, &o, after) || db_cause(db, cause));
+	db_rollback(db);
+	return ok;
 }

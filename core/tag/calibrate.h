@@ -78,5 +78,13 @@ void calibration_fini(struct calibration *c);
  * least min_reviews reviews; *written counts them. */
 bool calibrate_apply(struct db *db, const struct calibration *c, int64_t min_reviews,
     size_t *written, char **cause);
+/*
+ * What calibrate_apply() would do to the library before it is done: its
+ * pending suggestions under r (*before) and with the proposed rules
+ * (*after), the rules written in a transaction that is rolled back.
+ */
+bool calibrate_impact(struct db *db, const char *model, const struct rules *r,
+    const struct calibration *c, int64_t min_reviews, int64_t *before, int64_t *after,
+    char **cause);
 
 #endif

@@ -53,6 +53,13 @@ def build(s):
     db = os.path.join(s.root, "cal.db")
     r = s.tagcon_run("status", db=db)
     s.eq(r.rc, 0, "a new library")
+    fill(db)
+    return db
+
+
+def fill(db):
+    """The rows above, into the library db (its schema made by tagcon);
+    tests/e2e/test_calibrate_view.py uses it too."""
     con = sqlite3.connect(db)
     c = con.cursor()
     c.execute("INSERT INTO roots(id, path, added_at) VALUES (1, CAST(? AS BLOB), 0)", (ROOT,))
@@ -91,7 +98,6 @@ def build(s):
     c.execute(CUTS)
     con.commit()
     con.close()
-    return db
 
 
 def by_tag(doc):
