@@ -467,8 +467,12 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 	attr_t n = console_attr(b->c, THEME_NORMAL);
 	term_printf(w, 0, 0, cols, console_attr(b->c, THEME_TITLE), "Run #%lld  %s",
 	    (long long)r->id, r->state);
-	term_printf(w, 1, 0, cols, n, "model %s · %s · pid %d on %s · started %s", r->model,
+	/* Lines that may not fit end between words, with an ellipsis (i, and
+	 * `tagcon batch status`, tell the rest). */
+	char *line = xasprintf("model %s · %s · pid %d on %s · started %s", r->model,
 	    r->folder != NULL ? r->folder : "every folder", r->pid, r->host ? r->host : "?", when);
+	wrap_draw(w, 1, 0, cols, 1, line, n);
+	free(line);
 	int64_t handled = r->done + r->failed;
 	double frac = r->total > 0 ? (double)handled / (double)r->total : (active(r) ? 0 : 1);
 	char pct[64];
@@ -486,9 +490,11 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 	} else if (r->eta_s >= 0) {
 		duration(eta, sizeof eta, r->eta_s);
 	}
-	term_printf(w, 4, 0, cols, n, "rate %.1f images/s · ETA %s · tagged %lld · failed %lld · "
+	line = xasprintf("rate %.1f images/s · ETA %s · tagged %lld · failed %lld · "
 	    "already done %lld · dims filled %lld", r->rate, eta, (long long)r->done,
 	    (long long)r->failed, (long long)r->skipped, (long long)r->filled);
+	wrap_draw(w, 4, 0, cols, 1, line, n);
+	free(line);
 	char note[160] = "";
 	if (active(r) && runner_gone(r)) {
 		snprintf(note, sizeof note, "no word from the runner for %llds: it may have died "
@@ -587,8 +593,8 @@ draw_space(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curs
 	term_put_aligned(w, y, x += c.hedge, c.lat, buf, a, TERM_RIGHT);
 	retry_text(buf, sizeof buf, sp->next_retry_at, false);
 	term_put_aligned(w, y, x += c.lat, c.retry, buf, a, TERM_RIGHT);
-	term_put(w, y, x + c.retry + 1, c.err - 1, sp->last_error ? sp->last_error : "-",
-	    is_cursor ? a : console_attr(b->c, sp->last_error ? THEME_ERROR : THEME_DIM), false);
+	wrap_draw(w, y, x + c.retry + 1, c.err - 1, 1, sp->last_error ? sp->last_error : "-",
+	    is_cursor ? a : console_attr(b->c, sp->last_error ? THEME_ERROR : THEME_DIM));
 }
 
 static void
@@ -614,7 +620,8 @@ draw_spaces(struct batch *b, WINDOW *w, int y, int rows, int cols)
 		retry_text(next, sizeof next, sp->next_retry_at, true);
 		char *line = xasprintf("%s: %s%s%s", sp->url, sp->last_error ? sp->last_error
 		    : "no error", *next ? "; " : "", next);
-		term_put(w, y + rows - 1, 0, cols, line, console_attr(b->c, THEME_DIM), true);
+		term_fill(w, y + rows - 1, 0, cols, console_attr(b->c, THEME_DIM));
+		wrap_draw(w, y + rows - 1, 0, cols, 1, line, console_attr(b->c, THEME_DIM));
 		free(line);
 	}
 }
@@ -694,8 +701,8 @@ batch_draw(void *data, WINDOW *w)
 		term_fill(w, 5, 0, cols, console_attr(b->c, THEME_NORMAL));
 		wrap_draw(w, 5, 0, cols, 2, b->launch_error, err);
 	} else if (b->public_only) {
-		term_put(w, 6, 0, cols, "the public wd-tagger Space: shared, slower; add your "
-		    "duplicate in Settings (3) → spaces", dim, false);
+		wrap_draw(w, 6, 0, cols, 1, "public wd-tagger Space: shared, slower; add your own "
+		    "in Settings (3) → spaces", dim);
 	}
 	if (rows > 9) {
 		draw_spaces(b, w, 7, rows - 7, cols);

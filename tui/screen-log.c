@@ -298,8 +298,9 @@ log_row(void *ud, WINDOW *w, int y, int x, int width, int64_t index, bool is_cur
 	char *shown = wrap_path(r->path, pw - 1);
 	term_put(w, y, x, pw, shown, a, true);
 	free(shown);
-	term_put(w, y, x + pw, width - pw, r->error != NULL ? r->error : "(no reason recorded)",
-	    is_cursor ? a : console_attr(s->c, THEME_ERROR), true);
+	term_fill(w, y, x + pw, width - pw, a);
+	wrap_draw(w, y, x + pw, width - pw, 1, r->error != NULL ? r->error : "(no reason recorded)",
+	    is_cursor ? a : console_attr(s->c, THEME_ERROR));
 }
 
 static void

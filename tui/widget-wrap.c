@@ -92,9 +92,16 @@ wrap_draw(WINDOW *w, int y, int x, int width, int max_rows, const char *s, attr_
 		size_t n = next_row(p, width, &next);
 		char *row = xstrndup(p, n);
 		if (rows == max_rows - 1 && *next) {
-			/* Cut: say so where the reader looks. */
-			char *more = xasprintf("%.*s%s", (int)fit(row, width - 1), row,
-			    term_utf8() ? "…" : ">");
+			/* Cut: say so where the reader looks, between words. */
+			size_t k = fit(row, width - 1);
+			if (row[k] != '\0') {
+				size_t sp = k;
+				while (sp > 0 && row[sp] != ' ') {
+					sp--;
+				}
+				k = sp > 0 ? sp + 1 : k;
+			}
+			char *more = xasprintf("%.*s%s", (int)k, row, term_utf8() ? "…" : ">");
 			free(row);
 			row = more;
 		}
