@@ -99,7 +99,9 @@ add(struct comp *c, const char *word, const char *desc)
 static bool
 is_option(const char *w)
 {
-	return w[0] == '-' && w[1] != '\0' && (w[1] == '-' || w[2] == '\0' || w[2] == '|');
+	/* "--x", "-0", "-0|--null"; not "--" (the end of options), "-TAG" nor "+TAG" */
+	return w[0] == '-' && w[1] != '\0' && ((w[1] == '-' && w[2] != '\0') || w[2] == '\0' ||
+	    w[2] == '|');
 }
 
 static void
@@ -146,8 +148,50 @@ read_option(struct grammar *g, const char *w, const char *next)
 	free(copy);
 }
 
-/* One synopsis: its options into g->opts, its positional words into a new
- * sequence. */
+/* A synopsis's words, brackets taken off: how deep each was, and in which
+ * group; "[+TAG]..." becomes the word "+TAG...". */
+struct words {
+	char *w[64];
+	int depth[64];
+	int group[64];
+	size_t n;
+};
+
+static void
+tokenize(const char *s, struct words *t)
+{
+	int depth = 0, group = 0, groups[16] = {0};
+	t->n = 0;
+	while (*s != '\0' && t->n < 64) {
+		if (*s == ' ') {
+			s++;
+		} else if (*s == '[') {
+			depth = depth < 15 ? depth + 1 : 15;
+			groups[depth] = ++group;
+			s++;
+		} else if (*s == ']') {
+			bool rep = strncmp(s + 1, "...", 3) == 0;
+			for (size_t k = 0; rep && k < t->n; k++) {
+				if (t->group[k] == groups[depth] && t->w[k][0] != '-') {
+					char *r = xasprintf("%s...", t->w[k]);
+					free(t->w[k]);
+					t->w[k] = r;
+				}
+			}
+			depth = depth > 0 ? depth - 1 : 0;
+			s += rep ? 4 : 1;
+		} else {
+			size_t len = strcspn(s, " []");
+			t->depth[t->n] = depth;
+			t->group[t->n] = depth > 0 ? groups[depth] : 0;
+			t->w[t->n++] = xstrndup(s, len);
+			s += len;
+		}
+	}
+}
+
+/* One synopsis: its options into g->opts (an option's value is the next
+ * word of its group), its positional words into a new sequence. */
 static void
 read_synopsis(void *ud, const char *syn)
 {
@@ -157,54 +201,24 @@ read_synopsis(void *ud, const char *syn)
 	}
 	struct item *seq = g->seq[g->n_seq];
 	size_t n = 0;
-	char *words[64];
-	int depth_of[64], group_of[64];
-	size_t nw = 0;
-	int depth = 0, group = 0, groups[16] = {0};
-	const char *s = syn;
-	while (*s != '\0' && nw < 64) {
-		if (*s == ' ') {
-			s++;
-		} else if (*s == '[') {
-			depth++;
-			groups[depth < 16 ? depth : 15] = ++group;
-			s++;
-		} else if (*s == ']') {
-			bool rep = strncmp(s + 1, "...", 3) == 0;
-			/* "[+TAG]...": every word of the group repeats. */
-			for (size_t k = 0; rep && k < nw; k++) {
-				if (group_of[k] == groups[depth < 16 ? depth : 15] && words[k][0] != '-') {
-					char *r = xasprintf("%s...", words[k]);
-					free(words[k]);
-					words[k] = r;
-				}
-			}
-			depth--;
-			s += rep ? 4 : 1;
-		} else {
-			size_t len = strcspn(s, " []");
-			depth_of[nw] = depth;
-			group_of[nw] = depth > 0 ? groups[depth < 16 ? depth : 15] : 0;
-			words[nw++] = xstrndup(s, len);
-			s += len;
-		}
-	}
-	for (size_t k = 0; k < nw; k++) {
-		if (is_option(words[k])) {
-			bool has_value = k + 1 < nw && group_of[k + 1] == group_of[k] &&
-			    depth_of[k + 1] == depth_of[k] && !is_option(words[k + 1]) &&
-			    strchr(words[k], '|') == NULL;
-			read_option(g, words[k], has_value ? words[k + 1] : NULL);
+	struct words t;
+	tokenize(syn, &t);
+	for (size_t k = 0; k < t.n; k++) {
+		const char *w = t.w[k];
+		if (is_option(w)) {
+			bool has_value = k + 1 < t.n && t.group[k + 1] == t.group[k] &&
+			    t.depth[k + 1] == t.depth[k] && !is_option(t.w[k + 1]) &&
+			    strchr(w, '|') == NULL;
+			read_option(g, w, has_value ? t.w[k + 1] : NULL);
 			k += has_value;
-		} else if (n < MAX_ITEMS && strcmp(words[k], "--") != 0) {
-			size_t len = strlen(words[k]);
-			bool rep = len > 3 && strcmp(words[k] + len - 3, "...") == 0;
-			seq[n++] = (struct item){xstrndup(words[k], rep ? len - 3 : len),
-				depth_of[k] > 0, rep};
+		} else if (n < MAX_ITEMS && strcmp(w, "--") != 0) {
+			size_t len = strlen(w);
+			bool rep = len > 3 && strcmp(w + len - 3, "...") == 0;
+			seq[n++] = (struct item){xstrndup(w, rep ? len - 3 : len), t.depth[k] > 0, rep};
 		}
 	}
-	for (size_t k = 0; k < nw; k++) {
-		free(words[k]);
+	for (size_t k = 0; k < t.n; k++) {
+		free(t.w[k]);
 	}
 	g->n_items[g->n_seq++] = n;
 }
