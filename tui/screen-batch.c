@@ -53,6 +53,7 @@ struct batch {
 	char *log_path;       /* this library's runner log */
 	int runner_pid;       /* the runner started here, until it is gone */
 	int64_t log_offset;   /* where its lines begin in the log */
+	bool start_warned;    /* said it is slow to begin (it may still fail) */
 	char *launch_error;   /* why the last start came to nothing */
 	char *said;           /* what the runner started here said last */
 	/* the Space setting, for the first screens' advice */
@@ -145,14 +146,23 @@ process_gone(int pid)
 static char *
 log_said(const struct batch *b)
 {
-	gchar *text = NULL;
-	gsize len = 0;
-	if (!g_file_get_contents(b->log_path, &text, &len, NULL)) {
+	/* Only this start's part: the log holds every run of the library. */
+	FILE *f = fopen(b->log_path, "r");
+	if (f == NULL) {
 		return xstrdup("(no log)");
 	}
+	GString *text = g_string_new(NULL);
+	char buf[4096];
+	size_t n;
+	if (fseeko(f, (off_t)b->log_offset, SEEK_SET) != 0) {
+		rewind(f);
+	}
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0 && text->len < (1u << 20)) {
+		g_string_append_len(text, buf, (gssize)n);
+	}
+	fclose(f);
 	GString *out = g_string_new(NULL);
-	const char *from = (gsize)b->log_offset <= len ? text + b->log_offset : text;
-	char **lines = g_strsplit(from, "\n", -1);
+	char **lines = g_strsplit(text->str, "\n", -1);
 	for (char **l = lines; *l != NULL; l++) {
 		const char *colon = strstr(*l, ": ");
 		const char *msg = g_regex_match_simple("^[0-9-]+ [0-9:]+ (launch|run #[0-9]+): ", *l,
@@ -166,7 +176,7 @@ log_said(const struct batch *b)
 		g_string_append_printf(out, "%s%s", out->len > 0 ? "; " : "", msg);
 	}
 	g_strfreev(lines);
-	g_free(text);
+	g_string_free(text, TRUE);
 	if (out->len == 0) {
 		g_string_append(out, "(nothing in the log)");
 	}
@@ -213,13 +223,14 @@ check_started(struct batch *b)
 	}
 	if (b->have_run && b->run.id > b->run_before) {
 		b->started_at = 0;
-	} else if ((int64_t)time(NULL) - b->started_at > START_WAIT_S) {
-		/* Alive but no run yet: say so (it may be waiting on a lock). */
+	} else if ((int64_t)time(NULL) - b->started_at > START_WAIT_S && !b->start_warned) {
+		/* Alive but no run yet: say so once (it may be waiting on a lock);
+		 * if it ends without one, that is still a launch error. */
 		char *said = log_said(b);
 		console_message(b->c, CONSOLE_WARN, "the batch runner has not begun its run after "
 		    "%ds: %s", START_WAIT_S, said);
 		free(said);
-		b->started_at = 0;
+		b->start_warned = true;
 	}
 }
 
@@ -355,6 +366,7 @@ start_run(struct batch *b, bool here)
 	free(b->launch_error);
 	free(b->said);
 	b->launch_error = b->said = NULL;
+	b->start_warned = false;
 	char *cause = NULL;
 	if (!console_spawn_detached(b->c, argv, b->log_path, &b->runner_pid, &cause)) {
 		b->launch_error = xasprintf("the batch did not start: %s", cause);

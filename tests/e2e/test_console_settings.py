@@ -8,6 +8,8 @@
 2. A refusal goes with its line: a bad line added, refused, then deleted in
    the editor: its reason leaves the screen at once, Tab takes the rest, `s`
    stores exactly the good URLs.
+3. A probe that fails (^P on a closed port) shows its error whole, below its
+   line, at 80 columns.
 """
 import re
 
@@ -98,6 +100,20 @@ s.check(got == fake.url, "exactly the good URL is stored", got)
 con.keys("Down")
 s.check(con.wait(lambda t: "model repo the Spaces run" in t, 3) is not None,
         "and the form goes on (Down moves to the next field)", con.screen())
+
+# --- 3. a probe's error, whole -----------------------------------------------------
+con.keys("Up")
+con.wait(lambda t: "Space URLs, one per line" in t, 3)
+con.keys("Enter")
+con.keys("Enter")
+con.type("http://127.0.0.1:9")
+con.keys("C-p")
+scr = con.wait(lambda t: "Couldn't connect" in joined(t) or "connect to server" in joined(t), 15)
+s.check(scr is not None and "Couldn't connect to server)" in joined(detail(scr)),
+        "a probe's error shows whole at 80 columns (wrapped below its line)", con.screen())
+con.keys("Escape")
+s.check(con.wait(lambda t: "127.0.0.1:9" not in detail(t), 3) is not None,
+        "Esc leaves the editor with the stored URLs", con.screen())
 con.keys("q")
 s.check(con.wait_for("[exit 0]") is not None, "q leaves", con.screen())
 s.finish()
