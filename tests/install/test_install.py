@@ -245,4 +245,19 @@ if share is not None:
 con.keys("q")
 con.kill()
 
+if share is not None:
+    # A build outside the source tree, not installed: the build's binary
+    # copied elsewhere still finds the themes (the source tree's).
+    away = suite.path("elsewhere", "bin", "tagcon")
+    os.makedirs(os.path.dirname(away))
+    shutil.copy2(os.path.join(sys.argv[1], "tui", "tagcon"), away)
+    suite.tagcon = away
+    con = tcconsole.Console(suite, [], width=100, height=30)
+    screen = con.wait(lambda t: "Library" in t and "a.png" in t, timeout=15)
+    check(screen is not None and "not found" not in screen,
+          "a build's binary run from outside the tree: no 'theme not found'",
+          screen or getattr(con, "last", ""))
+    con.keys("q")
+    con.kill()
+
 suite.finish()
