@@ -23,6 +23,7 @@ No check depends on how long anything took.  TAGCON_TAIL_MODES=hang,503 runs few
 
     python3 tests/e2e/test_batch_tail.py build/tui/tagcon
 """
+import collections
 import os
 import re
 import signal
@@ -68,15 +69,19 @@ class Host:
         self.path = t.path
 
 
+Row = collections.namedtuple("Row", "state infl done failed hedges retry error")
+
+
 def space_line(screen, port):
-    """(state, in flight, done, failed, hedges, rest of line) of the Space on port, or
-    None when its row is not on the screen."""
+    """The row of the Space on port as the Batch screen shows it (a Row), or None when it
+    is not on the screen: state, in flight, done, failed, hedges, latency, next try
+    ("in 42s", a clock time, "in 2d" or "-"), last error ("-" for none)."""
     for line in screen.splitlines():
-        m = re.search(r":%d\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(?:\d+ ms|-)\s+(.*)$"
-                      % port, line)
+        m = re.search(r":%d\s+(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(?:\d+ ms|-)\s+"
+                      r"(in \d+[sd]|\d\d:\d\d:\d\d|-)\s+(.*)$" % port, line)
         if m:
-            return (m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)),
-                    int(m.group(5)), m.group(6).strip())
+            return Row(m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                       int(m.group(5)), m.group(6), m.group(7).strip())
     return None
 
 
@@ -123,10 +128,10 @@ def watch(t, con, ports, dead_port, mode):
                 seen["over"].append(p)
             last = max(last, p[1])
         d = space_line(scr, dead_port)
-        if d and d[0] == "failing" and d[5] not in ("", "-") and seen["dead_failing"] is None:
+        if d and d.state == "failing" and d.error not in ("", "-") and not seen["dead_failing"]:
             seen["dead_failing"] = scr
         shown = [space_line(scr, port) for port in ports]
-        seen["hedges_max"] = max([seen["hedges_max"]] + [sum(s[4] for s in shown if s)])
+        seen["hedges_max"] = max([seen["hedges_max"]] + [sum(s.hedges for s in shown if s)])
         tl = title(scr)
         if tl and tl[1] not in ("running", "paused", "waiting"):
             seen["final"] = scr
@@ -153,7 +158,7 @@ def screen_agrees(scr, run, rows, fakes):
         row = rows.get(f.url)
         if s is None or row is None:
             return False
-        if s[2:5] != (row["done"], row["failed"], row.get("hedges", 0)):
+        if (s.done, s.failed, s.hedges) != (row["done"], row["failed"], row.get("hedges", 0)):
             return False
     return True
 
@@ -260,7 +265,7 @@ def one_mode(t, host, tiles, mode):
         t.check("finished after" in scr, "%s: the note says how long it took" % mode, scr)
         t.check("batch finished" in scr.splitlines()[0], "%s: the tab line says it finished"
                 % mode, scr)
-        shown_hedges = sum(s[4] for s in (space_line(scr, f.port) for f in fakes) if s)
+        shown_hedges = sum(s.hedges for s in (space_line(scr, f.port) for f in fakes) if s)
         t.eq(shown_hedges, hedged_rows, "%s: the screen counts the hedges the database has (%d)"
              % (mode, hedged_rows))
         if mode in ("hang", "heartbeats"):
@@ -269,15 +274,16 @@ def one_mode(t, host, tiles, mode):
             t.check(seen["hedges_max"] >= 1 and shown_hedges >= 1, "%s: hedges shown while "
                     "running and at the end (%d)" % (mode, shown_hedges), scr)
         d = space_line(scr, dead.port)
-        t.check(d is not None and d[0] not in ("ready", "busy") and d[1] == 0,
+        t.check(d is not None and d.state not in ("ready", "busy") and d.infl == 0,
                 "%s: at the end the dead Space is not shown ready, nothing in flight" % mode,
                 d)
-        t.check(all(space_line(scr, f.port) and space_line(scr, f.port)[1] == 0 for f in good),
+        t.check(all(space_line(scr, f.port) and space_line(scr, f.port).infl == 0 for f in good),
                 "%s: nothing in flight on the working Spaces at the end" % mode, scr)
         # A finished run tries no Space again: no countdown to a retry that never comes.
-        t.check(all(space_line(scr, f.port) and space_line(scr, f.port)[5].startswith("-")
+        # (read on the first frame that said finished: a countdown of 1 s runs out soon)
+        t.check(all(space_line(final, f.port) and space_line(final, f.port).retry == "-"
                     for f in fakes), "%s: no Space shows a next try once the run ended" % mode,
-                scr)
+                final)
         t.eq([u for u, r in rows.items() if r["next_retry_at"]], [], "%s: ... nor has one in "
              "the run rows" % mode)
 
