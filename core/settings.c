@@ -41,6 +41,8 @@ static const char *const review_modes[] = {"required", "auto", "auto-above", "au
 /* max_rating, max_preview_rating: the letters of common/rating.h. */
 static const char *const ratings[] = {"g", "s", "q", "e", NULL};
 static const char *const themes[] = {"default", "light", "high-contrast", "monochrome", NULL};
+static const char *const preview_protocols[] = {"auto", "symbols", "sixel", "kitty", "iterm",
+	NULL};
 
 /* This table lists every setting; keep it in the order the forms show them. */
 static const struct setting_def table[] = {
@@ -81,6 +83,9 @@ static const struct setting_def table[] = {
 	    "auto-above commits suggestions scoring at least this"},
 	{"max_preview_rating", SETTING_ENUM, "e", 0, 0, ratings,
 	    "previews of images rated above this stay hidden until revealed"},
+	{"preview_protocol", SETTING_ENUM, "auto", 0, 0, preview_protocols,
+	    "how the console draws previews: auto (what the terminal answers), symbols, sixel, "
+	    "kitty, iterm"},
 	{"max_rating", SETTING_ENUM, "e", 0, 0, ratings,
 	    "search, random and export skip images rated above this"},
 	{"theme", SETTING_ENUM, "default", 0, 0, themes, "console colours"},

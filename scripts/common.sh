@@ -14,9 +14,10 @@ libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev scdoc bash-co
 # (xxhash's xxhsum), work counted without a clock (valgrind's callgrind),
 # paths read back by a jq pipeline (jq), the installed copy's man pages and
 # completions (man-db, zsh, fish), the Debian package built and checked
-# (dpkg-dev, debhelper, lintian).
+# (dpkg-dev, debhelper, lintian), pixel previews in real terminals (xvfb, xterm,
+# kitty, xdotool, x11-apps' xwd).
 test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq
-man-db zsh fish dpkg-dev debhelper lintian"
+man-db zsh fish dpkg-dev debhelper lintian xvfb xterm kitty xdotool x11-apps"
 
 missing_packages() {
 	local missing=""

@@ -20,6 +20,7 @@
 #include "core/settings.h"
 #include "db/db.h"
 #include "common/xalloc.h"
+#include "tui/graphics.h"
 #include "tui/screen-batch.h"
 #include "tui/term.h"
 
@@ -27,6 +28,8 @@
 /* Below this the console shows only a note asking for a bigger window. */
 #define MIN_ROWS 8
 #define MIN_COLS 40
+/* How long the terminal may take to say which pixel graphics it shows. */
+#define TERMCAP_TIMEOUT_MS 150
 
 static const struct screen_ops *const screen_table[SCREEN_COUNT] = {
 	[SCREEN_LIBRARY] = &screen_library_ops,
@@ -365,9 +368,15 @@ static void
 draw(struct console *c)
 {
 	if (c->too_small) {
+		graphics_invalidate();
 		draw_too_small();
 		c->body_dirty = c->chrome_dirty = false;
 		return;
+	}
+	if (is_cleared(curscr)) {
+		/* The whole screen is written again: pixel images go with it. */
+		graphics_invalidate();
+		c->body_dirty = true;
 	}
 	if (c->chrome_dirty) {
 		draw_header(c);
@@ -378,7 +387,9 @@ draw(struct console *c)
 	if (c->body_dirty) {
 		werase(c->body);
 		c->cursor_y = -1;
+		graphics_frame_begin();
 		screen_table[c->current]->draw(c->screens[c->current], c->body);
+		graphics_frame_end(c->body);
 		wnoutrefresh(c->body);
 	}
 	if (c->cursor_y >= 0) {
@@ -387,6 +398,8 @@ draw(struct console *c)
 	}
 	curs_set(c->cursor_y >= 0 ? 1 : 0);
 	doupdate();
+	/* Pixels go after the cells, over the blanks curses left for them. */
+	graphics_flush();
 	c->body_dirty = c->chrome_dirty = false;
 }
 
@@ -489,6 +502,9 @@ static void
 loop(struct console *c, const sigset_t *unblocked)
 {
 	bool exiting_children = false;
+	/* Keys typed while the terminal was asked wait in curses' queue, not
+	 * on the fd that poll() watches. */
+	read_keys(c);
 	while (!c->quit && !got_quit) {
 		if (got_resize) {
 			got_resize = 0;
@@ -582,12 +598,15 @@ start_curses(struct console *c, char **cause)
 		    "tagcon --help)");
 		return false;
 	}
+	/* Before curses reads the terminal: the replies come back as input. */
+	graphics_init(STDIN_FILENO, STDOUT_FILENO, TERMCAP_TIMEOUT_MS);
 	if (newterm(NULL, stdout, stdin) == NULL) {
 		const char *t = getenv("TERM");
 		*cause = xasprintf("cannot use terminal type '%s'", t != NULL ? t : "");
 		return false;
 	}
 	xalloc_set_fatal_hook(fatal_hook);
+	graphics_replay_keys();
 	cbreak();
 	noecho();
 	nonl();
@@ -619,6 +638,21 @@ start_curses(struct console *c, char **cause)
 	wnoutrefresh(stdscr);
 	layout(c);
 	return true;
+}
+
+/* Leaving: no pixel image may outlive the console on the screen (kitty's
+ * float above the shell; a sixel stays where no alternate screen hides it). */
+static void
+quit_graphics(struct console *c)
+{
+	if (c->body != NULL && !c->too_small) {
+		graphics_frame_begin();
+		graphics_frame_end(c->body);
+		wnoutrefresh(c->body);
+		doupdate();
+		graphics_flush();
+	}
+	graphics_fini();
 }
 
 static void
@@ -669,6 +703,7 @@ console_run(const struct console_opts *opts)
 	}
 	console_show(c, SCREEN_LIBRARY);
 	loop(c, &unblocked);
+	quit_graphics(c);
 	/* Give the terminal back first: whatever follows may take a moment. */
 	endwin();
 	work_fini(c);

@@ -133,6 +133,7 @@ read_settings(struct rev *s)
 }
 
 static void request_preview(struct rev *s);
+static void prefetch_next(struct rev *s);
 static void follow_settings(struct rev *s);
 
 static void
@@ -178,6 +179,7 @@ load_image(struct rev *s, int64_t id)
 	list_set_cursor(&s->list, 0);
 	settle_cursor(s, 1);
 	request_preview(s);
+	prefetch_next(s);
 	return true;
 }
 
@@ -278,6 +280,28 @@ request_preview(struct rev *s)
 	if (s->have_img && !hidden_by_rating(s) && preview_box(&cols, &rows)) {
 		pview_request(s->pv, s->img.id, s->img.path, cols, rows);
 	}
+}
+
+/* The image c (commit and next) and n would show, rendered ahead so that
+ * it appears without waiting for a decode. */
+static void
+prefetch_next(struct rev *s)
+{
+	int cols, rows;
+	if (!s->have_img || !preview_box(&cols, &rows)) {
+		return;
+	}
+	int64_t id = find_pending(s, s->img.path, false);
+	struct db_browse_row row;
+	bool found = false;
+	memset(&row, 0, sizeof row);
+	if (id != 0 && id != s->img.id &&
+	    db_browse_image(console_db(s->c), id, s->model, &row, &found) && found &&
+	    row.rating <= s->max_preview) {
+		pview_prefetch(s->pv, id, row.path, cols, rows);
+	}
+	free(row.path);
+	free(row.error);
 }
 
 static void

@@ -1,4 +1,4 @@
-/* widget-preview.c — previews rendered off the UI thread, drawn as cells. */
+/* widget-preview.c — previews rendered off the UI thread, drawn as pixels or cells. */
 #include "tui/widget-preview.h"
 
 #include <stdlib.h>
@@ -9,16 +9,29 @@
 #include "core/settings.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
+#include "tui/graphics.h"
 #include "tui/term.h"
+
+/* One image rendered (or being rendered) for a box and a protocol. */
+struct shot {
+	int64_t image; /* 0: none */
+	int box_cols;
+	int box_rows;
+	enum termcap_proto proto;
+	bool pending;
+	struct preview *pv;    /* its size and timings; cells for symbols */
+	struct gfx_image *gfx; /* pixels: the bytes to show */
+	char *error;
+};
 
 struct pview {
 	struct console *c;
-	struct preview *pv;
-	int64_t image;   /* what pv shows, or is being rendered */
-	int box_cols;    /* the box it was asked for */
-	int box_rows;
-	bool pending;
-	char *error;
+	struct shot cur;  /* shown */
+	struct shot next; /* prepared ahead */
+	bool have_gen;
+	unsigned settings_gen;
+	enum termcap_proto proto;
+	const char *why;
 };
 
 struct job {
@@ -27,10 +40,22 @@ struct job {
 	char *path;
 	int box_cols;
 	int box_rows;
+	enum termcap_proto proto;
+	uint32_t id;
 	struct preview_opts opts;
 	struct preview *pv;
+	struct gfx_image *gfx;
 	char *error;
 };
+
+static void
+shot_clear(struct shot *s)
+{
+	preview_destroy(s->pv);
+	graphics_image_destroy(s->gfx);
+	free(s->error);
+	memset(s, 0, sizeof *s);
+}
 
 struct pview *
 pview_create(struct console *c)
@@ -43,12 +68,7 @@ pview_create(struct console *c)
 void
 pview_clear(struct pview *v)
 {
-	preview_destroy(v->pv);
-	v->pv = NULL;
-	free(v->error);
-	v->error = NULL;
-	v->image = 0;
-	v->pending = false;
+	shot_clear(&v->cur);
 }
 
 void
@@ -57,17 +77,57 @@ pview_destroy(struct pview *v)
 	if (v == NULL) {
 		return;
 	}
-	pview_clear(v);
+	shot_clear(&v->cur);
+	shot_clear(&v->next);
 	free(v);
+}
+
+/* preview_protocol as it is now; a change drops what was rendered. */
+static void
+follow_protocol(struct pview *v)
+{
+	if (v->have_gen && v->settings_gen == console_settings_gen(v->c)) {
+		return;
+	}
+	char *setting = settings_get(console_db(v->c), "preview_protocol");
+	enum termcap_proto p = graphics_protocol(setting, &v->why);
+	free(setting);
+	if (v->have_gen && p != v->proto) {
+		shot_clear(&v->cur);
+		shot_clear(&v->next);
+	}
+	v->proto = p;
+	v->have_gen = true;
+	v->settings_gen = console_settings_gen(v->c);
+}
+
+const char *
+pview_protocol(struct pview *v)
+{
+	follow_protocol(v);
+	return v->why;
 }
 
 static void
 work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct job *j = arg;
-	if (!atomic_load(ctx->cancel)) {
-		j->pv = preview_render(j->path, &j->opts, &j->error);
+	if (atomic_load(ctx->cancel)) {
+		return;
 	}
+	j->pv = preview_render(j->path, &j->opts, &j->error);
+	if (j->pv != NULL && j->pv->data != NULL) {
+		j->gfx = graphics_encode(j->pv, j->proto, j->id);
+		/* Kept: the size and timings; the payload lives on in gfx. */
+		preview_drop_data(j->pv);
+	}
+}
+
+static bool
+shot_is(const struct shot *s, int64_t image, int cols, int rows, enum termcap_proto proto)
+{
+	return s->image == image && s->box_cols == cols && s->box_rows == rows &&
+	    s->proto == proto;
 }
 
 static void
@@ -75,62 +135,103 @@ done(void *arg, bool cancelled)
 {
 	struct job *j = arg;
 	struct pview *v = j->v;
-	if (!cancelled && j->image == v->image) {
-		pview_clear(v);
-		v->image = j->image;
-		v->box_cols = j->box_cols;
-		v->box_rows = j->box_rows;
-		v->pv = j->pv;
-		v->error = j->error;
+	struct shot *s = NULL;
+	if (shot_is(&v->cur, j->image, j->box_cols, j->box_rows, j->proto) && v->cur.pending) {
+		s = &v->cur;
+	} else if (shot_is(&v->next, j->image, j->box_cols, j->box_rows, j->proto) &&
+	    v->next.pending) {
+		s = &v->next;
+	}
+	if (s != NULL && !cancelled) {
+		s->pending = false;
+		s->pv = j->pv;
+		s->gfx = j->gfx;
+		s->error = j->error;
 		j->pv = NULL;
+		j->gfx = NULL;
 		j->error = NULL;
-		console_redraw(v->c);
+		if (s == &v->cur) {
+			console_redraw(v->c);
+		}
+	} else if (s != NULL && s == &v->next) {
+		shot_clear(&v->next);
 	}
 	preview_destroy(j->pv);
+	graphics_image_destroy(j->gfx);
 	free(j->error);
 	free(j->path);
 	free(j);
 }
 
-void
-pview_request(struct pview *v, int64_t image, const char *path, int cols, int rows)
+/* Start rendering image into s on the preview lane. */
+static void
+start(struct pview *v, struct shot *s, int64_t image, const char *path, int cols, int rows,
+    enum console_job_kind kind)
 {
-	if (image == v->image && cols == v->box_cols && rows == v->box_rows &&
-	    (v->pending || v->pv != NULL || v->error != NULL)) {
-		return;
-	}
-	if (image != v->image) {
-		pview_clear(v);
+	int cw = 0, ch = 0;
+	if (v->proto != TERMCAP_SYMBOLS) {
+		graphics_cell_size(&cw, &ch);
 	}
 	struct job *j = xcalloc(1, sizeof *j);
 	*j = (struct job){
 		.v = v, .image = image, .path = xstrdup(path), .box_cols = cols, .box_rows = rows,
+		.proto = v->proto, .id = graphics_next_id(),
 		.opts = {
 			.max_cols = cols, .max_rows = rows, .mode = console_preview_mode(v->c),
 			.ascii = !term_utf8(),
 			.pixel_limit = options_prepare(console_db(v->c)).pixel_limit,
+			.pixels = graphics_pixels(v->proto), .cell_w = cw, .cell_h = ch,
 		},
 	};
-	v->image = image;
-	v->box_cols = cols;
-	v->box_rows = rows;
-	v->pending = true;
-	console_job(v->c, LANE_PREVIEW, JOB_PREVIEW, work, done, j);
+	*s = (struct shot){.image = image, .box_cols = cols, .box_rows = rows,
+		.proto = v->proto, .pending = true};
+	console_job(v->c, LANE_PREVIEW, kind, work, done, j);
+}
+
+void
+pview_request(struct pview *v, int64_t image, const char *path, int cols, int rows)
+{
+	follow_protocol(v);
+	if (shot_is(&v->cur, image, cols, rows, v->proto)) {
+		return;
+	}
+	shot_clear(&v->cur);
+	if (shot_is(&v->next, image, cols, rows, v->proto)) {
+		/* Prepared ahead (or on its way): no decoding on this path. */
+		v->cur = v->next;
+		memset(&v->next, 0, sizeof v->next);
+		return;
+	}
+	start(v, &v->cur, image, path, cols, rows, JOB_PREVIEW);
+}
+
+void
+pview_prefetch(struct pview *v, int64_t image, const char *path, int cols, int rows)
+{
+	follow_protocol(v);
+	if (shot_is(&v->next, image, cols, rows, v->proto) ||
+	    shot_is(&v->cur, image, cols, rows, v->proto)) {
+		return;
+	}
+	if (v->next.pending) {
+		/* Its job runs on; done() finds no slot and drops the result. */
+		memset(&v->next, 0, sizeof v->next);
+	}
+	shot_clear(&v->next);
+	/* JOB_ANY: queued behind the shown image's job, never replacing it. */
+	start(v, &v->next, image, path, cols, rows, JOB_ANY);
 }
 
 double
 pview_ms(const struct pview *v)
 {
-	return v->pv != NULL ? v->pv->load_ms + v->pv->render_ms : -1;
+	return v->cur.pv != NULL ? v->cur.pv->load_ms + v->cur.pv->render_ms : -1;
 }
 
 static void
-draw_cells(struct pview *v, WINDOW *w, int y0, int x0, int cols, int rows)
+draw_cells(struct pview *v, WINDOW *w, int oy, int ox, int cols, int rows)
 {
-	const struct preview *p = v->pv;
-	int ox = x0 + (cols - p->cols) / 2, oy = y0 + (rows - p->rows) / 2;
-	ox = ox < x0 ? x0 : ox;
-	oy = oy < y0 ? y0 : oy;
+	const struct preview *p = v->cur.pv;
 	for (int y = 0; y < p->rows && y < rows; y++) {
 		for (int x = 0; x < p->cols && x < cols; x++) {
 			const struct preview_cell *cell = &p->cells[y * p->cols + x];
@@ -146,13 +247,20 @@ draw_cells(struct pview *v, WINDOW *w, int y0, int x0, int cols, int rows)
 void
 pview_draw(struct pview *v, WINDOW *w, int y, int x, int cols, int rows)
 {
-	if (v->pv != NULL) {
-		draw_cells(v, w, y, x, cols, rows);
-	} else if (v->error != NULL) {
-		term_put(w, y + rows / 2, x + 1, cols - 2, v->error,
-		    console_attr(v->c, THEME_ERROR),
-		    false);
-	} else if (v->pending) {
+	const struct preview *p = v->cur.pv;
+	if (p != NULL && (v->cur.gfx != NULL || p->cells != NULL)) {
+		int ox = x + (cols - p->cols) / 2, oy = y + (rows - p->rows) / 2;
+		ox = ox < x ? x : ox;
+		oy = oy < y ? y : oy;
+		if (v->cur.gfx == NULL) {
+			draw_cells(v, w, oy, ox, cols, rows);
+		} else if (p->cols <= cols && p->rows <= rows) {
+			graphics_want(v->cur.gfx, getbegy(w) + oy, getbegx(w) + ox);
+		}
+	} else if (v->cur.error != NULL) {
+		term_put(w, y + rows / 2, x + 1, cols - 2, v->cur.error,
+		    console_attr(v->c, THEME_ERROR), false);
+	} else if (v->cur.pending) {
 		term_put(w, y + rows / 2, x + 1, cols - 2, "rendering preview…",
 		    console_attr(v->c, THEME_DIM), false);
 	}

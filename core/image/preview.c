@@ -214,16 +214,90 @@ read_cells(ChafaCanvas *canvas, const struct preview_opts *o, struct preview *p)
 	}
 }
 
-/* Cells of the box that keep the image's shape. */
+/* Cells of the box that keep the image's shape, for cells aspect wide / high. */
 static void
-fit_box(const struct preview_opts *o, int w, int h, int *cols, int *rows)
+fit_box(const struct preview_opts *o, double aspect, int w, int h, int *cols, int *rows)
 {
 	*cols = o->max_cols;
 	*rows = o->max_rows;
-	double aspect = o->cell_aspect > 0 ? o->cell_aspect : 0.5;
 	chafa_calc_canvas_geometry(w, h, cols, rows, (gfloat)aspect, FALSE, FALSE);
 	*cols = *cols < 1 ? 1 : *cols;
 	*rows = *rows < 1 ? 1 : *rows;
+}
+
+/* The symbols and colours of every cell. */
+static void
+render_cells(struct preview *p, const struct preview_opts *o, const guint8 *px, int w, int h,
+    int bands)
+{
+	ChafaSymbolMap *map;
+	ChafaCanvasConfig *cfg = canvas_config(o, p->cols, p->rows, &map);
+	ChafaCanvas *canvas = chafa_canvas_new(cfg);
+	ChafaPixelType type = bands == 4 ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8;
+	chafa_canvas_draw_all_pixels(canvas, type, px, w, h, w * bands);
+	p->cells = xcalloc((size_t)p->cols * (size_t)p->rows, sizeof *p->cells);
+	read_cells(canvas, o, p);
+	chafa_canvas_unref(canvas);
+	chafa_canvas_config_unref(cfg);
+	chafa_symbol_map_unref(map);
+}
+
+/* A sixel image of the cells' pixels.  chafa writes it through a term info
+ * that knows only the sixel introducer and terminator: nothing else. */
+static bool
+render_sixel(struct preview *p, const struct preview_opts *o, const guint8 *px, int w, int h,
+    int bands)
+{
+	/* One "cell" of exactly the decoded size: chafa scales its canvas to the
+	 * cells given, and whole cells would stretch the picture by up to one. */
+	ChafaCanvasConfig *cfg = chafa_canvas_config_new();
+	chafa_canvas_config_set_geometry(cfg, 1, 1);
+	chafa_canvas_config_set_cell_geometry(cfg, w, h);
+	chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_SIXELS);
+	chafa_canvas_config_set_canvas_mode(cfg, CHAFA_CANVAS_MODE_TRUECOLOR);
+	ChafaCanvas *canvas = chafa_canvas_new(cfg);
+	ChafaPixelType type = bands == 4 ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8;
+	chafa_canvas_draw_all_pixels(canvas, type, px, w, h, w * bands);
+	ChafaTermInfo *ti = chafa_term_info_new();
+	bool ok = chafa_term_info_set_seq(ti, CHAFA_TERM_SEQ_BEGIN_SIXELS, "\033P%1;%2;%3q",
+	    NULL) && chafa_term_info_set_seq(ti, CHAFA_TERM_SEQ_END_SIXELS, "\033\\", NULL);
+	if (ok) {
+		GString *out = chafa_canvas_print(canvas, ti);
+		p->data_len = out->len;
+		p->data = g_string_free(out, FALSE);
+		p->px_width = w;
+		p->px_height = h;
+	}
+	chafa_term_info_unref(ti);
+	chafa_canvas_unref(canvas);
+	chafa_canvas_config_unref(cfg);
+	return ok;
+}
+
+/* The decoded pixels as a PNG in base64 (fast compression: it goes to a
+ * terminal once, and the encoding sits on the path to the screen). */
+static bool
+render_png(struct preview *p, const guint8 *px, int w, int h, int bands)
+{
+	VipsImage *im = vips_image_new_from_memory(px, (size_t)w * (size_t)h * (size_t)bands, w,
+	    h, bands, VIPS_FORMAT_UCHAR);
+	void *buf = NULL;
+	size_t len = 0;
+	bool ok = im != NULL && vips_pngsave_buffer(im, &buf, &len, "compression", 1,
+	    "strip", TRUE, NULL) == 0;
+	if (im != NULL) {
+		g_object_unref(im);
+	}
+	vips_error_clear();
+	if (ok) {
+		gchar *b64 = g_base64_encode(buf, len);
+		p->data_len = strlen(b64);
+		p->data = b64;
+		p->px_width = w;
+		p->px_height = h;
+	}
+	g_free(buf);
+	return ok;
 }
 
 struct preview *
@@ -233,17 +307,21 @@ preview_render(const char *path, const struct preview_opts *o, char **cause)
 		*cause = xstrdup("no room for a preview");
 		return NULL;
 	}
+	bool pixels = o->pixels != PREVIEW_CELLS && o->cell_w > 0 && o->cell_h > 0;
+	double aspect = pixels ? (double)o->cell_w / o->cell_h
+	    : o->cell_aspect > 0 ? o->cell_aspect : 0.5;
 	double t0 = now_ms();
-	int iw, ih, cols, rows, w, h, bands;
+	int iw, ih, cols = 0, rows = 0, w = 0, h = 0, bands = 0;
 	struct loader_file f;
 	if (!open_checked(&f, path, cause)) {
 		return NULL;
 	}
 	guint8 *px = NULL;
 	if (header_size(&f, path, o->pixel_limit, &iw, &ih, cause)) {
-		fit_box(o, iw, ih, &cols, &rows);
-		px = load_pixels(&f, path, iw > ih ? iw : ih, cols * CELL_PIXELS,
-		    rows * CELL_PIXELS * 2, &w, &h, &bands, cause);
+		fit_box(o, aspect, iw, ih, &cols, &rows);
+		int bw = pixels ? cols * o->cell_w : cols * CELL_PIXELS;
+		int bh = pixels ? rows * o->cell_h : rows * CELL_PIXELS * 2;
+		px = load_pixels(&f, path, iw > ih ? iw : ih, bw, bh, &w, &h, &bands, cause);
 	}
 	loader_close(&f);
 	if (px == NULL) {
@@ -256,21 +334,28 @@ preview_render(const char *path, const struct preview_opts *o, char **cause)
 		return NULL;
 	}
 	double t1 = now_ms();
-	ChafaSymbolMap *map;
-	ChafaCanvasConfig *cfg = canvas_config(o, cols, rows, &map);
-	ChafaCanvas *canvas = chafa_canvas_new(cfg);
-	ChafaPixelType type = bands == 4 ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8;
-	chafa_canvas_draw_all_pixels(canvas, type, px, w, h, w * bands);
 	struct preview *p = xcalloc(1, sizeof *p);
 	*p = (struct preview){.cols = cols, .rows = rows, .image_width = iw, .image_height = ih};
-	p->cells = xcalloc((size_t)cols * (size_t)rows, sizeof *p->cells);
-	read_cells(canvas, o, p);
+	bool ok = true;
+	if (!pixels) {
+		render_cells(p, o, px, w, h, bands);
+	} else {
+		/* The cells the picture covers, at its own size. */
+		p->cols = (w + o->cell_w - 1) / o->cell_w;
+		p->rows = (h + o->cell_h - 1) / o->cell_h;
+		ok = o->pixels == PREVIEW_SIXEL ? render_sixel(p, o, px, w, h, bands)
+		    : render_png(p, px, w, h, bands);
+	}
+	g_free(px);
+	if (!ok) {
+		char *safe = sanitize_str(path);
+		*cause = xasprintf("%s: cannot encode the preview", safe);
+		free(safe);
+		preview_destroy(p);
+		return NULL;
+	}
 	p->load_ms = t1 - t0;
 	p->render_ms = now_ms() - t1;
-	g_free(px);
-	chafa_canvas_unref(canvas);
-	chafa_canvas_config_unref(cfg);
-	chafa_symbol_map_unref(map);
 	return p;
 }
 
@@ -281,5 +366,14 @@ preview_destroy(struct preview *p)
 		return;
 	}
 	free(p->cells);
+	g_free(p->data);
 	free(p);
+}
+
+void
+preview_drop_data(struct preview *p)
+{
+	g_free(p->data);
+	p->data = NULL;
+	p->data_len = 0;
 }
