@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "common/xalloc.h"
 
 enum { HELP_WIDTH = 79 };
@@ -59,25 +61,43 @@ split_line(const char *s, size_t n, void (*fn)(void *, const char *), void *ud)
 	emit(s + from, n - from, fn, ud);
 }
 
+/* Whether the line (blanks skipped) starts another "tagcon NAME" synopsis. */
+static bool
+starts_synopsis(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(line, "tagcon ", 7) == 0 && strncmp(line + 7, name, n) == 0 &&
+	    (line[7 + n] == ' ' || line[7 + n] == '\n' || line[7 + n] == '\0');
+}
+
 void
 help_synopses(const struct cmd_entry *e, void (*fn)(void *ud, const char *syn), void *ud)
 {
+	/* Lines that repeat "tagcon NAME" (lined up under "usage:") begin a
+	 * synopsis; any other line goes on with the one before. */
+	GString *syn = g_string_new(NULL);
 	const char *s = e->usage;
 	while (*s != '\0') {
 		size_t n = strcspn(s, "\n");
-		/* Later lines repeat "tagcon NAME" to line up under "usage:". */
 		const char *line = s + strspn(s, " \t");
 		size_t skip = (size_t)(line - s);
-		size_t name = strlen(e->name);
-		if (strncmp(line, "tagcon ", 7) == 0 && strncmp(line + 7, e->name, name) == 0 &&
-		    (line[7 + name] == ' ' || line[7 + name] == '\n' || line[7 + name] == '\0')) {
-			skip += 7 + name;
+		if (skip < n && starts_synopsis(line, e->name)) {
+			if (syn->len > 0) {
+				split_line(syn->str, syn->len, fn, ud);
+			}
+			g_string_truncate(syn, 0);
+			skip += 7 + strlen(e->name);
 		}
 		if (skip < n) {
-			split_line(s + skip, n - skip, fn, ud);
+			g_string_append_printf(syn, "%s%.*s", syn->len > 0 ? " " : "", (int)(n - skip),
+			    s + skip);
 		}
 		s += n + (s[n] == '\n');
 	}
+	if (syn->len > 0) {
+		split_line(syn->str, syn->len, fn, ud);
+	}
+	g_string_free(syn, TRUE);
 }
 
 /* lead then syn, wrapped between top-level words at HELP_WIDTH, later
