@@ -24,9 +24,14 @@ DESIGN.md §8), and the tail when one Space dies.  Prints figures; asserts nothi
 
 Every tagcon run is bounded in time (killed, and reported, past its bound).
 
+A/B: --against OLD_TAGCON runs the throughput part with both binaries, alternated (new, old,
+then old, new, ...) for --rounds N rounds, each run on a library scanned by its own binary;
+the table then has one row per run, and a summary of each binary's ratios.  --fake PATH
+serves with another fake_space.py (e.g. an older one, to see what the fake itself costs).
+
     python3 tests/bench-batch/bench_batch.py build/tui/tagcon [--images N] [--k 1,4,8]
         [--latency-ms L] [--big N] [--dying N] [--dying-ms L] [--modes hang,refuse,503,heartbeats]
-        [--only throughput|size|tail]
+        [--only throughput|size|tail] [--against OLD_TAGCON] [--rounds N] [--fake PATH]
     meson test -C build --benchmark --suite bench-batch --verbose
 """
 import os
@@ -66,6 +71,11 @@ DYING_MS = v if v else DYING_MS
 v = take("--modes", lambda s: s.split(","))
 MODES = v if v else MODES
 ONLY = take("--only", str)
+AGAINST = take("--against", os.path.abspath)
+ROUNDS = take("--rounds", int) or 1
+v = take("--fake", os.path.abspath)
+if v:
+    batchlib.FAKE = v
 
 
 def wait4_bounded(pid, bound_s):
@@ -118,32 +128,49 @@ def throughput(t, rows):
     size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(lib) for f in fs)
     t.note("generated %d JPEGs (%.1f KB each) in %.1f s" % (
         IMAGES, size / IMAGES / 1024, time.monotonic() - t0))
+    new = t.tagcon
     for k in KS:
-        db = t.path("k%d.db" % k)
-        r = t.run("scan", "--quiet", lib, db=db, timeout=600)
-        t.check(r.rc == 0, "K=%d: scan" % k, r.describe())
-        fakes = [t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="k%d-%d" % (k, i))
-                 for i in range(k)]
-        t.config(db, "spaces", "\n".join(f.url for f in fakes))
-        # Bounded: ten times the ideal, and a minute.
-        bound = 60 + 10 * IMAGES * LATENCY_MS / 1000.0 / k
-        fin, wall, cpu, rss, rc, _ev = timed_batch(t, db, "k%d" % k, bound)
-        done = fin.get("done", 0)
-        completed = sum(f.stats()["predictions_completed"] for f in fakes)
-        t.check(rc == 0 and done == IMAGES and completed == IMAGES,
-                "K=%d: %d images tagged, %d predictions" % (k, done, completed), "exit %s" % rc)
-        elapsed = fin.get("elapsed_s") or wall
-        rate = done / elapsed if elapsed else 0
-        ideal = k * 1000.0 / LATENCY_MS
-        busiest = max(f.stats()["max_concurrent"] for f in fakes)
-        t.check(busiest <= 1, "K=%d: each fake served one request at a time" % k, busiest)
-        rows.append(("K=%d" % k, done, elapsed, rate, ideal, rate / ideal, cpu / max(done, 1),
-                     rss, fin.get("bytes_sent", 0) / max(done, 1)))
-        t.note("K=%d: %.1f img/s (ideal %.0f, %.1f %%) in %.1f s, CPU %.2f ms/image, peak RSS "
-               "%.1f MiB" % (k, rate, ideal, 100 * rate / ideal, elapsed,
-                             1000 * cpu / max(done, 1), rss))
-        for f in fakes:
-            f.stop()
+        for rnd in range(ROUNDS):
+            order = [("new", new)] + ([("old", AGAINST)] if AGAINST else [])
+            for label, binary in order if rnd % 2 == 0 else order[::-1]:
+                t.tagcon = binary
+                try:
+                    run_k(t, rows, lib, k, "%s%d" % (label, rnd) if AGAINST else "")
+                finally:
+                    t.tagcon = new
+
+
+def run_k(t, rows, lib, k, tag):
+    """One batch over the library with K fakes; a row for the table."""
+    name = "k%d%s" % (k, tag)
+    db = t.path("%s.db" % name)
+    r = t.run("scan", "--quiet", lib, db=db, timeout=600)
+    t.check(r.rc == 0, "K=%d: scan" % k, r.describe())
+    fakes = [t.fake("--concurrency", 1, "--service-ms", LATENCY_MS, name="%s-%d" % (name, i))
+             for i in range(k)]
+    t.config(db, "spaces", "\n".join(f.url for f in fakes))
+    # Bounded: ten times the ideal, and a minute.
+    bound = 60 + 10 * IMAGES * LATENCY_MS / 1000.0 / k
+    fin, wall, cpu, rss, rc, _ev = timed_batch(t, db, name, bound)
+    done = fin.get("done", 0)
+    completed = sum(f.stats()["predictions_completed"] for f in fakes)
+    t.check(rc == 0 and done == IMAGES and completed == IMAGES,
+            "K=%d%s: %d images tagged, %d predictions" % (k, tag, done, completed),
+            "exit %s" % rc)
+    elapsed = fin.get("elapsed_s") or wall
+    rate = done / elapsed if elapsed else 0
+    ideal = k * 1000.0 / LATENCY_MS
+    busiest = max(f.stats()["max_concurrent"] for f in fakes)
+    t.check(busiest <= 1, "K=%d%s: each fake served one request at a time" % (k, tag), busiest)
+    label = "K=%d" % k + (" " + tag if tag else "")
+    rows.append((label, done, elapsed, rate, ideal, rate / ideal, cpu / max(done, 1),
+                 rss, fin.get("bytes_sent", 0) / max(done, 1)))
+    t.note("%s: %.1f img/s (ideal %.0f, %.1f %%) in %.1f s, CPU %.2f ms/image, peak RSS "
+           "%.1f MiB; load %s" % (label, rate, ideal, 100 * rate / ideal, elapsed,
+                                  1000 * cpu / max(done, 1), rss,
+                                  " ".join(open("/proc/loadavg").read().split()[:3])))
+    for f in fakes:
+        f.stop()
 
 
 def upload_size(t, big_rows):
@@ -256,12 +283,19 @@ def body(t):
     if rows:
         print("batch throughput: %d images, fake Spaces with --concurrency 1 --service-ms %d, "
               "space_inflight 2" % (IMAGES, LATENCY_MS))
-        print("%-5s %6s %8s %9s %9s %7s %12s %9s %10s" % (
+        print("%-10s %6s %8s %9s %9s %7s %12s %9s %10s" % (
             "K", "images", "time s", "img/s", "ideal", "ratio", "CPU ms/img", "RSS MiB",
             "sent B/img"))
     for k, done, el, rate, ideal, ratio, cpu, rss, sent in rows:
-        print("%-5s %6d %8.1f %9.2f %9.1f %6.1f%% %12.2f %9.1f %10.0f" % (
+        print("%-10s %6d %8.1f %9.2f %9.1f %6.1f%% %12.2f %9.1f %10.0f" % (
             k, done, el, rate, ideal, 100 * ratio, 1000 * cpu, rss, sent))
+    if AGAINST and rows:
+        print("A/B, ratio to the ideal per run (%s = new, %s = old):" % (
+            os.path.basename(sys.argv[1]) if len(sys.argv) > 1 else "new", AGAINST))
+        for k in KS:
+            for label in ("new", "old"):
+                got = [100 * r[5] for r in rows if r[0].startswith("K=%d %s" % (k, label))]
+                print("  K=%d %s: %s" % (k, label, ", ".join("%.1f %%" % g for g in got)))
     for n, fsize, sent, payload, r_sent, r_payload, cpu, rss in big_rows:
         print()
         print("upload size, %d JPEGs 4000x3000 Q90, upload_max_side 448 (default)" % n)
