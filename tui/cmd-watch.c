@@ -36,7 +36,7 @@ static int exec_watch(struct cli *cli, int argc, char **argv);
 
 const struct cmd_entry cmd_watch_entry = {
 	.name = "watch",
-	.usage = "[--json] [DIR...]",
+	.usage = "[--json|-0|--null] [DIR...]",
 	.help = "index new files as they arrive; tag them when auto_tag is on",
 	.exec = exec_watch,
 };
@@ -57,6 +57,7 @@ struct watcher {
 	struct scan_opts so;
 	struct batch *batch; /* NULL unless auto-tagging */
 	bool json;
+	bool nul;            /* -0: "EVENT PATH" ends with NUL, for read -d '' */
 	GPtrArray *roots;
 	struct rules *rules; /* auto_tag per folder, read again now and then */
 	int64_t db_version;
@@ -83,8 +84,7 @@ say(struct watcher *w, const char *event, const char *path, const char *msg)
 		out_error("%s: %s", path, msg);
 	} else {
 		printf("%s ", event);
-		out_path(stdout, path);
-		putchar('\n');
+		out_path_line(path, w->nul);
 		fflush(stdout);
 	}
 }
@@ -325,9 +325,13 @@ loop(struct watcher *w, struct watch *wt)
 static int
 exec_watch(struct cli *cli, int argc, char **argv)
 {
-	static const char *const names[] = {"--json", NULL};
-	bool flags[1] = {0};
+	static const char *const names[] = {"--json", "--null", "-0", NULL};
+	bool flags[3] = {0};
 	argc = cli_options(&cmd_watch_entry, argc, argv, names, flags, NULL);
+	if (argc >= 0 && flags[0] && (flags[1] || flags[2])) {
+		out_error("watch: choose one of --json and --null");
+		return EXIT_USAGE;
+	}
 	struct db *db = argc >= 0 ? cli_db(cli) : NULL;
 	if (db == NULL) {
 		return argc < 0 ? EXIT_USAGE : EXIT_FAILURES;
@@ -335,6 +339,7 @@ exec_watch(struct cli *cli, int argc, char **argv)
 	struct watcher w = {
 		.db = db,
 		.json = flags[0],
+		.nul = flags[1] || flags[2],
 		.roots = g_ptr_array_new_with_free_func(free),
 		.so = options_scan(db),
 	};

@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -251,6 +252,37 @@ def plain_outputs(t, db, want):
     bad, _ = opens(sorted(picks), want)
     t.check(picks and not bad, "random -0: a NUL-terminated raw path that opens (%d picks)"
             % len(picks), "; ".join(bad))
+    # watch -0 / --json: the event of a file that arrives with a hostile name.
+    for flag in ("-0", "--json"):
+        name = b"arr\xe9\nived %s.jpg" % flag.encode()
+        w = t.spawn("watch", flag, os.path.dirname(sorted(want)[0]).decode(), db=db,
+                    name="watch%s" % flag)
+        # Plain mode says "watching" once ready; --json says nothing on stderr.
+        deadline = time.monotonic() + (10 if flag == "-0" else 1)
+        while time.monotonic() < deadline and b"watching" not in w.stderr():
+            time.sleep(0.1)
+        dest = os.path.join(os.path.dirname(sorted(want)[0]), name)
+        with open(sorted(want)[0], "rb") as f, open(dest + b".part", "wb") as g:
+            g.write(f.read()[:-2] + b"\xff\xd9" + flag.encode())  # other content
+        os.rename(dest + b".part", dest)
+        got, deadline = None, time.monotonic() + 20
+        while time.monotonic() < deadline and got is None:
+            time.sleep(0.1)
+            out = w.stdout()
+            if flag == "-0":
+                recs = out.split(b"\0")[:-1]
+                got = next((r.split(b" ", 1)[1] for r in recs if r.startswith(b"indexed ")
+                            and r.endswith(b".jpg") and b"arr" in r), None)
+            else:
+                for ln in out.splitlines():
+                    o = json.loads(ln)
+                    if o.get("event") == "indexed" and "arr" in o.get("path", ""):
+                        got = decoded(o)
+        w.signal(signal.SIGINT)
+        w.wait(20)
+        t.eq(got, dest, "watch %s: the arrival's event gives its exact bytes" % flag)
+        os.unlink(dest)
+
     # A report (show) stays escaped everywhere; its --json carries the bytes.
     latin = [k for k in want if b"caf" in k][0]
     r = run(t, "show", "--", latin, db=db)
