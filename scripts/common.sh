@@ -15,9 +15,11 @@ libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev scdoc bash-co
 # paths read back by a jq pipeline (jq), the installed copy's man pages and
 # completions (man-db, zsh, fish), the Debian package built and checked
 # (dpkg-dev, debhelper, lintian), pixel previews in real terminals (xvfb, xterm,
-# kitty, xdotool, x11-apps' xwd).
+# kitty, xdotool, x11-apps' xwd), the upload's PSNR through PIL as the Space
+# reads it (python3-pil, python3-numpy: tests/bench/psnr_pil.py).
 test_packages="python3 tmux libvips-tools sqlite3 rsync nodejs npm clang xxhash valgrind jq
-man-db zsh fish dpkg-dev debhelper lintian xvfb xterm kitty xdotool x11-apps"
+man-db zsh fish dpkg-dev debhelper lintian xvfb xterm kitty xdotool x11-apps python3-pil
+python3-numpy"
 
 missing_packages() {
 	local missing=""

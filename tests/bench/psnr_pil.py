@@ -1,18 +1,23 @@
 #!/usr/bin/python3
 """psnr_pil.py — what the wd-tagger app's model sees of an upload against what it sees of
 the original, computed with PIL itself (the app's own steps, space-protocol.md §1.5): open,
-RGBA, composite onto white, pad to a white square, resize to 448 with BICUBIC when the side
-is not 448.  PSNR over the whole 448×448×3 input.  Also the upload's bytes against the file's.
+EXIF turn, RGBA, composite onto white, pad to a white square, resize to 448 with BICUBIC
+when the side is not 448.  PSNR over the whole 448×448×3 input; the upload's bytes against
+the file's; how the upload is coded.  The uploads are what bench-prepare makes (it writes
+them with TAGCON_BENCH_OUT; this script runs it).  Prints; asserts nothing.
 
-    TAGCON_BENCH_OUT=DIR build/tests/bench/bench-prepare [PHOTO...]
-    /usr/bin/python3 tests/bench/psnr_pil.py DIR PHOTO...
+    /usr/bin/python3 tests/bench/psnr_pil.py build/tests/bench/bench-prepare [PHOTO...]
 
-(Debian's python3-pil and python3-numpy; the upload of PHOTO is DIR/NAME.upload.jpg.)
-Prints; asserts nothing.  Also says how the upload is coded (arithmetic, progressive).
+Debian's python3-pil and python3-numpy (/usr/bin/python3).  Without photos: the lomiri
+wallpapers bench-prepare measures (apt-get install lomiri-wallpapers-20.04
+lomiri-wallpapers-16.04).
 """
 import math
 import os
+import re
+import subprocess
 import sys
+import tempfile
 
 import numpy
 from PIL import Image, ImageOps
@@ -51,16 +56,26 @@ def coding(path):
 
 
 def main():
-    out, photos = sys.argv[1], sys.argv[2:]
-    for photo in photos:
-        up = os.path.join(out, os.path.basename(photo) + ".upload.jpg")
-        a, b = model_input(photo), model_input(up)
-        mse = float(numpy.mean((a - b) ** 2))
-        db = 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
-        size, sent = os.path.getsize(photo), os.path.getsize(up)
-        w, h = Image.open(photo).size
-        print("%-45s %5.1f MP %9d B  upload %7d B %5.2f %%  %s  PIL: %.2f dB" % (
-            os.path.basename(photo), w * h / 1e6, size, sent, 100.0 * sent / size, coding(up), db))
+    bench, photos = sys.argv[1], sys.argv[2:]
+    with tempfile.TemporaryDirectory(prefix="psnr-pil-") as out:
+        env = dict(os.environ, TAGCON_BENCH_OUT=out, VIPS_CONCURRENCY="1")
+        text = subprocess.run([bench] + photos, env=env, check=True, stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout
+        if not photos:
+            photos = re.findall(r"^(/\S+): \d+×\d+", text, re.M)
+        for photo in photos:
+            up = os.path.join(out, os.path.basename(photo) + ".upload.jpg")
+            if not os.path.exists(up):
+                print("%s: no upload (bench-prepare: %s)" % (photo, text.strip()[-200:]))
+                continue
+            a, b = model_input(photo), model_input(up)
+            mse = float(numpy.mean((a - b) ** 2))
+            db = 99.0 if mse == 0 else 10 * math.log10(255.0 ** 2 / mse)
+            size, sent = os.path.getsize(photo), os.path.getsize(up)
+            w, h = Image.open(photo).size
+            print("%-40s %5.1f MP %8d B  upload %6d B %5.2f %%  %-22s PIL: %.2f dB" % (
+                os.path.basename(photo), w * h / 1e6, size, sent, 100.0 * sent / size,
+                coding(up), db))
 
 
 if __name__ == "__main__":
