@@ -319,8 +319,9 @@ def terminal_output(t, db, want):
                       "del\\x7fcr\\r.jpg"):
             t.check(shown in text, "terminal shows %s escaped" % shown)
         t.check("\x1b[31m" not in text, "no name turned the terminal red (capture-pane -e)")
-        t.check("del\\x7fcr\\r.jpg\\0" in text or "del\\x7fcr\\r.jpg" in text,
-                "random -0 on a terminal: escaped too")
+        after = text.split("[search-done]", 1)[-1].split("[random-done]", 1)[0]
+        t.check("del\\x7fcr\\r.jpg" in after and "\x7f" not in after,
+                "random -0 on a terminal: escaped too", repr(after[-200:]))
     finally:
         subprocess.run(tmux + ["kill-server"], env=env, capture_output=True, timeout=20)
 
