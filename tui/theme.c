@@ -236,8 +236,10 @@ find_theme(const char *name)
 		g_build_filename(TAGCON_DATADIR, "themes", NULL),
 		/* a build directory inside the source tree: build/tui/tagcon */
 		exe != NULL ? g_build_filename(exe, "..", "..", "themes", NULL) : NULL,
+#ifdef TAGCON_SOURCE_THEMES
 		/* a build directory anywhere else, not installed yet */
 		g_strdup(TAGCON_SOURCE_THEMES),
+#endif
 	};
 	char *found = NULL;
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {

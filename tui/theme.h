@@ -54,8 +54,9 @@ struct theme;
 
 /*
  * Load the theme called name (file name without ".theme") from the search
- * path: $TAGCON_THEMES, $XDG_CONFIG_HOME/tagcon/themes, the installed
- * share/tagcon/themes, then the source tree next to a build.  With colour
+ * path: $TAGCON_THEMES, $XDG_CONFIG_HOME/tagcon/themes, share/tagcon/themes
+ * beside the binary's prefix (a DESTDIR or moved copy), the configured
+ * datadir, then the source tree (a build not installed).  With colour
  * false the monochrome theme's attributes are used whatever name says.
  * Always returns a theme; *cause (may be NULL) says what went wrong.
  */
