@@ -12,6 +12,7 @@
 
 #include "db/browse.h"
 #include "tui/console.h"
+#include "tui/widget-input.h"
 #include "tui/widget-list.h"
 #include "tui/widget-query.h"
 #include "tui/widget-tree.h"
@@ -55,6 +56,8 @@ struct lib {
 	GPtrArray *roots;
 	/* i: the cursor row's whole path (and reason) over the list */
 	bool show_full;
+	/* A: the folder to add, while it is typed */
+	struct input *add_input;
 };
 
 struct page_job {

@@ -1,8 +1,10 @@
 /*
  * screen-library-scan.c — indexing the directories given on the command
- * line (`tagcon DIR...`), on the scan lane, while the console is already
- * usable: progress goes to the tab line, the Library re-reads as it grows.
+ * line (`tagcon DIR...`) or added in the Library (A), on the scan lane,
+ * while the console is already usable: progress goes to the tab line, the
+ * Library re-reads as it grows.
  */
+#include <glib.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -19,6 +21,7 @@
 struct scan_job {
 	struct console *console;
 	void *library;
+	GPtrArray *dirs;
 	int64_t last_ms;
 	struct scan_stats total;
 	char *error;
@@ -86,7 +89,6 @@ static void
 work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct scan_job *j = arg;
-	const struct console_opts *o = console_options(ctx->console);
 	if (ctx->db == NULL) {
 		j->error = xstrdup("scan: cannot open the database");
 		return;
@@ -95,10 +97,10 @@ work(void *arg, const struct console_job_ctx *ctx)
 	so.warn = warn;
 	so.progress = progress;
 	so.ud = j;
-	for (int i = 0; i < o->n_dirs && !atomic_load(ctx->cancel); i++) {
+	for (guint i = 0; i < j->dirs->len && !atomic_load(ctx->cancel); i++) {
 		struct scan_stats st = {0};
 		char *cause = NULL;
-		if (!scan_dir(ctx->db, o->dirs[i], &so, &st, &cause)) {
+		if (!scan_dir(ctx->db, g_ptr_array_index(j->dirs, i), &so, &st, &cause)) {
 			free(j->error);
 			j->error = cause;
 		}
@@ -116,19 +118,40 @@ done(void *arg, bool cancelled)
 	    " %lld new, %lld failed", cancelled ? "stopped" : "done", (long long)j->total.seen,
 	    (long long)j->total.added, (long long)j->total.failed);
 	note_apply(note_new(j, true, text));
+	g_ptr_array_free(j->dirs, TRUE);
 	free(j->error);
 	free(j);
+}
+
+static void
+start(struct console *c, void *library, GPtrArray *dirs)
+{
+	struct scan_job *j = xcalloc(1, sizeof *j);
+	j->console = c;
+	j->library = library;
+	j->dirs = dirs;
+	console_set_activity(c, "scanning…");
+	console_job(c, LANE_SCAN, JOB_ANY, work, done, j);
 }
 
 void
 library_scan(struct console *c, void *library)
 {
-	if (console_options(c)->n_dirs == 0) {
+	const struct console_opts *o = console_options(c);
+	if (o->n_dirs == 0) {
 		return;
 	}
-	struct scan_job *j = xcalloc(1, sizeof *j);
-	j->console = c;
-	j->library = library;
-	console_set_activity(c, "scanning…");
-	console_job(c, LANE_SCAN, JOB_ANY, work, done, j);
+	GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+	for (int i = 0; i < o->n_dirs; i++) {
+		g_ptr_array_add(dirs, g_strdup(o->dirs[i]));
+	}
+	start(c, library, dirs);
+}
+
+void
+library_scan_dir(struct console *c, void *library, const char *dir)
+{
+	GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(dirs, g_strdup(dir));
+	start(c, library, dirs);
 }

@@ -158,6 +158,25 @@ filter_chips(const struct lib *s)
 	return g_string_free(g, FALSE);
 }
 
+/* Whether the query names a plain tag (a committed one), for the hint
+ * when nothing matches: right after a batch, tags are still suggestions. */
+static bool
+plain_tags(const struct lib *s)
+{
+	const char *q = console_filter(s->c)->query_text;
+	if (q == NULL) {
+		return false;
+	}
+	char **words = g_strsplit_set(q, " \t()|", -1);
+	bool plain = false;
+	for (char **w = words; *w != NULL && !plain; w++) {
+		const char *t = **w == '-' || **w == '~' ? *w + 1 : *w;
+		plain = *t != '\0' && strchr(t, ':') == NULL;
+	}
+	g_strfreev(words);
+	return plain;
+}
+
 static bool
 filtered(const struct lib *s)
 {
@@ -181,6 +200,48 @@ clear_filter(struct lib *s)
 	console_filter_set_folder(s->c, NULL);
 	console_filter_set_query(s->c, "", NULL);
 	follow_filter(s);
+}
+
+/* --- adding a folder ----------------------------------------------------- */
+
+/* The typed folder as an absolute path ("~/" is the home), or NULL after
+ * saying why it cannot be added. */
+static char *
+folder_to_add(struct lib *s, const char *typed)
+{
+	char *text = g_strstrip(g_strdup(typed));
+	const char *home = g_get_home_dir();
+	char *full = text[0] == '~' && (text[1] == '/' || text[1] == '\0') ?
+	    g_build_filename(home, text + 1, NULL) : g_strdup(text);
+	char *real = *full != '\0' ? realpath(full, NULL) : NULL;
+	if (real == NULL || !g_file_test(real, G_FILE_TEST_IS_DIR)) {
+		console_message(s->c, CONSOLE_ERROR, "add folder: %s: %s", *full ? full :
+		    "(nothing typed)", real == NULL ? "no such folder" : "not a folder");
+		free(real);
+		real = NULL;
+	}
+	g_free(full);
+	g_free(text);
+	return real;
+}
+
+static int
+add_key(struct lib *s, int key)
+{
+	enum input_result r = input_key(s->add_input, key);
+	if (r == INPUT_DONE) {
+		char *dir = folder_to_add(s, input_text(s->add_input));
+		if (dir != NULL) {
+			console_message(s->c, CONSOLE_INFO, "adding %s: scanning it", dir);
+			library_scan_dir(s->c, s, dir);
+			free(dir);
+		}
+	}
+	if (r == INPUT_DONE || r == INPUT_CANCEL) {
+		input_destroy(s->add_input);
+		s->add_input = NULL;
+	}
+	return REACT_REDRAW; /* every key belongs to the prompt while it is open */
 }
 
 /* --- keys --------------------------------------------------------------- */
@@ -302,6 +363,9 @@ list_keys(struct lib *s, int key)
 	case 'i':
 		s->show_full = true;
 		return REACT_REDRAW;
+	case 'A':
+		s->add_input = input_create("");
+		return REACT_REDRAW;
 	case 't':
 		s->tree_shown = !s->tree_shown;
 		s->tree_auto = false;
@@ -332,6 +396,9 @@ lib_key(void *data, int key)
 	}
 	if (s->filter_input != NULL) {
 		return filter_key(s, key);
+	}
+	if (s->add_input != NULL) {
+		return add_key(s, key);
 	}
 	if (s->tree_focus && s->tree_shown) {
 		return tree_key(s, key);
@@ -482,6 +549,12 @@ static void
 draw_filter_bar(struct lib *s, WINDOW *w, int width, int height)
 {
 	attr_t t = console_attr(s->c, THEME_TITLE), n = console_attr(s->c, THEME_NORMAL);
+	if (s->add_input != NULL) {
+		int cx, x = term_put(w, 0, 0, width, "Add folder (Enter scans it, Esc): ", t, false);
+		input_draw(s->add_input, w, 0, x, width - x, console_attr(s->c, THEME_INPUT), &cx);
+		console_set_cursor(s->c, 0, cx);
+		return;
+	}
 	int x = term_put(w, 0, 0, width, "Filter: ", t, false);
 	char *chips = filter_chips(s);
 	if (s->filter_input != NULL) {
@@ -541,9 +614,11 @@ draw_list(struct lib *s, WINDOW *w, int x, int width, int height)
 		}
 	}
 	if (s->counted && s->list.count == 0) {
-		const char *msg = filtered(s) ? "Nothing matches the filter (Esc clears it)."
-		    : "No images yet: start tagcon with a folder (tagcon ~/Pictures) or run "
-		    "tagcon scan DIR.";
+		const char *msg = !filtered(s) ? "No images yet: A adds a folder (or start tagcon "
+		    "with one, tagcon ~/Pictures, or run tagcon scan DIR)." :
+		    plain_tags(s) ? "Nothing matches the filter (Esc clears it). Plain tags match "
+		    "committed tags; pending suggestions are suggested:TAG (Review commits them)." :
+		    "Nothing matches the filter (Esc clears it).";
 		wrap_draw(w, 3, x + 1, width - 2, height - 4 - advice, msg,
 		    console_attr(s->c, THEME_DIM));
 		return;
@@ -632,6 +707,7 @@ lib_destroy(void *data)
 	free(s->suggested);
 	tree_destroy(s->tree);
 	query_input_destroy(s->filter_input);
+	input_destroy(s->add_input);
 	if (s->roots != NULL) {
 		g_ptr_array_free(s->roots, TRUE);
 	}
@@ -659,6 +735,7 @@ static const struct key_help lib_help[] = {
 	{"R", "review a random image that matches the filter", false},
 	{"u", "least sure first (r and the next after c follow it); again: by path", false},
 	{"t", "show or hide the folder tree", false},
+	{"A", "add a folder: it is scanned in the background and becomes a root", false},
 	{"i", "the whole path of the image under the cursor", false},
 	{"Esc", "clear the filter", false},
 	{"^R", "read the library again", false},
@@ -686,6 +763,13 @@ static const struct key_help filter_help[] = {
 	{NULL, NULL, false},
 };
 
+static const struct key_help add_help[] = {
+	{"Enter", "scan it", true},
+	{"Esc", "cancel", true},
+	{"~/", "your home", false},
+	{NULL, NULL, false},
+};
+
 static const struct key_help tree_help[] = {
 	{"Enter", "show folder", true},
 	{"→ ←", "open, close", true},
@@ -698,7 +782,8 @@ static const struct key_help *
 lib_mode_help(void *data)
 {
 	struct lib *s = data;
-	return s->filter_input != NULL ? filter_help : s->tree_focus ? tree_help : NULL;
+	return s->filter_input != NULL ? filter_help : s->add_input != NULL ? add_help :
+	    s->tree_focus ? tree_help : NULL;
 }
 
 const struct screen_ops screen_library_ops = {

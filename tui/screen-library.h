@@ -15,6 +15,8 @@ struct console;
 
 /* Index the DIRs of the command line in the background (screen-library-scan.c). */
 void library_scan(struct console *c, void *library);
+/* Index dir (an absolute path) in the background: a folder added with A. */
+void library_scan_dir(struct console *c, void *library, const char *dir);
 /* Read counts and rows again (after a scan); other screens say
  * console_data_changed() instead. */
 void library_screen_refresh(void *data);

@@ -12,6 +12,10 @@ retry of a repaired file, and the `largest` sort, through the real console.
    it); `r` in the Log reads it again — its row gets the new size, dimensions
    and content — and the next batch tags it under that content.
 4. `s` to "largest file": rows in the order of the column shown (bytes).
+5. An empty library: its hint whole at 80 columns; `A` adds a folder (typed,
+   ~/ for the home), which is scanned and becomes a root; a folder that is
+   not there is refused. A plain tag that finds nothing right after a batch:
+   the hint names suggested:TAG, which finds the image.
 """
 import os
 import re
@@ -152,12 +156,47 @@ scr = con.wait(lambda t: "sort: path" in t, 3)
 s.check(scr is not None and "File size" not in scr and "×" in scr,
         "back to path: the column shows pixels", con.screen())
 
-# --- the empty library's hint, whole at 80 columns ----------------------------------
-con = tc.Console(s, ["--db", s.path("empty.db")], width=80, height=24)
+# --- the empty library: its hint whole; A adds a folder ----------------------------
+empty = s.path("empty.db")
+con = tc.Console(s, ["--db", empty], width=80, height=24)
 scr = con.wait(lambda t: "No images yet" in t, 10)
 flat = re.sub(r"\s+", " ", scr or "")
-s.check(scr is not None and "(tagcon ~/Pictures) or run tagcon scan DIR." in flat,
+s.check(scr is not None and "tagcon ~/Pictures" in flat and "tagcon scan DIR" in flat,
         "the empty library's hint is whole at 80 columns", scr)
+more = s.path("More photos")
+for i in range(2):
+    tc.make_image("%s/extra%d.png" % (more, i), 50 + i, 40)
+con.keys("A")
+s.check(con.wait(lambda t: "Add folder" in t, 3) is not None, "A asks for a folder",
+        con.screen())
+con.type("~/More photos")
+con.keys("Enter")
+scr = con.wait(lambda t: "extra0.png" in t and "extra1.png" in t, 15)
+s.check(scr is not None, "the folder (~/ is the home) is scanned and its images listed",
+        con.screen())
+roots = [r[0] for r in tc.db_connect(empty).execute("SELECT path FROM roots").fetchall()]
+s.check(any(os.fsdecode(r) == more for r in roots), "and it is a root of the library", roots)
+con.keys("A")
+con.type("/no/such/folder")
+con.keys("Enter")
+s.check(con.wait(lambda t: "no such folder" in t, 3) is not None,
+        "a folder that is not there: said, nothing scanned", con.screen())
+
+# --- plain tags right after a batch: the hint names suggested: ----------------------
+tc.add_predictions(empty, more + "/extra0.png", [("long_hair", "general", 0.9)])
+con.keys("/")
+con.type("long_hair")
+con.keys("Enter")
+scr = con.wait(lambda t: "Nothing matches" in t, 5)
+flat = re.sub(r"\s+", " ", scr or "")
+s.check(scr is not None and "suggested:TAG" in flat,
+        "a plain tag finding nothing: the hint names suggested:TAG", scr)
+con.keys("/", "C-u")
+con.type("suggested:long_hair")
+con.keys("Enter")
+scr = con.wait(lambda t: "extra0.png" in t and "1 image" in t, 5)
+s.check(scr is not None and "extra1.png" not in scr, "and suggested:long_hair finds it",
+        con.screen())
 con.keys("q")
 s.check(con.wait_for("[exit 0]") is not None, "q leaves", con.screen())
 s.finish()
