@@ -85,6 +85,9 @@ void library_request_tree(struct lib *s);
 /* Review a random image among those the filter matches. */
 void library_random_pick(struct lib *s);
 
+/* screen-library-scan.c: a key while the A prompt is open. */
+int library_add_key(struct lib *s, int key);
+
 /* screen-library.c */
 /* Tell the console which image the cursor is on. */
 void library_publish_cursor(struct lib *s);

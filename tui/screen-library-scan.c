@@ -6,6 +6,7 @@
  */
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/options.h"
@@ -14,6 +15,7 @@
 #include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/screen-library.h"
+#include "tui/screen-library-private.h"
 
 /* Progress reaches the UI at most this often. */
 #define PROGRESS_MS 1000
@@ -154,4 +156,46 @@ library_scan_dir(struct console *c, void *library, const char *dir)
 	GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(dirs, g_strdup(dir));
 	start(c, library, dirs);
+}
+
+/* --- A: adding a folder from the Library -------------------------------- */
+
+/* The typed folder as an absolute path ("~/" is the home), or NULL after
+ * saying why it cannot be added. */
+static char *
+folder_to_add(struct lib *s, const char *typed)
+{
+	char *text = g_strstrip(g_strdup(typed));
+	const char *home = g_get_home_dir();
+	char *full = text[0] == '~' && (text[1] == '/' || text[1] == '\0') ?
+	    g_build_filename(home, text + 1, NULL) : g_strdup(text);
+	char *real = *full != '\0' ? realpath(full, NULL) : NULL;
+	if (real == NULL || !g_file_test(real, G_FILE_TEST_IS_DIR)) {
+		console_message(s->c, CONSOLE_ERROR, "add folder: %s: %s", *full ? full :
+		    "(nothing typed)", real == NULL ? "no such folder" : "not a folder");
+		free(real);
+		real = NULL;
+	}
+	g_free(full);
+	g_free(text);
+	return real;
+}
+
+int
+library_add_key(struct lib *s, int key)
+{
+	enum input_result r = input_key(s->add_input, key);
+	if (r == INPUT_DONE) {
+		char *dir = folder_to_add(s, input_text(s->add_input));
+		if (dir != NULL) {
+			console_message(s->c, CONSOLE_INFO, "adding %s: scanning it", dir);
+			library_scan_dir(s->c, s, dir);
+			free(dir);
+		}
+	}
+	if (r == INPUT_DONE || r == INPUT_CANCEL) {
+		input_destroy(s->add_input);
+		s->add_input = NULL;
+	}
+	return REACT_REDRAW; /* every key belongs to the prompt while it is open */
 }

@@ -202,48 +202,6 @@ clear_filter(struct lib *s)
 	follow_filter(s);
 }
 
-/* --- adding a folder ----------------------------------------------------- */
-
-/* The typed folder as an absolute path ("~/" is the home), or NULL after
- * saying why it cannot be added. */
-static char *
-folder_to_add(struct lib *s, const char *typed)
-{
-	char *text = g_strstrip(g_strdup(typed));
-	const char *home = g_get_home_dir();
-	char *full = text[0] == '~' && (text[1] == '/' || text[1] == '\0') ?
-	    g_build_filename(home, text + 1, NULL) : g_strdup(text);
-	char *real = *full != '\0' ? realpath(full, NULL) : NULL;
-	if (real == NULL || !g_file_test(real, G_FILE_TEST_IS_DIR)) {
-		console_message(s->c, CONSOLE_ERROR, "add folder: %s: %s", *full ? full :
-		    "(nothing typed)", real == NULL ? "no such folder" : "not a folder");
-		free(real);
-		real = NULL;
-	}
-	g_free(full);
-	g_free(text);
-	return real;
-}
-
-static int
-add_key(struct lib *s, int key)
-{
-	enum input_result r = input_key(s->add_input, key);
-	if (r == INPUT_DONE) {
-		char *dir = folder_to_add(s, input_text(s->add_input));
-		if (dir != NULL) {
-			console_message(s->c, CONSOLE_INFO, "adding %s: scanning it", dir);
-			library_scan_dir(s->c, s, dir);
-			free(dir);
-		}
-	}
-	if (r == INPUT_DONE || r == INPUT_CANCEL) {
-		input_destroy(s->add_input);
-		s->add_input = NULL;
-	}
-	return REACT_REDRAW; /* every key belongs to the prompt while it is open */
-}
-
 /* --- keys --------------------------------------------------------------- */
 
 static int
@@ -398,7 +356,7 @@ lib_key(void *data, int key)
 		return filter_key(s, key);
 	}
 	if (s->add_input != NULL) {
-		return add_key(s, key);
+		return library_add_key(s, key);
 	}
 	if (s->tree_focus && s->tree_shown) {
 		return tree_key(s, key);

@@ -37,8 +37,9 @@ struct set {
 	unsigned settings_gen; /* console_settings_gen() the stored values are of */
 };
 
-/* The field of the setting named name, or NULL. */
+/* The field of the setting named name, or NULL; the focused one. */
 struct field *form_field(const struct set *s, const char *name);
+struct field *form_focused(const struct set *s);
 /* The focused field is a threshold: count again what it would change. */
 void form_update_impact(struct set *s);
 
@@ -47,6 +48,15 @@ void form_update_impact(struct set *s);
 void form_open_picker(struct set *s);
 void form_offer(struct set *s, const char *value, const char *note);
 void form_close_picker(struct set *s);
+
+/* screen-settings-urls.c: the Space URL editor (s->urls while open). */
+int urls_key(struct set *s, int key);
+/* Probe the editor's valid URLs (the current line only), or the field's. */
+void urls_probe(struct set *s, bool only_current);
+/* The field back to its last valid text (s->urls_valid). */
+void urls_restore(struct set *s, struct field *f);
+/* The URLs, the editor's or the field's, each with its refusal or probe. */
+void urls_draw(struct set *s, WINDOW *w, int y, int rows, int cols);
 
 /* screen-settings-presets.c: P lists the presets; the chosen one's values
  * go into the form; the first row names a new preset made of the form. */

@@ -27,8 +27,8 @@
 
 #define NAME_COLS 22
 
-static struct field *
-focused(const struct set *s)
+struct field *
+form_focused(const struct set *s)
 {
 	return s->n > 0 ? s->fields[s->list.cursor] : NULL;
 }
@@ -107,7 +107,7 @@ candidate(const struct set *s)
 void
 form_update_impact(struct set *s)
 {
-	if (is_threshold_field(focused(s))) {
+	if (is_threshold_field(form_focused(s))) {
 		live_impact(s->live, options_cut(console_db(s->c)), candidate(s));
 	}
 }
@@ -227,7 +227,7 @@ static void
 pick_model(struct set *s)
 {
 	form_open_picker(s);
-	form_offer(s, field_value(focused(s)), "current");
+	form_offer(s, field_value(form_focused(s)), "current");
 	live_probed_models(s->live, offer_probed, s);
 	db_models_each(console_db(s->c), offer_stored, s);
 	for (const char *const *m = settings_known_models; *m != NULL; m++) {
@@ -311,14 +311,14 @@ picker_key(struct set *s, int key)
 		}
 		if (s->pick_list.cursor < (int64_t)s->pick->len) {
 			const char *v = g_ptr_array_index(s->pick, s->pick_list.cursor);
-			field_set_value(focused(s), v);
+			field_set_value(form_focused(s), v);
 		}
 		form_close_picker(s);
 		return REACT_REDRAW;
 	case 'e':
 		if (!s->pick_presets) {
 			form_close_picker(s);
-			field_edit(focused(s));
+			field_edit(form_focused(s));
 		}
 		return REACT_REDRAW;
 	case KEYC_ESC:
@@ -327,96 +327,6 @@ picker_key(struct set *s, int key)
 	default:
 		return REACT_REDRAW; /* the picker has the keyboard while open */
 	}
-}
-
-/* --- the Space URL editor ----------------------------------------------- */
-
-/* Every valid URL of the editor (or the field), for a probe. */
-static void
-probe_urls(struct set *s, bool only_current)
-{
-	GPtrArray *urls = g_ptr_array_new_with_free_func(g_free);
-	char *text = s->urls != NULL ? lines_text(s->urls) : xstrdup(field_value(focused(s)));
-	char **lines = g_strsplit(text, "\n", -1);
-	const struct setting_def *def = settings_find("spaces");
-	for (guint i = 0; lines[i] != NULL; i++) {
-		char *normal = NULL, *cause = NULL;
-		bool wanted = !only_current || (s->urls != NULL && i == lines_current(s->urls));
-		if (wanted && *g_strstrip(lines[i]) != '\0' &&
-		    settings_validate(def, lines[i], &normal, &cause)) {
-			g_ptr_array_add(urls, g_strdup(normal));
-		}
-		free(normal);
-		free(cause);
-	}
-	if (urls->len == 0) {
-		console_message(s->c, CONSOLE_WARN, "no valid Space URL to probe");
-	}
-	live_probe(s->live, (char *const *)urls->pdata, urls->len);
-	g_strfreev(lines);
-	free(text);
-	g_ptr_array_free(urls, TRUE);
-}
-
-static void
-close_urls(struct set *s)
-{
-	lines_destroy(s->urls);
-	s->urls = NULL;
-}
-
-/* Esc: the field goes back to its last valid text. */
-static void
-restore_urls(struct set *s, struct field *f)
-{
-	field_set_value(f, s->urls_valid != NULL ? s->urls_valid : field_stored(f));
-	console_message(s->c, CONSOLE_INFO, "spaces: back to the last valid URLs");
-}
-
-/*
- * Tab (done) leaves the editor whatever the text: a refused line stays in
- * the field, marked, with its reason below, and saving refuses it; the next
- * key (s saves) belongs to the form again, never to the URL.
- */
-static void
-finish_urls(struct set *s, struct field *f)
-{
-	char *text = lines_text(s->urls);
-	field_set_value(f, text);
-	free(text);
-	close_urls(s);
-	if (field_validate(f)) {
-		free(s->urls_valid);
-		s->urls_valid = xstrdup(field_value(f));
-		return;
-	}
-	console_message(s->c, CONSOLE_ERROR, "refused: %s (Enter edits it, Esc goes back to the "
-	    "last valid URLs)", field_error(f));
-}
-
-static int
-urls_key(struct set *s, int key)
-{
-	switch (key) {
-	case KEYC_TAB:
-	case KEYC(KEY_F(2)):
-	case KEYC_CTRL('X'):
-		finish_urls(s, focused(s));
-		return REACT_REDRAW;
-	case KEYC_CTRL('P'):
-		probe_urls(s, true);
-		return REACT_REDRAW;
-	case KEYC_CTRL('O'):
-		probe_urls(s, false);
-		return REACT_REDRAW;
-	default:
-		break;
-	}
-	if (lines_key(s->urls, key) == INPUT_CANCEL) {
-		close_urls(s);
-		restore_urls(s, focused(s));
-	}
-	return REACT_REDRAW;
 }
 
 /* --- keys --------------------------------------------------------------- */
@@ -443,7 +353,7 @@ open_field(struct set *s, struct field *f)
 static int
 form_key(struct set *s, int key)
 {
-	struct field *f = focused(s);
+	struct field *f = form_focused(s);
 	switch (key) {
 	case 's':
 	case KEYC(KEY_F(2)):
@@ -451,7 +361,7 @@ form_key(struct set *s, int key)
 		return REACT_REDRAW;
 	case KEYC_ESC:
 		if (field_def(f)->type == SETTING_URLS && field_error(f) != NULL) {
-			restore_urls(s, f); /* only the refused field, not the whole form */
+			urls_restore(s, f); /* only the refused field, not the whole form */
 		} else {
 			discard(s);
 		}
@@ -470,7 +380,7 @@ form_key(struct set *s, int key)
 		return REACT_REDRAW;
 	case 'p':
 		if (field_def(f)->type == SETTING_URLS) {
-			probe_urls(s, false);
+			urls_probe(s, false);
 		}
 		return REACT_REDRAW;
 	case 'P':
@@ -494,7 +404,7 @@ set_key(void *data, int key)
 	if (s->urls != NULL) {
 		return urls_key(s, key);
 	}
-	struct field *f = focused(s);
+	struct field *f = form_focused(s);
 	bool was_editing = field_editing(f);
 	enum field_result r = field_key(f, key);
 	if (r == FIELD_CHANGED) {
@@ -537,155 +447,6 @@ draw_field(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curs
 }
 
 static void
-draw_probe(struct set *s, WINDOW *w, int y, int x, int width, const char *url)
-{
-	const struct live_probe *p = live_probe_of(s->live, url);
-	if (p == NULL) {
-		term_put(w, y, x, width, "not probed (p probes every URL)", console_attr(s->c,
-		    THEME_DIM), false);
-		return;
-	}
-	if (p->running) {
-		term_put(w, y, x, width, "probing…", console_attr(s->c, THEME_DIM), false);
-		return;
-	}
-	if (p->error != NULL) {
-		term_put(w, y, x, width, p->error, console_attr(s->c, THEME_ERROR), false);
-		return;
-	}
-	int n = p->models != NULL ? (int)g_strv_length(p->models) : 0;
-	GString *g = g_string_new(NULL);
-	if (p->host != NULL && strcmp(p->host, url) != 0) {
-		g_string_append_printf(g, "%s · ", p->host);
-	}
-	g_string_append_printf(g, "gradio %s · ", p->gradio_version ? p->gradio_version : "?");
-	if (p->stage != NULL) {
-		g_string_append_printf(g, "%s · ", p->stage);
-	}
-	g_string_append_printf(g, "%d model%s · %.0f ms", n, n == 1 ? "" : "s", p->config_ms);
-	char *line = g_string_free(g, FALSE);
-	term_put(w, y, x, width, line, console_attr(s->c, THEME_OK), false);
-	g_free(line);
-}
-
-/* Why text is refused as a Space URL (new string), or NULL when it is
- * one (*normal then holds its stored form) or blank. */
-static char *
-url_refusal(const char *text, char **normal)
-{
-	char *cause = NULL;
-	*normal = NULL;
-	if (*text == '\0' || settings_validate(settings_find("spaces"), text, normal, &cause)) {
-		return NULL;
-	}
-	/* "spaces: 'x' is not a Space URL (use ...)": the part after the name */
-	const char *why = strncmp(cause, "spaces: ", 8) == 0 ? cause + 8 : cause;
-	char *out = xstrdup(why);
-	free(cause);
-	return out;
-}
-
-/* What the probe of a valid URL said went wrong, or NULL. */
-static const char *
-probe_error(struct set *s, const char *normal)
-{
-	const struct live_probe *p = normal != NULL ? live_probe_of(s->live, normal) : NULL;
-	return p != NULL && !p->running ? p->error : NULL;
-}
-
-/* Rows a URL line takes: itself, and its refusal or its probe's error
- * whole below it. */
-static int
-url_line_rows(struct set *s, const char *text, int width)
-{
-	char *normal;
-	char *why = url_refusal(text, &normal);
-	const char *perr = why == NULL ? probe_error(s, normal) : NULL;
-	int rows = why != NULL ? 1 + wrap_rows(why, width - 4) :
-	    perr != NULL ? 1 + wrap_rows(perr, width - 4) : 1;
-	free(why);
-	free(normal);
-	return rows;
-}
-
-/* One URL line: its validity, then what its probe said; a refusal goes
- * whole on the rows below (at most max_rows in all); the rows drawn. */
-static int
-draw_url_line(struct set *s, WINDOW *w, int y, int width, int max_rows, const char *text,
-    bool current, struct input *in)
-{
-	char *normal;
-	char *why = url_refusal(text, &normal);
-	int half = why != NULL ? width : width / 2;
-	term_put(w, y, 0, 2, why == NULL ? " " : "!", console_attr(s->c, THEME_ERROR), true);
-	if (in != NULL) {
-		int cx;
-		input_draw(in, w, y, 2, half - 3, console_attr(s->c, current ? THEME_INPUT
-		    : THEME_NORMAL), &cx);
-		if (current) {
-			console_set_cursor(s->c, y, cx);
-		}
-	} else {
-		term_put_aligned(w, y, 2, half - 3, text, console_attr(s->c, THEME_NORMAL),
-		    TERM_TAIL);
-	}
-	int rows = 1;
-	const char *perr = why == NULL ? probe_error(s, normal) : NULL;
-	if (why != NULL || perr != NULL) {
-		/* Whole, below: a reason cut at the edge is no reason. */
-		if (perr != NULL) {
-			term_put(w, y, half, width - half, "probe failed:",
-			    console_attr(s->c, THEME_ERROR), false);
-		}
-		rows += wrap_draw(w, y + 1, 4, width - 4, max_rows - 1, why != NULL ? why : perr,
-		    console_attr(s->c, THEME_ERROR));
-	} else if (*text != '\0') {
-		draw_probe(s, w, y, half, width - half, normal);
-	}
-	free(normal);
-	free(why);
-	return rows;
-}
-
-static void
-draw_urls(struct set *s, WINDOW *w, int y, int rows, int cols)
-{
-	if (s->urls != NULL) {
-		size_t n = lines_count(s->urls), cur = lines_current(s->urls);
-		/* The first line shown: as many above the current one as fit. */
-		size_t top = cur;
-		int used = url_line_rows(s, input_text(lines_input(s->urls, cur)), cols);
-		while (top > 0) {
-			int h = url_line_rows(s, input_text(lines_input(s->urls, top - 1)), cols);
-			if (used + h > rows) {
-				break;
-			}
-			used += h;
-			top--;
-		}
-		int k = 0;
-		for (size_t i = top; i < n && k < rows; i++) {
-			struct input *in = lines_input(s->urls, i);
-			k += draw_url_line(s, w, y + k, cols, rows - k, input_text(in), i == cur, in);
-		}
-		return;
-	}
-	char **lines = g_strsplit(field_value(focused(s)), "\n", -1);
-	int k = 0;
-	for (guint i = 0; lines[i] != NULL && k < rows; i++) {
-		if (*lines[i] != '\0') {
-			k += draw_url_line(s, w, y + k, cols, rows - k, lines[i], false, NULL);
-		}
-	}
-	if (k == 0) {
-		term_put(w, y, 2, cols - 2, "No Space: Enter opens the editor, one URL a line "
-		    "(r puts back the public wd-tagger Space).", console_attr(s->c, THEME_DIM),
-		    false);
-	}
-	g_strfreev(lines);
-}
-
-static void
 draw_pick(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_cursor)
 {
 	struct set *s = ud;
@@ -704,7 +465,7 @@ draw_pick(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_curso
 static void
 draw_detail(struct set *s, WINDOW *w, int y, int rows, int cols)
 {
-	struct field *f = focused(s);
+	struct field *f = form_focused(s);
 	const struct setting_def *d = field_def(f);
 	attr_t dim = console_attr(s->c, THEME_DIM);
 	if (s->picking && s->preset_name != NULL) {
@@ -732,7 +493,7 @@ draw_detail(struct set *s, WINDOW *w, int y, int rows, int cols)
 		    console_attr(s->c, THEME_ERROR));
 	}
 	if (d->type == SETTING_URLS) {
-		draw_urls(s, w, y + used, rows - used, cols);
+		urls_draw(s, w, y + used, rows - used, cols);
 	} else if (is_threshold_field(f)) {
 		live_draw_impact(s->live, w, y + used, 0, cols, rows - used, candidate(s));
 	}
@@ -851,7 +612,7 @@ static const struct key_help *
 set_mode_help(void *data)
 {
 	struct set *s = data;
-	return s->urls != NULL ? urls_help : field_editing(focused(s)) ? edit_help : NULL;
+	return s->urls != NULL ? urls_help : field_editing(form_focused(s)) ? edit_help : NULL;
 }
 
 const struct screen_ops screen_settings_ops = {
