@@ -208,6 +208,16 @@ def json_outputs(t, db, lib, want, fake):
     jq_opens(t, "export jsonl", save(t, "export.jsonl", r.out), ".path_b64 // (.path|@base64)",
              len(want))
 
+    t.section("status --json, scan --json")
+    odd_db = os.path.join(t.mkdir("dbs").encode(), b"lib\xe9\x1b.db")
+    r = run(t, "--db", odd_db, "status", "--json")
+    t.eq(decoded(r.json() or {"database": ""}, "database"), odd_db,
+         "status --json: a database path that is no UTF-8 comes back byte for byte")
+    latin = os.path.join(lib.encode(), b"dir\xe9 latin")
+    r = run(t, "scan", "--json", latin, db=db)
+    docs = r.json() or []
+    t.eq([decoded(o, "dir") for o in docs], [latin], "scan --json: the folder comes back too")
+
     t.section("rules --json folders")
     folder = os.path.join(lib.encode(), b"dir\xe9 latin")
     r = run(t, "rules", "set", folder, "general_threshold", "0.5", db=db)
