@@ -239,6 +239,10 @@ if share is not None:
                   ["fpath=(%s $fpath); autoload -U compinit; compinit -u; PS1='%% '; echo ready"
                    % os.path.dirname(where["zsh completion"])], {})
     shell_in_tmux("fish", ["fish"], ["echo ready"], {"XDG_CONFIG_HOME": cfg})
+    # Interactive bash: bash-completion loads the installed script on the first Tab.
+    shell_in_tmux("bash-tmux", ["bash", "--norc", "--noprofile"],
+                  ["source /usr/share/bash-completion/bash_completion; PS1='$ '; echo ready"],
+                  {})
 
 # ---- the console: the default theme, from where it was installed ----------------
 if share is not None:
