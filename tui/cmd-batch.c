@@ -338,6 +338,11 @@ parse_args(struct cli *cli, int argc, char **argv, struct run_args *ra, struct p
 	ra->model = values[1];
 	ra->force = flags[2];
 	ra->log = values[5];
+	if (ra->log != NULL && flags[3]) {
+		/* Its lines get a time and a run number: they would be JSON no more. */
+		out_error("batch: --log and --json do not go together");
+		return false;
+	}
 	pr->mode = flags[3] ? MODE_JSON : flags[4] ? MODE_QUIET : ra->log != NULL ? MODE_LOG :
 	    isatty(STDERR_FILENO) ? MODE_TTY : MODE_PLAIN;
 	return true;

@@ -527,7 +527,7 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 		if (x > 0) {
 			term_put(w, 5, x - 2, 2, ": ", console_attr(b->c, THEME_WARNING), false);
 		}
-		term_put(w, 5, x, cols - x, b->said, console_attr(b->c, THEME_WARNING), false);
+		wrap_draw(w, 5, x, cols - x, 1, b->said, console_attr(b->c, THEME_WARNING));
 	}
 }
 
