@@ -6,13 +6,14 @@
 On the tags benchmark's library (1M images x 30 predictions, 8,400 tags:
 tests/bench-tags/gen_tags_db.py; $TAGCON_BENCH_TAGS_DB reuses one, as
 run_bench.py does) and on a small one generated in the same run (1,000
-images), each completion is run 15 times and its median wall time printed,
-with two ratios: to the same completion on the small library (the ideal is
+images), each completion is run 15 times and its median wall time (and CPU
+time, user + system, steadier on a busy machine) printed, with two ratios: to the same completion on the small library (the ideal is
 1.0: a prefix range on the tags' name index costs the same at any size) and
 to `tagcon complete -- con` (a command name, no database: the process's own
 start).  A benchmark, not a test: it prints figures and asserts nothing.
 """
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -50,17 +51,25 @@ def library(tagcon, db, n):
                        stdout=subprocess.DEVNULL)
 
 
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def median_ms(tagcon, db, words, runs=15):
+    """Median wall and CPU (user + system) milliseconds, and how many
+    completions were printed."""
     env = dict(os.environ, TAGCON_DB=db)
-    times = []
+    wall, cpus = [], []
     out = ""
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         r = subprocess.run([tagcon, "complete", "--"] + words, env=env, capture_output=True,
                            text=True)
-        times.append((time.perf_counter() - t) * 1000)
+        wall.append((time.perf_counter() - t) * 1000)
+        cpus.append((cpu() - c) * 1000)
         out = r.stdout
-    return statistics.median(times), len(out.splitlines()) - 1
+    return statistics.median(wall), statistics.median(cpus), len(out.splitlines()) - 1
 
 
 def main():
@@ -69,14 +78,16 @@ def main():
     library(tagcon, big, 1000000)
     small = os.path.join(tempfile.mkdtemp(prefix="bench-complete-"), "small.db")
     library(tagcon, small, 1000)
-    base, _ = median_ms(tagcon, big, ["con"])
-    print("# %s; baseline (complete -- con) %.1f ms" % (big, base))
-    print("%-30s %9s %9s %7s %9s %9s" % ("completion", "1M ms", "1k ms", "1M/1k", "1M/base",
-                                          "results"))
+    base, base_cpu, _ = median_ms(tagcon, big, ["con"])
+    print("# %s; baseline (complete -- con) %.1f ms, CPU %.1f ms" % (big, base, base_cpu))
+    print("%-30s %8s %8s %6s %8s %7s %7s %8s %7s" % (
+        "completion", "1M ms", "1k ms", "1M/1k", "1M/base", "1M CPU", "1k CPU", "CPU/base",
+        "results"))
     for name, words in CASES:
-        b, n = median_ms(tagcon, big, words)
-        s, _ = median_ms(tagcon, small, words)
-        print("%-30s %9.1f %9.1f %7.2f %9.2f %9d" % (name, b, s, b / s, b / base, n))
+        b, bc, n = median_ms(tagcon, big, words)
+        s, sc, _ = median_ms(tagcon, small, words)
+        print("%-30s %8.1f %8.1f %6.2f %8.2f %7.1f %7.1f %8.2f %7d" % (
+            name, b, s, b / s, b / base, bc, sc, bc / base_cpu, n))
 
 
 if __name__ == "__main__":
