@@ -183,6 +183,8 @@ s.check(con.wait(lambda t: "no such folder" in t, 3) is not None,
         "a folder that is not there: said, nothing scanned", con.screen())
 
 # --- plain tags right after a batch: the hint names suggested: ----------------------
+if not any(os.fsdecode(r) == more for r in roots):
+    s.run("--db", empty, "scan", more)  # A did not add it: index it for what follows
 tc.add_predictions(empty, more + "/extra0.png", [("long_hair", "general", 0.9)])
 con.keys("/")
 con.type("long_hair")
