@@ -18,7 +18,8 @@ run ended.  Then:
   - the finished screen is coherent: state finished, 100 % and 40 / 40, no ETA, "tagged
     40 · failed 0", each Space's done / failed / hedges as the database has them, the
     done adding up to the run's, and no Space counting down to a retry that will not come;
-  - the step after: `1` shows the Library, `/state:tagged` lists the 40 images, `q` exits 0.
+  - the step after: `5` (Log) lists no failed image, `1` shows the Library,
+    `/state:tagged` lists the 40 images, `q` exits 0.
 
 No check depends on how long anything took.  TAGCON_TAIL_MODES=hang,503 runs fewer modes.
 
@@ -296,6 +297,9 @@ def one_mode(t, host, tiles, mode):
              "the run rows" % mode)
 
         # -- the step after --------------------------------------------------------------
+        con.keys("5")
+        t.check(con.wait_for("Nothing failed.", 10) is not None, "%s: 5: the Log lists no "
+                "failed image" % mode, con.screen())
         con.keys("1")
         t.check(con.wait(lambda s: "%d images" % N in s and "img0" in s, 10) is not None,
                 "%s: 1 shows the Library after the run" % mode, con.screen())
