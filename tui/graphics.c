@@ -377,6 +377,11 @@ graphics_invalidate(void)
 			put_seqf("\033_Ga=d,d=i,i=%u,q=2\033\\", g.shown[i].id);
 		}
 	}
+	if (g.kitty_upload != 0) {
+		/* kitty frees an image a clear left without placements: upload again. */
+		put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", g.kitty_upload);
+		g.kitty_upload = 0;
+	}
 	if (g.len > 0) {
 		write_out();
 	}

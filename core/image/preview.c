@@ -256,8 +256,19 @@ render_sixel(struct preview *p, const struct preview_opts *o, const guint8 *px, 
 	chafa_canvas_config_set_pixel_mode(cfg, CHAFA_PIXEL_MODE_SIXELS);
 	chafa_canvas_config_set_canvas_mode(cfg, CHAFA_CANVAS_MODE_TRUECOLOR);
 	ChafaCanvas *canvas = chafa_canvas_new(cfg);
-	ChafaPixelType type = bands == 4 ? CHAFA_PIXEL_RGBA8_UNASSOCIATED : CHAFA_PIXEL_RGB8;
-	chafa_canvas_draw_all_pixels(canvas, type, px, w, h, w * bands);
+	/* chafa 1.12 scales 3-byte pixels of some widths into a sheared sixel
+	 * image; 4-byte ones come out right. */
+	guint8 *rgba = NULL;
+	if (bands == 3) {
+		rgba = g_malloc((size_t)w * (size_t)h * 4);
+		for (size_t i = 0, n = (size_t)w * (size_t)h; i < n; i++) {
+			memcpy(rgba + i * 4, px + i * 3, 3);
+			rgba[i * 4 + 3] = 255;
+		}
+	}
+	chafa_canvas_draw_all_pixels(canvas, CHAFA_PIXEL_RGBA8_UNASSOCIATED, rgba != NULL ? rgba
+	    : px, w, h, w * 4);
+	g_free(rgba);
 	ChafaTermInfo *ti = chafa_term_info_new();
 	bool ok = chafa_term_info_set_seq(ti, CHAFA_TERM_SEQ_BEGIN_SIXELS, "\033P%1;%2;%3q",
 	    NULL) && chafa_term_info_set_seq(ti, CHAFA_TERM_SEQ_END_SIXELS, "\033\\", NULL);

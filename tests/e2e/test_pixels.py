@@ -9,11 +9,6 @@ event: another screen (the pixels must be gone), back (drawn again), a resize
 and a key (drawn at the new place, nothing left at the old one), `c` (the next
 image, a portrait one, with nothing of the wide one left), `q` (nothing left).
 
-Under kitty with Mesa's llvmpipe on Xvfb the colour channels of neighbouring
-pixel columns come out rotated (text backgrounds too, nothing of tagcon's),
-so there the blocks are compared by the mean of their channels, which the
-rotation keeps; the palette's eight means are 25 apart.
-
 In tmux (allow-passthrough off, as tmux starts) the same image is drawn with
 chafa's symbols; with allow-passthrough on and preview_protocol kitty, what
 tagcon writes (pipe-pane) is kitty's upload, placement and deletion, each
@@ -33,9 +28,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tcconsole as tc  # noqa: E402
 import xshot  # noqa: E402
 
-# Eight colours whose channel means are 40, 65, ... 215.
-PAL = [(20, 20, 80), (20, 155, 20), (230, 20, 20), (180, 10, 155), (250, 140, 30),
-       (30, 230, 235), (240, 230, 100), (235, 200, 210)]
+# Eight colours far (> 28 in some channel) from the 16 of xterm and kitty, which
+# the theme's bars and highlights use.
+PAL = [(40, 60, 120), (90, 140, 60), (200, 90, 40), (150, 60, 150), (230, 170, 60),
+       (70, 170, 170), (220, 220, 150), (240, 170, 190)]
 # A: 480×240, 4 × 2 blocks; B: 160×320, 2 × 4 blocks, the palette reversed.
 A = (480, 240, 4, 2, lambda i: PAL[i])
 B = (160, 320, 2, 4, lambda i: PAL[7 - i])
@@ -83,10 +79,6 @@ def rgb_match(p, c):
     return max(abs(p[0] - c[0]), abs(p[1] - c[1]), abs(p[2] - c[2])) <= 28
 
 
-def mean_match(p, c):
-    return abs(sum(p) / 3 - sum(c) / 3) <= 5
-
-
 def found(shot, region, match, step=2):
     """Pixels (sampled) of region that match a palette colour."""
     x0, y0, x1, y1 = region
@@ -115,7 +107,7 @@ def bbox(hits, min_run=12):
     return (min(xs), y0, max(xs) + 2, y1 + 2) if xs else None
 
 
-def blocks_wrong(shot, box, spec, exact):
+def blocks_wrong(shot, box, spec):
     """Blocks whose mean colour (inner half) is not the image's: [(i, got, want)]."""
     _, _, nx, ny, colour = spec
     x0, y0, x1, y1 = box
@@ -127,8 +119,7 @@ def blocks_wrong(shot, box, spec, exact):
                for dx in (-1, -0.5, 0, 0.5, 1) for dy in (-1, -0.5, 0, 0.5, 1)]
         got = tuple(sum(p[k] for p in pts) / len(pts) for k in range(3))
         want = colour(i)
-        ok = rgb_match(got, want) if exact else mean_match(got, want)
-        if not ok:
+        if not rgb_match(got, want):
             wrong.append((i, tuple(int(v) for v in got), want))
     return wrong
 
@@ -139,10 +130,11 @@ def aspect_ok(box, spec):
 
 
 class Term:
+    failures = 0
+
     def __init__(self, disp, kind, db):
         self.disp, self.kind = disp, kind
-        self.exact = kind == "xterm"
-        self.match = rgb_match if self.exact else mean_match
+        self.match = rgb_match
         env = dict(s.env)
         env.update(disp.env)
         for k in ("TMUX", "TMUX_PANE", "KITTY_WINDOW_ID", "TERM_PROGRAM", "LC_TERMINAL",
@@ -171,14 +163,15 @@ class Term:
                       str(self.y + self.h // 2))
 
     def left(self):
-        """The left part of the window, where the preview is (no tab or status line)."""
-        return (self.x, self.y + 30, self.x + self.w * 55 // 100, self.y + self.h - 30)
+        """The preview's part of the window (45% of the columns; no tab or status line)."""
+        return (self.x, self.y + 30, self.x + self.w * 44 // 100, self.y + self.h - 30)
 
     def whole(self):
         return (self.x, self.y, self.x + self.w, self.y + self.h)
 
     def wait(self, pred, timeout=20):
-        """Screenshots until pred(shot) gives something true; (shot, value)."""
+        """Screenshots until pred(shot) gives something true; (shot, value).
+        TAGCON_PIXELS_DEBUG=DIR keeps the last screenshot of each wait that failed."""
         end = time.monotonic() + timeout
         shot, v = None, None
         while time.monotonic() < end:
@@ -187,6 +180,10 @@ class Term:
             if v:
                 return shot, v
             time.sleep(0.3)
+        debug = os.environ.get("TAGCON_PIXELS_DEBUG")
+        if debug and shot is not None:
+            Term.failures += 1
+            shot.png("%s/%s-%d.png" % (debug, self.kind, Term.failures), self.whole())
         return shot, None
 
     def preview(self, spec, region=None):
@@ -198,7 +195,7 @@ class Term:
             last["box"] = box
             if box is None or not aspect_ok(box, spec):
                 return None
-            last["wrong"] = blocks_wrong(shot, box, spec, self.exact)
+            last["wrong"] = blocks_wrong(shot, box, spec)
             return box if not last["wrong"] else None
         shot, box = self.wait(ready)
         return shot, box or last.get("box"), last.get("wrong")
@@ -227,13 +224,13 @@ def walk(disp, kind, save=None):
     name = {"xterm": "sixel in xterm -ti vt340", "kitty": "kitty graphics in kitty"}[kind]
     t = Term(disp, kind, library(kind))
     try:
-        # r in the Library: review the first image waiting (a.png).  The
-        # console reads the terminal's answers first: a key sent then is
-        # taken as part of them, so r goes again until Review shows.
+        # Enter on the Library's first row (a.png) reviews it.  A key typed
+        # before the Library has read its rows finds no image: then 1, Home
+        # and Enter again.
         box = None
-        for _ in range(3):
+        for attempt in range(3):
             time.sleep(1.5)
-            disp.keys("r")
+            disp.keys(*(["1", "Home", "Return"] if attempt else ["Return"]))
             shot, box, wrong = t.preview(A)
             if box is not None and not wrong:
                 break
