@@ -772,12 +772,11 @@ static const struct key_help batch_help[] = {
 	{"?", "help", true},
 	{"↑↓", "pick a Space", false},
 	{"i", "the picked Space's URL and last error, whole", false},
-	{"s", "start a batch on the target folder (Settings), or every folder when none is set",
-	    false},
-	{"", "the runner is `tagcon batch`; this screen follows any run, wherever it was started",
-	    false},
-	{"", "hedg: copies of images late on another Space that were sent to this one",
-	    false},
+	/* s once: the status line's entry above; what it starts on, here */
+	{"", "s starts on Settings' target folder, or every folder when none", false},
+	{"", "the runner is `tagcon batch --log LIB.batch.log`, beside the database;", false},
+	{"", "this screen follows any run, wherever it was started", false},
+	{"", "hedg: copies of images late on another Space sent to this one", false},
 	{NULL, NULL, false},
 };
 

@@ -367,8 +367,8 @@ static const struct key_help log_help[] = {
 	{"i", "whole path", true},
 	{"?", "help", true},
 	{"↑↓ PgUp PgDn", "move", false},
-	{"", "r reads the file again first (a repaired file: its new hash, size and "
-	    "dimensions), then the next batch tags it; one that still fails says why", false},
+	{"", "r reads the file again first: a repaired file gets its new hash, size", false},
+	{"", "and dimensions, and the next batch tags it; one that still fails says why", false},
 	{NULL, NULL, false},
 };
 

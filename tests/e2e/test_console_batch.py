@@ -121,6 +121,10 @@ con.wait_for("own00.png")
 con.keys("4")
 scr = con.wait(lambda t: "no Space configured" in t, 3)
 s.check(scr is not None, "and after leaving the screen and coming back", con.screen())
+con.keys("?")
+scr = con.wait(lambda t: "Batch keys" in t, 3) or ""
+s_rows = [l for l in scr.splitlines() if re.match(r"^\s+s\s{2,}", l)]
+s.check(len(s_rows) == 1, "the Batch help lists s once", scr)
 con.kill()
 
 fresh, fdb = library("none", 2)
