@@ -308,7 +308,8 @@ wrapper = s.path("passthrough.sh")
 with open(wrapper, "w") as f:
     f.write("#!/bin/sh\ntmux set -p allow-passthrough on\nexec %s \"$@\"\n" % s.tagcon)
 os.chmod(wrapper, 0o755)
-s.run("--db", db, "config", "set", "preview_protocol", "kitty")
+r = s.run("--db", db, "config", "set", "preview_protocol", "kitty", check=False)
+s.check(r.returncode == 0, "preview_protocol kitty is accepted", r.stderr.decode())
 stream = s.path("stream.out")
 real = s.tagcon
 s.tagcon = wrapper
