@@ -102,6 +102,13 @@
 	" AND " HIST5_ABOVE("p", "old.mcut_general", "old.mcut_character") " != " \
 	HIST5_ABOVE("p", "new.mcut_general", "new.mcut_character") HIST5_ON_CONFLICT
 
+/* Posting lists' log (schema 10): one entry saying whether image is in set
+ * now; only once the bitmaps are built. */
+#define POSTINGS_BUILT " WHEN (SELECT built FROM postings_state WHERE id = 1) = 1"
+#define POSTINGS_LOG(set, image, present) \
+	" INSERT INTO postings_log(set_id, image_id, present) VALUES (" set ", " image ", " \
+	present ");"
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the library model of DESIGN.md §3. */
 	"CREATE TABLE roots ("
@@ -416,6 +423,45 @@ static const char *const migrations[] = {
 	 * a prediction of tag must pass below folder, in place of its
 	 * category's threshold or MCut. */
 	"ALTER TABLE tag_rules ADD COLUMN value REAL;",
+
+	/* 9 -> 10: posting lists (db/postings.h): each tag's images with the
+	 * tag accepted, and the images not missing (set 0), as bitmaps, with
+	 * the log of changes since; the triggers write the log in the same
+	 * transaction as the change, whoever writes.  Lazy: the bitmaps are
+	 * built by the first count that needs them (built = 0 until then, and
+	 * nothing is logged), so the migration is instant at any size. */
+	"CREATE TABLE postings ("
+	"  set_id INTEGER PRIMARY KEY,"
+	"  bits BLOB NOT NULL"
+	");"
+	"CREATE TABLE postings_log ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  set_id INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL,"
+	"  present INTEGER NOT NULL"
+	");"
+	"CREATE TABLE postings_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  built INTEGER NOT NULL"
+	");"
+	"INSERT INTO postings_state(id, built) VALUES (1, 0);"
+	/* An insert always says where it leaves the pair: an INSERT OR
+	 * REPLACE deletes the old row without a delete trigger. */
+	"CREATE TRIGGER postings_dec_ins AFTER INSERT ON decisions" POSTINGS_BUILT
+	" BEGIN" POSTINGS_LOG("new.tag_id", "new.image_id", "new.verdict = 1") " END;"
+	"CREATE TRIGGER postings_dec_del AFTER DELETE ON decisions" POSTINGS_BUILT
+	" AND old.verdict = 1 BEGIN" POSTINGS_LOG("old.tag_id", "old.image_id", "0") " END;"
+	"CREATE TRIGGER postings_dec_upd AFTER UPDATE OF image_id, tag_id, verdict ON decisions"
+	POSTINGS_BUILT " AND (old.verdict = 1 OR new.verdict = 1) BEGIN"
+	POSTINGS_LOG("old.tag_id", "old.image_id", "0")
+	POSTINGS_LOG("new.tag_id", "new.image_id", "new.verdict = 1") " END;"
+	"CREATE TRIGGER postings_img_ins AFTER INSERT ON images" POSTINGS_BUILT
+	" BEGIN" POSTINGS_LOG("0", "new.id", "new.state != 4") " END;"
+	"CREATE TRIGGER postings_img_del AFTER DELETE ON images" POSTINGS_BUILT
+	" BEGIN" POSTINGS_LOG("0", "old.id", "0") " END;"
+	"CREATE TRIGGER postings_img_upd AFTER UPDATE OF id, state ON images" POSTINGS_BUILT
+	" AND (old.id != new.id OR (old.state = 4) != (new.state = 4)) BEGIN"
+	POSTINGS_LOG("0", "old.id", "0") POSTINGS_LOG("0", "new.id", "new.state != 4") " END;",
 
 };
 

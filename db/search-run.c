@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
+#include "db/postings.h"
 #include "db/predictions.h"
 #include "db/search-private.h"
 #include "db/search.h"
@@ -218,7 +219,12 @@ db_search_count(struct db *db, const struct search_node *q, const struct search_
     int64_t *n)
 {
 	struct compile c;
+	bool answered;
 	*n = 0;
+	/* Tag terms are counted from the posting lists (db/postings.h). */
+	if (!db_postings_count(db, q, o, n, &answered) || answered) {
+		return answered;
+	}
 	bool ok = search_compile(&c, db, q, o) && search_count_compiled(&c, q, n);
 	search_compile_fini(&c);
 	return ok;

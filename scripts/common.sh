@@ -7,7 +7,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Build dependencies (pkg-config names are checked, Debian packages installed);
 # scdoc writes the man pages, bash-completion says where its scripts go.
 build_packages="meson ninja-build pkg-config gcc libncurses-dev libcurl4-openssl-dev
-libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev scdoc bash-completion"
+libsqlite3-dev libcjson-dev libchafa-dev libvips-dev libxxhash-dev libroaring-dev scdoc
+bash-completion"
 # What the tests drive: the fake Space (python3), the console (tmux), image
 # generation (libvips-tools), inspection (sqlite3), the official Gradio client
 # (nodejs, npm), file arrival (rsync), fuzzers (clang), hash cross-checks

@@ -1,0 +1,624 @@
+/*
+ * postings.c — exact counts of tag queries from per-tag bitmaps.
+ *
+ * Set ids: a tag's id (> 0) is the set of images with an accepted
+ * decision on it; SET_SHOWN (0) the images not missing.  Table postings
+ * holds each set as a CRoaring bitmap (portable format); postings_log the
+ * changes since, in order, each saying whether an image is in a set now
+ * (db/schema.c, schema 10, writes it from triggers).  Applying the log in
+ * order to the bitmaps gives the sets as the rows are; the last entry for
+ * an (image, set) wins, so applying an entry twice is harmless.
+ */
+#include <roaring/roaring.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-private.h"
+#include "db/postings.h"
+#include "common/rating.h"
+#include "common/xalloc.h"
+
+#define SET_SHOWN 0
+/* A reader applies this many log entries itself; beyond, it folds them
+ * into the bitmaps first (when it can take the write lock). */
+#define FOLD_AT 20000
+
+bool
+db_postings_enabled(void)
+{
+	const char *v = getenv("TAGCON_POSTINGS");
+	return v == NULL || strcmp(v, "off") != 0;
+}
+
+/* ---- sets by id --------------------------------------------------------------- */
+
+/* Open addressing over set ids; never shrinks, few hundred entries at most
+ * for a query, every touched tag for a fold. */
+struct sets {
+	int64_t *keys;
+	roaring_bitmap_t **vals;
+	size_t cap;
+	size_t n;
+};
+
+static size_t
+slot(const struct sets *s, int64_t key)
+{
+	uint64_t h = (uint64_t)key * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 32) & (s->cap - 1);
+	while (s->vals[i] != NULL && s->keys[i] != key) {
+		i = (i + 1) & (s->cap - 1);
+	}
+	return i;
+}
+
+static roaring_bitmap_t *
+sets_get(const struct sets *s, int64_t key)
+{
+	if (s->cap == 0) {
+		return NULL;
+	}
+	return s->vals[slot(s, key)];
+}
+
+static void
+sets_put(struct sets *s, int64_t key, roaring_bitmap_t *r)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		struct sets t = {.cap = s->cap ? 2 * s->cap : 64};
+		t.keys = xcalloc(t.cap, sizeof *t.keys);
+		t.vals = xcalloc(t.cap, sizeof *t.vals);
+		for (size_t i = 0; i < s->cap; i++) {
+			if (s->vals[i] != NULL) {
+				size_t j = slot(&t, s->keys[i]);
+				t.keys[j] = s->keys[i];
+				t.vals[j] = s->vals[i];
+				t.n++;
+			}
+		}
+		free(s->keys);
+		free(s->vals);
+		*s = t;
+	}
+	size_t i = slot(s, key);
+	if (s->vals[i] == NULL) {
+		s->n++;
+	} else {
+		roaring_bitmap_free(s->vals[i]);
+	}
+	s->keys[i] = key;
+	s->vals[i] = r;
+}
+
+static void
+sets_free(struct sets *s)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->vals[i] != NULL) {
+			roaring_bitmap_free(s->vals[i]);
+		}
+	}
+	free(s->keys);
+	free(s->vals);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- storage ------------------------------------------------------------------ */
+
+/* Set id's stored bitmap (empty when it has no row); NULL after an error
+ * or for a row that is not a bitmap. */
+static roaring_bitmap_t *
+load(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = ?1");
+	if (st == NULL) {
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	roaring_bitmap_t *r = NULL;
+	if (rc == SQLITE_ROW) {
+		const char *b = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		r = b != NULL ? roaring_bitmap_portable_deserialize_safe(b, n) : NULL;
+		if (r == NULL) {
+			db_fail(db, "postings: a bitmap that does not read");
+		}
+	} else if (rc == SQLITE_DONE) {
+		r = roaring_bitmap_create();
+	} else {
+		db_fail(db, "postings");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+/* Load set id into s unless it is there. */
+static bool
+want(struct db *db, struct sets *s, int64_t id)
+{
+	if (sets_get(s, id) != NULL) {
+		return true;
+	}
+	roaring_bitmap_t *r = load(db, id);
+	if (r == NULL) {
+		return false;
+	}
+	sets_put(s, id, r);
+	return true;
+}
+
+static bool
+store(struct db *db, int64_t id, roaring_bitmap_t *r)
+{
+	if (roaring_bitmap_is_empty(r)) {
+		sqlite3_stmt *st = db_stmt(db, "DELETE FROM postings WHERE set_id = ?1");
+		if (st == NULL) {
+			return false;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		return db_step_done(db, st, "postings");
+	}
+	roaring_bitmap_run_optimize(r);
+	size_t n = roaring_bitmap_portable_size_in_bytes(r);
+	char *buf = xmalloc(n);
+	roaring_bitmap_portable_serialize(r, buf);
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR REPLACE INTO postings(set_id, bits)"
+	    " VALUES (?1, ?2)");
+	if (st == NULL) {
+		free(buf);
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, buf, (int)n, SQLITE_STATIC);
+	bool ok = db_step_done(db, st, "postings");
+	free(buf);
+	return ok;
+}
+
+/* The log on top of the sets in s; with all, every set the log names is
+ * loaded first (a fold), else the others are skipped (a query). */
+static bool
+apply_log(struct db *db, struct sets *s, bool all)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT set_id, image_id, present FROM postings_log"
+	    " ORDER BY seq");
+	if (st == NULL) {
+		return false;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t image = sqlite3_column_int64(st, 1);
+		if (all && !want(db, s, id)) {
+			sqlite3_reset(st);
+			return false;
+		}
+		roaring_bitmap_t *r = sets_get(s, id);
+		if (r == NULL || image < 0 || image > UINT32_MAX) {
+			continue;
+		}
+		if (sqlite3_column_int(st, 2)) {
+			roaring_bitmap_add(r, (uint32_t)image);
+		} else {
+			roaring_bitmap_remove(r, (uint32_t)image);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "postings log");
+}
+
+/* ---- building and folding ----------------------------------------------------- */
+
+struct status {
+	bool built;
+	int64_t log;    /* entries in the log, about (a rowid span) */
+	int64_t max_id; /* the largest image id */
+};
+
+static bool
+status(struct db *db, struct status *s)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT built FROM postings_state WHERE id = 1),"
+	    " (SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM postings_log),"
+	    " (SELECT coalesce(max(id), 0) FROM images)");
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->built = sqlite3_column_int(st, 0) == 1;
+		s->log = sqlite3_column_int64(st, 1);
+		s->max_id = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "postings");
+}
+
+/* One set from the rows of a query yielding (set id, image id) ordered by
+ * set id: each set is stored as soon as the next begins, so only one is in
+ * memory. */
+static bool
+build_from(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	if (st == NULL) {
+		return false;
+	}
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	int64_t cur = -1;
+	uint32_t batch[4096];
+	size_t k = 0;
+	bool ok = true;
+	int rc;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t image = sqlite3_column_int64(st, 1);
+		if (id != cur || k == sizeof batch / sizeof batch[0]) {
+			roaring_bitmap_add_many(r, k, batch);
+			k = 0;
+		}
+		if (id != cur) {
+			ok = cur < 0 || store(db, cur, r);
+			roaring_bitmap_clear(r);
+			cur = id;
+		}
+		if (image >= 0 && image <= UINT32_MAX) {
+			batch[k++] = (uint32_t)image;
+		}
+	}
+	if (ok && rc != SQLITE_DONE) {
+		ok = db_fail(db, "postings build");
+	}
+	sqlite3_reset(st);
+	roaring_bitmap_add_many(r, k, batch);
+	ok = ok && (cur < 0 || store(db, cur, r));
+	roaring_bitmap_free(r);
+	return ok;
+}
+
+/* Every set from the rows, the log emptied: inside the caller's write
+ * transaction.  The covering index decisions_tag (tag_id, verdict, then
+ * the key's image_id) yields each tag's images in order. */
+static bool
+build(struct db *db)
+{
+	return db_exec(db, "DELETE FROM postings; DELETE FROM postings_log;") &&
+	    build_from(db, "SELECT tag_id, image_id FROM decisions INDEXED BY decisions_tag"
+	    " WHERE verdict = 1 ORDER BY tag_id, image_id") &&
+	    build_from(db, "SELECT 0, id FROM images WHERE state != 4 ORDER BY id") &&
+	    db_exec(db, "UPDATE postings_state SET built = 1 WHERE id = 1;");
+}
+
+static bool
+fold_log(struct db *db)
+{
+	struct sets s = {0};
+	bool ok = apply_log(db, &s, true);
+	for (size_t i = 0; ok && i < s.cap; i++) {
+		if (s.vals[i] != NULL) {
+			ok = store(db, s.keys[i], s.vals[i]);
+		}
+	}
+	sets_free(&s);
+	return ok && db_exec(db, "DELETE FROM postings_log;");
+}
+
+bool
+db_postings_fold(struct db *db)
+{
+	struct status s;
+	if (!db_begin(db)) {
+		return false;
+	}
+	bool ok = status(db, &s) && (s.built ? fold_log(db) : build(db));
+	if (!ok) {
+		char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
+		db_rollback(db);
+		free(db->errmsg);
+		db->errmsg = keep;
+		return false;
+	}
+	return db_commit(db);
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+/* Whether the bitmaps can answer node n. */
+static bool
+answerable(const struct search_node *n)
+{
+	switch (n->kind) {
+	case SEARCH_ALL:
+	case SEARCH_TAG:
+		return true;
+	case SEARCH_AND:
+	case SEARCH_OR:
+	case SEARCH_NOT:
+		for (size_t i = 0; i < n->n_kids; i++) {
+			if (!answerable(n->kids[i])) {
+				return false;
+			}
+		}
+		return n->kind != SEARCH_NOT || n->n_kids == 1;
+	default:
+		return false;
+	}
+}
+
+/* A tag term's sets, resolved once per query. */
+struct leaf {
+	const struct search_node *node;
+	int64_t *ids;
+	size_t n;
+};
+
+struct eval {
+	struct db *db;
+	struct sets sets;
+	struct leaf *leaves;
+	size_t n_leaves;
+};
+
+/* search.c's glob_of(): '*' is the only wildcard, '[' and '?' are literal. */
+static char *
+glob_of(const char *pattern)
+{
+	char *out = xmalloc(3 * strlen(pattern) + 1), *q = out;
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '[' || *p == '?') {
+			*q++ = '[';
+			*q++ = *p;
+			*q++ = ']';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
+/* The tag ids a term means: search.c's rule (an exact name with the names
+ * aliased to or from it; a pattern's GLOB without aliases), in category
+ * when >= 0. */
+static bool
+resolve(struct eval *e, const struct search_node *n, struct leaf *l)
+{
+	sqlite3_stmt *st = db_stmt(e->db, n->pattern
+	    ? "SELECT id FROM tags WHERE name GLOB ?1 AND (?2 < 0 OR category = ?2)"
+	    : "SELECT id FROM tags WHERE name IN (SELECT ?1 UNION"
+	    "  SELECT target FROM tag_rules WHERE kind = 1 AND tag = ?1 UNION"
+	    "  SELECT tag FROM tag_rules WHERE kind = 1 AND target = ?1)"
+	    " AND (?2 < 0 OR category = ?2)");
+	if (st == NULL) {
+		return false;
+	}
+	char *glob = n->pattern ? glob_of(n->text) : NULL;
+	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, n->category);
+	free(glob);
+	l->node = n;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		l->ids = xreallocarray(l->ids, l->n + 1, sizeof *l->ids);
+		l->ids[l->n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		return db_fail(e->db, "tag lookup");
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (!want(e->db, &e->sets, l->ids[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+collect(struct eval *e, const struct search_node *n)
+{
+	if (n->kind == SEARCH_TAG) {
+		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
+		struct leaf *l = &e->leaves[e->n_leaves++];
+		memset(l, 0, sizeof *l);
+		return resolve(e, n, l);
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		if (!collect(e, n->kids[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static const struct leaf *
+leaf_of(const struct eval *e, const struct search_node *n)
+{
+	for (size_t i = 0; i < e->n_leaves; i++) {
+		if (e->leaves[i].node == n) {
+			return &e->leaves[i];
+		}
+	}
+	return NULL;
+}
+
+/* The images node n matches, a new bitmap; possibly with missing images in
+ * it (the caller intersects with SET_SHOWN once). */
+static roaring_bitmap_t *
+eval(const struct eval *e, const struct search_node *n)
+{
+	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
+	switch (n->kind) {
+	case SEARCH_TAG: {
+		const struct leaf *l = leaf_of(e, n);
+		roaring_bitmap_t *r = roaring_bitmap_create();
+		for (size_t i = 0; i < l->n; i++) {
+			roaring_bitmap_or_inplace(r, sets_get(&e->sets, l->ids[i]));
+		}
+		return r;
+	}
+	case SEARCH_NOT: {
+		roaring_bitmap_t *r = roaring_bitmap_copy(shown);
+		roaring_bitmap_t *k = eval(e, n->kids[0]);
+		roaring_bitmap_andnot_inplace(r, k);
+		roaring_bitmap_free(k);
+		return r;
+	}
+	case SEARCH_AND: {
+		/* The first positive term, then the others in place; a NOT kid
+		 * subtracts its own term rather than building its complement. */
+		roaring_bitmap_t *r = NULL;
+		for (size_t i = 0; i < n->n_kids && r == NULL; i++) {
+			if (n->kids[i]->kind != SEARCH_NOT) {
+				r = eval(e, n->kids[i]);
+			}
+		}
+		if (r == NULL) {
+			r = roaring_bitmap_copy(shown);
+		}
+		bool first = true;
+		for (size_t i = 0; i < n->n_kids; i++) {
+			const struct search_node *k = n->kids[i];
+			if (k->kind != SEARCH_NOT && first) {
+				first = false;
+				continue;
+			}
+			bool neg = k->kind == SEARCH_NOT;
+			roaring_bitmap_t *b = eval(e, neg ? k->kids[0] : k);
+			if (neg) {
+				roaring_bitmap_andnot_inplace(r, b);
+			} else {
+				roaring_bitmap_and_inplace(r, b);
+			}
+			roaring_bitmap_free(b);
+		}
+		return r;
+	}
+	case SEARCH_OR: {
+		roaring_bitmap_t *r = roaring_bitmap_create();
+		for (size_t i = 0; i < n->n_kids; i++) {
+			roaring_bitmap_t *b = eval(e, n->kids[i]);
+			roaring_bitmap_or_inplace(r, b);
+			roaring_bitmap_free(b);
+		}
+		return r;
+	}
+	default:
+		return roaring_bitmap_copy(shown);
+	}
+}
+
+static void
+eval_fini(struct eval *e)
+{
+	for (size_t i = 0; i < e->n_leaves; i++) {
+		free(e->leaves[i].ids);
+	}
+	free(e->leaves);
+	sets_free(&e->sets);
+}
+
+/* Fold or build when worth it and possible: not inside the caller's
+ * transaction, and a busy database only costs the reader the log. */
+static bool
+maybe_fold(struct db *db, struct status *s)
+{
+	if ((s->built && s->log <= FOLD_AT) || !sqlite3_get_autocommit(db->conn)) {
+		return true;
+	}
+	if (!db_postings_fold(db)) {
+		/* Someone else writes: the log (or plain SQL) serves this time. */
+		return true;
+	}
+	return status(db, s);
+}
+
+bool
+db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t *n, bool *answered)
+{
+	*answered = false;
+	struct status s;
+	if (!db_postings_enabled() || o->max_rating < RATING_E || !answerable(q) ||
+	    !status(db, &s) || !maybe_fold(db, &s) || !s.built || s.max_id > UINT32_MAX) {
+		return true;
+	}
+	/* One snapshot for bitmaps and log: a fold between the two reads
+	 * would lose the entries it folded. */
+	bool txn = sqlite3_get_autocommit(db->conn);
+	if (txn && !db_exec(db, "BEGIN")) {
+		return false;
+	}
+	struct eval e = {.db = db};
+	bool ok = want(db, &e.sets, SET_SHOWN) && collect(&e, q) && apply_log(db, &e.sets, false);
+	if (ok) {
+		roaring_bitmap_t *r = eval(&e, q);
+		*n = (int64_t)roaring_bitmap_and_cardinality(r, sets_get(&e.sets, SET_SHOWN));
+		roaring_bitmap_free(r);
+		*answered = true;
+	}
+	eval_fini(&e);
+	if (txn) {
+		ok = db_exec(db, "COMMIT") && ok;
+	}
+	return ok;
+}
+
+/* ---- checking ----------------------------------------------------------------- */
+
+/* Set id's bitmap against its rows. */
+static bool
+same_as_rows(struct db *db, int64_t id, const roaring_bitmap_t *r, bool *same)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT image_id FROM decisions WHERE tag_id = ?1"
+	    " AND verdict = 1 AND ?1 != 0 UNION ALL SELECT id FROM images WHERE ?1 = 0"
+	    " AND state != 4");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	roaring_bitmap_t *rows = roaring_bitmap_create();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		roaring_bitmap_add(rows, (uint32_t)sqlite3_column_int64(st, 0));
+	}
+	sqlite3_reset(st);
+	*same = *same && roaring_bitmap_equals(rows, r);
+	roaring_bitmap_free(rows);
+	return rc == SQLITE_DONE || db_fail(db, "postings check");
+}
+
+bool
+db_postings_check(struct db *db, bool *built, bool *same)
+{
+	struct status s;
+	*same = true;
+	*built = false;
+	if (!db_exec(db, "BEGIN")) {
+		return false;
+	}
+	struct sets sets = {0};
+	bool ok = status(db, &s);
+	*built = ok && s.built;
+	/* Every set with a bitmap, a log entry or a row. */
+	sqlite3_stmt *st = ok && s.built ? db_stmt(db, "SELECT set_id FROM postings UNION"
+	    " SELECT set_id FROM postings_log UNION SELECT DISTINCT tag_id FROM decisions"
+	    " WHERE verdict = 1 UNION SELECT 0") : NULL;
+	int rc = SQLITE_DONE;
+	if (st != NULL) {
+		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ok = want(db, &sets, sqlite3_column_int64(st, 0));
+		}
+		sqlite3_reset(st);
+		ok = ok && (rc == SQLITE_DONE || db_fail(db, "postings check"));
+		ok = ok && apply_log(db, &sets, false);
+		for (size_t i = 0; ok && i < sets.cap; i++) {
+			if (sets.vals[i] != NULL) {
+				ok = same_as_rows(db, sets.keys[i], sets.vals[i], same);
+			}
+		}
+	}
+	sets_free(&sets);
+	return db_exec(db, "COMMIT") && ok;
+}

@@ -1,0 +1,55 @@
+/*
+ * postings.h — exact counts of tag queries from posting lists: for every
+ * tag the images that have it committed, and the images not missing, as
+ * compressed bitmaps (CRoaring) beside the SQLite truth.
+ *
+ * The bitmaps are derived, never the truth.  They live in the database
+ * (table postings, schema 10) with a log of changes (postings_log) that
+ * triggers on decisions and images append in the very transaction that
+ * makes the change, whoever writes (tagcon, a script, the sqlite3 shell):
+ * a crash at any moment leaves bitmaps and log as consistent as the rows
+ * they derive from.  A reader loads the bitmaps it needs and applies the
+ * log on top; the log is folded into the bitmaps when it grows.  They are
+ * built lazily, by the first count that can take the write lock (a
+ * migration of a million-image library stays instant).
+ *
+ * What they answer: tag terms (exact names with their aliases, category
+ * restricted, `*` patterns), NOT, AND, OR and the empty query, counted
+ * over the images not missing, with no rating filter.  Anything else
+ * (suggested:, score:, rating:, folder:, ...) is left to plain SQL:
+ * *answered comes back false.
+ *
+ * TAGCON_POSTINGS=off in the environment turns them off (plain SQL for
+ * every count): the tests and benchmarks compare the two.
+ */
+#ifndef TAGCON_DB_POSTINGS_H
+#define TAGCON_DB_POSTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/search.h"
+
+struct db;
+
+/* Whether TAGCON_POSTINGS allows them (anything but "off"). */
+bool db_postings_enabled(void);
+
+/*
+ * The number of images q matches, as db_search_count() would give it, when
+ * the bitmaps can answer q under o (*answered true); otherwise *answered is
+ * false and *n untouched.  False on a database error.
+ */
+bool db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t *n, bool *answered);
+
+/* Build the bitmaps when they were never built, and fold the log into
+ * them; a write transaction of its own (not inside another). */
+bool db_postings_fold(struct db *db);
+
+/* Every bitmap, with the log applied, against the rows it derives from
+ * (tests, and after a crash): *same when all agree; *built false when
+ * nothing was built yet (then nothing is compared). */
+bool db_postings_check(struct db *db, bool *built, bool *same);
+
+#endif

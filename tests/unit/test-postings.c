@@ -1,0 +1,380 @@
+/*
+ * test-postings.c — the posting lists (db/postings.h) count exactly what
+ * plain SQL counts, on random libraries and random queries, through every
+ * kind of write that changes what they derive from:
+ *   tagcon's own writes   db_review_commit (accept, reject, forget),
+ *                         db_image_set_state (missing and back);
+ *   anyone else's SQL     INSERT OR REPLACE over a decision (no delete
+ *                         trigger fires), UPDATE of a verdict, DELETE of
+ *                         decisions and of images (the cascade), images
+ *                         inserted with ids far apart;
+ *   rules                 aliases added between queries;
+ * with the log folded at random moments, and before the bitmaps exist
+ * (the first count builds them).  Each round is a fresh library; after
+ * every step each query is counted three ways: plain SQL
+ * (TAGCON_POSTINGS=off), db_postings_count() (which must answer: the
+ * queries are tag terms, NOT, AND, OR), and db_search_count() as a user
+ * gets it; and db_postings_check() compares every bitmap with its rows.
+ *
+ *   TAGCON_POSTINGS_SEED=S build/tests/test-postings   replays a run
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "db/postings.h"
+#include "db/review.h"
+#include "db/rules.h"
+#include "db/search.h"
+#include "tests/unit/check.h"
+#include "tests/unit/tmpdir.h"
+
+#define SEED 20261206u
+#define ROUNDS 40
+#define STEPS 12
+#define QUERIES 30
+#define MAX_IMAGES 160
+
+struct name {
+	const char *name;
+	enum db_category category;
+};
+
+static const struct name names[] = {
+	{"a", DB_CAT_GENERAL}, {"b", DB_CAT_GENERAL}, {"c", DB_CAT_GENERAL},
+	{"long_hair", DB_CAT_GENERAL}, {"x?", DB_CAT_GENERAL}, {"[y]", DB_CAT_GENERAL},
+	{"ch0", DB_CAT_CHARACTER}, {"ch1", DB_CAT_CHARACTER}, {"u0", DB_CAT_USER},
+};
+#define N_NAMES ((int)(sizeof names / sizeof names[0]))
+
+static const char *const patterns[] = {"*", "long*", "*h*", "x?*", "[y]*", "ch*", "zz*"};
+#define N_PATTERNS ((int)(sizeof patterns / sizeof patterns[0]))
+
+static uint64_t rng_state;
+
+static unsigned
+rnd(unsigned n)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+static bool
+chance(unsigned pct)
+{
+	return rnd(100) < pct;
+}
+
+struct world {
+	struct db *db;
+	char *file;
+	int64_t root_id;
+	int64_t folder_id;
+	int64_t ids[MAX_IMAGES];
+	int n;
+	int seq;
+};
+
+static void
+raw_sql(struct world *w, const char *text)
+{
+	sqlite3 *conn;
+	char *err = NULL;
+	CHECK(sqlite3_open(w->file, &conn) == SQLITE_OK);
+	sqlite3_busy_timeout(conn, 5000);
+	sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
+	    __LINE__)) {
+		fprintf(stderr, "    %s\n", err);
+	}
+	sqlite3_free(err);
+	sqlite3_close(conn);
+}
+
+static void
+add_image(struct world *w)
+{
+	if (w->n == MAX_IMAGES) {
+		return;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/lib/img%05d.png", w->seq++);
+	if (chance(10)) {
+		/* An id far from the others, as a script might leave it. */
+		char *q = xasprintf("INSERT INTO images(id, folder_id, path, state, added_at,"
+		    " updated_at) VALUES (%u, %lld, CAST('%s' AS BLOB), 1, 0, 0)",
+		    100000 + rnd(1u << 20) * 3, (long long)w->folder_id, path);
+		raw_sql(w, q);
+		free(q);
+		struct db_image img;
+		bool found = false;
+		CHECK(db_image_by_path(w->db, path, &img, &found));
+		CHECK(found);
+		if (found) {
+			w->ids[w->n++] = img.id;
+			db_image_fini(&img);
+		}
+		return;
+	}
+	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4};
+	CHECK(db_image_insert(w->db, &img));
+	w->ids[w->n++] = img.id;
+}
+
+static int64_t
+some_image(struct world *w)
+{
+	return w->n > 0 ? w->ids[rnd((unsigned)w->n)] : 1;
+}
+
+/* Decisions on one image through tagcon's own commit. */
+static void
+review(struct world *w)
+{
+	struct db_review_change ch[4];
+	size_t k = 1 + rnd(4);
+	for (size_t i = 0; i < k; i++) {
+		const struct name *nm = &names[rnd(N_NAMES)];
+		unsigned op = rnd(10);
+		ch[i] = (struct db_review_change){nm->name, nm->category,
+			op < 6 ? DB_REVIEW_ACCEPT : op < 9 ? DB_REVIEW_REJECT : DB_REVIEW_FORGET,
+			DB_SOURCE_MANUAL};
+	}
+	CHECK(db_review_commit(w->db, some_image(w), ch, k));
+}
+
+/* One write as a script would do it. */
+static void
+foreign_write(struct world *w)
+{
+	char *q = NULL;
+	int64_t img = some_image(w);
+	const char *tag = names[rnd(N_NAMES)].name;
+	switch (rnd(6)) {
+	case 0:
+		q = xasprintf("INSERT OR REPLACE INTO decisions(image_id, tag_id, verdict, source,"
+		    " decided_at) SELECT %lld, id, %d, 1, 0 FROM tags WHERE name = '%s'",
+		    (long long)img, chance(50) ? 1 : -1, tag);
+		break;
+	case 1:
+		q = xasprintf("UPDATE decisions SET verdict = -verdict WHERE image_id = %lld",
+		    (long long)img);
+		break;
+	case 2:
+		q = xasprintf("DELETE FROM decisions WHERE tag_id = (SELECT id FROM tags"
+		    " WHERE name = '%s') AND image_id %% 3 = %u", tag, rnd(3));
+		break;
+	case 3:
+		q = xasprintf("UPDATE images SET state = %d WHERE id = %lld", chance(50) ? 4 : 2,
+		    (long long)img);
+		break;
+	case 4:
+		q = xasprintf("DELETE FROM images WHERE id = %lld", (long long)img);
+		for (int i = 0; i < w->n; i++) {
+			if (w->ids[i] == img) {
+				w->ids[i] = w->ids[--w->n];
+				break;
+			}
+		}
+		break;
+	default:
+		q = xasprintf("UPDATE decisions SET tag_id = (SELECT id FROM tags WHERE"
+		    " name = '%s') WHERE image_id = %lld AND NOT EXISTS (SELECT 1 FROM decisions d"
+		    " WHERE d.image_id = %lld AND d.tag_id = (SELECT id FROM tags WHERE name = '%s'))"
+		    " AND tag_id = (SELECT min(tag_id) FROM decisions WHERE image_id = %lld)"
+		    " AND EXISTS (SELECT 1 FROM tags WHERE name = '%s')",
+		    tag, (long long)img, (long long)img, tag, (long long)img, tag);
+		break;
+	}
+	raw_sql(w, q);
+	free(q);
+}
+
+static void
+step(struct world *w)
+{
+	unsigned what = rnd(100);
+	if (what < 35) {
+		review(w);
+	} else if (what < 60) {
+		foreign_write(w);
+	} else if (what < 72) {
+		add_image(w);
+	} else if (what < 82) {
+		CHECK(db_image_set_state(w->db, some_image(w), chance(50) ? DB_STATE_MISSING :
+		    DB_STATE_TAGGED, NULL));
+	} else if (what < 90) {
+		const struct name *from = &names[rnd(N_NAMES)], *to = &names[rnd(N_NAMES)];
+		if (from != to) {
+			struct db_rule r = {.kind = DB_RULE_ALIAS, .tag = from->name,
+				.target = to->name};
+			bool added;
+			CHECK(db_rule_add(w->db, &r, &added));
+		}
+	} else {
+		CHECK(db_postings_fold(w->db));
+	}
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+static struct search_node *
+random_query(int depth)
+{
+	unsigned k = depth > 2 ? rnd(2) : rnd(7);
+	if (k <= 1) {
+		bool pat = chance(20);
+		struct search_node *n = search_node_create(SEARCH_TAG, 1,
+		    pat ? patterns[rnd(N_PATTERNS)] : names[rnd(N_NAMES)].name);
+		n->pattern = pat;
+		n->category = chance(20) ? (chance(50) ? DB_CAT_GENERAL : DB_CAT_CHARACTER) : -1;
+		if (chance(5)) {
+			free(n->text);
+			n->text = xstrdup("never_seen");
+		}
+		return n;
+	}
+	if (k == 2) {
+		return search_node_create(chance(20) ? SEARCH_ALL : SEARCH_TAG, 1, "a");
+	}
+	enum search_kind kind = k == 3 ? SEARCH_NOT : k <= 5 ? SEARCH_AND : SEARCH_OR;
+	struct search_node *n = search_node_create(kind, 1, NULL);
+	size_t kids = kind == SEARCH_NOT ? 1 : 2 + rnd(3);
+	for (size_t i = 0; i < kids; i++) {
+		search_node_add(n, random_query(depth + 1));
+	}
+	return n;
+}
+
+static void
+describe(const struct search_node *n, FILE *f)
+{
+	switch (n->kind) {
+	case SEARCH_ALL: fputs("ALL", f); break;
+	case SEARCH_TAG: fprintf(f, "%s%s/%d", n->text, n->pattern ? "(glob)" : "", n->category);
+		break;
+	default:
+		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
+		for (size_t i = 0; i < n->n_kids; i++) {
+			if (i > 0) {
+				fputs(" ", f);
+			}
+			describe(n->kids[i], f);
+		}
+		fputs(")", f);
+	}
+}
+
+static void
+compare(struct world *w, int round, int stepno)
+{
+	struct search_opts o;
+	search_opts_init(&o, "SmilingWolf/wd-swinv2-tagger-v3");
+	o.max_rating = 3; /* RATING_E: no rating filter */
+	for (int i = 0; i < QUERIES; i++) {
+		struct search_node *q = random_query(0);
+		int64_t plain = -1, fast = -2, user = -3;
+		bool answered = false;
+		setenv("TAGCON_POSTINGS", "off", 1);
+		CHECK(db_search_count(w->db, q, &o, &plain));
+		unsetenv("TAGCON_POSTINGS");
+		CHECK(db_postings_count(w->db, q, &o, &fast, &answered));
+		CHECK(answered);
+		CHECK(db_search_count(w->db, q, &o, &user));
+		if (!check_(plain == fast && fast == user, "SQL == postings == db_search_count",
+		    __FILE__, __LINE__)) {
+			fprintf(stderr, "    round %d step %d: SQL %lld, postings %lld, search %lld: ",
+			    round, stepno, (long long)plain, (long long)fast, (long long)user);
+			describe(q, stderr);
+			fputc('\n', stderr);
+		}
+		search_node_destroy(q);
+	}
+	bool built, same;
+	CHECK(db_postings_check(w->db, &built, &same));
+	CHECK(built);
+	if (!check_(same, "bitmaps == rows", __FILE__, __LINE__)) {
+		fprintf(stderr, "    round %d step %d\n", round, stepno);
+	}
+}
+
+/* What is not theirs to answer goes to SQL. */
+static void
+declines(struct world *w)
+{
+	struct search_opts o;
+	search_opts_init(&o, "SmilingWolf/wd-swinv2-tagger-v3");
+	struct search_node *q = search_node_create(SEARCH_AND, 1, NULL);
+	search_node_add(q, search_node_create(SEARCH_TAG, 1, "a"));
+	search_node_add(q, search_node_create(SEARCH_SUGGESTED, 3, "b"));
+	int64_t n = -7;
+	bool answered = true;
+	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(!answered);
+	CHECK_INT(n, -7);
+	search_node_destroy(q);
+	q = search_node_create(SEARCH_TAG, 1, "a");
+	o.max_rating = 1;
+	answered = true;
+	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(!answered);
+	search_node_destroy(q);
+}
+
+static void
+round_run(int round)
+{
+	struct world w = {0};
+	char *cause = NULL;
+	w.file = xasprintf("%s/lib%03d.db", tmpdir(), round);
+	w.db = db_open(w.file, &cause);
+	CHECK(w.db != NULL);
+	if (w.db == NULL) {
+		fprintf(stderr, "    %s\n", cause);
+		free(cause);
+		free(w.file);
+		return;
+	}
+	CHECK(db_root_add(w.db, "/lib", &w.root_id));
+	CHECK(db_folder_get(w.db, w.root_id, "/lib", &w.folder_id));
+	int n = 5 + (int)rnd(60);
+	for (int i = 0; i < n; i++) {
+		add_image(&w);
+	}
+	/* Before the first count nothing is built; the count builds. */
+	bool built = true, same = false;
+	CHECK(db_postings_check(w.db, &built, &same));
+	CHECK(!built);
+	for (int i = 0; i < 10; i++) {
+		step(&w);
+	}
+	compare(&w, round, 0);
+	declines(&w);
+	for (int s = 1; s <= STEPS; s++) {
+		int k = 1 + (int)rnd(8);
+		for (int i = 0; i < k; i++) {
+			step(&w);
+		}
+		compare(&w, round, s);
+	}
+	db_close(w.db);
+	free(w.file);
+}
+
+int
+main(void)
+{
+	const char *s = getenv("TAGCON_POSTINGS_SEED");
+	rng_state = s != NULL ? strtoull(s, NULL, 10) : SEED;
+	unsetenv("TAGCON_POSTINGS");
+	for (int r = 0; r < ROUNDS; r++) {
+		round_run(r);
+	}
+	return check_done();
+}
