@@ -30,7 +30,8 @@ static struct {
 	const struct gfx_image *want_img[MAX_SHOWN];
 	int n_want;
 	bool framed;          /* a frame said what it wants since the last flush */
-	uint32_t kitty_upload; /* the image kitty holds (0: none) */
+	uint32_t kitty_upload; /* the image kitty holds for showing (0: none) */
+	uint32_t kitty_preload; /* one more, uploaded ahead (0: none) */
 	char *out;            /* what the flush writes */
 	size_t len, cap;
 } g = {.next_id = 1};
@@ -117,12 +118,12 @@ write_out(void)
 void
 graphics_fini(void)
 {
-	if (g.tc.proto == TERMCAP_KITTY || g.kitty_upload != 0) {
+	if (g.tc.proto == TERMCAP_KITTY || g.kitty_upload != 0 || g.kitty_preload != 0) {
 		/* Every image of ours, placements and data (q=2: no reply). */
 		put_seqf("\033_Ga=d,d=A,q=2\033\\");
 		write_out();
 	}
-	g.kitty_upload = 0;
+	g.kitty_upload = g.kitty_preload = 0;
 	g.n_shown = g.n_want = 0;
 	free(g.out);
 	g.out = NULL;
@@ -311,6 +312,32 @@ put_place(const struct placed *p)
 	put_seqf("\0337\033[%d;%dH", y, x);
 }
 
+/* kitty: img's upload, wrapped for tmux when it must be. */
+static void
+put_upload(const struct gfx_image *img)
+{
+	if (g.tc.tmux && g.tc.passthrough) {
+		put_seq(img->bytes, img->len);
+	} else {
+		put(img->bytes, img->len);
+	}
+}
+
+void
+graphics_preload(const struct gfx_image *img)
+{
+	if (img == NULL || img->proto != TERMCAP_KITTY || img->id == g.kitty_upload ||
+	    img->id == g.kitty_preload) {
+		return;
+	}
+	if (g.kitty_preload != 0) {
+		put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", g.kitty_preload);
+	}
+	put_upload(img);
+	g.kitty_preload = img->id;
+	write_out();
+}
+
 static void
 show(const struct placed *p, const struct gfx_image *img)
 {
@@ -319,10 +346,10 @@ show(const struct placed *p, const struct gfx_image *img)
 			if (g.kitty_upload != 0) {
 				put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", g.kitty_upload);
 			}
-			if (g.tc.tmux && g.tc.passthrough) {
-				put_seq(img->bytes, img->len);
+			if (g.kitty_preload == p->id) {
+				g.kitty_preload = 0; /* already there */
 			} else {
-				put(img->bytes, img->len);
+				put_upload(img);
 			}
 			g.kitty_upload = p->id;
 		}
@@ -377,10 +404,13 @@ graphics_invalidate(void)
 			put_seqf("\033_Ga=d,d=i,i=%u,q=2\033\\", g.shown[i].id);
 		}
 	}
-	if (g.kitty_upload != 0) {
-		/* kitty frees an image a clear left without placements: upload again. */
-		put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", g.kitty_upload);
-		g.kitty_upload = 0;
+	/* kitty frees an image a clear left without placements: upload again. */
+	uint32_t *held[] = {&g.kitty_upload, &g.kitty_preload};
+	for (size_t i = 0; i < 2; i++) {
+		if (*held[i] != 0) {
+			put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", *held[i]);
+			*held[i] = 0;
+		}
 	}
 	if (g.len > 0) {
 		write_out();

@@ -73,6 +73,9 @@ uint32_t graphics_next_id(void);
 struct gfx_image *graphics_encode(const struct preview *p, enum termcap_proto proto,
     uint32_t id);
 void graphics_image_destroy(struct gfx_image *g);
+/* An image prepared ahead: kitty gets its upload now (nothing shows), so
+ * that showing it later is one short placement.  Others: nothing to do. */
+void graphics_preload(const struct gfx_image *g);
 
 void graphics_frame_begin(void);
 /* Show g with its top left at (y, x) of the screen this frame; g must live

@@ -152,6 +152,8 @@ done(void *arg, bool cancelled)
 		j->error = NULL;
 		if (s == &v->cur) {
 			console_redraw(v->c);
+		} else {
+			graphics_preload(s->gfx);
 		}
 	} else if (s != NULL && s == &v->next) {
 		shot_clear(&v->next);
