@@ -308,11 +308,16 @@ static void
 draw_preview(struct rev *s, WINDOW *w, int y0, int x0, int cols, int rows)
 {
 	if (hidden_by_rating(s)) {
-		char msg[128];
-		snprintf(msg, sizeof msg, " preview hidden: rated %s (above %c) - v shows it ",
-		    rating_name(s->img.rating), rating_letter(s->max_preview));
-		term_put(w, y0 + rows / 2, x0 + 1, cols - 2, msg,
-		    console_attr(s->c, THEME_PLACEHOLDER), false);
+		/* Three short lines: at 80 columns the box is 36 wide, and one
+		 * line lost its end, the v that shows the picture. */
+		char why[64];
+		snprintf(why, sizeof why, " rated %s, above %c ", rating_name(s->img.rating),
+		    rating_letter(s->max_preview));
+		const char *lines[] = {" preview hidden ", why, " v shows it "};
+		for (int i = 0; i < 3; i++) {
+			term_put(w, y0 + rows / 2 - 1 + i, x0 + 1, cols - 2, lines[i],
+			    console_attr(s->c, THEME_PLACEHOLDER), false);
+		}
 	} else {
 		pview_draw(s->pv, w, y0, x0, cols, rows);
 	}

@@ -363,4 +363,21 @@ s.check(wait_stream(b"\x1b\x1b_Ga=d,d=A"), "tmux with allow-passthrough: q delet
         repr(written()[-300:]))
 con.kill()
 
+# At 80×24 the preview box is 36 columns: a preview hidden by rating still
+# says how to show it, and v does.
+db = s.path("hidden.db")
+s.run("--db", db, "scan", lib)
+tc.add_predictions(db, a, [("1girl", "general", 0.9)], rating=(0.02, 0.03, 0.05, 0.90))
+s.run("--db", db, "config", "set", "max_preview_rating", "q")
+con = tc.Console(s, ["--db", db], width=80, height=24)
+con.wait_for("a.png")
+con.keys("Enter")
+scr = con.wait(lambda t: "preview hidden" in t, 10)
+s.check(scr is not None and "v shows it" in scr and "explicit" in scr,
+        "80 columns: the hidden preview's note ends with v shows it", scr or con.screen())
+con.keys("v")
+s.check(con.wait(lambda t: "preview hidden" not in t and "1girl" in t) is not None,
+        "80 columns: v shows it", con.screen())
+con.kill()
+
 s.finish()
