@@ -91,6 +91,19 @@ put_overridden(struct compile *c, struct sql *q, enum scope scope)
 	put(q, ")");
 }
 
+/* With only the predictions of ruled tags read: a score bound the
+ * predictions_tag index (tag_id, score) serves, so a threshold rule on a
+ * common tag reads the scores that can pass, not all of them. */
+static void
+put_score_floor(struct compile *c, struct sql *q, bool ruled_only)
+{
+	double lo;
+	if (ruled_only && search_lowest_cut(c, &lo)) {
+		put(q, " AND p.score > ");
+		search_bind_real(c, q, lo);
+	}
+}
+
 /* Pairs under the rules for images matching filter; only the predictions
  * of ruled tags when ruled_only (plus the pins, always).  With aliases a
  * tag and the tags aliased to it are one name, counted once per image:
@@ -109,6 +122,7 @@ count_rules(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
 	    " AND ");
 	put_overridden(c, &q, inside);
+	put_score_floor(c, &q, ruled_only);
 	put(&q, " AND ");
 	search_put_pending(c, &q);
 	if (c->pins) {
@@ -137,6 +151,7 @@ count_plain(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
 	    " AND ");
 	put_overridden(c, &q, inside);
+	put_score_floor(c, &q, ruled_only);
 	put(&q, " AND p.score > (CASE WHEN g.category = 4 THEN ");
 	search_put_cut(c, &q, &c->o->cut, DB_CAT_CHARACTER);
 	put(&q, " ELSE ");
@@ -229,8 +244,9 @@ count_fast(struct compile *c, int64_t *n)
 	bool rules = false;
 	if (c->capped) {
 		/* Whether a score counts depends on the image's other scores: no
-		 * histogram knows that.  Every prediction is read (seconds at a
-		 * million images). */
+		 * histogram knows that.  Every prediction is read, the cap worked
+		 * out once per image (search.c's window). */
+		c->cap_window = true;
 		return count_rules(c, EVERYWHERE, false, n);
 	}
 	bool ok = cut->general_mcut ? count_hist_mcut(c, DB_CAT_GENERAL, &g)

@@ -69,6 +69,7 @@ struct compile {
 	bool thresholds;       /* threshold rules exist; the lowest is: */
 	double min_tag_threshold;
 	bool capped;           /* max_tags is in force somewhere */
+	bool cap_window;       /* ... and worked out for the whole library at once */
 	bool needs_rating;     /* the WHERE reads t */
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;
@@ -98,6 +99,10 @@ void search_put_threshold(struct compile *c, struct sql *q, int category);
  * (its tag's threshold rule, else its category's), its aliased name
  * undecided, not excluded, within max_tags. */
 void search_put_pending(struct compile *c, struct sql *q);
+/* The lowest cut a prediction must pass anywhere (fixed thresholds, folder
+ * overrides, tag threshold rules): a score range an index can serve.
+ * False when MCut is in force somewhere (no such bound). */
+bool search_lowest_cut(struct compile *c, double *lo);
 /* A statement for sql with the compiled parameters bound; NULL on error. */
 struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);
 

@@ -493,11 +493,64 @@ put_max_tags(struct compile *c, struct sql *q)
 	put(q, " END)");
 }
 
+/*
+ * The cap for a pass over the whole library: the (image, name) pairs that
+ * keep their place, worked out once for every image with a window rather
+ * than per prediction.  Pending general names go by their best score,
+ * then name (the engine's order: the names before a name's best prediction
+ * are its row number less one); one keeps its place when that row number
+ * plus the image's accepted names among its general predictions is within
+ * max_tags.  The accepted names are counted only for the rows the row
+ * number alone lets through (AND goes left to right).
+ */
+static void
+put_cap_window(struct compile *c, struct sql *q)
+{
+	put(q, " AND (g.category != 0 OR (i.id, ");
+	put_final(c, q, "g");
+	put(q, ") IN (SELECT ci, cn FROM (SELECT ci, max(cc) AS cc, cn, max(room) AS room,"
+	    " row_number() OVER (PARTITION BY ci ORDER BY max(cs) DESC, cn) AS rn FROM"
+	    " (SELECT i.id AS ci, i.content_id AS cc, ");
+	put_final(c, q, "g");
+	put(q, " AS cn, p.score AS cs, ");
+	put_max_tags(c, q);
+	put(q, " AS room FROM images i CROSS JOIN predictions p ON p.content_id = i.content_id"
+	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE p.model_id = ");
+	bind_model(c, q);
+	put(q, " AND g.category = 0 AND ");
+	put_pending_as(c, q, "p", "g");
+	put(q, ") GROUP BY ci, cn) WHERE rn <= room AND rn + ");
+	if (c->aliases) {
+		put(q, "(SELECT count(DISTINCT ");
+		put_final(c, q, "ga");
+		put(q, ") FROM predictions pa CROSS JOIN tags ga ON ga.id = pa.tag_id"
+		    " WHERE pa.content_id = cc AND pa.model_id = ");
+		bind_model(c, q);
+		put(q, " AND ga.category = 0 AND EXISTS (SELECT 1 FROM decisions da WHERE"
+		    " da.image_id = ci AND da.verdict = 1 AND da.tag_id = (SELECT id FROM tags"
+		    " WHERE name = ");
+		put_final(c, q, "ga");
+		put(q, ")))");
+	} else {
+		/* Without aliases a name is a tag: from the image's few decisions. */
+		put(q, "(SELECT count(*) FROM decisions da CROSS JOIN predictions pa"
+		    " ON pa.content_id = cc AND pa.model_id = ");
+		bind_model(c, q);
+		put(q, " AND pa.tag_id = da.tag_id CROSS JOIN tags ga ON ga.id = da.tag_id"
+		    " WHERE da.image_id = ci AND da.verdict = 1 AND ga.category = 0)");
+	}
+	put(q, " <= room))");
+}
+
 void
 search_put_pending(struct compile *c, struct sql *q)
 {
 	put_pending_as(c, q, "p", "g");
 	if (!c->capped) {
+		return;
+	}
+	if (c->cap_window) {
+		put_cap_window(c, q);
 		return;
 	}
 	/* The engine's cap (core/tag/suggest.h, step 5): fewer than max_tags
@@ -733,6 +786,17 @@ lowest_cut(const struct search_opts *o, bool *mcut)
 		lo = lowest_fixed(&o->overrides[k].cut, lo, mcut);
 	}
 	return lo;
+}
+
+bool
+search_lowest_cut(struct compile *c, double *lo)
+{
+	bool mcut;
+	*lo = lowest_cut(c->o, &mcut);
+	if (c->thresholds) {
+		*lo = fmin(*lo, c->min_tag_threshold);
+	}
+	return !mcut;
 }
 
 /* The driver's predictions drp that can be suggestions anywhere: above the
