@@ -77,7 +77,7 @@ list_rule(void *ud, const struct db_rule *r)
 		cJSON_AddItemToArray(array_of(l->doc, arrays[r->kind]), o);
 		return;
 	}
-	printf("%-9s", kinds[r->kind]);
+	printf("%-9s%s", kinds[r->kind], r->kind == DB_RULE_THRESHOLD ? " " : "");
 	out_safe(stdout, r->tag);
 	if (r->target != NULL) {
 		printf(" -> ");

@@ -170,7 +170,10 @@ def test_apply(s, db):
     r = s.tagcon_run("rules", "list", "--json", db=db)
     th = {t["tag"]: t["value"] for t in ((r.json() or {}).get("thresholds") or [])}
     s.check(near(th.get("smile"), 0.145) and near(th.get("holding"), 0.455) and len(th) == 2,
-            "rules list shows them as threshold rules", repr(th))
+            "rules list --json shows them as threshold rules", repr(th))
+    r = s.tagcon_run("rules", "list", db=db)
+    s.check("threshold holding 0.455\n" in r.text and "threshold smile 0.145\n" in r.text,
+            "rules list, as text", r.describe())
     s.eq(suggested(s, db, "holding"), [], "after: holding 0.40 is no longer suggested")
     # smile05 (0.15, left out by its reviewer) is the one wrong review the
     # 0.145 cut lets in: a suggestion again on that committed image.
