@@ -2,6 +2,7 @@
 #include "db/review.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/xalloc.h"
@@ -55,13 +56,54 @@ apply(struct db *db, int64_t image_id, const struct db_review_change *c, int64_t
 	return db_step_done(db, st, "decision");
 }
 
+char *
+db_review_stamp(struct db *db, int64_t image_id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT coalesce(group_concat(tag_id || ':' || verdict"
+	    " || ':' || source, ','), '') FROM (SELECT tag_id, verdict, source FROM decisions"
+	    " WHERE image_id = ?1 ORDER BY tag_id)");
+	if (st == NULL) {
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	char *stamp = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		stamp = xstrdup((const char *)sqlite3_column_text(st, 0));
+	} else {
+		db_fail(db, "decisions");
+	}
+	sqlite3_reset(st);
+	return stamp;
+}
+
 bool
 db_review_commit(struct db *db, int64_t image_id, const struct db_review_change *changes,
     size_t n)
 {
+	bool stale;
+	return db_review_commit_if(db, image_id, changes, n, NULL, &stale);
+}
+
+bool
+db_review_commit_if(struct db *db, int64_t image_id, const struct db_review_change *changes,
+    size_t n, const char *stamp, bool *stale)
+{
 	int64_t now = (int64_t)time(NULL);
+	*stale = false;
 	if (!db_begin(db)) {
 		return false;
+	}
+	if (stamp != NULL) {
+		/* Read inside the write transaction: nobody commits in between. */
+		char *now_stamp = db_review_stamp(db, image_id);
+		*stale = now_stamp == NULL || strcmp(now_stamp, stamp) != 0;
+		bool failed = now_stamp == NULL;
+		free(now_stamp);
+		if (*stale) {
+			db_rollback(db);
+			*stale = !failed;
+			return false;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!apply(db, image_id, &changes[i], now)) {

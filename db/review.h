@@ -39,6 +39,19 @@ struct db_review_change {
 bool db_review_commit(struct db *db, int64_t image_id, const struct db_review_change *changes,
     size_t n);
 
+/*
+ * The image's decisions as a string that changes whenever one does (new
+ * string; NULL on a database error): what a review saw when it opened.
+ */
+char *db_review_stamp(struct db *db, int64_t image_id);
+/*
+ * db_review_commit(), unless the image's decisions are no longer stamp
+ * (another console or command committed it since): then nothing is
+ * written, *stale is set and this returns false.  stamp NULL: no check.
+ */
+bool db_review_commit_if(struct db *db, int64_t image_id,
+    const struct db_review_change *changes, size_t n, const char *stamp, bool *stale);
+
 /* Failed images back to new with their attempts reset, so the next batch
  * tries them again: image_id, or every failed image when it is 0. */
 bool db_review_retry(struct db *db, int64_t image_id, int64_t *n);

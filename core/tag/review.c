@@ -31,6 +31,7 @@ struct review {
 	size_t n;
 	struct undo *undo;
 	size_t n_undo;
+	char *stamp; /* the decisions as loaded (db_review_stamp) */
 };
 
 enum review_mode
@@ -188,7 +189,9 @@ unload(struct review *r)
 static bool
 load(struct review *r, struct db *db, char **cause)
 {
-	if (!db_image_tagged(db, r->image_id, r->model, &r->t, &r->tagged) ||
+	free(r->stamp);
+	r->stamp = db_review_stamp(db, r->image_id);
+	if (r->stamp == NULL || !db_image_tagged(db, r->image_id, r->model, &r->t, &r->tagged) ||
 	    !suggest_load(db, r->image_id, r->model, &r->in)) {
 		*cause = xstrdup(db_errmsg(db));
 		return false;
@@ -238,6 +241,7 @@ review_destroy(struct review *r)
 		return;
 	}
 	unload(r);
+	free(r->stamp);
 	free(r->model);
 	free(r->path);
 	rules_destroy(r->rules);
@@ -516,8 +520,22 @@ review_commit(struct review *r, struct db *db, char **cause)
 			changes[n++] = change_of(&r->tags[i]);
 		}
 	}
-	bool ok = db_review_commit(db, r->image_id, changes, n);
+	bool stale;
+	bool ok = db_review_commit_if(db, r->image_id, changes, n, r->stamp, &stale);
 	free(changes);
+	if (stale) {
+		/* Two curators on one image: the later one is told, and sees what
+		 * the other committed, rather than undoing it silently. */
+		*cause = xstrdup("changed since you opened it (committed from another console or "
+		    "command): shown again as it is now, your marks dropped");
+		unload(r);
+		char *why = NULL;
+		if (!load(r, db, &why)) {
+			free(*cause);
+			*cause = why;
+		}
+		return false;
+	}
 	if (!ok) {
 		*cause = xstrdup(db_errmsg(db));
 		return false;

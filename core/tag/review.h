@@ -116,7 +116,11 @@ bool review_undo(struct review *r);
 /* Edits not yet committed. */
 size_t review_pending(const struct review *r);
 
-/* Write every mark in one transaction, then reload; false with *cause. */
+/* Write every mark in one transaction, then reload; false with *cause.  When
+ * the image's decisions changed since the review loaded them (another
+ * console or command committed it), nothing is written: the review is
+ * loaded again as the image is now (marks dropped) and *cause says
+ * "changed since you opened it". */
 bool review_commit(struct review *r, struct db *db, char **cause);
 
 /* Re-derive the suggestions under another rules snapshot (other

@@ -281,6 +281,44 @@ test_auto_confident(void)
 	sql("DELETE FROM images WHERE CAST(path AS TEXT) LIKE '/conf/%'");
 }
 
+/* Two curators on one image: the later commit is refused, not applied over
+ * the earlier one, and its review shows what was committed. */
+static void
+test_changed_since(void)
+{
+	struct db_pred p[] = {{"sky", DB_CAT_GENERAL, 0.9f}, {"hat", DB_CAT_GENERAL, 0.6f}};
+	int64_t id = conf_image("both.png", p, 2);
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	struct review_opts o = {.mode = REVIEW_MODE_REQUIRED};
+	struct review *a = review_create(db, id, MODEL, r, &o, &cause);
+	struct review *b = review_create(db, id, MODEL, r, &o, &cause);
+	CHECK(a != NULL && b != NULL);
+	review_accept_all(a);
+	CHECK(review_commit(a, db, &cause));
+	int hat = review_find(b, "hat");
+	CHECK(hat >= 0 && review_toggle_reject(b, (size_t)hat));
+	CHECK(!review_commit(b, db, &cause));
+	CHECK(cause != NULL && strstr(cause, "changed since you opened it") != NULL);
+	free(cause);
+	cause = NULL;
+	/* The rejection did not reach the database; b now shows hat committed. */
+	hat = review_find(b, "hat");
+	CHECK(hat >= 0 && review_tag(b, (size_t)hat)->status == REVIEW_COMMITTED);
+	CHECK(review_pending(b) == 0);
+	/* From what it shows now, b commits. */
+	CHECK(review_remove(b, (size_t)hat) && review_commit(b, db, &cause));
+	hat = review_find(a, "hat");
+	review_destroy(a);
+	a = review_create(db, id, MODEL, r, &o, &cause);
+	hat = review_find(a, "hat");
+	CHECK(hat >= 0 && review_tag(a, (size_t)hat)->status == REVIEW_REJECTED);
+	review_destroy(a);
+	review_destroy(b);
+	rules_destroy(r);
+	sql("DELETE FROM images WHERE CAST(path AS TEXT) LIKE '/conf/%'");
+}
+
 static void
 test_presets(void)
 {
@@ -674,6 +712,7 @@ main(void)
 	test_overrides();
 	test_thresholds_and_cap();
 	test_auto_confident();
+	test_changed_since();
 	test_presets();
 	test_c_and_sql_agree();
 	test_hist_upkeep();
