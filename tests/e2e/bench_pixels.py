@@ -11,8 +11,11 @@ next image has had the time a person takes to look (1.5 s) to be prepared
 ahead, `c` commits and the time to the last byte of the next image's pixels
 is measured (sixel: the image's ST; kitty: its placement).  The baseline,
 measured in the same run, is Enter on an image nobody prepared: decode,
-shrink, encode and write.  Figures: medians of TAGCON_BENCH_ROUNDS (3) and
-the ratio c / Enter.
+shrink, encode and write; the ideal, also in the same run, is cat writing the
+bytes tagcon wrote after c through the same kind of pseudo-terminal (from
+exec, so it includes starting cat).  Figures: medians of TAGCON_BENCH_ROUNDS
+(3), and the ratio c / Enter.  TAGCON_BENCH_LOOK sets the
+look (seconds).
 """
 import os
 import re
@@ -98,9 +101,27 @@ def round_trip(tagcon, db, env, proto):
         commit = p.pump(pixels_after(proto, mark), 30)
         if enter is None or commit is None:
             return None
-        return (enter - t) * 1000, (commit - t2) * 1000
+        return (enter - t) * 1000, (commit - t2) * 1000, bytes(p.out[mark:])
     finally:
         p.close()
+
+
+def ideal(data, work):
+    """ms for cat to write data through the same kind of pseudo-terminal to
+    the same reader: what the bytes alone cost on this machine now."""
+    path = work + "/bytes"
+    with open(path, "wb") as f:
+        f.write(data)
+    times = []
+    for _ in range(3):
+        p = Term(["/bin/cat", path], dict(os.environ))
+        t = p.t0
+        done = p.pump(lambda out: len(out) >= len(data), 30)
+        if done:
+            times.append((done - t) * 1000)
+        p.close()
+    times.sort()
+    return times[len(times) // 2] if times else None
 
 
 def main():
@@ -121,7 +142,7 @@ def main():
         print("c to the next image's pixels, 24 MP JPEGs (%s, %d cores, load %.1f)" % (
             os.uname().machine, os.cpu_count(), os.getloadavg()[0]))
         for proto in ("sixel", "kitty"):
-            enters, commits = [], []
+            enters, commits, sizes = [], [], []
             for r in range(rounds):
                 db = "%s/%s-%d.db" % (work, proto, r)
                 subprocess.run([tagcon, "--db", db, "scan", lib], check=True,
@@ -135,14 +156,18 @@ def main():
                 if got:
                     enters.append(got[0])
                     commits.append(got[1])
+                    sizes.append(ideal(got[2], work) or 0)
             if not commits:
                 print("  %-6s no figures (the pixels never came)" % proto)
                 continue
             enters.sort()
             commits.sort()
             e, c = enters[len(enters) // 2], commits[len(commits) // 2]
-            print("  %-6s c → next pixels %5.1f ms median (%.1f–%.1f); Enter, nothing "
-                  "prepared %5.1f ms; ratio %.2f" % (proto, c, commits[0], commits[-1], e, c / e))
+            sizes.sort()
+            i = sizes[len(sizes) // 2]
+            print("  %-6s c → next pixels %5.1f ms median (%.1f–%.1f); cat of the same bytes "
+                  "%.1f ms; Enter, nothing prepared %5.1f ms; c / Enter %.2f" % (
+                      proto, c, commits[0], commits[-1], i, e, c / e))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
