@@ -103,6 +103,8 @@ void search_put_pending(struct compile *c, struct sql *q);
  * overrides, tag threshold rules): a score range an index can serve.
  * False when MCut is in force somewhere (no such bound). */
 bool search_lowest_cut(struct compile *c, double *lo);
+/* SEARCH_SORT_CONFIDENCE's measure of image i (search-suggest.c). */
+void search_put_confidence(struct compile *c, struct sql *q);
 /* A statement for sql with the compiled parameters bound; NULL on error. */
 struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);
 
