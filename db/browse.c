@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/db-private.h"
+#include "db/postings.h"
 #include "db/search-private.h"
 #include "common/xalloc.h"
 
@@ -115,8 +116,12 @@ bool
 db_browse_count(struct db *db, const struct db_browse_filter *f, int64_t *n)
 {
 	struct browse_query b;
+	bool answered = false;
 	*n = 0;
-	bool ok = browse_compile(&b, db, f, 0, -1) && search_count_compiled(&b.c, &b.all, n);
+	bool ok = browse_compile(&b, db, f, 0, -1) &&
+	    db_postings_count(db, &b.all, &b.opts, n, &answered);
+	/* Tag terms alone are counted from the posting lists (db/postings.h). */
+	ok = ok && (answered || search_count_compiled(&b.c, &b.all, n));
 	browse_fini(&b);
 	return ok;
 }

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""test_crash_postings.py — the posting lists (db/postings.h) survive SIGKILL at any moment:
+after every kill the count of each query from the bitmaps equals plain SQL's
+(TAGCON_POSTINGS=off), and then the step after: more writes, then counts again.
+
+Three kinds of kill, at seeded random moments:
+  - batch: `tagcon batch` with review_mode auto (every answer committed as it is stored,
+    decisions written in the answer's transaction) against the fake Space, killed K times,
+    then run to its end;
+  - bulk commit: `tagcon commit` over a generated library of 10,000 images
+    (tests/bench-tags/gen_tags_db.py: tens of thousands of decisions in one command),
+    killed K times part-way, an edit after each;
+  - fold: a script flips thousands of verdicts in SQL, then the `tagcon search --count` that
+    finds more log than it applies itself folds it into the bitmaps (a write transaction of
+    its own): killed K times part-way.
+After each kill: PRAGMA integrity_check is ok; the bitmaps are built and in use (the log or the
+bitmaps hold the writes: this fails on a binary without them); every query's count from the
+bitmaps equals plain SQL's.
+
+    python3 tests/batch/test_crash_postings.py build/tui/tagcon [--seed S] [--kills K]
+"""
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import batchlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GEN = os.path.join(HERE, "..", "bench-tags", "gen_tags_db.py")
+N = 60
+SEED = 20261206
+KILLS = 3
+BULK = 10000
+for flag in ("--seed", "--kills"):
+    if flag in sys.argv:
+        i = sys.argv.index(flag)
+        val = int(sys.argv[i + 1])
+        del sys.argv[i:i + 2]
+        if flag == "--seed":
+            SEED = val
+        else:
+            KILLS = val
+
+OFF = {"TAGCON_POSTINGS": "off"}
+
+
+def queries(t, db):
+    """Tag queries over the library's most committed tags: plain, AND, NOT, OR, patterns."""
+    rows = t.sql(db, "SELECT g.name FROM decisions d JOIN tags g ON g.id = d.tag_id"
+                 " WHERE d.verdict = 1 GROUP BY g.id ORDER BY count(*) DESC, g.name LIMIT 4")
+    names = [r[0] for r in rows] or ["none_yet"]
+    a, b, c, d = (names * 4)[:4]
+    return [a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
+            "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d]
+
+
+def count(t, db, q, env=None):
+    r = t.run("search", "--count", q, db=db, env=env)
+    if r.rc != 0:
+        return "exit %s: %s" % (r.rc, r.errtext[:200])
+    return r.text.strip()
+
+
+def in_use(t, db):
+    """built, and the bitmaps plus the log hold something (they were kept)."""
+    rows = t.sql(db, "SELECT (SELECT built FROM postings_state),"
+                 " (SELECT count(*) FROM postings) + (SELECT count(*) FROM postings_log)")
+    return rows[0] if rows else None
+
+
+def agree(t, db, what):
+    t.eq(t.integrity(db), [("ok",)], "%s: PRAGMA integrity_check ok" % what)
+    wrong = []
+    qs = queries(t, db)
+    for q in qs:
+        plain = count(t, db, q, env=OFF)
+        fast = count(t, db, q)
+        if plain != fast:
+            wrong.append("%r: SQL %s, bitmaps %s" % (q, plain, fast))
+    t.eq(wrong, [], "%s: %d queries counted from the bitmaps equal plain SQL" % (what, len(qs)))
+    try:
+        use = in_use(t, db)
+    except Exception as e:  # an old binary has no such tables
+        use = str(e)
+    t.check(isinstance(use, tuple) and use[0] == 1 and use[1] > 0,
+            "%s: the posting lists are built and hold the writes" % what, str(use))
+
+
+def kill_batch(t, rng):
+    t.section("SIGKILL during a batch that commits as it goes")
+    lib = t.mkdir("lib")
+    t.tree(lib, t.tiles(N, size=96, seed=41))
+    db = t.path("batch.db")
+    t.eq(t.run("scan", lib, db=db).rc, 0, "scan")
+    fake = t.fake("--service-ms", 60, "--concurrency", 2)
+    t.config(db, "spaces", fake.url)
+    t.config(db, "review_mode", "auto")
+    t.config(db, "request_deadline", "5")
+    # The first count builds the (empty) bitmaps; from then on every write is logged.
+    count(t, db, "x")
+    for k in range(KILLS):
+        delay = rng.uniform(0.2, 2.0)
+        proc = t.spawn("batch", "--quiet", db=db, name="batch-killed")
+        time.sleep(delay)
+        if proc.alive():
+            proc.signal(signal.SIGKILL)
+        proc.wait(30)
+        fake.idle(10)
+        n = t.sql(db, "SELECT count(*) FROM decisions WHERE verdict = 1")[0][0]
+        t.note("kill %d at %.2f s: %d accepted decisions" % (k + 1, delay, n))
+        agree(t, db, "batch kill %d" % (k + 1))
+    r = t.run("batch", "--quiet", db=db, timeout=180)
+    t.eq(r.rc, 0, "the batch after the kills finishes")
+    agree(t, db, "after the batch finished")
+
+
+def kill_during(t, rng, db, args, what, lo, hi, env=None):
+    """Start tagcon ARGS, SIGKILL it after a random delay in [lo, hi) s; whether it was still
+    running."""
+    delay = rng.uniform(lo, hi)
+    proc = t.spawn(*args, db=db, env=env, name=what)
+    time.sleep(delay)
+    alive = proc.alive()
+    if alive:
+        proc.signal(signal.SIGKILL)
+    proc.wait(60)
+    return delay, alive
+
+
+def flip(db, k):
+    """A script's write: the verdicts of one image in three flipped, by hand in SQL (tens of
+    thousands of log entries: more than a count applies itself, so the next one folds)."""
+    con = sqlite3.connect(db, timeout=30)
+    with con:
+        con.execute("UPDATE decisions SET verdict = -verdict WHERE image_id % 3 = ?", (k % 3,))
+    con.close()
+
+
+def log_size(t, db):
+    return t.sql(db, "SELECT count(*) FROM postings_log")[0][0]
+
+
+def kill_commit(t, rng):
+    t.section("SIGKILL during a bulk commit")
+    db = t.path("bulk.db")
+    p = subprocess.run([sys.executable, GEN, t.tagcon, db, "--images", str(BULK)],
+                       capture_output=True, text=True, timeout=600)
+    t.eq(p.returncode, 0, "gen_tags_db.py: %d images %s" % (BULK, p.stderr[-200:]))
+    count(t, db, "1girl")  # builds the bitmaps
+    agree(t, db, "generated")
+    killed = 0
+    for k in range(KILLS):
+        before = t.sql(db, "SELECT count(*) FROM decisions")[0][0]
+        delay, alive = kill_during(t, rng, db, ["commit"], "commit-killed", 0.2, 2.0)
+        after = t.sql(db, "SELECT count(*) FROM decisions")[0][0]
+        killed += alive and after > before
+        t.note("commit kill %d at %.2f s (%s): decisions %d -> %d, log %d" % (
+            k + 1, delay, "killed" if alive else "had ended", before, after, log_size(t, db)))
+        agree(t, db, "commit kill %d" % (k + 1))
+        # The step after: more writes on top of what the kill left, then counts again.
+        r = t.run("edit", "/bench/tags/f%04d/%07d.jpg" % (k + 1, 1000 * k + 7), "+after_kill",
+                  db=db)
+        t.eq(r.rc, 0, "an edit after commit kill %d" % (k + 1))
+        agree(t, db, "an edit after commit kill %d" % (k + 1))
+    t.check(killed > 0, "at least one commit was killed part-way (decisions stored, not all)",
+            str(killed))
+    r = t.run("commit", db=db, timeout=600)
+    t.eq(r.rc, 0, "a full commit after the kills")
+    agree(t, db, "after the full commit")
+
+    t.section("SIGKILL during the fold of a long log into the bitmaps")
+    interrupted = 0
+    for k in range(KILLS):
+        flip(db, k)
+        log = log_size(t, db)
+        delay, alive = kill_during(t, rng, db, ["search", "--count", "1girl"], "fold-killed",
+                                   0.02, 0.6)
+        left = log_size(t, db)
+        interrupted += alive and left == log
+        t.note("fold kill %d at %.2f s (%s): log %d -> %d entries" % (
+            k + 1, delay, "killed" if alive else "had ended", log, left))
+        t.check(left in (0, log), "fold kill %d: the fold happened whole or not at all" % (k + 1),
+                "%d -> %d" % (log, left))
+        agree(t, db, "fold kill %d" % (k + 1))
+    t.check(interrupted > 0, "at least one fold was killed part-way", str(interrupted))
+
+
+def body(t):
+    rng = random.Random(SEED)
+    t.note("seed %d, %d kills of each kind" % (SEED, KILLS))
+    kill_batch(t, rng)
+    kill_commit(t, rng)
+
+
+if __name__ == "__main__":
+    batchlib.Suite("crash-postings").main(body)
