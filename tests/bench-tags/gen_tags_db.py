@@ -14,7 +14,8 @@ rejected), 39 % tagged and pending, 1 % new; 0.2 % missing.  Ratings g 50 %,
 s 30 %, q 12 %, e 8 %.  Folders hold 1000 consecutive images, as a scan
 leaves them (path order follows insertion order).  Triggers are set aside during the fill; the
 answers' MCut cuts (schema 5) are worked out and the suggestion histogram (schema 4, keyed by
-the side of the cut from 5) is rebuilt once at the end.
+the side of the cut from 5) is rebuilt once at the end; the posting lists (schema 10) are left
+for the first count to build.
 """
 import argparse
 import os
@@ -130,6 +131,12 @@ def main():
         con.execute(sql)
     con.execute("DELETE FROM suggest_hist")
     con.execute(REBUILD)
+    # The posting lists (schema 10) did not see the fill: left unbuilt, the first count
+    # builds them.
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'postings_state'").fetchone():
+        con.execute("DELETE FROM postings")
+        con.execute("DELETE FROM postings_log")
+        con.execute("UPDATE postings_state SET built = 0")
     con.execute("COMMIT")
     print("fill %.0f s, MCut cuts %.0f s, histogram %.0f s" % (t1 - t0, t2 - t1, time.time() - t2))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
