@@ -712,6 +712,8 @@ follow_settings(struct rev *s)
 			review_set_rules(s->r, rules);
 		}
 		build_rows(s);
+		/* preview_protocol or max_preview_rating may have changed. */
+		request_preview(s);
 	}
 	free(old);
 }

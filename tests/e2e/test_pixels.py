@@ -308,8 +308,6 @@ wrapper = s.path("passthrough.sh")
 with open(wrapper, "w") as f:
     f.write("#!/bin/sh\ntmux set -p allow-passthrough on\nexec %s \"$@\"\n" % s.tagcon)
 os.chmod(wrapper, 0o755)
-r = s.run("--db", db, "config", "set", "preview_protocol", "kitty", check=False)
-s.check(r.returncode == 0, "preview_protocol kitty is accepted", r.stderr.decode())
 stream = s.path("stream.out")
 real = s.tagcon
 s.tagcon = wrapper
@@ -319,6 +317,11 @@ con.wait_for("Library", 10)
 con.tmux("pipe-pane", "-o", "cat >> %s" % stream)
 time.sleep(0.5)
 con.keys("r")
+# auto: tmux names no outer terminal (no client is attached), so symbols,
+# until preview_protocol kitty is set from a shell while Review shows.
+con.wait(lambda t: "1girl" in t, 10)
+r = s.run("--db", db, "config", "set", "preview_protocol", "kitty", check=False)
+s.check(r.returncode == 0, "preview_protocol kitty is accepted", r.stderr.decode())
 
 
 def written():
@@ -341,7 +344,8 @@ def wait_stream(needle, timeout=15):
 upload = re.compile(rb"\x1bPtmux;\x1b\x1b_Ga=t,f=100,t=d,i=(\d+),q=2,m=[01];([A-Za-z0-9+/=]+)"
                     rb"\x1b\x1b\\\x1b\\")
 s.check(wait_stream(b"\x1b\x1b_Ga=p,i="),
-        "tmux with allow-passthrough: kitty's placement goes wrapped in ESC Ptmux",
+        "tmux with allow-passthrough: preview_protocol kitty set from a shell reaches Review; "
+        "kitty's placement goes wrapped in ESC Ptmux",
         repr(written()[:300]))
 m = upload.search(written())
 png = base64.b64decode(m.group(2) + b"=" * (-len(m.group(2)) % 4))[:24] if m else b""
