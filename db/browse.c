@@ -3,9 +3,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/db-private.h"
 #include "db/postings.h"
+#include "db/review.h"
 #include "db/search-private.h"
 #include "common/xalloc.h"
 
@@ -267,6 +269,13 @@ db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path
 			search_put(&b.c.where, backwards ? " AND i.path < " : " AND i.path > ");
 			search_bind_blob(&b.c, &b.c.where, path, strlen(path));
 		}
+		/* Not an image another console has open (db/review.h, claims). */
+		search_put(&b.c.where, " AND NOT EXISTS (SELECT 1 FROM claims cl WHERE"
+		    " cl.image_id = i.id AND cl.holder != ");
+		search_bind_text(&b.c, &b.c.where, db_claim_holder());
+		search_put(&b.c.where, " AND cl.expires_at > ");
+		search_bind_int(&b.c, &b.c.where, (int64_t)time(NULL));
+		search_put(&b.c.where, ")");
 		st = prepare_ids(&b, "", "");
 	}
 	if (st != NULL) {

@@ -74,8 +74,9 @@ void db_browse_rows_free(struct db_browse_row *rows, size_t n);
 /*
  * The image after (or, with backwards, before) path in path order that
  * matches f; path NULL starts from the first (last).  Under DB_SORT_UNSURE
- * (other sorts are ignored) the least (most) sure match but path.  *id 0
- * when there is none.
+ * (other sorts are ignored) the least (most) sure match but path.  Images
+ * another console has claimed (db/review.h) are passed over.  *id 0 when
+ * there is none.
  */
 bool db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path,
     bool backwards, int64_t *id);

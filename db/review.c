@@ -1,9 +1,11 @@
 /* review.c — committing decisions; retrying failed images. */
 #include "db/review.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/xalloc.h"
 #include "db/db-private.h"
@@ -177,4 +179,59 @@ db_reviewed_each(struct db *db, const char *model,
 	}
 	free(rows);
 	return ok;
+}
+
+const char *
+db_claim_holder(void)
+{
+	static char holder[300];
+	if (holder[0] == '\0') {
+		char host[256] = "";
+		gethostname(host, sizeof host - 1);
+		snprintf(holder, sizeof holder, "%ld@%s", (long)getpid(), host);
+	}
+	return holder;
+}
+
+bool
+db_claim(struct db *db, int64_t image_id, int ttl, bool *got)
+{
+	int64_t now = (int64_t)time(NULL);
+	*got = false;
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM claims WHERE holder = ?1 AND image_id != ?2");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, db_claim_holder(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, image_id);
+	if (!db_step_done(db, st, "claim")) {
+		return false;
+	}
+	st = db_stmt(db, "INSERT INTO claims(image_id, holder, expires_at) VALUES (?1, ?2, ?3)"
+	    " ON CONFLICT(image_id) DO UPDATE SET holder = excluded.holder,"
+	    " expires_at = excluded.expires_at"
+	    " WHERE claims.holder = excluded.holder OR claims.expires_at <= ?4");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, image_id);
+	sqlite3_bind_text(st, 2, db_claim_holder(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now + ttl);
+	sqlite3_bind_int64(st, 4, now);
+	if (!db_step_done(db, st, "claim")) {
+		return false;
+	}
+	*got = sqlite3_changes(db->conn) > 0;
+	return true;
+}
+
+bool
+db_claim_release(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM claims WHERE holder = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, db_claim_holder(), -1, SQLITE_TRANSIENT);
+	return db_step_done(db, st, "release claim");
 }

@@ -52,6 +52,17 @@ char *db_review_stamp(struct db *db, int64_t image_id);
 bool db_review_commit_if(struct db *db, int64_t image_id,
     const struct db_review_change *changes, size_t n, const char *stamp, bool *stale);
 
+/*
+ * Claims: the image a console has open under review.  A holder is this
+ * process ("pid@host"); it holds at most one claim.  db_claim() takes
+ * image_id for ttl seconds (renewing its own claim) unless another holder's
+ * claim on it is still alive (*got false); db_claim_release() drops this
+ * process's claim.  db_browse_next() passes over images claimed by others.
+ */
+const char *db_claim_holder(void);
+bool db_claim(struct db *db, int64_t image_id, int ttl, bool *got);
+bool db_claim_release(struct db *db);
+
 /* Failed images back to new with their attempts reset, so the next batch
  * tries them again: image_id, or every failed image when it is 0. */
 bool db_review_retry(struct db *db, int64_t image_id, int64_t *n);

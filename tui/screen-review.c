@@ -12,6 +12,7 @@
 #include "core/settings.h"
 #include "db/browse.h"
 #include "db/db.h"
+#include "db/review.h"
 #include "common/xalloc.h"
 #include "tui/console.h"
 #include "tui/term.h"
@@ -49,7 +50,13 @@ struct rev {
 
 	struct query_input *add; /* the "add tag" prompt, with completion */
 	int confirm; /* a key that asked "again to confirm" */
+	bool claimed; /* this console holds the image's claim (db/review.h) */
 };
+
+/* Claims: renewed while this screen shows the image, dropped soon after it
+ * does not (or when the console dies: they expire). */
+#define CLAIM_TTL 60
+#define CLAIM_RENEW_MS 5000
 
 
 /* --- loading ------------------------------------------------------------ */
@@ -165,6 +172,11 @@ load_image(struct rev *s, int64_t id)
 		return false;
 	}
 	s->have_img = true;
+	/* Another curator may have it open: say so (it is shown all the same
+	 * when asked for by name; r and next pass it over). */
+	if (!db_claim(db, id, CLAIM_TTL, &s->claimed) || !s->claimed) {
+		console_message(s->c, CONSOLE_WARN, "another console has this image open");
+	}
 	const struct rules *rules = console_rules(s->c);
 	s->r = rules != NULL ? review_create(db, id, s->model, rules, &s->opts, &cause) : NULL;
 	if (rules == NULL) {
@@ -242,7 +254,7 @@ open_next(struct rev *s, int64_t from)
 	}
 	if (from != 0 && (!s->have_img || s->img.id != from)) {
 		load_image(s, from);
-		if (s->have_img && s->img.state == DB_STATE_TAGGED) {
+		if (s->have_img && s->img.state == DB_STATE_TAGGED && s->claimed) {
 			return;
 		}
 	}
@@ -672,6 +684,19 @@ rev_draw(void *data, WINDOW *w)
 
 /* --- the screen --------------------------------------------------------- */
 
+static void
+renew_claim(void *ud)
+{
+	struct rev *s = ud;
+	struct db *db = console_db(s->c);
+	if (console_current(s->c) != SCREEN_REVIEW && s->claimed) {
+		db_claim_release(db);
+		s->claimed = false;
+	} else if (console_current(s->c) == SCREEN_REVIEW && s->have_img) {
+		db_claim(db, s->img.id, CLAIM_TTL, &s->claimed);
+	}
+}
+
 static void *
 rev_create(struct console *c)
 {
@@ -680,6 +705,7 @@ rev_create(struct console *c)
 	s->pv = pview_create(c);
 	list_init(&s->list);
 	read_settings(s);
+	console_timer_add(c, CLAIM_RENEW_MS, true, renew_claim, s);
 	return s;
 }
 
@@ -687,6 +713,9 @@ static void
 rev_destroy(void *data)
 {
 	struct rev *s = data;
+	if (s->claimed) {
+		db_claim_release(console_db(s->c));
+	}
 	clear_image(s);
 	close_prompt(s);
 	pview_destroy(s->pv);
