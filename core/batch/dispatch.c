@@ -194,24 +194,6 @@ abandon_copies(struct batch *b, struct job *job, const struct flight *winner, in
 	}
 }
 
-/*
- * An answered image's upload is needed no more: its room among the
- * prepared images goes back to the prepare workers now.  Held until the
- * writer took the answer, as before, a writer behind (commits on a loaded
- * disk) held the workers back while Spaces had no image to take: at K = 8
- * on a busy machine most of the Spaces' idle gaps were that (traced, with
- * every prepared image counted and none ready).
- */
-static void
-release_image(struct batch *b, struct job *job)
-{
-	job->orig_width = job->prep->orig_width;
-	job->orig_height = job->prep->orig_height;
-	prepare_result_destroy(job->prep);
-	job->prep = NULL;
-	prepared_release(b);
-}
-
 static void
 request_answered(struct batch *b, struct flight *f, struct space_result *res, int64_t now)
 {
@@ -234,7 +216,6 @@ request_answered(struct batch *b, struct flight *f, struct space_result *res, in
 	job->latency_ms = res->latency_ms;
 	job->bytes_sent = res->bytes_sent;
 	atomic_fetch_add(&b->image_bytes, (int_fast64_t)job->prep->orig_bytes);
-	release_image(b, job);
 	char *cause = NULL;
 	if (atomic_load(&b->db_locked) && !batch_keep(b, job, &cause)) {
 		/* The writer tries again, and stops the run if it cannot. */
