@@ -12,9 +12,10 @@
  * -qtables).  Any JPEG decoder reads them: the tables travel in the file.
  * 4:4:4, no metadata.
  *
- * The smallest form is arithmetic-coded, sequential or progressive as the
- * image makes smaller: the same coefficients, so the same pixels, in 5-18 %
- * fewer bytes than optimised Huffman tables on those photos.  libjpeg-turbo
+ * The smallest form is arithmetic-coded, sequential, or progressive when
+ * that is smaller on a large file: the same coefficients, so the same
+ * pixels, in 5-18 % fewer bytes than optimised Huffman tables on the 448
+ * squares of real photos.  libjpeg-turbo
  * (Debian's, and the one Pillow's wheels carry) and IJG libjpeg 7 on decode
  * it, and so PIL, which is what the wd-tagger app reads an upload with
  * (browsers do not; nothing but the Space sees an upload) -- up to a point:
