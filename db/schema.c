@@ -424,15 +424,6 @@ static const char *const migrations[] = {
 	 * category's threshold or MCut. */
 	"ALTER TABLE tag_rules ADD COLUMN value REAL;",
 
-	/* 9 -> 10: claims (db/review.h): the image a console has open under
-	 * review, so that another console's next image is another one.  A
-	 * claim expires (expires_at, seconds) unless its console renews it. */
-	"CREATE TABLE claims ("
-	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
-	"  holder TEXT NOT NULL,"
-	"  expires_at INTEGER NOT NULL"
-	");",
-
 	/* 9 -> 10: posting lists (db/postings.h): each tag's images with the
 	 * tag accepted, and the images not missing (set 0), as bitmaps, with
 	 * the log of changes since; the triggers write the log in the same
@@ -471,6 +462,15 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER postings_img_upd AFTER UPDATE OF id, state ON images" POSTINGS_BUILT
 	" AND (old.id != new.id OR (old.state = 4) != (new.state = 4)) BEGIN"
 	POSTINGS_LOG("0", "old.id", "0") POSTINGS_LOG("0", "new.id", "new.state != 4") " END;",
+
+	/* 10 -> 11: claims (db/review.h): the image a console has open under
+	 * review, so that another console's next image is another one.  A
+	 * claim expires (expires_at, seconds) unless its console renews it. */
+	"CREATE TABLE claims ("
+	"  image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,"
+	"  holder TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL"
+	");",
 
 };
 
