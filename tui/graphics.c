@@ -118,9 +118,15 @@ write_out(void)
 void
 graphics_fini(void)
 {
-	if (g.tc.proto == TERMCAP_KITTY || g.kitty_upload != 0 || g.kitty_preload != 0) {
-		/* Every image of ours, placements and data (q=2: no reply). */
-		put_seqf("\033_Ga=d,d=A,q=2\033\\");
+	/* Our images, placements and data, by id: d=A would take other
+	 * programs' images too (q=2: no reply). */
+	uint32_t *held[] = {&g.kitty_upload, &g.kitty_preload};
+	for (size_t i = 0; i < 2; i++) {
+		if (*held[i] != 0) {
+			put_seqf("\033_Ga=d,d=I,i=%u,q=2\033\\", *held[i]);
+		}
+	}
+	if (g.len > 0) {
 		write_out();
 	}
 	g.kitty_upload = g.kitty_preload = 0;

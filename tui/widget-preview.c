@@ -32,6 +32,7 @@ struct pview {
 	unsigned settings_gen;
 	enum termcap_proto proto;
 	const char *why;
+	char *setting; /* preview_protocol as last read */
 };
 
 struct job {
@@ -79,7 +80,15 @@ pview_destroy(struct pview *v)
 	}
 	shot_clear(&v->cur);
 	shot_clear(&v->next);
+	free(v->setting);
 	free(v);
+}
+
+static void
+say_protocol(void *arg)
+{
+	struct pview *v = arg;
+	console_message(v->c, CONSOLE_INFO, "previews: %s", v->why);
 }
 
 /* preview_protocol as it is now; a change drops what was rendered. */
@@ -91,21 +100,24 @@ follow_protocol(struct pview *v)
 	}
 	char *setting = settings_get(console_db(v->c), "preview_protocol");
 	enum termcap_proto p = graphics_protocol(setting, &v->why);
-	free(setting);
 	if (v->have_gen && p != v->proto) {
 		shot_clear(&v->cur);
 		shot_clear(&v->next);
 	}
+	if (v->have_gen && setting != NULL && v->setting != NULL &&
+	    strcmp(setting, v->setting) != 0) {
+		/* Say what the new setting gives (inside tmux it may be symbols);
+		 * posted, as this may run while the body is drawn, after the
+		 * status line. */
+		console_post(v->c, say_protocol, v);
+	}
+	if (setting != NULL) {
+		free(v->setting);
+		v->setting = setting;
+	}
 	v->proto = p;
 	v->have_gen = true;
 	v->settings_gen = console_settings_gen(v->c);
-}
-
-const char *
-pview_protocol(struct pview *v)
-{
-	follow_protocol(v);
-	return v->why;
 }
 
 static void

@@ -32,7 +32,5 @@ void pview_clear(struct pview *v);
 void pview_draw(struct pview *v, WINDOW *w, int y, int x, int cols, int rows);
 /* Milliseconds the shown preview took (decode + render), or -1. */
 double pview_ms(const struct pview *v);
-/* The protocol in use and why ("sixel (the terminal answered)"). */
-const char *pview_protocol(struct pview *v);
 
 #endif

@@ -302,6 +302,13 @@ drawn = con.wait(lambda t: "1girl" in t and any(ch in t.split("1girl", 1)[1]
                                                  for ch in "▀▄▌▐▖▗▘▝▚▞█▎▊▇▆"), 15)
 s.check(drawn is not None, "tmux without passthrough: the preview is drawn with symbols",
         con.screen())
+# Asking for sixel there cannot work: the console says so and keeps symbols.
+s.run("--db", db, "config", "set", "preview_protocol", "sixel", check=False)
+said = con.wait(lambda t: "allow-passthrough is off" in t, 10)
+s.check(said is not None and any(ch in said.split("1girl", 1)[-1] for ch in "▌▎▊▇▆"),
+        "tmux without passthrough: preview_protocol sixel says why it stays symbols",
+        said or con.screen())
+s.run("--db", db, "config", "reset", "preview_protocol", check=False)
 con.kill()
 
 wrapper = s.path("passthrough.sh")
@@ -322,6 +329,9 @@ con.keys("r")
 con.wait(lambda t: "1girl" in t, 10)
 r = s.run("--db", db, "config", "set", "preview_protocol", "kitty", check=False)
 s.check(r.returncode == 0, "preview_protocol kitty is accepted", r.stderr.decode())
+s.check(con.wait(lambda t: "previews: kitty" in t, 10) is not None,
+        "tmux with allow-passthrough: the status line says previews are kitty's now",
+        con.screen())
 
 
 def written():
@@ -363,7 +373,7 @@ s.check(wait_stream(b"\x1b\x1b_Ga=d,d=i,i="),
         "tmux with allow-passthrough: leaving Review deletes the placement",
         repr(written()[-300:]))
 con.keys("q")
-s.check(wait_stream(b"\x1b\x1b_Ga=d,d=A"), "tmux with allow-passthrough: q deletes every image",
+s.check(wait_stream(b"\x1b\x1b_Ga=d,d=I,i="), "tmux with allow-passthrough: q deletes its images",
         repr(written()[-300:]))
 con.kill()
 
