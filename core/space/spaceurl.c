@@ -28,7 +28,8 @@ struct spaceurl {
  * without trailing slashes ("" for the root). */
 struct parts {
 	char *scheme;
-	char *user;
+	char *user;       /* decoded: what goes to the Space */
+	char *user_shown; /* as written (escapes kept): what a person is shown */
 	char *password;
 	char *host;
 	char *port; /* NULL when absent or the scheme's default */
@@ -40,6 +41,7 @@ parts_fini(struct parts *p)
 {
 	curl_free(p->scheme);
 	curl_free(p->user);
+	curl_free(p->user_shown);
 	curl_free(p->password);
 	curl_free(p->host);
 	curl_free(p->port);
@@ -68,6 +70,18 @@ plain_host(const char *host)
 		}
 	}
 	return true;
+}
+
+/* Whether s holds a C0 control character or DEL (a decoded escape). */
+static bool
+has_control(const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Whether the host as written in url holds a '%': libcurl decodes it once
@@ -101,14 +115,26 @@ split(const char *url, struct parts *p, bool userinfo, char **cause)
 	CURLU *h = curl_url();
 	CURLUcode rc = curl_url_set(h, CURLUPART_URL, url, 0);
 	bool ok = false;
+	/* libcurl will not decode an escape to a control character: the part
+	 * is there as written but not decoded, and is refused rather than
+	 * dropped. */
+	char *password_raw = NULL;
 	if (rc == CURLUE_OK) {
 		curl_url_get(h, CURLUPART_USER, &p->user, CURLU_URLDECODE);
+		curl_url_get(h, CURLUPART_USER, &p->user_shown, 0);
 		curl_url_get(h, CURLUPART_PASSWORD, &p->password, CURLU_URLDECODE);
+		curl_url_get(h, CURLUPART_PASSWORD, &password_raw, 0);
 	}
 	if (rc != CURLUE_OK) {
 		*cause = xasprintf("not a URL (%s)", curl_url_strerror(rc));
-	} else if (!userinfo && (p->user != NULL || p->password != NULL)) {
+	} else if (!userinfo && (p->user_shown != NULL || password_raw != NULL)) {
 		*cause = xstrdup("user names and passwords in URLs are only for a1111+ URLs");
+	} else if ((p->user_shown != NULL && p->user == NULL) ||
+	    (password_raw != NULL && p->password == NULL) ||
+	    (p->user != NULL && (strchr(p->user, ':') != NULL || has_control(p->user)))) {
+		/* Basic auth cannot carry a ':' in the user name (RFC 7617), and a
+		 * control character would reach the terminal when it is shown. */
+		*cause = xstrdup("a ':' or a control character in the user name or password");
 	} else if (curl_url_get(h, CURLUPART_SCHEME, &p->scheme, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
 	    curl_url_get(h, CURLUPART_PATH, &p->path, 0) != CURLUE_OK) {
@@ -130,6 +156,7 @@ split(const char *url, struct parts *p, bool userinfo, char **cause)
 		}
 	}
 	curl_url_cleanup(h);
+	curl_free(password_raw);
 	if (!ok) {
 		parts_fini(p);
 	}
@@ -250,7 +277,7 @@ classify(struct spaceurl *u, const struct parts *p, bool a1111)
 		if (p->user != NULL) {
 			/* Shown with the password masked, sent apart from the URL. */
 			u->userpwd = xasprintf("%s:%s", p->user, p->password ? p->password : "");
-			u->text = xasprintf("a1111+%s://%s:****@%s", p->scheme, p->user,
+			u->text = xasprintf("a1111+%s://%s:****@%s", p->scheme, p->user_shown,
 			    u->base + strlen(p->scheme) + 3);
 		} else {
 			u->text = xasprintf("a1111+%s", u->base);

@@ -104,6 +104,17 @@ test_a1111_auth(void)
 		CHECK(!spaceurl_token_ok(u));
 		spaceurl_destroy(u);
 	}
+	/* A user name is sent decoded and shown as written: a decoded blank
+	 * never reaches the text (fuzz-spaceurl's crash-user-blank). */
+	u = spaceurl_create("a1111+http://d%2070+x:p%40ss@gpu.lan", &cause);
+	CHECK(u != NULL);
+	if (u != NULL) {
+		CHECK_STR(spaceurl_userpwd(u), "d 70+x:p@ss");
+		CHECK_STR(spaceurl_text(u), "a1111+http://d%2070+x:****@gpu.lan");
+		spaceurl_destroy(u);
+	}
+	check_bad("a1111+http://a%3Ab:pw@gpu.lan", "user name");
+	check_bad("a1111+http://a%0Ab:pw@gpu.lan", "user name");
 }
 
 static void
