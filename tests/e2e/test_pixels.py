@@ -138,7 +138,7 @@ class Term:
         env = dict(s.env)
         env.update(disp.env)
         for k in ("TMUX", "TMUX_PANE", "KITTY_WINDOW_ID", "TERM_PROGRAM", "LC_TERMINAL",
-                  "WEZTERM_PANE", "WEZTERM_EXECUTABLE", "KONSOLE_VERSION"):
+                  "WAYLAND_DISPLAY", "WEZTERM_PANE", "WEZTERM_EXECUTABLE", "KONSOLE_VERSION"):
             env.pop(k, None)
         cmd = [s.tagcon, "--db", db]
         if kind == "xterm":
