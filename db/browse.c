@@ -297,6 +297,26 @@ take_id(void *ud, const struct search_hit *hit)
 	return false;
 }
 
+enum { RANDOM_DRAWS = 16 };
+
+/* Whether another console holds a live claim on image id. */
+static bool
+claimed_by_other(struct db *db, int64_t id, bool *other)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM claims WHERE image_id = ?1"
+	    " AND holder != ?2 AND expires_at > ?3");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, db_claim_holder(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
+	int rc = sqlite3_step(st);
+	*other = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "claims");
+}
+
 bool
 db_browse_random(struct db *db, const struct db_browse_filter *f, int64_t *id)
 {
@@ -309,7 +329,20 @@ db_browse_random(struct db *db, const struct db_browse_filter *f, int64_t *id)
 	} else {
 		search_opts_init(&b.opts, NULL);
 	}
-	bool ok = db_search_random(db, browse_tree(&b, f), &b.opts, take_id, id, &found);
+	/* An image another console has open (claims, db/review.h) is drawn
+	 * again: a few draws find a free one unless the filter matches hardly
+	 * anything else, and then there is none to give. */
+	const struct search_node *q = browse_tree(&b, f);
+	bool ok = true;
+	for (int draw = 0; ok && draw < RANDOM_DRAWS; draw++) {
+		*id = 0;
+		ok = db_search_random(db, q, &b.opts, take_id, id, &found);
+		bool other = false;
+		if (!ok || *id == 0 || !(ok = claimed_by_other(db, *id, &other)) || !other) {
+			break;
+		}
+		*id = 0;
+	}
 	free(b.all.kids);
 	return ok;
 }

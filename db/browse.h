@@ -80,8 +80,9 @@ void db_browse_rows_free(struct db_browse_row *rows, size_t n);
  */
 bool db_browse_next(struct db *db, const struct db_browse_filter *f, const char *path,
     bool backwards, int64_t *id);
-/* One image drawn uniformly at random among those f matches (db_search_random);
- * *id 0 when none does. */
+/* One image drawn uniformly at random among those f matches (db_search_random),
+ * drawn again (a few times) while another console has it open; *id 0 when
+ * none is found. */
 bool db_browse_random(struct db *db, const struct db_browse_filter *f, int64_t *id);
 /* One image as a row (for the Review screen). */
 bool db_browse_image(struct db *db, int64_t id, const char *model, struct db_browse_row *row,

@@ -5,8 +5,8 @@ Three pending images a, b, c.  Console A presses r and gets a.png; console
 B, its Library cursor on a.png too, presses r and gets b.png (a.png is
 claimed by A); B's previous pending image (p) passes over a.png while A
 holds it.  A quits, which drops its claim: B's p then reaches a.png.
-Opening an image by name that another console holds still works, with a
-warning.
+R (a random image) passes over a.png while A holds it.  Opening an image
+by name that another console holds still works, with a warning.
 
     python3 tests/e2e/test_claims.py build/tui/tagcon
 """
@@ -38,6 +38,38 @@ cb.keys("p")
 scr = cb.wait(lambda t: "cherry" in t, 10)
 s.check(scr is not None and "apple" not in scr,
         "B: the previous pending image is c.png (wrapping), not a.png", cb.screen())
+
+
+def review_path(con):
+    """The image the Review screen shows once it has settled, or None."""
+    last = None
+    for _ in range(50):
+        scr = con.screen()
+        lines = scr.splitlines()
+        head = lines[1] if len(lines) > 1 else ""
+        name = next((n for n in ("a.png", "b.png", "c.png") if n in head), None)
+        if "Review" in scr and name is not None and name == last:
+            return name
+        last = name
+        time.sleep(0.2)
+    return None
+
+
+# R (a random image of the filter) passes over a.png too while A has it:
+# eight draws over three images, each from the Library.
+drawn = []
+for _ in range(8):
+    cb.keys("1")
+    cb.wait_for("3 images", 10)
+    cb.keys("R")
+    drawn.append(review_path(cb))
+s.check(None not in drawn and "a.png" not in drawn,
+        "B: R never draws a.png, which A has open (drew %s)" % ", ".join(map(str, drawn)),
+        cb.screen())
+if drawn[-1] == "b.png":  # back on c.png for what follows (n from b.png is c.png)
+    cb.keys("n")
+    s.check(cb.wait(lambda t: "cherry" in t, 10) is not None,
+            "B: n from b.png is c.png while A has a.png", cb.screen())
 ca.keys("q")
 
 
