@@ -106,6 +106,7 @@ page_done(void *arg, bool cancelled)
 	page_job_free(j);
 	library_publish_cursor(s);
 	console_redraw(s->c);
+	library_rows_arrived(s);
 	/* The cursor may have run ahead of the page while it was read. */
 	library_request_page(s, -1, false);
 }

@@ -58,6 +58,8 @@ struct lib {
 	bool show_full;
 	/* A: the folder to add, while it is typed */
 	struct input *add_input;
+	/* Enter or r typed before the first rows came: done when they do */
+	int queued_key;
 };
 
 struct page_job {
@@ -91,5 +93,7 @@ int library_add_key(struct lib *s, int key);
 /* screen-library.c */
 /* Tell the console which image the cursor is on. */
 void library_publish_cursor(struct lib *s);
+/* The rows came: a queued Enter or r acts on them now. */
+void library_rows_arrived(struct lib *s);
 
 #endif

@@ -277,9 +277,34 @@ open_review(struct lib *s, bool next_pending)
 {
 	library_publish_cursor(s);
 	int64_t id = console_image(s->c);
+	if (id == 0 && s->n_rows == 0 && (s->page_pending || !s->counted)) {
+		/* Before the first rows a Review would open on nothing: the key
+		 * waits for them (library_rows_arrived), and says so meanwhile. */
+		s->queued_key = next_pending ? 'r' : KEYC_ENTER;
+		console_message(s->c, CONSOLE_INFO, "Still loading the list: %s when its rows "
+		    "are here.", next_pending ? "r reviews the next image" : "Enter opens the "
+		    "first image");
+		return;
+	}
 	if (next_pending || id != 0) {
 		console_open_review(s->c, id, next_pending);
 	}
+}
+
+void
+library_rows_arrived(struct lib *s)
+{
+	int key = s->queued_key;
+	s->queued_key = 0;
+	/* Only while the Library shows: a key must not act on another screen. */
+	if (key == 0 || console_current(s->c) != SCREEN_LIBRARY) {
+		return;
+	}
+	if (s->n_rows == 0) {
+		console_message(s->c, CONSOLE_INFO, "No images match: nothing to review.");
+		return;
+	}
+	open_review(s, key == 'r');
 }
 
 static int
