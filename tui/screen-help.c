@@ -5,6 +5,7 @@
 #include "tui/console.h"
 #include "tui/term.h"
 #include "tui/widget-list.h"
+#include "tui/widget-wrap.h"
 
 struct help {
 	struct console *c;
@@ -49,15 +50,22 @@ help_enter(void *data)
 	list_set_count(&h->list, h->n);
 }
 
-static void
-help_row(void *ud, WINDOW *w, int y, int x, int width, int64_t i, bool is_cursor)
+/* The key column: wide enough for the longest keys ("↑↓ PgUp PgDn"). */
+static int
+key_width(int width)
 {
-	struct help *h = ud;
-	(void)is_cursor;
-	int kw = width > 60 ? 24 : width / 3;
-	term_put(w, y, x + 2, kw, h->rows[i]->keys, console_attr(h->c, THEME_STATUS_KEY), false);
-	term_put(w, y, x + 3 + kw, width - kw - 3, h->rows[i]->what,
-	    console_attr(h->c, THEME_NORMAL), false);
+	return width > 60 ? 24 : width / 3;
+}
+
+/* One help row at y, its text wrapped between words beside the key column
+ * (a line cut at the edge hid what a key does); the rows it took. */
+static int
+help_row(struct help *h, WINDOW *w, int y, int width, int max_rows, int64_t i)
+{
+	int kw = key_width(width);
+	term_put(w, y, 2, kw, h->rows[i]->keys, console_attr(h->c, THEME_STATUS_KEY), false);
+	return wrap_draw(w, y, 3 + kw, width - kw - 3, max_rows, h->rows[i]->what,
+	    console_attr(h->c, THEME_NORMAL));
 }
 
 static void
@@ -81,7 +89,7 @@ help_draw(void *data, WINDOW *w)
 				break;
 			}
 		}
-		help_row(h, w, y++, 0, cols, i, false);
+		y += help_row(h, w, y, cols, rows - y, i);
 	}
 }
 
