@@ -469,6 +469,26 @@ duration(char *buf, size_t n, double s)
 	}
 }
 
+/*
+ * How long an ended run took.  started_at and finished_at are whole seconds
+ * (a 10.8 s run read "10s"); an ended run's rate is its average over its
+ * exact length (writer_tick), so images / rate gives tenths, when it agrees
+ * with the stamps (a run ended by an older tagcon kept a window's rate).
+ */
+static void
+run_length(char *buf, size_t n, const struct db_run *r)
+{
+	double whole = (double)(r->finished_at - r->started_at);
+	double handled = (double)(r->done + r->failed);
+	double exact = r->rate > 0 && handled > 0 ? handled / r->rate : -1;
+	bool agrees = exact >= 0 && exact - whole <= 1.0 && whole - exact <= 1.0;
+	if (agrees && exact < 60) {
+		snprintf(buf, n, "%.1fs", exact);
+		return;
+	}
+	duration(buf, n, agrees ? exact : whole);
+}
+
 static void
 draw_run(struct batch *b, WINDOW *w, int cols)
 {
@@ -502,8 +522,10 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 	} else if (r->eta_s >= 0) {
 		duration(eta, sizeof eta, r->eta_s);
 	}
-	line = xasprintf("rate %.1f images/s · ETA %s · tagged %lld · failed %lld · "
-	    "already done %lld · dims filled %lld", r->rate, eta, (long long)r->done,
+	/* An ended run's rate is its average (writer_tick), and says so. */
+	line = xasprintf("rate %.1f images/s%s · ETA %s · tagged %lld · failed %lld · "
+	    "already done %lld · dims filled %lld", r->rate, active(r) ? "" : " average", eta,
+	    (long long)r->done,
 	    (long long)r->failed, (long long)r->skipped, (long long)r->filled);
 	wrap_draw(w, 4, 0, cols, 1, line, n);
 	free(line);
@@ -517,7 +539,7 @@ draw_run(struct batch *b, WINDOW *w, int cols)
 		snprintf(note, sizeof note, "nothing to do: every image already has an answer "
 		    "from this model");
 	} else if (!active(r) && r->finished_at > 0) {
-		duration(eta, sizeof eta, (double)(r->finished_at - r->started_at));
+		run_length(eta, sizeof eta, r);
 		snprintf(note, sizeof note, "%s after %s", r->state, eta);
 	}
 	term_put(w, 5, 0, cols, note, console_attr(b->c, THEME_WARNING), false);
