@@ -23,6 +23,7 @@
 #include "tui/graphics.h"
 #include "tui/screen-batch.h"
 #include "tui/term.h"
+#include "tui/widget-wrap.h"
 
 #define MESSAGE_MS 5000
 /* Below this the console shows only a note asking for a bigger window. */
@@ -228,10 +229,20 @@ console_set_theme(struct console *c, const char *name)
 
 /* --- messages ----------------------------------------------------------- */
 
+/* A message wider than the status line is drawn whole over the bottom of
+ * the body (draw_long_message): the body is drawn again when it comes and
+ * goes. */
+static bool
+message_long(const struct console *c)
+{
+	return c->message != NULL && wrap_rows(c->message, COLS - 2) > 1;
+}
+
 static void
 message_expired(void *ud)
 {
 	struct console *c = ud;
+	c->body_dirty = c->body_dirty || message_long(c);
 	free(c->message);
 	c->message = NULL;
 	c->message_timer = 0;
@@ -250,8 +261,12 @@ console_message(struct console *c, enum console_level level, const char *fmt, ..
 	if (c->message_timer != 0) {
 		console_timer_cancel(c, c->message_timer);
 	}
-	c->message_timer = console_timer_add(c, MESSAGE_MS, false, message_expired, c);
+	/* A long one is given the time to be read, a second a row more. */
+	int rows = message_long(c) ? wrap_rows(c->message, COLS - 2) : 1;
+	c->message_timer = console_timer_add(c, MESSAGE_MS + 1000 * (rows - 1), false,
+	    message_expired, c);
 	c->chrome_dirty = true;
+	c->body_dirty = c->body_dirty || rows > 1;
 }
 
 
@@ -332,7 +347,7 @@ draw_status(struct console *c)
 	WINDOW *w = c->status;
 	int cols = getmaxx(w), x = 0;
 	werase(w);
-	if (c->message != NULL) {
+	if (c->message != NULL && !message_long(c)) {
 		static const enum theme_role roles[] = {
 			THEME_STATUS, THEME_STATUS, THEME_STATUS_KEY, THEME_STATUS_KEY,
 		};
@@ -349,6 +364,23 @@ draw_status(struct console *c)
 		x += term_put(w, 0, x, cols - x, k->keys, console_attr(c, THEME_STATUS_KEY), false);
 		x += term_printf(w, 0, x, cols - x, console_attr(c, THEME_STATUS), " %s", k->what);
 	}
+}
+
+/* A message the status line would cut: whole, wrapped between words over
+ * the body's last rows, just above the status line (the eye goes there). */
+static void
+draw_long_message(struct console *c)
+{
+	WINDOW *w = c->body;
+	int rows = getmaxy(w), cols = getmaxx(w);
+	attr_t a = console_attr(c, c->message_level >= CONSOLE_WARN ? THEME_STATUS_KEY
+	    : THEME_STATUS);
+	int n = wrap_rows(c->message, cols - 2);
+	n = n > rows ? rows : n;
+	for (int y = rows - n; y < rows; y++) {
+		term_fill(w, y, 0, cols, a);
+	}
+	wrap_draw(w, rows - n, 1, cols - 2, n, c->message, a);
 }
 
 static void
@@ -389,6 +421,9 @@ draw(struct console *c)
 		c->cursor_y = -1;
 		graphics_frame_begin();
 		screen_table[c->current]->draw(c->screens[c->current], c->body);
+		if (message_long(c)) {
+			draw_long_message(c);
+		}
 		graphics_frame_end(c->body);
 		wnoutrefresh(c->body);
 	}
