@@ -12,6 +12,7 @@
 #include <roaring/roaring.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/db-private.h"
 #include "db/postings.h"
@@ -210,8 +211,36 @@ apply_log(struct db *db, struct sets *s, bool all)
 
 /* ---- building and folding ----------------------------------------------------- */
 
+/*
+ * Building in short transactions, so that a batch writing beside it never
+ * waits for long (its lock gives up after 5 s):
+ *   1. one transaction forgets every bitmap and the log, turns logging on
+ *      (built = 1) and stores this build's token (row SET_TOKEN);
+ *   2. transactions of about CHUNK rows each replace a range of sets (tags
+ *      in id order, then SET_SHOWN by ranges of image ids) with what the
+ *      rows hold at that moment, each checking the token first;
+ *   3. one transaction marks the bitmaps complete (row SET_READY).
+ * A chunk read at any moment after step 1 is right with the log on top:
+ * an (image, set) pair written since has its last log entry as its value,
+ * and one not written since is as the chunk read it.  A build killed half
+ * way is started again by the next count; one started by another process
+ * meanwhile changes the token and the first build gives up.
+ */
+#define SET_READY (-1)
+#define SET_TOKEN (-2)
+#define CHUNK 100000
+
+/* TAGCON_POSTINGS_CHUNK: smaller chunks, for the tests' boundaries. */
+static int64_t
+chunk_rows(void)
+{
+	const char *v = getenv("TAGCON_POSTINGS_CHUNK");
+	long long n = v != NULL ? atoll(v) : 0;
+	return n > 0 ? n : CHUNK;
+}
+
 struct status {
-	bool built;
+	bool ready;     /* every set is stored: bitmaps plus log are the sets */
 	int64_t log;    /* entries in the log, about (a rowid span) */
 	int64_t max_id; /* the largest image id */
 };
@@ -219,7 +248,8 @@ struct status {
 static bool
 status(struct db *db, struct status *s)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT built FROM postings_state WHERE id = 1),"
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT built FROM postings_state WHERE id = 1) = 1"
+	    " AND EXISTS (SELECT 1 FROM postings WHERE set_id = -1),"
 	    " (SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM postings_log),"
 	    " (SELECT coalesce(max(id), 0) FROM images)");
 	if (st == NULL) {
@@ -227,7 +257,7 @@ status(struct db *db, struct status *s)
 	}
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		s->built = sqlite3_column_int(st, 0) == 1;
+		s->ready = sqlite3_column_int(st, 0) == 1;
 		s->log = sqlite3_column_int64(st, 1);
 		s->max_id = sqlite3_column_int64(st, 2);
 	}
@@ -235,59 +265,233 @@ status(struct db *db, struct status *s)
 	return rc == SQLITE_ROW || db_fail(db, "postings");
 }
 
-/* One set from the rows of a query yielding (set id, image id) ordered by
- * set id: each set is stored as soon as the next begins, so only one is in
- * memory. */
 static bool
-build_from(struct db *db, const char *sql)
+token_is(struct db *db, int64_t token, bool *same)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = -2");
 	if (st == NULL) {
 		return false;
 	}
-	roaring_bitmap_t *r = roaring_bitmap_create();
-	int64_t cur = -1;
+	int rc = sqlite3_step(st);
+	*same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
+	    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "postings");
+}
+
+/* Step 1. */
+static bool
+build_start(struct db *db, int64_t token)
+{
+	sqlite3_stmt *st;
+	return db_exec(db, "DELETE FROM postings; DELETE FROM postings_log;"
+	    " UPDATE postings_state SET built = 1 WHERE id = 1;") &&
+	    (st = db_stmt(db, "INSERT INTO postings(set_id, bits) VALUES (-2, ?1)")) != NULL &&
+	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    db_step_done(db, st, "postings");
+}
+
+/* Replace the ids above lo of set id with the rows of st (image ids, one
+ * column, ascending, at most limit): up to the last row when there are
+ * limit of them (more follow), else all of them.  *n counts them, *last
+ * is the last one. */
+static bool
+replace_range(struct db *db, int64_t id, int64_t lo, int64_t limit, sqlite3_stmt *st,
+    int64_t *n, int64_t *last)
+{
+	roaring_bitmap_t *fresh = roaring_bitmap_create();
 	uint32_t batch[4096];
 	size_t k = 0;
-	bool ok = true;
+	int64_t top = (int64_t)UINT32_MAX + 1;
 	int rc;
-	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		int64_t image = sqlite3_column_int64(st, 1);
-		if (id != cur || k == sizeof batch / sizeof batch[0]) {
-			roaring_bitmap_add_many(r, k, batch);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0);
+		if (k == sizeof batch / sizeof batch[0]) {
+			roaring_bitmap_add_many(fresh, k, batch);
 			k = 0;
 		}
-		if (id != cur) {
-			ok = cur < 0 || store(db, cur, r);
-			roaring_bitmap_clear(r);
-			cur = id;
-		}
-		if (image >= 0 && image <= UINT32_MAX) {
+		if (image >= 0 && image < top) {
 			batch[k++] = (uint32_t)image;
 		}
-	}
-	if (ok && rc != SQLITE_DONE) {
-		ok = db_fail(db, "postings build");
+		*last = image;
+		(*n)++;
 	}
 	sqlite3_reset(st);
-	roaring_bitmap_add_many(r, k, batch);
-	ok = ok && (cur < 0 || store(db, cur, r));
+	roaring_bitmap_add_many(fresh, k, batch);
+	roaring_bitmap_t *r = rc == SQLITE_DONE ? load(db, id) : NULL;
+	if (r == NULL) {
+		roaring_bitmap_free(fresh);
+		return rc == SQLITE_DONE ? false : db_fail(db, "postings build");
+	}
+	/* The range's old ids out, then the rows in. */
+	int64_t hi = *n == limit ? *last : top;
+	roaring_bitmap_remove_range(r, (uint64_t)(lo + 1 < top ? lo + 1 : top),
+	    (uint64_t)(hi < top ? hi + 1 : top));
+	roaring_bitmap_or_inplace(r, fresh);
+	roaring_bitmap_free(fresh);
+	bool ok = store(db, id, r);
 	roaring_bitmap_free(r);
 	return ok;
 }
 
-/* Every set from the rows, the log emptied: inside the caller's write
- * transaction.  The covering index decisions_tag (tag_id, verdict, then
- * the key's image_id) yields each tag's images in order. */
+/* Step 2 for tags: about `chunk` accepted decisions from the cursor (tag
+ * *tag, images after *after), from the covering index decisions_tag
+ * (tag_id, verdict, then the key's image_id): a common tag takes several
+ * chunks, rare ones share one.  *done at the end. */
+static bool
+build_tags(struct db *db, int64_t *tag, int64_t *after, bool *done)
+{
+	int64_t budget = chunk_rows();
+	sqlite3_stmt *next = db_stmt(db, "SELECT min(tag_id) FROM decisions WHERE tag_id > ?1");
+	sqlite3_stmt *rows = db_stmt(db, "SELECT image_id FROM decisions INDEXED BY decisions_tag"
+	    " WHERE tag_id = ?1 AND verdict = 1 AND image_id > ?2 ORDER BY image_id LIMIT ?3");
+	if (next == NULL || rows == NULL) {
+		return false;
+	}
+	while (budget > 0) {
+		if (*after < 0) {
+			sqlite3_bind_int64(next, 1, *tag);
+			int rc = sqlite3_step(next);
+			bool none = rc != SQLITE_ROW || sqlite3_column_type(next, 0) == SQLITE_NULL;
+			int64_t t = none ? 0 : sqlite3_column_int64(next, 0);
+			sqlite3_reset(next);
+			if (rc != SQLITE_ROW) {
+				return db_fail(db, "postings build");
+			}
+			if (none) {
+				*done = true;
+				return true;
+			}
+			*tag = t;
+		}
+		sqlite3_bind_int64(rows, 1, *tag);
+		sqlite3_bind_int64(rows, 2, *after);
+		sqlite3_bind_int64(rows, 3, budget);
+		int64_t n = 0, last = *after;
+		bool ok = replace_range(db, *tag, *after, budget, rows, &n, &last);
+		if (!ok) {
+			return false;
+		}
+		if (n == budget) {
+			/* More may follow: the next chunk's. */
+			*after = last;
+			return true;
+		}
+		budget -= n;
+		*after = -1;
+	}
+	return true;
+}
+
+/* Step 2 for SET_SHOWN: the images with ids in [*from, *from + chunk)
+ * replace that range of the stored set, and the gap up to the next image
+ * (*from moves there: ids far apart cost no empty chunks). */
+static bool
+build_shown(struct db *db, int64_t *from, bool *done)
+{
+	int64_t to = *from + chunk_rows(), next = INT64_MAX;
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(id) FROM images WHERE id >= ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, to);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		next = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		return db_fail(db, "postings build");
+	}
+	roaring_bitmap_t *r = load(db, SET_SHOWN);
+	if (r == NULL) {
+		return false;
+	}
+	int64_t top = (int64_t)UINT32_MAX + 1;
+	roaring_bitmap_remove_range(r, (uint64_t)(*from < top ? *from : top),
+	    (uint64_t)(next < top ? next : top));
+	st = db_stmt(db, "SELECT id FROM images WHERE id >= ?1 AND id < ?2 AND state != 4");
+	if (st == NULL) {
+		roaring_bitmap_free(r);
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, *from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id <= UINT32_MAX) {
+			roaring_bitmap_add(r, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	bool ok = (rc == SQLITE_DONE || db_fail(db, "postings build")) && store(db, SET_SHOWN, r);
+	roaring_bitmap_free(r);
+	*from = next;
+	*done = next == INT64_MAX;
+	return ok;
+}
+
+/* One step of the build in a write transaction of its own, after checking
+ * the token; *lost when another build took over. */
+static bool
+build_step(struct db *db, int64_t token, int what, int64_t *tag, int64_t *from, bool *done,
+    bool *lost)
+{
+	bool same = false;
+	if (!db_begin(db)) {
+		return false;
+	}
+	bool ok = token_is(db, token, &same);
+	*lost = !same;
+	if (ok && same) {
+		switch (what) {
+		case 0: ok = build_tags(db, tag, from, done); break;
+		case 1: ok = build_shown(db, from, done); break;
+		default:
+			ok = db_exec(db, "INSERT OR REPLACE INTO postings(set_id, bits)"
+			    " VALUES (-1, x'');");
+			*done = true;
+		}
+	}
+	if (!ok || !same) {
+		char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
+		db_rollback(db);
+		free(db->errmsg);
+		db->errmsg = keep;
+		return ok;
+	}
+	return db_commit(db);
+}
+
 static bool
 build(struct db *db)
 {
-	return db_exec(db, "DELETE FROM postings; DELETE FROM postings_log;") &&
-	    build_from(db, "SELECT tag_id, image_id FROM decisions INDEXED BY decisions_tag"
-	    " WHERE verdict = 1 ORDER BY tag_id, image_id") &&
-	    build_from(db, "SELECT 0, id FROM images WHERE state != 4 ORDER BY id") &&
-	    db_exec(db, "UPDATE postings_state SET built = 1 WHERE id = 1;");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t token = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!db_begin(db)) {
+		return false;
+	}
+	if (!build_start(db, token)) {
+		db_rollback(db);
+		return false;
+	}
+	if (!db_commit(db)) {
+		return false;
+	}
+	for (int what = 0; what < 3; what++) {
+		int64_t tag = 0, from = what == 0 ? -1 : 0;
+		bool done = false, lost = false;
+		while (!done) {
+			if (!build_step(db, token, what, &tag, &from, &done, &lost)) {
+				return false;
+			}
+			if (lost) {
+				return true; /* another build goes on */
+			}
+		}
+	}
+	return true;
 }
 
 static bool
@@ -308,10 +512,17 @@ bool
 db_postings_fold(struct db *db)
 {
 	struct status s;
+	if (!status(db, &s)) {
+		return false;
+	}
+	if (!s.ready) {
+		return build(db);
+	}
 	if (!db_begin(db)) {
 		return false;
 	}
-	bool ok = status(db, &s) && (s.built ? fold_log(db) : build(db));
+	/* Ready still, inside the lock: a build may have started since. */
+	bool ok = status(db, &s) && (!s.ready || fold_log(db));
 	if (!ok) {
 		char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
 		db_rollback(db);
@@ -524,7 +735,7 @@ eval_fini(struct eval *e)
 static bool
 maybe_fold(struct db *db, struct status *s)
 {
-	if ((s->built && s->log <= FOLD_AT) || !sqlite3_get_autocommit(db->conn)) {
+	if ((s->ready && s->log <= FOLD_AT) || !sqlite3_get_autocommit(db->conn)) {
 		return true;
 	}
 	if (!db_postings_fold(db)) {
@@ -541,7 +752,7 @@ db_postings_count(struct db *db, const struct search_node *q, const struct searc
 	*answered = false;
 	struct status s;
 	if (!db_postings_enabled() || o->max_rating < RATING_E || !answerable(q) ||
-	    !status(db, &s) || !maybe_fold(db, &s) || !s.built || s.max_id > UINT32_MAX) {
+	    !status(db, &s) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
 		return true;
 	}
 	/* One snapshot for bitmaps and log: a fold between the two reads
@@ -600,9 +811,10 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	}
 	struct sets sets = {0};
 	bool ok = status(db, &s);
-	*built = ok && s.built;
+	*built = ok && s.ready;
 	/* Every set with a bitmap, a log entry or a row. */
-	sqlite3_stmt *st = ok && s.built ? db_stmt(db, "SELECT set_id FROM postings UNION"
+	sqlite3_stmt *st = ok && s.ready ? db_stmt(db, "SELECT set_id FROM postings"
+	    " WHERE set_id >= 0 UNION"
 	    " SELECT set_id FROM postings_log UNION SELECT DISTINCT tag_id FROM decisions"
 	    " WHERE verdict = 1 UNION SELECT 0") : NULL;
 	int rc = SQLITE_DONE;
