@@ -268,8 +268,25 @@ def contains(*words):
     return check
 
 
+def check_unsure(t, db, pics, r):
+    """tagcon(1)'s `search --sort unsure --limit 5`: five of the library's images
+    (the library has more), each once, each a file that exists."""
+    lines = [ln for ln in r.out.decode().split("\n") if ln]
+    n = int(t.run("search", "--count", db=db).out.decode().strip() or -1)
+    t.check(n > 5 and len(lines) == 5 and len(set(lines)) == 5 and
+            all(os.path.exists(p) for p in lines),
+            "search --sort unsure --limit 5: 5 different images of %d" % n, repr(lines))
+
+
+def check_preview_protocol(t, db, pics, r):
+    r2 = t.run("config", "get", "preview_protocol", db=db)
+    t.eq(r2.out.decode().strip(), "symbols", "config get preview_protocol: symbols")
+
+
 # By the start of the example's text.
 CHECKS = {
+    "tagcon search --sort unsure --limit 5": check_unsure,
+    "tagcon config set preview_protocol": check_preview_protocol,
     "tagcon spaces": contains("gradio", "models", "SmilingWolf/wd-swinv2-tagger-v3"),
     "tagcon tag a.jpg b.png": contains("a.jpg", "b.png", "rating"),
     "tagcon batch  ": contains("finished:"),
