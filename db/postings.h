@@ -10,8 +10,10 @@
  * a crash at any moment leaves bitmaps and log as consistent as the rows
  * they derive from.  A reader loads the bitmaps it needs and applies the
  * log on top; the log is folded into the bitmaps when it grows.  They are
- * built lazily, by the first count that can take the write lock (a
- * migration of a million-image library stays instant).
+ * built lazily, by the first count that needs them, in short write
+ * transactions (a writer beside it never waits long; a migration of a
+ * million-image library stays instant).  Negative set ids in postings
+ * are the build's own marks (postings.c).
  *
  * What they answer: tag terms (exact names with their aliases, category
  * restricted, `*` patterns), NOT, AND, OR and the empty query, counted
@@ -21,6 +23,7 @@
  *
  * TAGCON_POSTINGS=off in the environment turns them off (plain SQL for
  * every count): the tests and benchmarks compare the two.
+ * TAGCON_POSTINGS_CHUNK=N builds in transactions of N rows (tests).
  */
 #ifndef TAGCON_DB_POSTINGS_H
 #define TAGCON_DB_POSTINGS_H
@@ -43,8 +46,9 @@ bool db_postings_enabled(void);
 bool db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t *n, bool *answered);
 
-/* Build the bitmaps when they were never built, and fold the log into
- * them; a write transaction of its own (not inside another). */
+/* Build the bitmaps when they are not complete (never built, or a build
+ * was killed), else fold the log into them; write transactions of its own
+ * (not inside another).  True also when another build took over. */
 bool db_postings_fold(struct db *db);
 
 /* Every bitmap, with the log applied, against the rows it derives from
