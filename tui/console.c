@@ -502,6 +502,13 @@ dispatch(struct console *c, int key)
 		c->quit = key == 'q';
 		return;
 	}
+	if (message_long(c)) {
+		/* Over the body it hides rows the key may act on, and what the
+		 * key does may make it stale (a refused line deleted): it has
+		 * been read, it goes. */
+		console_timer_cancel(c, c->message_timer);
+		message_expired(c);
+	}
 	enum screen_id on = c->current;
 	int r = screen_table[on]->key(c->screens[on], key);
 	if (r == REACT_NONE) {
