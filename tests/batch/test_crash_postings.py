@@ -155,18 +155,20 @@ def kill_commit(t, rng):
     p = subprocess.run([sys.executable, GEN, t.tagcon, db, "--images", str(BULK)],
                        capture_output=True, text=True, timeout=600)
     t.eq(p.returncode, 0, "gen_tags_db.py: %d images %s" % (BULK, p.stderr[-200:]))
-    # The first count builds the bitmaps, in short transactions (here of 2,000 rows, so that
+    # The first count builds the bitmaps, in short transactions (here of 500 rows, so that
     # there are many): killed part-way, the next count builds again.
-    small = {"TAGCON_POSTINGS_CHUNK": "2000"}
+    small = {"TAGCON_POSTINGS_CHUNK": "500"}
     for k in range(KILLS):
         delay, alive = kill_during(t, rng, db, ["search", "--count", "1girl"], "build-killed",
                                    0.05, 0.8, env=small)
         try:
-            stored = t.sql(db, "SELECT count(*) FROM postings")[0][0]
+            stored, ready = t.sql(db, "SELECT count(*), count(*) FILTER (WHERE set_id = -1)"
+                                  " FROM postings")[0]
         except sqlite3.Error:  # a binary without posting lists
-            stored = -1
-        t.note("build kill %d at %.2f s (%s): %d bitmaps stored" % (
-            k + 1, delay, "killed" if alive else "had ended", stored))
+            stored, ready = -1, 0
+        t.note("build kill %d at %.2f s (%s): %d bitmaps stored, %s" % (
+            k + 1, delay, "killed" if alive else "had ended", stored,
+            "complete" if ready else "not complete"))
         r = t.run("edit", "/bench/tags/f0009/0008%03d.jpg" % (k + 1), "+during_build", db=db)
         t.eq(r.rc, 0, "an edit after build kill %d" % (k + 1))
     agree(t, db, "generated, after the killed builds")
