@@ -269,6 +269,15 @@ console_message(struct console *c, enum console_level level, const char *fmt, ..
 	c->body_dirty = c->body_dirty || rows > 1;
 }
 
+void
+console_message_clear(struct console *c)
+{
+	if (c->message_timer != 0) {
+		console_timer_cancel(c, c->message_timer);
+	}
+	message_expired(c);
+}
+
 
 void
 console_set_cursor(struct console *c, int y, int x)
@@ -506,8 +515,7 @@ dispatch(struct console *c, int key)
 		/* Over the body it hides rows the key may act on, and what the
 		 * key does may make it stale (a refused line deleted): it has
 		 * been read, it goes. */
-		console_timer_cancel(c, c->message_timer);
-		message_expired(c);
+		console_message_clear(c);
 	}
 	enum screen_id on = c->current;
 	int r = screen_table[on]->key(c->screens[on], key);

@@ -121,6 +121,8 @@ enum console_level { CONSOLE_INFO, CONSOLE_OK, CONSOLE_WARN, CONSOLE_ERROR };
 /* A message on the status line for a few seconds (text sanitised on draw). */
 void console_message(struct console *c, enum console_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The message goes now (what it said is over: "still loading" once loaded). */
+void console_message_clear(struct console *c);
 
 attr_t console_attr(const struct console *c, enum theme_role role);
 /* Load and apply another theme now (settings, --theme). */

@@ -300,6 +300,7 @@ library_rows_arrived(struct lib *s)
 	if (key == 0 || console_current(s->c) != SCREEN_LIBRARY) {
 		return;
 	}
+	console_message_clear(s->c); /* "Still loading" is over */
 	if (s->n_rows == 0) {
 		console_message(s->c, CONSOLE_INFO, "No images match: nothing to review.");
 		return;

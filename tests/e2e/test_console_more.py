@@ -11,9 +11,9 @@ through the real console in tmux, each followed by the step after.
    words beside the key column) — every text read back off the screen is one
    of the help texts in the sources, none cut at the edge; scrolling to the
    end reaches the "Everywhere" keys.
-3. A message wider than the status line (a refused folder with a long path,
-   at 80 columns) can be read whole on the screen; keys still work after it,
-   and it goes away.
+3. A message wider than the status line (Settings' refusal under a preset;
+   a refused folder with a long path), at 80 columns, can be read whole on
+   the screen; keys still work after it, and it goes away.
 4. A batch run from the Batch screen, when finished, shows the run's average
    rate (images / its length) and its length in tenths ("finished after
    6.4s"), not the last window's rate and whole seconds; the database's run
@@ -55,6 +55,8 @@ con = early_console(db, "Enter")
 scr = con.wait(lambda t: REVIEW in t and "early00.png" in t, 10)
 s.check(scr is not None and "No image" not in scr,
         "Enter typed before the first rows opens Review on the first image", con.screen())
+s.check(scr is not None and "Still loading" not in scr,
+        "no \"Still loading\" left on the status line once it has opened", con.screen())
 con.keys("Escape")
 scr = con.wait(lambda t: "early05.png" in t and REVIEW not in t, 5)
 s.check(scr is not None, "then Esc: the Library with its rows", con.screen())
@@ -144,6 +146,34 @@ s.check(scr is not None and "Everywhere keys" not in scr, "Esc closes the help (
 con.kill()
 
 # --- 3. a long message at 80 columns --------------------------------------------
+def joined(scr):
+    """The screen's rows run together without blanks (a wrapped path is cut
+    mid-word)."""
+    return "".join(scr.split())
+
+
+# Settings' s in a console started under a preset: a refusal of 118 columns.
+s.run("--db", db2, "preset", "set", "calm", "character_threshold", "0.42")
+con = tc.Console(s, ["--db", db2, "--preset", "calm"], width=80, height=24)
+con.wait_for("help00.png")
+con.keys("3")
+con.wait_for("Settings")
+time.sleep(0.3)
+con.keys("s")
+want = ("not saved: this console reads its settings through preset calm (tagcon --preset);"
+        " start it without to change them")
+scr = con.wait(lambda t: "not saved" in t, 5)
+s.check(scr is not None and joined(want) in joined(scr),
+        "a refusal longer than the status line (Settings under a preset) is on the screen whole",
+        con.screen())
+s.check(scr is not None and all(len(l) <= 80 for l in scr.splitlines()),
+        "within 80 columns", con.screen())
+con.keys("1")
+scr = con.wait(lambda t: "not saved" not in t and "help00.png" in t, 12)
+s.check(scr is not None, "it goes away, and the next screen is whole", con.screen())
+con.kill()
+
+# A refused folder (A) with a long path: the path and the reason both read.
 con = tc.Console(s, ["--db", db2], width=80, height=24)
 con.wait_for("help00.png")
 missing = s.path("a-folder-whose-name-is-long-enough", "and-then-one-more-level-of-it",
@@ -153,19 +183,10 @@ time.sleep(0.3)
 con.type(missing)
 con.keys("Enter")
 want = "add folder: %s: no such folder" % missing
-
-
-def joined(scr):
-    """The screen's rows, each stripped, run together (a wrapped path is cut
-    mid-word, so no blanks between)."""
-    return "".join(l.strip() for l in scr.splitlines())
-
-
 scr = con.wait(lambda t: "no such folder" in t, 5)
-s.check(scr is not None and "".join(want.split()) in "".join(joined(scr).split()),
-        "a refusal longer than the status line is on the screen whole", con.screen())
-s.check(scr is not None and all(len(l) <= 80 for l in scr.splitlines()),
-        "within 80 columns", con.screen())
+s.check(scr is not None and joined(want) in joined(scr),
+        "a refused folder with a long path: path and reason on the screen whole",
+        con.screen())
 con.keys("j")
 scr = con.wait(lambda t: "no such folder" not in t and "help00.png" in t, 12)
 s.check(scr is not None, "it goes away, and the Library is whole again", con.screen())
