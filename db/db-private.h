@@ -33,6 +33,12 @@ bool db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
 /* Run SQL with no results (schema, pragmas). */
 bool db_exec(struct db *db, const char *sql);
 
+/* A tag name or pattern as an SQLite GLOB (to free): '[' and '?' are
+ * literal, and so is '*' unless pattern (then it is the one wildcard).
+ * The one spelling of "tag pattern" for search, rules and the posting
+ * lists. */
+char *db_glob_of(const char *tag, bool pattern);
+
 /*
  * The MCut cut of one category's stored scores of a content under a model,
  * as an SQL expression (core/mcut.h: sorted descending, the first largest

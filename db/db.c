@@ -68,6 +68,23 @@ db_exec(struct db *db, const char *sql)
 	return true;
 }
 
+char *
+db_glob_of(const char *tag, bool pattern)
+{
+	char *out = xmalloc(3 * strlen(tag) + 1), *q = out;
+	for (const char *p = tag; *p; p++) {
+		if (*p == '[' || *p == '?' || (*p == '*' && !pattern)) {
+			*q++ = '[';
+			*q++ = *p;
+			*q++ = ']';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
 static size_t
 slot_of(const char *sql)
 {

@@ -571,24 +571,6 @@ struct eval {
 	size_t n_leaves;
 };
 
-/* search.c's glob_of(): '*' is the only wildcard, '[' and '?' are literal. */
-static char *
-glob_of(const char *pattern)
-{
-	char *out = xmalloc(3 * strlen(pattern) + 1), *q = out;
-	for (const char *p = pattern; *p; p++) {
-		if (*p == '[' || *p == '?') {
-			*q++ = '[';
-			*q++ = *p;
-			*q++ = ']';
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q = '\0';
-	return out;
-}
-
 /* The tag ids a term means: search.c's rule (an exact name with the names
  * aliased to or from it; a pattern's GLOB without aliases), in category
  * when >= 0. */
@@ -604,7 +586,7 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = n->pattern ? glob_of(n->text) : NULL;
+	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
 	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, n->category);
 	free(glob);

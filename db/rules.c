@@ -26,24 +26,6 @@ column_path(sqlite3_stmt *st, int col)
 	return xstrndup(p != NULL ? p : "", (size_t)sqlite3_column_bytes(st, col));
 }
 
-/* A tag pattern as a GLOB: only '*' is special; '[' and '?' are literal. */
-static char *
-glob_of(const char *tag, bool pattern)
-{
-	char *out = xmalloc(3 * strlen(tag) + 1), *q = out;
-	for (const char *p = tag; *p; p++) {
-		if (*p == '[' || *p == '?' || (*p == '*' && !pattern)) {
-			*q++ = '[';
-			*q++ = *p;
-			*q++ = ']';
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q = '\0';
-	return out;
-}
-
 /* Whether a rule of that kind, tag and folder exists. */
 static bool
 rule_exists(struct db *db, const struct db_rule *rule, bool *exists)
@@ -83,7 +65,7 @@ db_rule_add(struct db *db, const struct db_rule *rule, bool *added)
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = glob_of(rule->tag, rule->kind == DB_RULE_EXCLUDE);
+	char *glob = db_glob_of(rule->tag, rule->kind == DB_RULE_EXCLUDE);
 	/* Everywhere is every absolute path: ["/", "0"). */
 	char *lo = xasprintf("%s/", rule->folder != NULL ? rule->folder : "");
 	char *hi = xasprintf("%s0", rule->folder != NULL ? rule->folder : "");

@@ -170,24 +170,6 @@ search_compile_fini(struct compile *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* A '*' pattern as a GLOB: '[' and '?' lose their meaning. */
-static char *
-glob_of(const char *pattern)
-{
-	char *out = xmalloc(3 * strlen(pattern) + 1), *q = out;
-	for (const char *p = pattern; *p; p++) {
-		if (*p == '[' || *p == '?') {
-			*q++ = '[';
-			*q++ = *p;
-			*q++ = ']';
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q = '\0';
-	return out;
-}
-
 /* A folder's path range: "/a/b" covers ["/a/b/", "/a/b0"); "/" everything. */
 void
 search_put_folder_range(struct compile *c, struct sql *q, const char *col, const char *folder)
@@ -244,7 +226,7 @@ put_tag_match(struct compile *c, struct sql *q, const char *col,
 {
 	*none = false;
 	if (n->pattern) {
-		char *glob = glob_of(n->text);
+		char *glob = db_glob_of(n->text, true);
 		putf(q, "%s IN (SELECT id FROM tags WHERE name GLOB ", col);
 		search_bind_text(c, q, glob);
 		if (n->category >= 0) {
@@ -300,7 +282,7 @@ put_final_match(struct compile *c, struct sql *q, const struct search_node *n)
 		return;
 	}
 	if (n->pattern) {
-		char *glob = glob_of(n->text);
+		char *glob = db_glob_of(n->text, true);
 		put(q, c->aliases ? SEARCH_FINAL_NAME " GLOB " : "g.name GLOB ");
 		search_bind_text(c, q, glob);
 		free(glob);
@@ -325,7 +307,7 @@ static void
 put_pin_match(struct compile *c, struct sql *q, const struct search_node *n)
 {
 	if (n->pattern) {
-		char *glob = glob_of(n->text);
+		char *glob = db_glob_of(n->text, true);
 		put(q, "r.tag GLOB ");
 		search_bind_text(c, q, glob);
 		free(glob);
@@ -420,7 +402,7 @@ emit_model(struct compile *c, struct sql *q, const struct search_node *n)
 	put(q, "EXISTS (SELECT 1 FROM tagged tm JOIN models m ON m.id = tm.model_id"
 	    " WHERE tm.content_id = i.content_id AND m.name ");
 	if (n->pattern) {
-		char *glob = glob_of(n->text);
+		char *glob = db_glob_of(n->text, true);
 		put(q, "GLOB ");
 		search_bind_text(c, q, glob);
 		free(glob);
