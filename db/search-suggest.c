@@ -45,14 +45,19 @@ search_put_cut(struct compile *c, struct sql *q, const struct db_cut *cut, int c
 	}
 }
 
-/* The cut for category at image i: the nearest folder override, else the
- * global setting.  Overrides arrive sorted deepest first. */
-void
-search_put_threshold(struct compile *c, struct sql *q, int category)
+/* What a value of the cut is, as SQL (a threshold, a cap, ...). */
+typedef void put_cut_value(struct compile *c, struct sql *q, const struct db_cut *cut,
+    int category);
+
+/* value of the cut in force at image i: the nearest folder override, else
+ * the global setting.  The one place SQL decides which cut applies where;
+ * overrides arrive sorted deepest first. */
+static void
+put_by_folder(struct compile *c, struct sql *q, put_cut_value *value, int category)
 {
 	const struct search_opts *o = c->o;
 	if (o->n_overrides == 0) {
-		search_put_cut(c, q, &o->cut, category);
+		value(c, q, &o->cut, category);
 		return;
 	}
 	put(q, "(CASE");
@@ -60,11 +65,18 @@ search_put_threshold(struct compile *c, struct sql *q, int category)
 		put(q, " WHEN ");
 		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
 		put(q, " THEN ");
-		search_put_cut(c, q, &o->overrides[k].cut, category);
+		value(c, q, &o->overrides[k].cut, category);
 	}
 	put(q, " ELSE ");
-	search_put_cut(c, q, &o->cut, category);
+	value(c, q, &o->cut, category);
 	put(q, " END)");
+}
+
+/* The cut for category at image i. */
+void
+search_put_threshold(struct compile *c, struct sql *q, int category)
+{
+	put_by_folder(c, q, search_put_cut, category);
 }
 
 
@@ -147,32 +159,18 @@ search_put_confidence(struct compile *c, struct sql *q)
 	put(q, "), 1.0)");
 }
 
-/* A cap of n general tags as a bound on outranking names (0: none). */
+/* A cut's cap of general tags as a bound on outranking names (0: none). */
 static void
-put_cap_value(struct compile *c, struct sql *q, int n)
+put_cap_value(struct compile *c, struct sql *q, const struct db_cut *cut, int category)
 {
-	search_bind_int(c, q, n > 0 ? n : INT64_C(1) << 40);
+	search_bind_int(c, q, cut->max_tags > 0 ? cut->max_tags : INT64_C(1) << 40);
 }
 
-/* max_tags for image i: the nearest folder override, else the global. */
+/* max_tags for image i. */
 static void
 put_max_tags(struct compile *c, struct sql *q)
 {
-	const struct search_opts *o = c->o;
-	if (o->n_overrides == 0) {
-		put_cap_value(c, q, o->cut.max_tags);
-		return;
-	}
-	put(q, "(CASE");
-	for (size_t k = 0; k < o->n_overrides; k++) {
-		put(q, " WHEN ");
-		search_put_folder_range(c, q, "i.path", o->overrides[k].folder);
-		put(q, " THEN ");
-		put_cap_value(c, q, o->overrides[k].cut.max_tags);
-	}
-	put(q, " ELSE ");
-	put_cap_value(c, q, o->cut.max_tags);
-	put(q, " END)");
+	put_by_folder(c, q, put_cap_value, DB_CAT_GENERAL);
 }
 
 /*
