@@ -3,20 +3,34 @@
 
     python3 bench_console.py TAGCON BENCH_PREVIEW
 
-  - start to first frame on a generated library of TAGCON_BENCH_IMAGES images
-    (default 1,000,000, 30 predictions each): the time from exec to the tab
-    line on the terminal, and to the first page of rows;
-  - memory: VmRSS and VmHWM after the first page, after scrolling to the
-    end and back, and after opening an image;
-  - Settings: how soon a threshold step (and MCut switched on) shows the
-    library's pending suggestions before and after, and the images that change;
-  - the preview of a 24 MP JPEG: bench-preview (decode + render, cold and
-    warm), and in the console from Enter to the first chafa cells drawn.
+The library is generated (TAGCON_BENCH_IMAGES images, default 1,000,000, 30
+predictions each, by gen_library.py; kept in TAGCON_BENCH_DIR when set, reused
+if it exists) or an existing one, TAGCON_BENCH_TAGS_DB=PATH (the tags
+benchmark's gen_tags_db.py libraries of 1M, 2M, 5M images).  An existing one is
+copied first (TAGCON_BENCH_COPY=PATH, default scratch-NAME beside it; removed
+at the end) because the console writes to it: a migration when its schema is
+older, the posting lists at the first count, a claim when an image is opened.
+TAGCON_BENCH_IN_PLACE=1 runs on PATH itself (a copy already).
 
-The console runs on a pseudo-terminal (100×30, xterm-256color); output is
-read as it is written, so the times are the terminal's.  The generated
-database is kept in TAGCON_BENCH_DIR when set (reused if it exists), else in
-a temporary directory that is removed.
+  - start to first frame: from exec to the tab line on the terminal, and to
+    the first page of rows; TAGCON_BENCH_ROUNDS starts (default 3): the first
+    is the first console on the file (on a copy, its pages are in the page
+    cache from the copy; not a cold disk), the others warm;
+  - End and back Home: the key to the last (first) row on the screen; memory,
+    VmRSS and VmHWM, after the first page, after End and after opening an
+    image's review (Enter);
+  - Settings, general_threshold focused: each step of the value (Left) to the
+    library's pending suggestions before and after, and to the count of the
+    images that change, both timed from the key; then general MCut switched
+    on and off (Space), the same two lines;
+  - generated library only: the preview of a 24 MP JPEG, bench-preview
+    (decode + render, cold and warm), and in the console from Enter to the
+    first chafa cells drawn.
+
+First frames run on a pseudo-terminal (100x30, xterm-256color) read as it is
+written, so those times are the terminal's; End, Home, Enter and Settings run
+in a tmux server of their own, polled with capture-pane every 10 ms (a
+resolution of about 15 ms).
 """
 import fcntl
 import os
@@ -44,7 +58,13 @@ def plain(text):
 class Pty:
     """tagcon on a pseudo-terminal; out collects everything it wrote."""
 
-    def __init__(self, argv, env, cols=100, rows=30):
+    # xterm's answer to DA1 (no sixel): the console's terminal probe (tui/termcap.c)
+    # waits for it up to 150 ms, and every real terminal answers at once.
+    DA1 = b"\x1b[c"
+    DA1_REPLY = b"\x1b[?64;1;2;6;9;15;18;21;22c"
+
+    def __init__(self, argv, env, cols=100, rows=30, answer=True):
+        self.answer = answer
         self.t0 = time.monotonic()
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
@@ -63,6 +83,9 @@ class Pty:
                     self.out += os.read(self.fd, 65536)
                 except OSError:
                     return None
+                if self.answer and self.DA1 in self.out:
+                    self.answer = False
+                    self.send(self.DA1_REPLY)
                 if pred(plain(self.out.decode("utf-8", "replace"))):
                     return time.monotonic()
         return None
@@ -139,60 +162,38 @@ def env_for(home):
     return env
 
 
-def first_frame(tagcon, db, env, figures):
-    p = Pty([tagcon, "--db", db], env)
-    t_tabs = p.read_until(lambda t: "Library" in t and "Settings" in t, 30)
-    t_rows = p.read_until(lambda t: "img0000001" in t, 30)
-    figures["first frame (tab line)"] = ms(t_tabs, p.t0)
-    figures["first page of rows"] = ms(t_rows, p.t0)
-    m = p.mem()
-    figures["RSS after first page"] = "%.1f MiB" % m["VmRSS"]
-    # Scroll: a hundred pages down, the end, back home (keys as terminfo says).
-    for _ in range(100):
-        p.send(key("knp"))
-    p.send(key("kend"))
-    p.read_until(lambda s: False, 2)
-    p.send(key("khome"))
-    mark = len(p.text())
-    p.read_until(lambda s: "img0000001" in s[mark:], 20)
-    t = time.monotonic()
-    mark = len(p.text())
-    p.send(b"\r")
-    done = p.read_until(lambda s: "Rating" in s[mark:], 10)
-    figures["open an image's review"] = ms(done, t)
-    m = p.mem()
-    figures["RSS after scrolling and a review"] = "%.1f MiB" % m["VmRSS"]
-    figures["peak RSS (VmHWM)"] = "%.1f MiB" % m["VmHWM"]
-    p.close()
-
-
-def jump_to_end(tagcon, db, env, figures):
-    """End on the list: the last page is read at offset n - 120 (tmux, polled)."""
-    sock = "tagcon-bench-%d" % os.getpid()
-    env = dict(env, TERM="tmux-256color")
-    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
-    subprocess.run(tmux + ["new-session", "-d", "-x", "100", "-y", "30", "-e",
-                           "LANG=C.UTF-8", tagcon, "--db", db], env=env, check=True)
+def sql_one(db, q):
+    """One value from the library, read-only (before the console migrates it)."""
+    import sqlite3
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     try:
-        last = "img%07d" % int(os.environ.get("TAGCON_BENCH_IMAGES", "1000000"))
-        cap = lambda: subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True,
-                                     text=True).stdout
-        end = time.monotonic() + 30
-        while "img0000001" not in cap() and time.monotonic() < end:
-            time.sleep(0.02)
-        t = time.monotonic()
-        subprocess.run(tmux + ["send-keys", "End"], check=True)
-        while last not in cap() and time.monotonic() < end:
-            time.sleep(0.01)
-        figures["End: the last rows shown (tmux, polled)"] = ms(
-            time.monotonic() if last in cap() else None, t)
+        return con.execute(q).fetchone()[0]
     finally:
-        subprocess.run(tmux + ["kill-server"], capture_output=True)
-        try:
-            os.unlink(os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"),
-                                   "tmux-%d" % os.getuid(), sock))
-        except OSError:
-            pass
+        con.close()
+
+
+def row_names(db):
+    """The names of the Library's first and last rows (path order, missing
+    images hidden), as the Path column shows their ends."""
+    first = sql_one(db, "SELECT path FROM images WHERE state != 4 ORDER BY path LIMIT 1")
+    last = sql_one(db, "SELECT path FROM images WHERE state != 4 ORDER BY path DESC LIMIT 1")
+    base = lambda p: os.path.basename(bytes(p).decode() if not isinstance(p, str) else p)
+    return base(first), base(last)
+
+
+def mib(m, k):
+    return "%.1f MiB" % m[k]
+
+
+def first_frame(tagcon, db, env, first, answer=True):
+    """One start: exec to the tab line and to the first row; memory then."""
+    p = Pty([tagcon, "--db", db], env, answer=answer)
+    t_tabs = p.read_until(lambda t: "Library" in t and "Settings" in t, 120)
+    t_rows = p.read_until(lambda t: first in t, 120)
+    m = p.mem()
+    p.close()
+    return ((t_tabs - p.t0) * 1000 if t_tabs else None,
+            (t_rows - p.t0) * 1000 if t_rows else None, m)
 
 
 class Tmux:
@@ -204,6 +205,8 @@ class Tmux:
         subprocess.run(self.cmd + ["new-session", "-d", "-x", str(width), "-y", str(height),
                                    "-e", "LANG=C.UTF-8", tagcon, "--db", db],
                        env=dict(env, TERM="tmux-256color"), check=True)
+        self.pid = int(subprocess.run(self.cmd + ["display-message", "-p", "#{pane_pid}"],
+                                      capture_output=True, text=True, check=True).stdout)
 
     def screen(self):
         return subprocess.run(self.cmd + ["capture-pane", "-p"], capture_output=True,
@@ -213,55 +216,113 @@ class Tmux:
         for k in keys:
             subprocess.run(self.cmd + ["send-keys", k], check=True)
 
-    def line(self, prefix):
-        lines = [l.strip() for l in self.screen().splitlines() if prefix in l]
+    def line(self, prefix, scr=None):
+        lines = [l.strip() for l in (scr or self.screen()).splitlines() if prefix in l]
         return lines[0] if lines else None
+
+    def wait(self, pred, timeout):
+        """Poll until pred(screen) holds: the time it first held, or None."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred(self.screen()):
+                return time.monotonic()
+            time.sleep(0.01)
+        return None
+
+    def mem(self):
+        fields = {}
+        with open("/proc/%d/status" % self.pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k in ("VmRSS", "VmHWM"):
+                    fields[k] = int(v.split()[0]) / 1024
+        return fields
 
     def close(self):
         subprocess.run(self.cmd + ["kill-server"], capture_output=True)
+        try:
+            os.unlink(os.path.join(os.environ.get("TMUX_TMPDIR", "/tmp"),
+                                   "tmux-%d" % os.getuid(), self.sock))
+        except OSError:
+            pass
 
 
-def threshold_effect(tagcon, db, env, figures):
-    """Settings, general_threshold focused: each step of the value until the
-    library's pending suggestions before and after are on the screen (the
-    suggestion histogram), then the same for general MCut switched on; the
-    slower count of the images that change is timed too."""
-    t = Tmux(tagcon, db, env)
+def navigate(tagcon, db, env, first, last, figures):
+    """End, Home and Enter on the Library's list, with memory after each."""
+    t = Tmux(tagcon, db, env, 100, 30)
     try:
-        end = time.monotonic() + 30
-        while "Library" not in t.screen() and time.monotonic() < end:
-            time.sleep(0.02)
-        t.keys("3", "Down", "Down")
+        t.wait(lambda s: first in s, 120)
+        time.sleep(0.5)
+        start = time.monotonic()
+        t.keys("End")
+        done = t.wait(lambda s: last in s, 60)
+        figures["End: the last row shown"] = ms(done, start)
+        time.sleep(0.5)
+        m = t.mem()
+        figures["RSS, VmHWM after End"] = "%s, %s" % (mib(m, "VmRSS"), mib(m, "VmHWM"))
+        start = time.monotonic()
+        t.keys("Home")
+        done = t.wait(lambda s: first in s, 60)
+        figures["Home (back): the first row shown"] = ms(done, start)
+        time.sleep(0.5)
+        start = time.monotonic()
+        t.keys("Enter")
+        done = t.wait(lambda s: "Rating" in s, 60)
+        figures["Enter: an image's review shown"] = ms(done, start)
         time.sleep(1.0)
+        m = t.mem()
+        figures["RSS, VmHWM after opening an image"] = "%s, %s" % (mib(m, "VmRSS"),
+                                                                   mib(m, "VmHWM"))
+    finally:
+        t.close()
 
-        def timed(keys, prefix, before):
-            start = time.monotonic()
-            t.keys(*keys)
-            while time.monotonic() - start < 120:
-                l = t.line(prefix)
-                if l and "counting" not in l and l != before:
-                    return (time.monotonic() - start) * 1000, l
-                time.sleep(0.005)
-            return None, before
 
-        pending, images = [], []
-        for _ in range(3):
-            p0, i0 = t.line("Pending"), t.line("Library:")
-            ms_p, _ = timed(["Left"], "Pending", p0)
-            ms_i, _ = timed([], "Library:", i0)
-            pending.append(ms_p)
-            images.append(ms_i)
-        p0, i0 = t.line("Pending"), t.line("Library:")
+def threshold_effect(tagcon, db, env, figures, steps=3):
+    """Settings, general_threshold focused: each step of the value (Left)
+    until the library's pending suggestions before and after are on the
+    screen, and until the count of the images that change is, both from the
+    key; then general MCut switched on and off (Space), the same."""
+    t = Tmux(tagcon, db, env)
+    settled = lambda l: l and "counting" not in l and "could not" not in l
+    try:
+        t.wait(lambda s: "Library" in s, 120)
+        t.keys("3")
+        t.wait(lambda s: "general_threshold" in s, 30)
         t.keys("Down", "Down")
+        t.wait(lambda s: settled(t.line("Pending", s)) and settled(t.line("Library:", s)), 600)
+
+        def timed(key):
+            scr = t.screen()
+            p0, i0 = t.line("Pending", scr), t.line("Library:", scr)
+            start = time.monotonic()
+            t.keys(key)
+            tp = ti = None
+            while time.monotonic() - start < 600 and (tp is None or ti is None):
+                scr = t.screen()
+                now = time.monotonic()
+                p, i = t.line("Pending", scr), t.line("Library:", scr)
+                if tp is None and settled(p) and p != p0:
+                    tp = now
+                if ti is None and settled(i) and i != i0:
+                    ti = now
+                time.sleep(0.01)
+            return ((tp - start) * 1000 if tp else None, (ti - start) * 1000 if ti else None,
+                    p, i)
+
+        step = [timed("Left") for _ in range(steps)]
+        t.keys("Down", "Down")  # general_mcut
         time.sleep(1.0)
-        p0, i0 = t.line("Pending"), t.line("Library:")
-        ms_mp, _ = timed(["Space"], "Pending", p0)
-        ms_mi, _ = timed([], "Library:", i0)
-        fmt = lambda v: "-" if None in v else "%.0f–%.0f ms" % (min(v), max(v))
-        figures["threshold step: pending suggestions shown"] = fmt(pending)
-        figures["threshold step: images that change shown"] = fmt(images)
-        figures["MCut on: pending suggestions shown"] = fmt([ms_mp])
-        figures["MCut on: images that change shown"] = fmt([ms_mi])
+        mcut = [timed("Space"), timed("Space")]
+        fmt = lambda v: "-" if None in v else (
+            "%.0f ms" % v[0] if len(v) == 1 else "%.0f–%.0f ms" % (min(v), max(v)))
+        figures["threshold step: pending suggestions shown"] = fmt([x[0] for x in step])
+        figures["threshold step: images that change shown"] = fmt([x[1] for x in step])
+        figures["MCut on: pending suggestions shown"] = fmt([mcut[0][0]])
+        figures["MCut on: images that change shown"] = fmt([mcut[0][1]])
+        figures["MCut off again: pending suggestions shown"] = fmt([mcut[1][0]])
+        figures["MCut off again: images that change shown"] = fmt([mcut[1][1]])
+        figures["  (last step's lines)"] = "%s | %s" % (step[-1][2], step[-1][3])
+        figures["  (MCut on lines)"] = "%s | %s" % (mcut[0][2], mcut[0][3])
     finally:
         t.close()
 
@@ -291,38 +352,94 @@ def console_preview(tagcon, work, env, figures):
     return jpeg
 
 
+def copy_library(src, dst):
+    """src (and its WAL, if any) to dst; seconds taken."""
+    t = time.monotonic()
+    for suffix in ("", "-wal"):
+        if suffix and not os.path.exists(src + suffix):
+            continue
+        shutil.copyfile(src + suffix, dst + suffix)
+    for suffix in ("-wal", "-shm"):
+        if not os.path.exists(src + suffix) and os.path.exists(dst + suffix):
+            os.unlink(dst + suffix)
+    return time.monotonic() - t
+
+
+def remove_library(db):
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(db + suffix)
+        except OSError:
+            pass
+
+
 def main():
     tagcon, bench_preview = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    n = int(os.environ.get("TAGCON_BENCH_IMAGES", "1000000"))
+    src = os.environ.get("TAGCON_BENCH_TAGS_DB")
     keep = os.environ.get("TAGCON_BENCH_DIR")
     work = keep or tempfile.mkdtemp(prefix="tagcon-bench-console-")
     os.makedirs(work, exist_ok=True)
     env = env_for(work)
-    db = "%s/lib-%d.db" % (work, n)
     figures = {}
-    if not os.path.exists(db):
-        t = time.monotonic()
-        subprocess.run([sys.executable, HERE + "/gen_library.py", tagcon, db, "--images", str(n)],
-                       check=True)
-        figures["generating the library"] = "%.0f s" % (time.monotonic() - t)
-    # Whatever migration this build has to run happens here, not in the timing.
-    subprocess.run([tagcon, "--db", db, "status"], check=True, stdout=subprocess.DEVNULL)
-    first_frame(tagcon, db, env, figures)
-    jump_to_end(tagcon, db, env, figures)
-    threshold_effect(tagcon, db, env, figures)
-    jpeg = console_preview(tagcon, work, env, figures)
-    out = subprocess.run([bench_preview, jpeg, "45", "27", "256", "11"], capture_output=True,
-                         text=True, check=True).stdout
-    for line in out.splitlines():
-        k, _, v = line.partition(" ")
-        if k.startswith("preview_"):
-            figures["bench-preview " + k[8:].replace("_ms", "")] = v + " ms"
-    print("console, %d images (%s, %d cores, load %.1f)" % (
-        n, os.uname().machine, os.cpu_count(), os.getloadavg()[0]))
+    copied = None
+    if src:
+        src = os.path.abspath(src)
+        if os.environ.get("TAGCON_BENCH_IN_PLACE") == "1":
+            db = src
+        else:
+            db = copied = os.environ.get("TAGCON_BENCH_COPY") or os.path.join(
+                os.path.dirname(src), "scratch-" + os.path.basename(src))
+            figures["copying the library"] = "%.0f s" % copy_library(src, db)
+        n = sql_one(db, "SELECT count(*) FROM images")
+        schema = sql_one(db, "PRAGMA user_version")
+        label = "%s (schema %d at the start)" % (src, schema)
+    else:
+        n = int(os.environ.get("TAGCON_BENCH_IMAGES", "1000000"))
+        db = "%s/lib-%d.db" % (work, n)
+        if not os.path.exists(db):
+            t = time.monotonic()
+            subprocess.run([sys.executable, HERE + "/gen_library.py", tagcon, db, "--images",
+                            str(n)], check=True)
+            figures["generating the library"] = "%.0f s" % (time.monotonic() - t)
+        # Whatever migration this build has to run happens here, not in the timing.
+        subprocess.run([tagcon, "--db", db, "status"], check=True, stdout=subprocess.DEVNULL)
+        label = "generated"
+    figures["database size per image"] = "%.0f bytes" % (os.path.getsize(db) / n)
+    first, last = row_names(db)
+    try:
+        rounds = int(os.environ.get("TAGCON_BENCH_ROUNDS", "3"))
+        runs = [first_frame(tagcon, db, env, first) for _ in range(rounds)]
+        fmt = lambda v: "-" if None in v else (
+            "%.0f ms" % v[0] if len(v) == 1 else "%.0f–%.0f ms" % (min(v), max(v)))
+        figures["first frame (tab line): first start; the next"] = "%s; %s" % (
+            fmt([r[0] for r in runs[:1]]), fmt([r[0] for r in runs[1:]]))
+        figures["first page of rows: first start; the next"] = "%s; %s" % (
+            fmt([r[1] for r in runs[:1]]), fmt([r[1] for r in runs[1:]]))
+        mute = first_frame(tagcon, db, env, first, answer=False)
+        figures["the same, a terminal that answers no query"] = "%s; rows %s" % (
+            fmt(mute[:1]), fmt(mute[1:2]))
+        figures["RSS, VmHWM after the first page"] = "%.1f–%.1f MiB, %.1f–%.1f MiB" % (
+            min(r[2]["VmRSS"] for r in runs), max(r[2]["VmRSS"] for r in runs),
+            min(r[2]["VmHWM"] for r in runs), max(r[2]["VmHWM"] for r in runs))
+        navigate(tagcon, db, env, first, last, figures)
+        threshold_effect(tagcon, db, env, figures)
+        if not src:
+            jpeg = console_preview(tagcon, work, env, figures)
+            out = subprocess.run([bench_preview, jpeg, "45", "27", "256", "11"],
+                                 capture_output=True, text=True, check=True).stdout
+            for line in out.splitlines():
+                k, _, v = line.partition(" ")
+                if k.startswith("preview_"):
+                    figures["bench-preview " + k[8:].replace("_ms", "")] = v + " ms"
+    finally:
+        if copied:
+            remove_library(copied)
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("console, %d images, %s (%s, %d cores, load %.1f)" % (
+        n, label, os.uname().machine, os.cpu_count(), os.getloadavg()[0]))
     for k, v in figures.items():
-        print("  %-44s %s" % (k, v))
-    if not keep:
-        shutil.rmtree(work, ignore_errors=True)
+        print("  %-50s %s" % (k, v))
 
 
 if __name__ == "__main__":
