@@ -61,6 +61,57 @@ char *db_glob_of(const char *tag, bool pattern);
 	"max(0.15, " DB_MCUT_SQL(content, model, "4") ")"
 #define DB_MCUT_GENERAL_SQL(content, model) DB_MCUT_SQL(content, model, "0")
 
+/*
+ * Score bands (schema 12, db/postings.h): for every model, category
+ * (general, character), side of the answer's MCut cut and band of score,
+ * the images with an undecided prediction there.  A band is the whole
+ * hundredths a score is above: band k holds the scores s with s > k/100
+ * and not s > (k+1)/100 (band 99: every s > 0.99), computed so that for a
+ * threshold t = k/100, "s > t" is exactly "band >= k" in the same doubles
+ * the engine compares.  Scores not above 0 are in no band.  Set ids live
+ * above DB_BAND_BASE; slot 127 of a (model, category) is the images whose
+ * stored MCut cut of that category is approximate (core/tag/mcut.h), slot
+ * 126 of (model, general) the images the model answered for.
+ * Changing any of this means a migration that rebuilds the bands.
+ */
+#define DB_BAND_BASE INT64_C(1099511627776)
+#define DB_BAND_BASE_SQL "1099511627776"
+#define DB_BAND_INEXACT 127
+/* Slot 126 of (model, general): the images the model answered for. */
+#define DB_BAND_ANSWERED 126
+#define DB_BAND_FLOOR_SQL(s) "CAST(" s " * 100 AS INTEGER)"
+#define DB_BAND_OF_SQL(s) \
+	"min(99, CASE WHEN " s " > (" DB_BAND_FLOOR_SQL(s) " + 1) / 100.0 THEN " \
+	DB_BAND_FLOOR_SQL(s) " + 1 WHEN " s " > " DB_BAND_FLOOR_SQL(s) " / 100.0 THEN " \
+	DB_BAND_FLOOR_SQL(s) " ELSE " DB_BAND_FLOOR_SQL(s) " - 1 END)"
+/* Prediction p (tags g, its answer t LEFT JOINed) above its MCut cut. */
+#define DB_BAND_SIDE_SQL(p, g, t) \
+	"((CASE " g ".category WHEN 4 THEN " p ".score > " t ".mcut_character" \
+	" ELSE " p ".score > " t ".mcut_general END) IS 1)"
+/* The (model, category) slot of prediction p: the first set id of 256. */
+#define DB_BAND_SLOT_SQL(model, character) \
+	"(" DB_BAND_BASE_SQL " + (" model " * 2 + (" character ")) * 256)"
+/* The band set of prediction p (tags g, answer t), for g.category IN (0, 4)
+ * and p.score > 0. */
+#define DB_BAND_SET_SQL(p, g, t) \
+	"(" DB_BAND_SLOT_SQL(p ".model_id", g ".category = 4") " + " \
+	DB_BAND_SIDE_SQL(p, g, t) " * 128 + " DB_BAND_OF_SQL(p ".score") ")"
+/* Predictions that are in a band. */
+#define DB_BAND_PRED_SQL(p, g) g ".category IN (0, 4) AND " p ".score > 0"
+/* Whether the stored scores of a category of a content under a model give
+ * the Space's MCut cut (core/mcut.h's mcut_threshold_stored: at least two,
+ * and the largest drop no smaller than the smallest score), as SQL. */
+#define DB_MCUT_EXACT_SQL(content, model, category) \
+	"coalesce((SELECT count(*) >= 2 AND max(s - ns) >= min(s) FROM" \
+	" (SELECT px.score AS s, lead(px.score) OVER (ORDER BY px.score DESC) AS ns" \
+	" FROM predictions px JOIN tags gx ON gx.id = px.tag_id WHERE px.content_id = " content \
+	" AND px.model_id = " model " AND gx.category = " category ")), 0)"
+/* An answer (content, model) with predictions whose MCut cut of category
+ * is approximate: the approximate-MCut sets. */
+#define DB_BAND_INEXACT_SQL(content, model, category) \
+	"(EXISTS (SELECT 1 FROM predictions pe WHERE pe.content_id = " content \
+	" AND pe.model_id = " model ") AND NOT " DB_MCUT_EXACT_SQL(content, model, category) ")"
+
 /* schema.c */
 int schema_latest(void);
 bool schema_migrate(struct db *db, int from, int to);

@@ -15,11 +15,12 @@
 #include <time.h>
 
 #include "db/db-private.h"
+#include "db/postings-private.h"
 #include "db/postings.h"
 #include "common/rating.h"
 #include "common/xalloc.h"
 
-#define SET_SHOWN 0
+#define SET_SHOWN POSTINGS_SET_SHOWN
 /* A reader applies this many log entries itself; beyond, it folds them
  * into the bitmaps first (when it can take the write lock). */
 #define FOLD_AT 20000
@@ -33,15 +34,6 @@ db_postings_enabled(void)
 
 /* ---- sets by id --------------------------------------------------------------- */
 
-/* Open addressing over set ids; never shrinks, few hundred entries at most
- * for a query, every touched tag for a fold. */
-struct sets {
-	int64_t *keys;
-	roaring_bitmap_t **vals;
-	size_t cap;
-	size_t n;
-};
-
 static size_t
 slot(const struct sets *s, int64_t key)
 {
@@ -53,7 +45,7 @@ slot(const struct sets *s, int64_t key)
 	return i;
 }
 
-static roaring_bitmap_t *
+roaring_bitmap_t *
 sets_get(const struct sets *s, int64_t key)
 {
 	if (s->cap == 0) {
@@ -62,7 +54,7 @@ sets_get(const struct sets *s, int64_t key)
 	return s->vals[slot(s, key)];
 }
 
-static void
+void
 sets_put(struct sets *s, int64_t key, roaring_bitmap_t *r)
 {
 	if (2 * (s->n + 1) > s->cap) {
@@ -91,7 +83,7 @@ sets_put(struct sets *s, int64_t key, roaring_bitmap_t *r)
 	s->vals[i] = r;
 }
 
-static void
+void
 sets_free(struct sets *s)
 {
 	for (size_t i = 0; i < s->cap; i++) {
@@ -108,8 +100,8 @@ sets_free(struct sets *s)
 
 /* Set id's stored bitmap (empty when it has no row); NULL after an error
  * or for a row that is not a bitmap. */
-static roaring_bitmap_t *
-load(struct db *db, int64_t id)
+roaring_bitmap_t *
+postings_load(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = ?1");
 	if (st == NULL) {
@@ -135,13 +127,13 @@ load(struct db *db, int64_t id)
 }
 
 /* Load set id into s unless it is there. */
-static bool
-want(struct db *db, struct sets *s, int64_t id)
+bool
+postings_want(struct db *db, struct sets *s, int64_t id)
 {
 	if (sets_get(s, id) != NULL) {
 		return true;
 	}
-	roaring_bitmap_t *r = load(db, id);
+	roaring_bitmap_t *r = postings_load(db, id);
 	if (r == NULL) {
 		return false;
 	}
@@ -149,8 +141,8 @@ want(struct db *db, struct sets *s, int64_t id)
 	return true;
 }
 
-static bool
-store(struct db *db, int64_t id, roaring_bitmap_t *r)
+bool
+postings_store(struct db *db, int64_t id, roaring_bitmap_t *r)
 {
 	if (roaring_bitmap_is_empty(r)) {
 		sqlite3_stmt *st = db_stmt(db, "DELETE FROM postings WHERE set_id = ?1");
@@ -177,10 +169,8 @@ store(struct db *db, int64_t id, roaring_bitmap_t *r)
 	return ok;
 }
 
-/* The log on top of the sets in s; with all, every set the log names is
- * loaded first (a fold), else the others are skipped (a query). */
-static bool
-apply_log(struct db *db, struct sets *s, bool all)
+bool
+postings_apply_log(struct db *db, struct sets *s, bool all, int64_t below)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT set_id, image_id, present FROM postings_log"
 	    " ORDER BY seq");
@@ -191,7 +181,7 @@ apply_log(struct db *db, struct sets *s, bool all)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		int64_t image = sqlite3_column_int64(st, 1);
-		if (all && !want(db, s, id)) {
+		if (all && id < below && !postings_want(db, s, id)) {
 			sqlite3_reset(st);
 			return false;
 		}
@@ -265,13 +255,22 @@ status(struct db *db, struct status *s)
 	return rc == SQLITE_ROW || db_fail(db, "postings");
 }
 
-static bool
-token_is(struct db *db, int64_t token, bool *same)
+int64_t
+postings_new_token(void)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = -2");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool
+postings_token_is(struct db *db, int64_t id, int64_t token, bool *same)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = ?1");
 	if (st == NULL) {
 		return false;
 	}
+	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
 	*same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
 	    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
@@ -279,13 +278,14 @@ token_is(struct db *db, int64_t token, bool *same)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "postings");
 }
 
-/* Step 1. */
+/* Step 1.  The score bands' sets (db-private.h) and marks are theirs. */
 static bool
 build_start(struct db *db, int64_t token)
 {
 	sqlite3_stmt *st;
-	return db_exec(db, "DELETE FROM postings; DELETE FROM postings_log;"
-	    " UPDATE postings_state SET built = 1 WHERE id = 1;") &&
+	return db_exec(db, "DELETE FROM postings WHERE set_id < " DB_BAND_BASE_SQL
+	    " AND set_id NOT IN (-3, -4); DELETE FROM postings_log WHERE set_id < "
+	    DB_BAND_BASE_SQL "; UPDATE postings_state SET built = 1 WHERE id = 1;") &&
 	    (st = db_stmt(db, "INSERT INTO postings(set_id, bits) VALUES (-2, ?1)")) != NULL &&
 	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
 	    db_step_done(db, st, "postings");
@@ -318,7 +318,7 @@ replace_range(struct db *db, int64_t id, int64_t lo, int64_t limit, sqlite3_stmt
 	}
 	sqlite3_reset(st);
 	roaring_bitmap_add_many(fresh, k, batch);
-	roaring_bitmap_t *r = rc == SQLITE_DONE ? load(db, id) : NULL;
+	roaring_bitmap_t *r = rc == SQLITE_DONE ? postings_load(db, id) : NULL;
 	if (r == NULL) {
 		roaring_bitmap_free(fresh);
 		return rc == SQLITE_DONE ? false : db_fail(db, "postings build");
@@ -329,7 +329,7 @@ replace_range(struct db *db, int64_t id, int64_t lo, int64_t limit, sqlite3_stmt
 	    (uint64_t)(hi < top ? hi + 1 : top));
 	roaring_bitmap_or_inplace(r, fresh);
 	roaring_bitmap_free(fresh);
-	bool ok = store(db, id, r);
+	bool ok = postings_store(db, id, r);
 	roaring_bitmap_free(r);
 	return ok;
 }
@@ -403,7 +403,7 @@ build_shown(struct db *db, int64_t *from, bool *done)
 	if (rc != SQLITE_ROW) {
 		return db_fail(db, "postings build");
 	}
-	roaring_bitmap_t *r = load(db, SET_SHOWN);
+	roaring_bitmap_t *r = postings_load(db, SET_SHOWN);
 	if (r == NULL) {
 		return false;
 	}
@@ -424,7 +424,7 @@ build_shown(struct db *db, int64_t *from, bool *done)
 		}
 	}
 	sqlite3_reset(st);
-	bool ok = (rc == SQLITE_DONE || db_fail(db, "postings build")) && store(db, SET_SHOWN, r);
+	bool ok = (rc == SQLITE_DONE || db_fail(db, "postings build")) && postings_store(db, SET_SHOWN, r);
 	roaring_bitmap_free(r);
 	*from = next;
 	*done = next == INT64_MAX;
@@ -441,7 +441,7 @@ build_step(struct db *db, int64_t token, int what, int64_t *tag, int64_t *from, 
 	if (!db_begin(db)) {
 		return false;
 	}
-	bool ok = token_is(db, token, &same);
+	bool ok = postings_token_is(db, SET_TOKEN, token, &same);
 	*lost = !same;
 	if (ok && same) {
 		switch (what) {
@@ -466,9 +466,7 @@ build_step(struct db *db, int64_t token, int what, int64_t *tag, int64_t *from, 
 static bool
 build(struct db *db)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t token = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	int64_t token = postings_new_token();
 	if (!db_begin(db)) {
 		return false;
 	}
@@ -494,18 +492,40 @@ build(struct db *db)
 	return true;
 }
 
+/* A band build not finished after this long was killed: the fold stops
+ * its logging (the next question about bands builds them again). */
+#define BANDS_DEAD_NS (INT64_C(15) * 60 * 1000000000)
+
+/* Every set the log names, log entries folded in and dropped; while the
+ * bands are being built, theirs stay in the log (a chunk of the build
+ * replaces a range of their sets with what it read in an earlier snapshot,
+ * and relies on the entries since being there to apply). */
 static bool
 fold_log(struct db *db)
 {
+	bool building = false;
+	int64_t since = 0;
+	if (!bands_building(db, &building, &since)) {
+		return false;
+	}
+	if (building && postings_new_token() - since > BANDS_DEAD_NS) {
+		if (!bands_drop(db)) {
+			return false;
+		}
+		building = false;
+	}
+	int64_t below = building ? DB_BAND_BASE : INT64_MAX;
 	struct sets s = {0};
-	bool ok = apply_log(db, &s, true);
+	bool ok = postings_apply_log(db, &s, true, below);
 	for (size_t i = 0; ok && i < s.cap; i++) {
 		if (s.vals[i] != NULL) {
-			ok = store(db, s.keys[i], s.vals[i]);
+			ok = postings_store(db, s.keys[i], s.vals[i]);
 		}
 	}
 	sets_free(&s);
-	return ok && db_exec(db, "DELETE FROM postings_log;");
+	return ok && db_exec(db, building
+	    ? "DELETE FROM postings_log WHERE set_id < " DB_BAND_BASE_SQL ";"
+	    : "DELETE FROM postings_log;");
 }
 
 bool
@@ -601,7 +621,7 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 		return db_fail(e->db, "tag lookup");
 	}
 	for (size_t i = 0; i < l->n; i++) {
-		if (!want(e->db, &e->sets, l->ids[i])) {
+		if (!postings_want(e->db, &e->sets, l->ids[i])) {
 			return false;
 		}
 	}
@@ -728,6 +748,13 @@ maybe_fold(struct db *db, struct status *s)
 }
 
 bool
+postings_fold_if_due(struct db *db)
+{
+	struct status s;
+	return status(db, &s) && maybe_fold(db, &s);
+}
+
+bool
 db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t *n, bool *answered)
 {
@@ -744,7 +771,7 @@ db_postings_count(struct db *db, const struct search_node *q, const struct searc
 		return false;
 	}
 	struct eval e = {.db = db};
-	bool ok = want(db, &e.sets, SET_SHOWN) && collect(&e, q) && apply_log(db, &e.sets, false);
+	bool ok = postings_want(db, &e.sets, SET_SHOWN) && collect(&e, q) && postings_apply_log(db, &e.sets, false, 0);
 	if (ok) {
 		roaring_bitmap_t *r = eval(&e, q);
 		*n = (int64_t)roaring_bitmap_and_cardinality(r, sets_get(&e.sets, SET_SHOWN));
@@ -796,17 +823,17 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	*built = ok && s.ready;
 	/* Every set with a bitmap, a log entry or a row. */
 	sqlite3_stmt *st = ok && s.ready ? db_stmt(db, "SELECT set_id FROM postings"
-	    " WHERE set_id >= 0 UNION"
-	    " SELECT set_id FROM postings_log UNION SELECT DISTINCT tag_id FROM decisions"
+	    " WHERE set_id >= 0 AND set_id < " DB_BAND_BASE_SQL " UNION SELECT set_id FROM"
+	    " postings_log WHERE set_id < " DB_BAND_BASE_SQL " UNION SELECT DISTINCT tag_id FROM decisions"
 	    " WHERE verdict = 1 UNION SELECT 0") : NULL;
 	int rc = SQLITE_DONE;
 	if (st != NULL) {
 		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			ok = want(db, &sets, sqlite3_column_int64(st, 0));
+			ok = postings_want(db, &sets, sqlite3_column_int64(st, 0));
 		}
 		sqlite3_reset(st);
 		ok = ok && (rc == SQLITE_DONE || db_fail(db, "postings check"));
-		ok = ok && apply_log(db, &sets, false);
+		ok = ok && postings_apply_log(db, &sets, false, 0);
 		for (size_t i = 0; ok && i < sets.cap; i++) {
 			if (sets.vals[i] != NULL) {
 				ok = same_as_rows(db, sets.keys[i], sets.vals[i], same);

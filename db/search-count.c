@@ -27,12 +27,6 @@
 #define put search_put
 #define putf search_putf
 
-/* The tags some rule touches. */
-#define RULED_TAGS \
-	"SELECT gr.id FROM tags gr WHERE EXISTS (SELECT 1 FROM tag_rules r WHERE" \
-	" (r.kind = 0 AND gr.name GLOB r.glob) OR (r.kind = 1 AND gr.name IN (r.tag, r.target))" \
-	" OR (r.kind = 2 AND gr.name = r.tag) OR (r.kind = 3 AND gr.name = r.tag))"
-
 static bool
 run_count(struct compile *c, const char *sql, int64_t *n)
 {
@@ -116,7 +110,7 @@ count_rules(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 	put(&q, c->aliases ? "SELECT count(*) FROM (SELECT DISTINCT i.id, " SEARCH_FINAL_NAME
 	    " FROM " : "SELECT count(*) FROM (SELECT i.id, g.name FROM ");
 	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
-	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
+	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" SEARCH_RULED_TAGS ")"
 	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
 	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
@@ -145,7 +139,7 @@ count_plain(struct compile *c, enum scope inside, bool ruled_only, int64_t *n)
 	struct sql q = {0};
 	put(&q, "SELECT count(*) FROM ");
 	put(&q, ruled_only ? "tags g CROSS JOIN predictions p ON p.tag_id = g.id"
-	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" RULED_TAGS ")"
+	    " CROSS JOIN images i ON i.content_id = p.content_id WHERE g.id IN (" SEARCH_RULED_TAGS ")"
 	    : "images i CROSS JOIN predictions p ON p.content_id = i.content_id"
 	    " CROSS JOIN tags g ON g.id = p.tag_id WHERE 1");
 	put(&q, " AND p.model_id = " SEARCH_P_MODEL " AND i.state != 4 AND g.category IN (0, 4)"
@@ -181,46 +175,80 @@ count_hist_mcut(struct compile *c, int category, int64_t *n)
 	return rc == SQLITE_ROW || db_fail(c->db, "histogram");
 }
 
-/* suggest_hist above threshold t for one category, the boundary bucket
- * counted from the predictions themselves. */
+/* The predictions of a category in t's bucket above t (A) or not above
+ * it (B): on the index alone (covering), or counted as the histogram
+ * counts them (images not missing, no decision). */
+#define BUCKET_ROWS(join, side) \
+	"SELECT count(*) FROM tags g CROSS JOIN predictions p ON p.tag_id = g.id" join \
+	" WHERE g.category = ?2 AND p.model_id = ?1 AND " side \
+	" AND CAST(p.score * 1000 AS INTEGER) = CAST(?3 * 1000 AS INTEGER)"
+#define BUCKET_JOIN \
+	" CROSS JOIN images i ON i.content_id = p.content_id"
+#define BUCKET_KEPT \
+	" AND i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id" \
+	" AND d.tag_id = p.tag_id)"
+#define BUCKET_ABOVE "p.score > ?3 AND p.score < ?5"
+/* Predictions above t in its bucket few enough to count them joined. */
+#define FEW_ABOVE 20000
+#define BUCKET_NOT_ABOVE "p.score >= ?4 AND p.score <= ?3"
+
+static bool
+bucket_count(struct compile *c, const char *sql, int category, double t, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(c->db, sql);
+	if (st == NULL) {
+		return false;
+	}
+	/* A score of bucket b lies in [b / 1000, (b + 1) / 1000) but for a
+	 * rounding: the ranges reach a little beyond. */
+	double b = floor(t * 1000);
+	sqlite3_bind_int64(st, 1, c->model_id);
+	sqlite3_bind_int(st, 2, category);
+	sqlite3_bind_double(st, 3, t);
+	sqlite3_bind_double(st, 4, b / 1000 - 1e-6);
+	sqlite3_bind_double(st, 5, (b + 1) / 1000 + 1e-6);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(c->db, "histogram");
+}
+
+/* suggest_hist above threshold t for one category: the buckets above t's
+ * own, plus the scores of t's bucket above t counted from the predictions
+ * themselves, or all of its bucket less those not above t, whichever side
+ * holds fewer predictions (an index range per tag; scores written in
+ * thousandths put a whole bucket on t). */
 static bool
 count_hist(struct compile *c, int category, double t, int64_t *n)
 {
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT coalesce(sum(n), 0) FROM suggest_hist"
-	    " WHERE model_id = ?1 AND category = ?2 AND bucket > CAST(?3 * 1000 AS INTEGER)");
-	if (st == NULL) {
+	    " WHERE model_id = ?1 AND category = ?2 AND bucket >= CAST(?3 * 1000 AS INTEGER)"
+	    " + ?4");
+	int64_t above = 0, not_above = 0, rows = 0;
+	bool ok = bucket_count(c, BUCKET_ROWS("", BUCKET_ABOVE), category, t, &above);
+	/* A few above t: no need to know how many are not. */
+	ok = ok && (above <= FEW_ABOVE ||
+	    bucket_count(c, BUCKET_ROWS("", BUCKET_NOT_ABOVE), category, t, &not_above));
+	if (st == NULL || !ok) {
 		return false;
 	}
+	bool add = above <= FEW_ABOVE || above <= not_above;
 	sqlite3_bind_int64(st, 1, c->model_id);
 	sqlite3_bind_int(st, 2, category);
 	sqlite3_bind_double(st, 3, t);
+	sqlite3_bind_int(st, 4, add ? 1 : 0);
 	int rc = sqlite3_step(st);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW) {
 		return db_fail(c->db, "histogram");
 	}
-	/* The threshold's own bucket: a widened score range for the index, the
-	 * bucket and the strict '>' for exactness. */
-	st = db_stmt(c->db, "SELECT count(*) FROM tags g CROSS JOIN predictions p"
-	    " ON p.tag_id = g.id CROSS JOIN images i ON i.content_id = p.content_id"
-	    " WHERE g.category = ?2 AND p.score >= ?4 AND p.score < ?5 AND p.model_id = ?1"
-	    " AND CAST(p.score * 1000 AS INTEGER) = CAST(?3 * 1000 AS INTEGER) AND p.score > ?3"
-	    " AND i.state != 4 AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id"
-	    " AND d.tag_id = p.tag_id)");
-	if (st == NULL) {
+	if (!bucket_count(c, add ? BUCKET_ROWS(BUCKET_JOIN, BUCKET_ABOVE BUCKET_KEPT)
+	    : BUCKET_ROWS(BUCKET_JOIN, BUCKET_NOT_ABOVE BUCKET_KEPT), category, t, &rows)) {
 		return false;
 	}
-	double b = floor(t * 1000);
-	sqlite3_bind_int64(st, 1, c->model_id);
-	sqlite3_bind_int(st, 2, category);
-	sqlite3_bind_double(st, 3, t);
-	sqlite3_bind_double(st, 4, (b - 1) / 1000);
-	sqlite3_bind_double(st, 5, (b + 2) / 1000);
-	rc = sqlite3_step(st);
-	*n += rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || db_fail(c->db, "histogram");
+	*n += add ? rows : -rows;
+	return true;
 }
 
 static bool

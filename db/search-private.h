@@ -32,6 +32,13 @@ struct db;
 	"coalesce((SELECT ra.target FROM tag_rules ra WHERE ra.kind = 1 AND ra.tag = g.name)," \
 	" g.name)"
 
+/* The tags some rule touches (excluded, aliased either way, pinned, or
+ * with a threshold of their own): gr.id. */
+#define SEARCH_RULED_TAGS \
+	"SELECT gr.id FROM tags gr WHERE EXISTS (SELECT 1 FROM tag_rules r WHERE" \
+	" (r.kind = 0 AND gr.name GLOB r.glob) OR (r.kind = 1 AND gr.name IN (r.tag, r.target))" \
+	" OR (r.kind = 2 AND gr.name = r.tag) OR (r.kind = 3 AND gr.name = r.tag))"
+
 /* Pin rule r has no decision on image i. */
 #define SEARCH_PIN_UNDECIDED \
 	"NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id" \

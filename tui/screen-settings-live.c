@@ -299,8 +299,10 @@ static void
 impact_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct impact_job *j = arg;
-	j->ok = ctx->db != NULL &&
-	    impact_changed(ctx->db, j->model, j->old, j->cand, ctx->cancel, &j->res);
+	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
+	j->ok = r != NULL &&
+	    impact_changed(ctx->db, j->model, r, j->old, j->cand, ctx->cancel, &j->res);
+	rules_destroy(r);
 }
 
 static void

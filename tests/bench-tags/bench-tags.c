@@ -8,6 +8,9 @@
  *
  *   bench-tags DB [RUNS]
  *
+ * TAGCON_BENCH_ONLY=settings times the Settings lines alone;
+ * TAGCON_BENCH_ENGINE=1 checks their changed images against the engine.
+ *
  * Each case runs once cold (first figure), then RUNS times; the median,
  * minimum and maximum of those are printed with the target.
  */
@@ -17,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/tag/impact.h"
 #include "core/tag/query.h"
 #include "core/tag/rules.h"
 #include "core/settings.h"
@@ -26,6 +30,7 @@
 
 static struct db *db;
 static struct search_opts base;
+static const struct rules *rules;
 static int runs = 9;
 static int mismatches;
 
@@ -259,6 +264,96 @@ suggestions(void)
 	}
 }
 
+/* ---- the Settings screen's two lines ------------------------------------------------ */
+
+struct step {
+	const char *what;
+	struct db_cut from;
+	struct db_cut to;
+	struct impact res;
+	int64_t before;
+	int64_t after;
+};
+
+static bool
+do_changed(struct job *j)
+{
+	struct step *st = (struct step *)j->q;
+	atomic_bool cancel = false;
+	bool ok = impact_changed(db, base.model, rules, st->from, st->to, &cancel, &st->res);
+	j->result = st->res.changed;
+	return ok;
+}
+
+static bool
+do_pending(struct job *j)
+{
+	struct step *st = (struct step *)j->q;
+	bool ok = impact_pending(db, base.model, rules, st->from, st->to, &st->before, &st->after);
+	j->result = st->after;
+	return ok;
+}
+
+/*
+ * A threshold step as the Settings screen makes it, to both lines: the
+ * pending suggestions before and after (two counts), and the images whose
+ * suggestions change.  The first question builds the score bands (once per
+ * library, after the migration to schema 12).  With TAGCON_BENCH_ENGINE=1
+ * the changed images are also counted by the engine on every image, the
+ * reference the bands must equal (minutes at a million images).
+ */
+static void
+settings_lines(void)
+{
+	struct db_cut g = base.cut, m = base.cut;
+	g.general_mcut = g.character_mcut = false;
+	struct db_cut up = g, down = g, off = g, chr = g, gm = g, cm = g, both = g;
+	up.general_threshold += 0.01;
+	down.general_threshold -= 0.01;
+	off.general_threshold += 0.005;
+	chr.character_threshold -= 0.01;
+	gm.general_mcut = true;
+	cm.character_mcut = true;
+	both.general_mcut = both.character_mcut = true;
+	(void)m;
+	struct step steps[] = {
+		{"general +0.01", g, up, {0}, 0, 0},
+		{"general -0.01", g, down, {0}, 0, 0},
+		{"general +0.005 (off the hundredths)", g, off, {0}, 0, 0},
+		{"character -0.01", g, chr, {0}, 0, 0},
+		{"general MCut on", g, gm, {0}, 0, 0},
+		{"character MCut on", g, cm, {0}, 0, 0},
+		{"general MCut off", gm, g, {0}, 0, 0},
+		{"both MCut on", g, both, {0}, 0, 0},
+	};
+	const char *engine = getenv("TAGCON_BENCH_ENGINE");
+	char what[200];
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct step *st = &steps[i];
+		struct job j = {.q = (struct search_node *)st};
+		snprintf(what, sizeof what, "Settings, %s: images that change", st->what);
+		measure(what, &j, do_changed, 300);
+		snprintf(what, sizeof what, "Settings, %s: pending before, after", st->what);
+		measure(what, &j, do_pending, 300);
+		if (engine != NULL && strcmp(engine, "1") == 0) {
+			struct impact e;
+			atomic_bool cancel = false;
+			double t = now_ms();
+			bool ok = impact_changed_by_engine(db, base.model, rules, st->from, st->to,
+			    &cancel, &e);
+			snprintf(what, sizeof what, "Settings, %s: by the engine on every image",
+			    st->what);
+			printf("%-58s %9.2f ms once -> %lld%s\n", what, now_ms() - t,
+			    (long long)e.changed, !ok ? " FAILED" : e.changed == st->res.changed &&
+			    e.inexact == st->res.inexact ? " (the same)" : " DIFFERS");
+			mismatches += !ok || e.changed != st->res.changed || e.inexact != st->res.inexact;
+		}
+		printf("%-58s %lld of %lld images, %lld approximate; pending %lld -> %lld\n", "",
+		    (long long)st->res.changed, (long long)st->res.images,
+		    (long long)st->res.inexact, (long long)st->before, (long long)st->after);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,6 +369,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	struct rules *r = rules_load(db, &cause);
+	rules = r;
 	char *model = settings_get(db, "model");
 	search_opts_init(&base, model);
 	rules_search_opts(r, &base);
@@ -292,10 +388,15 @@ main(int argc, char **argv)
 	if (db_postings_fold(db)) {
 		printf("%-58s %9.2f ms\n", "posting lists built or folded", now_ms() - s);
 	}
-	searches();
-	mcut_searches();
-	randoms();
-	suggestions();
+	/* TAGCON_BENCH_ONLY=settings: the Settings lines alone. */
+	const char *only = getenv("TAGCON_BENCH_ONLY");
+	if (only == NULL || strcmp(only, "settings") != 0) {
+		searches();
+		mcut_searches();
+		randoms();
+		suggestions();
+	}
+	settings_lines();
 	rules_destroy(r);
 	free(model);
 	db_close(db);

@@ -6,7 +6,14 @@
  *           rules_search_opts(), and the library count
  *           db_search_suggestions() (db/search-count.c);
  *   commit  what `tagcon commit` writes: review_accept_all() and
- *           review_commit() (core/tag/review.h), read back as decisions.
+ *           review_commit() (core/tag/review.h), read back as decisions;
+ *   impact  the images a change of the global cuts changes, from the score
+ *           bands (impact_changed(), db/bands.h), against the engine run
+ *           on every image (impact_changed_by_engine()), for threshold
+ *           steps on and off the hundredths and MCut switched either way;
+ *           the bands built before the library is filled in some rounds
+ *           (then every row reaches them through the triggers), at the
+ *           first question in others, and compared with their rows.
  * The engine is the reference: SQL must find exactly the images whose set
  * holds the name (missing images never), the count must be the sum of the
  * sets, and a commit must add exactly the set, nothing more, nothing less;
@@ -36,11 +43,14 @@
 #include "common/xalloc.h"
 #include "core/preset.h"
 #include "core/settings.h"
+#include "core/tag/impact.h"
 #include "core/tag/query.h"
 #include "core/tag/review.h"
 #include "core/tag/rules.h"
 #include "core/tag/suggest.h"
+#include "db/bands.h"
 #include "db/db.h"
+#include "db/postings.h"
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/review.h"
@@ -193,6 +203,8 @@ struct world {
 
 /* Totals over the run, for the summary line. */
 static long long total_images, total_checks, total_suggestions;
+/* Images the bands decided alone, and those they left to the engine. */
+static long long total_banded, total_rechecked;
 
 static void report(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -320,12 +332,17 @@ place_images(struct world *w)
 static void
 answer(struct world *w, int i, const char *model)
 {
-	struct db_pred p[N_NAMES];
+	struct db_pred p[N_NAMES + 1];
 	size_t n = 0;
 	for (int k = 0; k < N_NAMES; k++) {
 		if (names[k].predicted && chance(50)) {
 			p[n++] = (struct db_pred){names[k].name, names[k].category, pick_score()};
 		}
+	}
+	/* A name twice in one answer: the last score stays (a REPLACE). */
+	if (n > 0 && chance(15)) {
+		p[n] = p[0];
+		p[n++].score = pick_score();
 	}
 	float rating[4] = {0.6f, 0.2f, 0.1f, 0.1f};
 	CHECK(db_store_answer(w->db, w->ids[i], model, rating, 0.05f, "test", p, n));
@@ -812,6 +829,79 @@ check_drained(struct world *w)
 	rules_destroy(r);
 }
 
+/* ---- path 4: the images a change of the cuts changes --------------------------------- */
+
+/* A cut near c: one category's threshold stepped (on a hundredth or a
+ * thousandth), or its MCut switched, or a draw of everything. */
+static struct db_cut
+near_cut(struct db_cut c)
+{
+	bool character = chance(40);
+	double *t = character ? &c.character_threshold : &c.general_threshold;
+	bool *m = character ? &c.character_mcut : &c.general_mcut;
+	switch (rnd(5)) {
+	case 0: *t = *t + (chance(50) ? 0.01 : -0.01) * (1 + rnd(3)); break;
+	case 1: *t = strtod(pick_threshold(), NULL); break;
+	case 2: *m = !*m; break;
+	case 3: *m = false; *t = (double)(5 + rnd(90)) / 100.0; break;
+	default:
+		c.general_threshold = strtod(pick_threshold(), NULL);
+		c.character_threshold = strtod(pick_threshold(), NULL);
+		c.general_mcut = chance(30);
+		c.character_mcut = chance(30);
+	}
+	return c;
+}
+
+static void
+check_impact(struct world *w, const struct rules *r)
+{
+	atomic_bool cancel = false;
+	struct db_cut now = rules_global_cut(r);
+	for (int k = 0; k < 6; k++) {
+		struct db_cut a = k % 3 == 2 ? near_cut(now) : now, b = near_cut(a);
+		struct impact fast, slow;
+		/* The bands answer (the engine is not the answer by default). */
+		struct search_opts oa, ob;
+		struct rules *ra = rules_dup_with_cut(r, a), *rb = rules_dup_with_cut(r, b);
+		search_opts_init(&oa, MODEL);
+		search_opts_init(&ob, MODEL);
+		rules_search_opts(ra, &oa);
+		rules_search_opts(rb, &ob);
+		struct db_band_change ch = {0};
+		bool answered = false;
+		CHECK(db_bands_change(w->db, &oa, &ob, &ch, &answered));
+		if (!answered) {
+			report(w, "the bands did not answer");
+		}
+		total_rechecked += (long long)ch.n_recheck;
+		total_banded += ch.changed;
+		db_band_change_fini(&ch);
+		rules_destroy(ra);
+		rules_destroy(rb);
+		bool ok_fast = impact_changed(w->db, MODEL, r, a, b, &cancel, &fast);
+		bool ok_slow = impact_changed_by_engine(w->db, MODEL, r, a, b, &cancel, &slow);
+		total_checks++;
+		if (!ok_fast || !ok_slow || fast.changed != slow.changed ||
+		    fast.images != slow.images || fast.inexact != slow.inexact) {
+			report(w, "impact g %g%s c %g%s -> g %g%s c %g%s: bands %lld of %lld (%lld"
+			    " approximate), engine %lld of %lld (%lld)%s", a.general_threshold,
+			    a.general_mcut ? " mcut" : "", a.character_threshold,
+			    a.character_mcut ? " mcut" : "", b.general_threshold,
+			    b.general_mcut ? " mcut" : "", b.character_threshold,
+			    b.character_mcut ? " mcut" : "", (long long)fast.changed,
+			    (long long)fast.images, (long long)fast.inexact, (long long)slow.changed,
+			    (long long)slow.images, (long long)slow.inexact,
+			    ok_fast && ok_slow ? "" : " (an error)");
+		}
+	}
+	bool built = false, same = false;
+	CHECK(db_bands_check(w->db, &built, &same));
+	if (!built || !same) {
+		report(w, "bands %s", built ? "differ from their rows" : "were not built");
+	}
+}
+
 static void
 check_world(struct world *w)
 {
@@ -826,11 +916,13 @@ check_world(struct world *w)
 	sql_sets(w, r);
 	sql_patterns(w, r);
 	sql_count(w, r, sum, "");
+	check_impact(w, r);
 	for (int i = 0; i < w->n; i++) {
 		w->committed[i] = commit_image(w, r, i);
 	}
 	compare_sets(w);
 	check_drained(w);
+	check_impact(w, r);
 	rules_destroy(r);
 	total_images += w->n;
 	total_suggestions += sum;
@@ -886,6 +978,10 @@ run_round(uint64_t seed, int round)
 		free(w.file);
 		return false;
 	}
+	/* Bands from the start: every row through the triggers. */
+	if (chance(50)) {
+		CHECK(db_bands_build(w.db));
+	}
 	build_world(&w);
 	keep(&w);
 	check_world(&w);
@@ -920,7 +1016,8 @@ main(void)
 		}
 	}
 	printf("agree: seed %llu, %d rounds failed; %lld images, %lld (image, tag) checks, "
-	    "%lld suggestions\n", (unsigned long long)seed, failed, total_images, total_checks,
-	    total_suggestions);
+	    "%lld suggestions; impact: %lld images changed by the bands alone, %lld rechecked\n",
+	    (unsigned long long)seed, failed, total_images, total_checks, total_suggestions,
+	    total_banded, total_rechecked);
 	return check_done();
 }

@@ -1,0 +1,903 @@
+/*
+ * bands.c — the images a change of the global cuts changes, from the score
+ * bands (bands.h; set ids and the SQL of a band in db-private.h; the
+ * triggers that log their changes in schema.c, schema 12).
+ *
+ * Marks in the postings table: SET_BANDS_TOKEN holds the running build's
+ * token (its start time), SET_BANDS_READY says every band set is stored.
+ * postings_state.bands = 1 from a build's first step on: the triggers log.
+ */
+#include <math.h>
+#include <roaring/roaring.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/bands.h"
+#include "db/db-private.h"
+#include "db/postings-private.h"
+#include "db/postings.h"
+#include "db/search-private.h"
+#include "common/xalloc.h"
+
+#define SET_BANDS_READY (-3)
+#define SET_BANDS_TOKEN (-4)
+/* Image ids per chunk of a build: its rows are read in a snapshot of their
+ * own, then every band set's range is replaced in one short write. */
+#define CHUNK_IMAGES 100000
+
+/* (image, band set) for the images with ids in [?1, ?2): their undecided
+ * predictions' bands, and the approximate-MCut sets of their answers. */
+#define BAND_ROWS \
+	"SELECT i.id, " DB_BAND_SET_SQL("p", "g", "t") " FROM images i JOIN predictions p" \
+	" ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t" \
+	" ON t.content_id = p.content_id AND t.model_id = p.model_id" \
+	" WHERE i.id >= ?1 AND i.id < ?2 AND " DB_BAND_PRED_SQL("p", "g") \
+	" AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id" \
+	" AND d.tag_id = p.tag_id)" \
+	" UNION ALL SELECT i.id, " DB_BAND_SLOT_SQL("t.model_id", "c.ch") " + 127" \
+	" FROM images i JOIN tagged t ON t.content_id = i.content_id" \
+	" CROSS JOIN (SELECT 0 AS ch UNION ALL SELECT 1) c" \
+	" WHERE i.id >= ?1 AND i.id < ?2 AND (CASE c.ch WHEN 0 THEN " \
+	DB_BAND_INEXACT_SQL("i.content_id", "t.model_id", "0") " ELSE " \
+	DB_BAND_INEXACT_SQL("i.content_id", "t.model_id", "4") " END)" \
+	" UNION ALL SELECT i.id, " DB_BAND_SLOT_SQL("t.model_id", "0") " + 126 FROM images i" \
+	" JOIN tagged t ON t.content_id = i.content_id WHERE i.id >= ?1 AND i.id < ?2"
+
+#define TOP ((int64_t)UINT32_MAX + 1)
+
+static int64_t
+slot_of(int64_t model, int cc)
+{
+	return DB_BAND_BASE + (model * 2 + cc) * 256;
+}
+
+/* ---- state -------------------------------------------------------------------- */
+
+struct band_status {
+	bool on;        /* the triggers log */
+	bool ready;     /* every set is stored */
+	int64_t since;  /* the build's token */
+	int64_t max_id; /* the largest image id */
+};
+
+static bool
+band_status(struct db *db, struct band_status *s)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT bands FROM postings_state WHERE id = 1) = 1,"
+	    " EXISTS (SELECT 1 FROM postings WHERE set_id = -3),"
+	    " (SELECT bits FROM postings WHERE set_id = -4),"
+	    " (SELECT coalesce(max(id), 0) FROM images)");
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	memset(s, 0, sizeof *s);
+	if (rc == SQLITE_ROW) {
+		s->on = sqlite3_column_int(st, 0) == 1;
+		s->ready = s->on && sqlite3_column_int(st, 1) == 1;
+		if (sqlite3_column_bytes(st, 2) == (int)sizeof s->since) {
+			memcpy(&s->since, sqlite3_column_blob(st, 2), sizeof s->since);
+		}
+		s->max_id = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "bands");
+}
+
+bool
+bands_building(struct db *db, bool *building, int64_t *since)
+{
+	struct band_status s;
+	if (!band_status(db, &s)) {
+		return false;
+	}
+	*building = s.on && !s.ready;
+	*since = s.since;
+	return true;
+}
+
+bool
+bands_drop(struct db *db)
+{
+	return db_exec(db, "UPDATE postings_state SET bands = 0 WHERE id = 1;"
+	    " DELETE FROM postings WHERE set_id >= " DB_BAND_BASE_SQL " OR set_id IN (-3, -4);"
+	    " DELETE FROM postings_log WHERE set_id >= " DB_BAND_BASE_SQL ";");
+}
+
+/* ---- building ----------------------------------------------------------------- */
+
+static int64_t
+chunk_images(void)
+{
+	const char *v = getenv("TAGCON_POSTINGS_CHUNK");
+	long long n = v != NULL ? atoll(v) : 0;
+	return n > 0 ? n : CHUNK_IMAGES;
+}
+
+/* Keep what a failed step said past its rollback. */
+static void
+rollback_keep(struct db *db)
+{
+	char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
+	db_rollback(db);
+	free(db->errmsg);
+	db->errmsg = keep;
+}
+
+static roaring_bitmap_t *
+set_of(struct sets *s, int64_t id)
+{
+	roaring_bitmap_t *r = sets_get(s, id);
+	if (r == NULL) {
+		r = roaring_bitmap_create();
+		sets_put(s, id, r);
+	}
+	return r;
+}
+
+/* The sets of the images with ids in [from, to), from the rows. */
+static bool
+read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+{
+	sqlite3_stmt *st = db_stmt(db, BAND_ROWS);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0);
+		if (image >= 0 && image < TOP) {
+			roaring_bitmap_add(set_of(out, sqlite3_column_int64(st, 1)), (uint32_t)image);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "bands build");
+}
+
+/*
+ * The same sets, worked out in C from one pass over the rows (the build's
+ * way: several times faster than BAND_ROWS' expressions and windows per
+ * image).  The arithmetic is the SQL's, in the same doubles: db_bands_check
+ * compares the bitmaps a build leaves with BAND_ROWS.
+ */
+#define BUILD_ROWS \
+	"SELECT i.id, p.model_id, g.category, p.score, t.mcut_general, t.mcut_character," \
+	" EXISTS (SELECT 1 FROM decisions d WHERE d.image_id = i.id AND d.tag_id = p.tag_id)," \
+	" t.content_id IS NOT NULL FROM images i JOIN predictions p ON p.content_id = i.content_id JOIN tags g" \
+	" ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
+	" AND t.model_id = p.model_id WHERE i.id >= ?1 AND i.id < ?2 ORDER BY i.id, p.model_id"
+#define BUILD_ANSWERS \
+	"SELECT i.id, t.model_id FROM images i JOIN tagged t ON t.content_id = i.content_id" \
+	" WHERE i.id >= ?1 AND i.id < ?2"
+
+/* DB_BAND_OF_SQL in C. */
+static int
+band_of(double s)
+{
+	int64_t f = (int64_t)(s * 100);
+	int64_t k = s > (double)(f + 1) / 100.0 ? f + 1 : s > (double)f / 100.0 ? f : f - 1;
+	return k > 99 ? 99 : (int)k;
+}
+
+/* One image's predictions under one model, as read. */
+struct answer_rows {
+	int64_t image;
+	int64_t model;
+	bool answered;     /* it has a tagged row */
+	double *score[2];  /* every score per category (cc), for the exactness */
+	size_t n[2];
+	size_t cap[2];
+};
+
+static int
+descending(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x < y) - (x > y);
+}
+
+/* DB_MCUT_EXACT_SQL in C: at least two scores, and the largest drop no
+ * smaller than the smallest score. */
+static bool
+exact(double *s, size_t n)
+{
+	if (n < 2) {
+		return false;
+	}
+	qsort(s, n, sizeof *s, descending);
+	double drop = s[0] - s[1];
+	for (size_t i = 1; i + 1 < n; i++) {
+		drop = fmax(drop, s[i] - s[i + 1]);
+	}
+	return drop >= s[n - 1];
+}
+
+static void
+flush_answer(struct answer_rows *a, bool any, struct sets *out)
+{
+	for (int cc = 0; any && a->answered && cc < 2; cc++) {
+		if (!exact(a->score[cc], a->n[cc]) && a->image < TOP) {
+			roaring_bitmap_add(set_of(out, slot_of(a->model, cc) + DB_BAND_INEXACT),
+			    (uint32_t)a->image);
+		}
+	}
+	a->n[0] = a->n[1] = 0;
+}
+
+static bool
+build_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+{
+	sqlite3_stmt *st = db_stmt(db, BUILD_ROWS);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	struct answer_rows a = {.image = -1};
+	bool any = false;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0), model = sqlite3_column_int64(st, 1);
+		if (image != a.image || model != a.model) {
+			flush_answer(&a, any, out);
+			a.image = image;
+			a.model = model;
+			a.answered = sqlite3_column_int(st, 7) != 0;
+			any = false;
+		}
+		any = true;
+		int category = sqlite3_column_int(st, 2);
+		if (category != 0 && category != 4) {
+			continue;
+		}
+		int cc = category == 4;
+		double score = sqlite3_column_double(st, 3);
+		if (a.n[cc] == a.cap[cc]) {
+			a.cap[cc] = a.cap[cc] ? 2 * a.cap[cc] : 64;
+			a.score[cc] = xreallocarray(a.score[cc], a.cap[cc], sizeof *a.score[cc]);
+		}
+		a.score[cc][a.n[cc]++] = score;
+		if (score <= 0 || sqlite3_column_int(st, 6) || image < 0 || image >= TOP) {
+			continue;
+		}
+		int col = cc ? 5 : 4;
+		bool side = sqlite3_column_type(st, col) != SQLITE_NULL &&
+		    score > sqlite3_column_double(st, col);
+		roaring_bitmap_add(set_of(out, slot_of(model, cc) + side * 128 + band_of(score)),
+		    (uint32_t)image);
+	}
+	flush_answer(&a, any, out);
+	sqlite3_reset(st);
+	free(a.score[0]);
+	free(a.score[1]);
+	if (rc != SQLITE_DONE) {
+		return db_fail(db, "bands build");
+	}
+	st = db_stmt(db, BUILD_ANSWERS);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0);
+		if (image >= 0 && image < TOP) {
+			roaring_bitmap_add(set_of(out, slot_of(sqlite3_column_int64(st, 1), 0) +
+			    DB_BAND_ANSWERED), (uint32_t)image);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "bands build");
+}
+
+/* Every band set's ids in [from, to) replaced by fresh's. */
+static bool
+write_range(struct db *db, int64_t from, int64_t to, struct sets *fresh)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
+	    DB_BAND_BASE_SQL);
+	if (st == NULL) {
+		return false;
+	}
+	struct sets stored = {0};
+	int rc;
+	bool ok = true;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ok = postings_want(db, &stored, sqlite3_column_int64(st, 0));
+	}
+	sqlite3_reset(st);
+	ok = ok && (rc == SQLITE_DONE || db_fail(db, "bands build"));
+	for (size_t i = 0; ok && i < fresh->cap; i++) {
+		if (fresh->vals[i] != NULL) {
+			ok = postings_want(db, &stored, fresh->keys[i]);
+		}
+	}
+	for (size_t i = 0; ok && i < stored.cap; i++) {
+		roaring_bitmap_t *r = stored.vals[i];
+		if (r == NULL) {
+			continue;
+		}
+		roaring_bitmap_remove_range(r, (uint64_t)from, (uint64_t)to);
+		const roaring_bitmap_t *add = sets_get(fresh, stored.keys[i]);
+		if (add != NULL) {
+			roaring_bitmap_or_inplace(r, add);
+		}
+		ok = postings_store(db, stored.keys[i], r);
+	}
+	sets_free(&stored);
+	return ok;
+}
+
+/* One write transaction: fn after checking the token; *lost when another
+ * build took over. */
+static bool
+in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void *ud,
+    bool *lost)
+{
+	bool same = false;
+	if (!db_begin(db)) {
+		return false;
+	}
+	bool ok = postings_token_is(db, SET_BANDS_TOKEN, token, &same);
+	*lost = !same;
+	if (ok && same) {
+		ok = fn(db, ud);
+	}
+	if (!ok || !same) {
+		rollback_keep(db);
+		return ok;
+	}
+	return db_commit(db);
+}
+
+struct range {
+	int64_t from;
+	int64_t to;
+	struct sets *fresh;
+};
+
+static bool
+write_step(struct db *db, void *ud)
+{
+	struct range *r = ud;
+	return write_range(db, r->from, r->to, r->fresh);
+}
+
+static bool
+ready_step(struct db *db, void *ud)
+{
+	(void)ud;
+	return db_exec(db, "INSERT OR REPLACE INTO postings(set_id, bits) VALUES (-3, x'');");
+}
+
+/*
+ * 1. One transaction forgets the band sets and their log, turns logging on
+ *    and stores the token.
+ * 2. Per chunk of image ids: the rows read in a snapshot of their own (no
+ *    lock: a batch writes on), then in one short write every band set's
+ *    range replaced by them.  Right with the log on top: every change
+ *    since step 1 is in the log (the fold leaves band entries there until
+ *    the build is complete), and the last entry for a pair is its value.
+ * 3. One transaction marks them complete.
+ * Another build started meanwhile changes the token: this one gives up.
+ */
+bool
+db_bands_build(struct db *db)
+{
+	int64_t token = postings_new_token();
+	struct band_status s;
+	if (!db_begin(db)) {
+		return false;
+	}
+	sqlite3_stmt *st;
+	bool ok = band_status(db, &s) && bands_drop(db) &&
+	    db_exec(db, "UPDATE postings_state SET bands = 1 WHERE id = 1;") &&
+	    (st = db_stmt(db, "INSERT INTO postings(set_id, bits) VALUES (-4, ?1)")) != NULL &&
+	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    db_step_done(db, st, "bands build");
+	if (!ok) {
+		rollback_keep(db);
+		return false;
+	}
+	if (!db_commit(db)) {
+		return false;
+	}
+	int64_t step = chunk_images();
+	bool lost = false;
+	for (int64_t from = 0; from <= s.max_id && from < TOP && !lost; from += step) {
+		struct sets fresh = {0};
+		struct range r = {.from = from, .to = from + step < TOP ? from + step : TOP,
+		    .fresh = &fresh};
+		ok = db_exec(db, "BEGIN") && build_rows(db, r.from, r.to, &fresh);
+		if (!sqlite3_get_autocommit(db->conn)) {
+			ok = db_exec(db, "COMMIT") && ok;
+		}
+		ok = ok && in_write(db, token, write_step, &r, &lost);
+		sets_free(&fresh);
+		if (!ok) {
+			return false;
+		}
+	}
+	return lost || in_write(db, token, ready_step, NULL, &lost);
+}
+
+/* ---- the question ------------------------------------------------------------- */
+
+/* The scores (a, z] of one category (cc: 0 general, 1 character) and side
+ * of the MCut cut whose predictions cross from one cut to the other. */
+struct cross {
+	int cc;
+	int side;
+	double a;
+	double z;
+};
+
+static double
+threshold_of(const struct db_cut *c, int cc)
+{
+	return cc ? c->character_threshold : c->general_threshold;
+}
+
+static bool
+mcut_of(const struct db_cut *c, int cc)
+{
+	return cc ? c->character_mcut : c->general_mcut;
+}
+
+/* The same cut for category cc: both MCut, or the same threshold. */
+static bool
+same_cut(const struct db_cut *x, const struct db_cut *y, int cc)
+{
+	return mcut_of(x, cc) == mcut_of(y, cc) &&
+	    (mcut_of(x, cc) || threshold_of(x, cc) == threshold_of(y, cc));
+}
+
+static size_t
+crossings(const struct db_cut *o, const struct db_cut *n, struct cross out[4])
+{
+	size_t k = 0;
+	for (int cc = 0; cc < 2; cc++) {
+		if (same_cut(o, n, cc)) {
+			continue;
+		}
+		if (!mcut_of(o, cc) && !mcut_of(n, cc)) {
+			double lo = fmin(threshold_of(o, cc), threshold_of(n, cc));
+			double hi = fmax(threshold_of(o, cc), threshold_of(n, cc));
+			out[k++] = (struct cross){cc, 0, lo, hi};
+			out[k++] = (struct cross){cc, 1, lo, hi};
+		} else {
+			/* Below its image's cut but above t, or above it but not above t. */
+			double t = threshold_of(mcut_of(o, cc) ? n : o, cc);
+			out[k++] = (struct cross){cc, 0, t, INFINITY};
+			out[k++] = (struct cross){cc, 1, -INFINITY, t};
+		}
+	}
+	return k;
+}
+
+struct ask {
+	struct db *db;
+	const struct search_opts *old;
+	const struct search_opts *cand;
+	int64_t model;
+	struct sets sets;
+	const roaring_bitmap_t *shown;
+	struct cross x[4];
+	size_t n_x;
+};
+
+static const roaring_bitmap_t *
+band(struct ask *k, int cc, int side, int b)
+{
+	return sets_get(&k->sets, slot_of(k->model, cc) + side * 128 + b);
+}
+
+/* "AND (...)": a prediction p (tags g, answer t) that crosses. */
+static char *
+crossing_sql(const struct ask *k)
+{
+	char *s = xstrdup(" AND (0");
+	for (size_t i = 0; i < k->n_x; i++) {
+		const struct cross *x = &k->x[i];
+		char lo[64] = "", hi[64] = "";
+		if (isfinite(x->a)) {
+			snprintf(lo, sizeof lo, " AND p.score > %.17g", x->a);
+		}
+		if (isfinite(x->z)) {
+			snprintf(hi, sizeof hi, " AND p.score <= %.17g", x->z);
+		}
+		char *t = xasprintf("%s OR ((g.category = 4) = %d AND %s = %d%s%s)", s, x->cc,
+		    DB_BAND_SIDE_SQL("p", "g", "t"), x->side, lo, hi);
+		free(s);
+		s = t;
+	}
+	char *t = xasprintf("%s)", s);
+	free(s);
+	return t;
+}
+
+static bool
+prepare(struct db *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db->conn, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_fail(db, "bands");
+	}
+	return true;
+}
+
+/* The images with an undecided prediction of category cc, on side, with
+ * a score in (lo, hi], from the predictions: an index range per tag, as
+ * cheap as the scores inside (a band only partly crossed). */
+static bool
+crossing_rows(struct ask *k, int cc, int side, double lo, double hi, roaring_bitmap_t *out)
+{
+	sqlite3_stmt *st = db_stmt(k->db, "SELECT i.id FROM tags g CROSS JOIN predictions p"
+	    " ON p.tag_id = g.id LEFT JOIN tagged t ON t.content_id = p.content_id"
+	    " AND t.model_id = p.model_id CROSS JOIN images i ON i.content_id = p.content_id"
+	    " WHERE g.category = ?1 AND p.score > ?2 AND p.score <= ?3 AND p.model_id = ?4"
+	    " AND " DB_BAND_SIDE_SQL("p", "g", "t") " = ?5 AND NOT EXISTS (SELECT 1 FROM"
+	    " decisions d WHERE d.image_id = i.id AND d.tag_id = p.tag_id)");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int(st, 1, cc ? 4 : 0);
+	sqlite3_bind_double(st, 2, lo);
+	sqlite3_bind_double(st, 3, hi);
+	sqlite3_bind_int64(st, 4, k->model);
+	sqlite3_bind_int(st, 5, side);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < TOP) {
+			roaring_bitmap_add(out, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(k->db, "bands");
+}
+
+/* The images with an undecided prediction that crosses, not missing: the
+ * bands wholly inside a crossing range as they are, the part of a band
+ * only partly inside from the predictions. */
+static bool
+crossing_images(struct ask *k, roaring_bitmap_t *changed)
+{
+	bool ok = true;
+	for (size_t i = 0; ok && i < k->n_x; i++) {
+		const struct cross *x = &k->x[i];
+		for (int b = 0; ok && b < 100; b++) {
+			double lo = b / 100.0, up = b == 99 ? INFINITY : (b + 1) / 100.0;
+			if (!(lo < x->z && x->a < up)) {
+				continue;
+			}
+			if (x->a <= lo && up <= x->z) {
+				const roaring_bitmap_t *r = band(k, x->cc, x->side, b);
+				if (r != NULL) {
+					roaring_bitmap_or_inplace(changed, r);
+				}
+			} else {
+				ok = crossing_rows(k, x->cc, x->side, fmax(x->a, lo), fmin(x->z, up),
+				    changed);
+			}
+		}
+	}
+	roaring_bitmap_and_inplace(changed, k->shown);
+	return ok;
+}
+
+/* The images below folder, OR-ed into out. */
+static bool
+folder_images(struct db *db, const char *folder, roaring_bitmap_t *out)
+{
+	size_t n = strlen(folder);
+	while (n > 0 && folder[n - 1] == '/') {
+		n--;
+	}
+	char *lo = xasprintf("%.*s/", (int)n, folder);
+	char *hi = xasprintf("%.*s0", (int)n, folder);
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM images WHERE path >= ?1 AND path < ?2");
+	bool ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_blob(st, 1, lo, (int)strlen(lo), SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 2, hi, (int)strlen(hi), SQLITE_TRANSIENT);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			if (id >= 0 && id < TOP) {
+				roaring_bitmap_add(out, (uint32_t)id);
+			}
+		}
+		sqlite3_reset(st);
+		ok = rc == SQLITE_DONE || db_fail(db, "bands");
+	}
+	free(lo);
+	free(hi);
+	return ok;
+}
+
+/* Whether folder b lies below folder a. */
+static bool
+below(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	while (n > 0 && a[n - 1] == '/') {
+		n--;
+	}
+	return strncmp(a, b, n) == 0 && b[n] == '/' && b[n + 1] != '\0';
+}
+
+/*
+ * Folder overrides (the same folders in old and cand, each with the keys
+ * it sets and the rest from global): one whose cut moves as global's does
+ * is global for this question; one whose cut stays changes nothing below
+ * it, unless another override lies below it; any other one, or one with
+ * overrides inside, has its images rechecked.
+ */
+static bool
+overrides(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
+{
+	const struct search_opts *o = k->old, *c = k->cand;
+	bool ok = true;
+	for (size_t i = 0; ok && i < o->n_overrides && i < c->n_overrides; i++) {
+		const struct db_cut *oc = &o->overrides[i].cut, *nc = &c->overrides[i].cut;
+		bool global = true, stays = true, nested = false;
+		for (int cc = 0; cc < 2; cc++) {
+			global = global && same_cut(oc, &o->cut, cc) && same_cut(nc, &c->cut, cc);
+			stays = stays && same_cut(oc, nc, cc);
+		}
+		for (size_t j = 0; j < o->n_overrides; j++) {
+			nested = nested || (j != i && below(o->overrides[i].folder,
+			    o->overrides[j].folder));
+		}
+		if (global) {
+			continue;
+		}
+		roaring_bitmap_t *r = roaring_bitmap_create();
+		ok = folder_images(k->db, o->overrides[i].folder, r);
+		if (stays && !nested) {
+			roaring_bitmap_andnot_inplace(changed, r);
+		} else {
+			roaring_bitmap_and_inplace(r, k->shown);
+			roaring_bitmap_or_inplace(recheck, r);
+		}
+		roaring_bitmap_free(r);
+	}
+	return ok;
+}
+
+/* The images where a prediction of a tag some rule touches crosses
+ * (decided or not: a decision on its own name is not one on its alias). */
+static bool
+ruled(struct ask *k, roaring_bitmap_t *recheck)
+{
+	char *cond = crossing_sql(k);
+	char *sql = xasprintf("SELECT i.id FROM tags g JOIN predictions p ON p.tag_id = g.id"
+	    " JOIN images i ON i.content_id = p.content_id LEFT JOIN tagged t"
+	    " ON t.content_id = p.content_id AND t.model_id = p.model_id"
+	    " WHERE g.id IN (" SEARCH_RULED_TAGS ") AND p.model_id = ?1 AND %s%s",
+	    DB_BAND_PRED_SQL("p", "g"), cond);
+	free(cond);
+	sqlite3_stmt *st;
+	bool ok = prepare(k->db, sql, &st);
+	free(sql);
+	if (!ok) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, k->model);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < TOP) {
+			roaring_bitmap_add(recheck, (uint32_t)id);
+		}
+	}
+	sqlite3_finalize(st);
+	roaring_bitmap_and_inplace(recheck, k->shown);
+	return rc == SQLITE_DONE || db_fail(k->db, "bands");
+}
+
+static bool
+capped(const struct search_opts *o)
+{
+	bool any = o->cut.max_tags > 0;
+	for (size_t i = 0; i < o->n_overrides; i++) {
+		any = any || o->overrides[i].cut.max_tags > 0;
+	}
+	return any;
+}
+
+static bool
+paths_of(struct db *db, const roaring_bitmap_t *ids, struct db_band_change *out)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT path FROM images WHERE id = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	out->recheck = xcalloc(roaring_bitmap_get_cardinality(ids) + 1, sizeof *out->recheck);
+	roaring_uint32_iterator_t *it = roaring_create_iterator(ids);
+	bool ok = true;
+	for (; ok && it->has_value; roaring_advance_uint32_iterator(it)) {
+		sqlite3_bind_int64(st, 1, it->current_value);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			struct db_band_image *m = &out->recheck[out->n_recheck++];
+			m->id = it->current_value;
+			m->path = xstrndup(sqlite3_column_blob(st, 0),
+			    (size_t)sqlite3_column_bytes(st, 0));
+		}
+		ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "bands");
+		sqlite3_reset(st);
+	}
+	roaring_free_uint32_iterator(it);
+	return ok;
+}
+
+static bool
+answer(struct ask *k, struct db_band_change *out)
+{
+	/* Load what the question reads, then the log on top. */
+	bool ok = postings_want(k->db, &k->sets, POSTINGS_SET_SHOWN);
+	for (int cc = 0; ok && cc < 2; cc++) {
+		for (int side = 0; ok && side < 2; side++) {
+			for (int b = 0; ok && b < 100; b++) {
+				ok = postings_want(k->db, &k->sets, slot_of(k->model, cc) + side * 128 + b);
+			}
+		}
+		ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, cc) + DB_BAND_INEXACT);
+	}
+	ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, 0) + DB_BAND_ANSWERED);
+	ok = ok && postings_apply_log(k->db, &k->sets, false, 0);
+	if (!ok) {
+		return false;
+	}
+	k->shown = sets_get(&k->sets, POSTINGS_SET_SHOWN);
+	roaring_bitmap_t *changed = roaring_bitmap_create(), *recheck = roaring_bitmap_create();
+	ok = crossing_images(k, changed) && overrides(k, changed, recheck) &&
+	    (k->n_x == 0 || ruled(k, recheck));
+	if (ok && (capped(k->old) || capped(k->cand))) {
+		roaring_bitmap_or_inplace(recheck, changed);
+	}
+	roaring_bitmap_andnot_inplace(changed, recheck);
+	out->changed = (int64_t)roaring_bitmap_get_cardinality(changed);
+	ok = ok && paths_of(k->db, recheck, out);
+	roaring_bitmap_free(changed);
+	roaring_bitmap_free(recheck);
+	/* The images an MCut cut in use is approximate for. */
+	roaring_bitmap_t *inexact = roaring_bitmap_create();
+	for (int cc = 0; cc < 2; cc++) {
+		if (mcut_of(&k->old->cut, cc) || mcut_of(&k->cand->cut, cc)) {
+			roaring_bitmap_or_inplace(inexact, sets_get(&k->sets,
+			    slot_of(k->model, cc) + DB_BAND_INEXACT));
+		}
+	}
+	out->inexact = (int64_t)roaring_bitmap_and_cardinality(inexact, k->shown);
+	roaring_bitmap_free(inexact);
+	out->images = (int64_t)roaring_bitmap_and_cardinality(k->shown,
+	    sets_get(&k->sets, slot_of(k->model, 0) + DB_BAND_ANSWERED));
+	return ok;
+}
+
+static bool
+model_id(struct db *db, const char *name, int64_t *id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM models WHERE name = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, name != NULL ? name : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "bands");
+}
+
+bool
+db_bands_change(struct db *db, const struct search_opts *old, const struct search_opts *cand,
+    struct db_band_change *out, bool *answered)
+{
+	*answered = false;
+	struct band_status s;
+	bool txn = sqlite3_get_autocommit(db->conn);
+	if (!db_postings_enabled() || !band_status(db, &s)) {
+		return db_postings_enabled() ? false : true;
+	}
+	if (!s.ready) {
+		if (!txn) {
+			return true;
+		}
+		if (!db_bands_build(db) || !band_status(db, &s)) {
+			return false;
+		}
+		if (!s.ready) {
+			return true; /* another build goes on */
+		}
+	}
+	if (s.max_id >= TOP || (txn && !postings_fold_if_due(db))) {
+		return s.max_id >= TOP;
+	}
+	struct ask k = {.db = db, .old = old, .cand = cand};
+	if (!model_id(db, old->model, &k.model)) {
+		return false;
+	}
+	memset(out, 0, sizeof *out);
+	k.n_x = crossings(&old->cut, &cand->cut, k.x);
+	if (k.model < 0) {
+		*answered = true;
+		return true;
+	}
+	/* One snapshot for bitmaps, log and rows. */
+	if (txn && !db_exec(db, "BEGIN")) {
+		return false;
+	}
+	bool ok = answer(&k, out);
+	sets_free(&k.sets);
+	if (txn) {
+		ok = db_exec(db, "COMMIT") && ok;
+	}
+	if (!ok) {
+		db_band_change_fini(out);
+	}
+	*answered = ok;
+	return ok;
+}
+
+void
+db_band_change_fini(struct db_band_change *c)
+{
+	for (size_t i = 0; i < c->n_recheck; i++) {
+		free(c->recheck[i].path);
+	}
+	free(c->recheck);
+	memset(c, 0, sizeof *c);
+}
+
+/* ---- checking ----------------------------------------------------------------- */
+
+bool
+db_bands_check(struct db *db, bool *built, bool *same)
+{
+	struct band_status s;
+	*built = false;
+	*same = true;
+	if (!db_exec(db, "BEGIN")) {
+		return false;
+	}
+	struct sets stored = {0}, fresh = {0};
+	bool ok = band_status(db, &s);
+	*built = ok && s.ready;
+	if (ok && s.ready) {
+		sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
+		    DB_BAND_BASE_SQL " UNION SELECT set_id FROM postings_log WHERE set_id >= "
+		    DB_BAND_BASE_SQL);
+		int rc = SQLITE_DONE;
+		ok = st != NULL;
+		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ok = postings_want(db, &stored, sqlite3_column_int64(st, 0));
+		}
+		if (st != NULL) {
+			sqlite3_reset(st);
+		}
+		ok = ok && (rc == SQLITE_DONE || db_fail(db, "bands check")) &&
+		    postings_apply_log(db, &stored, false, 0) &&
+		    read_rows(db, 0, s.max_id + 1 < TOP ? s.max_id + 1 : TOP, &fresh);
+		for (size_t i = 0; ok && i < fresh.cap; i++) {
+			if (fresh.vals[i] != NULL) {
+				ok = postings_want(db, &stored, fresh.keys[i]);
+			}
+		}
+		for (size_t i = 0; ok && i < stored.cap; i++) {
+			if (stored.vals[i] != NULL) {
+				const roaring_bitmap_t *f = sets_get(&fresh, stored.keys[i]);
+				bool empty = roaring_bitmap_is_empty(stored.vals[i]);
+				*same = *same && (f != NULL ? roaring_bitmap_equals(f, stored.vals[i]) : empty);
+			}
+		}
+	}
+	sets_free(&stored);
+	sets_free(&fresh);
+	return db_exec(db, "COMMIT") && ok;
+}

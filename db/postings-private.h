@@ -1,0 +1,60 @@
+/*
+ * postings-private.h — what the posting lists (postings.c: tags) and the
+ * score bands (bands.c) share: the table of bitmaps, its log, and sets of
+ * bitmaps by id.  Never included outside db/.
+ */
+#ifndef TAGCON_DB_POSTINGS_PRIVATE_H
+#define TAGCON_DB_POSTINGS_PRIVATE_H
+
+#include <roaring/roaring.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/* The images not missing. */
+#define POSTINGS_SET_SHOWN 0
+
+/* Open addressing over set ids; never shrinks, few hundred entries at most
+ * for a query, every touched set for a fold. */
+struct sets {
+	int64_t *keys;
+	roaring_bitmap_t **vals;
+	size_t cap;
+	size_t n;
+};
+
+/* The bitmap of set key in s, or NULL. */
+roaring_bitmap_t *sets_get(const struct sets *s, int64_t key);
+/* Put r (owned from now on) as set key, freeing one there before. */
+void sets_put(struct sets *s, int64_t key, roaring_bitmap_t *r);
+void sets_free(struct sets *s);
+
+/* Set id's stored bitmap (empty when it has no row); NULL after an error. */
+roaring_bitmap_t *postings_load(struct db *db, int64_t id);
+/* Load set id into s unless it is there. */
+bool postings_want(struct db *db, struct sets *s, int64_t id);
+/* Store r as set id (no row when empty). */
+bool postings_store(struct db *db, int64_t id, roaring_bitmap_t *r);
+/* The log on top of the sets in s, in order; with all, every set below
+ * `below` the log names is loaded first (a fold), else the sets not in s
+ * are skipped (a query). */
+bool postings_apply_log(struct db *db, struct sets *s, bool all, int64_t below);
+
+/* A build's token: the time it began, in nanoseconds. */
+int64_t postings_new_token(void);
+/* Whether the token stored as set id is token. */
+bool postings_token_is(struct db *db, int64_t id, int64_t token, bool *same);
+
+/* Fold the log when it is long, or build the tags' lists when they are
+ * not, if the caller is in no transaction (a busy database: not now). */
+bool postings_fold_if_due(struct db *db);
+
+/* bands.c: whether the bands are being built (logging, not complete), and
+ * since when (a token, or 0), for the fold. */
+bool bands_building(struct db *db, bool *building, int64_t *since);
+/* Stop logging and forget the bands (a build left for dead). */
+bool bands_drop(struct db *db);
+
+#endif
