@@ -13,7 +13,7 @@ older, the posting lists at the first count, a claim when an image is opened.
 TAGCON_BENCH_IN_PLACE=1 runs on PATH itself (a copy already).
 
   - start to first frame: from exec to the tab line on the terminal, and to
-    the first page of rows; TAGCON_BENCH_ROUNDS starts (default 3): the first
+    the first page of rows; TAGCON_BENCH_ROUNDS starts (default 5): the first
     is the first console on the file (on a copy, its pages are in the page
     cache from the copy; not a cold disk), the others warm;
   - End and back Home: the key to the last (first) row on the screen; memory,
@@ -407,10 +407,11 @@ def main():
     figures["database size per image"] = "%.0f bytes" % (os.path.getsize(db) / n)
     first, last = row_names(db)
     try:
-        rounds = int(os.environ.get("TAGCON_BENCH_ROUNDS", "3"))
+        rounds = int(os.environ.get("TAGCON_BENCH_ROUNDS", "5"))
         runs = [first_frame(tagcon, db, env, first) for _ in range(rounds)]
         fmt = lambda v: "-" if None in v else (
-            "%.0f ms" % v[0] if len(v) == 1 else "%.0f–%.0f ms" % (min(v), max(v)))
+            "%.0f ms" % v[0] if len(v) == 1 else "%.0f–%.0f ms (median %.0f)" % (
+                min(v), max(v), sorted(v)[len(v) // 2]))
         figures["first frame (tab line): first start; the next"] = "%s; %s" % (
             fmt([r[0] for r in runs[:1]]), fmt([r[0] for r in runs[1:]]))
         figures["first page of rows: first start; the next"] = "%s; %s" % (
