@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
 #include "core/settings.h"
 #include "db/db.h"
 
@@ -17,6 +18,38 @@ options_cut(struct db *db)
 		.character_mcut = settings_get_bool(db, "character_mcut"),
 		.max_tags = (int)settings_get_int(db, "max_tags"),
 	};
+}
+
+bool
+options_cut_if(struct db *db, const char *name, const char *value, struct db_cut *out,
+    char **cause)
+{
+	const struct setting_def *d = settings_find(name);
+	char *normal = NULL;
+	*out = options_cut(db);
+	double *real = strcmp(name, "general_threshold") == 0 ? &out->general_threshold
+	    : strcmp(name, "character_threshold") == 0 ? &out->character_threshold : NULL;
+	bool *flag = strcmp(name, "general_mcut") == 0 ? &out->general_mcut
+	    : strcmp(name, "character_mcut") == 0 ? &out->character_mcut : NULL;
+	int *cap = strcmp(name, "max_tags") == 0 ? &out->max_tags : NULL;
+	if (d == NULL || (real == NULL && flag == NULL && cap == NULL)) {
+		*cause = xasprintf("%s is not one of the suggestion cuts (general_threshold,"
+		    " character_threshold, general_mcut, character_mcut, max_tags)", name);
+		return false;
+	}
+	if (!settings_validate(d, value, &normal, cause)) {
+		return false;
+	}
+	/* The canonical text, read as options_cut() reads the stored one. */
+	if (real != NULL) {
+		*real = strtod(normal, NULL);
+	} else if (flag != NULL) {
+		*flag = strcmp(normal, "true") == 0;
+	} else {
+		*cap = (int)strtod(normal, NULL);
+	}
+	free(normal);
+	return true;
 }
 
 struct review_opts

@@ -23,6 +23,11 @@ struct db;
 
 /* general_threshold, character_threshold, general_mcut, character_mcut, max_tags. */
 struct db_cut options_cut(struct db *db);
+/* The same with setting name (one of those five) at value, validated as
+ * `config set` would, not stored: what a change would make.  False with
+ * *cause (new string) for another name or a refused value. */
+bool options_cut_if(struct db *db, const char *name, const char *value, struct db_cut *out,
+    char **cause);
 /* review_mode, review_min_score, confident_margin. */
 struct review_opts options_review(struct db *db);
 /* pixel_limit; no callbacks. */

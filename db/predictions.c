@@ -212,7 +212,7 @@ db_image_predictions(struct db *db, int64_t image_id, const char *model,
 		struct db_pred p = {
 			.tag = (const char *)sqlite3_column_text(st, 0),
 			.category = (enum db_category)sqlite3_column_int(st, 1),
-			.score = (float)sqlite3_column_double(st, 2),
+			.score = sqlite3_column_double(st, 2),
 		};
 		fn(ud, &p);
 	}

@@ -47,7 +47,7 @@ const char *db_category_name(enum db_category c);
 struct db_pred {
 	const char *tag; /* canonical name */
 	enum db_category category;
-	float score;
+	double score;
 };
 
 struct db_tagged {

@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "core/batch/models.h"
+#include "core/options.h"
 #include "core/sanitize.h"
 #include "core/settings.h"
 #include "core/space/space.h"
 #include "core/space/token.h"
+#include "core/tag/impact.h"
+#include "core/tag/rules.h"
 #include "db/db.h"
 #include "tui/cli.h"
 #include "common/xalloc.h"
@@ -21,7 +24,8 @@ static int exec_config(struct cli *cli, int argc, char **argv);
 
 const struct cmd_entry cmd_config_entry = {
 	.name = "config",
-	.usage = "list [--json] | get NAME | set NAME VALUE | reset NAME",
+	.usage = "list [--json] | get NAME | set NAME VALUE | reset NAME |"
+	    " effect NAME VALUE [--json]",
 	.help = "show or change settings",
 	.exec = exec_config,
 };
@@ -148,6 +152,57 @@ warn_model(struct db *db, const char *model)
 	settings_list_free(urls);
 }
 
+/* `config effect NAME VALUE`: what the Settings screen shows for a cut
+ * before it is saved, from stored scores (nothing is stored, no Space is
+ * called): the library's pending suggestions before and after, and the
+ * images whose suggestions change. */
+static int
+config_effect(struct cli *cli, struct db *db, const char *name, const char *value, bool json)
+{
+	char *cause = NULL;
+	struct db_cut cand;
+	if (!options_cut_if(db, name, value, &cand, &cause)) {
+		out_error("config: %s", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	struct rules *r = rules_load(db, &cause);
+	if (r == NULL) {
+		out_error("config: %s", cause);
+		free(cause);
+		return EXIT_FAILURES;
+	}
+	char *model = settings_get(db, "model");
+	struct db_cut old = rules_global_cut(r);
+	int64_t before = 0, after = 0;
+	struct impact imp;
+	atomic_bool cancel = false;
+	bool ok = model != NULL && impact_pending(db, model, r, old, cand, &before, &after) &&
+	    impact_changed(db, model, r, old, cand, &cancel, &imp);
+	rules_destroy(r);
+	free(model);
+	if (!ok) {
+		return cli_db_error(cli);
+	}
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "setting", name);
+		cJSON_AddStringToObject(o, "value", value);
+		cJSON_AddNumberToObject(o, "changed", (double)imp.changed);
+		cJSON_AddNumberToObject(o, "images", (double)imp.images);
+		cJSON_AddNumberToObject(o, "mcut_approximate", (double)imp.inexact);
+		cJSON_AddNumberToObject(o, "pending_before", (double)before);
+		cJSON_AddNumberToObject(o, "pending_after", (double)after);
+		out_json(o);
+		return EXIT_OK;
+	}
+	printf("%s %s: %lld of %lld tagged images change%s\n", name, value,
+	    (long long)imp.changed, (long long)imp.images,
+	    imp.inexact > 0 ? " (MCut approximate for some)" : "");
+	printf("pending suggestions: %lld -> %lld\n", (long long)before, (long long)after);
+	return EXIT_OK;
+}
+
 static int
 exec_config(struct cli *cli, int argc, char **argv)
 {
@@ -162,10 +217,11 @@ exec_config(struct cli *cli, int argc, char **argv)
 	bool get = strcmp(verb, "get") == 0 && argc == 2;
 	bool set = strcmp(verb, "set") == 0 && argc == 3;
 	bool reset = strcmp(verb, "reset") == 0 && argc == 2;
-	if (!list && !get && !set && !reset) {
+	bool effect = strcmp(verb, "effect") == 0 && argc == 3;
+	if (!list && !get && !set && !reset && !effect) {
 		return cli_usage(&cmd_config_entry);
 	}
-	if ((get || set || reset) && settings_find(argv[1]) == NULL) {
+	if ((get || set || reset || effect) && settings_find(argv[1]) == NULL) {
 		const char *now = settings_renamed(argv[1]);
 		if (now != NULL) {
 			out_error("config: %s is called %s now: %s", argv[1], now,
@@ -182,6 +238,9 @@ exec_config(struct cli *cli, int argc, char **argv)
 	}
 	if (list) {
 		return config_list(db, flags[0]);
+	}
+	if (effect) {
+		return config_effect(cli, db, argv[1], argv[2], flags[0]);
 	}
 	char *cause = NULL;
 	if (get) {

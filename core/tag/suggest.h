@@ -50,7 +50,7 @@ struct rules;
 struct suggest_pred {
 	char *tag;
 	enum db_category category;
-	float score;
+	double score;
 };
 
 struct suggest_decision {
@@ -78,7 +78,7 @@ struct suggest_tag {
 	const char *tag;       /* the name after aliases; borrowed from the input or the rules */
 	const char *predicted; /* the model's own name when an alias renamed it, else NULL */
 	enum db_category category;
-	float score;           /* the name's highest score; < 0 for a pin the model did not score */
+	double score;          /* the name's highest score; < 0 for a pin the model did not score */
 	double cut;            /* the cut that score was held to (0 for a pin) */
 	bool pinned;
 };

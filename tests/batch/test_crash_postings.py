@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""test_crash_postings.py — the posting lists (db/postings.h) survive SIGKILL at any moment:
-after every kill the count of each query from the bitmaps equals plain SQL's
-(TAGCON_POSTINGS=off), and then the step after: more writes, then counts again.
+"""test_crash_postings.py — the posting lists (db/postings.h) and the score bands
+(db/bands.h) survive SIGKILL at any moment: after every kill the count of each query from the
+bitmaps equals plain SQL's (TAGCON_POSTINGS=off), the images a threshold step or MCut switched
+changes (`tagcon config effect`) from the bands equal the engine's on every image, and then the
+step after: more writes, then counts again.
 
 Four kinds of kill, at seeded random moments:
   - build: the first count builds the bitmaps in short transactions; killed part-way K
@@ -14,7 +16,9 @@ Four kinds of kill, at seeded random moments:
     killed K times part-way, an edit after each;
   - fold: a script flips thousands of verdicts in SQL, then the `tagcon search --count` that
     finds more log than it applies itself folds it into the bitmaps (a write transaction of
-    its own): killed K times part-way.
+    its own): killed K times part-way;
+  - bands build: the first `config effect` builds the score bands in chunks (here of 500
+    images), killed K times part-way, an edit after each; the next one builds them again.
 After each kill: PRAGMA integrity_check is ok; the bitmaps are built and in use (the log or the
 bitmaps hold the writes: this fails on a binary without them); every query's count from the
 bitmaps equals plain SQL's.
@@ -93,6 +97,41 @@ def agree(t, db, what):
             "%s: the posting lists are built and hold the writes" % what, str(use))
 
 
+# Cuts whose effect is compared: a step on a hundredth, one off them, MCut switched on.
+EFFECTS = [("general_threshold", "0.36"), ("general_threshold", "0.345"),
+           ("character_mcut", "on"), ("general_mcut", "on")]
+
+
+def effect(t, db, name, value, env=None):
+    r = t.run("config", "effect", name, value, "--json", db=db, env=env)
+    if r.rc != 0:
+        return "exit %s: %s" % (r.rc, r.errtext[:200])
+    return r.text.strip()
+
+
+def bands_in_use(t, db):
+    try:
+        return t.sql(db, "SELECT (SELECT bands FROM postings_state),"
+                     " (SELECT count(*) FROM postings WHERE set_id >= 1099511627776)"
+                     " + (SELECT count(*) FROM postings_log WHERE set_id >= 1099511627776)")[0]
+    except sqlite3.Error as e:  # an old binary has no bands
+        return str(e)
+
+
+def agree_bands(t, db, what):
+    wrong = []
+    for name, value in EFFECTS:
+        engine = effect(t, db, name, value, env=OFF)
+        bands = effect(t, db, name, value)
+        if engine != bands:
+            wrong.append("%s %s: engine %s, bands %s" % (name, value, engine, bands))
+    t.eq(wrong, [], "%s: the images %d cut changes change, from the bands, equal the engine's"
+         % (what, len(EFFECTS)))
+    use = bands_in_use(t, db)
+    t.check(isinstance(use, tuple) and use[0] == 1 and use[1] > 0,
+            "%s: the score bands are built and hold the writes" % what, str(use))
+
+
 def kill_batch(t, rng):
     t.section("SIGKILL during a batch that commits as it goes")
     lib = t.mkdir("lib")
@@ -102,8 +141,10 @@ def kill_batch(t, rng):
     fake = t.fake("--service-ms", 60, "--concurrency", 2)
     t.config(db, "spaces", fake.url)
     t.config(db, "review_mode", "auto")
-    # The first count builds the (empty) bitmaps; from then on every write is logged.
+    # The first count builds the (empty) bitmaps, the first effect the (empty) bands; from
+    # then on every write is logged.
     count(t, db, "x")
+    effect(t, db, "general_threshold", "0.5")
     for k in range(KILLS):
         delay = rng.uniform(0.2, 2.0)
         proc = t.spawn("batch", "--quiet", db=db, name="batch-killed")
@@ -115,9 +156,11 @@ def kill_batch(t, rng):
         n = t.sql(db, "SELECT count(*) FROM decisions WHERE verdict = 1")[0][0]
         t.note("kill %d at %.2f s: %d accepted decisions" % (k + 1, delay, n))
         agree(t, db, "batch kill %d" % (k + 1))
+        agree_bands(t, db, "batch kill %d" % (k + 1))
     r = t.run("batch", "--quiet", db=db, timeout=180)
     t.eq(r.rc, 0, "the batch after the kills finishes")
     agree(t, db, "after the batch finished")
+    agree_bands(t, db, "after the batch finished")
 
 
 def kill_during(t, rng, db, args, what, lo, hi, env=None):
@@ -172,6 +215,32 @@ def kill_commit(t, rng):
         r = t.run("edit", "/bench/tags/f0009/0008%03d.jpg" % (k + 1), "+during_build", db=db)
         t.eq(r.rc, 0, "an edit after build kill %d" % (k + 1))
     agree(t, db, "generated, after the killed builds")
+
+    t.section("SIGKILL while the score bands are built")
+    # Their own draws, so that the other kills keep theirs.
+    brng = random.Random(SEED + 1)
+    tiny = {"TAGCON_POSTINGS_CHUNK": "50"}
+    for k in range(KILLS):
+        if k > 0:
+            # As a script might: logging off, so the next question builds them again.
+            con = sqlite3.connect(db, timeout=30)
+            with con:
+                con.execute("UPDATE postings_state SET bands = 0")
+            con.close()
+        delay, alive = kill_during(t, brng, db, ["config", "effect", "general_threshold",
+                                                 "0.36"], "bands-killed", 0.03, 0.4, env=tiny)
+        try:
+            stored, ready = t.sql(db, "SELECT count(*), count(*) FILTER (WHERE set_id = -3)"
+                                  " FROM postings WHERE set_id >= 1099511627776"
+                                  " OR set_id = -3")[0]
+        except sqlite3.Error:  # a binary without bands
+            stored, ready = -1, 0
+        t.note("bands build kill %d at %.2f s (%s): %d band sets stored, %s" % (
+            k + 1, delay, "killed" if alive else "had ended", stored,
+            "complete" if ready else "not complete"))
+        r = t.run("edit", "/bench/tags/f0008/0007%03d.jpg" % (k + 1), "+during_bands", db=db)
+        t.eq(r.rc, 0, "an edit after bands build kill %d" % (k + 1))
+    agree_bands(t, db, "after the killed bands builds")
     killed = 0
     for k in range(KILLS):
         before = t.sql(db, "SELECT count(*) FROM decisions")[0][0]
@@ -181,16 +250,19 @@ def kill_commit(t, rng):
         t.note("commit kill %d at %.2f s (%s): decisions %d -> %d, log %d" % (
             k + 1, delay, "killed" if alive else "had ended", before, after, log_size(t, db)))
         agree(t, db, "commit kill %d" % (k + 1))
+        agree_bands(t, db, "commit kill %d" % (k + 1))
         # The step after: more writes on top of what the kill left, then counts again.
         r = t.run("edit", "/bench/tags/f%04d/%07d.jpg" % (k + 1, 1000 * k + 7), "+after_kill",
                   db=db)
         t.eq(r.rc, 0, "an edit after commit kill %d" % (k + 1))
         agree(t, db, "an edit after commit kill %d" % (k + 1))
+        agree_bands(t, db, "an edit after commit kill %d" % (k + 1))
     t.check(killed > 0, "at least one commit was killed part-way (decisions stored, not all)",
             str(killed))
     r = t.run("commit", db=db, timeout=600)
     t.eq(r.rc, 0, "a full commit after the kills")
     agree(t, db, "after the full commit")
+    agree_bands(t, db, "after the full commit")
 
     t.section("SIGKILL during the fold of a long log into the bitmaps")
     interrupted = 0
@@ -206,6 +278,7 @@ def kill_commit(t, rng):
         t.check(left in (0, log), "fold kill %d: the fold happened whole or not at all" % (k + 1),
                 "%d -> %d" % (log, left))
         agree(t, db, "fold kill %d" % (k + 1))
+        agree_bands(t, db, "fold kill %d" % (k + 1))
     t.check(interrupted > 0, "at least one fold was killed part-way", str(interrupted))
 
 

@@ -14,6 +14,7 @@
  * Each case runs once cold (first figure), then RUNS times; the median,
  * minimum and maximum of those are printed with the target.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,10 +309,11 @@ settings_lines(void)
 	struct db_cut g = base.cut, m = base.cut;
 	g.general_mcut = g.character_mcut = false;
 	struct db_cut up = g, down = g, off = g, chr = g, gm = g, cm = g, both = g;
-	up.general_threshold += 0.01;
-	down.general_threshold -= 0.01;
-	off.general_threshold += 0.005;
-	chr.character_threshold -= 0.01;
+	/* As the Settings form steps: to the hundredth (tui/widget-field.c). */
+	up.general_threshold = round(g.general_threshold * 100 + 1) / 100;
+	down.general_threshold = round(g.general_threshold * 100 - 1) / 100;
+	off.general_threshold = round(g.general_threshold * 1000 + 5) / 1000;
+	chr.character_threshold = round(g.character_threshold * 100 - 1) / 100;
 	gm.general_mcut = true;
 	cm.character_mcut = true;
 	both.general_mcut = both.character_mcut = true;
@@ -319,7 +321,7 @@ settings_lines(void)
 	struct step steps[] = {
 		{"general +0.01", g, up, {0}, 0, 0},
 		{"general -0.01", g, down, {0}, 0, 0},
-		{"general +0.005 (off the hundredths)", g, off, {0}, 0, 0},
+		{"general +0.005 (typed, off the hundredths)", g, off, {0}, 0, 0},
 		{"character -0.01", g, chr, {0}, 0, 0},
 		{"general MCut on", g, gm, {0}, 0, 0},
 		{"character MCut on", g, cm, {0}, 0, 0},

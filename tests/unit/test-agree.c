@@ -165,18 +165,17 @@ pick_threshold(void)
 }
 
 /* 0.05 to 1.0: thousandths mostly, sometimes a binary fraction or a
- * threshold's own value. */
-static float
+ * threshold's own value; as a float would hold them (what a Space's
+ * answer stores) or as doubles (what a script or the benchmark generator
+ * writes: the engine must read them as SQL does). */
+static double
 pick_score(void)
 {
 	unsigned kind = rnd(8);
-	if (kind == 0) {
-		return (float)(2 + rnd(31)) / 32.0f;
-	}
-	if (kind == 1) {
-		return strtof(pick_threshold(), NULL);
-	}
-	return 0.05f + (float)rnd(951) / 1000.0f;
+	bool as_float = chance(50);
+	double s = kind == 0 ? (double)(2 + rnd(31)) / 32.0
+	    : kind == 1 ? strtod(pick_threshold(), NULL) : 0.05 + (double)rnd(951) / 1000.0;
+	return as_float ? (double)(float)s : s;
 }
 
 /* ---- one library ------------------------------------------------------------------- */
