@@ -18,7 +18,11 @@ child's peak RSS:
   3. `search --count Q` for each query (default `1girl`, then
      `1girl solo -monochrome`): the first builds the posting lists when the
      file has none yet (schema 10 made them lazy), the second uses them;
-  4. the first query again: warm.
+  4. the first query again: warm;
+  5. `config effect general_threshold 0.34`, then 0.33, then
+     `config effect general_mcut on`: the Settings screen's two lines from
+     the shell; the first builds the score bands (schema 12, lazy like the
+     posting lists) when the file has none yet.
 
 The copy's pages are in the page cache from the copy: these are warm-cache
 figures, not a cold disk's.
@@ -102,6 +106,13 @@ def main():
                 % (secs, built(), peak))
         secs, _, out = timed([tagcon, "--db", db, "search", "--count", queries[0]])
         figures["again `%s` (warm)" % queries[0]] = "%.3f s" % secs
+        # The Settings screen's two lines: the first builds the score bands
+        # (schema 12) when the file has none yet.
+        for what, value in (("general_threshold", "0.34"), ("general_threshold", "0.33"),
+                            ("general_mcut", "on")):
+            secs, peak, out = timed([tagcon, "--db", db, "config", "effect", what, value])
+            figures["config effect %s %s" % (what, value)] = "%.2f s (peak RSS %.0f MiB): %s" % (
+                secs, peak, out.splitlines()[0] if out else "")
         figures["file after"] = "%.0f MiB" % (os.path.getsize(db) / 2**20)
     finally:
         if db != src and not a.keep:
