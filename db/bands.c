@@ -5,7 +5,9 @@
  *
  * Marks in the postings table: SET_BANDS_TOKEN holds the running build's
  * token (its start time), SET_BANDS_READY says every band set is stored.
- * postings_state.bands = 1 from a build's first step on: the triggers log.
+ * postings_state.bands = 1 from a build's first step on: the triggers mark
+ * every image a change touches in bands_dirty; the stored bitmaps with the
+ * marked images worked out again from their rows are the sets.
  */
 #include <math.h>
 #include <roaring/roaring.h>
@@ -25,6 +27,17 @@
 /* Image ids per chunk of a build: its rows are read in a snapshot of their
  * own, then every band set's range is replaced in one short write. */
 #define CHUNK_IMAGES 100000
+/* A reader works out this many marked images itself; beyond, it folds
+ * them into the bitmaps first (about 50 us an image).  TAGCON_BANDS_FOLD=N
+ * sets another number (tests). */
+#define FOLD_DIRTY 2000
+
+static int64_t
+fold_dirty(void)
+{
+	const char *v = getenv("TAGCON_BANDS_FOLD");
+	return v != NULL && *v != '\0' ? atoll(v) : FOLD_DIRTY;
+}
 
 /* (image, band set) for the images with ids in [?1, ?2): their undecided
  * predictions' bands, and the approximate-MCut sets of their answers. */
@@ -55,10 +68,10 @@ slot_of(int64_t model, int cc)
 /* ---- state -------------------------------------------------------------------- */
 
 struct band_status {
-	bool on;        /* the triggers log */
+	bool on;        /* the triggers mark */
 	bool ready;     /* every set is stored */
-	int64_t since;  /* the build's token */
 	int64_t max_id; /* the largest image id */
+	int64_t dirty;  /* images marked */
 };
 
 static bool
@@ -66,8 +79,8 @@ band_status(struct db *db, struct band_status *s)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT bands FROM postings_state WHERE id = 1) = 1,"
 	    " EXISTS (SELECT 1 FROM postings WHERE set_id = -3),"
-	    " (SELECT bits FROM postings WHERE set_id = -4),"
-	    " (SELECT coalesce(max(id), 0) FROM images)");
+	    " (SELECT coalesce(max(id), 0) FROM images),"
+	    " (SELECT count(*) FROM bands_dirty)");
 	if (st == NULL) {
 		return false;
 	}
@@ -76,33 +89,19 @@ band_status(struct db *db, struct band_status *s)
 	if (rc == SQLITE_ROW) {
 		s->on = sqlite3_column_int(st, 0) == 1;
 		s->ready = s->on && sqlite3_column_int(st, 1) == 1;
-		if (sqlite3_column_bytes(st, 2) == (int)sizeof s->since) {
-			memcpy(&s->since, sqlite3_column_blob(st, 2), sizeof s->since);
-		}
-		s->max_id = sqlite3_column_int64(st, 3);
+		s->max_id = sqlite3_column_int64(st, 2);
+		s->dirty = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || db_fail(db, "bands");
 }
 
-bool
-bands_building(struct db *db, bool *building, int64_t *since)
-{
-	struct band_status s;
-	if (!band_status(db, &s)) {
-		return false;
-	}
-	*building = s.on && !s.ready;
-	*since = s.since;
-	return true;
-}
-
-bool
+static bool
 bands_drop(struct db *db)
 {
 	return db_exec(db, "UPDATE postings_state SET bands = 0 WHERE id = 1;"
 	    " DELETE FROM postings WHERE set_id >= " DB_BAND_BASE_SQL " OR set_id IN (-3, -4);"
-	    " DELETE FROM postings_log WHERE set_id >= " DB_BAND_BASE_SQL ";");
+	    " DELETE FROM bands_dirty;");
 }
 
 /* ---- building ----------------------------------------------------------------- */
@@ -291,6 +290,104 @@ build_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "bands build");
+}
+
+/*
+ * The images marked in bands_dirty worked out again from their rows, in
+ * the band sets of s: out of every one, then into those their rows say;
+ * with load, a set s does not hold is loaded first (a fold), else the sets
+ * s does not hold are left alone (a question about one model).
+ */
+static bool
+recompute(struct db *db, struct sets *s, bool load)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT image_id FROM bands_dirty");
+	if (st == NULL) {
+		return false;
+	}
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	bool ok = rc == SQLITE_DONE || db_fail(db, "bands");
+	for (size_t k = 0; ok && k < n; k++) {
+		if (ids[k] < 0 || ids[k] >= TOP) {
+			continue;
+		}
+		for (size_t i = 0; i < s->cap; i++) {
+			if (s->vals[i] != NULL && s->keys[i] >= DB_BAND_BASE) {
+				roaring_bitmap_remove(s->vals[i], (uint32_t)ids[k]);
+			}
+		}
+		struct sets fresh = {0};
+		ok = build_rows(db, ids[k], ids[k] + 1, &fresh);
+		for (size_t i = 0; ok && i < fresh.cap; i++) {
+			if (fresh.vals[i] == NULL || (!load && sets_get(s, fresh.keys[i]) == NULL)) {
+				continue;
+			}
+			ok = postings_want(db, s, fresh.keys[i]);
+			if (ok) {
+				roaring_bitmap_add(sets_get(s, fresh.keys[i]), (uint32_t)ids[k]);
+			}
+		}
+		sets_free(&fresh);
+	}
+	free(ids);
+	return ok;
+}
+
+/* Every stored band set loaded into s. */
+static bool
+load_all(struct db *db, struct sets *s)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
+	    DB_BAND_BASE_SQL);
+	if (st == NULL) {
+		return false;
+	}
+	bool ok = true;
+	int rc = SQLITE_DONE;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ok = postings_want(db, s, sqlite3_column_int64(st, 0));
+	}
+	sqlite3_reset(st);
+	return ok && (rc == SQLITE_DONE || db_fail(db, "bands"));
+}
+
+/* The marked images into the stored bitmaps, and the marks gone: one
+ * write transaction.  Only once the bands are complete (a build's chunk
+ * relies on the marks made after its snapshot). */
+static bool
+fold(struct db *db)
+{
+	struct band_status s;
+	struct sets all = {0};
+	if (!db_begin(db)) {
+		return false;
+	}
+	bool ok = band_status(db, &s);
+	if (ok && s.ready && s.dirty > 0) {
+		ok = load_all(db, &all) && recompute(db, &all, true);
+		for (size_t i = 0; ok && i < all.cap; i++) {
+			if (all.vals[i] != NULL) {
+				ok = postings_store(db, all.keys[i], all.vals[i]);
+			}
+		}
+		ok = ok && db_exec(db, "DELETE FROM bands_dirty;");
+	}
+	sets_free(&all);
+	if (!ok) {
+		rollback_keep(db);
+		return false;
+	}
+	return db_commit(db);
 }
 
 /* Every band set's ids in [from, to) replaced by fresh's. */
@@ -739,7 +836,7 @@ paths_of(struct db *db, const roaring_bitmap_t *ids, struct db_band_change *out)
 static bool
 answer(struct ask *k, struct db_band_change *out)
 {
-	/* Load what the question reads, then the log on top. */
+	/* Load what the question reads. */
 	bool ok = postings_want(k->db, &k->sets, POSTINGS_SET_SHOWN);
 	for (int cc = 0; ok && cc < 2; cc++) {
 		for (int side = 0; ok && side < 2; side++) {
@@ -750,7 +847,9 @@ answer(struct ask *k, struct db_band_change *out)
 		ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, cc) + DB_BAND_INEXACT);
 	}
 	ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, 0) + DB_BAND_ANSWERED);
-	ok = ok && postings_apply_log(k->db, &k->sets, false, 0);
+	/* The tag lists' log for the images shown; the marked images again. */
+	ok = ok && postings_apply_log(k->db, &k->sets, false, 0) &&
+	    recompute(k->db, &k->sets, false);
 	if (!ok) {
 		return false;
 	}
@@ -819,6 +918,11 @@ db_bands_change(struct db *db, const struct search_opts *old, const struct searc
 	if (s.max_id >= TOP || (txn && !postings_fold_if_due(db))) {
 		return s.max_id >= TOP;
 	}
+	/* Many marked images: into the bitmaps first, when the database lets
+	 * us write (else this reader works them out itself). */
+	if (txn && s.dirty > fold_dirty()) {
+		fold(db);
+	}
 	struct ask k = {.db = db, .old = old, .cand = cand};
 	if (!model_id(db, old->model, &k.model)) {
 		return false;
@@ -870,19 +974,9 @@ db_bands_check(struct db *db, bool *built, bool *same)
 	bool ok = band_status(db, &s);
 	*built = ok && s.ready;
 	if (ok && s.ready) {
-		sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
-		    DB_BAND_BASE_SQL " UNION SELECT set_id FROM postings_log WHERE set_id >= "
-		    DB_BAND_BASE_SQL);
-		int rc = SQLITE_DONE;
-		ok = st != NULL;
-		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			ok = postings_want(db, &stored, sqlite3_column_int64(st, 0));
-		}
-		if (st != NULL) {
-			sqlite3_reset(st);
-		}
-		ok = ok && (rc == SQLITE_DONE || db_fail(db, "bands check")) &&
-		    postings_apply_log(db, &stored, false, 0) &&
+		/* The bitmaps and the marked images again, as a reader has them,
+		 * against BAND_ROWS' own SQL over every image. */
+		ok = load_all(db, &stored) && recompute(db, &stored, true) &&
 		    read_rows(db, 0, s.max_id + 1 < TOP ? s.max_id + 1 : TOP, &fresh);
 		for (size_t i = 0; ok && i < fresh.cap; i++) {
 			if (fresh.vals[i] != NULL) {

@@ -84,10 +84,14 @@ char *db_glob_of(const char *tag, bool pattern);
 	"min(99, CASE WHEN " s " > (" DB_BAND_FLOOR_SQL(s) " + 1) / 100.0 THEN " \
 	DB_BAND_FLOOR_SQL(s) " + 1 WHEN " s " > " DB_BAND_FLOOR_SQL(s) " / 100.0 THEN " \
 	DB_BAND_FLOOR_SQL(s) " ELSE " DB_BAND_FLOOR_SQL(s) " - 1 END)"
-/* Prediction p (tags g, its answer t LEFT JOINed) above its MCut cut. */
+/* Prediction p (tags g) above the MCut cut gen (general) or chr
+ * (character); a NULL cut: not above. */
+#define DB_BAND_SIDE_WITH_SQL(p, g, gen, chr) \
+	"((CASE " g ".category WHEN 4 THEN " p ".score > " chr \
+	" ELSE " p ".score > " gen " END) IS 1)"
+/* ... above its answer's cut (its answer t LEFT JOINed). */
 #define DB_BAND_SIDE_SQL(p, g, t) \
-	"((CASE " g ".category WHEN 4 THEN " p ".score > " t ".mcut_character" \
-	" ELSE " p ".score > " t ".mcut_general END) IS 1)"
+	DB_BAND_SIDE_WITH_SQL(p, g, t ".mcut_general", t ".mcut_character")
 /* The (model, category) slot of prediction p: the first set id of 256. */
 #define DB_BAND_SLOT_SQL(model, character) \
 	"(" DB_BAND_BASE_SQL " + (" model " * 2 + (" character ")) * 256)"

@@ -51,10 +51,4 @@ bool postings_token_is(struct db *db, int64_t id, int64_t token, bool *same);
  * not, if the caller is in no transaction (a busy database: not now). */
 bool postings_fold_if_due(struct db *db);
 
-/* bands.c: whether the bands are being built (logging, not complete), and
- * since when (a token, or 0), for the fold. */
-bool bands_building(struct db *db, bool *building, int64_t *since);
-/* Stop logging and forget the bands (a build left for dead). */
-bool bands_drop(struct db *db);
-
 #endif

@@ -492,40 +492,18 @@ build(struct db *db)
 	return true;
 }
 
-/* A band build not finished after this long was killed: the fold stops
- * its logging (the next question about bands builds them again). */
-#define BANDS_DEAD_NS (INT64_C(15) * 60 * 1000000000)
-
-/* Every set the log names, log entries folded in and dropped; while the
- * bands are being built, theirs stay in the log (a chunk of the build
- * replaces a range of their sets with what it read in an earlier snapshot,
- * and relies on the entries since being there to apply). */
 static bool
 fold_log(struct db *db)
 {
-	bool building = false;
-	int64_t since = 0;
-	if (!bands_building(db, &building, &since)) {
-		return false;
-	}
-	if (building && postings_new_token() - since > BANDS_DEAD_NS) {
-		if (!bands_drop(db)) {
-			return false;
-		}
-		building = false;
-	}
-	int64_t below = building ? DB_BAND_BASE : INT64_MAX;
 	struct sets s = {0};
-	bool ok = postings_apply_log(db, &s, true, below);
+	bool ok = postings_apply_log(db, &s, true, INT64_MAX);
 	for (size_t i = 0; ok && i < s.cap; i++) {
 		if (s.vals[i] != NULL) {
 			ok = postings_store(db, s.keys[i], s.vals[i]);
 		}
 	}
 	sets_free(&s);
-	return ok && db_exec(db, building
-	    ? "DELETE FROM postings_log WHERE set_id < " DB_BAND_BASE_SQL ";"
-	    : "DELETE FROM postings_log;");
+	return ok && db_exec(db, "DELETE FROM postings_log;");
 }
 
 bool

@@ -110,84 +110,20 @@
 	present ");"
 
 /*
- * Score bands' log (schema 12, db/postings.h): each trigger names the band
- * sets a change may touch and logs, for each, whether the image is in it
- * now, worked out from the rows as they are (BANDS_PRESENT), so the order
- * of the triggers and of a statement's rows does not matter.  Only once a
- * band build has begun (postings_state.bands = 1).
+ * Score bands' dirty images (schema 12, db/bands.h): every change that can
+ * move an image in or out of a band set (its decisions, its content's
+ * predictions and answer, the image itself) marks the image, in the same
+ * transaction; a reader works the marked images out again from their rows,
+ * and a fold writes them into the bitmaps.  A mark is cheap (one row per
+ * image, however many changes), and right whatever the order of the
+ * changes, an INSERT OR REPLACE included.  Only once a band build has
+ * begun (postings_state.bands = 1).
  */
 #define BANDS_ON " WHEN (SELECT bands FROM postings_state WHERE id = 1) = 1"
-#define BANDS_LOG " INSERT INTO postings_log(set_id, image_id, present)"
-#define BANDS_ANSWER(p) \
-	" LEFT JOIN tagged t ON t.content_id = " p ".content_id AND t.model_id = " p ".model_id"
-/* Image img has an undecided prediction in band set x (other than those
- * `but` leaves out). */
-#define BANDS_PRESENT_BUT(img, x, but) \
-	"EXISTS (SELECT 1 FROM images bi JOIN predictions bp ON bp.content_id = bi.content_id" \
-	" JOIN tags bg ON bg.id = bp.tag_id LEFT JOIN tagged bt ON bt.content_id = bp.content_id" \
-	" AND bt.model_id = bp.model_id WHERE bi.id = " img " AND " DB_BAND_PRED_SQL("bp", "bg") \
-	" AND " DB_BAND_SET_SQL("bp", "bg", "bt") " = " x but " AND NOT EXISTS (SELECT 1 FROM" \
-	" decisions bd WHERE bd.image_id = bi.id AND bd.tag_id = bp.tag_id))"
-#define BANDS_PRESENT(img, x) BANDS_PRESENT_BUT(img, x, "")
-/* Image img is answered by model m and its MCut cut of category cat (0 or
- * 4) is approximate. */
-#define BANDS_INEXACT(img, m, cat) \
-	"EXISTS (SELECT 1 FROM images xi JOIN tagged xt ON xt.content_id = xi.content_id" \
-	" WHERE xi.id = " img " AND xt.model_id = " m " AND " \
-	DB_BAND_INEXACT_SQL("xi.content_id", "xt.model_id", cat) ")"
-/* The sets of image img's predictions of tag (a decision moved). */
-#define BANDS_LOG_TAG(img, tag) \
-	BANDS_LOG " SELECT x, " img ", " BANDS_PRESENT(img, "x") " FROM (SELECT DISTINCT " \
-	DB_BAND_SET_SQL("p", "g", "t") " AS x FROM images i JOIN predictions p" \
-	" ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id" BANDS_ANSWER("p") \
-	" WHERE i.id = " img " AND p.tag_id = " tag " AND " DB_BAND_PRED_SQL("p", "g") ");"
-/* The set of prediction row r, for every image of its content. */
-#define BANDS_LOG_PRED(r) \
-	BANDS_LOG " SELECT s.x, i.id, " BANDS_PRESENT("i.id", "s.x") " FROM images i CROSS JOIN" \
-	" (SELECT " DB_BAND_SET_SQL(r, "g", "t") " AS x FROM tags g" BANDS_ANSWER(r) \
-	" WHERE g.id = " r ".tag_id AND " DB_BAND_PRED_SQL(r, "g") ") s" \
-	" WHERE i.content_id = " r ".content_id;"
-/* Before an INSERT OR REPLACE: the set of the row it will drop, as if
- * dropped (an insert that fails takes the entry back with it; like the
- * histogram's, this assumes no INSERT OR IGNORE of a row that exists). */
-#define BANDS_LOG_REPLACED \
-	BANDS_LOG " SELECT s.x, i.id, " \
-	BANDS_PRESENT_BUT("i.id", "s.x", " AND bp.tag_id != new.tag_id") \
-	" FROM images i CROSS JOIN (SELECT " DB_BAND_SET_SQL("p", "g", "t") " AS x" \
-	" FROM predictions p JOIN tags g ON g.id = p.tag_id" BANDS_ANSWER("p") \
-	" WHERE p.content_id = new.content_id AND p.model_id = new.model_id" \
-	" AND p.tag_id = new.tag_id AND " DB_BAND_PRED_SQL("p", "g") ") s" \
-	" WHERE i.content_id = new.content_id;"
-/* Answer row r's cuts moved (or it came or went): both sides of every
- * band of its predictions, and its approximate-MCut sets, for every image
- * of its content. */
-#define BANDS_LOG_ANSWER(r) \
-	BANDS_LOG " SELECT s.x, i.id, " BANDS_PRESENT("i.id", "s.x") " FROM images i CROSS JOIN" \
-	" (SELECT DISTINCT " DB_BAND_SLOT_SQL("p.model_id", "g.category = 4") \
-	" + k.side * 128 + " DB_BAND_OF_SQL("p.score") " AS x FROM predictions p JOIN tags g" \
-	" ON g.id = p.tag_id CROSS JOIN (SELECT 0 AS side UNION ALL SELECT 1) k" \
-	" WHERE p.content_id = " r ".content_id AND p.model_id = " r ".model_id AND " \
-	DB_BAND_PRED_SQL("p", "g") ") s WHERE i.content_id = " r ".content_id;" \
-	BANDS_LOG " SELECT " DB_BAND_SLOT_SQL(r ".model_id", "c.ch") " + 127, i.id, " \
-	"(CASE c.ch WHEN 0 THEN " BANDS_INEXACT("i.id", r ".model_id", "0") " ELSE " \
-	BANDS_INEXACT("i.id", r ".model_id", "4") " END) FROM images i CROSS JOIN" \
-	" (SELECT 0 AS ch UNION ALL SELECT 1) c WHERE i.content_id = " r ".content_id;" \
-	BANDS_LOG " SELECT " DB_BAND_SLOT_SQL(r ".model_id", "0") " + 126, i.id, EXISTS (SELECT 1" \
-	" FROM tagged a WHERE a.content_id = i.content_id AND a.model_id = " r ".model_id)" \
-	" FROM images i WHERE i.content_id = " r ".content_id;"
-/* Every set image img may be in through content c, as it is now. */
-#define BANDS_LOG_CONTENT(img, c) \
-	BANDS_LOG " SELECT x, " img ", " BANDS_PRESENT(img, "x") " FROM (SELECT DISTINCT " \
-	DB_BAND_SET_SQL("p", "g", "t") " AS x FROM predictions p JOIN tags g ON g.id = p.tag_id" \
-	BANDS_ANSWER("p") " WHERE p.content_id = " c " AND " DB_BAND_PRED_SQL("p", "g") ");" \
-	BANDS_LOG " SELECT " DB_BAND_SLOT_SQL("a.model_id", "c.ch") " + 127, " img ", " \
-	"(CASE c.ch WHEN 0 THEN " BANDS_INEXACT(img, "a.model_id", "0") " ELSE " \
-	BANDS_INEXACT(img, "a.model_id", "4") " END) FROM tagged a CROSS JOIN" \
-	" (SELECT 0 AS ch UNION ALL SELECT 1) c WHERE a.content_id = " c ";" \
-	BANDS_LOG " SELECT " DB_BAND_SLOT_SQL("a.model_id", "0") " + 126, " img ", EXISTS" \
-	" (SELECT 1 FROM images ai JOIN tagged aa ON aa.content_id = ai.content_id" \
-	" WHERE ai.id = " img " AND aa.model_id = a.model_id) FROM tagged a" \
-	" WHERE a.content_id = " c ";"
+#define BANDS_MARK(img) " INSERT OR IGNORE INTO bands_dirty(image_id) VALUES (" img ");"
+#define BANDS_MARK_CONTENT(c) \
+	" INSERT OR IGNORE INTO bands_dirty(image_id) SELECT id FROM images" \
+	" WHERE content_id = " c ";"
 
 static const char *const migrations[] = {
 	/* 0 -> 1: the library model of DESIGN.md §3. */
@@ -552,43 +488,41 @@ static const char *const migrations[] = {
 	"  expires_at INTEGER NOT NULL"
 	");",
 
-	/* 11 -> 12: score bands (db/postings.h, DB_BAND_* in db-private.h): the
+	/* 11 -> 12: score bands (db/bands.h, DB_BAND_* in db-private.h): the
 	 * images with an undecided prediction in each band of score, per
 	 * model, category and side of the MCut cut, so the Settings screen
 	 * counts the images a threshold step changes from a few bitmaps.  In
-	 * the posting lists' table and log, lazy like them: built by the first
-	 * question (bands = 1 from then on: the triggers log). */
+	 * the posting lists' table, with their own marks of changed images;
+	 * lazy: built by the first question (bands = 1 from then on: the
+	 * triggers mark). */
 	"ALTER TABLE postings_state ADD COLUMN bands INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE bands_dirty ("
+	"  image_id INTEGER PRIMARY KEY"
+	");"
 	"CREATE TRIGGER bands_dec_ins AFTER INSERT ON decisions" BANDS_ON " BEGIN"
-	BANDS_LOG_TAG("new.image_id", "new.tag_id") " END;"
+	BANDS_MARK("new.image_id") " END;"
 	"CREATE TRIGGER bands_dec_del AFTER DELETE ON decisions" BANDS_ON " BEGIN"
-	BANDS_LOG_TAG("old.image_id", "old.tag_id") " END;"
+	BANDS_MARK("old.image_id") " END;"
 	"CREATE TRIGGER bands_dec_upd AFTER UPDATE OF image_id, tag_id ON decisions" BANDS_ON
-	" BEGIN" BANDS_LOG_TAG("old.image_id", "old.tag_id")
-	BANDS_LOG_TAG("new.image_id", "new.tag_id") " END;"
-	"CREATE TRIGGER bands_pred_replace BEFORE INSERT ON predictions" BANDS_ON " BEGIN"
-	BANDS_LOG_REPLACED " END;"
+	" BEGIN" BANDS_MARK("old.image_id") BANDS_MARK("new.image_id") " END;"
 	"CREATE TRIGGER bands_pred_ins AFTER INSERT ON predictions" BANDS_ON " BEGIN"
-	BANDS_LOG_PRED("new") " END;"
+	BANDS_MARK_CONTENT("new.content_id") " END;"
 	"CREATE TRIGGER bands_pred_del AFTER DELETE ON predictions" BANDS_ON " BEGIN"
-	BANDS_LOG_PRED("old") " END;"
+	BANDS_MARK_CONTENT("old.content_id") " END;"
 	"CREATE TRIGGER bands_pred_upd AFTER UPDATE ON predictions" BANDS_ON " BEGIN"
-	BANDS_LOG_PRED("old") BANDS_LOG_PRED("new") " END;"
+	BANDS_MARK_CONTENT("old.content_id") BANDS_MARK_CONTENT("new.content_id") " END;"
 	"CREATE TRIGGER bands_ans_ins AFTER INSERT ON tagged" BANDS_ON " BEGIN"
-	BANDS_LOG_ANSWER("new") " END;"
+	BANDS_MARK_CONTENT("new.content_id") " END;"
 	"CREATE TRIGGER bands_ans_del AFTER DELETE ON tagged" BANDS_ON " BEGIN"
-	BANDS_LOG_ANSWER("old") " END;"
-	"CREATE TRIGGER bands_ans_upd AFTER UPDATE OF content_id, model_id, mcut_general,"
-	" mcut_character ON tagged" BANDS_ON " BEGIN"
-	BANDS_LOG_ANSWER("old") BANDS_LOG_ANSWER("new") " END;"
+	BANDS_MARK_CONTENT("old.content_id") " END;"
+	"CREATE TRIGGER bands_ans_upd AFTER UPDATE ON tagged" BANDS_ON " BEGIN"
+	BANDS_MARK_CONTENT("old.content_id") BANDS_MARK_CONTENT("new.content_id") " END;"
 	"CREATE TRIGGER bands_img_ins AFTER INSERT ON images" BANDS_ON " BEGIN"
-	BANDS_LOG_CONTENT("new.id", "new.content_id") " END;"
+	BANDS_MARK("new.id") " END;"
 	"CREATE TRIGGER bands_img_del AFTER DELETE ON images" BANDS_ON " BEGIN"
-	BANDS_LOG_CONTENT("old.id", "old.content_id") " END;"
+	BANDS_MARK("old.id") " END;"
 	"CREATE TRIGGER bands_img_upd AFTER UPDATE OF id, content_id ON images" BANDS_ON
-	" AND (old.id != new.id OR old.content_id IS NOT new.content_id) BEGIN"
-	BANDS_LOG_CONTENT("old.id", "old.content_id")
-	BANDS_LOG_CONTENT("new.id", "new.content_id") " END;",
+	" BEGIN" BANDS_MARK("old.id") BANDS_MARK("new.id") " END;",
 
 };
 

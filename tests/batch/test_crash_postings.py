@@ -113,7 +113,7 @@ def bands_in_use(t, db):
     try:
         return t.sql(db, "SELECT (SELECT bands FROM postings_state),"
                      " (SELECT count(*) FROM postings WHERE set_id >= 1099511627776)"
-                     " + (SELECT count(*) FROM postings_log WHERE set_id >= 1099511627776)")[0]
+                     " + (SELECT count(*) FROM bands_dirty)")[0]
     except sqlite3.Error as e:  # an old binary has no bands
         return str(e)
 
