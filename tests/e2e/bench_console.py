@@ -22,7 +22,7 @@ TAGCON_BENCH_IN_PLACE=1 runs on PATH itself (a copy already).
   - Settings, general_threshold focused: each step of the value (Left) to the
     library's pending suggestions before and after, and to the count of the
     images that change, both timed from the key; then general MCut switched
-    on and off (Space), the same two lines;
+    on and off (Space), the same two lines; VmRSS and VmHWM after them;
   - generated library only: the preview of a 24 MP JPEG, bench-preview
     (decode + render, cold and warm), and in the console from Enter to the
     first chafa cells drawn.
@@ -324,6 +324,9 @@ def threshold_effect(tagcon, db, env, figures, steps=3):
         t.keys("Down", "Down")  # general_mcut
         time.sleep(1.0)
         mcut = [timed("Space"), timed("Space")]
+        m = t.mem()
+        figures["RSS, VmHWM after the Settings lines"] = "%s, %s" % (mib(m, "VmRSS"),
+                                                                    mib(m, "VmHWM"))
         fmt = lambda v: "-" if None in v else (
             "%.0f ms" % v[0] if len(v) == 1 else "%.0f–%.0f ms" % (min(v), max(v)))
         figures["threshold step: pending suggestions shown"] = fmt([x[0] for x in step])
