@@ -136,11 +136,42 @@ time.sleep(0.3)
 s.check(tc.setting(db, "general_threshold") == expected["general_threshold"],
         "the refused value is never stored", tc.setting(db, "general_threshold"))
 
-# A threshold under edit shows its effect; Esc throws the edit away.
+# A threshold under edit shows its effect; Esc throws the edit away.  The form picked
+# another model: scores from it too, one between the stepped threshold and the saved one.
+tc.add_predictions(db, img, [("long_hair", "general", 0.92), ("hat", "general", 0.36),
+                             ("smile", "general", 0.285)], model=tc.setting(db, "model"))
 con.keys("Left", "Left", "Left")
 scr = con.wait(lambda t: "tagged images change" in t and "per tagged image" in t and
                "This image" in t, 10)
 s.check(scr is not None, "the focused threshold shows the library-wide effect", con.screen())
+# The step after: the console's count is the engine's (TAGCON_POSTINGS=off runs the engine on
+# every image) and what `config effect` says for the same value from the shell.
+import re  # noqa: E402
+stepped = "%g" % (round(float(expected["general_threshold"]) * 100 - 3) / 100)
+shown = re.search(r"Library: (\d+) of (\d+) tagged images change", con.screen() or "")
+
+
+def effects(name, value):
+    outs = {}
+    for mode, extra in (("bands", {}), ("engine", {"TAGCON_POSTINGS": "off"})):
+        r = subprocess.run([s.tagcon, "--db", db, "config", "effect", name, value, "--json"],
+                           env=dict(s.env, **extra), capture_output=True, timeout=60)
+        outs[mode] = json.loads(r.stdout) if r.returncode == 0 else r.stderr
+    return outs
+
+
+outs = effects("general_threshold", stepped)
+got = [int(shown.group(1)), int(shown.group(2))] if shown else None
+want = [outs["engine"]["changed"], outs["engine"]["images"]] \
+    if isinstance(outs["engine"], dict) else outs["engine"]
+s.check(got is not None and got == want and outs["bands"] == outs["engine"] and want[1] == 1,
+        "general_threshold %s: the console's images that change = config effect's = the"
+        " engine's" % stepped, (got, outs))
+flip = "off" if tc.setting(db, "general_mcut") == "true" else "on"
+outs = effects("general_mcut", flip)
+s.check(outs["bands"] == outs["engine"] and isinstance(outs["engine"], dict) and
+        outs["engine"]["changed"] == 1, "general_mcut %s: 1 image changes, from the bands as"
+        " by the engine" % flip, outs)
 
 con.keys("Escape")
 s.check(con.wait_for("discarded 1 change") is not None, "Esc discards", con.screen())
