@@ -85,7 +85,14 @@ def main():
                 shutil.copyfile(src + suffix, db + suffix)
             elif os.path.exists(db + suffix):
                 os.unlink(db + suffix)
-        figures["copying the file (not part of any figure)"] = "%.0f s" % (time.monotonic() - t)
+        # On disk before the first open: else its first fsync (the
+        # migration's commit) writes the whole copy, seconds not its own.
+        for suffix in ("", "-wal"):
+            if os.path.exists(db + suffix):
+                fd = os.open(db + suffix, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+        figures["copying the file and syncing it (not part of any figure)"] = "%.0f s" % (time.monotonic() - t)
     try:
         size = os.path.getsize(db)
         n = sql_one(db, "SELECT count(*) FROM images")
