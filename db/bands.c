@@ -575,21 +575,106 @@ crossings(const struct db_cut *o, const struct db_cut *n, struct cross out[4])
 	return k;
 }
 
+/* A marked image and the sets its rows put it in now. */
+struct marked {
+	uint32_t id;
+	int64_t *keys;
+	size_t n;
+};
+
 struct ask {
 	struct db *db;
 	const struct search_opts *old;
 	const struct search_opts *cand;
 	int64_t model;
-	struct sets sets;
+	struct sets sets;           /* the images shown (SET_SHOWN, its log applied) */
 	const roaring_bitmap_t *shown;
+	struct marked *marked;
+	size_t n_marked;
 	struct cross x[4];
 	size_t n_x;
 };
 
-static const roaring_bitmap_t *
-band(struct ask *k, int cc, int side, int b)
+/* The marked images and their sets from their rows. */
+static bool
+load_marked(struct ask *k)
 {
-	return sets_get(&k->sets, slot_of(k->model, cc) + side * 128 + b);
+	sqlite3_stmt *st = db_stmt(k->db, "SELECT image_id FROM bands_dirty");
+	if (st == NULL) {
+		return false;
+	}
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id < 0 || id >= TOP) {
+			continue;
+		}
+		if (k->n_marked == cap) {
+			cap = cap ? 2 * cap : 64;
+			k->marked = xreallocarray(k->marked, cap, sizeof *k->marked);
+		}
+		k->marked[k->n_marked++] = (struct marked){.id = (uint32_t)id};
+	}
+	sqlite3_reset(st);
+	bool ok = rc == SQLITE_DONE || db_fail(k->db, "bands");
+	for (size_t i = 0; ok && i < k->n_marked; i++) {
+		struct marked *m = &k->marked[i];
+		struct sets fresh = {0};
+		ok = build_rows(k->db, m->id, (int64_t)m->id + 1, &fresh);
+		for (size_t j = 0; ok && j < fresh.cap; j++) {
+			if (fresh.vals[j] != NULL) {
+				m->keys = xreallocarray(m->keys, m->n + 1, sizeof *m->keys);
+				m->keys[m->n++] = fresh.keys[j];
+			}
+		}
+		sets_free(&fresh);
+	}
+	return ok;
+}
+
+static bool
+has_key(const int64_t *keys, size_t n, int64_t key)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i] == key) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The union of the sets keys[0, n) as they are now, OR-ed into out: each
+ * stored bitmap read and dropped in turn (at most one in memory beside
+ * out), then the marked images put right from their rows. */
+static bool
+union_of(struct ask *k, const int64_t *keys, size_t n, roaring_bitmap_t *out)
+{
+	roaring_bitmap_t *acc = roaring_bitmap_create();
+	for (size_t i = 0; i < n; i++) {
+		roaring_bitmap_t *r = postings_load(k->db, keys[i]);
+		if (r == NULL) {
+			roaring_bitmap_free(acc);
+			return false;
+		}
+		roaring_bitmap_or_inplace(acc, r);
+		roaring_bitmap_free(r);
+	}
+	for (size_t i = 0; i < k->n_marked; i++) {
+		const struct marked *m = &k->marked[i];
+		bool in = false;
+		for (size_t j = 0; j < m->n && !in; j++) {
+			in = has_key(keys, n, m->keys[j]);
+		}
+		if (in) {
+			roaring_bitmap_add(acc, m->id);
+		} else {
+			roaring_bitmap_remove(acc, m->id);
+		}
+	}
+	roaring_bitmap_or_inplace(out, acc);
+	roaring_bitmap_free(acc);
+	return true;
 }
 
 /* "AND (...)": a prediction p (tags g, answer t) that crosses. */
@@ -663,6 +748,8 @@ crossing_rows(struct ask *k, int cc, int side, double lo, double hi, roaring_bit
 static bool
 crossing_images(struct ask *k, roaring_bitmap_t *changed)
 {
+	int64_t full[4 * 100];
+	size_t n_full = 0;
 	bool ok = true;
 	for (size_t i = 0; ok && i < k->n_x; i++) {
 		const struct cross *x = &k->x[i];
@@ -672,16 +759,14 @@ crossing_images(struct ask *k, roaring_bitmap_t *changed)
 				continue;
 			}
 			if (x->a <= lo && up <= x->z) {
-				const roaring_bitmap_t *r = band(k, x->cc, x->side, b);
-				if (r != NULL) {
-					roaring_bitmap_or_inplace(changed, r);
-				}
+				full[n_full++] = slot_of(k->model, x->cc) + x->side * 128 + b;
 			} else {
 				ok = crossing_rows(k, x->cc, x->side, fmax(x->a, lo), fmin(x->z, up),
 				    changed);
 			}
 		}
 	}
+	ok = ok && union_of(k, full, n_full, changed);
 	roaring_bitmap_and_inplace(changed, k->shown);
 	return ok;
 }
@@ -836,20 +921,9 @@ paths_of(struct db *db, const roaring_bitmap_t *ids, struct db_band_change *out)
 static bool
 answer(struct ask *k, struct db_band_change *out)
 {
-	/* Load what the question reads. */
-	bool ok = postings_want(k->db, &k->sets, POSTINGS_SET_SHOWN);
-	for (int cc = 0; ok && cc < 2; cc++) {
-		for (int side = 0; ok && side < 2; side++) {
-			for (int b = 0; ok && b < 100; b++) {
-				ok = postings_want(k->db, &k->sets, slot_of(k->model, cc) + side * 128 + b);
-			}
-		}
-		ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, cc) + DB_BAND_INEXACT);
-	}
-	ok = ok && postings_want(k->db, &k->sets, slot_of(k->model, 0) + DB_BAND_ANSWERED);
-	/* The tag lists' log for the images shown; the marked images again. */
-	ok = ok && postings_apply_log(k->db, &k->sets, false, 0) &&
-	    recompute(k->db, &k->sets, false);
+	/* The images shown, with the tag lists' log; the marked images. */
+	bool ok = postings_want(k->db, &k->sets, POSTINGS_SET_SHOWN) &&
+	    postings_apply_log(k->db, &k->sets, false, 0) && load_marked(k);
 	if (!ok) {
 		return false;
 	}
@@ -865,18 +939,20 @@ answer(struct ask *k, struct db_band_change *out)
 	ok = ok && paths_of(k->db, recheck, out);
 	roaring_bitmap_free(changed);
 	roaring_bitmap_free(recheck);
-	/* The images an MCut cut in use is approximate for. */
-	roaring_bitmap_t *inexact = roaring_bitmap_create();
+	/* The images an MCut cut in use is approximate for; those answered. */
+	int64_t inexact[2], answered = slot_of(k->model, 0) + DB_BAND_ANSWERED;
+	size_t n = 0;
 	for (int cc = 0; cc < 2; cc++) {
 		if (mcut_of(&k->old->cut, cc) || mcut_of(&k->cand->cut, cc)) {
-			roaring_bitmap_or_inplace(inexact, sets_get(&k->sets,
-			    slot_of(k->model, cc) + DB_BAND_INEXACT));
+			inexact[n++] = slot_of(k->model, cc) + DB_BAND_INEXACT;
 		}
 	}
-	out->inexact = (int64_t)roaring_bitmap_and_cardinality(inexact, k->shown);
-	roaring_bitmap_free(inexact);
-	out->images = (int64_t)roaring_bitmap_and_cardinality(k->shown,
-	    sets_get(&k->sets, slot_of(k->model, 0) + DB_BAND_ANSWERED));
+	roaring_bitmap_t *r = roaring_bitmap_create(), *a = roaring_bitmap_create();
+	ok = ok && union_of(k, inexact, n, r) && union_of(k, &answered, 1, a);
+	out->inexact = (int64_t)roaring_bitmap_and_cardinality(r, k->shown);
+	out->images = (int64_t)roaring_bitmap_and_cardinality(a, k->shown);
+	roaring_bitmap_free(r);
+	roaring_bitmap_free(a);
 	return ok;
 }
 
@@ -939,6 +1015,10 @@ db_bands_change(struct db *db, const struct search_opts *old, const struct searc
 	}
 	bool ok = answer(&k, out);
 	sets_free(&k.sets);
+	for (size_t i = 0; i < k.n_marked; i++) {
+		free(k.marked[i].keys);
+	}
+	free(k.marked);
 	if (txn) {
 		ok = db_exec(db, "COMMIT") && ok;
 	}
