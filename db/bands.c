@@ -390,7 +390,19 @@ fold(struct db *db)
 	return db_commit(db);
 }
 
-/* Every band set's ids in [from, to) replaced by fresh's. */
+static bool
+has_id(const int64_t *ids, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Every band set's ids in [from, to) replaced by fresh's, one set at a
+ * time (at 5M images the band sets weigh some 65 MB together). */
 static bool
 write_range(struct db *db, int64_t from, int64_t to, struct sets *fresh)
 {
@@ -399,32 +411,40 @@ write_range(struct db *db, int64_t from, int64_t to, struct sets *fresh)
 	if (st == NULL) {
 		return false;
 	}
-	struct sets stored = {0};
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
 	int rc;
-	bool ok = true;
-	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ok = postings_want(db, &stored, sqlite3_column_int64(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			ids = xreallocarray(ids, cap, sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
-	ok = ok && (rc == SQLITE_DONE || db_fail(db, "bands build"));
+	bool ok = rc == SQLITE_DONE || db_fail(db, "bands build");
+	/* The sets the range brings that are not stored yet. */
 	for (size_t i = 0; ok && i < fresh->cap; i++) {
-		if (fresh->vals[i] != NULL) {
-			ok = postings_want(db, &stored, fresh->keys[i]);
+		if (fresh->vals[i] != NULL && !has_id(ids, n, fresh->keys[i])) {
+			ids = xreallocarray(ids, n + 1, sizeof *ids);
+			ids[n++] = fresh->keys[i];
 		}
 	}
-	for (size_t i = 0; ok && i < stored.cap; i++) {
-		roaring_bitmap_t *r = stored.vals[i];
+	for (size_t i = 0; ok && i < n; i++) {
+		roaring_bitmap_t *r = postings_load(db, ids[i]);
 		if (r == NULL) {
-			continue;
+			ok = false;
+			break;
 		}
 		roaring_bitmap_remove_range(r, (uint64_t)from, (uint64_t)to);
-		const roaring_bitmap_t *add = sets_get(fresh, stored.keys[i]);
+		const roaring_bitmap_t *add = sets_get(fresh, ids[i]);
 		if (add != NULL) {
 			roaring_bitmap_or_inplace(r, add);
 		}
-		ok = postings_store(db, stored.keys[i], r);
+		ok = postings_store(db, ids[i], r);
+		roaring_bitmap_free(r);
 	}
-	sets_free(&stored);
+	free(ids);
 	return ok;
 }
 
@@ -502,7 +522,11 @@ db_bands_build(struct db *db)
 	if (!db_commit(db)) {
 		return false;
 	}
+	/* At most about ten chunks: each writes every band set once. */
 	int64_t step = chunk_images();
+	if (getenv("TAGCON_POSTINGS_CHUNK") == NULL && s.max_id / 10 > step) {
+		step = s.max_id / 10 + 1;
+	}
 	bool lost = false;
 	for (int64_t from = 0; from <= s.max_id && from < TOP && !lost; from += step) {
 		struct sets fresh = {0};
