@@ -317,6 +317,15 @@ impact_done(void *arg, bool cancelled)
 		l->changed = j->res.changed;
 		l->images = j->res.images;
 		l->inexact = j->res.inexact;
+		/* The same count of tagged images, from the score bands at no
+		 * cost: the pending line needs not count it again (seconds at
+		 * millions of images) while the steps go on. */
+		if (j->ok && j->model != NULL) {
+			free(l->tagged_model);
+			l->tagged_model = xstrdup(j->model);
+			l->tagged = j->res.images;
+			l->tagged_at = g_get_monotonic_time() / G_USEC_PER_SEC;
+		}
 		console_redraw(l->c);
 	}
 	free(j->model);
