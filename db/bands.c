@@ -292,6 +292,43 @@ build_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	return rc == SQLITE_DONE || db_fail(db, "bands build");
 }
 
+/* The integers a one-column statement yields (a new array in *ids). */
+static bool
+ids_of(struct db *db, const char *sql, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	*ids = NULL;
+	*n = 0;
+	if (st == NULL) {
+		return false;
+	}
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			*ids = xreallocarray(*ids, cap, sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "bands");
+}
+
+#define MARKED "SELECT image_id FROM bands_dirty"
+#define BAND_SETS "SELECT set_id FROM postings WHERE set_id >= " DB_BAND_BASE_SQL
+
+static bool
+contains(const int64_t *ids, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The images marked in bands_dirty worked out again from their rows, in
  * the band sets of s: out of every one, then into those their rows say;
@@ -301,22 +338,9 @@ build_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 static bool
 recompute(struct db *db, struct sets *s, bool load)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT image_id FROM bands_dirty");
-	if (st == NULL) {
-		return false;
-	}
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	bool ok = rc == SQLITE_DONE || db_fail(db, "bands");
+	int64_t *ids;
+	size_t n;
+	bool ok = ids_of(db, MARKED, &ids, &n);
 	for (size_t k = 0; ok && k < n; k++) {
 		if (ids[k] < 0 || ids[k] >= TOP) {
 			continue;
@@ -347,18 +371,14 @@ recompute(struct db *db, struct sets *s, bool load)
 static bool
 load_all(struct db *db, struct sets *s)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
-	    DB_BAND_BASE_SQL);
-	if (st == NULL) {
-		return false;
+	int64_t *ids;
+	size_t n;
+	bool ok = ids_of(db, BAND_SETS, &ids, &n);
+	for (size_t i = 0; ok && i < n; i++) {
+		ok = postings_want(db, s, ids[i]);
 	}
-	bool ok = true;
-	int rc = SQLITE_DONE;
-	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ok = postings_want(db, s, sqlite3_column_int64(st, 0));
-	}
-	sqlite3_reset(st);
-	return ok && (rc == SQLITE_DONE || db_fail(db, "bands"));
+	free(ids);
+	return ok;
 }
 
 /* The marked images into the stored bitmaps, and the marks gone: one
@@ -390,42 +410,17 @@ fold(struct db *db)
 	return db_commit(db);
 }
 
-static bool
-has_id(const int64_t *ids, size_t n, int64_t id)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (ids[i] == id) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Every band set's ids in [from, to) replaced by fresh's, one set at a
  * time (at 5M images the band sets weigh some 65 MB together). */
 static bool
 write_range(struct db *db, int64_t from, int64_t to, struct sets *fresh)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT set_id FROM postings WHERE set_id >= "
-	    DB_BAND_BASE_SQL);
-	if (st == NULL) {
-		return false;
-	}
-	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			ids = xreallocarray(ids, cap, sizeof *ids);
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_reset(st);
-	bool ok = rc == SQLITE_DONE || db_fail(db, "bands build");
+	int64_t *ids;
+	size_t n;
+	bool ok = ids_of(db, BAND_SETS, &ids, &n);
 	/* The sets the range brings that are not stored yet. */
 	for (size_t i = 0; ok && i < fresh->cap; i++) {
-		if (fresh->vals[i] != NULL && !has_id(ids, n, fresh->keys[i])) {
+		if (fresh->vals[i] != NULL && !contains(ids, n, fresh->keys[i])) {
 			ids = xreallocarray(ids, n + 1, sizeof *ids);
 			ids[n++] = fresh->keys[i];
 		}
@@ -623,25 +618,16 @@ struct ask {
 static bool
 load_marked(struct ask *k)
 {
-	sqlite3_stmt *st = db_stmt(k->db, "SELECT image_id FROM bands_dirty");
-	if (st == NULL) {
-		return false;
-	}
-	int rc;
-	size_t cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id < 0 || id >= TOP) {
-			continue;
+	int64_t *ids;
+	size_t n;
+	bool ok = ids_of(k->db, MARKED, &ids, &n);
+	k->marked = xcalloc(n + 1, sizeof *k->marked);
+	for (size_t i = 0; ok && i < n; i++) {
+		if (ids[i] >= 0 && ids[i] < TOP) {
+			k->marked[k->n_marked++] = (struct marked){.id = (uint32_t)ids[i]};
 		}
-		if (k->n_marked == cap) {
-			cap = cap ? 2 * cap : 64;
-			k->marked = xreallocarray(k->marked, cap, sizeof *k->marked);
-		}
-		k->marked[k->n_marked++] = (struct marked){.id = (uint32_t)id};
 	}
-	sqlite3_reset(st);
-	bool ok = rc == SQLITE_DONE || db_fail(k->db, "bands");
+	free(ids);
 	for (size_t i = 0; ok && i < k->n_marked; i++) {
 		struct marked *m = &k->marked[i];
 		struct sets fresh = {0};
@@ -655,17 +641,6 @@ load_marked(struct ask *k)
 		sets_free(&fresh);
 	}
 	return ok;
-}
-
-static bool
-has_key(const int64_t *keys, size_t n, int64_t key)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (keys[i] == key) {
-			return true;
-		}
-	}
-	return false;
 }
 
 /* The union of the sets keys[0, n) as they are now, OR-ed into out: each
@@ -688,7 +663,7 @@ union_of(struct ask *k, const int64_t *keys, size_t n, roaring_bitmap_t *out)
 		const struct marked *m = &k->marked[i];
 		bool in = false;
 		for (size_t j = 0; j < m->n && !in; j++) {
-			in = has_key(keys, n, m->keys[j]);
+			in = contains(keys, n, m->keys[j]);
 		}
 		if (in) {
 			roaring_bitmap_add(acc, m->id);
