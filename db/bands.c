@@ -135,11 +135,12 @@ set_of(struct sets *s, int64_t id)
 	return r;
 }
 
-/* The sets of the images with ids in [from, to), from the rows. */
+/* The (image, set) pairs sql yields for the images with ids in [?1, ?2),
+ * into out. */
 static bool
-read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+pairs_into(struct db *db, const char *sql, int64_t from, int64_t to, struct sets *out)
 {
-	sqlite3_stmt *st = db_stmt(db, BAND_ROWS);
+	sqlite3_stmt *st = db_stmt(db, sql);
 	if (st == NULL) {
 		return false;
 	}
@@ -153,7 +154,14 @@ read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 		}
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "bands build");
+	return rc == SQLITE_DONE || db_fail(db, "bands");
+}
+
+/* The sets of the images with ids in [from, to), from the rows. */
+static bool
+read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+{
+	return pairs_into(db, BAND_ROWS, from, to, out);
 }
 
 /*
@@ -169,8 +177,8 @@ read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	" ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
 	" AND t.model_id = p.model_id WHERE i.id >= ?1 AND i.id < ?2 ORDER BY i.id, p.model_id"
 #define BUILD_ANSWERS \
-	"SELECT i.id, t.model_id FROM images i JOIN tagged t ON t.content_id = i.content_id" \
-	" WHERE i.id >= ?1 AND i.id < ?2"
+	"SELECT i.id, " DB_BAND_SLOT_SQL("t.model_id", "0") " + 126 FROM images i JOIN tagged t" \
+	" ON t.content_id = i.content_id WHERE i.id >= ?1 AND i.id < ?2"
 
 /* DB_BAND_OF_SQL in C. */
 static int
@@ -275,21 +283,7 @@ build_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	if (rc != SQLITE_DONE) {
 		return db_fail(db, "bands build");
 	}
-	st = db_stmt(db, BUILD_ANSWERS);
-	if (st == NULL) {
-		return false;
-	}
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t image = sqlite3_column_int64(st, 0);
-		if (image >= 0 && image < TOP) {
-			roaring_bitmap_add(set_of(out, slot_of(sqlite3_column_int64(st, 1), 0) +
-			    DB_BAND_ANSWERED), (uint32_t)image);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "bands build");
+	return pairs_into(db, BUILD_ANSWERS, from, to, out);
 }
 
 /* The integers a one-column statement yields (a new array in *ids). */
