@@ -496,6 +496,13 @@ static const char *const migrations[] = {
 	 * lazy: built by the first question (bands = 1 from then on: the
 	 * triggers mark). */
 	"ALTER TABLE postings_state ADD COLUMN bands INTEGER NOT NULL DEFAULT 0;"
+	/* The next image to review in path order (state, then path: a range,
+	 * where images_state sorted every tagged image: 1.6 s at 5M), and a
+	 * folder's counts by state (14-19 s at 5M with folders spread out). */
+	"CREATE INDEX images_state_path ON images(state, path);"
+	"DROP INDEX images_state;"
+	"CREATE INDEX images_folder_state ON images(folder_id, state);"
+	"DROP INDEX images_folder;"
 	"CREATE TABLE bands_dirty ("
 	"  image_id INTEGER PRIMARY KEY"
 	");"

@@ -33,8 +33,6 @@
 #include "tui/console.h"
 #include "tui/term.h"
 
-/* The count of tagged images is read again after this (a batch may be adding). */
-#define TAGGED_MAX_AGE_S 60
 
 struct live {
 	struct console *c;
@@ -54,10 +52,10 @@ struct live {
 	struct db_cut pending_cand;
 	int64_t pending_old;
 	int64_t pending_new;
-	/* images the model answered for: read once a minute, not per key */
+	/* images the model answered for: read once, then kept current by
+	 * every changed-images answer */
 	int64_t tagged;
 	char *tagged_model;
-	int64_t tagged_at;
 
 	struct review *image_review; /* of the Library's cursor image, when none is reviewed */
 };
@@ -324,7 +322,6 @@ impact_done(void *arg, bool cancelled)
 			free(l->tagged_model);
 			l->tagged_model = xstrdup(j->model);
 			l->tagged = j->res.images;
-			l->tagged_at = g_get_monotonic_time() / G_USEC_PER_SEC;
 		}
 		console_redraw(l->c);
 	}
@@ -370,7 +367,6 @@ pending_done(void *arg, bool cancelled)
 			free(l->tagged_model);
 			l->tagged_model = xstrdup(j->model);
 			l->tagged = j->images;
-			l->tagged_at = g_get_monotonic_time() / G_USEC_PER_SEC;
 		}
 		console_redraw(l->c);
 	}
@@ -387,10 +383,11 @@ live_impact(struct live *l, struct db_cut old, struct db_cut cand)
 	if (p->model == NULL) {
 		p->model = xstrdup("");
 	}
-	int64_t now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	bool fresh = l->tagged_model != NULL && strcmp(l->tagged_model, p->model) == 0 &&
-	    now - l->tagged_at < TAGGED_MAX_AGE_S;
-	p->images = fresh ? l->tagged : -1;
+	/* The count of tagged images is read once per model; every answer of
+	 * the changed-images line (from the bands, at no cost) keeps it
+	 * current, so no step waits to count it again (seconds at 5M). */
+	bool known = l->tagged_model != NULL && strcmp(l->tagged_model, p->model) == 0;
+	p->images = known ? l->tagged : -1;
 	l->pending_running = true;
 	console_job(l->c, LANE_QUERY, JOB_IMPACT_PENDING, pending_work, pending_done, p);
 
