@@ -154,7 +154,9 @@ def beside_writers(db, what, fn, huge):
     probe, loop = LockProbe(db), ConfigLoop(db)
     probe.start()
     loop.start()
-    time.sleep(0.2)
+    # The config sets before the read: what a process costs here and now (a loaded
+    # machine starts one in more than a second), the baseline of the bound below.
+    time.sleep(1.0)
     t0 = time.monotonic()
     fn()
     t1 = time.monotonic()
@@ -181,9 +183,11 @@ def beside_writers(db, what, fn, huge):
             "%d of %d tries failed or waited too long, e.g. %.2f s into it: waited %.2f s, %s"
             % (len(bad), len(waits), bad[0][0] - t0, bad[0][1], bad[0][2]) if bad else
             "no try")
-    bad = [r for r in sets if r[2] != 0 or r[1] > LIMIT]
+    before = [r[1] for r in loop.runs if r[0] < t0]
+    base = max(before, default=0.0)
+    bad = [r for r in sets if r[2] != 0 or r[1] > base + LIMIT]
     t.check(sets and not bad, "%s: every `tagcon config set` beside it exited 0 within %.1f s"
-            % (what, LIMIT),
+            " more than the slowest before it (%.2f s)" % (what, LIMIT, base),
             "%d of %d: exit %d after %.2f s: %s" % (len(bad), len(sets), bad[0][2], bad[0][1],
                                                    bad[0][3]) if bad else "none ran")
 
