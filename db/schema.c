@@ -541,8 +541,9 @@ schema_latest(void)
 	return N_MIGRATIONS;
 }
 
-bool
-schema_migrate(struct db *db, int from, int to)
+/* migrations[from] to migrations[to - 1], a transaction each. */
+static bool
+migrate_steps(struct db *db, int from, int to)
 {
 	for (int v = from; v < to; v++) {
 		if (!db_begin(db)) {
@@ -559,4 +560,16 @@ schema_migrate(struct db *db, int from, int to)
 		}
 	}
 	return true;
+}
+
+bool
+schema_migrate(struct db *db, int from, int to)
+{
+	/* An index built in a migration sorts every row: in temporary files,
+	 * not in memory (hundreds of MB at millions of images). */
+	if (from < to && !db_exec(db, "PRAGMA temp_store = FILE;")) {
+		return false;
+	}
+	bool ok = migrate_steps(db, from, to);
+	return db_exec(db, "PRAGMA temp_store = MEMORY;") && ok;
 }
