@@ -886,6 +886,16 @@ capped(const struct search_opts *o)
 }
 
 static bool
+cap_moves(const struct search_opts *o, const struct search_opts *c)
+{
+	bool moves = o->cut.max_tags != c->cut.max_tags;
+	for (size_t i = 0; i < o->n_overrides && i < c->n_overrides; i++) {
+		moves = moves || o->overrides[i].cut.max_tags != c->overrides[i].cut.max_tags;
+	}
+	return moves;
+}
+
+static bool
 paths_of(struct db *db, const roaring_bitmap_t *ids, struct db_band_change *out)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT path FROM images WHERE id = ?1");
@@ -926,6 +936,13 @@ answer(struct ask *k, struct db_band_change *out)
 	    (k->n_x == 0 || ruled(k, recheck));
 	if (ok && (capped(k->old) || capped(k->cand))) {
 		roaring_bitmap_or_inplace(recheck, changed);
+	}
+	/* The cap itself moved: any image may keep other names, whatever its
+	 * scores; the engine decides every one. */
+	if (ok && cap_moves(k->old, k->cand)) {
+		int64_t answered = slot_of(k->model, 0) + DB_BAND_ANSWERED;
+		ok = union_of(k, &answered, 1, recheck);
+		roaring_bitmap_and_inplace(recheck, k->shown);
 	}
 	roaring_bitmap_andnot_inplace(changed, recheck);
 	out->changed = (int64_t)roaring_bitmap_get_cardinality(changed);

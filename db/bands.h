@@ -16,8 +16,8 @@
  * band above the fixed threshold but below the image's cut, or the other
  * way).  What the bands cannot know is handed back as images to recheck
  * with the suggestion engine: those where a tag some rule touches crosses,
- * those below a folder override whose own cut moves, and with max_tags in
- * force every crossing image.  Images below an override whose cut stays
+ * those below a folder override whose own cut moves, with max_tags in
+ * force every crossing image, and when max_tags itself moves every image.  Images below an override whose cut stays
  * do not change.
  */
 #ifndef TAGCON_DB_BANDS_H

@@ -838,6 +838,9 @@ near_cut(struct db_cut c)
 	bool character = chance(40);
 	double *t = character ? &c.character_threshold : &c.general_threshold;
 	bool *m = character ? &c.character_mcut : &c.general_mcut;
+	if (chance(15)) {
+		c.max_tags = (int)rnd(4);
+	}
 	switch (rnd(5)) {
 	case 0: *t = *t + (chance(50) ? 0.01 : -0.01) * (1 + rnd(3)); break;
 	case 1: *t = strtod(pick_threshold(), NULL); break;
