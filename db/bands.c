@@ -1,7 +1,7 @@
 /*
  * bands.c — the images a change of the global cuts changes, from the score
  * bands (bands.h; set ids and the SQL of a band in db-private.h; the
- * triggers that log their changes in schema.c, schema 12).
+ * triggers that mark changed images in schema.c, schema 12).
  *
  * Marks in the postings table: SET_BANDS_TOKEN holds the running build's
  * token (its start time), SET_BANDS_READY says every band set is stored.
@@ -40,7 +40,9 @@ fold_dirty(void)
 }
 
 /* (image, band set) for the images with ids in [?1, ?2): their undecided
- * predictions' bands, and the approximate-MCut sets of their answers. */
+ * predictions' bands, the approximate-MCut sets of their answers and the
+ * models that answered.  The SQL reading of the sets, which
+ * db_bands_check() holds the build's C reading (BUILD_ROWS) to. */
 #define BAND_ROWS \
 	"SELECT i.id, " DB_BAND_SET_SQL("p", "g", "t") " FROM images i JOIN predictions p" \
 	" ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t" \

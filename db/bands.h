@@ -3,22 +3,24 @@
  * bands: per model, category, side of the answer's MCut cut and hundredth
  * of score, the images with an undecided prediction there, as bitmaps in
  * the posting lists' table (schema 12; the band and set ids in
- * db-private.h).  Built by the first question in short write transactions,
- * kept by triggers in the same transaction as every change after that
- * (decisions, answers, cuts, images), so a crash leaves them as right as
- * the rows; derived, never the truth: db_bands_check() compares them with
- * the rows.
+ * db-private.h).  Built by the first question in short write transactions;
+ * after that, triggers mark every image a change touches (decisions,
+ * answers, cuts, images) in the same transaction, and a reader works the
+ * marked ones out again from their rows, so a crash leaves them as right
+ * as the rows.  Derived, never the truth: db_bands_check() compares them
+ * with the rows.
  *
  * What they answer: the images whose undecided predictions cross from one
  * cut to the other, for a threshold step (a union of whole bands: the
- * thresholds on a hundredth need nothing else; another one has its
- * boundary band checked image by image) and for MCut switched on or off (a
- * band above the fixed threshold but below the image's cut, or the other
- * way).  What the bands cannot know is handed back as images to recheck
- * with the suggestion engine: those where a tag some rule touches crosses,
- * those below a folder override whose own cut moves, with max_tags in
- * force every crossing image, and when max_tags itself moves every image.  Images below an override whose cut stays
- * do not change.
+ * thresholds on a hundredth need nothing else; another one reads its
+ * boundary band from the predictions' (tag, score) index) and for MCut
+ * switched on or off (a band above the fixed threshold but below the
+ * image's cut, or the other way).  What the bands cannot know is handed
+ * back as images to recheck with the suggestion engine: those where a tag
+ * some rule touches crosses, those below a folder override whose own cut
+ * moves, with max_tags in force every crossing image, and when max_tags
+ * itself moves every image.  Images below an override whose cut stays do
+ * not change.
  */
 #ifndef TAGCON_DB_BANDS_H
 #define TAGCON_DB_BANDS_H
