@@ -10,6 +10,7 @@
  * an (image, set) wins, so applying an entry twice is harmless.
  */
 #include <roaring/roaring.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -732,11 +733,13 @@ postings_fold_if_due(struct db *db)
 	return status(db, &s) && maybe_fold(db, &s);
 }
 
-bool
-db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
-    int64_t *n, bool *answered)
+/* The images q matches under o, not missing (a new bitmap in *out), when
+ * the bitmaps can answer; *out NULL when they cannot. */
+static bool
+matches(struct db *db, const struct search_node *q, const struct search_opts *o,
+    roaring_bitmap_t **out)
 {
-	*answered = false;
+	*out = NULL;
 	struct status s;
 	if (!db_postings_enabled() || o->max_rating < RATING_E || !answerable(q) ||
 	    !status(db, &s) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
@@ -749,17 +752,60 @@ db_postings_count(struct db *db, const struct search_node *q, const struct searc
 		return false;
 	}
 	struct eval e = {.db = db};
-	bool ok = postings_want(db, &e.sets, SET_SHOWN) && collect(&e, q) && postings_apply_log(db, &e.sets, false, 0);
+	bool ok = postings_want(db, &e.sets, SET_SHOWN) && collect(&e, q) &&
+	    postings_apply_log(db, &e.sets, false, 0);
 	if (ok) {
-		roaring_bitmap_t *r = eval(&e, q);
-		*n = (int64_t)roaring_bitmap_and_cardinality(r, sets_get(&e.sets, SET_SHOWN));
-		roaring_bitmap_free(r);
-		*answered = true;
+		*out = eval(&e, q);
+		roaring_bitmap_and_inplace(*out, sets_get(&e.sets, SET_SHOWN));
 	}
 	eval_fini(&e);
 	if (txn) {
 		ok = db_exec(db, "COMMIT") && ok;
 	}
+	return ok;
+}
+
+bool
+db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t *n, bool *answered)
+{
+	roaring_bitmap_t *r;
+	bool ok = matches(db, q, o, &r);
+	*answered = r != NULL;
+	if (r != NULL) {
+		*n = (int64_t)roaring_bitmap_get_cardinality(r);
+		roaring_bitmap_free(r);
+	}
+	return ok;
+}
+
+bool
+db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t max, char **json, int64_t *n)
+{
+	roaring_bitmap_t *r;
+	*json = NULL;
+	bool ok = matches(db, q, o, &r);
+	if (r == NULL) {
+		return ok;
+	}
+	*n = (int64_t)roaring_bitmap_get_cardinality(r);
+	if (*n <= max) {
+		/* "[1,2,...]": 11 bytes an id at most. */
+		size_t cap = (size_t)*n * 11 + 3, len = 0;
+		char *t = xmalloc(cap);
+		t[len++] = '[';
+		roaring_uint32_iterator_t *it = roaring_create_iterator(r);
+		for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+			len += (size_t)snprintf(t + len, cap - len, "%s%u", len > 1 ? "," : "",
+			    it->current_value);
+		}
+		roaring_free_uint32_iterator(it);
+		t[len++] = ']';
+		t[len] = '\0';
+		*json = t;
+	}
+	roaring_bitmap_free(r);
 	return ok;
 }
 

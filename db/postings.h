@@ -46,6 +46,13 @@ bool db_postings_enabled(void);
 bool db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t *n, bool *answered);
 
+/* The ids of the images q matches under o, as a JSON array (a new string
+ * in *json, for SQLite's json_each) and their number, when the bitmaps can
+ * answer q and there are at most max of them; *json NULL otherwise (a
+ * search then finds them by SQL alone).  False on a database error. */
+bool db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t max, char **json, int64_t *n);
+
 /* Build the bitmaps when they are not complete (never built, or a build
  * was killed), else fold the log into them; write transactions of its own
  * (not inside another).  True also when another build took over. */

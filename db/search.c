@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "db/db-private.h"
+#include "db/postings.h"
 #include "db/predictions.h"
 #include "db/search-private.h"
 #include "common/xalloc.h"
@@ -646,6 +647,9 @@ union_driver(struct compile *c, const struct search_node *q, int64_t cap, int64_
 /* Pick the rarest required tag as the driver when it yields fewer rows than
  * a scan would visit: all images without a limit, about
  * sqrt(wanted × images) with one (the scan stops at the page's end). */
+/* The most ids a posting-list driver hands SQLite (as JSON text). */
+#define POSTINGS_DRIVER_MAX 50000
+
 void
 search_choose_driver(struct compile *c, const struct search_node *q, int64_t wanted, bool ordered)
 {
@@ -656,6 +660,25 @@ search_choose_driver(struct compile *c, const struct search_node *q, int64_t wan
 	int64_t cap = images / 4;
 	if (wanted >= 0 && ordered) {
 		cap = (int64_t)fmin((double)cap, 4.0 * sqrt((double)(wanted + 1) * (double)images));
+	}
+	/* The posting lists know the very images a tag query matches: when
+	 * they are few, the rows are fetched by id (the WHERE still holds). */
+	char *ids = NULL;
+	int64_t n = 0;
+	if (!db_postings_ids(c->db, q, c->o, (int64_t)fmin((double)cap, POSTINGS_DRIVER_MAX),
+	    &ids, &n)) {
+		c->failed = true;
+		return;
+	}
+	if (ids != NULL) {
+		struct sql d = {0};
+		put(&d, "SELECT value AS id FROM json_each(");
+		search_bind_text(c, &d, ids);
+		put(&d, ")");
+		free(ids);
+		c->driver = d.s;
+		c->driver_rows = n;
+		return;
 	}
 	c->driver = q->kind == SEARCH_OR ? union_driver(c, q, cap, &c->driver_rows)
 	    : best_driver(c, q, cap, &c->driver_rows);
