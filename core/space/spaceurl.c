@@ -283,8 +283,14 @@ classify(struct spaceurl *u, const struct parts *p, bool a1111)
 			u->text = xasprintf("a1111+%s", u->base);
 		}
 	} else if (ends_with(p->host, ".hf.space")) {
+		/* Always https; an http URL's explicit 443 is then the default
+		 * and goes, as a parse of the https text drops it. */
+		struct parts q = *p;
+		if (q.port != NULL && strcmp(q.port, "443") == 0) {
+			q.port = NULL;
+		}
 		u->kind = SPACEURL_HF_SPACE;
-		u->base = join("https", p, p->path);
+		u->base = join("https", &q, p->path);
 		u->text = xstrdup(u->base);
 	} else {
 		u->kind = SPACEURL_GRADIO;

@@ -54,6 +54,12 @@ test_forms(void)
 	    "https://smilingwolf-wd-tagger.hf.space", "https://smilingwolf-wd-tagger.hf.space", NULL);
 	check_ok("http://x-y.hf.space", SPACEURL_HF_SPACE, "https://x-y.hf.space",
 	    "https://x-y.hf.space", NULL);
+	/* fuzz-spaceurl: http's explicit 443 became https's default, written
+	 * out, and the text parsed to another one without it. */
+	check_ok("http://oe.hf.space:443/", SPACEURL_HF_SPACE, "https://oe.hf.space",
+	    "https://oe.hf.space", NULL);
+	check_ok("http://oe.hf.space:8443/", SPACEURL_HF_SPACE, "https://oe.hf.space:8443",
+	    "https://oe.hf.space:8443", NULL);
 	check_ok("http://127.0.0.1:7860/", SPACEURL_GRADIO, "http://127.0.0.1:7860",
 	    "http://127.0.0.1:7860", NULL);
 	check_ok("HTTPS://Tagger.Example.org:443/apps/wd//", SPACEURL_GRADIO,
