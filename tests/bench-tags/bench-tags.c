@@ -8,7 +8,8 @@
  *
  *   bench-tags DB [RUNS]
  *
- * TAGCON_BENCH_ONLY=settings times the Settings lines alone;
+ * TAGCON_BENCH_ONLY=settings times the Settings lines alone, =pages the
+ * first pages of the search set;
  * TAGCON_BENCH_ENGINE=1 checks their changed images against the engine.
  *
  * Each case runs once cold (first figure), then RUNS times; the median,
@@ -32,6 +33,7 @@
 static struct db *db;
 static struct search_opts base;
 static const struct rules *rules;
+static bool pages_only; /* TAGCON_BENCH_ONLY=pages */
 static int runs = 9;
 static int mismatches;
 
@@ -183,7 +185,9 @@ searches(void)
 		snprintf(what, sizeof what, "search '%s', first 100 by path", three[i]);
 		measure(what, &j, do_page, 50);
 		j.o.limit = -1;
-		counts(three[i], &j);
+		if (!pages_only) {
+			counts(three[i], &j);
+		}
 		search_node_destroy(j.q);
 	}
 }
@@ -392,6 +396,14 @@ main(int argc, char **argv)
 	}
 	/* TAGCON_BENCH_ONLY=settings: the Settings lines alone. */
 	const char *only = getenv("TAGCON_BENCH_ONLY");
+	if (only != NULL && strcmp(only, "pages") == 0) {
+		pages_only = true;
+		searches();
+		rules_destroy(r);
+		free(model);
+		db_close(db);
+		return mismatches > 0;
+	}
 	if (only == NULL || strcmp(only, "settings") != 0) {
 		searches();
 		mcut_searches();
