@@ -1,6 +1,7 @@
 /* options.c — the settings as each module's options (see options.h). */
 #include "core/options.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,46 +9,69 @@
 #include "core/settings.h"
 #include "db/db.h"
 
+/* The five cut settings and where each goes in a struct db_cut: the one
+ * table options_cut() and options_cut_if() read. */
+enum cut_kind { CUT_REAL, CUT_FLAG, CUT_INT };
+static const struct {
+	const char *name;
+	enum cut_kind kind;
+	size_t at;
+} cut_keys[] = {
+	{"general_threshold", CUT_REAL, offsetof(struct db_cut, general_threshold)},
+	{"character_threshold", CUT_REAL, offsetof(struct db_cut, character_threshold)},
+	{"general_mcut", CUT_FLAG, offsetof(struct db_cut, general_mcut)},
+	{"character_mcut", CUT_FLAG, offsetof(struct db_cut, character_mcut)},
+	{"max_tags", CUT_INT, offsetof(struct db_cut, max_tags)},
+};
+#define N_CUT_KEYS (sizeof cut_keys / sizeof cut_keys[0])
+
+/* Field k of c set from a stored or validated value's text. */
+static void
+cut_set(struct db_cut *c, size_t k, const char *text)
+{
+	char *field = (char *)c + cut_keys[k].at;
+	switch (cut_keys[k].kind) {
+	case CUT_REAL: *(double *)(void *)field = strtod(text, NULL); break;
+	case CUT_FLAG:
+		*(bool *)(void *)field = settings_parse_bool(text,
+		    settings_find(cut_keys[k].name)->def);
+		break;
+	case CUT_INT: *(int *)(void *)field = (int)strtod(text, NULL); break;
+	}
+}
+
 struct db_cut
 options_cut(struct db *db)
 {
-	return (struct db_cut){
-		.general_threshold = settings_get_float(db, "general_threshold"),
-		.character_threshold = settings_get_float(db, "character_threshold"),
-		.general_mcut = settings_get_bool(db, "general_mcut"),
-		.character_mcut = settings_get_bool(db, "character_mcut"),
-		.max_tags = (int)settings_get_int(db, "max_tags"),
-	};
+	struct db_cut c = {0};
+	for (size_t k = 0; k < N_CUT_KEYS; k++) {
+		char *v = settings_get(db, cut_keys[k].name);
+		cut_set(&c, k, v != NULL ? v : settings_find(cut_keys[k].name)->def);
+		free(v);
+	}
+	return c;
 }
 
 bool
 options_cut_if(struct db *db, const char *name, const char *value, struct db_cut *out,
     char **cause)
 {
+	size_t k = 0;
+	while (k < N_CUT_KEYS && strcmp(cut_keys[k].name, name) != 0) {
+		k++;
+	}
 	const struct setting_def *d = settings_find(name);
-	char *normal = NULL;
-	*out = options_cut(db);
-	double *real = strcmp(name, "general_threshold") == 0 ? &out->general_threshold
-	    : strcmp(name, "character_threshold") == 0 ? &out->character_threshold : NULL;
-	bool *flag = strcmp(name, "general_mcut") == 0 ? &out->general_mcut
-	    : strcmp(name, "character_mcut") == 0 ? &out->character_mcut : NULL;
-	int *cap = strcmp(name, "max_tags") == 0 ? &out->max_tags : NULL;
-	if (d == NULL || (real == NULL && flag == NULL && cap == NULL)) {
+	if (k == N_CUT_KEYS || d == NULL) {
 		*cause = xasprintf("%s is not one of the suggestion cuts (general_threshold,"
 		    " character_threshold, general_mcut, character_mcut, max_tags)", name);
 		return false;
 	}
+	char *normal = NULL;
 	if (!settings_validate(d, value, &normal, cause)) {
 		return false;
 	}
-	/* The canonical text, read as options_cut() reads the stored one. */
-	if (real != NULL) {
-		*real = strtod(normal, NULL);
-	} else if (flag != NULL) {
-		*flag = strcmp(normal, "true") == 0;
-	} else {
-		*cap = (int)strtod(normal, NULL);
-	}
+	*out = options_cut(db);
+	cut_set(out, k, normal);
 	free(normal);
 	return true;
 }

@@ -374,14 +374,21 @@ settings_reset(struct db *db, const char *name, char **cause)
 }
 
 bool
+settings_parse_bool(const char *v, const char *def)
+{
+	bool b = false;
+	if (v == NULL || !parse_bool(v, &b)) {
+		parse_bool(def != NULL ? def : "false", &b);
+	}
+	return b;
+}
+
+bool
 settings_get_bool(struct db *db, const char *name)
 {
 	char *v = settings_get(db, name);
-	bool b = false;
-	if (v == NULL || !parse_bool(v, &b)) {
-		const struct setting_def *d = settings_find(name);
-		parse_bool(d != NULL ? d->def : "false", &b);
-	}
+	const struct setting_def *d = settings_find(name);
+	bool b = settings_parse_bool(v, d != NULL ? d->def : NULL);
 	free(v);
 	return b;
 }

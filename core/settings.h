@@ -55,6 +55,9 @@ bool settings_reset(struct db *db, const char *name, char **cause);
 
 /* Typed getters (the default on db error; a stored value is always valid). */
 bool settings_get_bool(struct db *db, const char *name);
+/* A boolean's text as settings_get_bool() reads it: yes/no words, else
+ * def's reading. */
+bool settings_parse_bool(const char *v, const char *def);
 long settings_get_int(struct db *db, const char *name);
 double settings_get_float(struct db *db, const char *name);
 

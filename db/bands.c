@@ -28,7 +28,7 @@
  * own, then every band set's range is replaced in one short write. */
 #define CHUNK_IMAGES 100000
 /* A reader works out this many marked images itself; beyond, it folds
- * them into the bitmaps first (about 50 us an image).  TAGCON_BANDS_FOLD=N
+ * them into the bitmaps first (about 30 us an image).  TAGCON_BANDS_FOLD=N
  * sets another number (tests). */
 #define FOLD_DIRTY 2000
 
@@ -65,6 +65,22 @@ static int64_t
 slot_of(int64_t model, int cc)
 {
 	return DB_BAND_BASE + (model * 2 + cc) * 256;
+}
+
+/* Step st (a statement whose first column is an image id) to its end,
+ * every id into out. */
+static bool
+ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < TOP) {
+			roaring_bitmap_add(out, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "bands");
 }
 
 /* ---- state -------------------------------------------------------------------- */
@@ -114,16 +130,6 @@ chunk_images(void)
 	const char *v = getenv("TAGCON_POSTINGS_CHUNK");
 	long long n = v != NULL ? atoll(v) : 0;
 	return n > 0 ? n : CHUNK_IMAGES;
-}
-
-/* Keep what a failed step said past its rollback. */
-static void
-rollback_keep(struct db *db)
-{
-	char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
-	db_rollback(db);
-	free(db->errmsg);
-	db->errmsg = keep;
 }
 
 static roaring_bitmap_t *
@@ -327,12 +333,11 @@ contains(const int64_t *ids, size_t n, int64_t id)
 
 /*
  * The images marked in bands_dirty worked out again from their rows, in
- * the band sets of s: out of every one, then into those their rows say;
- * with load, a set s does not hold is loaded first (a fold), else the sets
- * s does not hold are left alone (a question about one model).
+ * the band sets of s (every stored one: a fold, a check): out of every
+ * one, then into those their rows say, loading a set s does not hold yet.
  */
 static bool
-recompute(struct db *db, struct sets *s, bool load)
+recompute(struct db *db, struct sets *s)
 {
 	int64_t *ids;
 	size_t n;
@@ -349,7 +354,7 @@ recompute(struct db *db, struct sets *s, bool load)
 		struct sets fresh = {0};
 		ok = build_rows(db, ids[k], ids[k] + 1, &fresh);
 		for (size_t i = 0; ok && i < fresh.cap; i++) {
-			if (fresh.vals[i] == NULL || (!load && sets_get(s, fresh.keys[i]) == NULL)) {
+			if (fresh.vals[i] == NULL) {
 				continue;
 			}
 			ok = postings_want(db, s, fresh.keys[i]);
@@ -390,7 +395,7 @@ fold(struct db *db)
 	}
 	bool ok = band_status(db, &s);
 	if (ok && s.ready && s.dirty > 0) {
-		ok = load_all(db, &all) && recompute(db, &all, true);
+		ok = load_all(db, &all) && recompute(db, &all);
 		for (size_t i = 0; ok && i < all.cap; i++) {
 			if (all.vals[i] != NULL) {
 				ok = postings_store(db, all.keys[i], all.vals[i]);
@@ -400,7 +405,7 @@ fold(struct db *db)
 	}
 	sets_free(&all);
 	if (!ok) {
-		rollback_keep(db);
+		db_rollback(db);
 		return false;
 	}
 	return db_commit(db);
@@ -455,7 +460,7 @@ in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void
 		ok = fn(db, ud);
 	}
 	if (!ok || !same) {
-		rollback_keep(db);
+		db_rollback(db);
 		return ok;
 	}
 	return db_commit(db);
@@ -507,7 +512,7 @@ db_bands_build(struct db *db)
 	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
 	    db_step_done(db, st, "bands build");
 	if (!ok) {
-		rollback_keep(db);
+		db_rollback(db);
 		return false;
 	}
 	if (!db_commit(db)) {
@@ -726,15 +731,7 @@ crossing_rows(struct ask *k, int cc, int side, double lo, double hi, roaring_bit
 	sqlite3_bind_double(st, 3, hi);
 	sqlite3_bind_int64(st, 4, k->model);
 	sqlite3_bind_int(st, 5, side);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id < TOP) {
-			roaring_bitmap_add(out, (uint32_t)id);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(k->db, "bands");
+	return ids_into(k->db, st, out);
 }
 
 /* The images with an undecided prediction that crosses, not missing: the
@@ -770,41 +767,18 @@ crossing_images(struct ask *k, roaring_bitmap_t *changed)
 static bool
 folder_images(struct db *db, const char *folder, roaring_bitmap_t *out)
 {
-	size_t n = strlen(folder);
-	while (n > 0 && folder[n - 1] == '/') {
-		n--;
-	}
-	char *lo = xasprintf("%.*s/", (int)n, folder);
-	char *hi = xasprintf("%.*s0", (int)n, folder);
+	char *lo, *hi;
+	db_folder_range(folder, &lo, &hi);
 	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM images WHERE path >= ?1 AND path < ?2");
 	bool ok = st != NULL;
 	if (ok) {
 		sqlite3_bind_blob(st, 1, lo, (int)strlen(lo), SQLITE_TRANSIENT);
 		sqlite3_bind_blob(st, 2, hi, (int)strlen(hi), SQLITE_TRANSIENT);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(st, 0);
-			if (id >= 0 && id < TOP) {
-				roaring_bitmap_add(out, (uint32_t)id);
-			}
-		}
-		sqlite3_reset(st);
-		ok = rc == SQLITE_DONE || db_fail(db, "bands");
+		ok = ids_into(db, st, out);
 	}
 	free(lo);
 	free(hi);
 	return ok;
-}
-
-/* Whether folder b lies below folder a. */
-static bool
-below(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	while (n > 0 && a[n - 1] == '/') {
-		n--;
-	}
-	return strncmp(a, b, n) == 0 && b[n] == '/' && b[n + 1] != '\0';
 }
 
 /*
@@ -827,7 +801,7 @@ overrides(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 			stays = stays && same_cut(oc, nc, cc);
 		}
 		for (size_t j = 0; j < o->n_overrides; j++) {
-			nested = nested || (j != i && below(o->overrides[i].folder,
+			nested = nested || (j != i && db_folder_below(o->overrides[i].folder,
 			    o->overrides[j].folder));
 		}
 		if (global) {
@@ -865,16 +839,10 @@ ruled(struct ask *k, roaring_bitmap_t *recheck)
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, k->model);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id < TOP) {
-			roaring_bitmap_add(recheck, (uint32_t)id);
-		}
-	}
+	ok = ids_into(k->db, st, recheck);
 	sqlite3_finalize(st);
 	roaring_bitmap_and_inplace(recheck, k->shown);
-	return rc == SQLITE_DONE || db_fail(k->db, "bands");
+	return ok;
 }
 
 static bool
@@ -1068,7 +1036,7 @@ db_bands_check(struct db *db, bool *built, bool *same)
 	if (ok && s.ready) {
 		/* The bitmaps and the marked images again, as a reader has them,
 		 * against BAND_ROWS' own SQL over every image. */
-		ok = load_all(db, &stored) && recompute(db, &stored, true) &&
+		ok = load_all(db, &stored) && recompute(db, &stored) &&
 		    read_rows(db, 0, s.max_id + 1 < TOP ? s.max_id + 1 : TOP, &fresh);
 		for (size_t i = 0; ok && i < fresh.cap; i++) {
 			if (fresh.vals[i] != NULL) {

@@ -39,6 +39,13 @@ bool db_exec(struct db *db, const char *sql);
  * lists. */
 char *db_glob_of(const char *tag, bool pattern);
 
+/* The paths below folder as a range of BLOBs: lo <= path < hi (new
+ * strings: "folder/" and "folder0", '0' following '/').  The one spelling
+ * of "below a folder" in SQL. */
+void db_folder_range(const char *folder, char **lo, char **hi);
+/* Whether folder b lies strictly below folder a (trailing '/' ignored). */
+bool db_folder_below(const char *a, const char *b);
+
 /*
  * The MCut cut of one category's stored scores of a content under a model,
  * as an SQL expression (core/mcut.h: sorted descending, the first largest

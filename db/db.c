@@ -268,3 +268,24 @@ db_close(struct db *db)
 	free(db->path);
 	free(db);
 }
+
+void
+db_folder_range(const char *folder, char **lo, char **hi)
+{
+	size_t n = strlen(folder);
+	while (n > 0 && folder[n - 1] == '/') {
+		n--;
+	}
+	*lo = xasprintf("%.*s/", (int)n, folder);
+	*hi = xasprintf("%.*s0", (int)n, folder);
+}
+
+bool
+db_folder_below(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	while (n > 0 && a[n - 1] == '/') {
+		n--;
+	}
+	return strncmp(a, b, n) == 0 && b[n] == '/' && b[n + 1] != '\0';
+}

@@ -455,10 +455,7 @@ build_step(struct db *db, int64_t token, int what, int64_t *tag, int64_t *from, 
 		}
 	}
 	if (!ok || !same) {
-		char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
 		db_rollback(db);
-		free(db->errmsg);
-		db->errmsg = keep;
 		return ok;
 	}
 	return db_commit(db);
@@ -523,10 +520,7 @@ db_postings_fold(struct db *db)
 	/* Ready still, inside the lock: a build may have started since. */
 	bool ok = status(db, &s) && (!s.ready || fold_log(db));
 	if (!ok) {
-		char *keep = db->errmsg != NULL ? xstrdup(db->errmsg) : NULL;
 		db_rollback(db);
-		free(db->errmsg);
-		db->errmsg = keep;
 		return false;
 	}
 	return db_commit(db);

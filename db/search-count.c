@@ -45,11 +45,8 @@ run_count(struct compile *c, const char *sql, int64_t *n)
 static bool
 nested(const struct search_opts *o, size_t k)
 {
-	const char *f = o->overrides[k].folder;
 	for (size_t j = 0; j < o->n_overrides; j++) {
-		size_t n = strlen(o->overrides[j].folder);
-		if (j != k && n < strlen(f) && strncmp(f, o->overrides[j].folder, n) == 0 &&
-		    (f[n] == '/' || n == 1)) {
+		if (j != k && db_folder_below(o->overrides[j].folder, o->overrides[k].folder)) {
 			return true;
 		}
 	}

@@ -175,12 +175,8 @@ search_compile_fini(struct compile *c)
 void
 search_put_folder_range(struct compile *c, struct sql *q, const char *col, const char *folder)
 {
-	size_t n = strlen(folder);
-	while (n > 0 && folder[n - 1] == '/') {
-		n--;
-	}
-	char *lo = xasprintf("%.*s/", (int)n, folder);
-	char *hi = xasprintf("%.*s0", (int)n, folder);
+	char *lo, *hi;
+	db_folder_range(folder, &lo, &hi);
 	putf(q, "(%s >= ", col);
 	search_bind_blob(c, q, lo, strlen(lo));
 	putf(q, " AND %s < ", col);
