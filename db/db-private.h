@@ -109,6 +109,41 @@ bool db_folder_below(const char *a, const char *b);
 	DB_BAND_SIDE_SQL(p, g, t) " * 128 + " DB_BAND_OF_SQL(p ".score") ")"
 /* Predictions that are in a band. */
 #define DB_BAND_PRED_SQL(p, g) g ".category IN (0, 4) AND " p ".score > 0"
+/*
+ * Score sets (schema 13, db/scores.h): per model and tag, the images whose
+ * content has a prediction of the tag in each band of score (slot band+1:
+ * DB_BAND_OF_SQL, scores not above 0 in slot 0), and those whose
+ * prediction is above its answer's MCut cut (DB_SCORE_ABOVE); per tag
+ * (model 0) the images with a decision on it (DB_SCORE_DECIDED); per model
+ * (tag 0) the images it answered for (slot 0) and those of each rating
+ * (slot 1 + rating).  Set id = DB_SCORE_BASE + (model * 2^28 + tag) * 128
+ * + slot; models below 2^26 and tags below 2^28 (db/scores.c answers
+ * nothing otherwise).  Changing any of this means a migration that
+ * rebuilds the score sets.
+ */
+#define DB_SCORE_BASE (INT64_C(1) << 61)
+#define DB_SCORE_BASE_SQL "2305843009213693952"
+#define DB_SCORE_TAGS (INT64_C(1) << 28)
+#define DB_SCORE_MODELS (INT64_C(1) << 26)
+#define DB_SCORE_ABOVE 101
+#define DB_SCORE_DECIDED 102
+#define DB_SCORE_ANSWERED 0
+#define DB_SCORE_RATED 1
+#define DB_SCORE_SET_SQL(model, tag, slot) \
+	"(" DB_SCORE_BASE_SQL " + ((" model ") * 268435456 + (" tag ")) * 128 + (" slot "))"
+#define DB_SCORE_BAND_SQL(s) "(max(-1, " DB_BAND_OF_SQL(s) ") + 1)"
+/* The band set and the above-the-cut set of prediction p. */
+#define DB_SCORE_BAND_SET_SQL(p) \
+	DB_SCORE_SET_SQL(p ".model_id", p ".tag_id", DB_SCORE_BAND_SQL(p ".score"))
+#define DB_SCORE_ABOVE_SET_SQL(p) DB_SCORE_SET_SQL(p ".model_id", p ".tag_id", "101")
+/* The rating of answer t (argmax of its four scores, ties to the milder
+ * label: 0 general .. 3 explicit); db_counts' and search's rule. */
+#define DB_RATING_OF_SQL(t) \
+	"(CASE WHEN " t ".rating_general >= max(" t ".rating_sensitive, " t ".rating_questionable," \
+	" " t ".rating_explicit) THEN 0" \
+	" WHEN " t ".rating_sensitive >= max(" t ".rating_questionable, " t ".rating_explicit) THEN 1" \
+	" WHEN " t ".rating_questionable >= " t ".rating_explicit THEN 2 ELSE 3 END)"
+
 /* Whether the stored scores of a category of a content under a model give
  * the Space's MCut cut (core/mcut.h's mcut_threshold_stored: at least two,
  * and the largest drop no smaller than the smallest score), as SQL. */

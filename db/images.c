@@ -424,11 +424,8 @@ db_counts(struct db *db, const char *model, struct db_counts *out)
 	memset(out, 0, sizeof *out);
 	/* Rating = argmax of the four scores (ties go to the milder label). */
 	static const char rating_sql[] =
-	    "SELECT CASE WHEN t.content_id IS NULL THEN 4"
-	    " WHEN t.rating_general >= max(t.rating_sensitive, t.rating_questionable,"
-	    "   t.rating_explicit) THEN 0"
-	    " WHEN t.rating_sensitive >= max(t.rating_questionable, t.rating_explicit) THEN 1"
-	    " WHEN t.rating_questionable >= t.rating_explicit THEN 2 ELSE 3 END AS r, count(*)"
+	    "SELECT CASE WHEN t.content_id IS NULL THEN 4 ELSE " DB_RATING_OF_SQL("t") " END AS r,"
+	    " count(*)"
 	    " FROM images i LEFT JOIN tagged t ON t.content_id = i.content_id"
 	    "  AND t.model_id = (SELECT id FROM models WHERE name = ?1)"
 	    " WHERE i.state != 4 GROUP BY r";

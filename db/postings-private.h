@@ -51,4 +51,24 @@ bool postings_token_is(struct db *db, int64_t id, int64_t token, bool *same);
  * not, if the caller is in no transaction (a busy database: not now). */
 bool postings_fold_if_due(struct db *db);
 
+/* ---- score sets (scores.c), for the queries of postings.c ---- */
+
+struct search_node;
+struct search_opts;
+
+/* *ready when the score sets are complete and can answer (every id fits),
+ * building them first when they are not and the caller is in no
+ * transaction. */
+bool scores_ensure(struct db *db, bool *ready);
+/* The images term n (SEARCH_SCORE, SEARCH_SUGGESTED, SEARCH_RATING)
+ * matches under o, with the current model's id (<= 0: none), the term's
+ * tag ids (search.c's resolution) and the images shown: a new bitmap in
+ * *out, or NULL when the sets cannot tell (rules, overrides, max_tags, too
+ * many tags).  In the caller's snapshot.  False on a database error. */
+bool scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
+    const struct search_opts *o, int64_t model, const roaring_bitmap_t *shown,
+    roaring_bitmap_t **out);
+/* The images the model rates above max (enum rating); NULL on error. */
+roaring_bitmap_t *scores_rated_above(struct db *db, int64_t model, int max);
+
 #endif

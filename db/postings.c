@@ -535,6 +535,9 @@ answerable(const struct search_node *n)
 	switch (n->kind) {
 	case SEARCH_ALL:
 	case SEARCH_TAG:
+	case SEARCH_SCORE:
+	case SEARCH_SUGGESTED:
+	case SEARCH_RATING:
 		return true;
 	case SEARCH_AND:
 	case SEARCH_OR:
@@ -550,18 +553,37 @@ answerable(const struct search_node *n)
 	}
 }
 
-/* A tag term's sets, resolved once per query. */
+/* Whether a term of q needs the score sets (scores.c). */
+static bool
+needs_scores(const struct search_node *n)
+{
+	if (n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED || n->kind == SEARCH_RATING) {
+		return true;
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		if (needs_scores(n->kids[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A term's tag ids, resolved once per query; a score term's images. */
 struct leaf {
 	const struct search_node *node;
 	int64_t *ids;
 	size_t n;
+	roaring_bitmap_t *bits;
 };
 
 struct eval {
 	struct db *db;
+	const struct search_opts *o;
+	int64_t model;          /* the current model's id, -1 when none */
 	struct sets sets;
 	struct leaf *leaves;
 	size_t n_leaves;
+	bool cannot;            /* a score term the score sets cannot tell */
 };
 
 /* The tag ids a term means: search.c's rule (an exact name with the names
@@ -593,7 +615,7 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 	if (rc != SQLITE_DONE) {
 		return db_fail(e->db, "tag lookup");
 	}
-	for (size_t i = 0; i < l->n; i++) {
+	for (size_t i = 0; n->kind == SEARCH_TAG && i < l->n; i++) {
 		if (!postings_want(e->db, &e->sets, l->ids[i])) {
 			return false;
 		}
@@ -604,11 +626,13 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 static bool
 collect(struct eval *e, const struct search_node *n)
 {
-	if (n->kind == SEARCH_TAG) {
+	if (n->kind == SEARCH_TAG || n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED ||
+	    n->kind == SEARCH_RATING) {
 		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
 		struct leaf *l = &e->leaves[e->n_leaves++];
 		memset(l, 0, sizeof *l);
-		return resolve(e, n, l);
+		l->node = n;
+		return n->kind == SEARCH_RATING || resolve(e, n, l);
 	}
 	for (size_t i = 0; i < n->n_kids; i++) {
 		if (!collect(e, n->kids[i])) {
@@ -629,6 +653,46 @@ leaf_of(const struct eval *e, const struct search_node *n)
 	return NULL;
 }
 
+/* The score terms' images, once the tag sets and SET_SHOWN are as the rows
+ * are; e->cannot when one of them cannot be told. */
+static bool
+score_leaves(struct eval *e)
+{
+	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
+	for (size_t i = 0; i < e->n_leaves && !e->cannot; i++) {
+		struct leaf *l = &e->leaves[i];
+		if (l->node->kind == SEARCH_TAG) {
+			continue;
+		}
+		if (!scores_leaf(e->db, l->node, l->ids, l->n, e->o, e->model, shown, &l->bits)) {
+			return false;
+		}
+		e->cannot = l->bits == NULL;
+	}
+	return true;
+}
+
+/* The current model's id, -1 when there is none. */
+static bool
+model_of(struct db *db, const struct search_opts *o, int64_t *id)
+{
+	*id = -1;
+	if (o->model == NULL) {
+		return true;
+	}
+	sqlite3_stmt *st = db_stmt(db, "SELECT id FROM models WHERE name = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, o->model, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "model lookup");
+}
+
 /* The images node n matches, a new bitmap; possibly with missing images in
  * it (the caller intersects with SET_SHOWN once). */
 static roaring_bitmap_t *
@@ -636,6 +700,10 @@ eval(const struct eval *e, const struct search_node *n)
 {
 	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
 	switch (n->kind) {
+	case SEARCH_SCORE:
+	case SEARCH_SUGGESTED:
+	case SEARCH_RATING:
+		return roaring_bitmap_copy(leaf_of(e, n)->bits);
 	case SEARCH_TAG: {
 		const struct leaf *l = leaf_of(e, n);
 		roaring_bitmap_t *r = roaring_bitmap_create();
@@ -700,6 +768,9 @@ eval_fini(struct eval *e)
 {
 	for (size_t i = 0; i < e->n_leaves; i++) {
 		free(e->leaves[i].ids);
+		if (e->leaves[i].bits != NULL) {
+			roaring_bitmap_free(e->leaves[i].bits);
+		}
 	}
 	free(e->leaves);
 	sets_free(&e->sets);
@@ -735,9 +806,17 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 {
 	*out = NULL;
 	struct status s;
-	if (!db_postings_enabled() || o->max_rating < RATING_E || !answerable(q) ||
+	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
+	if (!db_postings_enabled() || !answerable(q) ||
 	    !status(db, &s) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
 		return true;
+	}
+	bool ready = true;
+	if (scores && !scores_ensure(db, &ready)) {
+		return false;
+	}
+	if (!ready) {
+		return true; /* plain SQL answers */
 	}
 	/* One snapshot for bitmaps and log: a fold between the two reads
 	 * would lose the entries it folded. */
@@ -745,12 +824,23 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	if (txn && !db_exec(db, "BEGIN")) {
 		return false;
 	}
-	struct eval e = {.db = db};
-	bool ok = postings_want(db, &e.sets, SET_SHOWN) && collect(&e, q) &&
-	    postings_apply_log(db, &e.sets, false, 0);
-	if (ok) {
+	struct eval e = {.db = db, .o = o};
+	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
+	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e);
+	roaring_bitmap_t *above = NULL;
+	if (ok && rated && !e.cannot) {
+		above = scores_rated_above(db, e.model, o->max_rating);
+		ok = above != NULL;
+	}
+	if (ok && !e.cannot) {
 		*out = eval(&e, q);
 		roaring_bitmap_and_inplace(*out, sets_get(&e.sets, SET_SHOWN));
+		if (above != NULL) {
+			roaring_bitmap_andnot_inplace(*out, above);
+		}
+	}
+	if (above != NULL) {
+		roaring_bitmap_free(above);
 	}
 	eval_fini(&e);
 	if (txn) {

@@ -125,6 +125,68 @@
 	" INSERT OR IGNORE INTO bands_dirty(image_id) SELECT id FROM images" \
 	" WHERE content_id = " c ";"
 
+/*
+ * Score sets' log (schema 13, db/scores.h): every change to a row a score
+ * set derives from logs, for every image concerned, whether it is in the
+ * set now, in the same transaction.  Each (set, image) pair derives from
+ * one row (a prediction, an answer, a decision), so the last entry for a
+ * pair is its value.  A row that goes logs "out" for every set it could
+ * have put the image in (the answer above it may be gone already, in a
+ * cascade).  Only once a build has begun (postings_state.scores = 1).
+ */
+#define SCORES_ON " WHEN (SELECT scores FROM postings_state WHERE id = 1) = 1"
+#define SCORES_LOG " INSERT INTO scores_log(set_id, image_id, present)"
+#define SCORES_BAND_SET DB_SCORE_BAND_SET_SQL
+#define SCORES_ABOVE_SET DB_SCORE_ABOVE_SET_SQL
+/* Prediction p (old or new), for every image of its content. */
+#define SCORES_PRED_OUT(p) \
+	SCORES_LOG " SELECT " SCORES_BAND_SET(p) ", i.id, 0 FROM images i" \
+	" WHERE i.content_id = " p ".content_id;" \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET(p) ", i.id, 0 FROM images i" \
+	" WHERE i.content_id = " p ".content_id;"
+#define SCORES_PRED_IN(p) \
+	SCORES_LOG " SELECT " SCORES_BAND_SET(p) ", i.id, 1 FROM images i" \
+	" WHERE i.content_id = " p ".content_id;" \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET(p) ", i.id, 1 FROM images i" \
+	" WHERE i.content_id = " p ".content_id AND coalesce((SELECT " \
+	DB_BAND_SIDE_SQL(p, "g", "t") " FROM tags g JOIN tagged t ON t.content_id = " p \
+	".content_id AND t.model_id = " p ".model_id WHERE g.id = " p ".tag_id), 0);"
+/* Answer t (old or new): the images it answers, their rating, and its
+ * predictions above its MCut cuts. */
+#define SCORES_ANSWER(t, present) \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(t ".model_id", "0", "0") ", i.id, " present \
+	" FROM images i WHERE i.content_id = " t ".content_id;" \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(t ".model_id", "0", "1 + " DB_RATING_OF_SQL(t)) \
+	", i.id, " present " FROM images i WHERE i.content_id = " t ".content_id;"
+#define SCORES_ANSWER_OUT(t) \
+	SCORES_ANSWER(t, "0") \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, 0 FROM predictions p JOIN images i" \
+	" ON i.content_id = p.content_id WHERE p.content_id = " t ".content_id" \
+	" AND p.model_id = " t ".model_id;"
+#define SCORES_ANSWER_IN(t) \
+	SCORES_ANSWER(t, "1") \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, 1 FROM predictions p JOIN tags g" \
+	" ON g.id = p.tag_id JOIN images i ON i.content_id = p.content_id" \
+	" WHERE p.content_id = " t ".content_id AND p.model_id = " t ".model_id AND " \
+	DB_BAND_SIDE_WITH_SQL("p", "g", t ".mcut_general", t ".mcut_character") ";"
+/* Image img with content c, in or out of every set its content's rows
+ * put it in. */
+#define SCORES_IMAGE(img, c, present, above) \
+	SCORES_LOG " SELECT " SCORES_BAND_SET("p") ", " img ", " present " FROM predictions p" \
+	" WHERE p.content_id = " c ";" \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", " img ", " present " FROM predictions p" \
+	" JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
+	" AND t.model_id = p.model_id WHERE p.content_id = " c " AND " above ";" \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("t.model_id", "0", "0") ", " img ", " present \
+	" FROM tagged t WHERE t.content_id = " c ";" \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("t.model_id", "0", "1 + " DB_RATING_OF_SQL("t")) \
+	", " img ", " present " FROM tagged t WHERE t.content_id = " c ";"
+#define SCORES_IMAGE_OUT(img, c) SCORES_IMAGE(img, c, "0", "1")
+#define SCORES_IMAGE_IN(img, c) SCORES_IMAGE(img, c, "1", DB_BAND_SIDE_SQL("p", "g", "t"))
+#define SCORES_DECIDED(d, present) \
+	SCORES_LOG " VALUES (" DB_SCORE_SET_SQL("0", d ".tag_id", "102") ", " d ".image_id, " \
+	present ");"
+
 static const char *const migrations[] = {
 	/* 0 -> 1: the library model of DESIGN.md §3. */
 	"CREATE TABLE roots ("
@@ -530,6 +592,70 @@ static const char *const migrations[] = {
 	BANDS_MARK("old.id") " END;"
 	"CREATE TRIGGER bands_img_upd AFTER UPDATE OF id, content_id ON images" BANDS_ON
 	" BEGIN" BANDS_MARK("old.id") BANDS_MARK("new.id") " END;",
+
+	/* 12 -> 13: score sets (db/scores.h, DB_SCORE_* in db-private.h): per
+	 * model and tag, the images with a prediction in each band of score
+	 * and above the MCut cut; per tag the images decided; per model the
+	 * images answered and rated; so that suggested:, score: and rating:
+	 * terms and the rating filter join the posting lists' algebra.  Stored
+	 * per block of 65,536 image ids (a fold rewrites the blocks it
+	 * touches, not whole sets), with a log of their own; lazy: built by
+	 * the first count that needs them (scores = 1 from then on). */
+	"ALTER TABLE postings_state ADD COLUMN scores INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE scores ("
+	"  set_id INTEGER NOT NULL,"
+	"  block INTEGER NOT NULL,"
+	"  bits BLOB NOT NULL,"
+	"  PRIMARY KEY (set_id, block)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE scores_log ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  set_id INTEGER NOT NULL,"
+	"  image_id INTEGER NOT NULL,"
+	"  present INTEGER NOT NULL"
+	");"
+	"CREATE INDEX scores_log_set ON scores_log(set_id);"
+	/* An INSERT OR REPLACE deletes the old row without a delete trigger:
+	 * the insert logs it out first. */
+	"CREATE TRIGGER scores_pred_replace BEFORE INSERT ON predictions" SCORES_ON " BEGIN"
+	SCORES_LOG " SELECT " SCORES_BAND_SET("po") ", i.id, 0 FROM predictions po JOIN images i"
+	" ON i.content_id = po.content_id WHERE po.content_id = new.content_id"
+	" AND po.model_id = new.model_id AND po.tag_id = new.tag_id;"
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("po") ", i.id, 0 FROM predictions po JOIN images i"
+	" ON i.content_id = po.content_id WHERE po.content_id = new.content_id"
+	" AND po.model_id = new.model_id AND po.tag_id = new.tag_id; END;"
+	"CREATE TRIGGER scores_pred_ins AFTER INSERT ON predictions" SCORES_ON " BEGIN"
+	SCORES_PRED_IN("new") " END;"
+	"CREATE TRIGGER scores_pred_del AFTER DELETE ON predictions" SCORES_ON " BEGIN"
+	SCORES_PRED_OUT("old") " END;"
+	"CREATE TRIGGER scores_pred_upd AFTER UPDATE ON predictions" SCORES_ON " BEGIN"
+	SCORES_PRED_OUT("old") SCORES_PRED_IN("new") " END;"
+	"CREATE TRIGGER scores_ans_ins AFTER INSERT ON tagged" SCORES_ON " BEGIN"
+	SCORES_ANSWER_IN("new") " END;"
+	"CREATE TRIGGER scores_ans_del AFTER DELETE ON tagged" SCORES_ON " BEGIN"
+	SCORES_ANSWER_OUT("old") " END;"
+	"CREATE TRIGGER scores_ans_upd AFTER UPDATE ON tagged" SCORES_ON
+	" AND (old.content_id IS NOT new.content_id OR old.model_id IS NOT new.model_id"
+	" OR old.mcut_general IS NOT new.mcut_general OR old.mcut_character IS NOT new.mcut_character"
+	" OR old.rating_general IS NOT new.rating_general"
+	" OR old.rating_sensitive IS NOT new.rating_sensitive"
+	" OR old.rating_questionable IS NOT new.rating_questionable"
+	" OR old.rating_explicit IS NOT new.rating_explicit) BEGIN"
+	SCORES_ANSWER_OUT("old") SCORES_ANSWER_IN("new") " END;"
+	"CREATE TRIGGER scores_img_ins AFTER INSERT ON images" SCORES_ON " BEGIN"
+	SCORES_IMAGE_IN("new.id", "new.content_id") " END;"
+	"CREATE TRIGGER scores_img_del AFTER DELETE ON images" SCORES_ON " BEGIN"
+	SCORES_IMAGE_OUT("old.id", "old.content_id") " END;"
+	"CREATE TRIGGER scores_img_upd AFTER UPDATE OF id, content_id ON images" SCORES_ON
+	" AND (old.id != new.id OR old.content_id IS NOT new.content_id) BEGIN"
+	SCORES_IMAGE_OUT("old.id", "old.content_id") SCORES_IMAGE_IN("new.id", "new.content_id")
+	" END;"
+	"CREATE TRIGGER scores_dec_ins AFTER INSERT ON decisions" SCORES_ON " BEGIN"
+	SCORES_DECIDED("new", "1") " END;"
+	"CREATE TRIGGER scores_dec_del AFTER DELETE ON decisions" SCORES_ON " BEGIN"
+	SCORES_DECIDED("old", "0") " END;"
+	"CREATE TRIGGER scores_dec_upd AFTER UPDATE OF image_id, tag_id ON decisions" SCORES_ON
+	" BEGIN" SCORES_DECIDED("old", "0") SCORES_DECIDED("new", "1") " END;",
 
 };
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "db/db-private.h"
 #include "db/search.h"
 
 struct db;
@@ -20,11 +21,7 @@ struct db;
 /* The rating of image i from its LEFT JOINed tagged row t (db_counts' rule:
  * argmax, ties to the milder label; -1 when unrated). */
 #define SEARCH_RATING_SQL \
-	"(CASE WHEN t.content_id IS NULL THEN -1" \
-	" WHEN t.rating_general >= max(t.rating_sensitive, t.rating_questionable," \
-	"  t.rating_explicit) THEN 0" \
-	" WHEN t.rating_sensitive >= max(t.rating_questionable, t.rating_explicit) THEN 1" \
-	" WHEN t.rating_questionable >= t.rating_explicit THEN 2 ELSE 3 END)"
+	"(CASE WHEN t.content_id IS NULL THEN -1 ELSE " DB_RATING_OF_SQL("t") " END)"
 
 /* The name a prediction of tag g becomes after aliases (g.name when there
  * are none: c->aliases). */
@@ -38,6 +35,9 @@ struct db;
 	"SELECT gr.id FROM tags gr WHERE EXISTS (SELECT 1 FROM tag_rules r WHERE" \
 	" (r.kind = 0 AND gr.name GLOB r.glob) OR (r.kind = 1 AND gr.name IN (r.tag, r.target))" \
 	" OR (r.kind = 2 AND gr.name = r.tag) OR (r.kind = 3 AND gr.name = r.tag))"
+
+/* Whether tag id is one of them: a statement yielding it or nothing. */
+#define SEARCH_RULED_TAGS_OF(id) SEARCH_RULED_TAGS " AND gr.id = " id
 
 /* Pin rule r has no decision on image i. */
 #define SEARCH_PIN_UNDECIDED \

@@ -344,12 +344,14 @@ compare(struct world *w, int round, int stepno)
 	}
 }
 
-/* What is not theirs to answer goes to SQL. */
+/* What is not theirs to answer goes to SQL: suggested: under max_tags,
+ * state: terms.  The rating filter is theirs (the score sets). */
 static void
 declines(struct world *w)
 {
 	struct search_opts o;
 	search_opts_init(&o, "SmilingWolf/wd-swinv2-tagger-v3");
+	o.cut.max_tags = 5;
 	struct search_node *q = search_node_create(SEARCH_AND, 1, NULL);
 	search_node_add(q, search_node_create(SEARCH_TAG, 1, "a"));
 	search_node_add(q, search_node_create(SEARCH_SUGGESTED, 3, "b"));
@@ -359,11 +361,21 @@ declines(struct world *w)
 	CHECK(!answered);
 	CHECK_INT(n, -7);
 	search_node_destroy(q);
-	q = search_node_create(SEARCH_TAG, 1, "a");
-	o.max_rating = 1;
+	q = search_node_create(SEARCH_STATE, 1, NULL);
+	q->set = 1u << DB_STATE_MISSING;
 	answered = true;
 	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
 	CHECK(!answered);
+	search_node_destroy(q);
+	q = search_node_create(SEARCH_TAG, 1, "a");
+	o.max_rating = 1;
+	int64_t plain = -1;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_search_count(w->db, q, &o, &plain));
+	unsetenv("TAGCON_POSTINGS");
+	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(answered);
+	CHECK_INT(n, plain);
 	search_node_destroy(q);
 }
 

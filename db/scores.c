@@ -1,0 +1,912 @@
+/*
+ * scores.c — score sets (scores.h): building, folding, checking, and the
+ * suggested:, score: and rating: terms worked out from them for the
+ * posting lists' queries (postings.c).
+ *
+ * Marks in table scores (block 0): SET_READY says every block of every
+ * set is stored, SET_TOKEN holds the running build's token (its start
+ * time).  postings_state.scores = 1 from a build's first step on: the
+ * triggers log.  The stored blocks with the log applied in order are the
+ * sets.
+ */
+#include <math.h>
+#include <roaring/roaring.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db-private.h"
+#include "db/postings-private.h"
+#include "db/scores.h"
+#include "db/search-private.h"
+#include "common/rating.h"
+#include "common/xalloc.h"
+
+#define SET_READY (-1)
+#define SET_TOKEN (-2)
+/* Image ids per block: a roaring container's span. */
+#define BLOCK_BITS 16
+/* A fold starts past this many log entries (TAGCON_SCORES_FOLD=N sets
+ * another number, for tests); a reader applies fewer itself. */
+#define FOLD_AT 500000
+/* Sets never completed: past this many entries logging stops. */
+#define DROP_AT 5000000
+/* A term over more tags than this is left to plain SQL. */
+#define MAX_TAGS 16
+#define TOP ((int64_t)UINT32_MAX + 1)
+
+static int64_t
+fold_at(void)
+{
+	const char *v = getenv("TAGCON_SCORES_FOLD");
+	long long n = v != NULL ? atoll(v) : 0;
+	return n > 0 ? n : FOLD_AT;
+}
+
+static int64_t
+set_id(int64_t model, int64_t tag, int slot)
+{
+	return DB_SCORE_BASE + (model * DB_SCORE_TAGS + tag) * 128 + slot;
+}
+
+/* ---- state -------------------------------------------------------------------- */
+
+struct status {
+	bool on;        /* the triggers log */
+	bool ready;     /* every block is stored */
+	bool fits;      /* every model and tag id has set ids, every image id 32 bits */
+	int64_t log;    /* entries in the log, about (a rowid span) */
+	int64_t max_id; /* the largest image id */
+};
+
+static bool
+status(struct db *db, struct status *s)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT scores FROM postings_state WHERE id = 1) = 1,"
+	    " EXISTS (SELECT 1 FROM scores WHERE set_id = -1 AND block = 0),"
+	    " (SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM scores_log),"
+	    " (SELECT coalesce(max(id), 0) FROM images),"
+	    " (SELECT coalesce(max(id), 0) FROM tags) < 268435456"
+	    " AND (SELECT coalesce(max(id), 0) FROM models) < 67108864");
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	memset(s, 0, sizeof *s);
+	if (rc == SQLITE_ROW) {
+		s->on = sqlite3_column_int(st, 0) == 1;
+		s->ready = s->on && sqlite3_column_int(st, 1) == 1;
+		s->log = sqlite3_column_int64(st, 2);
+		s->max_id = sqlite3_column_int64(st, 3);
+		s->fits = sqlite3_column_int(st, 4) == 1 && s->max_id < TOP;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "score sets");
+}
+
+static bool
+drop(struct db *db)
+{
+	return db_exec(db, "UPDATE postings_state SET scores = 0 WHERE id = 1;"
+	    " DELETE FROM scores; DELETE FROM scores_log;");
+}
+
+/* ---- storage ------------------------------------------------------------------ */
+
+/* The rows of block `block` of set id: empty when none; NULL on error. */
+static roaring_bitmap_t *
+load_block(struct db *db, int64_t id, int64_t block)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = ?1 AND block = ?2");
+	if (st == NULL) {
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, block);
+	int rc = sqlite3_step(st);
+	roaring_bitmap_t *r = NULL;
+	if (rc == SQLITE_ROW) {
+		const char *b = sqlite3_column_blob(st, 0);
+		r = b != NULL ? roaring_bitmap_portable_deserialize_safe(b,
+		    (size_t)sqlite3_column_bytes(st, 0)) : NULL;
+		if (r == NULL) {
+			db_fail(db, "score sets: a bitmap that does not read");
+		}
+	} else if (rc == SQLITE_DONE) {
+		r = roaring_bitmap_create();
+	} else {
+		db_fail(db, "score sets");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+static bool
+store_block(struct db *db, int64_t id, int64_t block, roaring_bitmap_t *r)
+{
+	sqlite3_stmt *st;
+	if (roaring_bitmap_is_empty(r)) {
+		st = db_stmt(db, "DELETE FROM scores WHERE set_id = ?1 AND block = ?2");
+		if (st == NULL) {
+			return false;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, block);
+		return db_step_done(db, st, "score sets");
+	}
+	roaring_bitmap_run_optimize(r);
+	size_t n = roaring_bitmap_portable_size_in_bytes(r);
+	char *buf = xmalloc(n);
+	roaring_bitmap_portable_serialize(r, buf);
+	st = db_stmt(db, "INSERT OR REPLACE INTO scores(set_id, block, bits) VALUES (?1, ?2, ?3)");
+	bool ok = st != NULL;
+	if (ok) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, block);
+		sqlite3_bind_blob(st, 3, buf, (int)n, SQLITE_STATIC);
+		ok = db_step_done(db, st, "score sets");
+	}
+	free(buf);
+	return ok;
+}
+
+/* Set id as it is: every block, then its log entries in order.  NULL on
+ * error. */
+static roaring_bitmap_t *
+load_set(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = ?1");
+	if (st == NULL) {
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *b = sqlite3_column_blob(st, 0);
+		roaring_bitmap_t *k = b != NULL ? roaring_bitmap_portable_deserialize_safe(b,
+		    (size_t)sqlite3_column_bytes(st, 0)) : NULL;
+		if (k == NULL) {
+			sqlite3_reset(st);
+			roaring_bitmap_free(r);
+			db_fail(db, "score sets: a bitmap that does not read");
+			return NULL;
+		}
+		roaring_bitmap_or_inplace(r, k);
+		roaring_bitmap_free(k);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		roaring_bitmap_free(r);
+		db_fail(db, "score sets");
+		return NULL;
+	}
+	st = db_stmt(db, "SELECT image_id, present FROM scores_log WHERE set_id = ?1 ORDER BY seq");
+	if (st == NULL) {
+		roaring_bitmap_free(r);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0);
+		if (image < 0 || image >= TOP) {
+			continue;
+		}
+		if (sqlite3_column_int(st, 1)) {
+			roaring_bitmap_add(r, (uint32_t)image);
+		} else {
+			roaring_bitmap_remove(r, (uint32_t)image);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		roaring_bitmap_free(r);
+		db_fail(db, "score sets log");
+		return NULL;
+	}
+	return r;
+}
+
+/* out |= set id; false on error. */
+static bool
+or_set(struct db *db, int64_t id, roaring_bitmap_t *out)
+{
+	roaring_bitmap_t *r = load_set(db, id);
+	if (r == NULL) {
+		return false;
+	}
+	roaring_bitmap_or_inplace(out, r);
+	roaring_bitmap_free(r);
+	return true;
+}
+
+/* ---- building ----------------------------------------------------------------- */
+
+/* (image, set) for the images with ids in [?1, ?2): every set their rows
+ * put them in.  The build reads it block by block, db_scores_check() for
+ * every image. */
+#define SCORE_ROWS \
+	"SELECT i.id, " DB_SCORE_BAND_SET_SQL("p") " FROM images i JOIN predictions p" \
+	" ON p.content_id = i.content_id WHERE i.id >= ?1 AND i.id < ?2" \
+	" UNION ALL SELECT i.id, " DB_SCORE_ABOVE_SET_SQL("p") " FROM images i JOIN predictions p" \
+	" ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id JOIN tagged t" \
+	" ON t.content_id = p.content_id AND t.model_id = p.model_id" \
+	" WHERE i.id >= ?1 AND i.id < ?2 AND " DB_BAND_SIDE_SQL("p", "g", "t") \
+	" UNION ALL SELECT i.id, " DB_SCORE_SET_SQL("t.model_id", "0", "0") " FROM images i" \
+	" JOIN tagged t ON t.content_id = i.content_id WHERE i.id >= ?1 AND i.id < ?2" \
+	" UNION ALL SELECT i.id, " DB_SCORE_SET_SQL("t.model_id", "0", "1 + " DB_RATING_OF_SQL("t")) \
+	" FROM images i JOIN tagged t ON t.content_id = i.content_id WHERE i.id >= ?1 AND i.id < ?2" \
+	" UNION ALL SELECT d.image_id, " DB_SCORE_SET_SQL("0", "d.tag_id", "102") " FROM decisions d" \
+	" WHERE d.image_id >= ?1 AND d.image_id < ?2"
+
+/* The sets of the images with ids in [from, to), from their rows. */
+static bool
+read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+{
+	sqlite3_stmt *st = db_stmt(db, SCORE_ROWS);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 0), id = sqlite3_column_int64(st, 1);
+		if (image < 0 || image >= TOP) {
+			continue;
+		}
+		roaring_bitmap_t *r = sets_get(out, id);
+		if (r == NULL) {
+			r = roaring_bitmap_create();
+			sets_put(out, id, r);
+		}
+		roaring_bitmap_add(r, (uint32_t)image);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "score sets");
+}
+
+/* One write transaction: fn after checking the token; *lost when another
+ * build took over (or the sets were dropped). */
+static bool
+in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void *ud,
+    bool *lost)
+{
+	bool same = false;
+	if (!db_begin(db)) {
+		return false;
+	}
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = -2 AND block = 0");
+	bool ok = st != NULL;
+	if (ok) {
+		int rc = sqlite3_step(st);
+		same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
+		    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
+		sqlite3_reset(st);
+		ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "score sets");
+	}
+	*lost = !same;
+	if (ok && same) {
+		ok = fn(db, ud);
+	}
+	if (!ok || !same) {
+		db_rollback(db);
+		return ok;
+	}
+	return db_commit(db);
+}
+
+struct block_write {
+	int64_t block;
+	struct sets *fresh;
+};
+
+static bool
+write_block(struct db *db, void *ud)
+{
+	struct block_write *w = ud;
+	bool ok = true;
+	for (size_t i = 0; ok && i < w->fresh->cap; i++) {
+		if (w->fresh->vals[i] != NULL) {
+			ok = store_block(db, w->fresh->keys[i], w->block, w->fresh->vals[i]);
+		}
+	}
+	return ok;
+}
+
+static bool
+mark_ready(struct db *db, void *ud)
+{
+	(void)ud;
+	return db_exec(db, "INSERT OR REPLACE INTO scores(set_id, block, bits) VALUES (-1, 0, x'');");
+}
+
+/* The first block at or after `block` that holds an image; -1 when none. */
+static bool
+next_block(struct db *db, int64_t block, int64_t *next)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT min(id) FROM images WHERE id >= ?1");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, block << BLOCK_BITS);
+	int rc = sqlite3_step(st);
+	*next = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+	    ? sqlite3_column_int64(st, 0) >> BLOCK_BITS : -1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "score sets");
+}
+
+/*
+ * 1. One transaction forgets every set and the log, turns logging on and
+ *    stores the token.
+ * 2. Per block of image ids that holds an image: its rows read in a
+ *    snapshot of their own (a batch writes on meanwhile), then stored in
+ *    one short write.  Right with the log on top: every change since step
+ *    1 is logged, and the last entry for a pair is its value.
+ * 3. One transaction marks them complete.
+ * Another build started meanwhile changes the token: this one gives up.
+ */
+bool
+db_scores_build(struct db *db)
+{
+	int64_t token = postings_new_token();
+	if (!db_begin(db)) {
+		return false;
+	}
+	sqlite3_stmt *st;
+	bool ok = drop(db) && db_exec(db, "UPDATE postings_state SET scores = 1 WHERE id = 1;") &&
+	    (st = db_stmt(db, "INSERT INTO scores(set_id, block, bits) VALUES (-2, 0, ?1)")) != NULL &&
+	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    db_step_done(db, st, "score sets build");
+	if (!ok) {
+		db_rollback(db);
+		return false;
+	}
+	if (!db_commit(db)) {
+		return false;
+	}
+	bool lost = false;
+	int64_t block = 0;
+	while (!lost) {
+		struct sets fresh = {0};
+		ok = db_exec(db, "BEGIN") && next_block(db, block, &block);
+		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP ||
+		    read_rows(db, block << BLOCK_BITS, (block + 1) << BLOCK_BITS, &fresh));
+		if (!sqlite3_get_autocommit(db->conn)) {
+			ok = db_exec(db, "COMMIT") && ok;
+		}
+		if (ok && (block < 0 || (block << BLOCK_BITS) >= TOP)) {
+			sets_free(&fresh);
+			break;
+		}
+		struct block_write w = {.block = block, .fresh = &fresh};
+		ok = ok && in_write(db, token, write_block, &w, &lost);
+		sets_free(&fresh);
+		if (!ok) {
+			return false;
+		}
+		block++;
+	}
+	return lost || in_write(db, token, mark_ready, NULL, &lost);
+}
+
+/* ---- folding ------------------------------------------------------------------ */
+
+struct entry {
+	int64_t set;
+	int64_t image;
+	int64_t seq;
+	bool present;
+};
+
+static int
+by_block(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	int64_t bx = x->image >> BLOCK_BITS, by = y->image >> BLOCK_BITS;
+	if (bx != by) {
+		return bx < by ? -1 : 1;
+	}
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The log's entries, in order. */
+static bool
+read_log(struct db *db, struct entry **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT set_id, image_id, present, seq FROM scores_log"
+	    " ORDER BY seq");
+	*out = NULL;
+	*n = 0;
+	if (st == NULL) {
+		return false;
+	}
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 1);
+		if (image < 0 || image >= TOP) {
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			*out = xreallocarray(*out, cap, sizeof **out);
+		}
+		(*out)[(*n)++] = (struct entry){.set = sqlite3_column_int64(st, 0), .image = image,
+		    .present = sqlite3_column_int(st, 2) != 0, .seq = sqlite3_column_int64(st, 3)};
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "score sets log");
+}
+
+/* The log into the blocks it touches, block by block, and the log gone:
+ * inside the caller's write transaction, the sets complete. */
+static bool
+fold_log(struct db *db)
+{
+	struct entry *e;
+	size_t n;
+	bool ok = read_log(db, &e, &n);
+	if (ok) {
+		qsort(e, n, sizeof *e, by_block);
+	}
+	for (size_t i = 0; ok && i < n;) {
+		int64_t block = e[i].image >> BLOCK_BITS;
+		struct sets s = {0};
+		for (; ok && i < n && e[i].image >> BLOCK_BITS == block; i++) {
+			roaring_bitmap_t *r = sets_get(&s, e[i].set);
+			if (r == NULL) {
+				r = load_block(db, e[i].set, block);
+				ok = r != NULL;
+				if (!ok) {
+					break;
+				}
+				sets_put(&s, e[i].set, r);
+			}
+			if (e[i].present) {
+				roaring_bitmap_add(r, (uint32_t)e[i].image);
+			} else {
+				roaring_bitmap_remove(r, (uint32_t)e[i].image);
+			}
+		}
+		for (size_t k = 0; ok && k < s.cap; k++) {
+			if (s.vals[k] != NULL) {
+				ok = store_block(db, s.keys[k], block, s.vals[k]);
+			}
+		}
+		sets_free(&s);
+	}
+	free(e);
+	return ok && db_exec(db, "DELETE FROM scores_log;");
+}
+
+bool
+db_scores_fold(struct db *db)
+{
+	struct status s;
+	if (!status(db, &s)) {
+		return false;
+	}
+	if (!s.ready) {
+		return db_scores_build(db);
+	}
+	if (!db_begin(db)) {
+		return false;
+	}
+	/* Still complete, inside the lock: a build may have started since. */
+	bool ok = status(db, &s) && (!s.ready || fold_log(db));
+	if (!ok) {
+		db_rollback(db);
+		return false;
+	}
+	return db_commit(db);
+}
+
+bool
+db_scores_fold_if_due(struct db *db)
+{
+	struct status s;
+	if (!sqlite3_get_autocommit(db->conn) || !status(db, &s) || !s.on) {
+		return true;
+	}
+	if (s.ready) {
+		return s.log <= fold_at() || db_scores_fold(db);
+	}
+	if (s.log <= DROP_AT) {
+		return true;
+	}
+	if (!db_begin(db)) {
+		return false;
+	}
+	if (!drop(db)) {
+		db_rollback(db);
+		return false;
+	}
+	return db_commit(db);
+}
+
+/* ---- checking ----------------------------------------------------------------- */
+
+bool
+db_scores_check(struct db *db, bool *built, bool *same)
+{
+	struct status s;
+	*same = true;
+	*built = false;
+	if (!db_exec(db, "BEGIN")) {
+		return false;
+	}
+	bool ok = status(db, &s);
+	*built = ok && s.ready;
+	if (ok && s.ready) {
+		struct sets rows = {0};
+		ok = read_rows(db, 0, TOP, &rows);
+		/* Every set the rows name, and every stored or logged one. */
+		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT DISTINCT set_id FROM scores"
+		    " WHERE set_id >= 0 UNION SELECT DISTINCT set_id FROM scores_log") : NULL;
+		int64_t *ids = NULL;
+		size_t n = 0;
+		int rc = SQLITE_DONE;
+		while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ids = xreallocarray(ids, n + 1, sizeof *ids);
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		if (st != NULL) {
+			sqlite3_reset(st);
+			ok = rc == SQLITE_DONE || db_fail(db, "score sets check");
+		}
+		for (size_t i = 0; ok && i < rows.cap; i++) {
+			if (rows.vals[i] != NULL) {
+				ids = xreallocarray(ids, n + 1, sizeof *ids);
+				ids[n++] = rows.keys[i];
+			}
+		}
+		for (size_t i = 0; ok && i < n; i++) {
+			roaring_bitmap_t *r = load_set(db, ids[i]);
+			ok = r != NULL;
+			if (ok) {
+				const roaring_bitmap_t *want = sets_get(&rows, ids[i]);
+				*same = *same && (want != NULL ? roaring_bitmap_equals(r, want)
+				    : roaring_bitmap_is_empty(r));
+				roaring_bitmap_free(r);
+			}
+		}
+		free(ids);
+		sets_free(&rows);
+	}
+	return db_exec(db, "COMMIT") && ok;
+}
+
+/* ---- the terms ---------------------------------------------------------------- */
+
+bool
+scores_ensure(struct db *db, bool *ready)
+{
+	struct status s;
+	*ready = false;
+	if (!status(db, &s)) {
+		return false;
+	}
+	if (!s.fits) {
+		return true;
+	}
+	if (sqlite3_get_autocommit(db->conn)) {
+		if (!s.ready && !db_scores_build(db)) {
+			return false;
+		}
+		if (!db_scores_fold_if_due(db) || !status(db, &s)) {
+			return false;
+		}
+	}
+	*ready = s.ready && s.fits;
+	return true;
+}
+
+/*
+ * The images with a prediction of tag (model) whose score is > x (or >= x
+ * when ge), into out.  The whole bands above x from the sets: band k holds
+ * scores s > k/100, so with k the first hundredth at or above x every band
+ * from k on passes; the scores between x and k/100 are read from the
+ * predictions' (tag, score) index.
+ */
+static bool
+above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitmap_t *out)
+{
+	int k = 0;
+	while (k < 100 && (double)k / 100.0 < x) {
+		k++;
+	}
+	for (int b = k; b < 100; b++) {
+		if (!or_set(db, set_id(model, tag, b + 1), out)) {
+			return false;
+		}
+	}
+	sqlite3_stmt *st = db_stmt(db, ge
+	    ? "SELECT i.id FROM predictions p JOIN images i ON i.content_id = p.content_id"
+	    "  WHERE p.tag_id = ?1 AND p.model_id = ?2 AND p.score >= ?3 AND (?4 OR p.score <= ?5)"
+	    : "SELECT i.id FROM predictions p JOIN images i ON i.content_id = p.content_id"
+	    "  WHERE p.tag_id = ?1 AND p.model_id = ?2 AND p.score > ?3 AND (?4 OR p.score <= ?5)");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, tag);
+	sqlite3_bind_int64(st, 2, model);
+	sqlite3_bind_double(st, 3, x);
+	sqlite3_bind_int(st, 4, k == 100);
+	sqlite3_bind_double(st, 5, (double)k / 100.0);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < TOP) {
+			roaring_bitmap_add(out, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "score sets");
+}
+
+/*
+ * The images a score term's value (the largest score of its tags, 0 for
+ * an image answered with none of them) compares > x (or >= x), into out;
+ * answered: the images the model answered for.
+ */
+static bool
+value_above(struct db *db, int64_t model, const int64_t *tags, size_t n, double x, bool ge,
+    const roaring_bitmap_t *answered, roaring_bitmap_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!above(db, model, tags[i], x, ge, out)) {
+			return false;
+		}
+	}
+	if (ge ? 0 >= x : 0 > x) {
+		/* Answered with no prediction of the tags: the value is 0. */
+		roaring_bitmap_t *has = roaring_bitmap_create();
+		for (size_t i = 0; i < n; i++) {
+			for (int slot = 0; slot <= 100; slot++) {
+				if (!or_set(db, set_id(model, tags[i], slot), has)) {
+					roaring_bitmap_free(has);
+					return false;
+				}
+			}
+		}
+		roaring_bitmap_t *none = roaring_bitmap_andnot(answered, has);
+		roaring_bitmap_or_inplace(out, none);
+		roaring_bitmap_free(none);
+		roaring_bitmap_free(has);
+	}
+	return true;
+}
+
+static roaring_bitmap_t *
+score_term(struct db *db, const struct search_node *n, int64_t model, const int64_t *tags,
+    size_t n_tags)
+{
+	roaring_bitmap_t *answered = model > 0 ? load_set(db, set_id(model, 0, DB_SCORE_ANSWERED))
+	    : roaring_bitmap_create();
+	if (answered == NULL) {
+		return NULL;
+	}
+	roaring_bitmap_t *hi = roaring_bitmap_create(), *lo = NULL;
+	bool ok = true;
+	switch (n->cmp) {
+	case SEARCH_GT:
+		ok = value_above(db, model, tags, n_tags, n->lo, false, answered, hi);
+		break;
+	case SEARCH_GE:
+		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi);
+		break;
+	case SEARCH_LT:
+	case SEARCH_LE:
+		/* Answered, and not >= x (not > x). */
+		lo = roaring_bitmap_create();
+		ok = value_above(db, model, tags, n_tags, n->lo, n->cmp == SEARCH_LT, answered, lo);
+		roaring_bitmap_or_inplace(hi, answered);
+		break;
+	case SEARCH_EQ:
+		lo = roaring_bitmap_create();
+		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi) &&
+		    value_above(db, model, tags, n_tags, n->lo, false, answered, lo);
+		break;
+	case SEARCH_RANGE:
+		lo = roaring_bitmap_create();
+		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi) &&
+		    value_above(db, model, tags, n_tags, n->hi, false, answered, lo);
+		break;
+	}
+	if (lo != NULL) {
+		roaring_bitmap_andnot_inplace(hi, lo);
+		roaring_bitmap_free(lo);
+	}
+	roaring_bitmap_and_inplace(hi, answered);
+	roaring_bitmap_free(answered);
+	if (!ok) {
+		roaring_bitmap_free(hi);
+		return NULL;
+	}
+	return hi;
+}
+
+/* Whether a rule can change what suggested:NAME (or the pattern) means for
+ * its tags: a pin or an alias naming it, or any rule on one of its tags
+ * (search.c's SEARCH_RULED_TAGS). */
+static bool
+ruled(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
+    bool *yes)
+{
+	char *glob = db_glob_of(n->text, n->pattern);
+	sqlite3_stmt *st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM tag_rules r WHERE"
+	    " (r.kind = 2 AND r.tag GLOB ?1) OR (r.kind = 1 AND (r.tag GLOB ?1 OR r.target GLOB ?1)))");
+	*yes = false;
+	if (st == NULL) {
+		free(glob);
+		return false;
+	}
+	sqlite3_bind_text(st, 1, glob, -1, SQLITE_TRANSIENT);
+	free(glob);
+	int rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		return db_fail(db, "score sets");
+	}
+	st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM (" SEARCH_RULED_TAGS_OF("?1") "))");
+	if (st == NULL) {
+		return false;
+	}
+	for (size_t i = 0; i < n_tags && !*yes; i++) {
+		sqlite3_bind_int64(st, 1, tags[i]);
+		rc = sqlite3_step(st);
+		*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			return db_fail(db, "score sets");
+		}
+	}
+	return true;
+}
+
+/* The category of each tag (-1 for a tag that is gone). */
+static bool
+categories(struct db *db, const int64_t *tags, size_t n, int *out)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT category FROM tags WHERE id = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, tags[i]);
+		int rc = sqlite3_step(st);
+		out[i] = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			return db_fail(db, "score sets");
+		}
+	}
+	return true;
+}
+
+/*
+ * suggested: without rules on its tags, folder overrides or max_tags: per
+ * tag, the images whose prediction passes its category's cut (the bands
+ * above a threshold, or the set above the MCut cut), less those with a
+ * decision on the tag.  *out NULL when that is not the case.
+ */
+static bool
+suggested_term(struct db *db, const struct search_node *n, const struct search_opts *o,
+    int64_t model, const int64_t *tags, size_t n_tags, roaring_bitmap_t **out)
+{
+	*out = NULL;
+	bool rules;
+	if (o->n_overrides > 0 || o->cut.max_tags > 0 || !ruled(db, n, tags, n_tags, &rules)) {
+		return o->n_overrides > 0 || o->cut.max_tags > 0;
+	}
+	if (rules) {
+		return true;
+	}
+	int *cat = xcalloc(n_tags + 1, sizeof *cat);
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	bool ok = categories(db, tags, n_tags, cat);
+	for (size_t i = 0; ok && model > 0 && i < n_tags; i++) {
+		if (cat[i] != 0 && cat[i] != 4) {
+			continue;
+		}
+		bool character = cat[i] == 4;
+		roaring_bitmap_t *t = roaring_bitmap_create();
+		if (character ? o->cut.character_mcut : o->cut.general_mcut) {
+			ok = or_set(db, set_id(model, tags[i], DB_SCORE_ABOVE), t);
+		} else {
+			ok = above(db, model, tags[i], character ? o->cut.character_threshold
+			    : o->cut.general_threshold, false, t);
+		}
+		roaring_bitmap_t *decided = ok ? load_set(db, set_id(0, tags[i], DB_SCORE_DECIDED)) : NULL;
+		ok = ok && decided != NULL;
+		if (ok) {
+			roaring_bitmap_andnot_inplace(t, decided);
+			roaring_bitmap_or_inplace(r, t);
+		}
+		if (decided != NULL) {
+			roaring_bitmap_free(decided);
+		}
+		roaring_bitmap_free(t);
+	}
+	free(cat);
+	if (!ok) {
+		roaring_bitmap_free(r);
+		return false;
+	}
+	*out = r;
+	return true;
+}
+
+/* The images of the ratings in set (bits of enum rating, SEARCH_UNRATED),
+ * among shown. */
+static roaring_bitmap_t *
+rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *shown)
+{
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	for (int k = 0; model > 0 && k < 4; k++) {
+		if ((set & (1u << k)) && !or_set(db, set_id(model, 0, DB_SCORE_RATED + k), r)) {
+			roaring_bitmap_free(r);
+			return NULL;
+		}
+	}
+	if (set & SEARCH_UNRATED) {
+		roaring_bitmap_t *unrated = roaring_bitmap_copy(shown);
+		if (model > 0) {
+			roaring_bitmap_t *answered = load_set(db, set_id(model, 0, DB_SCORE_ANSWERED));
+			if (answered == NULL) {
+				roaring_bitmap_free(unrated);
+				roaring_bitmap_free(r);
+				return NULL;
+			}
+			roaring_bitmap_andnot_inplace(unrated, answered);
+			roaring_bitmap_free(answered);
+		}
+		roaring_bitmap_or_inplace(r, unrated);
+		roaring_bitmap_free(unrated);
+	}
+	return r;
+}
+
+bool
+scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
+    const struct search_opts *o, int64_t model, const roaring_bitmap_t *shown,
+    roaring_bitmap_t **out)
+{
+	*out = NULL;
+	if (model >= DB_SCORE_MODELS || n_tags > MAX_TAGS) {
+		return true;
+	}
+	for (size_t i = 0; i < n_tags; i++) {
+		if (tags[i] <= 0 || tags[i] >= DB_SCORE_TAGS) {
+			return true;
+		}
+	}
+	switch (n->kind) {
+	case SEARCH_SCORE:
+		if (model <= 0) {
+			*out = roaring_bitmap_create(); /* nothing answered */
+			return true;
+		}
+		*out = score_term(db, n, model, tags, n_tags);
+		return *out != NULL;
+	case SEARCH_SUGGESTED:
+		return suggested_term(db, n, o, model, tags, n_tags, out);
+	case SEARCH_RATING:
+		*out = rating_term(db, n->set, model, shown);
+		return *out != NULL;
+	default:
+		return true;
+	}
+}
+
+roaring_bitmap_t *
+scores_rated_above(struct db *db, int64_t model, int max)
+{
+	unsigned set = 0;
+	for (int k = max + 1; k < 4; k++) {
+		set |= 1u << k;
+	}
+	return rating_term(db, set, model, NULL);
+}
