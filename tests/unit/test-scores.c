@@ -1,0 +1,481 @@
+/*
+ * test-scores.c — the score sets (db/scores.h) count suggested:, score:
+ * and rating: terms and the rating filter exactly as plain SQL does, on
+ * random libraries and random queries, through every kind of write that
+ * changes what they derive from:
+ *   tagcon's own writes   answers stored and stored again (a REPLACE of
+ *                         every row), db_review_commit, images missing;
+ *   anyone else's SQL     a prediction's score updated or replaced, an
+ *                         answer's MCut cut or rating updated, an answer
+ *                         deleted (the predictions go by cascade), an
+ *                         image's content changed, images deleted, copies
+ *                         of an image inserted, decisions replaced;
+ *   rules                 added between queries (the terms they touch go
+ *                         to SQL: then only that is checked);
+ * with the log folded at random moments (every few entries in half the
+ * rounds) and builds killed half way.  After every few steps each query
+ * is counted by plain SQL (TAGCON_POSTINGS=off) and by db_postings_count(),
+ * which must answer whenever no rule, folder override or max_tags stands in
+ * the way; and db_scores_check() compares every set with its rows.
+ *
+ *   TAGCON_SCORES_SEED=S build/tests/test-scores   replays a run
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rating.h"
+#include "common/xalloc.h"
+#include "db/db.h"
+#include "db/images.h"
+#include "db/postings.h"
+#include "db/predictions.h"
+#include "db/review.h"
+#include "db/rules.h"
+#include "db/scores.h"
+#include "db/search.h"
+#include "tests/unit/check.h"
+#include "tests/unit/tmpdir.h"
+
+#define SEED 20261207u
+#define ROUNDS 40
+#define STEPS 10
+#define QUERIES 40
+#define MAX_IMAGES 120
+#define MODEL "SmilingWolf/wd-swinv2-tagger-v3"
+#define OTHER_MODEL "SmilingWolf/wd-vit-tagger-v3"
+
+struct name {
+	const char *name;
+	enum db_category category;
+};
+
+static const struct name names[] = {
+	{"a", DB_CAT_GENERAL}, {"b", DB_CAT_GENERAL}, {"c", DB_CAT_GENERAL},
+	{"long_hair", DB_CAT_GENERAL}, {"ch0", DB_CAT_CHARACTER}, {"ch1", DB_CAT_CHARACTER},
+};
+#define N_NAMES ((int)(sizeof names / sizeof names[0]))
+
+static const char *const patterns[] = {"*", "long*", "ch*", "?", "zz*"};
+#define N_PATTERNS ((int)(sizeof patterns / sizeof patterns[0]))
+
+/* Values a threshold or a score term compares with: hundredths, values off
+ * them, a double no float holds, the ends. */
+static const double values[] = {0.35, 0.5, 0.2, 0.355, 0.35000000000000003, 0.01, 0.0, -0.1,
+	0.99, 0.995, 1.0, 0.7};
+#define N_VALUES ((int)(sizeof values / sizeof values[0]))
+
+static uint64_t rng_state;
+
+static unsigned
+rnd(unsigned n)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return (unsigned)((z ^ (z >> 31)) % n);
+}
+
+static bool
+chance(unsigned pct)
+{
+	return rnd(100) < pct;
+}
+
+static double
+pick_score(void)
+{
+	switch (rnd(5)) {
+	case 0: return values[rnd(N_VALUES)];
+	case 1: return (double)rnd(1001) / 1000.0;
+	default: return 0.05 + (double)rnd(950) / 1000.0 + (double)rnd(7) * 1e-12;
+	}
+}
+
+struct world {
+	struct db *db;
+	char *file;
+	int64_t folder_id;
+	int64_t ids[MAX_IMAGES];
+	int n;
+	int seq;
+	bool rules;   /* a rule was added: suggested: terms may go to SQL */
+};
+
+static void
+raw_sql(struct world *w, const char *text)
+{
+	sqlite3 *conn;
+	char *err = NULL;
+	CHECK(sqlite3_open(w->file, &conn) == SQLITE_OK);
+	sqlite3_busy_timeout(conn, 5000);
+	sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
+	    __LINE__)) {
+		fprintf(stderr, "    %s\n", err);
+	}
+	sqlite3_free(err);
+	sqlite3_close(conn);
+}
+
+static int64_t
+some_image(struct world *w)
+{
+	return w->n > 0 ? w->ids[rnd((unsigned)w->n)] : 1;
+}
+
+/* An image; about one in four holds the bytes of one before it. */
+static void
+add_image(struct world *w)
+{
+	if (w->n == MAX_IMAGES) {
+		return;
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/lib/img%05d.png", w->seq);
+	int content = w->seq > 0 && chance(25) ? (int)rnd((unsigned)w->seq) : w->seq;
+	w->seq++;
+	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4,
+		.has_hash = true};
+	memcpy(img.hash, &content, sizeof content);
+	img.hash[15] = 0x5c;
+	CHECK(db_image_insert(w->db, &img));
+	w->ids[w->n++] = img.id;
+}
+
+/* An answer for an image's content, through tagcon's own store. */
+static void
+answer(struct world *w)
+{
+	struct db_pred p[N_NAMES + 1];
+	size_t n = 0;
+	for (int k = 0; k < N_NAMES; k++) {
+		if (chance(60)) {
+			p[n++] = (struct db_pred){names[k].name, names[k].category, pick_score()};
+		}
+	}
+	float rating[4];
+	for (int k = 0; k < 4; k++) {
+		rating[k] = chance(20) ? 0.5f : (float)rnd(100) / 100.0f;
+	}
+	CHECK(db_store_answer(w->db, some_image(w), chance(80) ? MODEL : OTHER_MODEL, rating, 0.05f,
+	    "test", p, n));
+}
+
+static void
+review(struct world *w)
+{
+	struct db_review_change ch[3];
+	size_t k = 1 + rnd(3);
+	for (size_t i = 0; i < k; i++) {
+		const struct name *nm = &names[rnd(N_NAMES)];
+		unsigned op = rnd(10);
+		ch[i] = (struct db_review_change){nm->name, nm->category,
+			op < 5 ? DB_REVIEW_ACCEPT : op < 8 ? DB_REVIEW_REJECT : DB_REVIEW_FORGET,
+			DB_SOURCE_MANUAL};
+	}
+	CHECK(db_review_commit(w->db, some_image(w), ch, k));
+}
+
+/* One write as a script would do it. */
+static void
+foreign_write(struct world *w)
+{
+	char *q = NULL;
+	long long img = (long long)some_image(w);
+	const char *tag = names[rnd(N_NAMES)].name;
+	double v = pick_score();
+	switch (rnd(9)) {
+	case 0:
+		q = xasprintf("UPDATE predictions SET score = %.17g WHERE tag_id = (SELECT id FROM tags"
+		    " WHERE name = '%s') AND content_id = (SELECT content_id FROM images WHERE id = %lld)",
+		    v, tag, img);
+		break;
+	case 1:
+		q = xasprintf("INSERT OR REPLACE INTO predictions(content_id, model_id, tag_id, score)"
+		    " SELECT t.content_id, t.model_id, g.id, %.17g FROM tagged t, tags g, images i"
+		    " WHERE i.id = %lld AND t.content_id = i.content_id AND g.name = '%s'",
+		    v, img, tag);
+		break;
+	case 2: {
+		char cut[32] = "NULL";
+		if (chance(80)) {
+			snprintf(cut, sizeof cut, "%.17g", v);
+		}
+		q = xasprintf("UPDATE tagged SET %s = %s WHERE content_id = (SELECT content_id"
+		    " FROM images WHERE id = %lld)", chance(50) ? "mcut_general" : "mcut_character",
+		    cut, img);
+		break;
+	}
+	case 3:
+		q = xasprintf("UPDATE tagged SET rating_explicit = %.17g WHERE content_id ="
+		    " (SELECT content_id FROM images WHERE id = %lld)", v, img);
+		break;
+	case 4:
+		q = xasprintf("DELETE FROM tagged WHERE content_id = (SELECT content_id FROM images"
+		    " WHERE id = %lld) AND model_id = (SELECT min(model_id) FROM tagged)", img);
+		break;
+	case 5:
+		q = xasprintf("UPDATE images SET content_id = (SELECT content_id FROM images"
+		    " WHERE id = %lld) WHERE id = %lld", (long long)some_image(w), img);
+		break;
+	case 6:
+		q = xasprintf("DELETE FROM images WHERE id = %lld", img);
+		for (int i = 0; i < w->n; i++) {
+			if (w->ids[i] == img) {
+				w->ids[i] = w->ids[--w->n];
+				break;
+			}
+		}
+		break;
+	case 7:
+		q = xasprintf("INSERT OR REPLACE INTO decisions(image_id, tag_id, verdict, source,"
+		    " decided_at) SELECT %lld, id, %d, 1, 0 FROM tags WHERE name = '%s'",
+		    img, chance(50) ? 1 : -1, tag);
+		break;
+	default:
+		/* A copy of an image under another path: its content's rows at once. */
+		q = xasprintf("INSERT INTO images(folder_id, path, content_id, state, added_at,"
+		    " updated_at) SELECT folder_id, CAST(printf('/lib/copy%%05d.png', %d) AS BLOB),"
+		    " content_id, 1, 0, 0 FROM images WHERE id = %lld", w->seq++, img);
+		break;
+	}
+	raw_sql(w, q);
+	free(q);
+}
+
+static void
+add_rule(struct world *w)
+{
+	const struct name *a = &names[rnd(N_NAMES)], *b = &names[rnd(N_NAMES)];
+	struct db_rule r = {.kind = (enum db_rule_kind)rnd(4), .tag = a->name};
+	if (r.kind == DB_RULE_ALIAS) {
+		if (a == b) {
+			return;
+		}
+		r.target = b->name;
+	}
+	if (r.kind == DB_RULE_THRESHOLD) {
+		r.value = values[rnd(N_VALUES)];
+	}
+	bool added;
+	CHECK(db_rule_add(w->db, &r, &added));
+	w->rules = true;
+}
+
+static void
+step(struct world *w)
+{
+	unsigned what = rnd(100);
+	if (what < 30) {
+		answer(w);
+	} else if (what < 45) {
+		review(w);
+	} else if (what < 70) {
+		foreign_write(w);
+	} else if (what < 78) {
+		add_image(w);
+	} else if (what < 84) {
+		CHECK(db_image_set_state(w->db, some_image(w), chance(50) ? DB_STATE_MISSING :
+		    DB_STATE_TAGGED, NULL));
+	} else if (what < 87) {
+		add_rule(w);
+	} else if (what < 94) {
+		CHECK(db_scores_fold(w->db));
+	} else {
+		/* A build killed half way: logging on, some blocks stored. */
+		raw_sql(w, "DELETE FROM scores WHERE set_id = -1 OR set_id % 3 = 0");
+	}
+}
+
+/* ---- queries ------------------------------------------------------------------ */
+
+static struct search_node *
+leaf(void)
+{
+	unsigned k = rnd(8);
+	bool pat = chance(20);
+	const char *text = pat ? patterns[rnd(N_PATTERNS)] : names[rnd(N_NAMES)].name;
+	struct search_node *n;
+	if (k < 3) {
+		n = search_node_create(SEARCH_SUGGESTED, 1, text);
+		n->pattern = pat;
+		n->category = -1;
+	} else if (k < 6) {
+		n = search_node_create(SEARCH_SCORE, 1, chance(5) ? "never_seen" : text);
+		n->pattern = pat;
+		n->category = -1;
+		n->cmp = (enum search_cmp)rnd(6);
+		n->lo = values[rnd(N_VALUES)];
+		n->hi = n->lo + values[rnd(N_VALUES)];
+	} else if (k < 7) {
+		n = search_node_create(SEARCH_RATING, 1, NULL);
+		n->set = 1 + rnd(31);
+	} else {
+		n = search_node_create(SEARCH_TAG, 1, text);
+		n->pattern = pat;
+		n->category = -1;
+	}
+	return n;
+}
+
+static struct search_node *
+random_query(int depth)
+{
+	unsigned k = depth > 1 ? 0 : rnd(6);
+	if (k <= 2) {
+		return leaf();
+	}
+	enum search_kind kind = k == 3 ? SEARCH_NOT : k == 4 ? SEARCH_AND : SEARCH_OR;
+	struct search_node *n = search_node_create(kind, 1, NULL);
+	size_t kids = kind == SEARCH_NOT ? 1 : 2 + rnd(2);
+	for (size_t i = 0; i < kids; i++) {
+		search_node_add(n, random_query(depth + 1));
+	}
+	return n;
+}
+
+static const char *const cmp_names[] = {"=", "<", "<=", ">", ">=", "range"};
+
+static void
+describe(const struct search_node *n, FILE *f)
+{
+	switch (n->kind) {
+	case SEARCH_TAG: fprintf(f, "%s", n->text); break;
+	case SEARCH_SUGGESTED: fprintf(f, "suggested:%s", n->text); break;
+	case SEARCH_SCORE:
+		fprintf(f, "score:%s%s%.17g", n->text, cmp_names[n->cmp], n->lo);
+		if (n->cmp == SEARCH_RANGE) {
+			fprintf(f, "..%.17g", n->hi);
+		}
+		break;
+	case SEARCH_RATING: fprintf(f, "rating:%#x", n->set); break;
+	default:
+		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
+		for (size_t i = 0; i < n->n_kids; i++) {
+			fputs(i > 0 ? " " : "", f);
+			describe(n->kids[i], f);
+		}
+		fputs(")", f);
+	}
+}
+
+/* Whether the score sets must answer q: no rule in the world (suggested:
+ * terms a rule touches go to SQL), and the cut has no max_tags. */
+static bool
+must_answer(const struct world *w, const struct search_opts *o)
+{
+	return !w->rules && o->cut.max_tags == 0;
+}
+
+static long long total_answered, total_queries;
+
+static void
+compare(struct world *w, int round, int stepno)
+{
+	struct search_opts o;
+	search_opts_init(&o, chance(90) ? MODEL : "no/such-model");
+	o.max_rating = chance(60) ? RATING_E : (int)rnd(4);
+	o.cut.general_threshold = values[rnd(N_VALUES)];
+	o.cut.character_threshold = values[rnd(N_VALUES)];
+	o.cut.general_mcut = chance(30);
+	o.cut.character_mcut = chance(30);
+	o.cut.max_tags = chance(10) ? 2 : 0;
+	for (int i = 0; i < QUERIES; i++) {
+		struct search_node *q = random_query(0);
+		int64_t plain = -1, fast = -2;
+		bool answered = false;
+		setenv("TAGCON_POSTINGS", "off", 1);
+		CHECK(db_search_count(w->db, q, &o, &plain));
+		unsetenv("TAGCON_POSTINGS");
+		CHECK(db_postings_count(w->db, q, &o, &fast, &answered));
+		total_queries++;
+		total_answered += answered;
+		bool ok = answered ? plain == fast : !must_answer(w, &o);
+		if (!check_(ok, "score sets == SQL, and they answer", __FILE__, __LINE__)) {
+			fprintf(stderr, "    round %d step %d: SQL %lld, score sets %lld%s, max rating %d,"
+			    " general %.17g%s, character %.17g%s: ", round, stepno, (long long)plain,
+			    (long long)fast, answered ? "" : " (no answer)", o.max_rating,
+			    o.cut.general_threshold, o.cut.general_mcut ? " MCut" : "",
+			    o.cut.character_threshold, o.cut.character_mcut ? " MCut" : "");
+			describe(q, stderr);
+			fputc('\n', stderr);
+		}
+		search_node_destroy(q);
+	}
+	bool built, same;
+	CHECK(db_scores_check(w->db, &built, &same));
+	CHECK(built);
+	if (!check_(same, "score sets == rows", __FILE__, __LINE__)) {
+		fprintf(stderr, "    round %d step %d\n", round, stepno);
+	}
+}
+
+static void
+round_run(int round)
+{
+	struct world w = {0};
+	char *cause = NULL;
+	w.file = xasprintf("%s/lib%03d.db", tmpdir(), round);
+	w.db = db_open(w.file, &cause);
+	CHECK(w.db != NULL);
+	if (w.db == NULL) {
+		fprintf(stderr, "    %s\n", cause);
+		free(cause);
+		free(w.file);
+		return;
+	}
+	int64_t root;
+	CHECK(db_root_add(w.db, "/lib", &root));
+	CHECK(db_folder_get(w.db, root, "/lib", &w.folder_id));
+	int n = 5 + (int)rnd(50);
+	for (int i = 0; i < n; i++) {
+		add_image(&w);
+	}
+	/* Half the rounds build the sets before the answers: every row then
+	 * reaches them through the triggers. */
+	if (round % 2 == 0) {
+		CHECK(db_scores_build(w.db));
+	}
+	for (int i = 0; i < 3 * n; i++) {
+		answer(&w);
+	}
+	bool built = true, same = false;
+	if (round % 2 == 1) {
+		CHECK(db_scores_check(w.db, &built, &same));
+		CHECK(!built);
+	}
+	for (int s = 0; s <= STEPS; s++) {
+		int k = 1 + (int)rnd(8);
+		for (int i = 0; i < k; i++) {
+			step(&w);
+		}
+		compare(&w, round, s);
+	}
+	db_close(w.db);
+	free(w.file);
+}
+
+int
+main(void)
+{
+	const char *s = getenv("TAGCON_SCORES_SEED");
+	rng_state = s != NULL ? strtoull(s, NULL, 10) : SEED;
+	unsetenv("TAGCON_POSTINGS");
+	for (int r = 0; r < ROUNDS; r++) {
+		/* Half the rounds fold every few entries. */
+		if (r % 4 >= 2) {
+			char v[16];
+			snprintf(v, sizeof v, "%u", 1 + rnd(40));
+			setenv("TAGCON_SCORES_FOLD", v, 1);
+		} else {
+			unsetenv("TAGCON_SCORES_FOLD");
+		}
+		round_run(r);
+	}
+	printf("%lld of %lld queries answered by the score sets\n", total_answered, total_queries);
+	/* They must carry most of the load, or the test tests little. */
+	CHECK(total_answered * 2 > total_queries);
+	return check_done();
+}
