@@ -597,16 +597,17 @@ static const char *const migrations[] = {
 	 * model and tag, the images with a prediction in each band of score
 	 * and above the MCut cut; per tag the images decided; per model the
 	 * images answered and rated; so that suggested:, score: and rating:
-	 * terms and the rating filter join the posting lists' algebra.  Stored
-	 * per block of 65,536 image ids (a fold rewrites the blocks it
-	 * touches, not whole sets), with a log of their own; lazy: built by
-	 * the first count that needs them (scores = 1 from then on). */
+	 * terms and the rating filter join the posting lists' algebra.  A row
+	 * per group (model and tag: set id less its slot) and block of 65,536
+	 * image ids (a fold rewrites the blocks it touches, not whole sets),
+	 * with a log of their own; lazy: built by the first count that needs
+	 * them (scores = 1 from then on). */
 	"ALTER TABLE postings_state ADD COLUMN scores INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE scores ("
-	"  set_id INTEGER NOT NULL,"
+	"  grp INTEGER NOT NULL,"
 	"  block INTEGER NOT NULL,"
 	"  bits BLOB NOT NULL,"
-	"  PRIMARY KEY (set_id, block)"
+	"  PRIMARY KEY (grp, block)"
 	") WITHOUT ROWID;"
 	"CREATE TABLE scores_log ("
 	"  seq INTEGER PRIMARY KEY,"

@@ -42,12 +42,6 @@ fold_at(void)
 	return n > 0 ? n : FOLD_AT;
 }
 
-static int64_t
-set_id(int64_t model, int64_t tag, int slot)
-{
-	return DB_SCORE_BASE + (model * DB_SCORE_TAGS + tag) * 128 + slot;
-}
-
 /* ---- state -------------------------------------------------------------------- */
 
 struct status {
@@ -62,7 +56,7 @@ static bool
 status(struct db *db, struct status *s)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT scores FROM postings_state WHERE id = 1) = 1,"
-	    " EXISTS (SELECT 1 FROM scores WHERE set_id = -1 AND block = 0),"
+	    " EXISTS (SELECT 1 FROM scores WHERE grp = -1 AND block = 0),"
 	    " (SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM scores_log),"
 	    " (SELECT coalesce(max(id), 0) FROM images),"
 	    " (SELECT coalesce(max(id), 0) FROM tags) < 268435456"
@@ -92,131 +86,243 @@ drop(struct db *db)
 
 /* ---- storage ------------------------------------------------------------------ */
 
-/* The rows of block `block` of set id: empty when none; NULL on error. */
-static roaring_bitmap_t *
-load_block(struct db *db, int64_t id, int64_t block)
+/*
+ * One row per (group, block): a group is a model and a tag (set id less
+ * its slot), and its row holds the block's bitmap of each non-empty slot,
+ * as records [u8 slot][u32 length, little-endian][CRoaring portable
+ * bytes], by slot.  Rows per (set, block) were 7.2 million at a million
+ * images, most of them a bitmap of a few ids: their keys and headers
+ * weighed more than the ids.
+ */
+#define SLOTS 128
+
+struct group {
+	roaring_bitmap_t *slot[SLOTS]; /* NULL: empty */
+};
+
+/* Slots wanted, as a mask. */
+struct want {
+	uint64_t bits[2];
+};
+
+static struct want
+want_range(int lo, int hi)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = ?1 AND block = ?2");
-	if (st == NULL) {
-		return NULL;
+	struct want w = {{0, 0}};
+	for (int s = lo; s <= hi && s < SLOTS; s++) {
+		w.bits[s >> 6] |= UINT64_C(1) << (s & 63);
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, block);
-	int rc = sqlite3_step(st);
-	roaring_bitmap_t *r = NULL;
-	if (rc == SQLITE_ROW) {
-		const char *b = sqlite3_column_blob(st, 0);
-		r = b != NULL ? roaring_bitmap_portable_deserialize_safe(b,
-		    (size_t)sqlite3_column_bytes(st, 0)) : NULL;
-		if (r == NULL) {
-			db_fail(db, "score sets: a bitmap that does not read");
-		}
-	} else if (rc == SQLITE_DONE) {
-		r = roaring_bitmap_create();
-	} else {
-		db_fail(db, "score sets");
-	}
-	sqlite3_reset(st);
-	return r;
+	return w;
 }
 
 static bool
-store_block(struct db *db, int64_t id, int64_t block, roaring_bitmap_t *r)
+wanted(const struct want *w, int s)
 {
-	sqlite3_stmt *st;
-	if (roaring_bitmap_is_empty(r)) {
-		st = db_stmt(db, "DELETE FROM scores WHERE set_id = ?1 AND block = ?2");
-		if (st == NULL) {
+	return (w->bits[s >> 6] >> (s & 63)) & 1;
+}
+
+static int64_t
+group_of(int64_t set)
+{
+	return (set - DB_SCORE_BASE) >> 7;
+}
+
+static int
+slot_in(int64_t set)
+{
+	return (int)((set - DB_SCORE_BASE) & (SLOTS - 1));
+}
+
+static void
+group_fini(struct group *g)
+{
+	for (int s = 0; s < SLOTS; s++) {
+		if (g->slot[s] != NULL) {
+			roaring_bitmap_free(g->slot[s]);
+			g->slot[s] = NULL;
+		}
+	}
+}
+
+static roaring_bitmap_t *
+slot_of(struct group *g, int s)
+{
+	if (g->slot[s] == NULL) {
+		g->slot[s] = roaring_bitmap_create();
+	}
+	return g->slot[s];
+}
+
+/* The wanted slots of a row OR-ed into g; false for a row that does not
+ * read (a truncated record, a bitmap CRoaring refuses). */
+static bool
+unpack(const unsigned char *b, size_t n, const struct want *w, struct group *g)
+{
+	size_t at = 0;
+	while (at < n) {
+		if (n - at < 5) {
 			return false;
 		}
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, block);
-		return db_step_done(db, st, "score sets");
+		int s = b[at];
+		uint32_t len = (uint32_t)b[at + 1] | (uint32_t)b[at + 2] << 8 |
+		    (uint32_t)b[at + 3] << 16 | (uint32_t)b[at + 4] << 24;
+		at += 5;
+		if (s >= SLOTS || len > n - at) {
+			return false;
+		}
+		if (wanted(w, s)) {
+			roaring_bitmap_t *r = roaring_bitmap_portable_deserialize_safe(
+			    (const char *)b + at, len);
+			if (r == NULL) {
+				return false;
+			}
+			if (g->slot[s] == NULL) {
+				g->slot[s] = r;
+			} else {
+				roaring_bitmap_or_inplace(g->slot[s], r);
+				roaring_bitmap_free(r);
+			}
+		}
+		at += len;
 	}
-	roaring_bitmap_run_optimize(r);
-	size_t n = roaring_bitmap_portable_size_in_bytes(r);
-	char *buf = xmalloc(n);
-	roaring_bitmap_portable_serialize(r, buf);
-	st = db_stmt(db, "INSERT OR REPLACE INTO scores(set_id, block, bits) VALUES (?1, ?2, ?3)");
+	return true;
+}
+
+/* g's non-empty slots as a row (a new buffer; *n 0 when all are empty). */
+static unsigned char *
+pack(struct group *g, size_t *n)
+{
+	size_t total = 0;
+	for (int s = 0; s < SLOTS; s++) {
+		if (g->slot[s] != NULL && !roaring_bitmap_is_empty(g->slot[s])) {
+			roaring_bitmap_run_optimize(g->slot[s]);
+			total += 5 + roaring_bitmap_portable_size_in_bytes(g->slot[s]);
+		}
+	}
+	unsigned char *b = xmalloc(total + 1);
+	size_t at = 0;
+	for (int s = 0; s < SLOTS; s++) {
+		if (g->slot[s] == NULL || roaring_bitmap_is_empty(g->slot[s])) {
+			continue;
+		}
+		size_t len = roaring_bitmap_portable_serialize(g->slot[s], (char *)b + at + 5);
+		b[at] = (unsigned char)s;
+		for (int k = 0; k < 4; k++) {
+			b[at + 1 + k] = (unsigned char)(len >> (8 * k));
+		}
+		at += 5 + len;
+	}
+	*n = at;
+	return b;
+}
+
+/* Row (grp, block) into g (every slot). */
+static bool
+load_row(struct db *db, int64_t grp, int64_t block, struct group *g)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = ?1 AND block = ?2");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, grp);
+	sqlite3_bind_int64(st, 2, block);
+	int rc = sqlite3_step(st);
+	struct want all = want_range(0, SLOTS - 1);
+	bool ok = rc == SQLITE_DONE || (rc == SQLITE_ROW && unpack(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), &all, g));
+	sqlite3_reset(st);
+	return ok || db_fail(db, rc == SQLITE_ROW ? "score sets: a row that does not read"
+	    : "score sets");
+}
+
+static bool
+store_row(struct db *db, int64_t grp, int64_t block, struct group *g)
+{
+	size_t n;
+	unsigned char *b = pack(g, &n);
+	sqlite3_stmt *st = db_stmt(db, n == 0 ? "DELETE FROM scores WHERE grp = ?1 AND block = ?2"
+	    : "INSERT OR REPLACE INTO scores(grp, block, bits) VALUES (?1, ?2, ?3)");
 	bool ok = st != NULL;
 	if (ok) {
-		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 1, grp);
 		sqlite3_bind_int64(st, 2, block);
-		sqlite3_bind_blob(st, 3, buf, (int)n, SQLITE_STATIC);
+		if (n > 0) {
+			sqlite3_bind_blob(st, 3, b, (int)n, SQLITE_STATIC);
+		}
 		ok = db_step_done(db, st, "score sets");
 	}
-	free(buf);
+	free(b);
 	return ok;
 }
 
-/* Set id as it is: every block, then its log entries in order.  NULL on
- * error. */
-static roaring_bitmap_t *
-load_set(struct db *db, int64_t id)
+/* The wanted slots of group grp as they are: every block, then the log's
+ * entries for them in order. */
+static bool
+load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = ?1");
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = ?1");
 	if (st == NULL) {
-		return NULL;
+		return false;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	roaring_bitmap_t *r = roaring_bitmap_create();
+	sqlite3_bind_int64(st, 1, grp);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *b = sqlite3_column_blob(st, 0);
-		roaring_bitmap_t *k = b != NULL ? roaring_bitmap_portable_deserialize_safe(b,
-		    (size_t)sqlite3_column_bytes(st, 0)) : NULL;
-		if (k == NULL) {
-			sqlite3_reset(st);
-			roaring_bitmap_free(r);
-			db_fail(db, "score sets: a bitmap that does not read");
-			return NULL;
-		}
-		roaring_bitmap_or_inplace(r, k);
-		roaring_bitmap_free(k);
+	bool ok = true;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ok = unpack(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), w, g);
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		roaring_bitmap_free(r);
-		db_fail(db, "score sets");
-		return NULL;
+	if (!ok || rc != SQLITE_DONE) {
+		return db_fail(db, ok ? "score sets" : "score sets: a row that does not read");
 	}
-	st = db_stmt(db, "SELECT image_id, present FROM scores_log WHERE set_id = ?1 ORDER BY seq");
+	st = db_stmt(db, "SELECT set_id, image_id, present FROM scores_log"
+	    " WHERE set_id >= ?1 AND set_id < ?2 ORDER BY seq");
 	if (st == NULL) {
-		roaring_bitmap_free(r);
-		return NULL;
+		return false;
 	}
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, DB_SCORE_BASE + grp * SLOTS);
+	sqlite3_bind_int64(st, 2, DB_SCORE_BASE + (grp + 1) * SLOTS);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t image = sqlite3_column_int64(st, 0);
-		if (image < 0 || image >= TOP) {
+		int s = slot_in(sqlite3_column_int64(st, 0));
+		int64_t image = sqlite3_column_int64(st, 1);
+		if (!wanted(w, s) || image < 0 || image >= TOP) {
 			continue;
 		}
-		if (sqlite3_column_int(st, 1)) {
-			roaring_bitmap_add(r, (uint32_t)image);
-		} else {
-			roaring_bitmap_remove(r, (uint32_t)image);
+		if (sqlite3_column_int(st, 2)) {
+			roaring_bitmap_add(slot_of(g, s), (uint32_t)image);
+		} else if (g->slot[s] != NULL) {
+			roaring_bitmap_remove(g->slot[s], (uint32_t)image);
 		}
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	return rc == SQLITE_DONE || db_fail(db, "score sets log");
+}
+
+/* out |= slots lo..hi of the group of (model, tag). */
+static bool
+or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
+{
+	struct group g = {{0}};
+	struct want w = want_range(lo, hi);
+	bool ok = load_group(db, model * DB_SCORE_TAGS + tag, &w, &g);
+	for (int s = lo; ok && s <= hi; s++) {
+		if (g.slot[s] != NULL) {
+			roaring_bitmap_or_inplace(out, g.slot[s]);
+		}
+	}
+	group_fini(&g);
+	return ok;
+}
+
+/* One set of (model, tag) as it is, a new bitmap; NULL on error. */
+static roaring_bitmap_t *
+load_set(struct db *db, int64_t model, int64_t tag, int slot)
+{
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	if (!or_slots(db, model, tag, slot, slot, r)) {
 		roaring_bitmap_free(r);
-		db_fail(db, "score sets log");
 		return NULL;
 	}
 	return r;
-}
-
-/* out |= set id; false on error. */
-static bool
-or_set(struct db *db, int64_t id, roaring_bitmap_t *out)
-{
-	roaring_bitmap_t *r = load_set(db, id);
-	if (r == NULL) {
-		return false;
-	}
-	roaring_bitmap_or_inplace(out, r);
-	roaring_bitmap_free(r);
-	return true;
 }
 
 /* ---- building ----------------------------------------------------------------- */
@@ -275,7 +381,7 @@ in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void
 	if (!db_begin(db)) {
 		return false;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE set_id = -2 AND block = 0");
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = -2 AND block = 0");
 	bool ok = st != NULL;
 	if (ok) {
 		int rc = sqlite3_step(st);
@@ -300,16 +406,45 @@ struct block_write {
 	struct sets *fresh;
 };
 
+static int
+by_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ids of the sets in s, ascending (a new array). */
+static int64_t *
+sorted_keys(const struct sets *s, size_t *n)
+{
+	int64_t *k = xcalloc(s->n + 1, sizeof *k);
+	*n = 0;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->vals[i] != NULL) {
+			k[(*n)++] = s->keys[i];
+		}
+	}
+	qsort(k, *n, sizeof *k, by_id);
+	return k;
+}
+
+/* The block's fresh sets, a row per group. */
 static bool
 write_block(struct db *db, void *ud)
 {
 	struct block_write *w = ud;
+	size_t n;
+	int64_t *keys = sorted_keys(w->fresh, &n);
 	bool ok = true;
-	for (size_t i = 0; ok && i < w->fresh->cap; i++) {
-		if (w->fresh->vals[i] != NULL) {
-			ok = store_block(db, w->fresh->keys[i], w->block, w->fresh->vals[i]);
+	for (size_t i = 0; ok && i < n;) {
+		int64_t grp = group_of(keys[i]);
+		struct group g = {{0}};
+		for (; i < n && group_of(keys[i]) == grp; i++) {
+			g.slot[slot_in(keys[i])] = sets_get(w->fresh, keys[i]); /* borrowed */
 		}
+		ok = store_row(db, grp, w->block, &g);
 	}
+	free(keys);
 	return ok;
 }
 
@@ -317,7 +452,7 @@ static bool
 mark_ready(struct db *db, void *ud)
 {
 	(void)ud;
-	return db_exec(db, "INSERT OR REPLACE INTO scores(set_id, block, bits) VALUES (-1, 0, x'');");
+	return db_exec(db, "INSERT OR REPLACE INTO scores(grp, block, bits) VALUES (-1, 0, x'');");
 }
 
 /* The first block at or after `block` that holds an image; -1 when none. */
@@ -355,7 +490,7 @@ db_scores_build(struct db *db)
 	}
 	sqlite3_stmt *st;
 	bool ok = drop(db) && db_exec(db, "UPDATE postings_state SET scores = 1 WHERE id = 1;") &&
-	    (st = db_stmt(db, "INSERT INTO scores(set_id, block, bits) VALUES (-2, 0, ?1)")) != NULL &&
+	    (st = db_stmt(db, "INSERT INTO scores(grp, block, bits) VALUES (-2, 0, ?1)")) != NULL &&
 	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
 	    db_step_done(db, st, "score sets build");
 	if (!ok) {
@@ -399,6 +534,8 @@ struct entry {
 	bool present;
 };
 
+/* By block, then set (so by group), then seq: each pair's entries keep
+ * their order. */
 static int
 by_block(const void *a, const void *b)
 {
@@ -406,6 +543,9 @@ by_block(const void *a, const void *b)
 	int64_t bx = x->image >> BLOCK_BITS, by = y->image >> BLOCK_BITS;
 	if (bx != by) {
 		return bx < by ? -1 : 1;
+	}
+	if (x->set != y->set) {
+		return x->set < y->set ? -1 : 1;
 	}
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
@@ -439,8 +579,8 @@ read_log(struct db *db, struct entry **out, size_t *n)
 	return rc == SQLITE_DONE || db_fail(db, "score sets log");
 }
 
-/* The log into the blocks it touches, block by block, and the log gone:
- * inside the caller's write transaction, the sets complete. */
+/* The log into the rows it touches, a (group, block) at a time, and the
+ * log gone: inside the caller's write transaction, the sets complete. */
 static bool
 fold_log(struct db *db)
 {
@@ -451,30 +591,19 @@ fold_log(struct db *db)
 		qsort(e, n, sizeof *e, by_block);
 	}
 	for (size_t i = 0; ok && i < n;) {
-		int64_t block = e[i].image >> BLOCK_BITS;
-		struct sets s = {0};
-		for (; ok && i < n && e[i].image >> BLOCK_BITS == block; i++) {
-			roaring_bitmap_t *r = sets_get(&s, e[i].set);
-			if (r == NULL) {
-				r = load_block(db, e[i].set, block);
-				ok = r != NULL;
-				if (!ok) {
-					break;
-				}
-				sets_put(&s, e[i].set, r);
-			}
+		int64_t block = e[i].image >> BLOCK_BITS, grp = group_of(e[i].set);
+		struct group g = {{0}};
+		ok = load_row(db, grp, block, &g);
+		for (; ok && i < n && e[i].image >> BLOCK_BITS == block && group_of(e[i].set) == grp;
+		    i++) {
 			if (e[i].present) {
-				roaring_bitmap_add(r, (uint32_t)e[i].image);
-			} else {
-				roaring_bitmap_remove(r, (uint32_t)e[i].image);
+				roaring_bitmap_add(slot_of(&g, slot_in(e[i].set)), (uint32_t)e[i].image);
+			} else if (g.slot[slot_in(e[i].set)] != NULL) {
+				roaring_bitmap_remove(g.slot[slot_in(e[i].set)], (uint32_t)e[i].image);
 			}
 		}
-		for (size_t k = 0; ok && k < s.cap; k++) {
-			if (s.vals[k] != NULL) {
-				ok = store_block(db, s.keys[k], block, s.vals[k]);
-			}
-		}
-		sets_free(&s);
+		ok = ok && store_row(db, grp, block, &g);
+		group_fini(&g);
 	}
 	free(e);
 	return ok && db_exec(db, "DELETE FROM scores_log;");
@@ -541,11 +670,14 @@ db_scores_check(struct db *db, bool *built, bool *same)
 	if (ok && s.ready) {
 		struct sets rows = {0};
 		ok = read_rows(db, 0, TOP, &rows);
-		/* Every set the rows name, and every stored or logged one. */
-		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT DISTINCT set_id FROM scores"
-		    " WHERE set_id >= 0 UNION SELECT DISTINCT set_id FROM scores_log") : NULL;
-		int64_t *ids = NULL;
-		size_t n = 0;
+		/* Every group the rows name, and every stored or logged one. */
+		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT grp FROM scores WHERE grp >= 0"
+		    " UNION SELECT (set_id - " DB_SCORE_BASE_SQL ") >> 7 FROM scores_log") : NULL;
+		size_t n;
+		int64_t *ids = sorted_keys(&rows, &n);
+		for (size_t i = 0; i < n; i++) {
+			ids[i] = group_of(ids[i]);
+		}
 		int rc = SQLITE_DONE;
 		while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			ids = xreallocarray(ids, n + 1, sizeof *ids);
@@ -555,21 +687,22 @@ db_scores_check(struct db *db, bool *built, bool *same)
 			sqlite3_reset(st);
 			ok = rc == SQLITE_DONE || db_fail(db, "score sets check");
 		}
-		for (size_t i = 0; ok && i < rows.cap; i++) {
-			if (rows.vals[i] != NULL) {
-				ids = xreallocarray(ids, n + 1, sizeof *ids);
-				ids[n++] = rows.keys[i];
-			}
-		}
+		qsort(ids, n, sizeof *ids, by_id);
+		struct want all = want_range(0, SLOTS - 1);
 		for (size_t i = 0; ok && i < n; i++) {
-			roaring_bitmap_t *r = load_set(db, ids[i]);
-			ok = r != NULL;
-			if (ok) {
-				const roaring_bitmap_t *want = sets_get(&rows, ids[i]);
-				*same = *same && (want != NULL ? roaring_bitmap_equals(r, want)
-				    : roaring_bitmap_is_empty(r));
-				roaring_bitmap_free(r);
+			if (i > 0 && ids[i] == ids[i - 1]) {
+				continue;
 			}
+			struct group g = {{0}};
+			ok = load_group(db, ids[i], &all, &g);
+			for (int k = 0; ok && k < SLOTS; k++) {
+				const roaring_bitmap_t *want = sets_get(&rows,
+				    DB_SCORE_BASE + ids[i] * SLOTS + k);
+				bool empty = g.slot[k] == NULL || roaring_bitmap_is_empty(g.slot[k]);
+				*same = *same && (want != NULL ? g.slot[k] != NULL &&
+				    roaring_bitmap_equals(g.slot[k], want) : empty);
+			}
+			group_fini(&g);
 		}
 		free(ids);
 		sets_free(&rows);
@@ -616,10 +749,8 @@ above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitm
 	while (k < 100 && (double)k / 100.0 < x) {
 		k++;
 	}
-	for (int b = k; b < 100; b++) {
-		if (!or_set(db, set_id(model, tag, b + 1), out)) {
-			return false;
-		}
+	if (k < 100 && !or_slots(db, model, tag, k + 1, 100, out)) {
+		return false;
 	}
 	sqlite3_stmt *st = db_stmt(db, ge
 	    ? "SELECT i.id FROM predictions p JOIN images i ON i.content_id = p.content_id"
@@ -663,11 +794,9 @@ value_above(struct db *db, int64_t model, const int64_t *tags, size_t n, double 
 		/* Answered with no prediction of the tags: the value is 0. */
 		roaring_bitmap_t *has = roaring_bitmap_create();
 		for (size_t i = 0; i < n; i++) {
-			for (int slot = 0; slot <= 100; slot++) {
-				if (!or_set(db, set_id(model, tags[i], slot), has)) {
-					roaring_bitmap_free(has);
-					return false;
-				}
+			if (!or_slots(db, model, tags[i], 0, 100, has)) {
+				roaring_bitmap_free(has);
+				return false;
 			}
 		}
 		roaring_bitmap_t *none = roaring_bitmap_andnot(answered, has);
@@ -682,7 +811,7 @@ static roaring_bitmap_t *
 score_term(struct db *db, const struct search_node *n, int64_t model, const int64_t *tags,
     size_t n_tags)
 {
-	roaring_bitmap_t *answered = model > 0 ? load_set(db, set_id(model, 0, DB_SCORE_ANSWERED))
+	roaring_bitmap_t *answered = model > 0 ? load_set(db, model, 0, DB_SCORE_ANSWERED)
 	    : roaring_bitmap_create();
 	if (answered == NULL) {
 		return NULL;
@@ -814,12 +943,12 @@ suggested_term(struct db *db, const struct search_node *n, const struct search_o
 		bool character = cat[i] == 4;
 		roaring_bitmap_t *t = roaring_bitmap_create();
 		if (character ? o->cut.character_mcut : o->cut.general_mcut) {
-			ok = or_set(db, set_id(model, tags[i], DB_SCORE_ABOVE), t);
+			ok = or_slots(db, model, tags[i], DB_SCORE_ABOVE, DB_SCORE_ABOVE, t);
 		} else {
 			ok = above(db, model, tags[i], character ? o->cut.character_threshold
 			    : o->cut.general_threshold, false, t);
 		}
-		roaring_bitmap_t *decided = ok ? load_set(db, set_id(0, tags[i], DB_SCORE_DECIDED)) : NULL;
+		roaring_bitmap_t *decided = ok ? load_set(db, 0, tags[i], DB_SCORE_DECIDED) : NULL;
 		ok = ok && decided != NULL;
 		if (ok) {
 			roaring_bitmap_andnot_inplace(t, decided);
@@ -846,7 +975,7 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 {
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	for (int k = 0; model > 0 && k < 4; k++) {
-		if ((set & (1u << k)) && !or_set(db, set_id(model, 0, DB_SCORE_RATED + k), r)) {
+		if ((set & (1u << k)) && !or_slots(db, model, 0, DB_SCORE_RATED + k, DB_SCORE_RATED + k, r)) {
 			roaring_bitmap_free(r);
 			return NULL;
 		}
@@ -854,7 +983,7 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 	if (set & SEARCH_UNRATED) {
 		roaring_bitmap_t *unrated = roaring_bitmap_copy(shown);
 		if (model > 0) {
-			roaring_bitmap_t *answered = load_set(db, set_id(model, 0, DB_SCORE_ANSWERED));
+			roaring_bitmap_t *answered = load_set(db, model, 0, DB_SCORE_ANSWERED);
 			if (answered == NULL) {
 				roaring_bitmap_free(unrated);
 				roaring_bitmap_free(r);
