@@ -117,14 +117,14 @@ bool db_folder_below(const char *a, const char *b);
  * (model 0) the images with a decision on it (DB_SCORE_DECIDED); per model
  * (tag 0) the images it answered for (slot 0) and those of each rating
  * (slot 1 + rating).  Set id = DB_SCORE_BASE + (model * 2^28 + tag) * 128
- * + slot; models below 2^26 and tags below 2^28 (db/scores.c answers
+ * + slot; models below 2^19 and tags below 2^28 (db/scores.c answers
  * nothing otherwise).  Changing any of this means a migration that
  * rebuilds the score sets.
  */
 #define DB_SCORE_BASE (INT64_C(1) << 61)
 #define DB_SCORE_BASE_SQL "2305843009213693952"
 #define DB_SCORE_TAGS (INT64_C(1) << 28)
-#define DB_SCORE_MODELS (INT64_C(1) << 26)
+#define DB_SCORE_MODELS (INT64_C(1) << 19)
 #define DB_SCORE_ABOVE 101
 #define DB_SCORE_DECIDED 102
 #define DB_SCORE_ANSWERED 0

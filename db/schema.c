@@ -604,11 +604,9 @@ static const char *const migrations[] = {
 	 * them (scores = 1 from then on). */
 	"ALTER TABLE postings_state ADD COLUMN scores INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE scores ("
-	"  grp INTEGER NOT NULL,"
-	"  block INTEGER NOT NULL,"
-	"  bits BLOB NOT NULL,"
-	"  PRIMARY KEY (grp, block)"
-	") WITHOUT ROWID;"
+	"  id INTEGER PRIMARY KEY," /* group << 16 | block */
+	"  bits BLOB NOT NULL"
+	");"
 	"CREATE TABLE scores_log ("
 	"  seq INTEGER PRIMARY KEY,"
 	"  set_id INTEGER NOT NULL,"

@@ -56,11 +56,11 @@ static bool
 status(struct db *db, struct status *s)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT scores FROM postings_state WHERE id = 1) = 1,"
-	    " EXISTS (SELECT 1 FROM scores WHERE grp = -1 AND block = 0),"
+	    " EXISTS (SELECT 1 FROM scores WHERE id = -1),"
 	    " (SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM scores_log),"
 	    " (SELECT coalesce(max(id), 0) FROM images),"
 	    " (SELECT coalesce(max(id), 0) FROM tags) < 268435456"
-	    " AND (SELECT coalesce(max(id), 0) FROM models) < 67108864");
+	    " AND (SELECT coalesce(max(id), 0) FROM models) < 524288");
 	if (st == NULL) {
 		return false;
 	}
@@ -88,7 +88,7 @@ drop(struct db *db)
 
 /*
  * One row per (group, block): a group is a model and a tag (set id less
- * its slot), and its row holds the block's bitmap of each non-empty slot,
+ * its slot, below 2^47), and its row (row_id) holds the block's bitmap of each non-empty slot,
  * as records [u8 slot][u32 length, little-endian][CRoaring portable
  * bytes], by slot.  Rows per (set, block) were 7.2 million at a million
  * images, most of them a bitmap of a few ids: their keys and headers
@@ -216,16 +216,25 @@ pack(struct group *g, size_t *n)
 	return b;
 }
 
+/* The row of (grp, block): a rowid, so that a row of a few KB shares its
+ * page with others (an index b-tree, WITHOUT ROWID, spills any row over
+ * about 1 KB into overflow pages: 78 MB of pages for 27 MB of bitmaps at
+ * 100k images). */
+static int64_t
+row_id(int64_t grp, int64_t block)
+{
+	return grp << 16 | block;
+}
+
 /* Row (grp, block) into g (every slot). */
 static bool
 load_row(struct db *db, int64_t grp, int64_t block, struct group *g)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = ?1 AND block = ?2");
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE id = ?1");
 	if (st == NULL) {
 		return false;
 	}
-	sqlite3_bind_int64(st, 1, grp);
-	sqlite3_bind_int64(st, 2, block);
+	sqlite3_bind_int64(st, 1, row_id(grp, block));
 	int rc = sqlite3_step(st);
 	struct want all = want_range(0, SLOTS - 1);
 	bool ok = rc == SQLITE_DONE || (rc == SQLITE_ROW && unpack(sqlite3_column_blob(st, 0),
@@ -240,14 +249,13 @@ store_row(struct db *db, int64_t grp, int64_t block, struct group *g)
 {
 	size_t n;
 	unsigned char *b = pack(g, &n);
-	sqlite3_stmt *st = db_stmt(db, n == 0 ? "DELETE FROM scores WHERE grp = ?1 AND block = ?2"
-	    : "INSERT OR REPLACE INTO scores(grp, block, bits) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *st = db_stmt(db, n == 0 ? "DELETE FROM scores WHERE id = ?1"
+	    : "INSERT OR REPLACE INTO scores(id, bits) VALUES (?1, ?2)");
 	bool ok = st != NULL;
 	if (ok) {
-		sqlite3_bind_int64(st, 1, grp);
-		sqlite3_bind_int64(st, 2, block);
+		sqlite3_bind_int64(st, 1, row_id(grp, block));
 		if (n > 0) {
-			sqlite3_bind_blob(st, 3, b, (int)n, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 2, b, (int)n, SQLITE_STATIC);
 		}
 		ok = db_step_done(db, st, "score sets");
 	}
@@ -260,11 +268,12 @@ store_row(struct db *db, int64_t grp, int64_t block, struct group *g)
 static bool
 load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = ?1");
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE id >= ?1 AND id < ?2");
 	if (st == NULL) {
 		return false;
 	}
-	sqlite3_bind_int64(st, 1, grp);
+	sqlite3_bind_int64(st, 1, row_id(grp, 0));
+	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	int rc;
 	bool ok = true;
 	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -381,7 +390,7 @@ in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void
 	if (!db_begin(db)) {
 		return false;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE grp = -2 AND block = 0");
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE id = -2");
 	bool ok = st != NULL;
 	if (ok) {
 		int rc = sqlite3_step(st);
@@ -452,7 +461,7 @@ static bool
 mark_ready(struct db *db, void *ud)
 {
 	(void)ud;
-	return db_exec(db, "INSERT OR REPLACE INTO scores(grp, block, bits) VALUES (-1, 0, x'');");
+	return db_exec(db, "INSERT OR REPLACE INTO scores(id, bits) VALUES (-1, x'');");
 }
 
 /* The first block at or after `block` that holds an image; -1 when none. */
@@ -490,7 +499,7 @@ db_scores_build(struct db *db)
 	}
 	sqlite3_stmt *st;
 	bool ok = drop(db) && db_exec(db, "UPDATE postings_state SET scores = 1 WHERE id = 1;") &&
-	    (st = db_stmt(db, "INSERT INTO scores(grp, block, bits) VALUES (-2, 0, ?1)")) != NULL &&
+	    (st = db_stmt(db, "INSERT INTO scores(id, bits) VALUES (-2, ?1)")) != NULL &&
 	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
 	    db_step_done(db, st, "score sets build");
 	if (!ok) {
@@ -671,7 +680,7 @@ db_scores_check(struct db *db, bool *built, bool *same)
 		struct sets rows = {0};
 		ok = read_rows(db, 0, TOP, &rows);
 		/* Every group the rows name, and every stored or logged one. */
-		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT grp FROM scores WHERE grp >= 0"
+		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT DISTINCT id >> 16 FROM scores WHERE id >= 0"
 		    " UNION SELECT (set_id - " DB_SCORE_BASE_SQL ") >> 7 FROM scores_log") : NULL;
 		size_t n;
 		int64_t *ids = sorted_keys(&rows, &n);

@@ -285,7 +285,7 @@ step(struct world *w)
 		CHECK(db_scores_fold(w->db));
 	} else {
 		/* A build killed half way: logging on, some blocks stored. */
-		raw_sql(w, "DELETE FROM scores WHERE grp = -1 OR grp % 3 = 0");
+		raw_sql(w, "DELETE FROM scores WHERE id = -1 OR (id >> 16) % 3 = 0");
 	}
 }
 
