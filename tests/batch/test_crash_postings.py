@@ -18,10 +18,13 @@ Four kinds of kill, at seeded random moments:
     finds more log than it applies itself folds it into the bitmaps (a write transaction of
     its own): killed K times part-way;
   - bands build: the first `config effect` builds the score bands in chunks (here of 500
-    images), killed K times part-way, an edit after each; the next one builds them again.
+    images), killed K times part-way, an edit after each; the next one builds them again;
+  - score sets (db/scores.h): their build killed K times part-way, an edit after each; the
+    batch above folds their log every few answers (kills land in folds); a script nudges
+    thousands of scores, then the count that folds the log is killed K times part-way.
 After each kill: PRAGMA integrity_check is ok; the bitmaps are built and in use (the log or the
 bitmaps hold the writes: this fails on a binary without them); every query's count from the
-bitmaps equals plain SQL's.
+bitmaps equals plain SQL's, suggested:, score:, rating: and the rating filter included.
 
     python3 tests/batch/test_crash_postings.py build/tui/tagcon [--seed S] [--kills K]
 """
@@ -53,29 +56,48 @@ for flag in ("--seed", "--kills"):
             KILLS = val
 
 OFF = {"TAGCON_POSTINGS": "off"}
+# The score sets' log folded past 300 entries (a few answers) rather than 500,000.
+FOLD_OFTEN = {"TAGCON_SCORES_FOLD": "300"}
 
 
 def queries(t, db):
-    """Tag queries over the library's most committed tags: plain, AND, NOT, OR, patterns."""
+    """Tag queries over the library's most committed tags: plain, AND, NOT, OR, patterns; and
+    the score sets' terms (db/scores.h) over its most predicted general and character tags:
+    suggested:, score: on and off the hundredths, rating:, and the rating filter."""
     rows = t.sql(db, "SELECT g.name FROM decisions d JOIN tags g ON g.id = d.tag_id"
                  " WHERE d.verdict = 1 GROUP BY g.id ORDER BY count(*) DESC, g.name LIMIT 4")
     names = [r[0] for r in rows] or ["none_yet"]
     a, b, c, d = (names * 4)[:4]
+    rows = t.sql(db, "SELECT g.name FROM predictions p JOIN tags g ON g.id = p.tag_id"
+                 " WHERE g.category = 0 GROUP BY g.id ORDER BY count(*) DESC, g.name LIMIT 2")
+    e, f = ([r[0] for r in rows] * 2 or ["none_yet"] * 2)[:2]
+    rows = t.sql(db, "SELECT g.name FROM predictions p JOIN tags g ON g.id = p.tag_id"
+                 " WHERE g.category = 4 GROUP BY g.id ORDER BY count(*) DESC, g.name LIMIT 1")
+    ch = rows[0][0] if rows else "none_yet"
     return [a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
-            "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d]
+            "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d,
+            "suggested:%s" % e, "suggested:%s -%s" % (e, f), "suggested:%s" % ch,
+            "score:%s>0.5" % e, "score:%s<0.355" % f, "score:%s>=0.2 rating:g" % e,
+            "rating:s | rating:q", "%s -rating:e" % a,
+            ("--max-rating", "q", "suggested:%s | %s" % (f, a))]
 
 
 def count(t, db, q, env=None):
-    r = t.run("search", "--count", q, db=db, env=env)
+    """q: a query, or a tuple of options and a query."""
+    args = list(q) if isinstance(q, tuple) else [q]
+    r = t.run("search", "--count", *args, db=db, env=env)
     if r.rc != 0:
         return "exit %s: %s" % (r.rc, r.errtext[:200])
     return r.text.strip()
 
 
 def in_use(t, db):
-    """built, and the bitmaps plus the log hold something (they were kept)."""
+    """built, and the bitmaps plus the log hold something (they were kept); the same of the
+    score sets."""
     rows = t.sql(db, "SELECT (SELECT built FROM postings_state),"
-                 " (SELECT count(*) FROM postings) + (SELECT count(*) FROM postings_log)")
+                 " (SELECT count(*) FROM postings) + (SELECT count(*) FROM postings_log),"
+                 " (SELECT scores FROM postings_state),"
+                 " (SELECT count(*) FROM scores) + (SELECT count(*) FROM scores_log)")
     return rows[0] if rows else None
 
 
@@ -95,6 +117,8 @@ def agree(t, db, what):
         use = str(e)
     t.check(isinstance(use, tuple) and use[0] == 1 and use[1] > 0,
             "%s: the posting lists are built and hold the writes" % what, str(use))
+    t.check(isinstance(use, tuple) and use[2] == 1 and use[3] > 0,
+            "%s: the score sets are built and hold the writes" % what, str(use))
 
 
 # Cuts whose effect is compared: a step on a hundredth, one off them, MCut switched on.
@@ -141,13 +165,15 @@ def kill_batch(t, rng):
     fake = t.fake("--service-ms", 60, "--concurrency", 2)
     t.config(db, "spaces", fake.url)
     t.config(db, "review_mode", "auto")
-    # The first count builds the (empty) bitmaps, the first effect the (empty) bands; from
-    # then on every write is logged.
+    # The first count builds the (empty) bitmaps, the first suggested: count the (empty)
+    # score sets, the first effect the (empty) bands; from then on every write is logged.
+    # The batch folds the score sets' log every few answers, so kills land in folds too.
     count(t, db, "x")
+    count(t, db, "suggested:x")
     effect(t, db, "general_threshold", "0.5")
     for k in range(KILLS):
         delay = rng.uniform(0.2, 2.0)
-        proc = t.spawn("batch", "--quiet", db=db, name="batch-killed")
+        proc = t.spawn("batch", "--quiet", db=db, name="batch-killed", env=FOLD_OFTEN)
         time.sleep(delay)
         if proc.alive():
             proc.signal(signal.SIGKILL)
@@ -189,6 +215,13 @@ def log_size(t, db):
     try:
         return t.sql(db, "SELECT count(*) FROM postings_log")[0][0]
     except sqlite3.Error:  # a binary without posting lists
+        return -1
+
+
+def scores_log_size(t, db):
+    try:
+        return t.sql(db, "SELECT count(*) FROM scores_log")[0][0]
+    except sqlite3.Error:  # a binary without score sets
         return -1
 
 
@@ -241,6 +274,38 @@ def kill_commit(t, rng):
         r = t.run("edit", "/bench/tags/f0008/0007%03d.jpg" % (k + 1), "+during_bands", db=db)
         t.eq(r.rc, 0, "an edit after bands build kill %d" % (k + 1))
     agree_bands(t, db, "after the killed bands builds")
+
+    t.section("SIGKILL while the score sets are built")
+    srng = random.Random(SEED + 2)
+    # Copies of 2,000 images with ids in four more blocks of 65,536 (a script's write): the
+    # build stores a block per transaction, so a kill can land between two.
+    con = sqlite3.connect(db, timeout=30)
+    with con:
+        for k in range(1, 5):
+            con.execute("INSERT INTO images(id, folder_id, path, content_id, state, added_at,"
+                        " updated_at) SELECT 65536 * ? + id, folder_id,"
+                        " CAST(printf('/bench/tags/far%d/%07d.jpg', ?, id) AS BLOB), content_id,"
+                        " state, 0, 0 FROM images WHERE id <= 2000", (k, k))
+    con.close()
+    for k in range(KILLS):
+        # As a script might: logging off, so the next count builds them again.
+        con = sqlite3.connect(db, timeout=30)
+        with con:
+            con.execute("UPDATE postings_state SET scores = 0")
+        con.close()
+        delay, alive = kill_during(t, srng, db, ["search", "--count", "suggested:1girl"],
+                                   "scores-killed", 0.1, 2.0)
+        try:
+            stored, ready = t.sql(db, "SELECT count(*), count(*) FILTER (WHERE id = -1)"
+                                  " FROM scores")[0]
+        except sqlite3.Error:  # a binary without score sets
+            stored, ready = -1, 0
+        t.note("score sets build kill %d at %.2f s (%s): %d rows stored, %s" % (
+            k + 1, delay, "killed" if alive else "had ended", stored,
+            "complete" if ready else "not complete"))
+        r = t.run("edit", "/bench/tags/f0007/0006%03d.jpg" % (k + 1), "+during_scores", db=db)
+        t.eq(r.rc, 0, "an edit after score sets build kill %d" % (k + 1))
+    agree(t, db, "after the killed score sets builds")
     killed = 0
     for k in range(KILLS):
         before = t.sql(db, "SELECT count(*) FROM decisions")[0][0]
@@ -280,6 +345,29 @@ def kill_commit(t, rng):
         agree(t, db, "fold kill %d" % (k + 1))
         agree_bands(t, db, "fold kill %d" % (k + 1))
     t.check(interrupted > 0, "at least one fold was killed part-way", str(interrupted))
+
+    t.section("SIGKILL during the fold of the score sets' log")
+    interrupted = 0
+    for k in range(KILLS):
+        # A script's write: the scores of one content in three nudged (a log entry for each
+        # image and set a prediction leaves and joins).
+        con = sqlite3.connect(db, timeout=30)
+        with con:
+            con.execute("UPDATE predictions SET score = min(1.0, score * 1.07)"
+                        " WHERE content_id % 3 = ?", (k % 3,))
+        con.close()
+        log = scores_log_size(t, db)
+        delay, alive = kill_during(t, rng, db, ["search", "--count", "suggested:1girl"],
+                                   "scores-fold-killed", 0.02, 0.6, env=FOLD_OFTEN)
+        left = scores_log_size(t, db)
+        interrupted += alive and left == log
+        t.note("score sets fold kill %d at %.2f s (%s): log %d -> %d entries" % (
+            k + 1, delay, "killed" if alive else "had ended", log, left))
+        t.check(left in (0, log), "score sets fold kill %d: whole or not at all" % (k + 1),
+                "%d -> %d" % (log, left))
+        agree(t, db, "score sets fold kill %d" % (k + 1))
+    t.check(interrupted > 0, "at least one fold of the score sets was killed part-way",
+            str(interrupted))
 
 
 def body(t):
