@@ -867,6 +867,25 @@ db_postings_count(struct db *db, const struct search_node *q, const struct searc
 }
 
 bool
+db_postings_nth(struct db *db, const struct search_node *q, const struct search_opts *o,
+    uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered)
+{
+	roaring_bitmap_t *r;
+	bool ok = matches(db, q, o, &r);
+	*answered = r != NULL;
+	*id = -1;
+	if (r != NULL) {
+		uint64_t n = roaring_bitmap_get_cardinality(r);
+		uint32_t v;
+		if (n > 0 && roaring_bitmap_select(r, (uint32_t)pick(ud, n), &v)) {
+			*id = v;
+		}
+		roaring_bitmap_free(r);
+	}
+	return ok;
+}
+
+bool
 db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t max, char **json, int64_t *n)
 {

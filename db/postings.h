@@ -53,6 +53,13 @@ bool db_postings_count(struct db *db, const struct search_node *q, const struct 
 bool db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t max, char **json, int64_t *n);
 
+/* A uniform draw among the images q matches under o, when the bitmaps can
+ * answer q (*answered): the k-th by id, k = pick(ud, n) in [0, n) for
+ * their number n; *id -1 when there are none.  False on a database
+ * error. */
+bool db_postings_nth(struct db *db, const struct search_node *q, const struct search_opts *o,
+    uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered);
+
 /* Build the bitmaps when they are not complete (never built, or a build
  * was killed), else fold the log into them; write transactions of its own
  * (not inside another).  True also when another build took over. */

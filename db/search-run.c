@@ -259,6 +259,27 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static uint64_t
+pick_below(void *ud, uint64_t n)
+{
+	return random_below(ud, n);
+}
+
+/* Image id's row when it matches. */
+static bool
+probe_id(struct compile *c, int64_t id, bool (*fn)(void *ud, const struct search_hit *hit),
+    void *ud, bool *found)
+{
+	sqlite3_stmt *st = prepare(c, SHAPE_PROBE);
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, (int)c->n_params + 1, id);
+	bool ok = each_row(c->db, st, fn, ud, found);
+	sqlite3_finalize(st);
+	return ok;
+}
+
 /* Rejection sampling: a uniform id in [1, max id], kept when it is a match.
  * Uniform over matches; gives up after a few thousand misses or 25 ms. */
 static bool
@@ -325,6 +346,17 @@ db_search_random(struct db *db, const struct search_node *q, const struct search
 	}
 	int64_t max_id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	/* From the posting lists when they can answer: the k-th match of a
+	 * uniform k, its row read with the query's WHERE. */
+	int64_t id;
+	bool answered = false;
+	ok = db_postings_nth(db, q, o, pick_below, &rng, &id, &answered);
+	if (!ok || answered) {
+		if (ok && id >= 0) {
+			ok = probe_id(&c, id, fn, ud, found);
+		}
+		goto out;
+	}
 	/* A driver of a few thousand rows: count the matches and take one.
 	 * Else they are many (or need a scan anyway): probe random ids first,
 	 * which costs a few rows when one image in a thousand matches. */

@@ -370,7 +370,50 @@ must_answer(const struct world *w, const struct search_opts *o)
 	return !w->rules && o->cut.max_tags == 0;
 }
 
-static long long total_answered, total_queries;
+static long long total_answered, total_queries, total_draws;
+
+struct ids {
+	int64_t id[4 * MAX_IMAGES];
+	int n;
+};
+
+static bool
+collect_id(void *ud, const struct search_hit *h)
+{
+	struct ids *s = ud;
+	if (s->n < 4 * MAX_IMAGES) {
+		s->id[s->n++] = h->id;
+	}
+	return true;
+}
+
+/* `random`: a draw is one of the matches (every match by plain SQL), and
+ * there is one exactly when there are matches. */
+static void
+draws(struct world *w, const struct search_node *q, struct search_opts o, int64_t plain)
+{
+	struct ids all = {0}, got;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_search_each(w->db, q, &o, collect_id, &all));
+	unsetenv("TAGCON_POSTINGS");
+	for (int k = 0; k < 3; k++) {
+		bool found = false, in = false;
+		got.n = 0;
+		o.seed = 1 + rnd(1u << 30);
+		CHECK(db_search_random(w->db, q, &o, collect_id, &got, &found));
+		for (int i = 0; found && got.n == 1 && i < all.n; i++) {
+			in = in || all.id[i] == got.id[0];
+		}
+		total_draws++;
+		if (!check_(found == (plain > 0) && (!found || in), "random draws a match",
+		    __FILE__, __LINE__)) {
+			fprintf(stderr, "    %lld matches, found %d, in them %d: ", (long long)plain,
+			    found, in);
+			describe(q, stderr);
+			fputc('\n', stderr);
+		}
+	}
+}
 
 static void
 compare(struct world *w, int round, int stepno)
@@ -402,6 +445,9 @@ compare(struct world *w, int round, int stepno)
 			    o.cut.character_threshold, o.cut.character_mcut ? " MCut" : "");
 			describe(q, stderr);
 			fputc('\n', stderr);
+		}
+		if (i % 8 == 0) {
+			draws(w, q, o, plain);
 		}
 		search_node_destroy(q);
 	}
@@ -551,7 +597,8 @@ main(void)
 		round_run(r);
 	}
 	dense_round();
-	printf("%lld of %lld queries answered by the score sets\n", total_answered, total_queries);
+	printf("%lld of %lld queries answered by the score sets, %lld random draws\n",
+	    total_answered, total_queries, total_draws);
 	/* They must carry most of the load, or the test tests little. */
 	CHECK(total_answered * 2 > total_queries);
 	return check_done();
