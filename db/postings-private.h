@@ -57,9 +57,9 @@ struct search_node;
 struct search_opts;
 
 /* *ready when the score sets are complete and can answer (every id fits),
- * building them first when they are not and the caller is in no
- * transaction. */
-bool scores_ensure(struct db *db, bool *ready);
+ * building them first when they are not, `build` says so, and the caller
+ * is in no transaction. */
+bool scores_ensure(struct db *db, bool build, bool *ready);
 /* The images term n (SEARCH_SCORE, SEARCH_SUGGESTED, SEARCH_RATING)
  * matches under o, with the current model's id (<= 0: none), the term's
  * tag ids (search.c's resolution) and the images shown: a new bitmap in

@@ -802,20 +802,21 @@ postings_fold_if_due(struct db *db)
 }
 
 /* The images q matches under o, not missing (a new bitmap in *out), when
- * the bitmaps can answer; *out NULL when they cannot. */
+ * the bitmaps can answer; *out NULL when they cannot.  Builds what is not
+ * built only when `build` (a count; a random pick never waits for one). */
 static bool
-matches(struct db *db, const struct search_node *q, const struct search_opts *o,
+matches(struct db *db, const struct search_node *q, const struct search_opts *o, bool build,
     roaring_bitmap_t **out)
 {
 	*out = NULL;
 	struct status s;
 	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
-	if (!db_postings_enabled() || !answerable(q) ||
-	    !status(db, &s) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
+	if (!db_postings_enabled() || !answerable(q) || !status(db, &s) ||
+	    (!build && !s.ready) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
 		return true;
 	}
 	bool ready = true;
-	if (scores && !scores_ensure(db, &ready)) {
+	if (scores && !scores_ensure(db, build, &ready)) {
 		return false;
 	}
 	if (!ready) {
@@ -857,7 +858,7 @@ db_postings_count(struct db *db, const struct search_node *q, const struct searc
     int64_t *n, bool *answered)
 {
 	roaring_bitmap_t *r;
-	bool ok = matches(db, q, o, &r);
+	bool ok = matches(db, q, o, true, &r);
 	*answered = r != NULL;
 	if (r != NULL) {
 		*n = (int64_t)roaring_bitmap_get_cardinality(r);
@@ -871,7 +872,7 @@ db_postings_nth(struct db *db, const struct search_node *q, const struct search_
     uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered)
 {
 	roaring_bitmap_t *r;
-	bool ok = matches(db, q, o, &r);
+	bool ok = matches(db, q, o, false, &r);
 	*answered = r != NULL;
 	*id = -1;
 	if (r != NULL) {
@@ -891,7 +892,7 @@ db_postings_ids(struct db *db, const struct search_node *q, const struct search_
 {
 	roaring_bitmap_t *r;
 	*json = NULL;
-	bool ok = matches(db, q, o, &r);
+	bool ok = matches(db, q, o, false, &r);
 	if (r == NULL) {
 		return ok;
 	}

@@ -49,7 +49,9 @@ bool db_postings_count(struct db *db, const struct search_node *q, const struct 
 /* The ids of the images q matches under o, as a JSON array (a new string
  * in *json, for SQLite's json_each) and their number, when the bitmaps can
  * answer q and there are at most max of them; *json NULL otherwise (a
- * search then finds them by SQL alone).  False on a database error. */
+ * search then finds them by SQL alone).  Never builds: a first page does
+ * not wait for that (nor does db_postings_nth).  False on a database
+ * error. */
 bool db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
     int64_t max, char **json, int64_t *n);
 

@@ -758,7 +758,7 @@ db_scores_check(struct db *db, bool *built, bool *same)
 /* ---- the terms ---------------------------------------------------------------- */
 
 bool
-scores_ensure(struct db *db, bool *ready)
+scores_ensure(struct db *db, bool build, bool *ready)
 {
 	struct status s;
 	*ready = false;
@@ -769,7 +769,7 @@ scores_ensure(struct db *db, bool *ready)
 		return true;
 	}
 	if (sqlite3_get_autocommit(db->conn)) {
-		if (!s.ready && !db_scores_build(db)) {
+		if (!s.ready && build && !db_scores_build(db)) {
 			return false;
 		}
 		if (!db_scores_fold_if_due(db) || !status(db, &s)) {
