@@ -130,59 +130,62 @@
  * set derives from logs, for every image concerned, whether it is in the
  * set now, in the same transaction.  Each (set, image) pair derives from
  * one row (a prediction, an answer, a decision), so the last entry for a
- * pair is its value.  A row that goes logs "out" for every set it could
- * have put the image in (the answer above it may be gone already, in a
- * cascade).  Only once a build has begun (postings_state.scores = 1).
+ * pair is its value.  Entries are what an answer costs to store, so only
+ * memberships that change are logged: a prediction is above its answer's
+ * MCut cut for few tags.  In a cascade (an answer deleted) the answer's
+ * BEFORE DELETE trigger logs its predictions out of the above sets while
+ * they can still be told apart; the predictions' own delete finds no
+ * answer then.  Only once a build has begun (postings_state.scores = 1).
  */
 #define SCORES_ON " WHEN (SELECT scores FROM postings_state WHERE id = 1) = 1"
 #define SCORES_LOG " INSERT INTO scores_log(set_id, image_id, present)"
 #define SCORES_BAND_SET DB_SCORE_BAND_SET_SQL
 #define SCORES_ABOVE_SET DB_SCORE_ABOVE_SET_SQL
+/* Prediction p (tags g) above the MCut cut of answer a (old or new). */
+#define SCORES_SIDE(p, g, a) DB_BAND_SIDE_WITH_SQL(p, g, a ".mcut_general", a ".mcut_character")
+/* Prediction p above its answer's cut as the rows stand (no answer: not). */
+#define SCORES_ABOVE_NOW(p) \
+	"coalesce((SELECT " DB_BAND_SIDE_SQL(p, "g", "t") " FROM tags g JOIN tagged t" \
+	" ON t.content_id = " p ".content_id AND t.model_id = " p ".model_id" \
+	" WHERE g.id = " p ".tag_id), 0)"
 /* Prediction p (old or new), for every image of its content. */
-#define SCORES_PRED_OUT(p) \
-	SCORES_LOG " SELECT " SCORES_BAND_SET(p) ", i.id, 0 FROM images i" \
+#define SCORES_PRED(p, present) \
+	SCORES_LOG " SELECT " SCORES_BAND_SET(p) ", i.id, " present " FROM images i" \
 	" WHERE i.content_id = " p ".content_id;" \
-	SCORES_LOG " SELECT " SCORES_ABOVE_SET(p) ", i.id, 0 FROM images i" \
-	" WHERE i.content_id = " p ".content_id;"
-#define SCORES_PRED_IN(p) \
-	SCORES_LOG " SELECT " SCORES_BAND_SET(p) ", i.id, 1 FROM images i" \
-	" WHERE i.content_id = " p ".content_id;" \
-	SCORES_LOG " SELECT " SCORES_ABOVE_SET(p) ", i.id, 1 FROM images i" \
-	" WHERE i.content_id = " p ".content_id AND coalesce((SELECT " \
-	DB_BAND_SIDE_SQL(p, "g", "t") " FROM tags g JOIN tagged t ON t.content_id = " p \
-	".content_id AND t.model_id = " p ".model_id WHERE g.id = " p ".tag_id), 0);"
-/* Answer t (old or new): the images it answers, their rating, and its
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET(p) ", i.id, " present " FROM images i" \
+	" WHERE i.content_id = " p ".content_id AND " SCORES_ABOVE_NOW(p) ";"
+#define SCORES_PRED_OUT(p) SCORES_PRED(p, "0")
+#define SCORES_PRED_IN(p) SCORES_PRED(p, "1")
+/* Answer a (old or new): the images it answers, their rating, and its
  * predictions above its MCut cuts. */
-#define SCORES_ANSWER(t, present) \
-	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(t ".model_id", "0", "0") ", i.id, " present \
-	" FROM images i WHERE i.content_id = " t ".content_id;" \
-	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(t ".model_id", "0", "1 + " DB_RATING_OF_SQL(t)) \
-	", i.id, " present " FROM images i WHERE i.content_id = " t ".content_id;"
-#define SCORES_ANSWER_OUT(t) \
-	SCORES_ANSWER(t, "0") \
-	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, 0 FROM predictions p JOIN images i" \
-	" ON i.content_id = p.content_id WHERE p.content_id = " t ".content_id" \
-	" AND p.model_id = " t ".model_id;"
-#define SCORES_ANSWER_IN(t) \
-	SCORES_ANSWER(t, "1") \
-	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, 1 FROM predictions p JOIN tags g" \
-	" ON g.id = p.tag_id JOIN images i ON i.content_id = p.content_id" \
-	" WHERE p.content_id = " t ".content_id AND p.model_id = " t ".model_id AND " \
-	DB_BAND_SIDE_WITH_SQL("p", "g", t ".mcut_general", t ".mcut_character") ";"
+#define SCORES_ANSWER(a, present) \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(a ".model_id", "0", "0") ", i.id, " present \
+	" FROM images i WHERE i.content_id = " a ".content_id;" \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(a ".model_id", "0", "1 + " DB_RATING_OF_SQL(a)) \
+	", i.id, " present " FROM images i WHERE i.content_id = " a ".content_id;" \
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, " present " FROM predictions p" \
+	" JOIN tags g ON g.id = p.tag_id JOIN images i ON i.content_id = p.content_id" \
+	" WHERE p.content_id = " a ".content_id AND p.model_id = " a ".model_id AND " \
+	SCORES_SIDE("p", "g", a) ";"
+#define SCORES_SAME_ANSWER \
+	"old.content_id IS new.content_id AND old.model_id IS new.model_id" \
+	" AND old.rating_general IS new.rating_general" \
+	" AND old.rating_sensitive IS new.rating_sensitive" \
+	" AND old.rating_questionable IS new.rating_questionable" \
+	" AND old.rating_explicit IS new.rating_explicit"
 /* Image img with content c, in or out of every set its content's rows
- * put it in. */
-#define SCORES_IMAGE(img, c, present, above) \
+ * put it in (the rows stand as they are). */
+#define SCORES_IMAGE(img, c, present) \
 	SCORES_LOG " SELECT " SCORES_BAND_SET("p") ", " img ", " present " FROM predictions p" \
 	" WHERE p.content_id = " c ";" \
 	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", " img ", " present " FROM predictions p" \
-	" JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
-	" AND t.model_id = p.model_id WHERE p.content_id = " c " AND " above ";" \
+	" JOIN tags g ON g.id = p.tag_id JOIN tagged t ON t.content_id = p.content_id" \
+	" AND t.model_id = p.model_id WHERE p.content_id = " c " AND " \
+	DB_BAND_SIDE_SQL("p", "g", "t") ";" \
 	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("t.model_id", "0", "0") ", " img ", " present \
 	" FROM tagged t WHERE t.content_id = " c ";" \
 	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("t.model_id", "0", "1 + " DB_RATING_OF_SQL("t")) \
 	", " img ", " present " FROM tagged t WHERE t.content_id = " c ";"
-#define SCORES_IMAGE_OUT(img, c) SCORES_IMAGE(img, c, "0", "1")
-#define SCORES_IMAGE_IN(img, c) SCORES_IMAGE(img, c, "1", DB_BAND_SIDE_SQL("p", "g", "t"))
 #define SCORES_DECIDED(d, present) \
 	SCORES_LOG " VALUES (" DB_SCORE_SET_SQL("0", d ".tag_id", "102") ", " d ".image_id, " \
 	present ");"
@@ -615,14 +618,15 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX scores_log_set ON scores_log(set_id);"
 	/* An INSERT OR REPLACE deletes the old row without a delete trigger:
-	 * the insert logs it out first. */
+	 * the insert logs it out first (predictions and answers). */
 	"CREATE TRIGGER scores_pred_replace BEFORE INSERT ON predictions" SCORES_ON " BEGIN"
 	SCORES_LOG " SELECT " SCORES_BAND_SET("po") ", i.id, 0 FROM predictions po JOIN images i"
 	" ON i.content_id = po.content_id WHERE po.content_id = new.content_id"
 	" AND po.model_id = new.model_id AND po.tag_id = new.tag_id;"
 	SCORES_LOG " SELECT " SCORES_ABOVE_SET("po") ", i.id, 0 FROM predictions po JOIN images i"
 	" ON i.content_id = po.content_id WHERE po.content_id = new.content_id"
-	" AND po.model_id = new.model_id AND po.tag_id = new.tag_id; END;"
+	" AND po.model_id = new.model_id AND po.tag_id = new.tag_id AND " SCORES_ABOVE_NOW("po")
+	"; END;"
 	"CREATE TRIGGER scores_pred_ins AFTER INSERT ON predictions" SCORES_ON " BEGIN"
 	SCORES_PRED_IN("new") " END;"
 	"CREATE TRIGGER scores_pred_del AFTER DELETE ON predictions" SCORES_ON " BEGIN"
@@ -630,24 +634,40 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER scores_pred_upd AFTER UPDATE ON predictions" SCORES_ON " BEGIN"
 	SCORES_PRED_OUT("old") SCORES_PRED_IN("new") " END;"
 	"CREATE TRIGGER scores_ans_ins AFTER INSERT ON tagged" SCORES_ON " BEGIN"
-	SCORES_ANSWER_IN("new") " END;"
-	"CREATE TRIGGER scores_ans_del AFTER DELETE ON tagged" SCORES_ON " BEGIN"
-	SCORES_ANSWER_OUT("old") " END;"
+	SCORES_ANSWER("new", "1") " END;"
+	"CREATE TRIGGER scores_ans_replace BEFORE INSERT ON tagged" SCORES_ON " BEGIN"
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("ao.model_id", "0", "0") ", i.id, 0 FROM tagged ao"
+	" JOIN images i ON i.content_id = ao.content_id WHERE ao.content_id = new.content_id"
+	" AND ao.model_id = new.model_id;"
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL("ao.model_id", "0", "1 + " DB_RATING_OF_SQL("ao"))
+	", i.id, 0 FROM tagged ao JOIN images i ON i.content_id = ao.content_id"
+	" WHERE ao.content_id = new.content_id AND ao.model_id = new.model_id;"
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, 0 FROM tagged ao JOIN predictions p"
+	" ON p.content_id = ao.content_id AND p.model_id = ao.model_id JOIN tags g"
+	" ON g.id = p.tag_id JOIN images i ON i.content_id = p.content_id"
+	" WHERE ao.content_id = new.content_id AND ao.model_id = new.model_id AND "
+	SCORES_SIDE("p", "g", "ao") "; END;"
+	"CREATE TRIGGER scores_ans_del BEFORE DELETE ON tagged" SCORES_ON " BEGIN"
+	SCORES_ANSWER("old", "0") " END;"
 	"CREATE TRIGGER scores_ans_upd AFTER UPDATE ON tagged" SCORES_ON
-	" AND (old.content_id IS NOT new.content_id OR old.model_id IS NOT new.model_id"
-	" OR old.mcut_general IS NOT new.mcut_general OR old.mcut_character IS NOT new.mcut_character"
-	" OR old.rating_general IS NOT new.rating_general"
-	" OR old.rating_sensitive IS NOT new.rating_sensitive"
-	" OR old.rating_questionable IS NOT new.rating_questionable"
-	" OR old.rating_explicit IS NOT new.rating_explicit) BEGIN"
-	SCORES_ANSWER_OUT("old") SCORES_ANSWER_IN("new") " END;"
+	" AND NOT (" SCORES_SAME_ANSWER ") BEGIN"
+	SCORES_ANSWER("old", "0") SCORES_ANSWER("new", "1") " END;"
+	/* The MCut cuts alone (the answer store sets them after its
+	 * predictions): the predictions that cross them. */
+	"CREATE TRIGGER scores_ans_cut AFTER UPDATE OF mcut_general, mcut_character ON tagged"
+	SCORES_ON " AND " SCORES_SAME_ANSWER " BEGIN"
+	SCORES_LOG " SELECT " SCORES_ABOVE_SET("p") ", i.id, " SCORES_SIDE("p", "g", "new")
+	" FROM predictions p JOIN tags g ON g.id = p.tag_id JOIN images i"
+	" ON i.content_id = p.content_id WHERE p.content_id = new.content_id"
+	" AND p.model_id = new.model_id AND " SCORES_SIDE("p", "g", "old") " != "
+	SCORES_SIDE("p", "g", "new") "; END;"
 	"CREATE TRIGGER scores_img_ins AFTER INSERT ON images" SCORES_ON " BEGIN"
-	SCORES_IMAGE_IN("new.id", "new.content_id") " END;"
+	SCORES_IMAGE("new.id", "new.content_id", "1") " END;"
 	"CREATE TRIGGER scores_img_del AFTER DELETE ON images" SCORES_ON " BEGIN"
-	SCORES_IMAGE_OUT("old.id", "old.content_id") " END;"
+	SCORES_IMAGE("old.id", "old.content_id", "0") " END;"
 	"CREATE TRIGGER scores_img_upd AFTER UPDATE OF id, content_id ON images" SCORES_ON
 	" AND (old.id != new.id OR old.content_id IS NOT new.content_id) BEGIN"
-	SCORES_IMAGE_OUT("old.id", "old.content_id") SCORES_IMAGE_IN("new.id", "new.content_id")
+	SCORES_IMAGE("old.id", "old.content_id", "0") SCORES_IMAGE("new.id", "new.content_id", "1")
 	" END;"
 	"CREATE TRIGGER scores_dec_ins AFTER INSERT ON decisions" SCORES_ON " BEGIN"
 	SCORES_DECIDED("new", "1") " END;"

@@ -9,7 +9,8 @@
  *                         answer's MCut cut or rating updated, an answer
  *                         deleted (the predictions go by cascade), an
  *                         image's content changed, images deleted, copies
- *                         of an image inserted, decisions replaced;
+ *                         of an image inserted, decisions replaced, an
+ *                         answer replaced whole (INSERT OR REPLACE);
  *   rules                 added between queries (the terms they touch go
  *                         to SQL: then only that is checked);
  * with the log folded at random moments (every few entries in half the
@@ -187,7 +188,16 @@ foreign_write(struct world *w)
 	long long img = (long long)some_image(w);
 	const char *tag = names[rnd(N_NAMES)].name;
 	double v = pick_score();
-	switch (rnd(9)) {
+	switch (rnd(10)) {
+	case 9:
+		/* An answer replaced whole by a script: no delete trigger fires. */
+		q = xasprintf("INSERT OR REPLACE INTO tagged(content_id, model_id, rating_general,"
+		    " rating_sensitive, rating_questionable, rating_explicit, score_floor, space,"
+		    " tagged_at, mcut_general, mcut_character) SELECT content_id, model_id,"
+		    " rating_sensitive, rating_general, %.17g, rating_explicit, score_floor, space,"
+		    " tagged_at, %.17g, mcut_general FROM tagged WHERE content_id = (SELECT content_id"
+		    " FROM images WHERE id = %lld)", v, pick_score(), img);
+		break;
 	case 0:
 		q = xasprintf("UPDATE predictions SET score = %.17g WHERE tag_id = (SELECT id FROM tags"
 		    " WHERE name = '%s') AND content_id = (SELECT content_id FROM images WHERE id = %lld)",
