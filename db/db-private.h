@@ -16,6 +16,12 @@ struct db {
 	char *path;
 	char *errmsg;
 	bool busy;
+	/* Bytes of score sets a query may still read before it gives up and
+	 * leaves the question to plain SQL (< 0: any); set by postings.c for
+	 * a first page or a random pick, where a dense term's sets cost more
+	 * than the SQL they would save (db/scores.c). */
+	int64_t scores_budget;
+	bool scores_over;
 	/* Prepared statements keyed by the address of their static SQL text. */
 	const char *stmt_sql[STMT_CACHE_SLOTS];
 	sqlite3_stmt *stmt[STMT_CACHE_SLOTS];

@@ -213,6 +213,7 @@ struct db *
 db_open_version(const char *path, int version, char **cause)
 {
 	struct db *db = xcalloc(1, sizeof *db);
+	db->scores_budget = -1;
 	db->path = xstrdup(path);
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db->conn, flags, NULL) != SQLITE_OK) {

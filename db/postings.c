@@ -22,6 +22,10 @@
 #include "common/xalloc.h"
 
 #define SET_SHOWN POSTINGS_SET_SHOWN
+/* Bytes of score sets a first page or a random pick reads at most before
+ * leaving the question to SQL: a rare tag's sets are kilobytes, 1girl's a
+ * megabyte per block of 65,536 images. */
+#define SCORES_BUDGET (1 << 20)
 /* A reader applies this many log entries itself; beyond, it folds them
  * into the bitmaps first (when it can take the write lock). */
 #define FOLD_AT 20000
@@ -531,6 +535,15 @@ db_postings_fold(struct db *db)
 
 /* ---- queries ------------------------------------------------------------------ */
 
+/* SCORES_BUDGET, or TAGCON_SCORES_BUDGET=N (tests: a budget every term
+ * exceeds). */
+static int64_t
+scores_budget(void)
+{
+	const char *v = getenv("TAGCON_SCORES_BUDGET");
+	return v != NULL && *v != '\0' ? atoll(v) : SCORES_BUDGET;
+}
+
 /* Whether the bitmaps can answer node n. */
 static bool
 answerable(const struct search_node *n)
@@ -829,6 +842,10 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 		return false;
 	}
 	struct eval e = {.db = db, .o = o};
+	/* Without a build, a caller with a cheap plan in SQL (a first page, a
+	 * random pick) is not made to wait for a dense term's sets either. */
+	db->scores_budget = build ? -1 : scores_budget();
+	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
 	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e);
 	roaring_bitmap_t *above = NULL;
@@ -836,6 +853,9 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 		above = scores_rated_above(db, e.model, o->max_rating);
 		ok = above != NULL;
 	}
+	e.cannot = e.cannot || db->scores_over;
+	db->scores_budget = -1;
+	db->scores_over = false;
 	if (ok && !e.cannot) {
 		*out = eval(&e, q);
 		roaring_bitmap_and_inplace(*out, sets_get(&e.sets, SET_SHOWN));

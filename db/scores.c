@@ -179,10 +179,15 @@ unpack(const unsigned char *b, size_t n, int64_t block, const struct want *w, st
 			return false;
 		}
 		if (wanted(w, s) && raw) {
-			roaring_bitmap_t *r = slot_of(g, s);
-			for (uint32_t k = 0; k < len; k += 2) {
-				roaring_bitmap_add(r, (uint32_t)(block << BLOCK_BITS) |
-				    (uint32_t)b[at + k] | (uint32_t)b[at + k + 1] << 8);
+			uint32_t ids[512];
+			size_t k = 0;
+			for (uint32_t j = 0; j < len; j += 2) {
+				ids[k++] = (uint32_t)(block << BLOCK_BITS) | (uint32_t)b[at + j] |
+				    (uint32_t)b[at + j + 1] << 8;
+				if (k == sizeof ids / sizeof ids[0] || j + 2 >= len) {
+					roaring_bitmap_add_many(slot_of(g, s), k, ids);
+					k = 0;
+				}
 			}
 		} else if (wanted(w, s)) {
 			roaring_bitmap_t *r = roaring_bitmap_portable_deserialize_safe(
@@ -311,11 +316,19 @@ load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	int rc;
 	bool ok = true;
-	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ok = unpack(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-		    sqlite3_column_int64(st, 1) & 0xffff, w, g);
+	while (ok && !db->scores_over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int bytes = sqlite3_column_bytes(st, 0);
+		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
+			db->scores_over = true; /* the caller asks SQL instead */
+			break;
+		}
+		ok = unpack(sqlite3_column_blob(st, 0), (size_t)bytes, sqlite3_column_int64(st, 1) & 0xffff,
+		    w, g);
 	}
 	sqlite3_reset(st);
+	if (db->scores_over) {
+		return true;
+	}
 	if (!ok || rc != SQLITE_DONE) {
 		return db_fail(db, ok ? "score sets" : "score sets: a row that does not read");
 	}
@@ -1057,6 +1070,7 @@ scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, siz
 			return true;
 		}
 	}
+	bool ok = true;
 	switch (n->kind) {
 	case SEARCH_SCORE:
 		if (model <= 0) {
@@ -1064,15 +1078,24 @@ scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, siz
 			return true;
 		}
 		*out = score_term(db, n, model, tags, n_tags);
-		return *out != NULL;
+		ok = *out != NULL;
+		break;
 	case SEARCH_SUGGESTED:
-		return suggested_term(db, n, o, model, tags, n_tags, out);
+		ok = suggested_term(db, n, o, model, tags, n_tags, out);
+		break;
 	case SEARCH_RATING:
 		*out = rating_term(db, n->set, model, shown);
-		return *out != NULL;
+		ok = *out != NULL;
+		break;
 	default:
-		return true;
+		break;
 	}
+	if (db->scores_over && *out != NULL) {
+		/* Past the budget: what was read is partial. */
+		roaring_bitmap_free(*out);
+		*out = NULL;
+	}
+	return ok || db->scores_over;
 }
 
 roaring_bitmap_t *

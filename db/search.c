@@ -657,12 +657,18 @@ search_choose_driver(struct compile *c, const struct search_node *q, int64_t wan
 	if (wanted >= 0 && ordered) {
 		cap = (int64_t)fmin((double)cap, 4.0 * sqrt((double)(wanted + 1) * (double)images));
 	}
-	/* The posting lists know the very images a tag query matches: when
-	 * they are few, the rows are fetched by id (the WHERE still holds). */
+	/* The posting lists know the very images a query matches: when they
+	 * are few, the rows are fetched by id (the WHERE still holds).  For a
+	 * page in order, few enough that sorting them beats walking the
+	 * order for the page: n^2 < wanted x images (38,434 ids of `rating:q
+	 * 1girl` took 139 ms where the walk took 3.5 ms). */
+	double few = cap;
+	if (wanted >= 0 && ordered) {
+		few = fmin(few, sqrt((double)(wanted + 1) * (double)images));
+	}
 	char *ids = NULL;
 	int64_t n = 0;
-	if (!db_postings_ids(c->db, q, c->o, (int64_t)fmin((double)cap, POSTINGS_DRIVER_MAX),
-	    &ids, &n)) {
+	if (!db_postings_ids(c->db, q, c->o, (int64_t)fmin(few, POSTINGS_DRIVER_MAX), &ids, &n)) {
 		c->failed = true;
 		return;
 	}
