@@ -23,9 +23,9 @@
 
 #define SET_SHOWN POSTINGS_SET_SHOWN
 /* Bytes of score sets a first page or a random pick reads at most before
- * leaving the question to SQL: a rare tag's sets are kilobytes, 1girl's a
- * megabyte per block of 65,536 images. */
-#define SCORES_BUDGET (1 << 20)
+ * leaving the question to SQL (a plain plan's milliseconds): a rare tag's
+ * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images. */
+#define SCORES_BUDGET (64 << 10)
 /* A reader applies this many log entries itself; beyond, it folds them
  * into the bitmaps first (when it can take the write lock). */
 #define FOLD_AT 20000

@@ -303,8 +303,8 @@ store_row(struct db *db, int64_t grp, int64_t block, struct group *g)
 	return ok;
 }
 
-/* The wanted slots of group grp as they are: every block, then the log's
- * entries for them in order. */
+/* The wanted slots of group grp as they are, slot by slot: every block,
+ * then the log's entries for them in order (db_scores_check). */
 static bool
 load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 {
@@ -316,19 +316,11 @@ load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	int rc;
 	bool ok = true;
-	while (ok && !db->scores_over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int bytes = sqlite3_column_bytes(st, 0);
-		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
-			db->scores_over = true; /* the caller asks SQL instead */
-			break;
-		}
-		ok = unpack(sqlite3_column_blob(st, 0), (size_t)bytes, sqlite3_column_int64(st, 1) & 0xffff,
-		    w, g);
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ok = unpack(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		    sqlite3_column_int64(st, 1) & 0xffff, w, g);
 	}
 	sqlite3_reset(st);
-	if (db->scores_over) {
-		return true;
-	}
 	if (!ok || rc != SQLITE_DONE) {
 		return db_fail(db, ok ? "score sets" : "score sets: a row that does not read");
 	}
@@ -355,20 +347,186 @@ load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 	return rc == SQLITE_DONE || db_fail(db, "score sets log");
 }
 
-/* out |= slots lo..hi of the group of (model, tag). */
+/* One log entry of a group, for a union of its slots. */
+struct touch {
+	uint32_t image;
+	int slot;
+	bool present;
+	int64_t seq;
+};
+
+static int
+by_image(const void *a, const void *b)
+{
+	const struct touch *x = a, *y = b;
+	if (x->image != y->image) {
+		return x->image < y->image ? -1 : 1;
+	}
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static bool
+set_bit(uint32_t value, void *bits)
+{
+	((uint64_t *)bits)[(value & 0xffff) >> 6] |= UINT64_C(1) << (value & 63);
+	return true;
+}
+
+/* The wanted slots of row `block` into the block's bitset. */
+static bool
+unpack_bits(const unsigned char *b, size_t n, const struct want *w, uint64_t *bits)
+{
+	size_t at = 0;
+	while (at < n) {
+		if (n - at < 5) {
+			return false;
+		}
+		int s = b[at] & ~RAW;
+		bool raw = b[at] & RAW;
+		uint32_t len = (uint32_t)b[at + 1] | (uint32_t)b[at + 2] << 8 |
+		    (uint32_t)b[at + 3] << 16 | (uint32_t)b[at + 4] << 24;
+		at += 5;
+		if (len > n - at || (raw && len % 2 != 0)) {
+			return false;
+		}
+		if (wanted(w, s) && raw) {
+			for (uint32_t j = 0; j < len; j += 2) {
+				set_bit((uint32_t)b[at + j] | (uint32_t)b[at + j + 1] << 8, bits);
+			}
+		} else if (wanted(w, s)) {
+			roaring_bitmap_t *r = roaring_bitmap_portable_deserialize_safe(
+			    (const char *)b + at, len);
+			if (r == NULL) {
+				return false;
+			}
+			roaring_iterate(r, set_bit, bits);
+			roaring_bitmap_free(r);
+		}
+		at += len;
+	}
+	return true;
+}
+
+/* The ids of a block's bitset into u, in order. */
+static void
+bits_into(const uint64_t *bits, int64_t block, roaring_bitmap_t *u)
+{
+	uint32_t ids[1024];
+	size_t k = 0;
+	for (uint32_t i = 0; i < 1024; i++) {
+		for (uint64_t word = bits[i]; word != 0; word &= word - 1) {
+			ids[k++] = (uint32_t)(block << BLOCK_BITS) | (i << 6) |
+			    (uint32_t)__builtin_ctzll(word);
+			if (k == sizeof ids / sizeof ids[0]) {
+				roaring_bitmap_add_many(u, k, ids);
+				k = 0;
+			}
+		}
+	}
+	roaring_bitmap_add_many(u, k, ids);
+}
+
+/* The log's entries for slots lo..hi of group grp, in order. */
+static bool
+read_touches(struct db *db, int64_t grp, int lo, int hi, struct touch **out, size_t *n)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT set_id, image_id, present, seq FROM scores_log"
+	    " WHERE set_id >= ?1 AND set_id <= ?2");
+	*out = NULL;
+	*n = 0;
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, DB_SCORE_BASE + grp * SLOTS + lo);
+	sqlite3_bind_int64(st, 2, DB_SCORE_BASE + grp * SLOTS + hi);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t image = sqlite3_column_int64(st, 1);
+		if (image < 0 || image >= TOP) {
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xreallocarray(*out, cap, sizeof **out);
+		}
+		(*out)[(*n)++] = (struct touch){.image = (uint32_t)image,
+			.slot = slot_in(sqlite3_column_int64(st, 0)),
+			.present = sqlite3_column_int(st, 2) != 0, .seq = sqlite3_column_int64(st, 3)};
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "score sets log");
+}
+
+/*
+ * out |= slots lo..hi of the group of (model, tag), as they are.  The
+ * stored rows are decoded straight into a bitset per block (no bitmap per
+ * slot: a dense tag's union is half a million ids), and the images the log
+ * names are then worked out from their entries alone.  That is exact
+ * because a range is of one kind of slot, where an image is in one slot
+ * at most (one band of one prediction per tag and model, one rating per
+ * answer), and the triggers log an image out of where it was before they
+ * log it in where it goes: its entries replayed from nothing give where it
+ * is now.  load_group, slot by slot, is what the fold and db_scores_check
+ * use; test-scores holds the two to the rows.
+ */
 static bool
 or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
 {
-	struct group g = {{0}};
+	int64_t grp = model * DB_SCORE_TAGS + tag;
 	struct want w = want_range(lo, hi);
-	bool ok = load_group(db, model * DB_SCORE_TAGS + tag, &w, &g);
-	for (int s = lo; ok && s <= hi; s++) {
-		if (g.slot[s] != NULL) {
-			roaring_bitmap_or_inplace(out, g.slot[s]);
+	struct touch *t;
+	size_t n;
+	if (!read_touches(db, grp, lo, hi, &t, &n)) {
+		return false;
+	}
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	if (st == NULL) {
+		free(t);
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, row_id(grp, 0));
+	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
+	roaring_bitmap_t *u = roaring_bitmap_create();
+	uint64_t *bits = xmalloc(1024 * sizeof *bits);
+	int rc;
+	bool ok = true;
+	while (ok && !db->scores_over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int bytes = sqlite3_column_bytes(st, 0);
+		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
+			db->scores_over = true; /* the caller asks SQL instead */
+			break;
+		}
+		memset(bits, 0, 1024 * sizeof *bits);
+		ok = unpack_bits(sqlite3_column_blob(st, 0), (size_t)bytes, &w, bits);
+		bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
+	}
+	sqlite3_reset(st);
+	free(bits);
+	if (!db->scores_over && (!ok || rc != SQLITE_DONE)) {
+		free(t);
+		roaring_bitmap_free(u);
+		return db_fail(db, ok ? "score sets" : "score sets: a row that does not read");
+	}
+	qsort(t, n, sizeof *t, by_image);
+	for (size_t i = 0; i < n;) {
+		uint32_t image = t[i].image;
+		struct want in = {{0, 0}};
+		for (; i < n && t[i].image == image; i++) {
+			uint64_t bit = UINT64_C(1) << (t[i].slot & 63);
+			in.bits[t[i].slot >> 6] = t[i].present ? in.bits[t[i].slot >> 6] | bit
+			    : in.bits[t[i].slot >> 6] & ~bit;
+		}
+		if (in.bits[0] != 0 || in.bits[1] != 0) {
+			roaring_bitmap_add(u, image);
+		} else {
+			roaring_bitmap_remove(u, image);
 		}
 	}
-	group_fini(&g);
-	return ok;
+	free(t);
+	roaring_bitmap_or_inplace(out, u);
+	roaring_bitmap_free(u);
+	return true;
 }
 
 /* One set of (model, tag) as it is, a new bitmap; NULL on error. */
