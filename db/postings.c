@@ -22,9 +22,10 @@
 #include "common/xalloc.h"
 
 #define SET_SHOWN POSTINGS_SET_SHOWN
-/* Bytes of score sets a first page or a random pick reads at most before
+/* Bytes of score sets a first page or a random pick decodes at most before
  * leaving the question to SQL (a plain plan's milliseconds): a rare tag's
- * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images. */
+ * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images, the
+ * images a model answered (runs) a few hundred bytes. */
 #define SCORES_BUDGET (64 << 10)
 /* A reader applies this many log entries itself; beyond, it folds them
  * into the bitmaps first (when it can take the write lock). */

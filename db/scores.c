@@ -375,7 +375,7 @@ set_bit(uint64_t *bits, uint32_t low)
  * CRoaring ones OR-ed into u. */
 static bool
 unpack_bits(const unsigned char *b, size_t n, const struct want *w, uint64_t *bits,
-    roaring_bitmap_t *u)
+    roaring_bitmap_t *u, int64_t *bytes)
 {
 	size_t at = 0;
 	while (at < n) {
@@ -390,6 +390,7 @@ unpack_bits(const unsigned char *b, size_t n, const struct want *w, uint64_t *bi
 		if (len > n - at || (raw && len % 2 != 0)) {
 			return false;
 		}
+		*bytes += wanted(w, s) ? len : 0;
 		if (wanted(w, s) && raw) {
 			for (uint32_t j = 0; j < len; j += 2) {
 				set_bit(bits, (uint32_t)b[at + j] | (uint32_t)b[at + j + 1] << 8);
@@ -494,14 +495,16 @@ or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitm
 	int rc;
 	bool ok = true;
 	while (ok && !db->scores_over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int bytes = sqlite3_column_bytes(st, 0);
+		int64_t bytes = 0;
+		memset(bits, 0, 1024 * sizeof *bits);
+		ok = unpack_bits(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w,
+		    bits, u, &bytes);
+		bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
+		/* The slots it decodes count, not the row (a rating's slot is
+		 * one of five in its row). */
 		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
 			db->scores_over = true; /* the caller asks SQL instead */
-			break;
 		}
-		memset(bits, 0, 1024 * sizeof *bits);
-		ok = unpack_bits(sqlite3_column_blob(st, 0), (size_t)bytes, &w, bits, u);
-		bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
 	}
 	sqlite3_reset(st);
 	free(bits);
