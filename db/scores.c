@@ -513,7 +513,9 @@ or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitm
 		roaring_bitmap_free(u);
 		return db_fail(db, ok ? "score sets" : "score sets: a row that does not read");
 	}
-	qsort(t, n, sizeof *t, by_image);
+	if (n > 0) {
+		qsort(t, n, sizeof *t, by_image);
+	}
 	for (size_t i = 0; i < n;) {
 		uint32_t image = t[i].image;
 		struct want in = {{0, 0}};
@@ -645,7 +647,9 @@ sorted_keys(const struct sets *s, size_t *n)
 			k[(*n)++] = s->keys[i];
 		}
 	}
-	qsort(k, *n, sizeof *k, by_id);
+	if (*n > 0) {
+		qsort(k, *n, sizeof *k, by_id);
+	}
 	return k;
 }
 
@@ -808,7 +812,7 @@ fold_log(struct db *db)
 	struct entry *e;
 	size_t n;
 	bool ok = read_log(db, &e, &n);
-	if (ok) {
+	if (ok && n > 0) {
 		qsort(e, n, sizeof *e, by_block);
 	}
 	for (size_t i = 0; ok && i < n;) {
@@ -908,7 +912,9 @@ db_scores_check(struct db *db, bool *built, bool *same)
 			sqlite3_reset(st);
 			ok = rc == SQLITE_DONE || db_fail(db, "score sets check");
 		}
-		qsort(ids, n, sizeof *ids, by_id);
+		if (n > 0) {
+			qsort(ids, n, sizeof *ids, by_id);
+		}
 		struct want all = want_range(0, SLOTS - 1);
 		for (size_t i = 0; ok && i < n; i++) {
 			if (i > 0 && ids[i] == ids[i - 1]) {
