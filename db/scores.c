@@ -962,6 +962,21 @@ scores_ensure(struct db *db, bool build, bool *ready)
 	return true;
 }
 
+/* Step st (image ids in its first column) to its end, every id into out. */
+static bool
+ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id < TOP) {
+			roaring_bitmap_add(out, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "score sets");
+}
+
 /*
  * The images with a prediction of tag (model) whose score is > x (or >= x
  * when ge), into out.  The whole bands above x from the sets: band k holds
@@ -994,15 +1009,23 @@ above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitm
 	sqlite3_bind_int64(st, 2, model);
 	sqlite3_bind_double(st, 3, x);
 	sqlite3_bind_double(st, 4, k == 100 ? HUGE_VAL : (double)k / 100.0);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id < TOP) {
-			roaring_bitmap_add(out, (uint32_t)id);
-		}
+	return ids_into(db, st, out);
+}
+
+/* The images with a prediction of tag (model) whose score is exactly x. */
+static bool
+equal(struct db *db, int64_t model, int64_t tag, double x, roaring_bitmap_t *out)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT i.id FROM predictions p JOIN images i"
+	    " ON i.content_id = p.content_id WHERE p.tag_id = ?1 AND p.score = ?3"
+	    " AND p.model_id = ?2");
+	if (st == NULL) {
+		return false;
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "score sets");
+	sqlite3_bind_int64(st, 1, tag);
+	sqlite3_bind_int64(st, 2, model);
+	sqlite3_bind_double(st, 3, x);
+	return ids_into(db, st, out);
 }
 
 /*
@@ -1062,6 +1085,12 @@ score_term(struct db *db, const struct search_node *n, int64_t model, const int6
 		roaring_bitmap_or_inplace(hi, answered);
 		break;
 	case SEARCH_EQ:
+		if (n_tags == 1 && n->lo > 0) {
+			/* One tag's score equal to x: the index's rows of x alone
+			 * (the two band unions below read its bands twice). */
+			ok = equal(db, model, tags[0], n->lo, hi);
+			break;
+		}
 		lo = roaring_bitmap_create();
 		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi) &&
 		    value_above(db, model, tags, n_tags, n->lo, false, answered, lo);
