@@ -67,22 +67,6 @@ slot_of(int64_t model, int cc)
 	return DB_BAND_BASE + (model * 2 + cc) * 256;
 }
 
-/* Step st (a statement whose first column is an image id) to its end,
- * every id into out. */
-static bool
-ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id < TOP) {
-			roaring_bitmap_add(out, (uint32_t)id);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "bands");
-}
-
 /* ---- state -------------------------------------------------------------------- */
 
 struct band_status {
@@ -731,7 +715,7 @@ crossing_rows(struct ask *k, int cc, int side, double lo, double hi, roaring_bit
 	sqlite3_bind_double(st, 3, hi);
 	sqlite3_bind_int64(st, 4, k->model);
 	sqlite3_bind_int(st, 5, side);
-	return ids_into(k->db, st, out);
+	return postings_ids_into(k->db, st, out);
 }
 
 /* The images with an undecided prediction that crosses, not missing: the
@@ -774,7 +758,7 @@ folder_images(struct db *db, const char *folder, roaring_bitmap_t *out)
 	if (ok) {
 		sqlite3_bind_blob(st, 1, lo, (int)strlen(lo), SQLITE_TRANSIENT);
 		sqlite3_bind_blob(st, 2, hi, (int)strlen(hi), SQLITE_TRANSIENT);
-		ok = ids_into(db, st, out);
+		ok = postings_ids_into(db, st, out);
 	}
 	free(lo);
 	free(hi);
@@ -839,7 +823,7 @@ ruled(struct ask *k, roaring_bitmap_t *recheck)
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, k->model);
-	ok = ids_into(k->db, st, recheck);
+	ok = postings_ids_into(k->db, st, recheck);
 	sqlite3_finalize(st);
 	roaring_bitmap_and_inplace(recheck, k->shown);
 	return ok;

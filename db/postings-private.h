@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 struct db;
+struct sqlite3_stmt;
 
 /* The images not missing. */
 #define POSTINGS_SET_SHOWN 0
@@ -31,6 +32,9 @@ roaring_bitmap_t *sets_get(const struct sets *s, int64_t key);
 void sets_put(struct sets *s, int64_t key, roaring_bitmap_t *r);
 void sets_free(struct sets *s);
 
+/* Step st (image ids in its first column) to its end and reset it, every
+ * id that fits 32 bits into out. */
+bool postings_ids_into(struct db *db, struct sqlite3_stmt *st, roaring_bitmap_t *out);
 /* Set id's stored bitmap (empty when it has no row); NULL after an error. */
 roaring_bitmap_t *postings_load(struct db *db, int64_t id);
 /* Load set id into s unless it is there. */

@@ -132,6 +132,20 @@ postings_load(struct db *db, int64_t id)
 	return r;
 }
 
+bool
+postings_ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
+{
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && id <= UINT32_MAX) {
+			roaring_bitmap_add(out, (uint32_t)id);
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || db_fail(db, "image ids");
+}
+
 /* Load set id into s unless it is there. */
 bool
 postings_want(struct db *db, struct sets *s, int64_t id)

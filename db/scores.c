@@ -3,11 +3,11 @@
  * suggested:, score: and rating: terms worked out from them for the
  * posting lists' queries (postings.c).
  *
- * Marks in table scores (block 0): SET_READY says every block of every
- * set is stored, SET_TOKEN holds the running build's token (its start
- * time).  postings_state.scores = 1 from a build's first step on: the
- * triggers log.  The stored blocks with the log applied in order are the
- * sets.
+ * Marks in table scores: row -1 says every block of every set is stored,
+ * row -2 holds the running build's token (its start time); the SQL below
+ * spells them out.  postings_state.scores = 1 from a build's first step
+ * on: the triggers log.  The stored blocks with the log applied in order
+ * are the sets.
  */
 #include <math.h>
 #include <roaring/roaring.h>
@@ -21,8 +21,6 @@
 #include "common/rating.h"
 #include "common/xalloc.h"
 
-#define SET_READY (-1)
-#define SET_TOKEN (-2)
 /* Image ids per block: a roaring container's span. */
 #define BLOCK_BITS 16
 /* A fold starts past this many log entries (TAGCON_SCORES_FOLD=N sets
@@ -962,21 +960,6 @@ scores_ensure(struct db *db, bool build, bool *ready)
 	return true;
 }
 
-/* Step st (image ids in its first column) to its end, every id into out. */
-static bool
-ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
-{
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id < TOP) {
-			roaring_bitmap_add(out, (uint32_t)id);
-		}
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || db_fail(db, "score sets");
-}
-
 /*
  * The images with a prediction of tag (model) whose score is > x (or >= x
  * when ge), into out.  The whole bands above x from the sets: band k holds
@@ -1009,7 +992,7 @@ above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitm
 	sqlite3_bind_int64(st, 2, model);
 	sqlite3_bind_double(st, 3, x);
 	sqlite3_bind_double(st, 4, k == 100 ? HUGE_VAL : (double)k / 100.0);
-	return ids_into(db, st, out);
+	return postings_ids_into(db, st, out);
 }
 
 /* The images with a prediction of tag (model) whose score is exactly x. */
@@ -1025,7 +1008,7 @@ equal(struct db *db, int64_t model, int64_t tag, double x, roaring_bitmap_t *out
 	sqlite3_bind_int64(st, 1, tag);
 	sqlite3_bind_int64(st, 2, model);
 	sqlite3_bind_double(st, 3, x);
-	return ids_into(db, st, out);
+	return postings_ids_into(db, st, out);
 }
 
 /*
