@@ -158,51 +158,79 @@ slot_of(struct group *g, int s)
 	return g->slot[s];
 }
 
-/* The wanted slots of row `block` OR-ed into g; false for a row that
- * does not read (a truncated record, a bitmap CRoaring refuses). */
+/* One record of a row. */
+struct record {
+	int slot;
+	bool raw;
+	const unsigned char *data;
+	uint32_t len;
+};
+
+/* The record at *at of a row of n bytes, *at moved past it: 1, or 0 at the
+ * row's end, -1 for a record that does not read (truncated, or raw of an
+ * odd length).  The one reader of the layout pack() writes. */
+static int
+next_record(const unsigned char *b, size_t n, size_t *at, struct record *r)
+{
+	if (*at == n) {
+		return 0;
+	}
+	if (n - *at < 5) {
+		return -1;
+	}
+	const unsigned char *h = b + *at;
+	r->slot = h[0] & ~RAW;
+	r->raw = h[0] & RAW;
+	r->len = (uint32_t)h[1] | (uint32_t)h[2] << 8 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 24;
+	r->data = h + 5;
+	*at += 5;
+	if (r->len > n - *at || (r->raw && r->len % 2 != 0)) {
+		return -1;
+	}
+	*at += r->len;
+	return 1;
+}
+
+/* Raw id j of record r (its low 16 bits). */
+static uint32_t
+raw_id(const struct record *r, uint32_t j)
+{
+	return (uint32_t)r->data[2 * j] | (uint32_t)r->data[2 * j + 1] << 8;
+}
+
+/* The wanted slots of row `block` OR-ed into g; false for a row that does
+ * not read (a record, or a bitmap CRoaring refuses). */
 static bool
 unpack(const unsigned char *b, size_t n, int64_t block, const struct want *w, struct group *g)
 {
 	size_t at = 0;
-	while (at < n) {
-		if (n - at < 5) {
-			return false;
+	struct record r;
+	int more;
+	while ((more = next_record(b, n, &at, &r)) > 0) {
+		if (!wanted(w, r.slot)) {
+			continue;
 		}
-		int s = b[at] & ~RAW;
-		bool raw = b[at] & RAW;
-		uint32_t len = (uint32_t)b[at + 1] | (uint32_t)b[at + 2] << 8 |
-		    (uint32_t)b[at + 3] << 16 | (uint32_t)b[at + 4] << 24;
-		at += 5;
-		if (len > n - at || (raw && len % 2 != 0)) {
-			return false;
-		}
-		if (wanted(w, s) && raw) {
+		if (r.raw) {
 			uint32_t ids[512];
 			size_t k = 0;
-			for (uint32_t j = 0; j < len; j += 2) {
-				ids[k++] = (uint32_t)(block << BLOCK_BITS) | (uint32_t)b[at + j] |
-				    (uint32_t)b[at + j + 1] << 8;
-				if (k == sizeof ids / sizeof ids[0] || j + 2 >= len) {
-					roaring_bitmap_add_many(slot_of(g, s), k, ids);
+			for (uint32_t j = 0; j < r.len / 2; j++) {
+				ids[k++] = (uint32_t)(block << BLOCK_BITS) | raw_id(&r, j);
+				if (k == sizeof ids / sizeof ids[0] || j + 1 == r.len / 2) {
+					roaring_bitmap_add_many(slot_of(g, r.slot), k, ids);
 					k = 0;
 				}
 			}
-		} else if (wanted(w, s)) {
-			roaring_bitmap_t *r = roaring_bitmap_portable_deserialize_safe(
-			    (const char *)b + at, len);
-			if (r == NULL) {
-				return false;
-			}
-			if (g->slot[s] == NULL) {
-				g->slot[s] = r;
-			} else {
-				roaring_bitmap_or_inplace(g->slot[s], r);
-				roaring_bitmap_free(r);
-			}
+			continue;
 		}
-		at += len;
+		roaring_bitmap_t *x = roaring_bitmap_portable_deserialize_safe((const char *)r.data,
+		    r.len);
+		if (x == NULL) {
+			return false;
+		}
+		roaring_bitmap_or_inplace(slot_of(g, r.slot), x);
+		roaring_bitmap_free(x);
 	}
-	return true;
+	return more == 0;
 }
 
 /* A slot's record: raw when that is shorter. */
@@ -376,36 +404,29 @@ unpack_bits(const unsigned char *b, size_t n, const struct want *w, uint64_t *bi
     roaring_bitmap_t *u, int64_t *bytes)
 {
 	size_t at = 0;
-	while (at < n) {
-		if (n - at < 5) {
+	struct record r;
+	int more;
+	while ((more = next_record(b, n, &at, &r)) > 0) {
+		if (!wanted(w, r.slot)) {
+			continue;
+		}
+		*bytes += r.len;
+		if (r.raw) {
+			for (uint32_t j = 0; j < r.len / 2; j++) {
+				set_bit(bits, raw_id(&r, j));
+			}
+			continue;
+		}
+		roaring_bitmap_t *x = roaring_bitmap_portable_deserialize_safe((const char *)r.data,
+		    r.len);
+		if (x == NULL) {
 			return false;
 		}
-		int s = b[at] & ~RAW;
-		bool raw = b[at] & RAW;
-		uint32_t len = (uint32_t)b[at + 1] | (uint32_t)b[at + 2] << 8 |
-		    (uint32_t)b[at + 3] << 16 | (uint32_t)b[at + 4] << 24;
-		at += 5;
-		if (len > n - at || (raw && len % 2 != 0)) {
-			return false;
-		}
-		*bytes += wanted(w, s) ? len : 0;
-		if (wanted(w, s) && raw) {
-			for (uint32_t j = 0; j < len; j += 2) {
-				set_bit(bits, (uint32_t)b[at + j] | (uint32_t)b[at + j + 1] << 8);
-			}
-		} else if (wanted(w, s)) {
-			roaring_bitmap_t *r = roaring_bitmap_portable_deserialize_safe(
-			    (const char *)b + at, len);
-			if (r == NULL) {
-				return false;
-			}
-			/* Dense (runs, full containers): whole containers at once. */
-			roaring_bitmap_or_inplace(u, r);
-			roaring_bitmap_free(r);
-		}
-		at += len;
+		/* Dense (runs, full containers): whole containers at once. */
+		roaring_bitmap_or_inplace(u, x);
+		roaring_bitmap_free(x);
 	}
-	return true;
+	return more == 0;
 }
 
 /* The ids of a block's bitset into u, in order. */
