@@ -428,26 +428,11 @@ write_range(struct db *db, int64_t from, int64_t to, struct sets *fresh)
 	return ok;
 }
 
-/* One write transaction: fn after checking the token; *lost when another
- * build took over. */
+/* Whether the bands' build token is still token. */
 static bool
-in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void *ud,
-    bool *lost)
+bands_token_is(struct db *db, int64_t token, bool *same)
 {
-	bool same = false;
-	if (!db_begin(db)) {
-		return false;
-	}
-	bool ok = postings_token_is(db, SET_BANDS_TOKEN, token, &same);
-	*lost = !same;
-	if (ok && same) {
-		ok = fn(db, ud);
-	}
-	if (!ok || !same) {
-		db_rollback(db);
-		return ok;
-	}
-	return db_commit(db);
+	return postings_token_is(db, SET_BANDS_TOKEN, token, same);
 }
 
 struct range {
@@ -516,13 +501,13 @@ db_bands_build(struct db *db)
 		if (!sqlite3_get_autocommit(db->conn)) {
 			ok = db_exec(db, "COMMIT") && ok;
 		}
-		ok = ok && in_write(db, token, write_step, &r, &lost);
+		ok = ok && postings_in_write(db, bands_token_is, token, write_step, &r, &lost);
 		sets_free(&fresh);
 		if (!ok) {
 			return false;
 		}
 	}
-	return lost || in_write(db, token, ready_step, NULL, &lost);
+	return lost || postings_in_write(db, bands_token_is, token, ready_step, NULL, &lost);
 }
 
 /* ---- the question ------------------------------------------------------------- */

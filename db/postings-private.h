@@ -50,6 +50,14 @@ bool postings_apply_log(struct db *db, struct sets *s, bool all, int64_t below);
 int64_t postings_new_token(void);
 /* Whether the token stored as set id is token. */
 bool postings_token_is(struct db *db, int64_t id, int64_t token, bool *same);
+/* Whether the first column of st's row (st stepped once, then reset) is
+ * token: a token kept in another table. */
+bool postings_token_row_is(struct db *db, struct sqlite3_stmt *st, int64_t token, bool *same);
+/* One step of a build in a write transaction of its own: fn after
+ * token_is says the token is still this build's; *lost (and nothing
+ * done) when another build took over. */
+bool postings_in_write(struct db *db, bool (*token_is)(struct db *db, int64_t token, bool *same),
+    int64_t token, bool (*fn)(struct db *db, void *ud), void *ud, bool *lost);
 
 /* Fold the log when it is long, or build the tags' lists when they are
  * not, if the caller is in no transaction (a busy database: not now). */

@@ -287,6 +287,16 @@ postings_new_token(void)
 }
 
 bool
+postings_token_row_is(struct db *db, sqlite3_stmt *st, int64_t token, bool *same)
+{
+	int rc = sqlite3_step(st);
+	*same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
+	    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "build token");
+}
+
+bool
 postings_token_is(struct db *db, int64_t id, int64_t token, bool *same)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM postings WHERE set_id = ?1");
@@ -294,11 +304,27 @@ postings_token_is(struct db *db, int64_t id, int64_t token, bool *same)
 		return false;
 	}
 	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	*same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
-	    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "postings");
+	return postings_token_row_is(db, st, token, same);
+}
+
+bool
+postings_in_write(struct db *db, bool (*token_is)(struct db *db, int64_t token, bool *same),
+    int64_t token, bool (*fn)(struct db *db, void *ud), void *ud, bool *lost)
+{
+	bool same = false;
+	if (!db_begin(db)) {
+		return false;
+	}
+	bool ok = token_is(db, token, &same);
+	*lost = !same;
+	if (ok && same) {
+		ok = fn(db, ud);
+	}
+	if (!ok || !same) {
+		db_rollback(db);
+		return ok;
+	}
+	return db_commit(db);
 }
 
 /* Step 1.  The score bands' sets (db-private.h) and marks are theirs. */

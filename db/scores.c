@@ -613,34 +613,13 @@ read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	return rc == SQLITE_DONE || db_fail(db, "score sets");
 }
 
-/* One write transaction: fn after checking the token; *lost when another
- * build took over (or the sets were dropped). */
+/* Whether the score sets' build token (row -2) is still token: not when
+ * another build took over, or the sets were dropped. */
 static bool
-in_write(struct db *db, int64_t token, bool (*fn)(struct db *db, void *ud), void *ud,
-    bool *lost)
+scores_token_is(struct db *db, int64_t token, bool *same)
 {
-	bool same = false;
-	if (!db_begin(db)) {
-		return false;
-	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE id = -2");
-	bool ok = st != NULL;
-	if (ok) {
-		int rc = sqlite3_step(st);
-		same = rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof token &&
-		    memcmp(sqlite3_column_blob(st, 0), &token, sizeof token) == 0;
-		sqlite3_reset(st);
-		ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(db, "score sets");
-	}
-	*lost = !same;
-	if (ok && same) {
-		ok = fn(db, ud);
-	}
-	if (!ok || !same) {
-		db_rollback(db);
-		return ok;
-	}
-	return db_commit(db);
+	return st != NULL && postings_token_row_is(db, st, token, same);
 }
 
 struct block_write {
@@ -759,14 +738,14 @@ db_scores_build(struct db *db)
 			break;
 		}
 		struct block_write w = {.block = block, .fresh = &fresh};
-		ok = ok && in_write(db, token, write_block, &w, &lost);
+		ok = ok && postings_in_write(db, scores_token_is, token, write_block, &w, &lost);
 		sets_free(&fresh);
 		if (!ok) {
 			return false;
 		}
 		block++;
 	}
-	return lost || in_write(db, token, mark_ready, NULL, &lost);
+	return lost || postings_in_write(db, scores_token_is, token, mark_ready, NULL, &lost);
 }
 
 /* ---- folding ------------------------------------------------------------------ */
