@@ -586,9 +586,10 @@ load_set(struct db *db, int64_t model, int64_t tag, int slot)
 	" UNION ALL SELECT d.image_id, " DB_SCORE_SET_SQL("0", "d.tag_id", "102") " FROM decisions d" \
 	" WHERE d.image_id >= ?1 AND d.image_id < ?2"
 
-/* The sets of the images with ids in [from, to), from their rows. */
+/* Every (image, set) pair the rows of images [from, to) give, to put(). */
 static bool
-read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
+read_rows(struct db *db, int64_t from, int64_t to, void (*put)(void *, int64_t, int64_t),
+    void *ud)
 {
 	sqlite3_stmt *st = db_stmt(db, SCORE_ROWS);
 	if (st == NULL) {
@@ -599,18 +600,100 @@ read_rows(struct db *db, int64_t from, int64_t to, struct sets *out)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t image = sqlite3_column_int64(st, 0), id = sqlite3_column_int64(st, 1);
-		if (image < 0 || image >= TOP) {
-			continue;
+		if (image >= 0 && image < TOP) {
+			put(ud, image, id);
 		}
-		roaring_bitmap_t *r = sets_get(out, id);
-		if (r == NULL) {
-			r = roaring_bitmap_create();
-			sets_put(out, id, r);
-		}
-		roaring_bitmap_add(r, (uint32_t)image);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "score sets");
+}
+
+/* A pair into a bitmap per set (db_scores_check: every image at once). */
+static void
+put_set(void *ud, int64_t image, int64_t id)
+{
+	struct sets *out = ud;
+	roaring_bitmap_t *r = sets_get(out, id);
+	if (r == NULL) {
+		r = roaring_bitmap_create();
+		sets_put(out, id, r);
+	}
+	roaring_bitmap_add(r, (uint32_t)image);
+}
+
+/*
+ * A block's sets while the build reads them: per group (a model and a tag)
+ * one growing array of slot << 16 | the id's low 16 bits.  A block at a
+ * million images holds some 500,000 non-empty sets in 8,000 groups: a
+ * bitmap per set cost 134 MB of peak RSS, an array per set 106 MB (their
+ * table and allocations); four bytes a pair in an array per group hold the
+ * 3.3 million pairs in 13 MB.  A group's bitmaps are made as its row is
+ * written.
+ */
+struct pairs {
+	int64_t grp; /* -1: free */
+	uint32_t *v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+struct block_sets {
+	struct pairs *g; /* open addressing on grp */
+	size_t cap;
+	size_t n;
+};
+
+static size_t
+pairs_slot(const struct block_sets *b, int64_t grp)
+{
+	uint64_t h = (uint64_t)grp * UINT64_C(0x9E3779B97F4A7C15);
+	size_t i = (size_t)(h >> 20) & (b->cap - 1);
+	while (b->g[i].grp != -1 && b->g[i].grp != grp) {
+		i = (i + 1) & (b->cap - 1);
+	}
+	return i;
+}
+
+static void
+put_pair(void *ud, int64_t image, int64_t set)
+{
+	struct block_sets *b = ud;
+	if (2 * (b->n + 1) > b->cap) {
+		struct block_sets t = {.cap = b->cap ? 2 * b->cap : 1024};
+		t.g = xcalloc(t.cap, sizeof *t.g);
+		for (size_t i = 0; i < t.cap; i++) {
+			t.g[i].grp = -1;
+		}
+		for (size_t i = 0; i < b->cap; i++) {
+			if (b->g[i].grp != -1) {
+				t.g[pairs_slot(&t, b->g[i].grp)] = b->g[i];
+				t.n++;
+			}
+		}
+		free(b->g);
+		*b = t;
+	}
+	int64_t grp = group_of(set);
+	struct pairs *p = &b->g[pairs_slot(b, grp)];
+	if (p->grp == -1) {
+		p->grp = grp;
+		b->n++;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap < 16 ? 16 : p->cap + p->cap / 2;
+		p->v = xreallocarray(p->v, p->cap, sizeof *p->v);
+	}
+	p->v[p->n++] = (uint32_t)slot_in(set) << 16 | (uint32_t)(image & 0xffff);
+}
+
+static void
+block_sets_free(struct block_sets *b)
+{
+	for (size_t i = 0; i < b->cap; i++) {
+		free(b->g[i].v);
+	}
+	free(b->g);
+	memset(b, 0, sizeof *b);
 }
 
 /* Whether the score sets' build token (row -2) is still token: not when
@@ -624,7 +707,7 @@ scores_token_is(struct db *db, int64_t token, bool *same)
 
 struct block_write {
 	int64_t block;
-	struct sets *fresh;
+	struct block_sets *fresh;
 };
 
 static int
@@ -651,23 +734,56 @@ sorted_keys(const struct sets *s, size_t *n)
 	return k;
 }
 
-/* The block's fresh sets, a row per group. */
+static int
+by_group(const void *a, const void *b)
+{
+	int64_t x = ((const struct pairs *)a)->grp, y = ((const struct pairs *)b)->grp;
+	return (x > y) - (x < y);
+}
+
+static int
+by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The block's fresh sets, a row per group, in group order.  Packs and
+ * sorts fresh's table in place (it is read no more). */
 static bool
 write_block(struct db *db, void *ud)
 {
 	struct block_write *w = ud;
-	size_t n;
-	int64_t *keys = sorted_keys(w->fresh, &n);
-	bool ok = true;
-	for (size_t i = 0; ok && i < n;) {
-		int64_t grp = group_of(keys[i]);
-		struct group g = {{0}};
-		for (; i < n && group_of(keys[i]) == grp; i++) {
-			g.slot[slot_in(keys[i])] = sets_get(w->fresh, keys[i]); /* borrowed */
+	struct block_sets *b = w->fresh;
+	size_t n = 0;
+	for (size_t i = 0; i < b->cap; i++) {
+		if (b->g[i].grp != -1) {
+			struct pairs p = b->g[i];
+			b->g[i] = (struct pairs){.grp = -1};
+			b->g[n++] = p;
 		}
-		ok = store_row(db, grp, w->block, &g);
 	}
-	free(keys);
+	if (n > 0) {
+		qsort(b->g, n, sizeof *b->g, by_group);
+	}
+	uint32_t high = (uint32_t)(w->block << BLOCK_BITS), ids[512];
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		struct pairs *p = &b->g[i];
+		struct group g = {{0}};
+		qsort(p->v, p->n, sizeof *p->v, by_u32);
+		for (uint32_t j = 0; j < p->n;) {
+			int slot = (int)(p->v[j] >> 16);
+			size_t k = 0;
+			for (; k < sizeof ids / sizeof ids[0] && j < p->n && (int)(p->v[j] >> 16) == slot;
+			    k++, j++) {
+				ids[k] = high | (p->v[j] & 0xffff);
+			}
+			roaring_bitmap_add_many(slot_of(&g, slot), k, ids);
+		}
+		ok = store_row(db, p->grp, w->block, &g);
+		group_fini(&g);
+	}
 	return ok;
 }
 
@@ -726,20 +842,20 @@ db_scores_build(struct db *db)
 	bool lost = false;
 	int64_t block = 0;
 	while (!lost) {
-		struct sets fresh = {0};
+		struct block_sets fresh = {0};
 		ok = db_exec(db, "BEGIN") && next_block(db, block, &block);
 		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP ||
-		    read_rows(db, block << BLOCK_BITS, (block + 1) << BLOCK_BITS, &fresh));
+		    read_rows(db, block << BLOCK_BITS, (block + 1) << BLOCK_BITS, put_pair, &fresh));
 		if (!sqlite3_get_autocommit(db->conn)) {
 			ok = db_exec(db, "COMMIT") && ok;
 		}
 		if (ok && (block < 0 || (block << BLOCK_BITS) >= TOP)) {
-			sets_free(&fresh);
+			block_sets_free(&fresh);
 			break;
 		}
 		struct block_write w = {.block = block, .fresh = &fresh};
 		ok = ok && postings_in_write(db, scores_token_is, token, write_block, &w, &lost);
-		sets_free(&fresh);
+		block_sets_free(&fresh);
 		if (!ok) {
 			return false;
 		}
@@ -892,7 +1008,7 @@ db_scores_check(struct db *db, bool *built, bool *same)
 	*built = ok && s.ready;
 	if (ok && s.ready) {
 		struct sets rows = {0};
-		ok = read_rows(db, 0, TOP, &rows);
+		ok = read_rows(db, 0, TOP, put_set, &rows);
 		/* Every group the rows name, and every stored or logged one. */
 		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT DISTINCT id >> 16 FROM scores WHERE id >= 0"
 		    " UNION SELECT (set_id - " DB_SCORE_BASE_SQL ") >> 7 FROM scores_log") : NULL;
