@@ -855,13 +855,20 @@ postings_fold_if_due(struct db *db)
 	return status(db, &s) && maybe_fold(db, &s);
 }
 
+/* What a caller of matches() may wait for. */
+enum wait {
+	WAIT_BUILD,  /* a count: builds what is not built, reads every set */
+	WAIT_READ,   /* a count with a plain one of its own: reads every built set */
+	WAIT_BUDGET, /* a first page, a random pick: reads built sets up to a budget */
+};
+
 /* The images q matches under o, not missing (a new bitmap in *out), when
- * the bitmaps can answer; *out NULL when they cannot.  Builds what is not
- * built only when `build` (a count; a random pick never waits for one). */
+ * the bitmaps can answer; *out NULL when they cannot. */
 static bool
-matches(struct db *db, const struct search_node *q, const struct search_opts *o, bool build,
-    roaring_bitmap_t **out)
+matches(struct db *db, const struct search_node *q, const struct search_opts *o,
+    enum wait wait, roaring_bitmap_t **out)
 {
+	bool build = wait == WAIT_BUILD;
 	*out = NULL;
 	struct status s;
 	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
@@ -883,9 +890,9 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 		return false;
 	}
 	struct eval e = {.db = db, .o = o};
-	/* Without a build, a caller with a cheap plan in SQL (a first page, a
-	 * random pick) is not made to wait for a dense term's sets either. */
-	db->scores_budget = build ? -1 : scores_budget();
+	/* A caller with a cheap plan in SQL (a first page, a random pick) is
+	 * not made to wait for a dense term's sets either. */
+	db->scores_budget = wait == WAIT_BUDGET ? scores_budget() : -1;
 	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
 	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e);
@@ -916,10 +923,10 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 
 bool
 db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
-    int64_t *n, bool *answered)
+    bool build, int64_t *n, bool *answered)
 {
 	roaring_bitmap_t *r;
-	bool ok = matches(db, q, o, true, &r);
+	bool ok = matches(db, q, o, build ? WAIT_BUILD : WAIT_READ, &r);
 	*answered = r != NULL;
 	if (r != NULL) {
 		*n = (int64_t)roaring_bitmap_get_cardinality(r);
@@ -933,7 +940,7 @@ db_postings_nth(struct db *db, const struct search_node *q, const struct search_
     uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered)
 {
 	roaring_bitmap_t *r;
-	bool ok = matches(db, q, o, false, &r);
+	bool ok = matches(db, q, o, WAIT_BUDGET, &r);
 	*answered = r != NULL;
 	*id = -1;
 	if (r != NULL) {
@@ -953,7 +960,7 @@ db_postings_ids(struct db *db, const struct search_node *q, const struct search_
 {
 	roaring_bitmap_t *r;
 	*json = NULL;
-	bool ok = matches(db, q, o, false, &r);
+	bool ok = matches(db, q, o, WAIT_BUDGET, &r);
 	if (r == NULL) {
 		return ok;
 	}

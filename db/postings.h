@@ -41,10 +41,13 @@ bool db_postings_enabled(void);
 /*
  * The number of images q matches, as db_search_count() would give it, when
  * the bitmaps can answer q under o (*answered true); otherwise *answered is
- * false and *n untouched.  False on a database error.
+ * false and *n untouched.  With build, what they need is built first (a
+ * minute at a million images for the score sets, once); without, a
+ * caller with a plain count of its own is not made to wait for that.
+ * False on a database error.
  */
 bool db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
-    int64_t *n, bool *answered);
+    bool build, int64_t *n, bool *answered);
 
 /* The ids of the images q matches under o, as a JSON array (a new string
  * in *json, for SQLite's json_each) and their number, when the bitmaps can

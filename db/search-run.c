@@ -222,7 +222,7 @@ db_search_count(struct db *db, const struct search_node *q, const struct search_
 	bool answered;
 	*n = 0;
 	/* Tag terms are counted from the posting lists (db/postings.h). */
-	if (!db_postings_count(db, q, o, n, &answered) || answered) {
+	if (!db_postings_count(db, q, o, true, n, &answered) || answered) {
 		return answered;
 	}
 	bool ok = search_compile(&c, db, q, o) && search_count_compiled(&c, q, n);

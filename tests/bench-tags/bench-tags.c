@@ -151,7 +151,7 @@ counts(const char *label, struct job *j)
 	char what[200];
 	int64_t n;
 	bool answered = false;
-	if (!db_postings_count(db, j->q, &j->o, &n, &answered) || !answered) {
+	if (!db_postings_count(db, j->q, &j->o, true, &n, &answered) || !answered) {
 		snprintf(what, sizeof what, "%s, count (plain SQL only)", label);
 		measure_n(what, j, do_count, 0, 1);
 		return;

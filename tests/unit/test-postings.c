@@ -322,7 +322,7 @@ compare(struct world *w, int round, int stepno)
 		setenv("TAGCON_POSTINGS", "off", 1);
 		CHECK(db_search_count(w->db, q, &o, &plain));
 		unsetenv("TAGCON_POSTINGS");
-		CHECK(db_postings_count(w->db, q, &o, &fast, &answered));
+		CHECK(db_postings_count(w->db, q, &o, true, &fast, &answered));
 		CHECK(answered);
 		CHECK(db_search_count(w->db, q, &o, &user));
 		bool page = same_page(w, q, o);
@@ -357,14 +357,14 @@ declines(struct world *w)
 	search_node_add(q, search_node_create(SEARCH_SUGGESTED, 3, "b"));
 	int64_t n = -7;
 	bool answered = true;
-	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(db_postings_count(w->db, q, &o, true, &n, &answered));
 	CHECK(!answered);
 	CHECK_INT(n, -7);
 	search_node_destroy(q);
 	q = search_node_create(SEARCH_STATE, 1, NULL);
 	q->set = 1u << DB_STATE_MISSING;
 	answered = true;
-	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(db_postings_count(w->db, q, &o, true, &n, &answered));
 	CHECK(!answered);
 	search_node_destroy(q);
 	q = search_node_create(SEARCH_TAG, 1, "a");
@@ -373,7 +373,7 @@ declines(struct world *w)
 	setenv("TAGCON_POSTINGS", "off", 1);
 	CHECK(db_search_count(w->db, q, &o, &plain));
 	unsetenv("TAGCON_POSTINGS");
-	CHECK(db_postings_count(w->db, q, &o, &n, &answered));
+	CHECK(db_postings_count(w->db, q, &o, true, &n, &answered));
 	CHECK(answered);
 	CHECK_INT(n, plain);
 	search_node_destroy(q);
@@ -463,7 +463,7 @@ big_round(const char *chunk)
 		setenv("TAGCON_POSTINGS", "off", 1);
 		CHECK(db_search_count(w.db, n, &o, &plain));
 		unsetenv("TAGCON_POSTINGS");
-		CHECK(db_postings_count(w.db, n, &o, &fast, &answered));
+		CHECK(db_postings_count(w.db, n, &o, true, &fast, &answered));
 		CHECK(answered);
 		CHECK_INT(fast, plain);
 		search_node_destroy(n);
