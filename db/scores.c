@@ -429,23 +429,57 @@ unpack_bits(const unsigned char *b, size_t n, const struct want *w, uint64_t *bi
 	return more == 0;
 }
 
-/* The ids of a block's bitset into u, in order. */
 static void
+put_le(unsigned char *b, uint64_t v, int bytes)
+{
+	for (int k = 0; k < bytes; k++) {
+		b[k] = (unsigned char)(v >> (8 * k));
+	}
+}
+
+/*
+ * A block's bitset OR-ed into u, as one container: written in CRoaring's
+ * portable form (no-run cookie, one container, its key, cardinality and
+ * offset; a bitset past 4,096 ids, else their array) and read back.
+ * Adding the ids one by one took some 250 us for a dense block: most of
+ * a dense term's count (15 of 20 ms for score:1girl>0.5 at 5M images).
+ */
+static bool
 bits_into(const uint64_t *bits, int64_t block, roaring_bitmap_t *u)
 {
-	uint32_t ids[1024];
-	size_t k = 0;
-	for (uint32_t i = 0; i < 1024; i++) {
-		for (uint64_t word = bits[i]; word != 0; word &= word - 1) {
-			ids[k++] = (uint32_t)(block << BLOCK_BITS) | (i << 6) |
-			    (uint32_t)__builtin_ctzll(word);
-			if (k == sizeof ids / sizeof ids[0]) {
-				roaring_bitmap_add_many(u, k, ids);
-				k = 0;
+	enum { HEAD = 16, WORDS = 1 << BLOCK_BITS >> 6 };
+	uint32_t card = 0;
+	for (int i = 0; i < WORDS; i++) {
+		card += (uint32_t)__builtin_popcountll(bits[i]);
+	}
+	if (card == 0) {
+		return true;
+	}
+	unsigned char buf[HEAD + 8 * WORDS];
+	put_le(buf, 12346, 4); /* SERIAL_COOKIE_NO_RUNCONTAINER */
+	put_le(buf + 4, 1, 4);
+	put_le(buf + 8, (uint64_t)block, 2);
+	put_le(buf + 10, card - 1, 2);
+	put_le(buf + 12, HEAD, 4);
+	size_t n = HEAD;
+	if (card > 4096) {
+		for (int i = 0; i < WORDS; i++, n += 8) {
+			put_le(buf + n, bits[i], 8);
+		}
+	} else {
+		for (uint32_t i = 0; i < WORDS; i++) {
+			for (uint64_t word = bits[i]; word != 0; word &= word - 1, n += 2) {
+				put_le(buf + n, i << 6 | (uint32_t)__builtin_ctzll(word), 2);
 			}
 		}
 	}
-	roaring_bitmap_add_many(u, k, ids);
+	roaring_bitmap_t *x = roaring_bitmap_portable_deserialize_safe((const char *)buf, n);
+	if (x == NULL) {
+		return false;
+	}
+	roaring_bitmap_or_inplace(u, x);
+	roaring_bitmap_free(x);
+	return true;
 }
 
 /* The log's entries for slots lo..hi of group grp, in order. */
@@ -517,8 +551,7 @@ or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitm
 		int64_t bytes = 0;
 		memset(bits, 0, 1024 * sizeof *bits);
 		ok = unpack_bits(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w,
-		    bits, u, &bytes);
-		bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
+		    bits, u, &bytes) && bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
 		/* The slots it decodes count, not the row (a rating's slot is
 		 * one of five in its row). */
 		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
