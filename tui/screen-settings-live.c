@@ -58,6 +58,30 @@ struct live {
 	char *tagged_model;
 
 	struct review *image_review; /* of the Library's cursor image, when none is reviewed */
+
+	struct pending_memo *memo; /* the query lane's */
+};
+
+/*
+ * Pending counts worked out already, for one model and one state of the
+ * library (the query lane's PRAGMA data_version, which moves with every
+ * commit of another connection: a batch, a review, a rule saved).  Every
+ * step compares with the saved cut, and a person steps back and forth
+ * around a value: each count is one index range per tag of the category,
+ * read from disk when the page cache has let them go (0.5 s at 1M).
+ * Only the query lane's jobs touch it, one at a time.
+ */
+enum { MEMO_CUTS = 8 };
+
+struct pending_memo {
+	char *model;
+	int64_t version;
+	size_t n;
+	size_t next;
+	struct {
+		struct db_cut cut;
+		int64_t count;
+	} e[MEMO_CUTS];
 };
 
 struct live *
@@ -65,6 +89,7 @@ live_create(struct console *c)
 {
 	struct live *l = xcalloc(1, sizeof *l);
 	l->c = c;
+	l->memo = xcalloc(1, sizeof *l->memo);
 	return l;
 }
 
@@ -95,6 +120,10 @@ live_destroy(struct live *l)
 	free(l->impact_error);
 	free(l->tagged_model);
 	review_destroy(l->image_review);
+	if (l->memo != NULL) {
+		free(l->memo->model);
+		free(l->memo);
+	}
 	free(l);
 }
 
@@ -340,13 +369,54 @@ struct pending_job {
 	bool ok;
 };
 
+static bool
+same_cut(struct db_cut a, struct db_cut b)
+{
+	return a.general_threshold == b.general_threshold &&
+	    a.character_threshold == b.character_threshold &&
+	    a.general_mcut == b.general_mcut && a.character_mcut == b.character_mcut &&
+	    a.max_tags == b.max_tags;
+}
+
+/* The pending count under cut: from the memo, else counted into it. */
+static bool
+memo_count(struct pending_memo *m, struct db *db, const char *model, const struct rules *r,
+    struct db_cut cut, int64_t *n)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (same_cut(m->e[i].cut, cut)) {
+			*n = m->e[i].count;
+			return true;
+		}
+	}
+	if (!impact_pending_under(db, model, r, cut, n)) {
+		return false;
+	}
+	m->e[m->next].cut = cut;
+	m->e[m->next].count = *n;
+	m->next = (m->next + 1) % MEMO_CUTS;
+	m->n += m->n < MEMO_CUTS;
+	return true;
+}
+
 static void
 pending_work(void *arg, const struct console_job_ctx *ctx)
 {
 	struct pending_job *j = arg;
-	struct rules *r = ctx->db != NULL ? rules_load(ctx->db, NULL) : NULL;
-	j->ok = r != NULL &&
-	    impact_pending(ctx->db, j->model, r, j->old, j->cand, &j->n_old, &j->n_new) &&
+	struct pending_memo *m = j->l->memo;
+	int64_t version = 0;
+	struct rules *r = NULL;
+	j->ok = ctx->db != NULL && db_browse_version(ctx->db, &version) &&
+	    (r = rules_load(ctx->db, NULL)) != NULL;
+	if (j->ok && (m->model == NULL || strcmp(m->model, j->model) != 0 ||
+	    m->version != version)) {
+		free(m->model);
+		m->model = xstrdup(j->model);
+		m->version = version;
+		m->n = m->next = 0;
+	}
+	j->ok = j->ok && memo_count(m, ctx->db, j->model, r, j->old, &j->n_old) &&
+	    memo_count(m, ctx->db, j->model, r, j->cand, &j->n_new) &&
 	    (j->images >= 0 || db_browse_tagged(ctx->db, j->model, &j->images));
 	rules_destroy(r);
 }

@@ -13,10 +13,9 @@
 #include "db/images.h"
 #include "db/search.h"
 
-/* The pending suggestions of the library under cut (a copy of r with it). */
-static bool
-pending_under(struct db *db, const char *model, const struct rules *r, struct db_cut cut,
-    int64_t *n)
+bool
+impact_pending_under(struct db *db, const char *model, const struct rules *r,
+    struct db_cut cut, int64_t *n)
 {
 	struct rules *with = rules_dup_with_cut(r, cut);
 	struct search_opts o;
@@ -31,7 +30,8 @@ bool
 impact_pending(struct db *db, const char *model, const struct rules *r, struct db_cut old,
     struct db_cut cand, int64_t *n_old, int64_t *n_cand)
 {
-	return pending_under(db, model, r, old, n_old) && pending_under(db, model, r, cand, n_cand);
+	return impact_pending_under(db, model, r, old, n_old) &&
+	    impact_pending_under(db, model, r, cand, n_cand);
 }
 
 /* Whether image id at path suggests other names under a than under b. */

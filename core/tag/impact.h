@@ -29,6 +29,11 @@
 struct db;
 struct rules;
 
+/* The pending suggestions of the library under r with its global cut set
+ * to cut (a copy of r with it). */
+bool impact_pending_under(struct db *db, const char *model, const struct rules *r,
+    struct db_cut cut, int64_t *n);
+
 /* Pending suggestions under r with its global cuts set to old and cand. */
 bool impact_pending(struct db *db, const char *model, const struct rules *r, struct db_cut old,
     struct db_cut cand, int64_t *n_old, int64_t *n_cand);

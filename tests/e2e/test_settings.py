@@ -242,6 +242,15 @@ con.keys("Down", "Down", "Space")  # general_mcut on: 0.92 alone above the large
 scr = con.wait(lambda t: "Pending suggestions in the library: 3 → 1 (-66.7 %)" in t and
                "[x] on" in t.splitlines()[6], 10)
 s.check(scr is not None, "and under MCut, from the stored cuts", con.screen())
+# The counts are kept while the library stays as it was: another shell
+# rejects long_hair (0.92), and stepping back to a cut counted before must
+# count it again (0.2: hat and smile; 0.5: none left).
+s.run("--db", db, "edit", img, "-long_hair")
+con.keys("Space")  # MCut off: (0.5, off) was counted before the edit
+scr = con.wait(lambda t: "Pending suggestions in the library: 2 → 0 (-100.0 %)" in t and
+               "[ ] off" in t.splitlines()[6], 10)
+s.check(scr is not None, "a change from another shell is in the next step's counts",
+        con.screen())
 con.keys("Escape")
 con.keys("s")
 s.check(con.wait_for("not saved: this console reads its settings through preset loose", 5)
