@@ -57,6 +57,7 @@
 #include "db/rules.h"
 #include "db/search.h"
 #include "tests/unit/check.h"
+#include "tests/unit/side.h"
 #include "tests/unit/tmpdir.h"
 
 #define MODEL "SmilingWolf/wd-swinv2-tagger-v3"
@@ -275,16 +276,7 @@ pick_rule_folder(struct world *w)
 static void
 raw_sql(struct world *w, const char *text)
 {
-	sqlite3 *conn;
-	char *err = NULL;
-	CHECK(sqlite3_open(w->file, &conn) == SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
-	    __LINE__)) {
-		fprintf(stderr, "    %s\n", err);
-	}
-	sqlite3_free(err);
-	sqlite3_close(conn);
+	side_sql(w->file, text, false);
 }
 
 /* A missing image with a high id: every later id is above 2000, where

@@ -35,6 +35,8 @@
 #include "db/rules.h"
 #include "db/search.h"
 #include "tests/unit/check.h"
+#include "tests/unit/draw.h"
+#include "tests/unit/side.h"
 #include "tests/unit/tmpdir.h"
 
 #define SEED 20261206u
@@ -58,23 +60,6 @@ static const struct name names[] = {
 static const char *const patterns[] = {"*", "long*", "*h*", "x?*", "[y]*", "ch*", "zz*"};
 #define N_PATTERNS ((int)(sizeof patterns / sizeof patterns[0]))
 
-static uint64_t rng_state;
-
-static unsigned
-rnd(unsigned n)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (unsigned)((z ^ (z >> 31)) % n);
-}
-
-static bool
-chance(unsigned pct)
-{
-	return rnd(100) < pct;
-}
-
 struct world {
 	struct db *db;
 	char *file;
@@ -88,17 +73,7 @@ struct world {
 static void
 raw_sql(struct world *w, const char *text)
 {
-	sqlite3 *conn;
-	char *err = NULL;
-	CHECK(sqlite3_open(w->file, &conn) == SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
-	    __LINE__)) {
-		fprintf(stderr, "    %s\n", err);
-	}
-	sqlite3_free(err);
-	sqlite3_close(conn);
+	side_sql(w->file, text, true);
 }
 
 static void
@@ -279,36 +254,6 @@ describe(const struct search_node *n, FILE *f)
 	}
 }
 
-/* The first rows of a search, as ids. */
-struct page {
-	int64_t ids[25];
-	int n;
-};
-
-static bool
-page_row(void *ud, const struct search_hit *h)
-{
-	struct page *p = ud;
-	if (p->n < 25) {
-		p->ids[p->n++] = h->id;
-	}
-	return true;
-}
-
-/* A first page by path: the posting lists' driver (the matching ids, when
- * they are few) gives the rows plain SQL gives. */
-static bool
-same_page(struct world *w, const struct search_node *q, struct search_opts o)
-{
-	struct page a = {0}, b = {0};
-	o.limit = 25;
-	setenv("TAGCON_POSTINGS", "off", 1);
-	CHECK(db_search_each(w->db, q, &o, page_row, &a));
-	unsetenv("TAGCON_POSTINGS");
-	CHECK(db_search_each(w->db, q, &o, page_row, &b));
-	return a.n == b.n && memcmp(a.ids, b.ids, sizeof a.ids[0] * (size_t)a.n) == 0;
-}
-
 static void
 compare(struct world *w, int round, int stepno)
 {
@@ -325,7 +270,7 @@ compare(struct world *w, int round, int stepno)
 		CHECK(db_postings_count(w->db, q, &o, true, &fast, &answered));
 		CHECK(answered);
 		CHECK(db_search_count(w->db, q, &o, &user));
-		bool page = same_page(w, q, o);
+		bool page = side_same_page(w->db, q, o);
 		if (!check_(plain == fast && fast == user && page,
 		    "SQL == postings == db_search_count, and the first page", __FILE__, __LINE__)) {
 			fprintf(stderr, "    round %d step %d: SQL %lld, postings %lld, search %lld,"

@@ -39,6 +39,8 @@
 #include "db/scores.h"
 #include "db/search.h"
 #include "tests/unit/check.h"
+#include "tests/unit/draw.h"
+#include "tests/unit/side.h"
 #include "tests/unit/tmpdir.h"
 
 #define SEED 20261207u
@@ -69,23 +71,6 @@ static const double values[] = {0.35, 0.5, 0.2, 0.355, 0.35000000000000003, 0.01
 	0.99, 0.995, 1.0, 0.7};
 #define N_VALUES ((int)(sizeof values / sizeof values[0]))
 
-static uint64_t rng_state;
-
-static unsigned
-rnd(unsigned n)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return (unsigned)((z ^ (z >> 31)) % n);
-}
-
-static bool
-chance(unsigned pct)
-{
-	return rnd(100) < pct;
-}
-
 static double
 pick_score(void)
 {
@@ -109,17 +94,7 @@ struct world {
 static void
 raw_sql(struct world *w, const char *text)
 {
-	sqlite3 *conn;
-	char *err = NULL;
-	CHECK(sqlite3_open(w->file, &conn) == SQLITE_OK);
-	sqlite3_busy_timeout(conn, 5000);
-	sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
-	    __LINE__)) {
-		fprintf(stderr, "    %s\n", err);
-	}
-	sqlite3_free(err);
-	sqlite3_close(conn);
+	side_sql(w->file, text, true);
 }
 
 static int64_t
@@ -398,34 +373,13 @@ collect_id(void *ud, const struct search_hit *h)
 	return true;
 }
 
-struct page {
-	int64_t ids[25];
-	int n;
-};
-
-static bool
-page_row(void *ud, const struct search_hit *h)
-{
-	struct page *p = ud;
-	if (p->n < 25) {
-		p->ids[p->n++] = h->id;
-	}
-	return true;
-}
-
-/* A first page by path: the score sets' driver (the matching ids, when
- * they are few and cheap to read) gives the rows plain SQL gives. */
+/* A first page by path: the score sets' driver gives the rows plain SQL
+ * gives. */
 static void
 same_page(struct world *w, const struct search_node *q, struct search_opts o)
 {
-	struct page a = {0}, b = {0};
-	o.limit = 25;
-	setenv("TAGCON_POSTINGS", "off", 1);
-	CHECK(db_search_each(w->db, q, &o, page_row, &a));
-	unsetenv("TAGCON_POSTINGS");
-	CHECK(db_search_each(w->db, q, &o, page_row, &b));
-	if (!check_(a.n == b.n && memcmp(a.ids, b.ids, sizeof a.ids[0] * (size_t)a.n) == 0,
-	    "first page == plain SQL's", __FILE__, __LINE__)) {
+	if (!check_(side_same_page(w->db, q, o), "first page == plain SQL's", __FILE__,
+	    __LINE__)) {
 		describe(q, stderr);
 		fputc('\n', stderr);
 	}

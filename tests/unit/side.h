@@ -1,0 +1,70 @@
+/*
+ * side.h — what the random-library tests (agree, postings, scores) do
+ * beside tagcon's own calls: SQL from a connection of their own, as a
+ * script or the sqlite3 shell writes, and a first page of a search
+ * compared with plain SQL's (TAGCON_POSTINGS=off).
+ */
+#ifndef TAGCON_SIDE_H
+#define TAGCON_SIDE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/search.h"
+#include "tests/unit/check.h"
+
+/* text run on file by another connection; a failure is a failed check. */
+static inline void
+side_sql(const char *file, const char *text, bool foreign_keys)
+{
+	sqlite3 *conn;
+	char *err = NULL;
+	CHECK(sqlite3_open(file, &conn) == SQLITE_OK);
+	sqlite3_busy_timeout(conn, 5000);
+	if (foreign_keys) {
+		sqlite3_exec(conn, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	}
+	if (!check_(sqlite3_exec(conn, text, NULL, NULL, &err) == SQLITE_OK, text, __FILE__,
+	    __LINE__)) {
+		fprintf(stderr, "    %s\n", err);
+	}
+	sqlite3_free(err);
+	sqlite3_close(conn);
+}
+
+/* The first rows of a search, as ids. */
+struct side_page {
+	int64_t ids[25];
+	int n;
+};
+
+static inline bool
+side_page_row(void *ud, const struct search_hit *h)
+{
+	struct side_page *p = ud;
+	if (p->n < 25) {
+		p->ids[p->n++] = h->id;
+	}
+	return true;
+}
+
+/* Whether the first page of q by path under o is plain SQL's: the bitmaps'
+ * driver (the matching ids, when they are few and cheap to read) must
+ * give the very rows. */
+static inline bool
+side_same_page(struct db *db, const struct search_node *q, struct search_opts o)
+{
+	struct side_page a = {0}, b = {0};
+	o.limit = 25;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_search_each(db, q, &o, side_page_row, &a));
+	unsetenv("TAGCON_POSTINGS");
+	CHECK(db_search_each(db, q, &o, side_page_row, &b));
+	return a.n == b.n && memcmp(a.ids, b.ids, sizeof a.ids[0] * (size_t)a.n) == 0;
+}
+
+#endif
