@@ -553,25 +553,40 @@ fold_log(struct db *db)
 }
 
 bool
-db_postings_fold(struct db *db)
+postings_fold_with(struct db *db, bool (*complete)(struct db *db, bool *ready),
+    bool (*build_fn)(struct db *db), bool (*fold_log_fn)(struct db *db))
 {
-	struct status s;
-	if (!status(db, &s)) {
+	bool ready;
+	if (!complete(db, &ready)) {
 		return false;
 	}
-	if (!s.ready) {
-		return build(db);
+	if (!ready) {
+		return build_fn(db);
 	}
 	if (!db_begin(db)) {
 		return false;
 	}
-	/* Ready still, inside the lock: a build may have started since. */
-	bool ok = status(db, &s) && (!s.ready || fold_log(db));
+	bool ok = complete(db, &ready) && (!ready || fold_log_fn(db));
 	if (!ok) {
 		db_rollback(db);
 		return false;
 	}
 	return db_commit(db);
+}
+
+static bool
+complete(struct db *db, bool *ready)
+{
+	struct status s;
+	bool ok = status(db, &s);
+	*ready = ok && s.ready;
+	return ok;
+}
+
+bool
+db_postings_fold(struct db *db)
+{
+	return postings_fold_with(db, complete, build, fold_log);
 }
 
 /* ---- queries ------------------------------------------------------------------ */

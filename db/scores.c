@@ -981,26 +981,19 @@ fold_log(struct db *db)
 	return ok && db_exec(db, "DELETE FROM scores_log;");
 }
 
+static bool
+complete(struct db *db, bool *ready)
+{
+	struct status s;
+	bool ok = status(db, &s);
+	*ready = ok && s.ready;
+	return ok;
+}
+
 bool
 db_scores_fold(struct db *db)
 {
-	struct status s;
-	if (!status(db, &s)) {
-		return false;
-	}
-	if (!s.ready) {
-		return db_scores_build(db);
-	}
-	if (!db_begin(db)) {
-		return false;
-	}
-	/* Still complete, inside the lock: a build may have started since. */
-	bool ok = status(db, &s) && (!s.ready || fold_log(db));
-	if (!ok) {
-		db_rollback(db);
-		return false;
-	}
-	return db_commit(db);
+	return postings_fold_with(db, complete, db_scores_build, fold_log);
 }
 
 bool
