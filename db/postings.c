@@ -2,7 +2,8 @@
  * postings.c — exact counts of tag queries from per-tag bitmaps.
  *
  * Set ids: a tag's id (> 0) is the set of images with an accepted
- * decision on it; SET_SHOWN (0) the images not missing.  Table postings
+ * decision on it; SET_SHOWN (0) the images not missing; STATE_SET(k)
+ * (-16 - k) the images in state k.  Table postings
  * holds each set as a CRoaring bitmap (portable format); postings_log the
  * changes since, in order, each saying whether an image is in a set now
  * (db/schema.c, schema 10, writes it from triggers).  Applying the log in
@@ -22,6 +23,7 @@
 #include "common/xalloc.h"
 
 #define SET_SHOWN POSTINGS_SET_SHOWN
+#define STATE_SET POSTINGS_STATE_SET
 /* Bytes of score sets a first page or a random pick decodes at most before
  * leaving the question to SQL (a plain plan's milliseconds): a rare tag's
  * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images, the
@@ -144,6 +146,29 @@ postings_ids_into(struct db *db, sqlite3_stmt *st, roaring_bitmap_t *out)
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "image ids");
+}
+
+bool
+postings_index_ids_into(struct db *db, sqlite3_stmt *st, int limit, roaring_bitmap_t *out)
+{
+	if (db->scores_over) {
+		sqlite3_reset(st);
+		return true;
+	}
+	if (db->scores_budget < 0) {
+		sqlite3_bind_int64(st, limit, -1);
+		return postings_ids_into(db, st, out);
+	}
+	sqlite3_bind_int64(st, limit, db->scores_budget / 4 + 1);
+	roaring_bitmap_t *got = roaring_bitmap_create();
+	bool ok = postings_ids_into(db, st, got);
+	if ((db->scores_budget -= 4 * (int64_t)roaring_bitmap_get_cardinality(got)) < 0) {
+		db->scores_over = true; /* the caller asks SQL instead */
+	} else {
+		roaring_bitmap_or_inplace(out, got);
+	}
+	roaring_bitmap_free(got);
+	return ok;
 }
 
 /* Load set id into s unless it is there. */
@@ -432,11 +457,12 @@ build_tags(struct db *db, int64_t *tag, int64_t *after, bool *done)
 	return true;
 }
 
-/* Step 2 for SET_SHOWN: the images with ids in [*from, *from + chunk)
- * replace that range of the stored set, and the gap up to the next image
- * (*from moves there: ids far apart cost no empty chunks). */
+/* Step 2 for the images' own sets (SET_SHOWN and the state sets): the
+ * images with ids in [*from, *from + chunk) replace that range of each,
+ * and the gap up to the next image (*from moves there: ids far apart cost
+ * no empty chunks). */
 static bool
-build_shown(struct db *db, int64_t *from, bool *done)
+build_images(struct db *db, int64_t *from, bool *done)
 {
 	int64_t to = *from + chunk_rows(), next = INT64_MAX;
 	sqlite3_stmt *st = db_stmt(db, "SELECT min(id) FROM images WHERE id >= ?1");
@@ -452,29 +478,44 @@ build_shown(struct db *db, int64_t *from, bool *done)
 	if (rc != SQLITE_ROW) {
 		return db_fail(db, "postings build");
 	}
-	roaring_bitmap_t *r = postings_load(db, SET_SHOWN);
-	if (r == NULL) {
-		return false;
-	}
+	/* [0]: SET_SHOWN; [1 + k]: state k. */
+	roaring_bitmap_t *r[1 + DB_N_STATES];
+	bool ok = true;
 	int64_t top = (int64_t)UINT32_MAX + 1;
-	roaring_bitmap_remove_range(r, (uint64_t)(*from < top ? *from : top),
-	    (uint64_t)(next < top ? next : top));
-	st = db_stmt(db, "SELECT id FROM images WHERE id >= ?1 AND id < ?2 AND state != 4");
-	if (st == NULL) {
-		roaring_bitmap_free(r);
-		return false;
-	}
-	sqlite3_bind_int64(st, 1, *from);
-	sqlite3_bind_int64(st, 2, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id >= 0 && id <= UINT32_MAX) {
-			roaring_bitmap_add(r, (uint32_t)id);
+	for (int k = 0; k < 1 + DB_N_STATES; k++) {
+		r[k] = ok ? postings_load(db, k == 0 ? SET_SHOWN : STATE_SET(k - 1)) : NULL;
+		ok = r[k] != NULL;
+		if (ok) {
+			roaring_bitmap_remove_range(r[k], (uint64_t)(*from < top ? *from : top),
+			    (uint64_t)(next < top ? next : top));
 		}
 	}
-	sqlite3_reset(st);
-	bool ok = (rc == SQLITE_DONE || db_fail(db, "postings build")) && postings_store(db, SET_SHOWN, r);
-	roaring_bitmap_free(r);
+	st = ok ? db_stmt(db, "SELECT id, state FROM images WHERE id >= ?1 AND id < ?2") : NULL;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, *from);
+		sqlite3_bind_int64(st, 2, to);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0), state = sqlite3_column_int64(st, 1);
+			if (id < 0 || id > UINT32_MAX) {
+				continue;
+			}
+			if (state != DB_STATE_MISSING) {
+				roaring_bitmap_add(r[0], (uint32_t)id);
+			}
+			if (state >= 0 && state < DB_N_STATES) {
+				roaring_bitmap_add(r[1 + state], (uint32_t)id);
+			}
+		}
+		sqlite3_reset(st);
+		ok = rc == SQLITE_DONE || db_fail(db, "postings build");
+	}
+	ok = ok && st != NULL;
+	for (int k = 0; k < 1 + DB_N_STATES; k++) {
+		ok = ok && postings_store(db, k == 0 ? SET_SHOWN : STATE_SET(k - 1), r[k]);
+	}
+	for (int k = 0; k < 1 + DB_N_STATES && r[k] != NULL; k++) {
+		roaring_bitmap_free(r[k]);
+	}
 	*from = next;
 	*done = next == INT64_MAX;
 	return ok;
@@ -495,7 +536,7 @@ build_step(struct db *db, int64_t token, int what, int64_t *tag, int64_t *from, 
 	if (ok && same) {
 		switch (what) {
 		case 0: ok = build_tags(db, tag, from, done); break;
-		case 1: ok = build_shown(db, from, done); break;
+		case 1: ok = build_images(db, from, done); break;
 		default:
 			ok = db_exec(db, "INSERT OR REPLACE INTO postings(set_id, bits)"
 			    " VALUES (-1, x'');");
@@ -610,6 +651,8 @@ answerable(const struct search_node *n)
 	case SEARCH_SCORE:
 	case SEARCH_SUGGESTED:
 	case SEARCH_RATING:
+	case SEARCH_STATE:
+	case SEARCH_FOLDER:
 		return true;
 	case SEARCH_AND:
 	case SEARCH_OR:
@@ -640,7 +683,24 @@ needs_scores(const struct search_node *n)
 	return false;
 }
 
-/* A term's tag ids, resolved once per query; a score term's images. */
+/* Whether q has a state term: then, as in SQL (search.c), missing images
+ * are not left out of it. */
+static bool
+has_state(const struct search_node *n)
+{
+	if (n->kind == SEARCH_STATE) {
+		return true;
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		if (has_state(n->kids[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A term's tag ids, resolved once per query; a score, state or folder
+ * term's images. */
 struct leaf {
 	const struct search_node *node;
 	int64_t *ids;
@@ -656,6 +716,9 @@ struct eval {
 	struct leaf *leaves;
 	size_t n_leaves;
 	bool cannot;            /* a score term the score sets cannot tell */
+	const roaring_bitmap_t *universe; /* what NOT and ALL mean: SET_SHOWN, or with
+	                                   * a state term every image (all) */
+	roaring_bitmap_t *all;
 };
 
 /* The tag ids a term means: search.c's rule (an exact name with the names
@@ -688,6 +751,9 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 		return db_fail(e->db, "tag lookup");
 	}
 	for (size_t i = 0; n->kind == SEARCH_TAG && i < l->n; i++) {
+		/* A script's tag id at 0 or below, or among the bands' ids, has
+		 * no set of its own (schema 14's triggers): SQL counts it. */
+		e->cannot = e->cannot || l->ids[i] <= 0 || l->ids[i] >= DB_BAND_BASE;
 		if (!postings_want(e->db, &e->sets, l->ids[i])) {
 			return false;
 		}
@@ -695,9 +761,50 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 	return true;
 }
 
+/*
+ * A folder term's images, from the images' path index: search.c's range
+ * of paths below the folder, read in the query's snapshot.  As many ids
+ * as the folder holds images (2 s for all 5M at once); under a first
+ * page's budget, past it, e->cannot.
+ */
+static bool
+folder_leaf(struct eval *e, const struct search_node *n, struct leaf *l)
+{
+	char *lo, *hi;
+	db_folder_range(n->text, &lo, &hi);
+	sqlite3_stmt *st = db_stmt(e->db, "SELECT id FROM images WHERE path >= ?1 AND path < ?2"
+	    " LIMIT ?3");
+	l->bits = roaring_bitmap_create();
+	bool ok = st != NULL &&
+	    sqlite3_bind_blob(st, 1, lo, (int)strlen(lo), SQLITE_TRANSIENT) == SQLITE_OK &&
+	    sqlite3_bind_blob(st, 2, hi, (int)strlen(hi), SQLITE_TRANSIENT) == SQLITE_OK &&
+	    postings_index_ids_into(e->db, st, 3, l->bits);
+	free(lo);
+	free(hi);
+	e->cannot = e->cannot || e->db->scores_over;
+	return ok;
+}
+
 static bool
 collect(struct eval *e, const struct search_node *n)
 {
+	if (n->kind == SEARCH_FOLDER) {
+		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
+		struct leaf *l = &e->leaves[e->n_leaves++];
+		memset(l, 0, sizeof *l);
+		l->node = n;
+		return folder_leaf(e, n, l);
+	}
+	if (n->kind == SEARCH_STATE) {
+		/* Its states' sets, and the missing images' for the universe. */
+		bool ok = postings_want(e->db, &e->sets, STATE_SET(DB_STATE_MISSING));
+		for (int k = 0; ok && k < DB_N_STATES; k++) {
+			if ((n->set >> k & 1) != 0) {
+				ok = postings_want(e->db, &e->sets, STATE_SET(k));
+			}
+		}
+		return ok;
+	}
 	if (n->kind == SEARCH_TAG || n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED ||
 	    n->kind == SEARCH_RATING) {
 		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
@@ -733,7 +840,7 @@ score_leaves(struct eval *e)
 	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
 	for (size_t i = 0; i < e->n_leaves && !e->cannot; i++) {
 		struct leaf *l = &e->leaves[i];
-		if (l->node->kind == SEARCH_TAG) {
+		if (l->node->kind == SEARCH_TAG || l->node->kind == SEARCH_FOLDER) {
 			continue;
 		}
 		if (!scores_leaf(e->db, l->node, l->ids, l->n, e->o, e->model, shown, &l->bits)) {
@@ -770,12 +877,22 @@ model_of(struct db *db, const struct search_opts *o, int64_t *id)
 static roaring_bitmap_t *
 eval(const struct eval *e, const struct search_node *n)
 {
-	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
+	const roaring_bitmap_t *shown = e->universe;
 	switch (n->kind) {
 	case SEARCH_SCORE:
 	case SEARCH_SUGGESTED:
 	case SEARCH_RATING:
+	case SEARCH_FOLDER:
 		return roaring_bitmap_copy(leaf_of(e, n)->bits);
+	case SEARCH_STATE: {
+		roaring_bitmap_t *r = roaring_bitmap_create();
+		for (int k = 0; k < DB_N_STATES; k++) {
+			if ((n->set >> k & 1) != 0) {
+				roaring_bitmap_or_inplace(r, sets_get(&e->sets, STATE_SET(k)));
+			}
+		}
+		return r;
+	}
 	case SEARCH_TAG: {
 		const struct leaf *l = leaf_of(e, n);
 		roaring_bitmap_t *r = roaring_bitmap_create();
@@ -846,6 +963,22 @@ eval_fini(struct eval *e)
 	}
 	free(e->leaves);
 	sets_free(&e->sets);
+	if (e->all != NULL) {
+		roaring_bitmap_free(e->all);
+	}
+}
+
+/* What NOT and ALL mean for q: the images not missing, or, with a state
+ * term, every image (those not missing and the missing ones; collect()
+ * loaded their set). */
+static void
+universe(struct eval *e, const struct search_node *q)
+{
+	e->universe = sets_get(&e->sets, SET_SHOWN);
+	if (has_state(q)) {
+		e->all = roaring_bitmap_or(e->universe, sets_get(&e->sets, STATE_SET(DB_STATE_MISSING)));
+		e->universe = e->all;
+	}
 }
 
 /* Fold or build when worth it and possible: not inside the caller's
@@ -887,7 +1020,9 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	*out = NULL;
 	struct status s;
 	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
-	if (!db_postings_enabled() || !answerable(q) || !status(db, &s) ||
+	/* The score terms leave missing images out; a state term lets SQL
+	 * count them: not together. */
+	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q)) || !status(db, &s) ||
 	    (!build && !s.ready) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
 		return true;
 	}
@@ -911,6 +1046,9 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
 	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e);
+	if (ok) {
+		universe(&e, q);
+	}
 	roaring_bitmap_t *above = NULL;
 	if (ok && rated && !e.cannot) {
 		above = scores_rated_above(db, e.model, o->max_rating);
@@ -921,7 +1059,7 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	db->scores_over = false;
 	if (ok && !e.cannot) {
 		*out = eval(&e, q);
-		roaring_bitmap_and_inplace(*out, sets_get(&e.sets, SET_SHOWN));
+		roaring_bitmap_and_inplace(*out, e.universe);
 		if (above != NULL) {
 			roaring_bitmap_andnot_inplace(*out, above);
 		}
@@ -1006,8 +1144,9 @@ static bool
 same_as_rows(struct db *db, int64_t id, const roaring_bitmap_t *r, bool *same)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT image_id FROM decisions WHERE tag_id = ?1"
-	    " AND verdict = 1 AND ?1 != 0 UNION ALL SELECT id FROM images WHERE ?1 = 0"
-	    " AND state != 4");
+	    " AND verdict = 1 AND ?1 > 0 UNION ALL SELECT id FROM images WHERE ?1 = 0"
+	    " AND state != 4 UNION ALL SELECT id FROM images WHERE ?1 < 0"
+	    " AND state = -16 - ?1");
 	if (st == NULL) {
 		return false;
 	}
@@ -1037,9 +1176,11 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	*built = ok && s.ready;
 	/* Every set with a bitmap, a log entry or a row. */
 	sqlite3_stmt *st = ok && s.ready ? db_stmt(db, "SELECT set_id FROM postings"
-	    " WHERE set_id >= 0 AND set_id < " DB_BAND_BASE_SQL " UNION SELECT set_id FROM"
+	    " WHERE (set_id >= 0 AND set_id < " DB_BAND_BASE_SQL ") OR set_id BETWEEN -20 AND -16"
+	    " UNION SELECT set_id FROM"
 	    " postings_log WHERE set_id < " DB_BAND_BASE_SQL " UNION SELECT DISTINCT tag_id FROM decisions"
-	    " WHERE verdict = 1 UNION SELECT 0") : NULL;
+	    " WHERE verdict = 1 AND tag_id > 0 UNION SELECT 0 UNION SELECT -16 - state FROM images"
+	    " WHERE state BETWEEN 0 AND 4") : NULL;
 	int rc = SQLITE_DONE;
 	if (st != NULL) {
 		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -6,6 +6,7 @@
  * database at every earlier version and migrates it forward.
  */
 #include "db/db-private.h"
+#include "db/postings-private.h"
 
 #include <stdio.h>
 
@@ -676,6 +677,45 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER scores_dec_upd AFTER UPDATE OF image_id, tag_id ON decisions" SCORES_ON
 	" BEGIN" SCORES_DECIDED("old", "0") SCORES_DECIDED("new", "1") " END;",
 
+	/* 13 -> 14: state sets (db/postings.h): the images in each state
+	 * (0 to 4), posting lists like the tags', so that state: terms and
+	 * the Library's state filter are counted from bitmaps.  A state outside
+	 * 0..4 (a script's) is in none.  The lists are built again by the
+	 * next count (their ready mark goes): this way every set is built from
+	 * one snapshot, a few seconds at 5M images. */
+	"CREATE TRIGGER postings_state_ins AFTER INSERT ON images" POSTINGS_BUILT
+	" AND new.state BETWEEN 0 AND 4 BEGIN"
+	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("new.state"), "new.id", "1") " END;"
+	"CREATE TRIGGER postings_state_del AFTER DELETE ON images" POSTINGS_BUILT
+	" AND old.state BETWEEN 0 AND 4 BEGIN"
+	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("old.state"), "old.id", "0") " END;"
+	"CREATE TRIGGER postings_state_upd AFTER UPDATE OF id, state ON images" POSTINGS_BUILT
+	" AND (old.id != new.id OR old.state IS NOT new.state) BEGIN"
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
+	POSTINGS_STATE_SET_SQL("old.state") ", old.id, 0 WHERE old.state BETWEEN 0 AND 4;"
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
+	POSTINGS_STATE_SET_SQL("new.state") ", new.id, 1 WHERE new.state BETWEEN 0 AND 4;"
+	" END;"
+	/* A tag's set is its id: one a script gave an id of 0 or below would
+	 * land in SET_SHOWN, a mark or a state set.  Its decisions are logged
+	 * no more (a query of it goes to SQL). */
+	"DROP TRIGGER postings_dec_ins;"
+	"DROP TRIGGER postings_dec_del;"
+	"DROP TRIGGER postings_dec_upd;"
+	"CREATE TRIGGER postings_dec_ins AFTER INSERT ON decisions" POSTINGS_BUILT
+	" AND new.tag_id > 0 BEGIN" POSTINGS_LOG("new.tag_id", "new.image_id", "new.verdict = 1")
+	" END;"
+	"CREATE TRIGGER postings_dec_del AFTER DELETE ON decisions" POSTINGS_BUILT
+	" AND old.verdict = 1 AND old.tag_id > 0 BEGIN"
+	POSTINGS_LOG("old.tag_id", "old.image_id", "0") " END;"
+	"CREATE TRIGGER postings_dec_upd AFTER UPDATE OF image_id, tag_id, verdict ON decisions"
+	POSTINGS_BUILT " AND (old.verdict = 1 OR new.verdict = 1) BEGIN"
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT old.tag_id, old.image_id, 0"
+	" WHERE old.tag_id > 0;"
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT new.tag_id, new.image_id,"
+	" new.verdict = 1 WHERE new.tag_id > 0;"
+	" END;"
+	"DELETE FROM postings WHERE set_id = -1;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

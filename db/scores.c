@@ -1103,36 +1103,6 @@ scores_ensure(struct db *db, bool build, bool *ready)
 }
 
 /*
- * The image ids of index rows st gives (its parameter `limit` still to
- * bind) into out.  Under a first page's budget they are charged to it,
- * four bytes an id (a raw record's two, and its share of the row): one
- * hundredth of a dense tag is 40,000 rows at 5M images, 33 ms read before
- * the plain plan walked its hundred rows in 0.3 ms.  Past the budget
- * nothing is read.
- */
-static bool
-index_ids_into(struct db *db, sqlite3_stmt *st, int limit, roaring_bitmap_t *out)
-{
-	if (db->scores_over) {
-		return true;
-	}
-	if (db->scores_budget < 0) {
-		sqlite3_bind_int64(st, limit, -1);
-		return postings_ids_into(db, st, out);
-	}
-	sqlite3_bind_int64(st, limit, db->scores_budget / 4 + 1);
-	roaring_bitmap_t *got = roaring_bitmap_create();
-	bool ok = postings_ids_into(db, st, got);
-	if ((db->scores_budget -= 4 * (int64_t)roaring_bitmap_get_cardinality(got)) < 0) {
-		db->scores_over = true; /* the caller asks SQL instead */
-	} else {
-		roaring_bitmap_or_inplace(out, got);
-	}
-	roaring_bitmap_free(got);
-	return ok;
-}
-
-/*
  * The images with a prediction of tag (model) whose score is > x (or >= x
  * when ge), into out.  The whole bands above x from the sets: band k holds
  * scores s > k/100, so with k the first hundredth at or above x every band
@@ -1166,7 +1136,7 @@ above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitm
 	sqlite3_bind_int64(st, 2, model);
 	sqlite3_bind_double(st, 3, x);
 	sqlite3_bind_double(st, 4, k == 100 ? HUGE_VAL : (double)k / 100.0);
-	return index_ids_into(db, st, 5, out);
+	return postings_index_ids_into(db, st, 5, out);
 }
 
 /* The images with a prediction of tag (model) whose score is exactly x. */
@@ -1182,7 +1152,7 @@ equal(struct db *db, int64_t model, int64_t tag, double x, roaring_bitmap_t *out
 	sqlite3_bind_int64(st, 1, tag);
 	sqlite3_bind_int64(st, 2, model);
 	sqlite3_bind_double(st, 3, x);
-	return index_ids_into(db, st, 4, out);
+	return postings_index_ids_into(db, st, 4, out);
 }
 
 /*

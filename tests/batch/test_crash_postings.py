@@ -61,7 +61,8 @@ FOLD_OFTEN = {"TAGCON_SCORES_FOLD": "300"}
 
 
 def queries(t, db):
-    """Tag queries over the library's most committed tags: plain, AND, NOT, OR, patterns; and
+    """State terms (schema 14's state sets) and a folder term; tag queries over the library's
+    most committed tags: plain, AND, NOT, OR, patterns; and
     the score sets' terms (db/scores.h) over its most predicted general and character tags:
     suggested:, score: on and off the hundredths, rating:, and the rating filter."""
     rows = t.sql(db, "SELECT g.name FROM decisions d JOIN tags g ON g.id = d.tag_id"
@@ -74,7 +75,11 @@ def queries(t, db):
     rows = t.sql(db, "SELECT g.name FROM predictions p JOIN tags g ON g.id = p.tag_id"
                  " WHERE g.category = 4 GROUP BY g.id ORDER BY count(*) DESC, g.name LIMIT 1")
     ch = rows[0][0] if rows else "none_yet"
-    return [a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
+    rows = t.sql(db, "SELECT CAST(path AS TEXT) FROM folders ORDER BY path LIMIT 1")
+    folder = rows[0][0] if rows else "/none_yet"
+    return ["state:tagged", "state:committed %s -%s" % (a, b), "state:missing | %s" % a,
+            "folder:%s -%s" % (folder, a),
+            a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
             "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d,
             "suggested:%s" % e, "suggested:%s -%s" % (e, f), "suggested:%s" % ch,
             "score:%s>0.5" % e, "score:%s<0.355" % f, "score:%s>=0.2 rating:g" % e,

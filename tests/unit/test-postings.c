@@ -7,13 +7,16 @@
  *   anyone else's SQL     INSERT OR REPLACE over a decision (no delete
  *                         trigger fires), UPDATE of a verdict, DELETE of
  *                         decisions and of images (the cascade), images
- *                         inserted with ids far apart;
+ *                         inserted with ids far apart, an image's state
+ *                         set to any value, an image moved to another
+ *                         folder;
  *   rules                 aliases added between queries;
  * with the log folded at random moments, and before the bitmaps exist
  * (the first count builds them).  Each round is a fresh library; after
  * every step each query is counted three ways: plain SQL
  * (TAGCON_POSTINGS=off), db_postings_count() (which must answer: the
- * queries are tag terms, NOT, AND, OR), and db_search_count() as a user
+ * queries are tag terms, state: and folder: terms, NOT, AND, OR; images
+ * in nested folders), and db_search_count() as a user
  * gets it; and db_postings_check() compares every bitmap with its rows.
  *
  * Half the rounds build the bitmaps in chunks of a few rows
@@ -82,8 +85,10 @@ add_image(struct world *w)
 	if (w->n == MAX_IMAGES) {
 		return;
 	}
+	/* Paths in a few folders: folder: terms are ranges of paths. */
+	static const char *const subs[] = {"", "", "a/", "a/b/", "c/"};
 	char path[64];
-	snprintf(path, sizeof path, "/lib/img%05d.png", w->seq++);
+	snprintf(path, sizeof path, "/lib/%simg%05d.png", subs[rnd(5)], w->seq++);
 	if (chance(10)) {
 		/* An id far from the others, as a script might leave it. */
 		char *q = xasprintf("INSERT INTO images(id, folder_id, path, state, added_at,"
@@ -150,8 +155,14 @@ foreign_write(struct world *w)
 		    " WHERE name = '%s') AND image_id %% 3 = %u", tag, rnd(3));
 		break;
 	case 3:
-		q = xasprintf("UPDATE images SET state = %d WHERE id = %lld", chance(50) ? 4 : 2,
-		    (long long)img);
+		if (chance(70)) {
+			q = xasprintf("UPDATE images SET state = %u WHERE id = %lld", rnd(DB_N_STATES),
+			    (long long)img);
+		} else {
+			/* Moved to another folder (a path no other image has). */
+			q = xasprintf("UPDATE images SET path = CAST('/lib/%smoved%05d.png' AS BLOB)"
+			    " WHERE id = %lld", chance(50) ? "a/b/" : "", w->seq++, (long long)img);
+		}
 		break;
 	case 4:
 		q = xasprintf("DELETE FROM images WHERE id = %lld", (long long)img);
@@ -207,10 +218,23 @@ step(struct world *w)
 
 /* ---- queries ------------------------------------------------------------------ */
 
+/* Folders a folder: term names: nested ones, one with no images, and one
+ * whose name is a prefix of file names (its range holds none of them). */
+static const char *const folders[] = {"/lib", "/lib/a", "/lib/a/b", "/lib/c", "/nowhere",
+	"/lib/img0"};
+
 static struct search_node *
 random_query(int depth)
 {
 	unsigned k = depth > 2 ? rnd(2) : rnd(7);
+	if (k <= 1 && chance(15)) {
+		if (chance(50)) {
+			struct search_node *n = search_node_create(SEARCH_STATE, 1, NULL);
+			n->set = 1 + rnd((1u << DB_N_STATES) - 1);
+			return n;
+		}
+		return search_node_create(SEARCH_FOLDER, 1, folders[rnd(6)]);
+	}
 	if (k <= 1) {
 		bool pat = chance(20);
 		struct search_node *n = search_node_create(SEARCH_TAG, 1,
@@ -242,6 +266,8 @@ describe(const struct search_node *n, FILE *f)
 	case SEARCH_ALL: fputs("ALL", f); break;
 	case SEARCH_TAG: fprintf(f, "%s%s/%d", n->text, n->pattern ? "(glob)" : "", n->category);
 		break;
+	case SEARCH_STATE: fprintf(f, "state:%#x", n->set); break;
+	case SEARCH_FOLDER: fprintf(f, "folder:%s", n->text); break;
 	default:
 		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
 		for (size_t i = 0; i < n->n_kids; i++) {
@@ -290,7 +316,9 @@ compare(struct world *w, int round, int stepno)
 }
 
 /* What is not theirs to answer goes to SQL: suggested: under max_tags,
- * state: terms.  The rating filter is theirs (the score sets). */
+ * a state term beside a score term (the one counts missing images, the
+ * other leaves them out).  A state term alone and the rating filter are
+ * theirs. */
 static void
 declines(struct world *w)
 {
@@ -308,10 +336,23 @@ declines(struct world *w)
 	search_node_destroy(q);
 	q = search_node_create(SEARCH_STATE, 1, NULL);
 	q->set = 1u << DB_STATE_MISSING;
-	answered = true;
+	int64_t missing = -1;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_search_count(w->db, q, &o, &missing));
+	unsetenv("TAGCON_POSTINGS");
+	answered = false;
 	CHECK(db_postings_count(w->db, q, &o, true, &n, &answered));
+	CHECK(answered);
+	CHECK_INT(n, missing);
+	struct search_node *both = search_node_create(SEARCH_AND, 1, NULL);
+	search_node_add(both, q);
+	search_node_add(both, search_node_create(SEARCH_SUGGESTED, 3, "b"));
+	o.cut.max_tags = 0;
+	answered = true;
+	CHECK(db_postings_count(w->db, both, &o, true, &n, &answered));
 	CHECK(!answered);
-	search_node_destroy(q);
+	o.cut.max_tags = 5;
+	search_node_destroy(both);
 	q = search_node_create(SEARCH_TAG, 1, "a");
 	o.max_rating = 1;
 	int64_t plain = -1;
