@@ -1003,6 +1003,17 @@ postings_fold_if_due(struct db *db)
 	return status(db, &s) && maybe_fold(db, &s);
 }
 
+bool
+db_postings_fold_if_due(struct db *db)
+{
+	struct status s;
+	if (!sqlite3_get_autocommit(db->conn) || !status(db, &s) || !s.ready ||
+	    s.log <= FOLD_AT) {
+		return true;
+	}
+	return db_postings_fold(db);
+}
+
 /* What a caller of matches() may wait for. */
 enum wait {
 	WAIT_BUILD,  /* a count: builds what is not built, reads every set */

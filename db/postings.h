@@ -68,6 +68,12 @@ bool db_postings_ids(struct db *db, const struct search_node *q, const struct se
 bool db_postings_nth(struct db *db, const struct search_node *q, const struct search_opts *o,
     uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered);
 
+/* For writers, after a commit: fold the log when it has grown long (an
+ * answer moves its image from one state set to another: a batch would
+ * leave two entries an image for the first count).  Never builds; nothing
+ * inside the caller's transaction. */
+bool db_postings_fold_if_due(struct db *db);
+
 /* Build the bitmaps when they are not complete (never built, or a build
  * was killed), else fold the log into them; write transactions of its own
  * (not inside another).  True also when another build took over. */

@@ -1,5 +1,6 @@
 /* predictions.c — storing answers, reading predictions and decisions. */
 #include "db/predictions.h"
+#include "db/postings.h"
 #include "db/scores.h"
 
 #include <stdlib.h>
@@ -155,10 +156,12 @@ db_store_answer(struct db *db, int64_t image_id, const char *model, const float 
 		db_rollback(db);
 		return false;
 	}
-	/* The writer that grows the score sets' log folds it (a batch of a
-	 * million answers would leave tens of millions of entries); the
-	 * answer is stored whatever becomes of the fold. */
+	/* The writer that grows the logs folds them (a batch of a million
+	 * answers would leave tens of millions of score-set entries, and two
+	 * million of the state sets'); the answer is stored whatever becomes
+	 * of the folds. */
 	(void)db_scores_fold_if_due(db);
+	(void)db_postings_fold_if_due(db);
 	return true;
 }
 
