@@ -458,6 +458,14 @@ compare(struct world *w, int round, int stepno)
 	unsetenv("TAGCON_POSTINGS");
 	CHECK(db_browse_tagged(w->db, o.model, &tagged_fast));
 	CHECK(tagged_plain == tagged_fast);
+	/* And `tagcon status`'s counts by rating. */
+	struct db_counts plain_counts, fast_counts;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_counts(w->db, o.model, &plain_counts));
+	unsetenv("TAGCON_POSTINGS");
+	CHECK(db_counts(w->db, o.model, &fast_counts));
+	CHECK(memcmp(plain_counts.by_rating, fast_counts.by_rating,
+	    sizeof plain_counts.by_rating) == 0);
 	bool built, same;
 	CHECK(db_scores_check(w->db, &built, &same));
 	CHECK(built);
