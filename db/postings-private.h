@@ -72,10 +72,11 @@ bool postings_in_write(struct db *db, bool (*token_is)(struct db *db, int64_t to
     int64_t token, bool (*fn)(struct db *db, void *ud), void *ud, bool *lost);
 
 /* A family's fold (the tags' lists, the score sets): its build when it
- * was never completed, else fold_log in a write transaction of its own,
- * where complete is asked again (a build may have started since). */
-bool postings_fold_with(struct db *db, bool (*complete)(struct db *db, bool *ready),
-    bool (*build)(struct db *db), bool (*fold_log)(struct db *db));
+ * was never completed (ready_sql, one value, is not 1), else fold_log in a
+ * write transaction of its own, where ready_sql is asked again (a build
+ * may have started since). */
+bool postings_fold_with(struct db *db, const char *ready_sql, bool (*build)(struct db *db),
+    bool (*fold_log)(struct db *db));
 
 /* Fold the log when it is long, or build the tags' lists when they are
  * not, if the caller is in no transaction (a busy database: not now). */

@@ -274,8 +274,12 @@ chunk_rows(void)
 	return n > 0 ? n : CHUNK;
 }
 
+/* Every set is stored: bitmaps plus log are the sets. */
+#define READY_SQL "(SELECT built FROM postings_state WHERE id = 1) = 1" \
+	" AND EXISTS (SELECT 1 FROM postings WHERE set_id = -1)"
+
 struct status {
-	bool ready;     /* every set is stored: bitmaps plus log are the sets */
+	bool ready;     /* READY_SQL */
 	int64_t log;    /* entries in the log, about (a rowid span) */
 	int64_t max_id; /* the largest image id */
 };
@@ -283,8 +287,7 @@ struct status {
 static bool
 status(struct db *db, struct status *s)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT built FROM postings_state WHERE id = 1) = 1"
-	    " AND EXISTS (SELECT 1 FROM postings WHERE set_id = -1),"
+	sqlite3_stmt *st = db_stmt(db, "SELECT " READY_SQL ","
 	    /* min and max apart: together in one SELECT they scan the log (25 ms
 	     * at 271,000 entries), alone each is one step of the b-tree. */
 	    " coalesce((SELECT max(seq) FROM postings_log)"
@@ -593,12 +596,26 @@ fold_log(struct db *db)
 	return ok && db_exec(db, "DELETE FROM postings_log;");
 }
 
+/* Whether ready_sql's one value is 1. */
+static bool
+ready_is(struct db *db, const char *ready_sql, bool *ready)
+{
+	sqlite3_stmt *st = db_stmt(db, ready_sql);
+	if (st == NULL) {
+		return false;
+	}
+	int rc = sqlite3_step(st);
+	*ready = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(db, "fold");
+}
+
 bool
-postings_fold_with(struct db *db, bool (*complete)(struct db *db, bool *ready),
-    bool (*build_fn)(struct db *db), bool (*fold_log_fn)(struct db *db))
+postings_fold_with(struct db *db, const char *ready_sql, bool (*build_fn)(struct db *db),
+    bool (*fold_log_fn)(struct db *db))
 {
 	bool ready;
-	if (!complete(db, &ready)) {
+	if (!ready_is(db, ready_sql, &ready)) {
 		return false;
 	}
 	if (!ready) {
@@ -607,7 +624,7 @@ postings_fold_with(struct db *db, bool (*complete)(struct db *db, bool *ready),
 	if (!db_begin(db)) {
 		return false;
 	}
-	bool ok = complete(db, &ready) && (!ready || fold_log_fn(db));
+	bool ok = ready_is(db, ready_sql, &ready) && (!ready || fold_log_fn(db));
 	if (!ok) {
 		db_rollback(db);
 		return false;
@@ -615,19 +632,10 @@ postings_fold_with(struct db *db, bool (*complete)(struct db *db, bool *ready),
 	return db_commit(db);
 }
 
-static bool
-complete(struct db *db, bool *ready)
-{
-	struct status s;
-	bool ok = status(db, &s);
-	*ready = ok && s.ready;
-	return ok;
-}
-
 bool
 db_postings_fold(struct db *db)
 {
-	return postings_fold_with(db, complete, build, fold_log);
+	return postings_fold_with(db, "SELECT " READY_SQL, build, fold_log);
 }
 
 /* ---- queries ------------------------------------------------------------------ */
