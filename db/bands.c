@@ -366,28 +366,67 @@ load_all(struct db *db, struct sets *s)
 	return ok;
 }
 
-/* The marked images into the stored bitmaps, and the marks gone: one
+/*
+ * The marked images into the stored bitmaps, and the marks gone: one
  * write transaction.  Only once the bands are complete (a build's chunk
- * relies on the marks made after its snapshot). */
+ * relies on the marks made after its snapshot).  The marked images' rows
+ * are read once (where each is now); then one stored set at a time loses
+ * the marked images and gains those now in it, and is written only when
+ * that changed it.  Loading every set at once held 65 MB at 5M images (a
+ * console's fold peaked at 105 MB), and writing them all back took 0.8-2.7 s
+ * where an answer stored again as it was changes none.
+ */
 static bool
 fold(struct db *db)
 {
 	struct band_status s;
-	struct sets all = {0};
 	if (!db_begin(db)) {
 		return false;
 	}
 	bool ok = band_status(db, &s);
 	if (ok && s.ready && s.dirty > 0) {
-		ok = load_all(db, &all) && recompute(db, &all);
-		for (size_t i = 0; ok && i < all.cap; i++) {
-			if (all.vals[i] != NULL) {
-				ok = postings_store(db, all.keys[i], all.vals[i]);
+		int64_t *marked = NULL, *ids = NULL;
+		size_t n_marked = 0, n = 0;
+		roaring_bitmap_t *m = roaring_bitmap_create();
+		struct sets now = {0};
+		ok = ids_of(db, MARKED, &marked, &n_marked);
+		for (size_t k = 0; ok && k < n_marked; k++) {
+			if (marked[k] >= 0 && marked[k] < TOP) {
+				roaring_bitmap_add(m, (uint32_t)marked[k]);
+				ok = build_rows(db, marked[k], marked[k] + 1, &now);
 			}
 		}
+		ok = ok && ids_of(db, BAND_SETS, &ids, &n);
+		/* The sets the marked images enter that are not stored yet. */
+		for (size_t i = 0; ok && i < now.cap; i++) {
+			if (now.vals[i] != NULL && !contains(ids, n, now.keys[i])) {
+				ids = xreallocarray(ids, n + 1, sizeof *ids);
+				ids[n++] = now.keys[i];
+			}
+		}
+		for (size_t i = 0; ok && i < n; i++) {
+			roaring_bitmap_t *r = postings_load(db, ids[i]);
+			if (r == NULL) {
+				ok = false;
+				break;
+			}
+			roaring_bitmap_t *f = roaring_bitmap_andnot(r, m);
+			const roaring_bitmap_t *in = sets_get(&now, ids[i]);
+			if (in != NULL) {
+				roaring_bitmap_or_inplace(f, in);
+			}
+			if (!roaring_bitmap_equals(f, r)) {
+				ok = postings_store(db, ids[i], f);
+			}
+			roaring_bitmap_free(f);
+			roaring_bitmap_free(r);
+		}
 		ok = ok && db_exec(db, "DELETE FROM bands_dirty;");
+		roaring_bitmap_free(m);
+		sets_free(&now);
+		free(marked);
+		free(ids);
 	}
-	sets_free(&all);
 	if (!ok) {
 		db_rollback(db);
 		return false;
