@@ -20,6 +20,8 @@ struct sqlite3_stmt;
  * build's marks (-1 to -4), above no tag: tags' ids are positive. */
 #define POSTINGS_STATE_SET(k) (-16 - (int64_t)(k))
 #define POSTINGS_STATE_SET_SQL(k) "(-16 - " k ")"
+/* Whether value v is a state with a set: an integer from 0 to 4. */
+#define POSTINGS_A_STATE(v) "(typeof(" v ") = 'integer' AND " v " BETWEEN 0 AND 4)"
 
 /* Open addressing over set ids; never shrinks, few hundred entries at most
  * for a query, every touched set for a fold. */

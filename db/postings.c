@@ -499,13 +499,16 @@ build_images(struct db *db, int64_t *from, bool *done)
 		sqlite3_bind_int64(st, 2, to);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0), state = sqlite3_column_int64(st, 1);
+			/* SQL's reading: state != 4 for SET_SHOWN, state = k for a
+			 * state set, which a real or a text equals no k. */
+			bool integer = sqlite3_column_type(st, 1) == SQLITE_INTEGER;
 			if (id < 0 || id > UINT32_MAX) {
 				continue;
 			}
-			if (state != DB_STATE_MISSING) {
+			if (!integer || state != DB_STATE_MISSING) {
 				roaring_bitmap_add(r[0], (uint32_t)id);
 			}
-			if (state >= 0 && state < DB_N_STATES) {
+			if (integer && state >= 0 && state < DB_N_STATES) {
 				roaring_bitmap_add(r[1 + state], (uint32_t)id);
 			}
 		}
@@ -1199,7 +1202,7 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	    " UNION SELECT set_id FROM"
 	    " postings_log WHERE set_id < " DB_BAND_BASE_SQL " UNION SELECT DISTINCT tag_id FROM decisions"
 	    " WHERE verdict = 1 AND tag_id > 0 UNION SELECT 0 UNION SELECT -16 - state FROM images"
-	    " WHERE state BETWEEN 0 AND 4") : NULL;
+	    " WHERE " POSTINGS_A_STATE("state")) : NULL;
 	int rc = SQLITE_DONE;
 	if (st != NULL) {
 		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -680,21 +680,22 @@ static const char *const migrations[] = {
 	/* 13 -> 14: state sets (db/postings.h): the images in each state
 	 * (0 to 4), posting lists like the tags', so that state: terms and
 	 * the Library's state filter are counted from bitmaps.  A state outside
-	 * 0..4 (a script's) is in none.  The lists are built again by the
+	 * 0..4, or not an integer (a script's), is in none.  The lists are built again by the
 	 * next count (their ready mark goes): this way every set is built from
 	 * one snapshot, a few seconds at 5M images. */
 	"CREATE TRIGGER postings_state_ins AFTER INSERT ON images" POSTINGS_BUILT
-	" AND new.state BETWEEN 0 AND 4 BEGIN"
+	" AND " POSTINGS_A_STATE("new.state") " BEGIN"
 	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("new.state"), "new.id", "1") " END;"
 	"CREATE TRIGGER postings_state_del AFTER DELETE ON images" POSTINGS_BUILT
-	" AND old.state BETWEEN 0 AND 4 BEGIN"
+	" AND " POSTINGS_A_STATE("old.state") " BEGIN"
 	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("old.state"), "old.id", "0") " END;"
 	"CREATE TRIGGER postings_state_upd AFTER UPDATE OF id, state ON images" POSTINGS_BUILT
-	" AND (old.id != new.id OR old.state IS NOT new.state) BEGIN"
+	" AND (old.id != new.id OR old.state IS NOT new.state"
+	" OR typeof(old.state) != typeof(new.state)) BEGIN"
 	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
-	POSTINGS_STATE_SET_SQL("old.state") ", old.id, 0 WHERE old.state BETWEEN 0 AND 4;"
+	POSTINGS_STATE_SET_SQL("old.state") ", old.id, 0 WHERE " POSTINGS_A_STATE("old.state") ";"
 	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
-	POSTINGS_STATE_SET_SQL("new.state") ", new.id, 1 WHERE new.state BETWEEN 0 AND 4;"
+	POSTINGS_STATE_SET_SQL("new.state") ", new.id, 1 WHERE " POSTINGS_A_STATE("new.state") ";"
 	" END;"
 	/* A tag's set is its id: one a script gave an id of 0 or below would
 	 * land in SET_SHOWN, a mark or a state set.  Its decisions are logged

@@ -155,7 +155,11 @@ foreign_write(struct world *w)
 		    " WHERE name = '%s') AND image_id %% 3 = %u", tag, rnd(3));
 		break;
 	case 3:
-		if (chance(70)) {
+		if (chance(10)) {
+			/* What no state is: a real, a text. */
+			q = xasprintf("UPDATE images SET state = %s WHERE id = %lld",
+			    chance(50) ? "1.5" : "'x'", (long long)img);
+		} else if (chance(70)) {
 			q = xasprintf("UPDATE images SET state = %u WHERE id = %lld", rnd(DB_N_STATES),
 			    (long long)img);
 		} else {
