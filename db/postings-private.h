@@ -95,9 +95,12 @@ struct search_opts;
 bool scores_ensure(struct db *db, bool build, bool *ready);
 /* The images term n (SEARCH_SCORE, SEARCH_SUGGESTED, SEARCH_RATING)
  * matches under o, with the current model's id (<= 0: none), the term's
- * tag ids (search.c's resolution) and the images shown: a new bitmap in
- * *out, or NULL when the sets cannot tell (rules, overrides, max_tags, too
- * many tags).  In the caller's snapshot.  False on a database error. */
+ * tag ids (search.c's resolution; suggested: finds its own, the names
+ * aliases turn into its name) and the images shown: a new bitmap in *out,
+ * or NULL when the sets cannot tell (max_tags over a general tag, too many
+ * tags, a first page's budget spent).  Tag rules and folder overrides are
+ * followed (scores-suggest.c).  In the caller's snapshot.  False on a
+ * database error. */
 bool scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
     const struct search_opts *o, int64_t model, const roaring_bitmap_t *shown,
     roaring_bitmap_t **out);

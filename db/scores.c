@@ -16,6 +16,7 @@
 
 #include "db/db-private.h"
 #include "db/postings-private.h"
+#include "db/scores-private.h"
 #include "db/scores.h"
 #include "db/search-private.h"
 #include "common/rating.h"
@@ -28,8 +29,6 @@
 #define FOLD_AT 500000
 /* Sets never completed: past this many entries logging stops. */
 #define DROP_AT 5000000
-/* A term over more tags than this is left to plain SQL. */
-#define MAX_TAGS 16
 #define TOP ((int64_t)UINT32_MAX + 1)
 
 static int64_t
@@ -529,8 +528,8 @@ read_touches(struct db *db, int64_t grp, int lo, int hi, struct touch **out, siz
  * is now.  load_group, slot by slot, is what the fold and db_scores_check
  * use; test-scores holds the two to the rows.
  */
-static bool
-or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
+bool
+scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
 {
 	int64_t grp = model * DB_SCORE_TAGS + tag;
 	struct want w = want_range(lo, hi);
@@ -592,11 +591,11 @@ or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitm
 }
 
 /* One set of (model, tag) as it is, a new bitmap; NULL on error. */
-static roaring_bitmap_t *
-load_set(struct db *db, int64_t model, int64_t tag, int slot)
+roaring_bitmap_t *
+scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 {
 	roaring_bitmap_t *r = roaring_bitmap_create();
-	if (!or_slots(db, model, tag, slot, slot, r)) {
+	if (!scores_or_slots(db, model, tag, slot, slot, r)) {
 		roaring_bitmap_free(r);
 		return NULL;
 	}
@@ -1104,14 +1103,14 @@ scores_ensure(struct db *db, bool build, bool *ready)
  * from k on passes; the scores between x and k/100 are read from the
  * predictions' (tag, score) index.
  */
-static bool
-above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitmap_t *out)
+bool
+scores_above(struct db *db, int64_t model, int64_t tag, double x, bool ge, roaring_bitmap_t *out)
 {
 	int k = 0;
 	while (k < 100 && (double)k / 100.0 < x) {
 		k++;
 	}
-	if (k < 100 && !or_slots(db, model, tag, k + 1, 100, out)) {
+	if (k < 100 && !scores_or_slots(db, model, tag, k + 1, 100, out)) {
 		return false;
 	}
 	/* A plain range, so that the (tag, score) index reads just the band
@@ -1160,7 +1159,7 @@ value_above(struct db *db, int64_t model, const int64_t *tags, size_t n, double 
     const roaring_bitmap_t *answered, roaring_bitmap_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!above(db, model, tags[i], x, ge, out)) {
+		if (!scores_above(db, model, tags[i], x, ge, out)) {
 			return false;
 		}
 	}
@@ -1168,7 +1167,7 @@ value_above(struct db *db, int64_t model, const int64_t *tags, size_t n, double 
 		/* Answered with no prediction of the tags: the value is 0. */
 		roaring_bitmap_t *has = roaring_bitmap_create();
 		for (size_t i = 0; i < n; i++) {
-			if (!or_slots(db, model, tags[i], 0, 100, has)) {
+			if (!scores_or_slots(db, model, tags[i], 0, 100, has)) {
 				roaring_bitmap_free(has);
 				return false;
 			}
@@ -1185,7 +1184,7 @@ static roaring_bitmap_t *
 score_term(struct db *db, const struct search_node *n, int64_t model, const int64_t *tags,
     size_t n_tags)
 {
-	roaring_bitmap_t *answered = model > 0 ? load_set(db, model, 0, DB_SCORE_ANSWERED)
+	roaring_bitmap_t *answered = model > 0 ? scores_load_set(db, model, 0, DB_SCORE_ANSWERED)
 	    : roaring_bitmap_create();
 	if (answered == NULL) {
 		return NULL;
@@ -1236,118 +1235,6 @@ score_term(struct db *db, const struct search_node *n, int64_t model, const int6
 	return hi;
 }
 
-/* Whether a rule can change what suggested:NAME (or the pattern) means for
- * its tags: a pin or an alias naming it, or any rule on one of its tags
- * (search.c's SEARCH_RULED_TAGS). */
-static bool
-ruled(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
-    bool *yes)
-{
-	char *glob = db_glob_of(n->text, n->pattern);
-	sqlite3_stmt *st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM tag_rules r WHERE"
-	    " (r.kind = 2 AND r.tag GLOB ?1) OR (r.kind = 1 AND (r.tag GLOB ?1 OR r.target GLOB ?1)))");
-	*yes = false;
-	if (st == NULL) {
-		free(glob);
-		return false;
-	}
-	sqlite3_bind_text(st, 1, glob, -1, SQLITE_TRANSIENT);
-	free(glob);
-	int rc = sqlite3_step(st);
-	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
-		return db_fail(db, "score sets");
-	}
-	st = db_stmt(db, "SELECT EXISTS (SELECT 1 FROM (" SEARCH_RULED_TAGS_OF("?1") "))");
-	if (st == NULL) {
-		return false;
-	}
-	for (size_t i = 0; i < n_tags && !*yes; i++) {
-		sqlite3_bind_int64(st, 1, tags[i]);
-		rc = sqlite3_step(st);
-		*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW) {
-			return db_fail(db, "score sets");
-		}
-	}
-	return true;
-}
-
-/* The category of each tag (-1 for a tag that is gone). */
-static bool
-categories(struct db *db, const int64_t *tags, size_t n, int *out)
-{
-	sqlite3_stmt *st = db_stmt(db, "SELECT category FROM tags WHERE id = ?1");
-	if (st == NULL) {
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(st, 1, tags[i]);
-		int rc = sqlite3_step(st);
-		out[i] = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			return db_fail(db, "score sets");
-		}
-	}
-	return true;
-}
-
-/*
- * suggested: without rules on its tags, folder overrides or max_tags: per
- * tag, the images whose prediction passes its category's cut (the bands
- * above a threshold, or the set above the MCut cut), less those with a
- * decision on the tag.  *out NULL when that is not the case.
- */
-static bool
-suggested_term(struct db *db, const struct search_node *n, const struct search_opts *o,
-    int64_t model, const int64_t *tags, size_t n_tags, roaring_bitmap_t **out)
-{
-	*out = NULL;
-	bool rules;
-	if (o->n_overrides > 0 || o->cut.max_tags > 0 || !ruled(db, n, tags, n_tags, &rules)) {
-		return o->n_overrides > 0 || o->cut.max_tags > 0;
-	}
-	if (rules) {
-		return true;
-	}
-	int *cat = xcalloc(n_tags + 1, sizeof *cat);
-	roaring_bitmap_t *r = roaring_bitmap_create();
-	bool ok = categories(db, tags, n_tags, cat);
-	for (size_t i = 0; ok && model > 0 && i < n_tags; i++) {
-		if (cat[i] != 0 && cat[i] != 4) {
-			continue;
-		}
-		bool character = cat[i] == 4;
-		roaring_bitmap_t *t = roaring_bitmap_create();
-		if (character ? o->cut.character_mcut : o->cut.general_mcut) {
-			ok = or_slots(db, model, tags[i], DB_SCORE_ABOVE, DB_SCORE_ABOVE, t);
-		} else {
-			ok = above(db, model, tags[i], character ? o->cut.character_threshold
-			    : o->cut.general_threshold, false, t);
-		}
-		roaring_bitmap_t *decided = ok ? load_set(db, 0, tags[i], DB_SCORE_DECIDED) : NULL;
-		ok = ok && decided != NULL;
-		if (ok) {
-			roaring_bitmap_andnot_inplace(t, decided);
-			roaring_bitmap_or_inplace(r, t);
-		}
-		if (decided != NULL) {
-			roaring_bitmap_free(decided);
-		}
-		roaring_bitmap_free(t);
-	}
-	free(cat);
-	if (!ok) {
-		roaring_bitmap_free(r);
-		return false;
-	}
-	*out = r;
-	return true;
-}
-
 /* The images of the ratings in set (bits of enum rating, SEARCH_UNRATED),
  * among shown. */
 static roaring_bitmap_t *
@@ -1355,7 +1242,7 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 {
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	for (int k = 0; model > 0 && k < 4; k++) {
-		if ((set & (1u << k)) && !or_slots(db, model, 0, DB_SCORE_RATED + k, DB_SCORE_RATED + k, r)) {
+		if ((set & (1u << k)) && !scores_or_slots(db, model, 0, DB_SCORE_RATED + k, DB_SCORE_RATED + k, r)) {
 			roaring_bitmap_free(r);
 			return NULL;
 		}
@@ -1363,7 +1250,7 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 	if (set & SEARCH_UNRATED) {
 		roaring_bitmap_t *unrated = roaring_bitmap_copy(shown);
 		if (model > 0) {
-			roaring_bitmap_t *answered = load_set(db, model, 0, DB_SCORE_ANSWERED);
+			roaring_bitmap_t *answered = scores_load_set(db, model, 0, DB_SCORE_ANSWERED);
 			if (answered == NULL) {
 				roaring_bitmap_free(unrated);
 				roaring_bitmap_free(r);
@@ -1384,26 +1271,26 @@ scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, siz
     roaring_bitmap_t **out)
 {
 	*out = NULL;
-	if (model >= DB_SCORE_MODELS || n_tags > MAX_TAGS) {
+	if (model >= DB_SCORE_MODELS) {
 		return true;
 	}
-	for (size_t i = 0; i < n_tags; i++) {
-		if (tags[i] <= 0 || tags[i] >= DB_SCORE_TAGS) {
-			return true;
-		}
-	}
 	bool ok = true;
+	bool fits = n_tags <= SCORES_MAX_TAGS;
+	for (size_t i = 0; i < n_tags; i++) {
+		fits = fits && tags[i] > 0 && tags[i] < DB_SCORE_TAGS;
+	}
 	switch (n->kind) {
+	case SEARCH_SUGGESTED:
+		/* Its own tags: the names aliases turn into the term's. */
+		ok = scores_suggested(db, n, o, model, shown, out);
+		break;
 	case SEARCH_SCORE:
-		if (model <= 0) {
-			*out = roaring_bitmap_create(); /* nothing answered */
+		if (!fits) {
 			return true;
 		}
-		*out = score_term(db, n, model, tags, n_tags);
+		*out = model > 0 ? score_term(db, n, model, tags, n_tags)
+		    : roaring_bitmap_create(); /* nothing answered */
 		ok = *out != NULL;
-		break;
-	case SEARCH_SUGGESTED:
-		ok = suggested_term(db, n, o, model, tags, n_tags, out);
 		break;
 	case SEARCH_RATING:
 		*out = rating_term(db, n->set, model, shown);

@@ -11,13 +11,16 @@
  *                         image's content changed, images deleted, copies
  *                         of an image inserted, decisions replaced, an
  *                         answer replaced whole (INSERT OR REPLACE);
- *   rules                 added between queries (the terms they touch go
- *                         to SQL: then only that is checked);
+ *   rules                 exclusions, aliases, pins and thresholds of
+ *                         tags, everywhere or on nested folders, added and
+ *                         removed between queries; folder overrides of
+ *                         the cuts drawn per query; images under paths no
+ *                         rule covers (relative, text) written by a script;
  * with the log folded at random moments (every few entries in half the
  * rounds) and builds killed half way.  After every few steps each query
  * is counted by plain SQL (TAGCON_POSTINGS=off) and by db_postings_count(),
- * which must answer whenever no rule, folder override or max_tags stands in
- * the way; and db_scores_check() compares every set with its rows.
+ * which must answer whenever max_tags does not stand in the way; and
+ * db_scores_check() compares every set with its rows.
  *
  *   TAGCON_SCORES_SEED=S build/tests/test-scores   replays a run
  */
@@ -81,14 +84,20 @@ pick_score(void)
 	}
 }
 
+/* Where images live, and the folders rules and overrides name ("/zz"
+ * holds none). */
+static const char *const folders[] = {"/lib", "/lib/a", "/lib/a/b", "/lib/c"};
+#define N_FOLDERS ((int)(sizeof folders / sizeof folders[0]))
+static const char *const rule_folders[] = {"/lib/a", "/lib/a/b", "/lib/c", "/zz", "/lib"};
+#define N_RULE_FOLDERS ((int)(sizeof rule_folders / sizeof rule_folders[0]))
+
 struct world {
 	struct db *db;
 	char *file;
-	int64_t folder_id;
+	int64_t folder_id[N_FOLDERS];
 	int64_t ids[MAX_IMAGES];
 	int n;
 	int seq;
-	bool rules;   /* a rule was added: suggested: terms may go to SQL */
 };
 
 static void
@@ -111,10 +120,11 @@ add_image(struct world *w)
 		return;
 	}
 	char path[64];
-	snprintf(path, sizeof path, "/lib/img%05d.png", w->seq);
+	int f = (int)rnd(N_FOLDERS);
+	snprintf(path, sizeof path, "%s/img%05d.png", folders[f], w->seq);
 	int content = w->seq > 0 && chance(25) ? (int)rnd((unsigned)w->seq) : w->seq;
 	w->seq++;
-	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4,
+	struct db_image img = {.folder_id = w->folder_id[f], .path = path, .width = 4, .height = 4,
 		.has_hash = true};
 	memcpy(img.hash, &content, sizeof content);
 	img.hash[15] = 0x5c;
@@ -164,7 +174,7 @@ foreign_write(struct world *w)
 	long long img = (long long)some_image(w);
 	const char *tag = names[rnd(N_NAMES)].name;
 	double v = pick_score();
-	switch (rnd(10)) {
+	switch (rnd(13)) {
 	case 9:
 		/* An answer replaced whole by a script: no delete trigger fires. */
 		q = xasprintf("INSERT OR REPLACE INTO tagged(content_id, model_id, rating_general,"
@@ -221,12 +231,19 @@ foreign_write(struct world *w)
 		    " decided_at) SELECT %lld, id, %d, 1, 0 FROM tags WHERE name = '%s'",
 		    img, chance(50) ? 1 : -1, tag);
 		break;
-	default:
-		/* A copy of an image under another path: its content's rows at once. */
+	default: {
+		/* A copy of an image under another path: its content's rows at
+		 * once.  Some paths no rule's folder covers: relative, or text
+		 * (which SQL orders before every BLOB). */
+		static const char *const under[] = {"/lib/copy", "/lib/a/b/copy", "rel/copy",
+			"/lib/a/text"};
+		unsigned k = rnd(4);
 		q = xasprintf("INSERT INTO images(folder_id, path, content_id, state, added_at,"
-		    " updated_at) SELECT folder_id, CAST(printf('/lib/copy%%05d.png', %d) AS BLOB),"
-		    " content_id, 1, 0, 0 FROM images WHERE id = %lld", w->seq++, img);
+		    " updated_at) SELECT folder_id, %s'%s%05d.png'%s, content_id, 1, 0, 0 FROM images"
+		    " WHERE id = %lld", k == 3 ? "" : "CAST(", under[k], w->seq++,
+		    k == 3 ? "" : " AS BLOB)", img);
 		break;
+	}
 	}
 	raw_sql(w, q);
 	free(q);
@@ -246,9 +263,25 @@ add_rule(struct world *w)
 	if (r.kind == DB_RULE_THRESHOLD) {
 		r.value = values[rnd(N_VALUES)];
 	}
+	if (r.kind == DB_RULE_EXCLUDE && chance(25)) {
+		r.tag = patterns[rnd(N_PATTERNS)];
+	}
+	if (r.kind != DB_RULE_ALIAS && chance(60)) {
+		r.folder = rule_folders[rnd(N_RULE_FOLDERS)];
+	}
 	bool added;
-	CHECK(db_rule_add(w->db, &r, &added));
-	w->rules = true;
+	if (chance(25)) {
+		CHECK(db_rule_remove(w->db, r.kind, r.tag, r.folder, &added));
+	} else {
+		CHECK(db_rule_add(w->db, &r, &added));
+	}
+	if (r.kind == DB_RULE_THRESHOLD && chance(50)) {
+		/* Another cut of the tag on a folder within or around it: the
+		 * deepest covering an image wins. */
+		r.folder = rule_folders[rnd(N_RULE_FOLDERS)];
+		r.value = values[rnd(N_VALUES)];
+		CHECK(db_rule_add(w->db, &r, &added));
+	}
 }
 
 static void
@@ -263,10 +296,10 @@ step(struct world *w)
 		foreign_write(w);
 	} else if (what < 78) {
 		add_image(w);
-	} else if (what < 84) {
+	} else if (what < 82) {
 		CHECK(db_image_set_state(w->db, some_image(w), chance(50) ? DB_STATE_MISSING :
 		    DB_STATE_TAGGED, NULL));
-	} else if (what < 87) {
+	} else if (what < 88) {
 		add_rule(w);
 	} else if (what < 94) {
 		CHECK(db_scores_fold(w->db));
@@ -348,12 +381,16 @@ describe(const struct search_node *n, FILE *f)
 	}
 }
 
-/* Whether the score sets must answer q: no rule in the world (suggested:
- * terms a rule touches go to SQL), and the cut has no max_tags. */
+/* Whether the score sets must answer q: max_tags is nowhere in force
+ * (under a cap, suggested: over a general tag goes to SQL). */
 static bool
-must_answer(const struct world *w, const struct search_opts *o)
+must_answer(const struct search_opts *o)
 {
-	return !w->rules && o->cut.max_tags == 0;
+	bool cap = o->cut.max_tags > 0;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		cap = cap || o->overrides[k].cut.max_tags > 0;
+	}
+	return !cap;
 }
 
 static long long total_answered, total_queries, total_draws;
@@ -424,6 +461,24 @@ compare(struct world *w, int round, int stepno)
 	o.cut.general_mcut = chance(30);
 	o.cut.character_mcut = chance(30);
 	o.cut.max_tags = chance(10) ? 2 : 0;
+	/* Folder overrides, nearest first as rules_search_opts sorts them. */
+	struct search_override ov[2];
+	static const char *const deep[] = {"/lib/a/b", "/lib/c", "/zz"};
+	o.n_overrides = chance(40) ? 1 + rnd(2) : 0;
+	for (size_t k = 0; k < o.n_overrides; k++) {
+		ov[k].folder = k == 0 ? deep[rnd(3)] : "/lib/a";
+		ov[k].cut = o.cut;
+		if (chance(70)) {
+			ov[k].cut.general_threshold = values[rnd(N_VALUES)];
+			ov[k].cut.general_mcut = chance(30);
+		}
+		if (chance(70)) {
+			ov[k].cut.character_threshold = values[rnd(N_VALUES)];
+			ov[k].cut.character_mcut = chance(30);
+		}
+		ov[k].cut.max_tags = chance(5) ? 1 : o.cut.max_tags;
+	}
+	o.overrides = ov;
 	for (int i = 0; i < QUERIES; i++) {
 		struct search_node *q = random_query(0);
 		int64_t plain = -1, fast = -2;
@@ -434,13 +489,14 @@ compare(struct world *w, int round, int stepno)
 		CHECK(db_postings_count(w->db, q, &o, true, &fast, &answered));
 		total_queries++;
 		total_answered += answered;
-		bool ok = answered ? plain == fast : !must_answer(w, &o);
+		bool ok = answered ? plain == fast : !must_answer(&o);
 		if (!check_(ok, "score sets == SQL, and they answer", __FILE__, __LINE__)) {
 			fprintf(stderr, "    round %d step %d: SQL %lld, score sets %lld%s, max rating %d,"
-			    " general %.17g%s, character %.17g%s: ", round, stepno, (long long)plain,
-			    (long long)fast, answered ? "" : " (no answer)", o.max_rating,
-			    o.cut.general_threshold, o.cut.general_mcut ? " MCut" : "",
-			    o.cut.character_threshold, o.cut.character_mcut ? " MCut" : "");
+			    " general %.17g%s, character %.17g%s, %zu overrides: ", round, stepno,
+			    (long long)plain, (long long)fast, answered ? "" : " (no answer)",
+			    o.max_rating, o.cut.general_threshold, o.cut.general_mcut ? " MCut" : "",
+			    o.cut.character_threshold, o.cut.character_mcut ? " MCut" : "",
+			    o.n_overrides);
 			describe(q, stderr);
 			fputc('\n', stderr);
 		}
@@ -490,7 +546,9 @@ round_run(int round)
 	}
 	int64_t root;
 	CHECK(db_root_add(w.db, "/lib", &root));
-	CHECK(db_folder_get(w.db, root, "/lib", &w.folder_id));
+	for (int f = 0; f < N_FOLDERS; f++) {
+		CHECK(db_folder_get(w.db, root, folders[f], &w.folder_id[f]));
+	}
 	int n = 5 + (int)rnd(50);
 	for (int i = 0; i < n; i++) {
 		add_image(&w);
@@ -502,6 +560,9 @@ round_run(int round)
 	}
 	for (int i = 0; i < 3 * n; i++) {
 		answer(&w);
+	}
+	for (int i = (int)rnd(12); i > 0; i--) {
+		add_rule(&w);
 	}
 	bool built = true, same = false;
 	if (round % 2 == 1) {
@@ -538,7 +599,7 @@ dense_round(void)
 	}
 	int64_t root;
 	CHECK(db_root_add(w.db, "/lib", &root));
-	CHECK(db_folder_get(w.db, root, "/lib", &w.folder_id));
+	CHECK(db_folder_get(w.db, root, "/lib", &w.folder_id[0]));
 	raw_sql(&w, "INSERT INTO tags(name, category) VALUES ('a', 0), ('b', 0), ('c', 4);"
 	    " INSERT INTO models(name) VALUES ('" MODEL "');"
 	    " WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 70000)"

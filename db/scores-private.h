@@ -1,0 +1,40 @@
+/*
+ * scores-private.h — what scores.c (the score sets: storage, build, fold,
+ * score: and rating: terms) and scores-suggest.c (the suggested: term
+ * under rules and folder overrides) share.  Never included outside db/.
+ */
+#ifndef TAGCON_DB_SCORES_PRIVATE_H
+#define TAGCON_DB_SCORES_PRIVATE_H
+
+#include <roaring/roaring.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct search_node;
+struct search_opts;
+
+/* A term over more tags than this is left to plain SQL. */
+#define SCORES_MAX_TAGS 16
+
+/* The union of slots lo..hi of the set group (model, tag) as it is now
+ * (stored blocks with the log applied), into out.  Charged to a first
+ * page's budget; past it nothing more is read (db->scores_over). */
+bool scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi,
+    roaring_bitmap_t *out);
+/* One slot of (model, tag), a new bitmap; NULL on error. */
+roaring_bitmap_t *scores_load_set(struct db *db, int64_t model, int64_t tag, int slot);
+/* The images with a prediction of tag (model) whose score is > x (>= x
+ * when ge), into out: whole bands, and the one band x falls in from the
+ * (tag, score) index. */
+bool scores_above(struct db *db, int64_t model, int64_t tag, double x, bool ge,
+    roaring_bitmap_t *out);
+
+/* suggested:NAME (or a pattern) under o: a new bitmap in *out, among
+ * shown, or NULL when the sets cannot tell (max_tags over a general tag,
+ * too many tags, a rule row no tagcon writes).  False on a database
+ * error. */
+bool scores_suggested(struct db *db, const struct search_node *n, const struct search_opts *o,
+    int64_t model, const roaring_bitmap_t *shown, roaring_bitmap_t **out);
+
+#endif
