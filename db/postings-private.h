@@ -106,5 +106,11 @@ bool scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags
     roaring_bitmap_t **out);
 /* The images the model rates above max (enum rating); NULL on error. */
 roaring_bitmap_t *scores_rated_above(struct db *db, int64_t model, int max);
+/* For the library count of pending suggestions (search-count.c): the
+ * correction for the tags rules touch, outside o's overrides, from the
+ * score sets in one snapshot (scores_pending_ruled): *answered false when
+ * they are not built or cannot tell; they are never built here. */
+bool postings_pending_ruled(struct db *db, const struct search_opts *o, int64_t *ruled,
+    int64_t *plain, bool *answered);
 
 #endif

@@ -19,6 +19,7 @@
 #include "db/db-private.h"
 #include "db/postings-private.h"
 #include "db/postings.h"
+#include "db/scores-private.h"
 #include "common/rating.h"
 #include "common/xalloc.h"
 
@@ -1219,4 +1220,53 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	}
 	sets_free(&sets);
 	return db_exec(db, "COMMIT") && ok;
+}
+
+bool
+postings_pending_ruled(struct db *db, const struct search_opts *o, int64_t *ruled,
+    int64_t *plain, bool *answered)
+{
+	*answered = false;
+	struct status s;
+	if (!db_postings_enabled() || !status(db, &s) || !s.ready || !maybe_fold(db, &s) ||
+	    !s.ready || s.max_id > UINT32_MAX) {
+		return true;
+	}
+	bool ready = false;
+	if (!scores_ensure(db, false, &ready)) {
+		return false;
+	}
+	if (!ready) {
+		return true;
+	}
+	bool txn = sqlite3_get_autocommit(db->conn);
+	if (txn && !db_exec(db, "BEGIN")) {
+		return false;
+	}
+	struct eval e = {.db = db, .o = o};
+	db->scores_budget = -1;
+	db->scores_over = false;
+	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
+	    postings_apply_log(db, &e.sets, false, 0);
+	roaring_bitmap_t *outside = ok ? roaring_bitmap_copy(sets_get(&e.sets, SET_SHOWN)) : NULL;
+	/* The images below an override are counted with their own cuts by
+	 * the caller (nested ones lie within the outermost). */
+	for (size_t k = 0; ok && k < o->n_overrides; k++) {
+		struct search_node f = {.kind = SEARCH_FOLDER, .text = (char *)o->overrides[k].folder};
+		struct leaf l = {0};
+		ok = folder_leaf(&e, &f, &l);
+		if (l.bits != NULL) {
+			roaring_bitmap_andnot_inplace(outside, l.bits);
+			roaring_bitmap_free(l.bits);
+		}
+	}
+	ok = ok && scores_pending_ruled(db, o, e.model, outside, ruled, plain, answered);
+	if (outside != NULL) {
+		roaring_bitmap_free(outside);
+	}
+	eval_fini(&e);
+	if (txn) {
+		ok = db_exec(db, "COMMIT") && ok;
+	}
+	return ok;
 }

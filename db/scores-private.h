@@ -37,4 +37,11 @@ bool scores_above(struct db *db, int64_t model, int64_t tag, double x, bool ge,
 bool scores_suggested(struct db *db, const struct search_node *n, const struct search_opts *o,
     int64_t model, const roaring_bitmap_t *shown, roaring_bitmap_t **out);
 
+/* For the library count (search-count.c), the tags rules touch among
+ * outside: *plain, what its histogram counted for them, and *ruled, the
+ * (image, name) pairs the rules make of them and of the pins.  *answered
+ * false when the sets cannot tell (max_tags, a name of too many tags). */
+bool scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
+    const roaring_bitmap_t *outside, int64_t *ruled, int64_t *plain, bool *answered);
+
 #endif

@@ -498,3 +498,91 @@ scores_suggested(struct db *db, const struct search_node *n, const struct search
 	*out = r;
 	return true;
 }
+
+/*
+ * The library count's correction for the tags rules touch (search-count.c):
+ * *plain, what its histogram counted for them (a prediction above the
+ * global cut of its category, undecided by its own tag), and *ruled, what
+ * the rules make of them (every name they become, and every pinned name,
+ * as the images suggesting it), both among outside.  The names are
+ * suggested: terms without the overrides: outside lies beyond them.
+ */
+bool
+scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
+    const roaring_bitmap_t *outside, int64_t *ruled, int64_t *plain, bool *answered)
+{
+	struct search_opts flat = *o;
+	flat.n_overrides = 0;
+	struct ctx c = {.db = db, .o = &flat, .model = model, .shown = outside};
+	*ruled = *plain = 0;
+	*answered = false;
+	if (capped(o)) {
+		return true;
+	}
+	/* The ruled tags, then the names: finals of the ruled tags and pins. */
+	sqlite3_stmt *st = db_stmt(db, "SELECT g.id, g.category, g.name, " SEARCH_FINAL_NAME
+	    " FROM tags g WHERE g.category IN (0, 4) AND g.id IN (" SEARCH_RULED_TAGS ")"
+	    " UNION ALL SELECT NULL, NULL, NULL, tag FROM tag_rules WHERE kind = 2");
+	if (st == NULL) {
+		return false;
+	}
+	struct source *src = NULL;
+	size_t n_src = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 3) != SQLITE_TEXT ||
+		    (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+		     sqlite3_column_type(st, 2) != SQLITE_TEXT)) {
+			c.cannot = true; /* a name that is not text: a script's */
+			break;
+		}
+		src = xreallocarray(src, n_src + 1, sizeof *src);
+		struct source *s = &src[n_src++];
+		bool pin = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		s->id = pin ? 0 : sqlite3_column_int64(st, 0);
+		s->category = sqlite3_column_int(st, 1);
+		s->name = pin ? NULL : xstrdup((const char *)sqlite3_column_text(st, 2));
+		s->final = xstrdup((const char *)sqlite3_column_text(st, 3));
+		c.cannot = c.cannot || (!pin && (s->id <= 0 || s->id >= DB_SCORE_TAGS));
+	}
+	sqlite3_reset(st);
+	bool ok = rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(db, "score sets");
+	/* What the histogram counted for each ruled tag. */
+	for (size_t i = 0; ok && !c.cannot && model > 0 && i < n_src; i++) {
+		if (src[i].name == NULL) {
+			continue;
+		}
+		roaring_bitmap_t *t = roaring_bitmap_create(), *d = NULL;
+		ok = category_pass(&c, &src[i], &flat.cut, t) &&
+		    (d = scores_load_set(db, 0, src[i].id, DB_SCORE_DECIDED)) != NULL;
+		if (ok) {
+			roaring_bitmap_andnot_inplace(t, d);
+			*plain += (int64_t)roaring_bitmap_and_cardinality(t, outside);
+			roaring_bitmap_free(d);
+		}
+		roaring_bitmap_free(t);
+	}
+	/* Each name once, as suggested:NAME. */
+	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			seen = strcmp(src[j].final, src[i].final) == 0;
+		}
+		if (seen) {
+			continue;
+		}
+		struct search_node n = {.kind = SEARCH_SUGGESTED, .text = src[i].final,
+			.category = -1};
+		roaring_bitmap_t *r = NULL;
+		ok = scores_suggested(db, &n, &flat, model, outside, &r);
+		if (r == NULL) {
+			c.cannot = true;
+		} else {
+			*ruled += (int64_t)roaring_bitmap_get_cardinality(r);
+			roaring_bitmap_free(r);
+		}
+	}
+	sources_free(src, n_src);
+	*answered = ok && !c.cannot;
+	return ok;
+}

@@ -11,14 +11,18 @@
  * the cut are summed.  Then what the histogram cannot know is replaced by
  * direct passes, each as cheap as what it covers:
  *   folder overrides   the images below them, counted with their own cuts;
- *   tag rules          the predictions of the tags rules touch (excluded,
- *                      aliased either way, pinned) and the pinned folders.
+ *   tag rules          the tags rules touch (excluded, aliased either way,
+ *                      pinned, a threshold of their own) and the pinned
+ *                      folders: from the score sets when they are built
+ *                      (postings_pending_ruled: each name as a suggested:
+ *                      term), else from their predictions.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/db-private.h"
+#include "db/postings-private.h"
 #include "db/predictions.h"
 #include "db/search-private.h"
 #include "db/search.h"
@@ -285,7 +289,13 @@ count_fast(struct compile *c, int64_t *n)
 	    !count_rules(c, INSIDE, false, &inside))) {
 		return false;
 	}
-	if (rules && (!count_plain(c, OUTSIDE, true, &ruled_plain) ||
+	/* The tags rules touch from the score sets when they are built (a
+	 * few bitmaps a tag), else from their predictions. */
+	bool sets = false;
+	if (rules && !postings_pending_ruled(c->db, c->o, &ruled, &ruled_plain, &sets)) {
+		return false;
+	}
+	if (rules && !sets && (!count_plain(c, OUTSIDE, true, &ruled_plain) ||
 	    !count_rules(c, OUTSIDE, true, &ruled))) {
 		return false;
 	}

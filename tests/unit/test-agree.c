@@ -4,7 +4,9 @@
  *   engine  suggest_image() (core/tag/suggest.h) under rules_load();
  *   SQL     `suggested:NAME` and `suggested:PATTERN` (db/search.c) under
  *           rules_search_opts(), and the library count
- *           db_search_suggestions() (db/search-count.c);
+ *           db_search_suggestions() (db/search-count.c); in two rounds of
+ *           three from the score sets (db/scores.h), built before the
+ *           library is filled or after;
  *   commit  what `tagcon commit` writes: review_accept_all() and
  *           review_commit() (core/tag/review.h), read back as decisions;
  *   impact  the images a change of the global cuts changes, from the score
@@ -51,6 +53,7 @@
 #include "db/bands.h"
 #include "db/db.h"
 #include "db/postings.h"
+#include "db/scores.h"
 #include "db/images.h"
 #include "db/predictions.h"
 #include "db/review.h"
@@ -979,7 +982,17 @@ run_round(uint64_t seed, int round)
 		CHECK(db_bands_build(w.db));
 	}
 	setenv("TAGCON_BANDS_FOLD", chance(50) ? "0" : "100000", 1);
+	/* The posting lists and score sets: none (SQL answers), built before
+	 * the fill (every row through their triggers), or after it; then
+	 * suggested: searches and the library count come from them. */
+	unsigned sets = rnd(3);
+	if (sets == 1) {
+		CHECK(db_postings_fold(w.db) && db_scores_build(w.db));
+	}
 	build_world(&w);
+	if (sets == 2) {
+		CHECK(db_postings_fold(w.db) && db_scores_build(w.db));
+	}
 	keep(&w);
 	check_world(&w);
 	if (w.mismatches > 0) {
