@@ -18,6 +18,7 @@
 #include "db/bands.h"
 #include "db/db-private.h"
 #include "db/postings-private.h"
+#include "db/scores-private.h"
 #include "db/postings.h"
 #include "db/search-private.h"
 #include "common/xalloc.h"
@@ -828,11 +829,60 @@ overrides(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 	return ok;
 }
 
-/* The images where a prediction of a tag some rule touches crosses
- * (decided or not: a decision on its own name is not one on its alias). */
+/*
+ * The tags rules touch, from the score sets when they are built: the
+ * images where a name they become (or a pinned name) is suggested on one
+ * side and not the other change (diff); those where one of them crosses
+ * (cross) and which a crossing band put among the changed may owe that to
+ * it alone: the engine decides them, unless diff did.
+ */
 static bool
-ruled(struct ask *k, roaring_bitmap_t *recheck)
+ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck,
+    bool *answered)
 {
+	bool ready = false;
+	*answered = false;
+	if (!scores_ensure(k->db, false, &ready)) {
+		return false;
+	}
+	if (!ready) {
+		return true;
+	}
+	struct scores_cross x[4];
+	for (size_t i = 0; i < k->n_x; i++) {
+		x[i] = (struct scores_cross){k->x[i].cc == 1, k->x[i].side, k->x[i].a, k->x[i].z};
+	}
+	roaring_bitmap_t *diff = roaring_bitmap_create(), *cross = roaring_bitmap_create();
+	bool ok = scores_ruled_change(k->db, k->old, k->cand, k->model, k->shown, x, k->n_x, diff,
+	    cross, answered);
+	if (ok && *answered) {
+		roaring_bitmap_and_inplace(cross, k->shown);
+		/* The unsure leave the changed with the rest of recheck (answer());
+		 * those diff names change for sure, without the engine. */
+		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross);
+		roaring_bitmap_or_inplace(changed, diff);
+		roaring_bitmap_andnot_inplace(unsure, diff);
+		roaring_bitmap_or_inplace(recheck, unsure);
+		roaring_bitmap_free(unsure);
+	}
+	roaring_bitmap_free(diff);
+	roaring_bitmap_free(cross);
+	return ok;
+}
+
+/* The images where a prediction of a tag some rule touches crosses
+ * (decided or not: a decision on its own name is not one on its alias),
+ * for the engine; from the score sets when they can tell. */
+static bool
+ruled(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
+{
+	bool answered = false;
+	if (!ruled_from_sets(k, changed, recheck, &answered)) {
+		return false;
+	}
+	if (answered) {
+		return true;
+	}
 	char *cond = crossing_sql(k);
 	char *sql = xasprintf("SELECT i.id FROM tags g JOIN predictions p ON p.tag_id = g.id"
 	    " JOIN images i ON i.content_id = p.content_id LEFT JOIN tagged t"
@@ -911,7 +961,7 @@ answer(struct ask *k, struct db_band_change *out)
 	k->shown = sets_get(&k->sets, POSTINGS_SET_SHOWN);
 	roaring_bitmap_t *changed = roaring_bitmap_create(), *recheck = roaring_bitmap_create();
 	ok = crossing_images(k, changed) && overrides(k, changed, recheck) &&
-	    (k->n_x == 0 || ruled(k, recheck));
+	    (k->n_x == 0 || ruled(k, changed, recheck));
 	if (ok && (capped(k->old) || capped(k->cand))) {
 		roaring_bitmap_or_inplace(recheck, changed);
 	}

@@ -44,4 +44,24 @@ bool scores_suggested(struct db *db, const struct search_node *n, const struct s
 bool scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
     const roaring_bitmap_t *outside, int64_t *ruled, int64_t *plain, bool *answered);
 
+/* A range of scores, (a, z] (infinite ends: open), on one side of the
+ * answer's MCut cut (side 1: above it), in one category. */
+struct scores_cross {
+	bool character;
+	int side;
+	double a;
+	double z;
+};
+
+/* For the images a change of the global cuts from old to cand changes
+ * (bands.c), the tags rules touch: into *diff the images where one of the
+ * names they become, or a pinned name, is suggested under one but not the
+ * other, among shown; into *cross the images where a prediction of one of
+ * them lies in a range of x.  *answered false when the sets cannot tell
+ * (max_tags, a name of too many tags). */
+bool scores_ruled_change(struct db *db, const struct search_opts *old,
+    const struct search_opts *cand, int64_t model, const roaring_bitmap_t *shown,
+    const struct scores_cross *x, size_t n_x, roaring_bitmap_t *diff, roaring_bitmap_t *cross,
+    bool *answered);
+
 #endif

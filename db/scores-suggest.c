@@ -20,6 +20,7 @@
  * bytes, a threshold that is not a number, two rules of one tag on one
  * folder).
  */
+#include <math.h>
 #include <roaring/roaring.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,9 +370,10 @@ source_pass(struct ctx *c, const struct source *s, roaring_bitmap_t *pass)
 	return ok;
 }
 
-/* Remove from x the images where an exclusion covers name or final. */
+/* The images where an exclusion covers name or final, into *x (owned by
+ * the caller). */
 static bool
-less_excluded(struct ctx *c, const char *name, const char *final, roaring_bitmap_t *x)
+excluded(struct ctx *c, const char *name, const char *final, struct region *x)
 {
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT lo, hi FROM tag_rules WHERE kind = 0"
 	    " AND (?1 GLOB glob OR ?2 GLOB glob)");
@@ -385,7 +387,7 @@ less_excluded(struct ctx *c, const char *name, const char *final, roaring_bitmap
 	while (ok && !c->cannot && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const struct region *r = rule_region(c, st, 0, &ok);
 		if (r != NULL) {
-			minus_region(x, r);
+			union_region(x, r);
 		}
 	}
 	sqlite3_reset(st);
@@ -460,15 +462,21 @@ term(struct ctx *c, const struct search_node *n, roaring_bitmap_t *r)
 	}
 	for (size_t i = 0; ok && !c->cannot && !c->db->scores_over && i < n_src; i++) {
 		roaring_bitmap_t *pass = roaring_bitmap_create(), *d = NULL;
-		ok = source_pass(c, &src[i], pass) && decided(c, src[i].final, &d) &&
-		    less_excluded(c, src[i].name, src[i].final, pass);
-		if (ok) {
+		struct region out = {roaring_bitmap_create(), false};
+		ok = excluded(c, src[i].name, src[i].final, &out);
+		/* Excluded everywhere (but where no folder is): its sets are
+		 * not read, so that a first page of it need not walk. */
+		bool none = out.all_but && roaring_bitmap_is_empty(out.in);
+		ok = ok && (none || (source_pass(c, &src[i], pass) && decided(c, src[i].final, &d)));
+		if (ok && !none) {
+			minus_region(pass, &out);
 			roaring_bitmap_andnot_inplace(pass, d);
 			roaring_bitmap_or_inplace(r, pass);
 		}
 		if (d != NULL) {
 			roaring_bitmap_free(d);
 		}
+		roaring_bitmap_free(out.in);
 		roaring_bitmap_free(pass);
 	}
 	sources_free(src, n_src);
@@ -499,6 +507,63 @@ scores_suggested(struct db *db, const struct search_node *n, const struct search
 	return true;
 }
 
+/* The tags rules touch (general and character; name set) and the pinned
+ * names (name NULL): each with its name after aliases. */
+static bool
+ruled_sources(struct ctx *c, struct source **out, size_t *n_out)
+{
+	*out = NULL;
+	*n_out = 0;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT g.id, g.category, g.name, " SEARCH_FINAL_NAME
+	    " FROM tags g WHERE g.category IN (0, 4) AND g.id IN (" SEARCH_RULED_TAGS ")"
+	    " UNION ALL SELECT NULL, NULL, NULL, tag FROM tag_rules WHERE kind = 2");
+	if (st == NULL) {
+		return false;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool pin = sqlite3_column_type(st, 0) == SQLITE_NULL;
+		if (sqlite3_column_type(st, 3) != SQLITE_TEXT ||
+		    (!pin && sqlite3_column_type(st, 2) != SQLITE_TEXT)) {
+			c->cannot = true; /* a name that is not text: a script's */
+			break;
+		}
+		*out = xreallocarray(*out, *n_out + 1, sizeof **out);
+		struct source *s = &(*out)[(*n_out)++];
+		s->id = pin ? 0 : sqlite3_column_int64(st, 0);
+		s->category = sqlite3_column_int(st, 1);
+		s->name = pin ? NULL : xstrdup((const char *)sqlite3_column_text(st, 2));
+		s->final = xstrdup((const char *)sqlite3_column_text(st, 3));
+		c->cannot = c->cannot || (!pin && (s->id <= 0 || s->id >= DB_SCORE_TAGS));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(c->db, "score sets");
+}
+
+/* Whether src[i]'s final name came before i (each name is one term). */
+static bool
+seen_before(const struct source *src, size_t i)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (strcmp(src[j].final, src[i].final) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* suggested:name under o among shown, a new bitmap; NULL with c->cannot
+ * when the sets cannot tell. */
+static bool
+name_term(struct ctx *c, const char *name, const struct search_opts *o,
+    const roaring_bitmap_t *shown, roaring_bitmap_t **out)
+{
+	struct search_node n = {.kind = SEARCH_SUGGESTED, .text = (char *)name, .category = -1};
+	bool ok = scores_suggested(c->db, &n, o, c->model, shown, out);
+	c->cannot = c->cannot || *out == NULL;
+	return ok;
+}
+
 /*
  * The library count's correction for the tags rules touch (search-count.c):
  * *plain, what its histogram counted for them (a prediction above the
@@ -519,34 +584,9 @@ scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
 	if (capped(o)) {
 		return true;
 	}
-	/* The ruled tags, then the names: finals of the ruled tags and pins. */
-	sqlite3_stmt *st = db_stmt(db, "SELECT g.id, g.category, g.name, " SEARCH_FINAL_NAME
-	    " FROM tags g WHERE g.category IN (0, 4) AND g.id IN (" SEARCH_RULED_TAGS ")"
-	    " UNION ALL SELECT NULL, NULL, NULL, tag FROM tag_rules WHERE kind = 2");
-	if (st == NULL) {
-		return false;
-	}
-	struct source *src = NULL;
-	size_t n_src = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 3) != SQLITE_TEXT ||
-		    (sqlite3_column_type(st, 0) != SQLITE_NULL &&
-		     sqlite3_column_type(st, 2) != SQLITE_TEXT)) {
-			c.cannot = true; /* a name that is not text: a script's */
-			break;
-		}
-		src = xreallocarray(src, n_src + 1, sizeof *src);
-		struct source *s = &src[n_src++];
-		bool pin = sqlite3_column_type(st, 0) == SQLITE_NULL;
-		s->id = pin ? 0 : sqlite3_column_int64(st, 0);
-		s->category = sqlite3_column_int(st, 1);
-		s->name = pin ? NULL : xstrdup((const char *)sqlite3_column_text(st, 2));
-		s->final = xstrdup((const char *)sqlite3_column_text(st, 3));
-		c.cannot = c.cannot || (!pin && (s->id <= 0 || s->id >= DB_SCORE_TAGS));
-	}
-	sqlite3_reset(st);
-	bool ok = rc == SQLITE_DONE || rc == SQLITE_ROW || db_fail(db, "score sets");
+	struct source *src;
+	size_t n_src;
+	bool ok = ruled_sources(&c, &src, &n_src);
 	/* What the histogram counted for each ruled tag. */
 	for (size_t i = 0; ok && !c.cannot && model > 0 && i < n_src; i++) {
 		if (src[i].name == NULL) {
@@ -564,22 +604,85 @@ scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
 	}
 	/* Each name once, as suggested:NAME. */
 	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++) {
-			seen = strcmp(src[j].final, src[i].final) == 0;
-		}
-		if (seen) {
-			continue;
-		}
-		struct search_node n = {.kind = SEARCH_SUGGESTED, .text = src[i].final,
-			.category = -1};
 		roaring_bitmap_t *r = NULL;
-		ok = scores_suggested(db, &n, &flat, model, outside, &r);
-		if (r == NULL) {
-			c.cannot = true;
-		} else {
+		if (!seen_before(src, i) && (ok = name_term(&c, src[i].final, &flat, outside, &r)) &&
+		    r != NULL) {
 			*ruled += (int64_t)roaring_bitmap_get_cardinality(r);
+		}
+		if (r != NULL) {
 			roaring_bitmap_free(r);
+		}
+	}
+	sources_free(src, n_src);
+	*answered = ok && !c.cannot;
+	return ok;
+}
+
+/* The images with a prediction of s with a score in x's range on x's side
+ * of the MCut cut, into out. */
+static bool
+crossing(struct ctx *c, const struct source *s, const struct scores_cross *x,
+    roaring_bitmap_t *out)
+{
+	roaring_bitmap_t *t = roaring_bitmap_create(), *z = roaring_bitmap_create();
+	roaring_bitmap_t *above = scores_load_set(c->db, c->model, s->id, DB_SCORE_ABOVE);
+	bool ok = above != NULL &&
+	    (isfinite(x->a) ? scores_above(c->db, c->model, s->id, x->a, false, t)
+	    : scores_or_slots(c->db, c->model, s->id, 0, 100, t)) &&
+	    (!isfinite(x->z) || scores_above(c->db, c->model, s->id, x->z, false, z));
+	if (ok) {
+		roaring_bitmap_andnot_inplace(t, z);
+		if (x->side) {
+			roaring_bitmap_and_inplace(t, above);
+		} else {
+			roaring_bitmap_andnot_inplace(t, above);
+		}
+		roaring_bitmap_or_inplace(out, t);
+	}
+	if (above != NULL) {
+		roaring_bitmap_free(above);
+	}
+	roaring_bitmap_free(t);
+	roaring_bitmap_free(z);
+	return ok;
+}
+
+bool
+scores_ruled_change(struct db *db, const struct search_opts *old, const struct search_opts *cand,
+    int64_t model, const roaring_bitmap_t *shown, const struct scores_cross *x, size_t n_x,
+    roaring_bitmap_t *diff, roaring_bitmap_t *cross, bool *answered)
+{
+	struct ctx c = {.db = db, .o = old, .model = model, .shown = shown};
+	*answered = false;
+	if (capped(old) || capped(cand)) {
+		return true;
+	}
+	struct source *src;
+	size_t n_src;
+	bool ok = ruled_sources(&c, &src, &n_src);
+	for (size_t i = 0; ok && !c.cannot && model > 0 && i < n_src; i++) {
+		bool character = src[i].category == DB_CAT_CHARACTER;
+		for (size_t k = 0; ok && src[i].name != NULL && k < n_x; k++) {
+			if (x[k].character == character) {
+				ok = crossing(&c, &src[i], &x[k], cross);
+			}
+		}
+	}
+	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
+		roaring_bitmap_t *a = NULL, *b = NULL;
+		if (!seen_before(src, i)) {
+			ok = name_term(&c, src[i].final, old, shown, &a) &&
+			    (c.cannot || name_term(&c, src[i].final, cand, shown, &b));
+		}
+		if (ok && a != NULL && b != NULL) {
+			roaring_bitmap_xor_inplace(a, b);
+			roaring_bitmap_or_inplace(diff, a);
+		}
+		if (a != NULL) {
+			roaring_bitmap_free(a);
+		}
+		if (b != NULL) {
+			roaring_bitmap_free(b);
 		}
 	}
 	sources_free(src, n_src);

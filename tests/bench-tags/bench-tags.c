@@ -14,7 +14,12 @@
  * db/scores.h), =answers the cost of storing an answer with the score
  * sets on and off (it WRITES: run it on a copy; the answers stored are
  * those read, so the content stays the same but for tagged_at);
- * TAGCON_BENCH_ENGINE=1 checks their changed images against the engine.
+ * TAGCON_BENCH_ENGINE=1 checks their changed images against the engine;
+ * =rules adds the rules of a curated library (per-tag thresholds as
+ * `calibrate` learns them, an exclusion, an alias, a pin, rules on
+ * folders), times suggested: searches and the Settings lines under them,
+ * and removes them again (it WRITES those rules, and removes them first
+ * too, should a run have been killed).
  * The score sets are built (or folded) once before the searches, timed,
  * with their size; TAGCON_BENCH_REBUILD=1 builds them again even when
  * they are complete.
@@ -37,6 +42,7 @@
 #include "db/db.h"
 #include "db/postings.h"
 #include "db/predictions.h"
+#include "db/rules.h"
 #include "db/scores.h"
 #include "db/search.h"
 #include "common/xalloc.h"
@@ -431,6 +437,94 @@ settings_lines(void)
 		printf("%-58s %lld of %lld images, %lld approximate; pending %lld -> %lld\n", "",
 		    (long long)st->res.changed, (long long)st->res.images,
 		    (long long)st->res.inexact, (long long)st->before, (long long)st->after);
+	}
+}
+
+/* ---- under the rules of a curated library --------------------------------------------- */
+
+#define F(n) "/bench/tags/f000" #n
+static const struct db_rule curated[] = {
+	{.kind = DB_RULE_THRESHOLD, .tag = "smile", .value = 0.45},
+	{.kind = DB_RULE_THRESHOLD, .tag = "long_hair", .value = 0.3},
+	{.kind = DB_RULE_THRESHOLD, .tag = "1girl", .value = 0.5, .folder = F(1)},
+	{.kind = DB_RULE_THRESHOLD, .tag = "1girl", .value = 0.6, .folder = F(2)},
+	{.kind = DB_RULE_EXCLUDE, .tag = "monochrome"},
+	{.kind = DB_RULE_EXCLUDE, .tag = "tag_09*", .folder = F(2)},
+	{.kind = DB_RULE_ALIAS, .tag = "tag_0100", .target = "tag_0101"},
+	{.kind = DB_RULE_PIN, .tag = "wip", .folder = F(3)},
+};
+#define N_CURATED (sizeof curated / sizeof curated[0])
+/* tag_0000 to tag_0019 at 0.25, as bench-count's figures have them. */
+#define N_TAIL_RULES 20
+
+static bool
+curated_rules(bool add)
+{
+	char name[32];
+	bool ok = true, done;
+	for (int i = 0; i < (int)N_CURATED + N_TAIL_RULES; i++) {
+		struct db_rule r = i < (int)N_CURATED ? curated[i]
+		    : (struct db_rule){.kind = DB_RULE_THRESHOLD, .tag = name, .value = 0.25};
+		snprintf(name, sizeof name, "tag_%04d", i - (int)N_CURATED);
+		ok = ok && (add ? db_rule_add(db, &r, &done)
+		    : db_rule_remove(db, r.kind, r.tag, r.folder, &done));
+	}
+	return ok;
+}
+
+static void
+under_rules(void)
+{
+	if (!curated_rules(false) || !curated_rules(true)) {
+		printf("rules: FAILED: %s\n", db_errmsg(db));
+		mismatches++;
+		return;
+	}
+	char *cause = NULL;
+	struct rules *r = rules_load(db, &cause);
+	const struct rules *saved = rules;
+	struct search_opts saved_base = base;
+	rules = r;
+	rules_search_opts(r, &base);
+	static const char *const q[] = {
+		"suggested:1girl", "suggested:smile", "suggested:long_hair suggested:1girl",
+		"suggested:tag_0101", "suggested:tag_0005", "suggested:wip",
+		"suggested:smile -suggested:long_hair", "suggested:monochrome",
+	};
+	char what[160];
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		struct job j;
+		job_init(&j, q[i]);
+		j.o.limit = 100;
+		snprintf(what, sizeof what, "rules: search '%s', first 100 by path", q[i]);
+		measure(what, &j, do_page, 50);
+		page_plain(what, &j);
+		j.o.limit = -1;
+		snprintf(what, sizeof what, "rules: search '%s'", q[i]);
+		counts(what, &j);
+		search_node_destroy(j.q);
+	}
+	struct job j;
+	job_init(&j, "");
+	measure("rules: suggestions in the library", &j, do_suggestions, 300);
+	int64_t fast = j.result;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	measure_n("rules: suggestions in the library, without the score sets", &j,
+	    do_suggestions, 0, 1);
+	unsetenv("TAGCON_POSTINGS");
+	if (j.result != fast) {
+		printf("MISMATCH: suggestions under rules: %lld, without the sets %lld\n",
+		    (long long)fast, (long long)j.result);
+		mismatches++;
+	}
+	search_node_destroy(j.q);
+	settings_lines();
+	rules = saved;
+	base = saved_base;
+	rules_destroy(r);
+	if (!curated_rules(false)) {
+		printf("rules: not removed: %s\n", db_errmsg(db));
+		mismatches++;
 	}
 }
 
@@ -844,6 +938,8 @@ main(int argc, char **argv)
 		score_sets(argv[1], c.total);
 		if (strcmp(only, "answers") == 0) {
 			answers(model);
+		} else if (strcmp(only, "rules") == 0) {
+			under_rules();
 		} else if (strcmp(only, "scores") == 0) {
 			scores_only = true;
 			searches();
