@@ -829,6 +829,144 @@ overrides(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 	return ok;
 }
 
+/* Unsure images to sample per round, rounds, tags taken per round. */
+#define SAMPLE 256
+#define SETTLE_ROUNDS 3
+#define SETTLE_TAGS 8
+
+/* Settling starts past this many unsure images (TAGCON_BANDS_SETTLE=N:
+ * tests settle a handful). */
+static uint64_t
+settle_from(void)
+{
+	const char *v = getenv("TAGCON_BANDS_SETTLE");
+	return v != NULL && *v != '\0' ? strtoull(v, NULL, 10) : SAMPLE;
+}
+
+struct tally {
+	int64_t tag;
+	bool character;
+	int n;
+};
+
+static int
+by_tag(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+	return x->tag < y->tag ? -1 : x->tag > y->tag;
+}
+
+static int
+by_count(const void *a, const void *b)
+{
+	const struct tally *x = a, *y = b;
+	return y->n - x->n;
+}
+
+/* Of a sample of unsure, the predictions of tags rules do not touch that
+ * cross, a tally per tag (sorted by tag). */
+static bool
+tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitmap_t *ruled_ids,
+    const struct scores_cross *x, struct tally **out, size_t *n_out)
+{
+	sqlite3_stmt *st = db_stmt(k->db, "SELECT p.tag_id, g.category = 4, p.score, "
+	    DB_BAND_SIDE_SQL("p", "g", "t") " FROM images i JOIN predictions p"
+	    " ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t"
+	    " ON t.content_id = p.content_id AND t.model_id = p.model_id"
+	    " WHERE i.id = ?1 AND p.model_id = ?2 AND g.category IN (0, 4)");
+	if (st == NULL) {
+		return false;
+	}
+	uint64_t n = roaring_bitmap_get_cardinality(unsure);
+	struct tally *t = NULL;
+	size_t m = 0;
+	int rc = SQLITE_DONE;
+	for (uint64_t i = 0; i < SAMPLE && i < n && (rc == SQLITE_DONE); i++) {
+		uint32_t id;
+		if (!roaring_bitmap_select(unsure, (uint32_t)(i * n / SAMPLE), &id)) {
+			continue;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, k->model);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t tag = sqlite3_column_int64(st, 0);
+			bool character = sqlite3_column_int(st, 1) != 0;
+			double score = sqlite3_column_double(st, 2);
+			int side = sqlite3_column_int(st, 3);
+			bool in = false;
+			for (size_t j = 0; j < k->n_x && !in; j++) {
+				in = x[j].character == character && x[j].side == side &&
+				    !(score <= x[j].a) && !(score > x[j].z);
+			}
+			if (in && (tag < 0 || tag > UINT32_MAX || !roaring_bitmap_contains(ruled_ids,
+			    (uint32_t)tag))) {
+				t = xreallocarray(t, m + 1, sizeof *t);
+				t[m++] = (struct tally){tag, character, 1};
+			}
+		}
+		sqlite3_reset(st);
+	}
+	/* One entry per tag. */
+	size_t u = 0;
+	if (m > 0) {
+		qsort(t, m, sizeof *t, by_tag);
+		for (size_t i = 1; i < m; i++) {
+			if (t[i].tag == t[u].tag) {
+				t[u].n++;
+			} else {
+				t[++u] = t[i];
+			}
+		}
+		u++;
+	}
+	*out = t;
+	*n_out = u;
+	return rc == SQLITE_DONE || db_fail(k->db, "bands");
+}
+
+/*
+ * The unsure images (a crossing band holds them, and a tag rules touch
+ * crosses there) that another tag, one no rule touches, crosses too: it
+ * changes its name, so they change for sure.  Rather than the engine on
+ * each (a hundred thousand at 1M for MCut switched with 1girl ruled), the
+ * tags that cross most often in a sample of them are taken whole from the
+ * score sets, round by round; what is left goes to the engine.
+ */
+static bool
+settle(struct ask *k, const struct scores_cross *x, roaring_bitmap_t *unsure,
+    roaring_bitmap_t *changed)
+{
+	roaring_bitmap_t *ruled_ids = roaring_bitmap_create();
+	sqlite3_stmt *st = db_stmt(k->db, SEARCH_RULED_TAGS);
+	bool ok = st != NULL && postings_ids_into(k->db, st, ruled_ids);
+	uint64_t from = settle_from();
+	for (int r = 0; ok && r < SETTLE_ROUNDS && roaring_bitmap_get_cardinality(unsure) > from;
+	    r++) {
+		struct tally *t = NULL;
+		size_t n = 0;
+		ok = tally_crossing(k, unsure, ruled_ids, x, &t, &n);
+		if (ok && n > 0) {
+			qsort(t, n, sizeof *t, by_count);
+		}
+		roaring_bitmap_t *sure = roaring_bitmap_create();
+		for (size_t i = 0; ok && i < n && i < SETTLE_TAGS && t[i].n * 50 >= (int)fmin(SAMPLE,
+		    (double)roaring_bitmap_get_cardinality(unsure)); i++) {
+			ok = scores_crossing(k->db, k->model, t[i].tag, t[i].character, x, k->n_x, sure);
+		}
+		roaring_bitmap_and_inplace(sure, unsure);
+		roaring_bitmap_or_inplace(changed, sure);
+		roaring_bitmap_andnot_inplace(unsure, sure);
+		bool gained = !roaring_bitmap_is_empty(sure);
+		roaring_bitmap_free(sure);
+		free(t);
+		if (!gained) {
+			break;
+		}
+	}
+	roaring_bitmap_free(ruled_ids);
+	return ok;
+}
+
 /*
  * The tags rules touch, from the score sets when they are built: the
  * images where a name they become (or a pinned name) is suggested on one
@@ -862,6 +1000,7 @@ ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *rech
 		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross);
 		roaring_bitmap_or_inplace(changed, diff);
 		roaring_bitmap_andnot_inplace(unsure, diff);
+		ok = settle(k, x, unsure, changed);
 		roaring_bitmap_or_inplace(recheck, unsure);
 		roaring_bitmap_free(unsure);
 	}

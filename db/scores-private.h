@@ -64,4 +64,9 @@ bool scores_ruled_change(struct db *db, const struct search_opts *old,
     const struct scores_cross *x, size_t n_x, roaring_bitmap_t *diff, roaring_bitmap_t *cross,
     bool *answered);
 
+/* The images where an undecided prediction of tag (of category character
+ * or general) lies in a range of x, into out. */
+bool scores_crossing(struct db *db, int64_t model, int64_t tag, bool character,
+    const struct scores_cross *x, size_t n_x, roaring_bitmap_t *out);
+
 #endif

@@ -689,3 +689,29 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 	*answered = ok && !c.cannot;
 	return ok;
 }
+
+bool
+scores_crossing(struct db *db, int64_t model, int64_t tag, bool character,
+    const struct scores_cross *x, size_t n_x, roaring_bitmap_t *out)
+{
+	struct ctx c = {.db = db, .model = model};
+	struct source src = {.id = tag, .category = character ? DB_CAT_CHARACTER : DB_CAT_GENERAL};
+	if (tag <= 0 || tag >= DB_SCORE_TAGS || model <= 0) {
+		return true;
+	}
+	roaring_bitmap_t *t = roaring_bitmap_create();
+	bool ok = true;
+	for (size_t k = 0; ok && k < n_x; k++) {
+		if (x[k].character == character) {
+			ok = crossing(&c, &src, &x[k], t);
+		}
+	}
+	roaring_bitmap_t *d = ok ? scores_load_set(db, 0, tag, DB_SCORE_DECIDED) : NULL;
+	if (d != NULL) {
+		roaring_bitmap_andnot_inplace(t, d);
+		roaring_bitmap_or_inplace(out, t);
+		roaring_bitmap_free(d);
+	}
+	roaring_bitmap_free(t);
+	return ok && d != NULL;
+}

@@ -982,6 +982,9 @@ run_round(uint64_t seed, int round)
 		CHECK(db_bands_build(w.db));
 	}
 	setenv("TAGCON_BANDS_FOLD", chance(50) ? "0" : "100000", 1);
+	/* Images a crossing ruled tag leaves unsure settled by the tags that
+	 * cross with it from any count on, or (as by default) past 256. */
+	setenv("TAGCON_BANDS_SETTLE", chance(50) ? "0" : "256", 1);
 	/* The posting lists and score sets: none (SQL answers), built before
 	 * the fill (every row through their triggers), or after it; then
 	 * suggested: searches and the library count come from them. */
