@@ -17,7 +17,9 @@
  * switched on or off (a band above the fixed threshold but below the
  * image's cut, or the other way).  What the bands cannot know is handed
  * back as images to recheck with the suggestion engine: those where a tag
- * some rule touches crosses, those below a folder override whose own cut
+ * some rule touches crosses (with the score sets built, only those its
+ * names' sets under both cuts and the tags crossing with it leave unsure:
+ * bands.c's ruled_from_sets), those below a folder override whose own cut
  * moves, with max_tags in force every crossing image, and when max_tags
  * itself moves every image.  Images below an override whose cut stays do
  * not change.
