@@ -663,6 +663,7 @@ answerable(const struct search_node *n)
 	case SEARCH_SCORE:
 	case SEARCH_SUGGESTED:
 	case SEARCH_RATING:
+	case SEARCH_MODEL:
 	case SEARCH_STATE:
 	case SEARCH_FOLDER:
 		return true;
@@ -684,7 +685,8 @@ answerable(const struct search_node *n)
 static bool
 needs_scores(const struct search_node *n)
 {
-	if (n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED || n->kind == SEARCH_RATING) {
+	if (n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED || n->kind == SEARCH_RATING ||
+	    n->kind == SEARCH_MODEL) {
 		return true;
 	}
 	for (size_t i = 0; i < n->n_kids; i++) {
@@ -818,12 +820,12 @@ collect(struct eval *e, const struct search_node *n)
 		return ok;
 	}
 	if (n->kind == SEARCH_TAG || n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED ||
-	    n->kind == SEARCH_RATING) {
+	    n->kind == SEARCH_RATING || n->kind == SEARCH_MODEL) {
 		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
 		struct leaf *l = &e->leaves[e->n_leaves++];
 		memset(l, 0, sizeof *l);
 		l->node = n;
-		return n->kind == SEARCH_RATING || resolve(e, n, l);
+		return n->kind == SEARCH_RATING || n->kind == SEARCH_MODEL || resolve(e, n, l);
 	}
 	for (size_t i = 0; i < n->n_kids; i++) {
 		if (!collect(e, n->kids[i])) {
@@ -894,6 +896,7 @@ eval(const struct eval *e, const struct search_node *n)
 	case SEARCH_SCORE:
 	case SEARCH_SUGGESTED:
 	case SEARCH_RATING:
+	case SEARCH_MODEL:
 	case SEARCH_FOLDER:
 		return roaring_bitmap_copy(leaf_of(e, n)->bits);
 	case SEARCH_STATE: {

@@ -1265,6 +1265,40 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 	return r;
 }
 
+/* model:NAME (or a pattern): the images each model of that name answered
+ * for, search.c's emit_model. */
+static bool
+model_term(struct db *db, const struct search_node *n, roaring_bitmap_t **out)
+{
+	sqlite3_stmt *st = db_stmt(db, n->pattern ? "SELECT id FROM models WHERE name GLOB ?1"
+	    : "SELECT id FROM models WHERE name = ?1");
+	if (st == NULL) {
+		return false;
+	}
+	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
+	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
+	free(glob);
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	bool fits = true, ok = true;
+	int rc = SQLITE_DONE;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		/* A script's model id with no sets of its own: SQL answers. */
+		fits = fits && id > 0 && id < DB_SCORE_MODELS;
+		ok = !fits || scores_or_slots(db, id, 0, DB_SCORE_ANSWERED, DB_SCORE_ANSWERED, r);
+	}
+	sqlite3_reset(st);
+	if (ok && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		ok = db_fail(db, "score sets");
+	}
+	if (!ok || !fits) {
+		roaring_bitmap_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return ok;
+}
+
 bool
 scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, size_t n_tags,
     const struct search_opts *o, int64_t model, const roaring_bitmap_t *shown,
@@ -1295,6 +1329,9 @@ scores_leaf(struct db *db, const struct search_node *n, const int64_t *tags, siz
 	case SEARCH_RATING:
 		*out = rating_term(db, n->set, model, shown);
 		ok = *out != NULL;
+		break;
+	case SEARCH_MODEL:
+		ok = model_term(db, n, out);
 		break;
 	default:
 		break;

@@ -207,7 +207,7 @@ static bool
 scored(const char *query)
 {
 	return strstr(query, "score:") != NULL || strstr(query, "suggested:") != NULL ||
-	    strstr(query, "rating:") != NULL;
+	    strstr(query, "rating:") != NULL || strstr(query, "model:") != NULL;
 }
 
 static void
@@ -226,6 +226,8 @@ searches(void)
 		 * threshold. */
 		"score:1girl>0.5", "score:1girl<0.355", "score:tag_0042>=0.2", "score:1girl=0.5",
 		"rating:q 1girl", "solo -rating:g", "suggested:tag_0042",
+		/* The images a model answered, from its answered set. */
+		"model:*swinv2* -solo",
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {

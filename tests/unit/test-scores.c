@@ -1,6 +1,6 @@
 /*
- * test-scores.c — the score sets (db/scores.h) count suggested:, score:
- * and rating: terms and the rating filter exactly as plain SQL does, on
+ * test-scores.c — the score sets (db/scores.h) count suggested:, score:,
+ * rating: and model: terms and the rating filter exactly as plain SQL does, on
  * random libraries and random queries, through every kind of write that
  * changes what they derive from:
  *   tagcon's own writes   answers stored and stored again (a REPLACE of
@@ -314,7 +314,7 @@ step(struct world *w)
 static struct search_node *
 leaf(void)
 {
-	unsigned k = rnd(8);
+	unsigned k = rnd(9);
 	bool pat = chance(20);
 	const char *text = pat ? patterns[rnd(N_PATTERNS)] : names[rnd(N_NAMES)].name;
 	struct search_node *n;
@@ -332,6 +332,12 @@ leaf(void)
 	} else if (k < 7) {
 		n = search_node_create(SEARCH_RATING, 1, NULL);
 		n->set = 1 + rnd(31);
+	} else if (k == 8) {
+		static const char *const models[] = {MODEL, OTHER_MODEL, "no/such-model", "*vit*",
+			"SmilingWolf/*"};
+		unsigned m = rnd(5);
+		n = search_node_create(SEARCH_MODEL, 1, models[m]);
+		n->pattern = m >= 3;
 	} else {
 		n = search_node_create(SEARCH_TAG, 1, text);
 		n->pattern = pat;
@@ -371,6 +377,7 @@ describe(const struct search_node *n, FILE *f)
 		}
 		break;
 	case SEARCH_RATING: fprintf(f, "rating:%#x", n->set); break;
+	case SEARCH_MODEL: fprintf(f, "model:%s", n->text); break;
 	default:
 		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
 		for (size_t i = 0; i < n->n_kids; i++) {
