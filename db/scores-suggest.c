@@ -61,6 +61,17 @@ struct ctx {
 	bool cannot; /* a rule the sets cannot follow: SQL answers */
 };
 
+static void
+ctx_fini(struct ctx *c)
+{
+	for (size_t i = 0; i < c->n_cache; i++) {
+		free(c->cache[i].lo);
+		free(c->cache[i].hi);
+		roaring_bitmap_free(c->cache[i].r.in);
+	}
+	free(c->cache);
+}
+
 /* x ∩ r, in place. */
 static void
 and_region(roaring_bitmap_t *x, const struct region *r)
@@ -490,12 +501,7 @@ scores_suggested(struct db *db, const struct search_node *n, const struct search
 	struct ctx c = {.db = db, .o = o, .model = model, .shown = shown};
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	bool ok = term(&c, n, r);
-	for (size_t i = 0; i < c.n_cache; i++) {
-		free(c.cache[i].lo);
-		free(c.cache[i].hi);
-		roaring_bitmap_free(c.cache[i].r.in);
-	}
-	free(c.cache);
+	ctx_fini(&c);
 	if (!ok || c.cannot) {
 		roaring_bitmap_free(r);
 		*out = NULL;
@@ -647,6 +653,74 @@ crossing(struct ctx *c, const struct source *s, const struct scores_cross *x,
 	return ok;
 }
 
+/* Whether a category's cut is the same in x and y. */
+static bool
+same_cut(const struct db_cut *x, const struct db_cut *y, bool character)
+{
+	bool mx = character ? x->character_mcut : x->general_mcut;
+	bool my = character ? y->character_mcut : y->general_mcut;
+	double tx = character ? x->character_threshold : x->general_threshold;
+	double ty = character ? y->character_threshold : y->general_threshold;
+	return mx == my && (mx || tx == ty);
+}
+
+/* Whether a category's cut differs somewhere between a and b. */
+static bool
+cut_moves(const struct search_opts *a, const struct search_opts *b, bool character)
+{
+	bool moves = !same_cut(&a->cut, &b->cut, character) || a->n_overrides != b->n_overrides;
+	for (size_t k = 0; !moves && k < a->n_overrides; k++) {
+		moves = strcmp(a->overrides[k].folder, b->overrides[k].folder) != 0 ||
+		    !same_cut(&a->overrides[k].cut, &b->overrides[k].cut, character);
+	}
+	return moves;
+}
+
+/* Whether s has a threshold of its own on every image (a rule for
+ * everywhere, and no image whose path no folder holds): then no cut of
+ * its category reaches it. */
+static bool
+fixed_everywhere(struct ctx *c, const struct source *s, bool *fixed)
+{
+	*fixed = false;
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT EXISTS (SELECT 1 FROM tag_rules WHERE kind = 3"
+	    " AND tag = ?1 AND lo = x'2f' AND hi = x'30' AND typeof(value) IN ('integer', 'real'))");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	bool rule = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		return db_fail(c->db, "score sets");
+	}
+	const struct region *all = rule ? region_of(c, "/", 1, "0", 1) : NULL;
+	*fixed = all != NULL && roaring_bitmap_is_empty(all->in);
+	return !rule || all != NULL;
+}
+
+/* Whether suggested:(src[i].final) can differ between old and cand: a
+ * source of that name whose category's cut moves and reaches it. */
+static bool
+name_moves(struct ctx *c, const struct source *src, size_t n_src, size_t i,
+    const struct search_opts *old, const struct search_opts *cand, bool *moves)
+{
+	*moves = false;
+	for (size_t j = 0; j < n_src && !*moves; j++) {
+		bool fixed = false;
+		if (src[j].name == NULL || strcmp(src[j].final, src[i].final) != 0 ||
+		    !cut_moves(old, cand, src[j].category == DB_CAT_CHARACTER)) {
+			continue;
+		}
+		if (!fixed_everywhere(c, &src[j], &fixed)) {
+			return false;
+		}
+		*moves = !fixed;
+	}
+	return true;
+}
+
 bool
 scores_ruled_change(struct db *db, const struct search_opts *old, const struct search_opts *cand,
     int64_t model, const roaring_bitmap_t *shown, const struct scores_cross *x, size_t n_x,
@@ -670,7 +744,11 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 	}
 	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
 		roaring_bitmap_t *a = NULL, *b = NULL;
-		if (!seen_before(src, i)) {
+		/* A name no moving cut reaches (a pin alone, a threshold of its
+		 * own everywhere, the other category) is suggested alike. */
+		bool moves = false;
+		if (!seen_before(src, i) && (ok = name_moves(&c, src, n_src, i, old, cand, &moves)) &&
+		    moves) {
 			ok = name_term(&c, src[i].final, old, shown, &a) &&
 			    (c.cannot || name_term(&c, src[i].final, cand, shown, &b));
 		}
@@ -686,6 +764,7 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 		}
 	}
 	sources_free(src, n_src);
+	ctx_fini(&c);
 	*answered = ok && !c.cannot;
 	return ok;
 }
