@@ -11,7 +11,8 @@ paths (/bench/tags/rK/fNNNN/...), the same tags, scores and decisions, so every 
 of the benchmark sees the generator's distributions, K times over.  The indexes are
 dropped before and built after (a sort, not random inserts); the suggestion histogram
 is the source's times K (exact: every row is copied K times); the posting lists and
-score bands are left unbuilt, for the first question to build, as after a migration.
+score bands and score sets are left unbuilt, for the first question to build, as after a
+migration.
 """
 import argparse
 import os
@@ -102,6 +103,12 @@ def main():
     if "bands" in columns(con, "postings_state"):
         con.execute("UPDATE postings_state SET bands = 0")
         con.execute("DELETE FROM bands_dirty")
+    if "scores" in columns(con, "postings_state"):
+        # The score sets (schema 13) of the source hold its images alone, and
+        # the copies went in with the triggers set aside: built again.
+        con.execute("UPDATE postings_state SET scores = 0")
+        con.execute("DELETE FROM scores")
+        con.execute("DELETE FROM scores_log")
     con.execute("COMMIT")
     n, d = con.execute("SELECT (SELECT count(*) FROM images), (SELECT count(*) FROM decisions)"
                        ).fetchone()
