@@ -573,20 +573,13 @@ mcut_of(const struct db_cut *c, int cc)
 	return cc ? c->character_mcut : c->general_mcut;
 }
 
-/* The same cut for category cc: both MCut, or the same threshold. */
-static bool
-same_cut(const struct db_cut *x, const struct db_cut *y, int cc)
-{
-	return mcut_of(x, cc) == mcut_of(y, cc) &&
-	    (mcut_of(x, cc) || threshold_of(x, cc) == threshold_of(y, cc));
-}
 
 static size_t
 crossings(const struct db_cut *o, const struct db_cut *n, struct cross out[4])
 {
 	size_t k = 0;
 	for (int cc = 0; cc < 2; cc++) {
-		if (same_cut(o, n, cc)) {
+		if (search_same_cut(o, n, cc)) {
 			continue;
 		}
 		if (!mcut_of(o, cc) && !mcut_of(n, cc)) {
@@ -806,8 +799,9 @@ overrides(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 		const struct db_cut *oc = &o->overrides[i].cut, *nc = &c->overrides[i].cut;
 		bool global = true, stays = true, nested = false;
 		for (int cc = 0; cc < 2; cc++) {
-			global = global && same_cut(oc, &o->cut, cc) && same_cut(nc, &c->cut, cc);
-			stays = stays && same_cut(oc, nc, cc);
+			global = global && search_same_cut(oc, &o->cut, cc) &&
+			    search_same_cut(nc, &c->cut, cc);
+			stays = stays && search_same_cut(oc, nc, cc);
 		}
 		for (size_t j = 0; j < o->n_overrides; j++) {
 			nested = nested || (j != i && db_folder_below(o->overrides[i].folder,
@@ -1043,16 +1037,6 @@ ruled(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 }
 
 static bool
-capped(const struct search_opts *o)
-{
-	bool any = o->cut.max_tags > 0;
-	for (size_t i = 0; i < o->n_overrides; i++) {
-		any = any || o->overrides[i].cut.max_tags > 0;
-	}
-	return any;
-}
-
-static bool
 cap_moves(const struct search_opts *o, const struct search_opts *c)
 {
 	bool moves = o->cut.max_tags != c->cut.max_tags;
@@ -1101,7 +1085,7 @@ answer(struct ask *k, struct db_band_change *out)
 	roaring_bitmap_t *changed = roaring_bitmap_create(), *recheck = roaring_bitmap_create();
 	ok = crossing_images(k, changed) && overrides(k, changed, recheck) &&
 	    (k->n_x == 0 || ruled(k, changed, recheck));
-	if (ok && (capped(k->old) || capped(k->cand))) {
+	if (ok && (search_capped(k->old) || search_capped(k->cand))) {
 		roaring_bitmap_or_inplace(recheck, changed);
 	}
 	/* The cap itself moved: any image may keep other names, whatever its

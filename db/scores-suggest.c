@@ -448,17 +448,6 @@ pinned(struct ctx *c, const struct search_node *n, roaring_bitmap_t *out)
 	return !ok ? false : c->cannot || rc == SQLITE_DONE || db_fail(c->db, "score sets");
 }
 
-/* Whether max_tags is in force in some folder. */
-static bool
-capped(const struct search_opts *o)
-{
-	bool cap = o->cut.max_tags > 0;
-	for (size_t k = 0; k < o->n_overrides; k++) {
-		cap = cap || o->overrides[k].cut.max_tags > 0;
-	}
-	return cap;
-}
-
 static bool
 term(struct ctx *c, const struct search_node *n, roaring_bitmap_t *r)
 {
@@ -467,7 +456,7 @@ term(struct ctx *c, const struct search_node *n, roaring_bitmap_t *r)
 	if (c->model > 0 && !sources_of(c, n, &src, &n_src)) {
 		return false;
 	}
-	bool cap = capped(c->o), ok = true;
+	bool cap = search_capped(c->o), ok = true;
 	for (size_t i = 0; i < n_src && !c->cannot; i++) {
 		c->cannot = cap && src[i].category != DB_CAT_CHARACTER;
 	}
@@ -587,7 +576,7 @@ scores_pending_ruled(struct db *db, const struct search_opts *o, int64_t model,
 	struct ctx c = {.db = db, .o = &flat, .model = model, .shown = outside};
 	*ruled = *plain = 0;
 	*answered = false;
-	if (capped(o)) {
+	if (search_capped(o)) {
 		return true;
 	}
 	struct source *src;
@@ -653,25 +642,16 @@ crossing(struct ctx *c, const struct source *s, const struct scores_cross *x,
 	return ok;
 }
 
-/* Whether a category's cut is the same in x and y. */
-static bool
-same_cut(const struct db_cut *x, const struct db_cut *y, bool character)
-{
-	bool mx = character ? x->character_mcut : x->general_mcut;
-	bool my = character ? y->character_mcut : y->general_mcut;
-	double tx = character ? x->character_threshold : x->general_threshold;
-	double ty = character ? y->character_threshold : y->general_threshold;
-	return mx == my && (mx || tx == ty);
-}
 
 /* Whether a category's cut differs somewhere between a and b. */
 static bool
 cut_moves(const struct search_opts *a, const struct search_opts *b, bool character)
 {
-	bool moves = !same_cut(&a->cut, &b->cut, character) || a->n_overrides != b->n_overrides;
+	bool moves = !search_same_cut(&a->cut, &b->cut, character) ||
+	    a->n_overrides != b->n_overrides;
 	for (size_t k = 0; !moves && k < a->n_overrides; k++) {
 		moves = strcmp(a->overrides[k].folder, b->overrides[k].folder) != 0 ||
-		    !same_cut(&a->overrides[k].cut, &b->overrides[k].cut, character);
+		    !search_same_cut(&a->overrides[k].cut, &b->overrides[k].cut, character);
 	}
 	return moves;
 }
@@ -728,7 +708,7 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 {
 	struct ctx c = {.db = db, .o = old, .model = model, .shown = shown};
 	*answered = false;
-	if (capped(old) || capped(cand)) {
+	if (search_capped(old) || search_capped(cand)) {
 		return true;
 	}
 	struct source *src;

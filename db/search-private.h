@@ -14,6 +14,13 @@
 
 struct db;
 
+/* Whether max_tags is in force in some folder of o (the global cut or an
+ * override's). */
+bool search_capped(const struct search_opts *o);
+/* Whether a category's cut is the same in x and y: both MCut, or neither
+ * and the same threshold. */
+bool search_same_cut(const struct db_cut *x, const struct db_cut *y, bool character);
+
 /* Parameters ?1 and ?2 of every compiled query: model id, maximum rating. */
 #define SEARCH_P_MODEL "?1"
 #define SEARCH_P_MAX_RATING "?2"

@@ -187,6 +187,26 @@ search_put_folder_range(struct compile *c, struct sql *q, const char *col, const
 }
 
 
+bool
+search_capped(const struct search_opts *o)
+{
+	bool cap = o->cut.max_tags > 0;
+	for (size_t k = 0; k < o->n_overrides; k++) {
+		cap = cap || o->overrides[k].cut.max_tags > 0;
+	}
+	return cap;
+}
+
+bool
+search_same_cut(const struct db_cut *x, const struct db_cut *y, bool character)
+{
+	bool mx = character ? x->character_mcut : x->general_mcut;
+	bool my = character ? y->character_mcut : y->general_mcut;
+	double tx = character ? x->character_threshold : x->general_threshold;
+	double ty = character ? y->character_threshold : y->general_threshold;
+	return mx == my && (mx || tx == ty);
+}
+
 /* ---- tags ------------------------------------------------------------------- */
 
 /* Ids of an exact name and of the names aliased to or from it, within
@@ -727,10 +747,7 @@ search_compile(struct compile *c, struct db *db, const struct search_node *q,
 		    o->model, 0, 0, 0);
 	}
 	load_rule_kinds(c);
-	c->capped = o->cut.max_tags > 0;
-	for (size_t k = 0; k < o->n_overrides; k++) {
-		c->capped = c->capped || o->overrides[k].cut.max_tags > 0;
-	}
+	c->capped = search_capped(o);
 	struct sql fixed = {0};
 	search_bind_int(c, &fixed, c->model_id);
 	search_bind_int(c, &fixed, o->max_rating);
