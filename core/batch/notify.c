@@ -2,10 +2,13 @@
  * notify.c — a delivery thread with its own curl multi handle.
  *
  * Several letters travel at once (SLOTS), so one a receiver is slow to
- * answer holds no other beyond its own timeout.  The last letter posted
- * before notify_destroy() (a batch's "finish") goes last: only once every
+ * answer holds no other beyond its own timeout.  The letter posted with
+ * notify_post_last() (a batch's "finish") goes last: only once every
  * earlier one is delivered or given up, so no retried per-image event can
- * arrive after it.  Once closing, a letter that fails is not tried again,
+ * arrive after it.  Its poster marks it: the thread cannot tell it from
+ * the others by when notify_destroy() is called, since the thread may take
+ * it from the inbox before that call (and did, sending "finish" beside
+ * per-image letters still in flight).  Once closing, a letter that fails is not tried again,
  * and when the receiver cannot be reached at all every letter left is
  * dropped at once: a dead receiver never holds the command's exit.  What
  * is not delivered is said, in one warning, with the URL's credentials
@@ -34,6 +37,7 @@ struct letter {
 	long seq;
 	int tries;
 	int64_t due; /* ms, monotonic */
+	bool last;   /* goes once every other letter is delivered or given up */
 };
 
 struct slot {
@@ -55,7 +59,6 @@ struct notify {
 	/* thread only */
 	GQueue waiting;       /* letters not in flight, by seq */
 	struct slot slots[SLOTS];
-	long final;           /* closing: the seq of the letter that goes last */
 	bool unreachable;     /* closing: the receiver could not be reached */
 	int lost;
 	bool lost_final;
@@ -98,7 +101,7 @@ static void
 lose(struct notify *n, struct letter *l)
 {
 	n->lost++;
-	n->lost_final |= l->seq == n->final;
+	n->lost_final |= l->last;
 	letter_free(l);
 }
 
@@ -160,12 +163,14 @@ send(struct notify *n, struct slot *s, struct letter *l)
 	net_start(n->net, s->req, on_done, s);
 }
 
-/* Whether l may go now (the final letter waits for every other one). */
+/* Whether l may go now (the last letter waits for every other one). */
 static bool
 may_go(const struct notify *n, const struct letter *l, int64_t now)
 {
-	if (closing(n) && l->seq == n->final) {
-		return in_flight(n) == 0 && n->waiting.length == 1;
+	if (l->last) {
+		/* By seq, the last letter is the last one waiting. */
+		return in_flight(n) == 0 && n->waiting.length == 1 &&
+		    g_async_queue_length(n->inbox) <= 0;
 	}
 	return l->due <= now || closing(n);
 }
@@ -212,9 +217,6 @@ notify_main(gpointer arg)
 {
 	struct notify *n = arg;
 	for (;;) {
-		if (closing(n) && n->final == 0) {
-			n->final = atomic_load(&n->posted);
-		}
 		if (n->unreachable) {
 			struct letter *l;
 			while ((l = g_async_queue_try_pop(n->inbox)) != NULL) {
@@ -260,15 +262,28 @@ notify_create(const char *url, void (*warn_fn)(void *ud, const char *msg), void 
 	return n;
 }
 
-void
-notify_post(struct notify *n, const char *json)
+static void
+post(struct notify *n, const char *json, bool last)
 {
 	struct letter *l = xcalloc(1, sizeof *l);
 	/* Valid UTF-8 and no terminal control, whatever a path held. */
 	l->json = sanitize_json(json);
 	l->seq = atomic_fetch_add(&n->posted, 1) + 1;
+	l->last = last;
 	g_async_queue_push(n->inbox, l);
 	net_wakeup(n->net);
+}
+
+void
+notify_post(struct notify *n, const char *json)
+{
+	post(n, json, false);
+}
+
+void
+notify_post_last(struct notify *n, const char *json)
+{
+	post(n, json, true);
 }
 
 void

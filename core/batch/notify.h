@@ -16,6 +16,9 @@ struct notify *notify_create(const char *url, void (*warn)(void *ud, const char 
     void *ud, char **cause);
 /* Queue one JSON document (copied). */
 void notify_post(struct notify *n, const char *json);
+/* Queue the last document (a batch's "finish"): it goes only once every
+ * other is delivered or given up.  Nothing is posted after it. */
+void notify_post_last(struct notify *n, const char *json);
 /* Deliver what is queued for at most deadline_ms, then stop. */
 void notify_destroy(struct notify *n, long deadline_ms);
 

@@ -228,7 +228,7 @@ writer_notify_finish(struct batch *b, const struct batch_progress *p)
 	cJSON_AddItemToObject(doc, "failures", b->failures);
 	b->failures = NULL;
 	char *text = cJSON_PrintUnformatted(doc);
-	notify_post(b->notify, text);
+	notify_post_last(b->notify, text);
 	free(text);
 	cJSON_Delete(doc);
 }
