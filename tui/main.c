@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "core/preset.h"
-#include "core/image/probe.h"
 #include "core/tag/rules.h"
 #include "db/db.h"
 #include "tui/cli.h"
@@ -158,12 +157,9 @@ main(int argc, char **argv)
 	}
 	/* Before any thread exists: libcurl's global set-up is not thread-safe. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* libvips is set up at the first image a command decodes
+	 * (loader_init): a search or a config never loads it. */
 	char *cause = NULL;
-	if (!probe_init(argv[0], &cause)) {
-		out_error("%s", cause);
-		free(cause);
-		return EXIT_FAILURES;
-	}
 	/* A named preset lays its settings over the stored ones, for this
 	 * command's connection. */
 	if (preset != NULL && (cli_db(&cli) == NULL || !preset_use(cli.db, preset, &cause))) {

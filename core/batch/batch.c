@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/batch/notify.h"
+#include "core/image/loader.h"
 #include "core/batch/results.h"
 #include "core/batch/runlock.h"
 #include "core/batch/spool.h"
@@ -298,6 +299,7 @@ start_workers(struct batch *b)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	/* One prepare worker per core, each libvips pipeline on one thread:
 	 * vips' own thread pool on top would oversubscribe the cores. */
+	(void)loader_init(NULL); /* else each prepare says why */
 	vips_concurrency_set(1);
 	b->n_workers = b->opts.prepare_threads > 0 ? b->opts.prepare_threads :
 	    (int)(cores > 0 ? cores : 2);

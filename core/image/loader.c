@@ -17,6 +17,42 @@
 #include "core/image/probe.h"
 #include "common/xalloc.h"
 
+static GOnce init_once = G_ONCE_INIT;
+
+/* libvips also logs its errors as GLib warnings; tagcon reports them once,
+ * as the one-line reason of the file they belong to. */
+static void
+quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
+{
+}
+
+static gpointer
+init_vips(gpointer unused)
+{
+	(void)unused;
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
+	    quiet_log, NULL);
+	if (VIPS_INIT("tagcon") != 0) {
+		return NULL;
+	}
+	/* No operation cache: a probe never repeats, and cached loaders would
+	 * keep thousands of files open during a scan. */
+	vips_cache_set_max(0);
+	return GINT_TO_POINTER(1);
+}
+
+bool
+loader_init(char **cause)
+{
+	if (g_once(&init_once, init_vips, NULL) == NULL) {
+		if (cause != NULL) {
+			*cause = xstrdup("cannot initialise libvips");
+		}
+		return false;
+	}
+	return true;
+}
+
 static bool
 stat_fd(struct loader_file *f, char **what)
 {
@@ -101,6 +137,10 @@ bool
 loader_open_fd(struct loader_file *f, int fd, const char *path, char **what)
 {
 	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	if (!loader_init(what)) {
+		return false;
+	}
 	f->fd = fd;
 	snprintf(f->fd_path, sizeof f->fd_path, "/proc/self/fd/%d", fd);
 	if (!stat_fd(f, what)) {

@@ -23,6 +23,16 @@
 #include <stdint.h>
 #include <vips/vips.h>
 
+/*
+ * The process's one libvips set-up (idempotent, thread-safe): its warnings
+ * silenced (tagcon reports each as its file's one-line reason) and no
+ * operation cache.  loader_open and loader_open_fd call it, so libvips and
+ * its modules (HEIF, JPEG XL, ImageMagick, PDF ...) load at the first image
+ * a command decodes, not at every start: `tagcon search` never loads them.
+ * False with *cause if libvips cannot start.
+ */
+bool loader_init(char **cause);
+
 struct loader_file {
 	int fd;
 	bool own_fd;         /* opened by loader_open, closed by loader_close */

@@ -72,27 +72,6 @@ static const struct {
 	{"magick", "application/octet-stream", "image"},
 };
 
-static GOnce init_once = G_ONCE_INIT;
-
-static gpointer
-init_vips(gpointer unused)
-{
-	(void)unused;
-	return VIPS_INIT("tagcon") == 0 ? GINT_TO_POINTER(1) : NULL;
-}
-
-bool
-prepare_init(char **cause)
-{
-	if (g_once(&init_once, init_vips, NULL) == NULL) {
-		if (cause != NULL) {
-			*cause = xstrdup("cannot initialise libvips");
-		}
-		return false;
-	}
-	return true;
-}
-
 void
 prepare_result_destroy(struct prepare_result *r)
 {
@@ -479,9 +458,6 @@ encode(struct loader_file *f, const struct prepare_opts *opts, bool turned,
 struct prepare_result *
 prepare_fd(int fd, const char *path, const struct prepare_opts *opts, char **cause)
 {
-	if (!prepare_init(cause)) {
-		return NULL;
-	}
 	struct prepare_result *r = xcalloc(1, sizeof *r);
 	struct loader_file f;
 	char *what = NULL;

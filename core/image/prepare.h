@@ -54,9 +54,6 @@ struct prepare_result {
 	                       * the step was chosen; 0 otherwise */
 };
 
-/* Process-wide libvips set-up (idempotent, thread-safe; prepare_file calls
- * it too).  False with *cause if libvips cannot start. */
-bool prepare_init(char **cause);
 
 /*
  * Prepare the file at path.  NULL with *cause, one line naming the file:

@@ -14,6 +14,7 @@
 #include <vips/vips.h>
 #include <xxhash.h>
 
+#include "core/image/loader.h"
 #include "core/sanitize.h"
 #include "common/xalloc.h"
 
@@ -38,41 +39,6 @@ static const char *const image_exts[] = {
 	"tiff", "heic", "heif", "avif", "jxl", "jp2", "j2k", "ppm", "pgm", "pbm", "pnm",
 	"exr", "ico", NULL,
 };
-
-static GOnce init_once = G_ONCE_INIT;
-
-/* libvips also logs its errors as GLib warnings; tagcon reports them once,
- * as the one-line reason of the file they belong to. */
-static void
-quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer ud)
-{
-}
-
-static gpointer
-init_vips(gpointer argv0)
-{
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,
-	    quiet_log, NULL);
-	if (VIPS_INIT((const char *)argv0) != 0) {
-		return NULL;
-	}
-	/* No operation cache: a probe never repeats, and cached loaders would
-	 * keep thousands of files open during a scan. */
-	vips_cache_set_max(0);
-	return GINT_TO_POINTER(1);
-}
-
-bool
-probe_init(const char *argv0, char **cause)
-{
-	if (g_once(&init_once, init_vips, (gpointer)(argv0 ? argv0 : "tagcon")) == NULL) {
-		if (cause != NULL) {
-			*cause = xstrdup("cannot initialise libvips");
-		}
-		return false;
-	}
-	return true;
-}
 
 bool
 probe_failure_may_change(const char *error)
@@ -428,6 +394,11 @@ void
 probe_file(const char *path, uint64_t pixel_limit, struct probe_result *r)
 {
 	memset(r, 0, sizeof *r);
+	char *cause = NULL;
+	if (!loader_init(&cause)) {
+		fail(r, cause);
+		return;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	if (fd < 0) {

@@ -29,9 +29,6 @@ struct probe_result {
 	char *error;
 };
 
-/* Process-wide set-up of libvips for probing (idempotent, thread-safe). */
-bool probe_init(const char *argv0, char **cause);
-
 /*
  * Probe the file at path (a regular file or a symlink to one).  Always fills
  * r (release with probe_result_fini); r->ok tells whether it is an image

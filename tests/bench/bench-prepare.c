@@ -25,6 +25,7 @@
 #include <time.h>
 #include <vips/vips.h>
 
+#include "core/image/loader.h"
 #include "core/image/prepare.h"
 #include "tests/unit/appview.h"
 
@@ -144,7 +145,7 @@ int
 main(int argc, char **argv)
 {
 	char *cause = NULL;
-	if (!prepare_init(&cause)) {
+	if (!loader_init(&cause)) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}

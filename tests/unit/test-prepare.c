@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include "core/image/loader.h"
 #include "core/image/prepare.h"
 #include "core/image/probe.h"
 #include "tests/unit/appview.h"
@@ -637,7 +638,7 @@ int
 main(void)
 {
 	char *cause = NULL;
-	if (!prepare_init(&cause)) {
+	if (!loader_init(&cause)) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}

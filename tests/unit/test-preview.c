@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/image/loader.h"
 #include "core/image/preview.h"
 #include "core/image/probe.h"
 #include "tests/unit/check.h"
@@ -125,7 +126,7 @@ int
 main(int argc, char **argv)
 {
 	char *cause = NULL;
-	if (!probe_init(argv[0], &cause)) {
+	if (!loader_init(&cause)) {
 		fprintf(stderr, "%s\n", cause);
 		return 1;
 	}

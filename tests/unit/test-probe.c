@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/image/loader.h"
 #include "core/image/probe.h"
 #include "tests/unit/check.h"
 #include "tests/unit/images.h"
@@ -154,7 +155,7 @@ test_allowlist(void)
 int
 main(int argc, char **argv)
 {
-	CHECK(probe_init(argv[0], NULL));
+	CHECK(loader_init(NULL));
 	setenv("TMPDIR_T", tmpdir(), 1);
 	test_formats();
 	test_hash();

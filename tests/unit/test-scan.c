@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "core/image/loader.h"
 #include "core/image/probe.h"
 #include "core/image/scan.h"
 #include "db/db.h"
@@ -318,7 +319,7 @@ races(void)
 int
 main(int argc, char **argv)
 {
-	CHECK(probe_init(argv[0], NULL));
+	CHECK(loader_init(NULL));
 	make_tree();
 	char *cause = NULL;
 	struct db *db = db_open(tmppath("lib.db"), &cause);
