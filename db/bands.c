@@ -857,17 +857,42 @@ by_count(const void *a, const void *b)
 	return y->n - x->n;
 }
 
+/* Whether a prediction (category, side of its answer's cut, score) lies in
+ * a crossing range of x. */
+static bool
+in_crossing(const struct scores_cross *x, size_t n_x, bool character, int side, double score)
+{
+	for (size_t j = 0; j < n_x; j++) {
+		if (x[j].character == character && x[j].side == side && !(score <= x[j].a) &&
+		    !(score > x[j].z)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An image's predictions under a model that bands hold (category general
+ * or character, score above 0): tag, character, score, side. */
+#define IMAGE_PREDICTIONS \
+	"SELECT p.tag_id, g.category = 4, p.score, " DB_BAND_SIDE_SQL("p", "g", "t") \
+	" FROM images i JOIN predictions p ON p.content_id = i.content_id JOIN tags g" \
+	" ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
+	" AND t.model_id = p.model_id WHERE i.id = ?1 AND p.model_id = ?2 AND " \
+	DB_BAND_PRED_SQL("p", "g")
+
+static bool
+unruled(const roaring_bitmap_t *ruled_ids, int64_t tag)
+{
+	return tag < 0 || tag > UINT32_MAX || !roaring_bitmap_contains(ruled_ids, (uint32_t)tag);
+}
+
 /* Of a sample of unsure, the predictions of tags rules do not touch that
  * cross, a tally per tag (sorted by tag). */
 static bool
 tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitmap_t *ruled_ids,
     const struct scores_cross *x, struct tally **out, size_t *n_out)
 {
-	sqlite3_stmt *st = db_stmt(k->db, "SELECT p.tag_id, g.category = 4, p.score, "
-	    DB_BAND_SIDE_SQL("p", "g", "t") " FROM images i JOIN predictions p"
-	    " ON p.content_id = i.content_id JOIN tags g ON g.id = p.tag_id LEFT JOIN tagged t"
-	    " ON t.content_id = p.content_id AND t.model_id = p.model_id"
-	    " WHERE i.id = ?1 AND p.model_id = ?2 AND g.category IN (0, 4)");
+	sqlite3_stmt *st = db_stmt(k->db, IMAGE_PREDICTIONS);
 	if (st == NULL) {
 		return false;
 	}
@@ -887,13 +912,7 @@ tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitm
 			bool character = sqlite3_column_int(st, 1) != 0;
 			double score = sqlite3_column_double(st, 2);
 			int side = sqlite3_column_int(st, 3);
-			bool in = false;
-			for (size_t j = 0; j < k->n_x && !in; j++) {
-				in = x[j].character == character && x[j].side == side &&
-				    !(score <= x[j].a) && !(score > x[j].z);
-			}
-			if (in && (tag < 0 || tag > UINT32_MAX || !roaring_bitmap_contains(ruled_ids,
-			    (uint32_t)tag))) {
+			if (in_crossing(x, k->n_x, character, side, score) && unruled(ruled_ids, tag)) {
 				t = xreallocarray(t, m + 1, sizeof *t);
 				t[m++] = (struct tally){tag, character, 1};
 			}
@@ -927,12 +946,10 @@ tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitm
  * score sets, round by round; what is left goes to the engine.
  */
 static bool
-settle(struct ask *k, const struct scores_cross *x, roaring_bitmap_t *unsure,
-    roaring_bitmap_t *changed)
+settle(struct ask *k, const struct scores_cross *x, const roaring_bitmap_t *ruled_ids,
+    roaring_bitmap_t *unsure, roaring_bitmap_t *changed)
 {
-	roaring_bitmap_t *ruled_ids = roaring_bitmap_create();
-	sqlite3_stmt *st = db_stmt(k->db, SEARCH_RULED_TAGS);
-	bool ok = st != NULL && postings_ids_into(k->db, st, ruled_ids);
+	bool ok = true;
 	uint64_t from = settle_from();
 	for (int r = 0; ok && r < SETTLE_ROUNDS && roaring_bitmap_get_cardinality(unsure) > from;
 	    r++) {
@@ -957,8 +974,65 @@ settle(struct ask *k, const struct scores_cross *x, roaring_bitmap_t *unsure,
 			break;
 		}
 	}
-	roaring_bitmap_free(ruled_ids);
 	return ok;
+}
+
+/*
+ * The unsure images settling left, each decided from its rows: it changes
+ * when an undecided prediction of a tag no rule touches crosses (that tag
+ * is its name's one source, so the name changes); else its names change
+ * only where those of the ruled tags do, which diff already holds, so it
+ * leaves the changed.  Reading an image's predictions costs a fraction of
+ * the engine's two evaluations of it under the rules (2.6 s for 42,761
+ * images at 1M with general MCut switched).  unsure ends empty.
+ */
+static bool
+decide_unsure(struct ask *k, const struct scores_cross *x, const roaring_bitmap_t *ruled_ids,
+    roaring_bitmap_t *unsure, roaring_bitmap_t *changed)
+{
+	sqlite3_stmt *st = db_stmt(k->db, IMAGE_PREDICTIONS);
+	sqlite3_stmt *dec = st != NULL ? db_stmt(k->db, "SELECT 1 FROM decisions"
+	    " WHERE image_id = ?1 AND tag_id = ?2") : NULL;
+	if (dec == NULL) {
+		return false;
+	}
+	roaring_bitmap_t *stays = roaring_bitmap_create();
+	roaring_uint32_iterator_t *it = roaring_create_iterator(unsure);
+	int rc = SQLITE_DONE;
+	for (; it->has_value && rc == SQLITE_DONE; roaring_advance_uint32_iterator(it)) {
+		uint32_t id = it->current_value;
+		bool moves = false;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, k->model);
+		while (!moves && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t tag = sqlite3_column_int64(st, 0);
+			if (!unruled(ruled_ids, tag) || !in_crossing(x, k->n_x,
+			    sqlite3_column_int(st, 1) != 0, sqlite3_column_int(st, 3),
+			    sqlite3_column_double(st, 2))) {
+				continue;
+			}
+			sqlite3_bind_int64(dec, 1, id);
+			sqlite3_bind_int64(dec, 2, tag);
+			int d = sqlite3_step(dec);
+			sqlite3_reset(dec);
+			if (d != SQLITE_ROW && d != SQLITE_DONE) {
+				rc = d;
+				break;
+			}
+			moves = d == SQLITE_DONE;
+		}
+		sqlite3_reset(st);
+		if (moves) {
+			rc = SQLITE_DONE;
+		} else if (rc == SQLITE_DONE) {
+			roaring_bitmap_add(stays, id);
+		}
+	}
+	roaring_free_uint32_iterator(it);
+	roaring_bitmap_andnot_inplace(changed, stays);
+	roaring_bitmap_free(stays);
+	roaring_bitmap_clear(unsure);
+	return rc == SQLITE_DONE || db_fail(k->db, "bands");
 }
 
 /*
@@ -992,10 +1066,14 @@ ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *rech
 		/* The unsure leave the changed with the rest of recheck (answer());
 		 * those diff names change for sure, without the engine. */
 		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross);
+		roaring_bitmap_t *ruled_ids = roaring_bitmap_create();
+		sqlite3_stmt *st = db_stmt(k->db, SEARCH_RULED_TAGS);
 		roaring_bitmap_or_inplace(changed, diff);
 		roaring_bitmap_andnot_inplace(unsure, diff);
-		ok = settle(k, x, unsure, changed);
-		roaring_bitmap_or_inplace(recheck, unsure);
+		ok = st != NULL && postings_ids_into(k->db, st, ruled_ids) &&
+		    settle(k, x, ruled_ids, unsure, changed) &&
+		    decide_unsure(k, x, ruled_ids, unsure, changed);
+		roaring_bitmap_free(ruled_ids);
 		roaring_bitmap_free(unsure);
 	}
 	roaring_bitmap_free(diff);
