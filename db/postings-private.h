@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 struct db;
+struct search_node;
+struct search_opts;
 struct sqlite3_stmt;
 
 /* The images not missing. */
@@ -49,6 +51,14 @@ bool postings_ids_into(struct db *db, struct sqlite3_stmt *st, roaring_bitmap_t 
  * 0.3 ms. */
 bool postings_index_ids_into(struct db *db, struct sqlite3_stmt *st, int limit,
     roaring_bitmap_t *out);
+/* The images q matches under o (not missing, within the rating filter):
+ * a new bitmap in *out when the bitmaps answer q under a first page's
+ * budget, else NULL (never builds).  Exact in the snapshot it was read
+ * in: a caller reading rows with it holds one transaction over both. */
+bool postings_match(struct db *db, const struct search_node *q, const struct search_opts *o,
+    roaring_bitmap_t **out);
+/* r's ids as a JSON array, for SQLite's json_each (a new string). */
+char *postings_json_ids(const roaring_bitmap_t *r);
 /* Set id's stored bitmap (empty when it has no row); NULL after an error. */
 roaring_bitmap_t *postings_load(struct db *db, int64_t id);
 /* Load set id into s unless it is there. */

@@ -1134,33 +1134,28 @@ db_postings_nth(struct db *db, const struct search_node *q, const struct search_
 }
 
 bool
-db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
-    int64_t max, char **json, int64_t *n)
+postings_match(struct db *db, const struct search_node *q, const struct search_opts *o,
+    roaring_bitmap_t **out)
 {
-	roaring_bitmap_t *r;
-	*json = NULL;
-	bool ok = matches(db, q, o, WAIT_BUDGET, &r);
-	if (r == NULL) {
-		return ok;
+	return matches(db, q, o, WAIT_BUDGET, out);
+}
+
+char *
+postings_json_ids(const roaring_bitmap_t *r)
+{
+	/* "[1,2,...]": 11 bytes an id at most. */
+	size_t cap = (size_t)roaring_bitmap_get_cardinality(r) * 11 + 3, len = 0;
+	char *t = xmalloc(cap);
+	t[len++] = '[';
+	roaring_uint32_iterator_t *it = roaring_create_iterator(r);
+	for (; it->has_value; roaring_advance_uint32_iterator(it)) {
+		len += (size_t)snprintf(t + len, cap - len, "%s%u", len > 1 ? "," : "",
+		    it->current_value);
 	}
-	*n = (int64_t)roaring_bitmap_get_cardinality(r);
-	if (*n <= max) {
-		/* "[1,2,...]": 11 bytes an id at most. */
-		size_t cap = (size_t)*n * 11 + 3, len = 0;
-		char *t = xmalloc(cap);
-		t[len++] = '[';
-		roaring_uint32_iterator_t *it = roaring_create_iterator(r);
-		for (; it->has_value; roaring_advance_uint32_iterator(it)) {
-			len += (size_t)snprintf(t + len, cap - len, "%s%u", len > 1 ? "," : "",
-			    it->current_value);
-		}
-		roaring_free_uint32_iterator(it);
-		t[len++] = ']';
-		t[len] = '\0';
-		*json = t;
-	}
-	roaring_bitmap_free(r);
-	return ok;
+	roaring_free_uint32_iterator(it);
+	t[len++] = ']';
+	t[len] = '\0';
+	return t;
 }
 
 /* ---- checking ----------------------------------------------------------------- */

@@ -52,15 +52,6 @@ bool db_postings_enabled(void);
 bool db_postings_count(struct db *db, const struct search_node *q, const struct search_opts *o,
     bool build, int64_t *n, bool *answered);
 
-/* The ids of the images q matches under o, as a JSON array (a new string
- * in *json, for SQLite's json_each) and their number, when the bitmaps can
- * answer q and there are at most max of them; *json NULL otherwise (a
- * search then finds them by SQL alone).  Never builds: a first page does
- * not wait for that (nor does db_postings_nth).  False on a database
- * error. */
-bool db_postings_ids(struct db *db, const struct search_node *q, const struct search_opts *o,
-    int64_t max, char **json, int64_t *n);
-
 /* A uniform draw among the images q matches under o, when the bitmaps can
  * answer q (*answered): the k-th by id, k = pick(ud, n) in [0, n) for
  * their number n; *id -1 when there are none.  False on a database

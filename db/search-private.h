@@ -88,6 +88,13 @@ struct compile {
 	bool has_state;        /* a state: term: missing images are not hidden */
 	bool failed;
 	char *driver;          /* driver plan: a subquery yielding image ids, or NULL */
+	/* The caller reads the rows in the snapshot the plan is chosen in (one
+	 * transaction): the bitmaps' matches may then stand for the WHERE. */
+	bool snapshot;
+	/* They do: the driver's ids are exactly the matches (WHERE "1"), or,
+	 * with no driver, tagcon_match(i.id) tests each row against them. */
+	bool exact;
+	bool match_fn;         /* tagcon_match is registered for this compile */
 	struct sql sort_expr;  /* SEARCH_SORT_CONFIDENCE: the measure of image i */
 	int64_t driver_rows;
 };

@@ -49,7 +49,8 @@ assemble(const struct compile *c, enum shape shape)
 	bool rating = rows || c->needs_rating;
 	struct sql q = {0};
 	put(&q, rows ? "SELECT " HIT_COLUMNS : shape == SHAPE_IDS ? "SELECT i.id" : "SELECT count(*)");
-	if (c->driver != NULL && shape != SHAPE_PROBE) {
+	bool driven = c->driver != NULL && shape != SHAPE_PROBE;
+	if (driven) {
 		putf(&q, " FROM (%s) AS drv CROSS JOIN images i ON i.id = drv.id", c->driver);
 	} else {
 		put(&q, " FROM images i");
@@ -61,7 +62,15 @@ assemble(const struct compile *c, enum shape shape)
 	if (rows) {
 		put(&q, " LEFT JOIN contents cn ON cn.id = i.content_id");
 	}
-	putf(&q, " WHERE %s", c->where.s);
+	/* The bitmaps' matches stand for the WHERE: the driver's ids are
+	 * them, or each row is tested against them. */
+	const char *where = c->where.s;
+	if (c->exact && driven) {
+		where = "1";
+	} else if (c->exact && c->driver == NULL) {
+		where = "tagcon_match(i.id)";
+	}
+	putf(&q, " WHERE %s", where);
 	size_t k = c->n_params;
 	if (shape == SHAPE_PROBE) {
 		putf(&q, " AND i.id = ?%zu", k + 1);
@@ -184,9 +193,13 @@ db_search_each(struct db *db, const struct search_node *q, const struct search_o
 	struct compile c;
 	sqlite3_stmt *st = NULL;
 	bool ok = false, any = false;
+	/* One snapshot for the plan and the rows: the bitmaps' matches may
+	 * then stand for the WHERE.  A caller's own transaction is one. */
+	bool txn = sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
 	if (!search_compile(&c, db, q, o)) {
 		goto out;
 	}
+	c.snapshot = txn || !sqlite3_get_autocommit(db->conn);
 	search_choose_driver(&c, q, o->limit >= 0 ? o->limit + o->offset : -1,
 	    ordered_by_index(o->sort));
 	if (c.failed || (st = prepare(&c, SHAPE_ROWS)) == NULL) {
@@ -198,6 +211,9 @@ db_search_each(struct db *db, const struct search_node *q, const struct search_o
 out:
 	sqlite3_finalize(st);
 	search_compile_fini(&c);
+	if (txn) {
+		ok = db_exec(db, "COMMIT") && ok;
+	}
 	return ok;
 }
 

@@ -52,19 +52,37 @@ side_page_row(void *ud, const struct search_hit *h)
 	return true;
 }
 
-/* Whether the first page of q by path under o is plain SQL's: the bitmaps'
- * driver (the matching ids, when they are few and cheap to read) must
- * give the very rows. */
+static inline bool
+side_page_same(const struct side_page *a, const struct side_page *b)
+{
+	return a->n == b->n && memcmp(a->ids, b->ids, sizeof a->ids[0] * (size_t)a->n) == 0;
+}
+
+/* Whether the first page of q by path under o is plain SQL's, by each plan
+ * the bitmaps offer: the one their cost picks, and (on any library) their
+ * matches fetched by id, or tested row by row in the path order, each in
+ * place of the WHERE: they must give the very rows. */
 static inline bool
 side_same_page(struct db *db, const struct search_node *q, struct search_opts o)
 {
-	struct side_page a = {0}, b = {0};
+	struct side_page plain, page[3];
+	memset(&plain, 0, sizeof plain);
+	memset(page, 0, sizeof page);
+	static const char *const plans[3] = {NULL, "id", "walk"};
 	o.limit = 25;
 	setenv("TAGCON_POSTINGS", "off", 1);
-	CHECK(db_search_each(db, q, &o, side_page_row, &a));
+	CHECK(db_search_each(db, q, &o, side_page_row, &plain));
 	unsetenv("TAGCON_POSTINGS");
-	CHECK(db_search_each(db, q, &o, side_page_row, &b));
-	return a.n == b.n && memcmp(a.ids, b.ids, sizeof a.ids[0] * (size_t)a.n) == 0;
+	bool same = true;
+	for (int i = 0; i < 3; i++) {
+		if (plans[i] != NULL) {
+			setenv("TAGCON_SEARCH_MATCH", plans[i], 1);
+		}
+		CHECK(db_search_each(db, q, &o, side_page_row, &page[i]));
+		unsetenv("TAGCON_SEARCH_MATCH");
+		same = same && side_page_same(&plain, &page[i]);
+	}
+	return same;
 }
 
 #endif
