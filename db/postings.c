@@ -1036,20 +1036,20 @@ enum wait {
 	WAIT_BUDGET, /* a first page, a random pick: reads built sets up to a budget */
 };
 
-/* The images q matches under o, not missing (a new bitmap in *out), when
- * the bitmaps can answer; *out NULL when they cannot. */
+/*
+ * The bitmaps ready to read in one snapshot: the posting lists built (now,
+ * with build), their log folded when due, the score sets ready (with
+ * scores); then BEGIN, unless the caller holds a transaction (*txn says
+ * whether snapshot_end commits).  *usable false, nothing begun, when plain
+ * SQL must answer.  False on a database error.
+ */
 static bool
-matches(struct db *db, const struct search_node *q, const struct search_opts *o,
-    enum wait wait, roaring_bitmap_t **out)
+snapshot_begin(struct db *db, bool build, bool scores, bool *usable, bool *txn)
 {
-	bool build = wait == WAIT_BUILD;
-	*out = NULL;
 	struct status s;
-	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
-	/* The score terms leave missing images out; a state term lets SQL
-	 * count them: not together. */
-	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q)) || !status(db, &s) ||
-	    (!build && !s.ready) || !maybe_fold(db, &s) || !s.ready || s.max_id > UINT32_MAX) {
+	*usable = *txn = false;
+	if (!status(db, &s) || (!build && !s.ready) || !maybe_fold(db, &s) || !s.ready ||
+	    s.max_id > UINT32_MAX) {
 		return true;
 	}
 	bool ready = true;
@@ -1057,13 +1057,44 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 		return false;
 	}
 	if (!ready) {
-		return true; /* plain SQL answers */
+		return true;
 	}
 	/* One snapshot for bitmaps and log: a fold between the two reads
 	 * would lose the entries it folded. */
-	bool txn = sqlite3_get_autocommit(db->conn);
-	if (txn && !db_exec(db, "BEGIN")) {
+	bool begin = sqlite3_get_autocommit(db->conn);
+	if (begin && !db_exec(db, "BEGIN")) {
 		return false;
+	}
+	*txn = begin;
+	*usable = true;
+	return true;
+}
+
+static bool
+snapshot_end(struct db *db, bool txn, bool ok)
+{
+	return txn ? db_exec(db, "COMMIT") && ok : ok;
+}
+
+/* The images q matches under o, not missing (a new bitmap in *out), when
+ * the bitmaps can answer; *out NULL when they cannot. */
+static bool
+matches(struct db *db, const struct search_node *q, const struct search_opts *o,
+    enum wait wait, roaring_bitmap_t **out)
+{
+	*out = NULL;
+	bool rated = o->max_rating < RATING_E, scores = rated || needs_scores(q);
+	/* The score terms leave missing images out; a state term lets SQL
+	 * count them: not together. */
+	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q))) {
+		return true;
+	}
+	bool usable, txn;
+	if (!snapshot_begin(db, wait == WAIT_BUILD, scores, &usable, &txn)) {
+		return false;
+	}
+	if (!usable) {
+		return true; /* plain SQL answers */
 	}
 	struct eval e = {.db = db, .o = o};
 	/* A caller with a cheap plan in SQL (a first page, a random pick) is
@@ -1094,10 +1125,7 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 		roaring_bitmap_free(above);
 	}
 	eval_fini(&e);
-	if (txn) {
-		ok = db_exec(db, "COMMIT") && ok;
-	}
-	return ok;
+	return snapshot_end(db, txn, ok);
 }
 
 bool
@@ -1225,21 +1253,15 @@ postings_pending_ruled(struct db *db, const struct search_opts *o, int64_t *rule
     int64_t *plain, bool *answered)
 {
 	*answered = false;
-	struct status s;
-	if (!db_postings_enabled() || !status(db, &s) || !s.ready || !maybe_fold(db, &s) ||
-	    !s.ready || s.max_id > UINT32_MAX) {
+	bool usable, txn;
+	if (!db_postings_enabled()) {
 		return true;
 	}
-	bool ready = false;
-	if (!scores_ensure(db, false, &ready)) {
+	if (!snapshot_begin(db, false, true, &usable, &txn)) {
 		return false;
 	}
-	if (!ready) {
-		return true;
-	}
-	bool txn = sqlite3_get_autocommit(db->conn);
-	if (txn && !db_exec(db, "BEGIN")) {
-		return false;
+	if (!usable) {
+		return true; /* plain SQL answers */
 	}
 	struct eval e = {.db = db, .o = o};
 	db->scores_budget = -1;
@@ -1263,8 +1285,5 @@ postings_pending_ruled(struct db *db, const struct search_opts *o, int64_t *rule
 		roaring_bitmap_free(outside);
 	}
 	eval_fini(&e);
-	if (txn) {
-		ok = db_exec(db, "COMMIT") && ok;
-	}
-	return ok;
+	return snapshot_end(db, txn, ok);
 }
