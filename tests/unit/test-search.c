@@ -555,6 +555,80 @@ test_driver(void)
 	opts.seed = 0;
 }
 
+static bool
+count_row(void *ud, const struct search_hit *h)
+{
+	(void)h;
+	(*(int *)ud)++;
+	return true;
+}
+
+static int
+count_of_rows(const char *query)
+{
+	struct search_node *q;
+	int rows = 0;
+	CHECK(query_parse(query, NULL, &q, NULL, NULL));
+	CHECK(db_search_each(db, q, &opts, count_row, &rows));
+	search_node_destroy(q);
+	return rows;
+}
+
+struct nested {
+	int rows;
+	int inner_ok;   /* inner searches that gave "rare"'s 12 rows */
+	int inner_runs;
+};
+
+/* Within the outer walk (tagcon_match in use), another search on the same
+ * connection: it cannot register the function while the outer statement
+ * runs, and falls back to its WHERE. */
+static bool
+nested_row(void *ud, const struct search_hit *h)
+{
+	(void)h;
+	struct nested *n = ud;
+	if (n->rows++ < 3) {
+		struct search_node *q;
+		int rows = 0;
+		CHECK(query_parse("rare", NULL, &q, NULL, NULL));
+		CHECK(db_search_each(db, q, &opts, count_row, &rows));
+		search_node_destroy(q);
+		n->inner_runs++;
+		n->inner_ok += rows == 12;
+	}
+	return true;
+}
+
+/* A page's rows from the bitmaps' matches (by id, or a walk testing each
+ * row against them): inside a search's callback and inside the caller's
+ * own transaction, each plan gives the rows the WHERE gives. */
+static void
+test_match_plans(void)
+{
+	static const char *const plans[] = {"walk", "id"};
+	for (size_t i = 0; i < 2; i++) {
+		setenv("TAGCON_SEARCH_MATCH", plans[i], 1);
+		struct search_node *q;
+		CHECK(query_parse("common -rare", NULL, &q, NULL, NULL));
+		struct nested n = {0};
+		CHECK(db_search_each(db, q, &opts, nested_row, &n));
+		CHECK_INT(n.rows, 2988);
+		CHECK_INT(n.inner_runs, 3);
+		CHECK_INT(n.inner_ok, 3);
+		/* The caller's own write transaction is the snapshot. */
+		int rows = 0;
+		CHECK(db_begin(db));
+		CHECK(db_search_each(db, q, &opts, count_row, &rows));
+		CHECK(db_commit(db));
+		CHECK_INT(rows, 2988);
+		search_node_destroy(q);
+		/* And once nothing runs, the function is there again for the next. */
+		CHECK_INT(count_of_rows("suggested:rare common"), 12);
+		unsetenv("TAGCON_SEARCH_MATCH");
+	}
+}
+
 int
 main(void)
 {
@@ -574,6 +648,7 @@ main(void)
 	test_random();
 	test_hostile();
 	test_driver();
+	test_match_plans();
 	db_close(db);
 	return check_done();
 }
