@@ -186,35 +186,47 @@ ordered_by_index(enum search_sort s)
 	return s == SEARCH_SORT_PATH || s == SEARCH_SORT_ADDED;
 }
 
+/*
+ * A page's plan, chosen in the snapshot its rows are read in (one read
+ * transaction, or the caller's own): the bitmaps' matches may then stand
+ * for the WHERE.  page_plan_end() after the rows; *txn says whether it
+ * commits.
+ */
+static bool
+page_plan(struct db *db, const struct search_node *q, const struct search_opts *o,
+    struct compile *c, bool *txn)
+{
+	*txn = sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
+	if (!search_compile(c, db, q, o)) {
+		return false;
+	}
+	c->snapshot = *txn || !sqlite3_get_autocommit(db->conn);
+	search_choose_driver(c, q, o->limit >= 0 ? o->limit + o->offset : -1,
+	    ordered_by_index(o->sort));
+	return !c->failed;
+}
+
+static bool
+page_plan_end(struct db *db, struct compile *c, bool txn, bool ok)
+{
+	search_compile_fini(c);
+	return txn ? db_exec(db, "COMMIT") && ok : ok;
+}
+
 bool
 db_search_each(struct db *db, const struct search_node *q, const struct search_opts *o,
     bool (*fn)(void *ud, const struct search_hit *hit), void *ud)
 {
 	struct compile c;
 	sqlite3_stmt *st = NULL;
-	bool ok = false, any = false;
-	/* One snapshot for the plan and the rows: the bitmaps' matches may
-	 * then stand for the WHERE.  A caller's own transaction is one. */
-	bool txn = sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
-	if (!search_compile(&c, db, q, o)) {
-		goto out;
+	bool ok = false, any = false, txn;
+	if (page_plan(db, q, o, &c, &txn) && (st = prepare(&c, SHAPE_ROWS)) != NULL) {
+		sqlite3_bind_int64(st, (int)c.n_params + 1, o->limit >= 0 ? o->limit : -1);
+		sqlite3_bind_int64(st, (int)c.n_params + 2, o->offset > 0 ? o->offset : 0);
+		ok = each_row(db, st, fn, ud, &any);
 	}
-	c.snapshot = txn || !sqlite3_get_autocommit(db->conn);
-	search_choose_driver(&c, q, o->limit >= 0 ? o->limit + o->offset : -1,
-	    ordered_by_index(o->sort));
-	if (c.failed || (st = prepare(&c, SHAPE_ROWS)) == NULL) {
-		goto out;
-	}
-	sqlite3_bind_int64(st, (int)c.n_params + 1, o->limit >= 0 ? o->limit : -1);
-	sqlite3_bind_int64(st, (int)c.n_params + 2, o->offset > 0 ? o->offset : 0);
-	ok = each_row(db, st, fn, ud, &any);
-out:
 	sqlite3_finalize(st);
-	search_compile_fini(&c);
-	if (txn) {
-		ok = db_exec(db, "COMMIT") && ok;
-	}
-	return ok;
+	return page_plan_end(db, &c, txn, ok);
 }
 
 static bool
@@ -393,17 +405,17 @@ db_search_explain(struct db *db, const struct search_node *q, const struct searc
     char **text)
 {
 	struct compile c;
+	bool txn;
 	*text = NULL;
-	if (!search_compile(&c, db, q, o)) {
-		search_compile_fini(&c);
-		return false;
+	/* The plan db_search_each would run. */
+	if (!page_plan(db, q, o, &c, &txn)) {
+		return page_plan_end(db, &c, txn, false);
 	}
-	search_choose_driver(&c, q, o->limit >= 0 ? o->limit + o->offset : -1,
-	    ordered_by_index(o->sort));
 	char *sql = assemble(&c, SHAPE_ROWS);
 	struct sql out = {0};
 	putf(&out, "%s\n-- %zu parameters; plan: %s\n", sql, c.n_params,
-	    c.driver != NULL ? "driver" : "scan");
+	    c.driver == NULL ? (c.exact ? "scan, each row tested against the bitmaps' matches" :
+	    "scan") : c.exact ? "driver, the bitmaps' matches by id" : "driver");
 	char *eqp = xasprintf("EXPLAIN QUERY PLAN %s", sql);
 	sqlite3_stmt *st = NULL;
 	bool ok = sqlite3_prepare_v2(db->conn, eqp, -1, &st, NULL) == SQLITE_OK;
@@ -417,9 +429,8 @@ db_search_explain(struct db *db, const struct search_node *q, const struct searc
 	sqlite3_finalize(st);
 	free(eqp);
 	free(sql);
-	search_compile_fini(&c);
 	*text = out.s;
-	return ok;
+	return page_plan_end(db, &c, txn, ok);
 }
 
 bool

@@ -688,7 +688,6 @@ match_free(void *m)
 static bool
 match_register(struct compile *c, roaring_bitmap_t *m)
 {
-	roaring_bitmap_run_optimize(m);
 	c->match_fn = sqlite3_create_function_v2(c->db->conn, "tagcon_match", 1,
 	    SQLITE_UTF8 | SQLITE_DIRECTONLY, m, match_fn, NULL, NULL, match_free) == SQLITE_OK;
 	return c->match_fn;
