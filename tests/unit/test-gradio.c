@@ -14,7 +14,6 @@
 #include <glib.h>
 #include <limits.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "core/space/space.h"
 #include "common/xalloc.h"
 #include "tests/unit/check.h"
+#include "tests/unit/child.h"
 
 #define TOKEN "hf_TestTokenSecret0123456789abcdefXYZ"
 #define MODEL "SmilingWolf/wd-swinv2-tagger-v3"
@@ -93,40 +93,14 @@ fake_start(struct fake *f, const char *const *args)
 		argv[argc++] = args[i];
 	}
 	argv[argc] = NULL;
-	int out[2];
-	if (pipe(out) != 0) {
-		return false;
-	}
-	f->pid = fork();
-	if (f->pid == 0) {
-		dup2(out[1], 1);
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 2);
-		close(out[0]);
-		execvp("python3", (char *const *)argv);
-		_exit(127);
-	}
-	close(out[1]);
-	for (int i = 0; i < 16; i++) {
+	bool started = child_start("fake", argv, true, &f->pid, &f->port);
+	for (int i = 0; f->pid > 0 && i < 16; i++) {
 		if (live_fakes[i] == 0) {
 			live_fakes[i] = f->pid;
 			break;
 		}
 	}
-	char line[64] = "";
-	size_t len = 0;
-	struct pollfd pfd = {out[0], POLLIN, 0};
-	while (len < sizeof line - 1 && strchr(line, '\n') == NULL && poll(&pfd, 1, 20000) > 0) {
-		ssize_t k = read(out[0], line + len, sizeof line - 1 - len);
-		if (k <= 0) {
-			break;
-		}
-		len += (size_t)k;
-		line[len] = '\0';
-	}
-	close(out[0]);
-	if (sscanf(line, "PORT %d", &f->port) != 1) {
-		fprintf(stderr, "fake did not start (\"%s\")\n", line);
+	if (!started) {
 		return false;
 	}
 	snprintf(f->url, sizeof f->url, "http://127.0.0.1:%d", f->port);

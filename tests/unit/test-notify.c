@@ -15,7 +15,6 @@
  * per-image letter).  Without python3 the test fails, never skips.
  */
 #include <glib.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 #include "common/clock.h"
 #include "core/batch/notify.h"
 #include "tests/unit/check.h"
+#include "tests/unit/child.h"
 #include "tests/unit/tmpdir.h"
 
 static const char receiver_py[] =
@@ -69,33 +69,9 @@ receiver_start(struct receiver *r, const char *dir)
 {
 	r->log = g_build_filename(dir, "receiver.log", NULL);
 	r->taken = 0;
-	int out[2];
-	if (pipe(out) != 0) {
-		return false;
-	}
-	r->pid = fork();
-	if (r->pid == 0) {
-		dup2(out[1], 1);
-		close(out[0]);
-		execlp("python3", "python3", "-c", receiver_py, r->log, (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	char line[64] = "";
-	size_t len = 0;
-	struct pollfd pfd = {out[0], POLLIN, 0};
-	while (len < sizeof line - 1 && strchr(line, '\n') == NULL && poll(&pfd, 1, 20000) > 0) {
-		ssize_t k = read(out[0], line + len, sizeof line - 1 - len);
-		if (k <= 0) {
-			break;
-		}
-		len += (size_t)k;
-		line[len] = '\0';
-	}
-	close(out[0]);
+	const char *argv[] = {"python3", "-c", receiver_py, r->log, NULL};
 	int port;
-	if (sscanf(line, "PORT %d", &port) != 1) {
-		fprintf(stderr, "receiver did not start (\"%s\")\n", line);
+	if (!child_start("the receiver", argv, false, &r->pid, &port)) {
 		return false;
 	}
 	snprintf(r->url, sizeof r->url, "http://hook:s3cret-pw@127.0.0.1:%d/hook", port);
