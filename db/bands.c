@@ -880,10 +880,24 @@ in_crossing(const struct scores_cross *x, size_t n_x, bool character, int side, 
 	" AND t.model_id = p.model_id WHERE i.id = ?1 AND p.model_id = ?2 AND " \
 	DB_BAND_PRED_SQL("p", "g")
 
+/* Whether a rule touches tag: ruled_ids holds the ids that fit 32 bits,
+ * SQL answers for another (a script's).  False on an error. */
 static bool
-unruled(const roaring_bitmap_t *ruled_ids, int64_t tag)
+tag_ruled(struct ask *k, const roaring_bitmap_t *ruled_ids, int64_t tag, bool *ruled)
 {
-	return tag < 0 || tag > UINT32_MAX || !roaring_bitmap_contains(ruled_ids, (uint32_t)tag);
+	if (tag >= 0 && tag <= UINT32_MAX) {
+		*ruled = roaring_bitmap_contains(ruled_ids, (uint32_t)tag);
+		return true;
+	}
+	sqlite3_stmt *st = db_stmt(k->db, "SELECT EXISTS (" SEARCH_RULED_TAGS_OF("?1") ")");
+	if (st == NULL) {
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, tag);
+	int rc = sqlite3_step(st);
+	*ruled = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || db_fail(k->db, "bands");
 }
 
 /* Of a sample of unsure, the predictions of tags rules do not touch that
@@ -912,7 +926,13 @@ tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitm
 			bool character = sqlite3_column_int(st, 1) != 0;
 			double score = sqlite3_column_double(st, 2);
 			int side = sqlite3_column_int(st, 3);
-			if (in_crossing(x, k->n_x, character, side, score) && unruled(ruled_ids, tag)) {
+			bool ruled = true;
+			if (in_crossing(x, k->n_x, character, side, score) &&
+			    !tag_ruled(k, ruled_ids, tag, &ruled)) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			if (!ruled) {
 				t = xreallocarray(t, m + 1, sizeof *t);
 				t[m++] = (struct tally){tag, character, 1};
 			}
@@ -943,7 +963,7 @@ tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitm
  * changes its name, so they change for sure.  Rather than the engine on
  * each (a hundred thousand at 1M for MCut switched with 1girl ruled), the
  * tags that cross most often in a sample of them are taken whole from the
- * score sets, round by round; what is left goes to the engine.
+ * score sets, round by round; decide_unsure reads what is left.
  */
 static bool
 settle(struct ask *k, const struct scores_cross *x, const roaring_bitmap_t *ruled_ids,
@@ -1006,9 +1026,16 @@ decide_unsure(struct ask *k, const struct scores_cross *x, const roaring_bitmap_
 		sqlite3_bind_int64(st, 2, k->model);
 		while (!moves && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t tag = sqlite3_column_int64(st, 0);
-			if (!unruled(ruled_ids, tag) || !in_crossing(x, k->n_x,
-			    sqlite3_column_int(st, 1) != 0, sqlite3_column_int(st, 3),
-			    sqlite3_column_double(st, 2))) {
+			bool ruled = true;
+			if (!in_crossing(x, k->n_x, sqlite3_column_int(st, 1) != 0,
+			    sqlite3_column_int(st, 3), sqlite3_column_double(st, 2))) {
+				continue;
+			}
+			if (!tag_ruled(k, ruled_ids, tag, &ruled)) {
+				rc = SQLITE_ERROR;
+				break;
+			}
+			if (ruled) {
 				continue;
 			}
 			sqlite3_bind_int64(dec, 1, id);
@@ -1040,11 +1067,11 @@ decide_unsure(struct ask *k, const struct scores_cross *x, const roaring_bitmap_
  * images where a name they become (or a pinned name) is suggested on one
  * side and not the other change (diff); those where one of them crosses
  * (cross) and which a crossing band put among the changed may owe that to
- * it alone: the engine decides them, unless diff did.
+ * it alone: settle and decide_unsure tell, unless diff did.  None is left
+ * for the engine.
  */
 static bool
-ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck,
-    bool *answered)
+ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, bool *answered)
 {
 	bool ready = false;
 	*answered = false;
@@ -1063,8 +1090,7 @@ ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *rech
 	    cross, answered);
 	if (ok && *answered) {
 		roaring_bitmap_and_inplace(cross, k->shown);
-		/* The unsure leave the changed with the rest of recheck (answer());
-		 * those diff names change for sure, without the engine. */
+		/* Those diff names change for sure; the unsure are told apart. */
 		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross);
 		roaring_bitmap_t *ruled_ids = roaring_bitmap_create();
 		sqlite3_stmt *st = db_stmt(k->db, SEARCH_RULED_TAGS);
@@ -1088,7 +1114,7 @@ static bool
 ruled(struct ask *k, roaring_bitmap_t *changed, roaring_bitmap_t *recheck)
 {
 	bool answered = false;
-	if (!ruled_from_sets(k, changed, recheck, &answered)) {
+	if (!ruled_from_sets(k, changed, &answered)) {
 		return false;
 	}
 	if (answered) {

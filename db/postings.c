@@ -20,6 +20,7 @@
 #include "db/postings-private.h"
 #include "db/postings.h"
 #include "db/scores-private.h"
+#include "db/search-private.h"
 #include "common/rating.h"
 #include "common/xalloc.h"
 
@@ -750,10 +751,8 @@ resolve(struct eval *e, const struct search_node *n, struct leaf *l)
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
-	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
+	search_bind_name(st, 1, n);
 	sqlite3_bind_int(st, 2, n->category);
-	free(glob);
 	l->node = n;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1074,6 +1073,18 @@ static bool
 snapshot_end(struct db *db, bool txn, bool ok)
 {
 	return txn ? db_exec(db, "COMMIT") && ok : ok;
+}
+
+bool
+postings_fold_for(struct db *db, const struct search_node *q, const struct search_opts *o)
+{
+	bool scores = o->max_rating < RATING_E || needs_scores(q), usable, txn;
+	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q)) ||
+	    !sqlite3_get_autocommit(db->conn)) {
+		return true;
+	}
+	/* Without building: as a first page (WAIT_BUDGET) would. */
+	return snapshot_begin(db, false, scores, &usable, &txn) && snapshot_end(db, txn, true);
 }
 
 /* The images q matches under o, not missing (a new bitmap in *out), when

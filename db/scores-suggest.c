@@ -239,9 +239,7 @@ sources_of(struct ctx *c, const struct search_node *n, struct source **out, size
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
-	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
-	free(glob);
+	search_bind_name(st, 1, n);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n_out <= SCORES_MAX_TAGS) {
 		if (sqlite3_column_type(st, 2) != SQLITE_TEXT ||
@@ -416,9 +414,7 @@ pinned(struct ctx *c, const struct search_node *n, roaring_bitmap_t *out)
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
-	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
-	free(glob);
+	search_bind_name(st, 1, n);
 	int rc = SQLITE_DONE;
 	bool ok = true;
 	while (ok && !c->cannot && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -664,18 +660,25 @@ fixed_everywhere(struct ctx *c, const struct source *s, bool *fixed)
 {
 	*fixed = false;
 	sqlite3_stmt *st = db_stmt(c->db, "SELECT EXISTS (SELECT 1 FROM tag_rules WHERE kind = 3"
-	    " AND tag = ?1 AND lo = x'2f' AND hi = x'30' AND typeof(value) IN ('integer', 'real'))");
+	    " AND tag = ?1 AND lo = ?2 AND hi = ?3 AND typeof(value) IN ('integer', 'real'))");
 	if (st == NULL) {
 		return false;
 	}
+	/* Everywhere: the range of the folder "" (every absolute path). */
+	char *lo, *hi;
+	db_folder_range("", &lo, &hi);
 	sqlite3_bind_text(st, 1, s->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, lo, (int)strlen(lo), SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 3, hi, (int)strlen(hi), SQLITE_TRANSIENT);
+	free(lo);
+	free(hi);
 	int rc = sqlite3_step(st);
 	bool rule = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW) {
 		return db_fail(c->db, "score sets");
 	}
-	const struct region *all = rule ? region_of(c, "/", 1, "0", 1) : NULL;
+	const struct region *all = rule ? folder_region(c, "") : NULL;
 	*fixed = all != NULL && roaring_bitmap_is_empty(all->in);
 	return !rule || all != NULL;
 }

@@ -1275,9 +1275,7 @@ model_term(struct db *db, const struct search_node *n, roaring_bitmap_t **out)
 	if (st == NULL) {
 		return false;
 	}
-	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
-	sqlite3_bind_text(st, 1, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
-	free(glob);
+	search_bind_name(st, 1, n);
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	bool fits = true, ok = true;
 	int rc = SQLITE_DONE;

@@ -14,6 +14,11 @@
 
 struct db;
 
+struct sqlite3_stmt;
+/* Bind term n's text to parameter at of st: the name as it is, or its
+ * pattern as a GLOB (n->pattern). */
+void search_bind_name(struct sqlite3_stmt *st, int at, const struct search_node *n);
+
 /* Whether max_tags is in force in some folder of o (the global cut or an
  * override's). */
 bool search_capped(const struct search_opts *o);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
+#include "db/postings-private.h"
 #include "db/postings.h"
 #include "db/predictions.h"
 #include "db/search-private.h"
@@ -196,6 +197,11 @@ static bool
 page_plan(struct db *db, const struct search_node *q, const struct search_opts *o,
     struct compile *c, bool *txn)
 {
+	*txn = false;
+	if (!postings_fold_for(db, q, o)) {
+		memset(c, 0, sizeof *c);
+		return false;
+	}
 	*txn = sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
 	if (!search_compile(c, db, q, o)) {
 		return false;

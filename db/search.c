@@ -194,6 +194,14 @@ search_put_folder_range(struct compile *c, struct sql *q, const char *col, const
 }
 
 
+void
+search_bind_name(sqlite3_stmt *st, int at, const struct search_node *n)
+{
+	char *glob = n->pattern ? db_glob_of(n->text, true) : NULL;
+	sqlite3_bind_text(st, at, glob != NULL ? glob : n->text, -1, SQLITE_TRANSIENT);
+	free(glob);
+}
+
 bool
 search_capped(const struct search_opts *o)
 {

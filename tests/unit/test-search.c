@@ -600,6 +600,45 @@ nested_row(void *ud, const struct search_hit *h)
 	return true;
 }
 
+static int64_t
+sql_int(const char *text)
+{
+	sqlite3 *conn;
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+	CHECK(sqlite3_open(db_file, &conn) == SQLITE_OK);
+	if (sqlite3_prepare_v2(conn, text, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		v = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+	return v;
+}
+
+/* A first page reads in a snapshot of its own, where nothing is written:
+ * a log past its fold (20,000 entries) is folded before it, as a count
+ * would, and the page is the WHERE's. */
+static void
+test_page_folds(void)
+{
+	sql("INSERT OR IGNORE INTO tags(name, category) VALUES ('f1', 0), ('f2', 0), ('f3', 0),"
+	    " ('f4', 0), ('f5', 0), ('f6', 0), ('f7', 0);"
+	    "INSERT INTO decisions SELECT i.id, g.id, 1, 0, 0 FROM images i CROSS JOIN tags g"
+	    " WHERE i.folder_id = (SELECT max(id) FROM folders) AND g.name GLOB 'f[1-7]';");
+	int64_t log = sql_int("SELECT count(*) FROM postings_log");
+	if (!check_(log > 20000, "a log past its fold", __FILE__, __LINE__)) {
+		fprintf(stderr, "    %lld entries\n", (long long)log);
+	}
+	setenv("TAGCON_SEARCH_MATCH", "walk", 1);
+	opts.limit = 5;
+	CHECK_INT(count_of_rows("f3 common -rare"), 5);
+	opts.limit = -1;
+	unsetenv("TAGCON_SEARCH_MATCH");
+	CHECK_INT(sql_int("SELECT count(*) FROM postings_log"), 0);
+	CHECK_INT(count_of_rows("f3 common -rare"), 2988);
+}
+
 /* A page's rows from the bitmaps' matches (by id, or a walk testing each
  * row against them): inside a search's callback and inside the caller's
  * own transaction, each plan gives the rows the WHERE gives. */
@@ -649,6 +688,7 @@ main(void)
 	test_hostile();
 	test_driver();
 	test_match_plans();
+	test_page_folds();
 	db_close(db);
 	return check_done();
 }
