@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "db/bands.h"
+#include "db/bit-tally.h"
 #include "db/db-private.h"
 #include "db/postings-private.h"
 #include "db/scores-private.h"
@@ -615,6 +616,8 @@ struct ask {
 	size_t n_marked;
 	struct cross x[4];
 	size_t n_x;
+	int64_t full[4 * 100];      /* the bands wholly inside a crossing range */
+	size_t n_full;
 };
 
 /* The marked images and their sets from their rows. */
@@ -742,7 +745,7 @@ crossing_rows(struct ask *k, int cc, int side, double lo, double hi, roaring_bit
 static bool
 crossing_images(struct ask *k, roaring_bitmap_t *changed)
 {
-	int64_t full[4 * 100];
+	int64_t *full = k->full;
 	size_t n_full = 0;
 	bool ok = true;
 	for (size_t i = 0; ok && i < k->n_x; i++) {
@@ -760,6 +763,7 @@ crossing_images(struct ask *k, roaring_bitmap_t *changed)
 			}
 		}
 	}
+	k->n_full = n_full;
 	ok = ok && union_of(k, full, n_full, changed);
 	roaring_bitmap_and_inplace(changed, k->shown);
 	return ok;
@@ -998,6 +1002,42 @@ settle(struct ask *k, const struct scores_cross *x, const roaring_bitmap_t *rule
 }
 
 /*
+ * The unsure images more whole crossing bands hold than ruled tags cross
+ * in (counted to a ceiling): each band holds an undecided prediction of
+ * its own, and the ruled tags hold no more than one each, so one of them
+ * is a tag no rule touches, and the image changes (decide_unsure's test,
+ * without its rows).  They leave unsure; they stay among the changed.
+ * Under MCut switched a crossing range spans tens of bands, and this
+ * settles most of them (bands partly crossed, and the marked images,
+ * whose stored bands are stale, are left to the rows).
+ */
+static bool
+outcounted(struct ask *k, const struct bit_tally *ruled, roaring_bitmap_t *unsure)
+{
+	struct bit_tally bands;
+	bit_tally_init(&bands);
+	bool ok = true;
+	for (size_t i = 0; ok && i < k->n_full && !roaring_bitmap_is_empty(unsure); i++) {
+		roaring_bitmap_t *r = postings_load(k->db, k->full[i]);
+		if ((ok = r != NULL)) {
+			roaring_bitmap_and_inplace(r, unsure);
+			bit_tally_add(&bands, r);
+			roaring_bitmap_free(r);
+		}
+	}
+	if (ok) {
+		roaring_bitmap_t *more = bit_tally_more(&bands, ruled);
+		for (size_t i = 0; i < k->n_marked; i++) {
+			roaring_bitmap_remove(more, k->marked[i].id);
+		}
+		roaring_bitmap_andnot_inplace(unsure, more);
+		roaring_bitmap_free(more);
+	}
+	bit_tally_fini(&bands);
+	return ok;
+}
+
+/*
  * The unsure images settling left, each decided from its rows: it changes
  * when an undecided prediction of a tag no rule touches crosses (that tag
  * is its name's one source, so the name changes); else its names change
@@ -1067,8 +1107,8 @@ decide_unsure(struct ask *k, const struct scores_cross *x, const roaring_bitmap_
  * images where a name they become (or a pinned name) is suggested on one
  * side and not the other change (diff); those where one of them crosses
  * (cross) and which a crossing band put among the changed may owe that to
- * it alone: settle and decide_unsure tell, unless diff did.  None is left
- * for the engine.
+ * it alone: outcounted, settle and decide_unsure tell, unless diff did.
+ * None is left for the engine.
  */
 static bool
 ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, bool *answered)
@@ -1085,25 +1125,28 @@ ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, bool *answered)
 	for (size_t i = 0; i < k->n_x; i++) {
 		x[i] = (struct scores_cross){k->x[i].cc == 1, k->x[i].side, k->x[i].a, k->x[i].z};
 	}
-	roaring_bitmap_t *diff = roaring_bitmap_create(), *cross = roaring_bitmap_create();
+	roaring_bitmap_t *diff = roaring_bitmap_create();
+	struct bit_tally cross;
+	bit_tally_init(&cross);
 	bool ok = scores_ruled_change(k->db, k->old, k->cand, k->model, k->shown, x, k->n_x, diff,
-	    cross, answered);
+	    &cross, answered);
 	if (ok && *answered) {
-		roaring_bitmap_and_inplace(cross, k->shown);
 		/* Those diff names change for sure; the unsure are told apart. */
-		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross);
+		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross.ge[0]);
 		roaring_bitmap_t *ruled_ids = roaring_bitmap_create();
 		sqlite3_stmt *st = db_stmt(k->db, SEARCH_RULED_TAGS);
+		roaring_bitmap_and_inplace(unsure, k->shown);
 		roaring_bitmap_or_inplace(changed, diff);
 		roaring_bitmap_andnot_inplace(unsure, diff);
-		ok = st != NULL && postings_ids_into(k->db, st, ruled_ids) &&
+		ok = outcounted(k, &cross, unsure) && st != NULL &&
+		    postings_ids_into(k->db, st, ruled_ids) &&
 		    settle(k, x, ruled_ids, unsure, changed) &&
 		    decide_unsure(k, x, ruled_ids, unsure, changed);
 		roaring_bitmap_free(ruled_ids);
 		roaring_bitmap_free(unsure);
 	}
 	roaring_bitmap_free(diff);
-	roaring_bitmap_free(cross);
+	bit_tally_fini(&cross);
 	return ok;
 }
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/bit-tally.h"
 #include "db/db-private.h"
 #include "db/postings-private.h"
 #include "db/scores-private.h"
@@ -707,7 +708,7 @@ name_moves(struct ctx *c, const struct source *src, size_t n_src, size_t i,
 bool
 scores_ruled_change(struct db *db, const struct search_opts *old, const struct search_opts *cand,
     int64_t model, const roaring_bitmap_t *shown, const struct scores_cross *x, size_t n_x,
-    roaring_bitmap_t *diff, roaring_bitmap_t *cross, bool *answered)
+    roaring_bitmap_t *diff, struct bit_tally *cross, bool *answered)
 {
 	struct ctx c = {.db = db, .o = old, .model = model, .shown = shown};
 	*answered = false;
@@ -719,11 +720,26 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 	bool ok = ruled_sources(&c, &src, &n_src);
 	for (size_t i = 0; ok && !c.cannot && model > 0 && i < n_src; i++) {
 		bool character = src[i].category == DB_CAT_CHARACTER;
-		for (size_t k = 0; ok && src[i].name != NULL && k < n_x; k++) {
+		if (src[i].name == NULL) {
+			continue;
+		}
+		/* One count per tag (ruled_sources lists each once): its one
+		 * prediction lies on one side of the cut.  The images with a
+		 * decision on it are not counted: in a library curated by hand
+		 * they are most of a frequent tag's. */
+		roaring_bitmap_t *t = roaring_bitmap_create();
+		for (size_t k = 0; ok && k < n_x; k++) {
 			if (x[k].character == character) {
-				ok = crossing(&c, &src[i], &x[k], cross);
+				ok = crossing(&c, &src[i], &x[k], t);
 			}
 		}
+		roaring_bitmap_t *d = ok ? scores_load_set(db, 0, src[i].id, DB_SCORE_DECIDED) : NULL;
+		if ((ok = d != NULL)) {
+			roaring_bitmap_andnot_inplace(t, d);
+			roaring_bitmap_free(d);
+		}
+		bit_tally_add(cross, t);
+		roaring_bitmap_free(t);
 	}
 	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
 		roaring_bitmap_t *a = NULL, *b = NULL;

@@ -19,7 +19,8 @@
  * `calibrate` learns them, an exclusion, an alias, a pin, rules on
  * folders), times suggested: searches and the Settings lines under them,
  * and removes them again (it WRITES those rules, and removes them first
- * too, should a run have been killed).
+ * too, should a run have been killed); TAGCON_BENCH_STEP=TEXT times only the
+ * Settings steps whose name holds TEXT ("MCut", "both").
  * The score sets are built (or folded) once before the searches, timed,
  * with their size; TAGCON_BENCH_REBUILD=1 builds them again even when
  * they are complete.
@@ -415,9 +416,14 @@ settings_lines(void)
 		{"both MCut on", g, both, {0}, 0, 0},
 	};
 	const char *engine = getenv("TAGCON_BENCH_ENGINE");
+	/* TAGCON_BENCH_STEP=TEXT: only the steps whose name holds TEXT. */
+	const char *only_step = getenv("TAGCON_BENCH_STEP");
 	char what[200];
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		struct step *st = &steps[i];
+		if (only_step != NULL && strstr(st->what, only_step) == NULL) {
+			continue;
+		}
 		struct job j = {.q = (struct search_node *)st};
 		snprintf(what, sizeof what, "Settings, %s: images that change", st->what);
 		measure(what, &j, do_changed, 300);
