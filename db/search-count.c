@@ -244,7 +244,10 @@ count_hist(struct compile *c, int category, double t, int64_t *n)
 	if (rc != SQLITE_ROW) {
 		return db_fail(c->db, "histogram");
 	}
-	if (!bucket_count(c, add ? BUCKET_ROWS(BUCKET_JOIN, BUCKET_ABOVE BUCKET_KEPT)
+	/* The side counted holds no prediction (t on the thousandth that
+	 * scores written in thousandths sit on): nothing to join. */
+	if ((add ? above : not_above) > 0 &&
+	    !bucket_count(c, add ? BUCKET_ROWS(BUCKET_JOIN, BUCKET_ABOVE BUCKET_KEPT)
 	    : BUCKET_ROWS(BUCKET_JOIN, BUCKET_NOT_ABOVE BUCKET_KEPT), category, t, &rows)) {
 		return false;
 	}
