@@ -439,6 +439,17 @@ put_le(unsigned char *b, uint64_t v, int bytes)
 	}
 }
 
+/* The bits set in w, inline: built for any x86-64, __builtin_popcountll
+ * is a call into libgcc per word, a fifth of a union of bands. */
+static uint32_t
+ones(uint64_t w)
+{
+	w -= (w >> 1) & UINT64_C(0x5555555555555555);
+	w = (w & UINT64_C(0x3333333333333333)) + ((w >> 2) & UINT64_C(0x3333333333333333));
+	w = (w + (w >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+	return (uint32_t)((w * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 /*
  * A block's bitset OR-ed into u, as one container: written in CRoaring's
  * portable form (no-run cookie, one container, its key, cardinality and
@@ -452,7 +463,7 @@ bits_into(const uint64_t *bits, int64_t block, roaring_bitmap_t *u)
 	enum { HEAD = 16, WORDS = 1 << BLOCK_BITS >> 6 };
 	uint32_t card = 0;
 	for (int i = 0; i < WORDS; i++) {
-		card += (uint32_t)__builtin_popcountll(bits[i]);
+		card += ones(bits[i]);
 	}
 	if (card == 0) {
 		return true;
@@ -465,9 +476,14 @@ bits_into(const uint64_t *bits, int64_t block, roaring_bitmap_t *u)
 	put_le(buf + 12, HEAD, 4);
 	size_t n = HEAD;
 	if (card > 4096) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(buf + n, bits, 8 * WORDS); /* already little-endian */
+		n += 8 * WORDS;
+#else
 		for (int i = 0; i < WORDS; i++, n += 8) {
 			put_le(buf + n, bits[i], 8);
 		}
+#endif
 	} else {
 		for (uint32_t i = 0; i < WORDS; i++) {
 			for (uint64_t word = bits[i]; word != 0; word &= word - 1, n += 2) {
