@@ -1129,7 +1129,7 @@ ruled_from_sets(struct ask *k, roaring_bitmap_t *changed, bool *answered)
 	struct bit_tally cross;
 	bit_tally_init(&cross);
 	bool ok = scores_ruled_change(k->db, k->old, k->cand, k->model, k->shown, x, k->n_x, diff,
-	    &cross, answered);
+	    changed, &cross, answered);
 	if (ok && *answered) {
 		/* Those diff names change for sure; the unsure are told apart. */
 		roaring_bitmap_t *unsure = roaring_bitmap_and(changed, cross.ge[0]);

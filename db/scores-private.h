@@ -57,14 +57,14 @@ struct scores_cross {
 /* For the images a change of the global cuts from old to cand changes
  * (bands.c), the tags rules touch: into *diff the images where one of the
  * names they become, or a pinned name, is suggested under one but not the
- * other, among shown; counted into *cross, each image once per such tag
- * with a prediction in a range of x (decided or not, so never fewer than
- * its undecided ones).  *answered false when the sets cannot tell
- * (max_tags, a name of too many tags). */
+ * other, among shown; counted into *cross, each image of among (NULL:
+ * any) once per such tag with an undecided prediction in a range of x.
+ * *answered false when the sets cannot tell (max_tags, a name of too many
+ * tags). */
 bool scores_ruled_change(struct db *db, const struct search_opts *old,
     const struct search_opts *cand, int64_t model, const roaring_bitmap_t *shown,
-    const struct scores_cross *x, size_t n_x, roaring_bitmap_t *diff, struct bit_tally *cross,
-    bool *answered);
+    const struct scores_cross *x, size_t n_x, roaring_bitmap_t *diff,
+    const roaring_bitmap_t *among, struct bit_tally *cross, bool *answered);
 
 /* The images where an undecided prediction of tag (of category character
  * or general) lies in a range of x, into out. */

@@ -708,7 +708,8 @@ name_moves(struct ctx *c, const struct source *src, size_t n_src, size_t i,
 bool
 scores_ruled_change(struct db *db, const struct search_opts *old, const struct search_opts *cand,
     int64_t model, const roaring_bitmap_t *shown, const struct scores_cross *x, size_t n_x,
-    roaring_bitmap_t *diff, struct bit_tally *cross, bool *answered)
+    roaring_bitmap_t *diff, const roaring_bitmap_t *among, struct bit_tally *cross,
+    bool *answered)
 {
 	struct ctx c = {.db = db, .o = old, .model = model, .shown = shown};
 	*answered = false;
@@ -733,12 +734,18 @@ scores_ruled_change(struct db *db, const struct search_opts *old, const struct s
 				ok = crossing(&c, &src[i], &x[k], t);
 			}
 		}
-		roaring_bitmap_t *d = ok ? scores_load_set(db, 0, src[i].id, DB_SCORE_DECIDED) : NULL;
-		if ((ok = d != NULL)) {
+		if (among != NULL) {
+			roaring_bitmap_and_inplace(t, among);
+		}
+		roaring_bitmap_t *d = ok && !roaring_bitmap_is_empty(t)
+		    ? scores_load_set(db, 0, src[i].id, DB_SCORE_DECIDED) : NULL;
+		if (d != NULL) {
 			roaring_bitmap_andnot_inplace(t, d);
 			roaring_bitmap_free(d);
+			bit_tally_add(cross, t);
+		} else {
+			ok = ok && roaring_bitmap_is_empty(t);
 		}
-		bit_tally_add(cross, t);
 		roaring_bitmap_free(t);
 	}
 	for (size_t i = 0; ok && !c.cannot && i < n_src; i++) {
