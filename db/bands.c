@@ -876,13 +876,31 @@ in_crossing(const struct scores_cross *x, size_t n_x, bool character, int side, 
 }
 
 /* An image's predictions under a model that bands hold (category general
- * or character, score above 0): tag, character, score, side. */
+ * or character, score above 0) with a score in (?3, ?4] (the span of the
+ * crossing ranges: one hundredth for a threshold step, so its tag and
+ * answer are looked up for a prediction or two): tag, character, score,
+ * side. */
 #define IMAGE_PREDICTIONS \
 	"SELECT p.tag_id, g.category = 4, p.score, " DB_BAND_SIDE_SQL("p", "g", "t") \
 	" FROM images i JOIN predictions p ON p.content_id = i.content_id JOIN tags g" \
 	" ON g.id = p.tag_id LEFT JOIN tagged t ON t.content_id = p.content_id" \
-	" AND t.model_id = p.model_id WHERE i.id = ?1 AND p.model_id = ?2 AND " \
-	DB_BAND_PRED_SQL("p", "g")
+	" AND t.model_id = p.model_id WHERE i.id = ?1 AND p.model_id = ?2 AND" \
+	" p.score > ?3 AND p.score <= ?4 AND " DB_BAND_PRED_SQL("p", "g")
+
+/* Binds the image, the model and the span of x to IMAGE_PREDICTIONS. */
+static void
+bind_image(sqlite3_stmt *st, uint32_t id, const struct ask *k, const struct scores_cross *x)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t j = 0; j < k->n_x; j++) {
+		lo = fmin(lo, x[j].a);
+		hi = fmax(hi, x[j].z);
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, k->model);
+	sqlite3_bind_double(st, 3, lo);
+	sqlite3_bind_double(st, 4, hi);
+}
 
 /* Whether a rule touches tag: ruled_ids holds the ids that fit 32 bits,
  * SQL answers for another (a script's).  False on an error. */
@@ -923,8 +941,7 @@ tally_crossing(struct ask *k, const roaring_bitmap_t *unsure, const roaring_bitm
 		if (!roaring_bitmap_select(unsure, (uint32_t)(i * n / SAMPLE), &id)) {
 			continue;
 		}
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, k->model);
+		bind_image(st, id, k, x);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t tag = sqlite3_column_int64(st, 0);
 			bool character = sqlite3_column_int(st, 1) != 0;
@@ -1062,8 +1079,7 @@ decide_unsure(struct ask *k, const struct scores_cross *x, const roaring_bitmap_
 	for (; it->has_value && rc == SQLITE_DONE; roaring_advance_uint32_iterator(it)) {
 		uint32_t id = it->current_value;
 		bool moves = false;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, k->model);
+		bind_image(st, id, k, x);
 		while (!moves && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t tag = sqlite3_column_int64(st, 0);
 			bool ruled = true;
