@@ -4,12 +4,15 @@
 #ifndef TAGCON_DB_PRIVATE_H
 #define TAGCON_DB_PRIVATE_H
 
+#include <roaring/roaring.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 
 #include "db/db.h"
 
 #define STMT_CACHE_SLOTS 256
+/* A model's answered set and its four rating sets, for two models. */
+#define DB_SET_MEMOS 10
 
 struct db {
 	sqlite3 *conn;
@@ -25,6 +28,16 @@ struct db {
 	/* Prepared statements keyed by the address of their static SQL text. */
 	const char *stmt_sql[STMT_CACHE_SLOTS];
 	sqlite3_stmt *stmt[STMT_CACHE_SLOTS];
+	/* Whole per-model score sets kept while the library stays as it was
+	 * (db/scores.c: scores_or_slots). */
+	struct db_set_memo {
+		int64_t model;
+		int slot;
+		int64_t version;     /* PRAGMA data_version: other connections' commits */
+		int64_t changes;     /* sqlite3_total_changes64: this one's writes */
+		roaring_bitmap_t *set;
+	} memo[DB_SET_MEMOS];
+	unsigned memo_next;
 };
 
 /*

@@ -262,6 +262,11 @@ db_close(struct db *db)
 			sqlite3_finalize(db->stmt[i]);
 		}
 	}
+	for (size_t i = 0; i < DB_SET_MEMOS; i++) {
+		if (db->memo[i].set != NULL) {
+			roaring_bitmap_free(db->memo[i].set);
+		}
+	}
 	if (db->conn != NULL) {
 		sqlite3_close(db->conn);
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/browse.h"
 #include "db/db-private.h"
 #include "db/postings-private.h"
 #include "db/scores-private.h"
@@ -544,8 +545,8 @@ read_touches(struct db *db, int64_t grp, int lo, int hi, struct touch **out, siz
  * is now.  load_group, slot by slot, is what the fold and db_scores_check
  * use; test-scores holds the two to the rows.
  */
-bool
-scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
+static bool
+read_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
 {
 	int64_t grp = model * DB_SCORE_TAGS + tag;
 	struct want w = want_range(lo, hi);
@@ -607,6 +608,67 @@ scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roari
 }
 
 /* One set of (model, tag) as it is, a new bitmap; NULL on error. */
+/*
+ * A model's answered set or one of its rating sets (tag 0), whole: the
+ * max-rating filter and every rating: term read them, a block row of five
+ * dense sets after another (77 rows of 40 KB at 5M, more than SQLite's
+ * page cache keeps between two counts).  Kept in db->memo while no other
+ * connection has committed (PRAGMA data_version) and this one has changed
+ * no row (sqlite3_total_changes64); never from inside a write transaction,
+ * whose writes a rollback may take back without a trace in either.
+ */
+static bool
+memo_or(struct db *db, int64_t model, int slot, roaring_bitmap_t *out)
+{
+	int64_t version = 0;
+	bool keep = sqlite3_txn_state(db->conn, "main") != SQLITE_TXN_WRITE &&
+	    db_browse_version(db, &version);
+	int64_t changes = sqlite3_total_changes64(db->conn);
+	for (size_t i = 0; keep && i < DB_SET_MEMOS; i++) {
+		struct db_set_memo *m = &db->memo[i];
+		if (m->set != NULL && m->model == model && m->slot == slot &&
+		    m->version == version && m->changes == changes) {
+			roaring_bitmap_or_inplace(out, m->set);
+			return true;
+		}
+	}
+	roaring_bitmap_t *r = roaring_bitmap_create();
+	if (!read_slots(db, model, 0, slot, slot, r)) {
+		roaring_bitmap_free(r);
+		return false;
+	}
+	roaring_bitmap_or_inplace(out, r);
+	if (!keep || db->scores_over) {
+		roaring_bitmap_free(r); /* a partial read past a page's budget */
+		return true;
+	}
+	/* Its own place, or the next in turn. */
+	size_t at = db->memo_next;
+	for (size_t i = 0; i < DB_SET_MEMOS; i++) {
+		if (db->memo[i].set != NULL && db->memo[i].model == model &&
+		    db->memo[i].slot == slot) {
+			at = i;
+		}
+	}
+	if (at == db->memo_next) {
+		db->memo_next = (db->memo_next + 1) % DB_SET_MEMOS;
+	}
+	if (db->memo[at].set != NULL) {
+		roaring_bitmap_free(db->memo[at].set);
+	}
+	db->memo[at] = (struct db_set_memo){model, slot, version, changes, r};
+	return true;
+}
+
+bool
+scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
+{
+	if (tag == 0 && lo == hi && model > 0) {
+		return memo_or(db, model, lo, out);
+	}
+	return read_slots(db, model, tag, lo, hi, out);
+}
+
 roaring_bitmap_t *
 scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 {
