@@ -66,9 +66,9 @@ db_rule_add(struct db *db, const struct db_rule *rule, bool *added)
 		return false;
 	}
 	char *glob = db_glob_of(rule->tag, rule->kind == DB_RULE_EXCLUDE);
-	/* Everywhere is every absolute path: ["/", "0"). */
-	char *lo = xasprintf("%s/", rule->folder != NULL ? rule->folder : "");
-	char *hi = xasprintf("%s0", rule->folder != NULL ? rule->folder : "");
+	/* Everywhere (folder NULL) is every absolute path: ["/", "0"). */
+	char *lo, *hi;
+	db_folder_range(rule->folder != NULL ? rule->folder : "", &lo, &hi);
 	sqlite3_bind_int(st, 1, (int)rule->kind);
 	sqlite3_bind_text(st, 2, rule->tag, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, glob, -1, SQLITE_TRANSIENT);
