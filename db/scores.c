@@ -607,7 +607,6 @@ read_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bi
 	return true;
 }
 
-/* One set of (model, tag) as it is, a new bitmap; NULL on error. */
 /*
  * A model's answered set or one of its rating sets (tag 0), whole: the
  * max-rating filter and every rating: term read them, a block row of five
@@ -669,6 +668,7 @@ scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roari
 	return read_slots(db, model, tag, lo, hi, out);
 }
 
+/* One set of (model, tag) as it is, a new bitmap; NULL on error. */
 roaring_bitmap_t *
 scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 {
