@@ -24,6 +24,14 @@ struct sqlite3_stmt;
 #define POSTINGS_STATE_SET_SQL(k) "(-16 - " k ")"
 /* Whether value v is a state with a set: an integer from 0 to 4. */
 #define POSTINGS_A_STATE(v) "(typeof(" v ") = 'integer' AND " v " BETWEEN 0 AND 4)"
+/* The images of orientation k (0 unknown .. 3 square): set -24 - k
+ * (schema 15), below the state sets. */
+#define POSTINGS_ORIENT_SET(k) (-24 - (int64_t)(k))
+#define POSTINGS_ORIENT_SET_SQL(k) "(-24 - " k ")"
+#define POSTINGS_AN_ORIENT(v) "(typeof(" v ") = 'integer' AND " v " BETWEEN 0 AND 3)"
+/* Whether set id v is a state set, an orientation set. */
+#define POSTINGS_STATE_SETS(v) "(" v " BETWEEN -20 AND -16)"
+#define POSTINGS_ORIENT_SETS(v) "(" v " BETWEEN -27 AND -24)"
 
 /* Open addressing over set ids; never shrinks, few hundred entries at most
  * for a query, every touched set for a fold. */

@@ -3,7 +3,8 @@
  *
  * Set ids: a tag's id (> 0) is the set of images with an accepted
  * decision on it; SET_SHOWN (0) the images not missing; STATE_SET(k)
- * (-16 - k) the images in state k.  Table postings
+ * (-16 - k) the images in state k, ORIENT_SET(k) (-24 - k) those of
+ * orientation k.  Table postings
  * holds each set as a CRoaring bitmap (portable format); postings_log the
  * changes since, in order, each saying whether an image is in a set now
  * (db/schema.c, schema 10, writes it from triggers).  Applying the log in
@@ -26,6 +27,7 @@
 
 #define SET_SHOWN POSTINGS_SET_SHOWN
 #define STATE_SET POSTINGS_STATE_SET
+#define ORIENT_SET POSTINGS_ORIENT_SET
 /* Bytes of score sets a first page or a random pick decodes at most before
  * leaving the question to SQL (a plain plan's milliseconds): a rare tag's
  * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images, the
@@ -462,10 +464,20 @@ build_tags(struct db *db, int64_t *tag, int64_t *after, bool *done)
 	return true;
 }
 
-/* Step 2 for the images' own sets (SET_SHOWN and the state sets): the
- * images with ids in [*from, *from + chunk) replace that range of each,
- * and the gap up to the next image (*from moves there: ids far apart cost
- * no empty chunks). */
+/* The images' own sets: [0] SET_SHOWN, [1 + k] state k, [1 + DB_N_STATES
+ * + k] orientation k. */
+#define IMAGE_SETS (1 + DB_N_STATES + DB_N_ORIENTS)
+
+static int64_t
+image_set(int i)
+{
+	return i == 0 ? SET_SHOWN : i <= DB_N_STATES ? STATE_SET(i - 1)
+	    : ORIENT_SET(i - 1 - DB_N_STATES);
+}
+
+/* Step 2 for the images' own sets: the images with ids in [*from, *from +
+ * chunk) replace that range of each, and the gap up to the next image
+ * (*from moves there: ids far apart cost no empty chunks). */
 static bool
 build_images(struct db *db, int64_t *from, bool *done)
 {
@@ -483,26 +495,28 @@ build_images(struct db *db, int64_t *from, bool *done)
 	if (rc != SQLITE_ROW) {
 		return db_fail(db, "postings build");
 	}
-	/* [0]: SET_SHOWN; [1 + k]: state k. */
-	roaring_bitmap_t *r[1 + DB_N_STATES];
+	roaring_bitmap_t *r[IMAGE_SETS];
 	bool ok = true;
 	int64_t top = (int64_t)UINT32_MAX + 1;
-	for (int k = 0; k < 1 + DB_N_STATES; k++) {
-		r[k] = ok ? postings_load(db, k == 0 ? SET_SHOWN : STATE_SET(k - 1)) : NULL;
+	for (int k = 0; k < IMAGE_SETS; k++) {
+		r[k] = ok ? postings_load(db, image_set(k)) : NULL;
 		ok = r[k] != NULL;
 		if (ok) {
 			roaring_bitmap_remove_range(r[k], (uint64_t)(*from < top ? *from : top),
 			    (uint64_t)(next < top ? next : top));
 		}
 	}
-	st = ok ? db_stmt(db, "SELECT id, state FROM images WHERE id >= ?1 AND id < ?2") : NULL;
+	st = ok ? db_stmt(db, "SELECT id, state, orientation FROM images WHERE id >= ?1"
+	    " AND id < ?2") : NULL;
 	if (st != NULL) {
 		sqlite3_bind_int64(st, 1, *from);
 		sqlite3_bind_int64(st, 2, to);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(st, 0), state = sqlite3_column_int64(st, 1);
+			int64_t id = sqlite3_column_int64(st, 0), state = sqlite3_column_int64(st, 1),
+			    orient = sqlite3_column_int64(st, 2);
 			/* SQL's reading: state != 4 for SET_SHOWN, state = k for a
-			 * state set, which a real or a text equals no k. */
+			 * state set, which a real or a text equals no k (the
+			 * orientation likewise). */
 			bool integer = sqlite3_column_type(st, 1) == SQLITE_INTEGER;
 			if (id < 0 || id > UINT32_MAX) {
 				continue;
@@ -513,15 +527,19 @@ build_images(struct db *db, int64_t *from, bool *done)
 			if (integer && state >= 0 && state < DB_N_STATES) {
 				roaring_bitmap_add(r[1 + state], (uint32_t)id);
 			}
+			if (sqlite3_column_type(st, 2) == SQLITE_INTEGER && orient >= 0 &&
+			    orient < DB_N_ORIENTS) {
+				roaring_bitmap_add(r[1 + DB_N_STATES + orient], (uint32_t)id);
+			}
 		}
 		sqlite3_reset(st);
 		ok = rc == SQLITE_DONE || db_fail(db, "postings build");
 	}
 	ok = ok && st != NULL;
-	for (int k = 0; k < 1 + DB_N_STATES; k++) {
-		ok = ok && postings_store(db, k == 0 ? SET_SHOWN : STATE_SET(k - 1), r[k]);
+	for (int k = 0; k < IMAGE_SETS; k++) {
+		ok = ok && postings_store(db, image_set(k), r[k]);
 	}
-	for (int k = 0; k < 1 + DB_N_STATES && r[k] != NULL; k++) {
+	for (int k = 0; k < IMAGE_SETS && r[k] != NULL; k++) {
 		roaring_bitmap_free(r[k]);
 	}
 	*from = next;
@@ -666,6 +684,7 @@ answerable(const struct search_node *n)
 	case SEARCH_RATING:
 	case SEARCH_MODEL:
 	case SEARCH_STATE:
+	case SEARCH_ORIENTATION:
 	case SEARCH_FOLDER:
 		return true;
 	case SEARCH_AND:
@@ -818,6 +837,15 @@ collect(struct eval *e, const struct search_node *n)
 		}
 		return ok;
 	}
+	if (n->kind == SEARCH_ORIENTATION) {
+		bool ok = true;
+		for (int k = 0; ok && k < DB_N_ORIENTS; k++) {
+			if ((n->set >> k & 1) != 0) {
+				ok = postings_want(e->db, &e->sets, ORIENT_SET(k));
+			}
+		}
+		return ok;
+	}
 	if (n->kind == SEARCH_TAG || n->kind == SEARCH_SCORE || n->kind == SEARCH_SUGGESTED ||
 	    n->kind == SEARCH_RATING || n->kind == SEARCH_MODEL) {
 		e->leaves = xreallocarray(e->leaves, e->n_leaves + 1, sizeof *e->leaves);
@@ -898,11 +926,14 @@ eval(const struct eval *e, const struct search_node *n)
 	case SEARCH_MODEL:
 	case SEARCH_FOLDER:
 		return roaring_bitmap_copy(leaf_of(e, n)->bits);
-	case SEARCH_STATE: {
+	case SEARCH_STATE:
+	case SEARCH_ORIENTATION: {
+		bool state = n->kind == SEARCH_STATE;
 		roaring_bitmap_t *r = roaring_bitmap_create();
-		for (int k = 0; k < DB_N_STATES; k++) {
+		for (int k = 0; k < (state ? DB_N_STATES : DB_N_ORIENTS); k++) {
 			if ((n->set >> k & 1) != 0) {
-				roaring_bitmap_or_inplace(r, sets_get(&e->sets, STATE_SET(k)));
+				roaring_bitmap_or_inplace(r, sets_get(&e->sets,
+				    state ? STATE_SET(k) : ORIENT_SET(k)));
 			}
 		}
 		return r;
@@ -1205,8 +1236,9 @@ same_as_rows(struct db *db, int64_t id, const roaring_bitmap_t *r, bool *same)
 {
 	sqlite3_stmt *st = db_stmt(db, "SELECT image_id FROM decisions WHERE tag_id = ?1"
 	    " AND verdict = 1 AND ?1 > 0 UNION ALL SELECT id FROM images WHERE ?1 = 0"
-	    " AND state != 4 UNION ALL SELECT id FROM images WHERE ?1 < 0"
-	    " AND state = -16 - ?1");
+	    " AND state != 4 UNION ALL SELECT id FROM images WHERE " POSTINGS_STATE_SETS("?1")
+	    " AND state = -16 - ?1 UNION ALL SELECT id FROM images WHERE "
+	    POSTINGS_ORIENT_SETS("?1") " AND orientation = -24 - ?1");
 	if (st == NULL) {
 		return false;
 	}
@@ -1236,11 +1268,13 @@ db_postings_check(struct db *db, bool *built, bool *same)
 	*built = ok && s.ready;
 	/* Every set with a bitmap, a log entry or a row. */
 	sqlite3_stmt *st = ok && s.ready ? db_stmt(db, "SELECT set_id FROM postings"
-	    " WHERE (set_id >= 0 AND set_id < " DB_BAND_BASE_SQL ") OR set_id BETWEEN -20 AND -16"
+	    " WHERE (set_id >= 0 AND set_id < " DB_BAND_BASE_SQL ") OR "
+	    POSTINGS_STATE_SETS("set_id") " OR " POSTINGS_ORIENT_SETS("set_id")
 	    " UNION SELECT set_id FROM"
 	    " postings_log WHERE set_id < " DB_BAND_BASE_SQL " UNION SELECT DISTINCT tag_id FROM decisions"
 	    " WHERE verdict = 1 AND tag_id > 0 UNION SELECT 0 UNION SELECT -16 - state FROM images"
-	    " WHERE " POSTINGS_A_STATE("state")) : NULL;
+	    " WHERE " POSTINGS_A_STATE("state") " UNION SELECT -24 - orientation FROM images"
+	    " WHERE " POSTINGS_AN_ORIENT("orientation")) : NULL;
 	int rc = SQLITE_DONE;
 	if (st != NULL) {
 		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -16,13 +16,14 @@
  * are the build's own marks (postings.c).
  *
  * What they answer: tag terms (exact names with their aliases, category
- * restricted, `*` patterns), state: terms (the images in each state are
- * sets too, schema 14), folder: terms (their images read from the path
- * index in the same snapshot), NOT, AND, OR and the empty query, counted
- * over the images not missing (every image under a state term, as SQL
- * counts them); with the score sets (db/scores.h) suggested:, score:,
- * rating: and the rating filter.  Anything else (model:, path:, sizes,
- * ...) is left to plain SQL: *answered comes back false.
+ * restricted, `*` patterns), state: and orientation: terms (the images in
+ * each state are sets too, schema 14, and of each orientation, 15),
+ * folder: terms (their images read from the path index in the same
+ * snapshot), NOT, AND, OR and the empty query, counted over the images not
+ * missing (every image under a state term, as SQL counts them); with the
+ * score sets (db/scores.h) suggested:, score:, rating:, model: and the
+ * rating filter.  Anything else (source:, path:, sizes) is left to plain
+ * SQL: *answered comes back false.
  *
  * TAGCON_POSTINGS=off in the environment turns them off (plain SQL for
  * every count): the tests and benchmarks compare the two.

@@ -109,6 +109,24 @@
 #define POSTINGS_LOG(set, image, present) \
 	" INSERT INTO postings_log(set_id, image_id, present) VALUES (" set ", " image ", " \
 	present ");"
+/* The images' sets of one column (state: schema 14, orientation: 15), a
+ * set per value VALID() accepts, SET() its id: the triggers logging an
+ * image out of its old value's set and into its new one.  typeof() too:
+ * 2 and 2.5 differ, and a text '2' (a script's, in an INTEGER column
+ * stored as 2) does not. */
+#define POSTINGS_COLUMN_TRIGGERS(col, SET, VALID) \
+	"CREATE TRIGGER postings_" col "_ins AFTER INSERT ON images" POSTINGS_BUILT \
+	" AND " VALID("new." col) " BEGIN" POSTINGS_LOG(SET("new." col), "new.id", "1") " END;" \
+	"CREATE TRIGGER postings_" col "_del AFTER DELETE ON images" POSTINGS_BUILT \
+	" AND " VALID("old." col) " BEGIN" POSTINGS_LOG(SET("old." col), "old.id", "0") " END;" \
+	"CREATE TRIGGER postings_" col "_upd AFTER UPDATE OF id, " col " ON images" POSTINGS_BUILT \
+	" AND (old.id != new.id OR old." col " IS NOT new." col \
+	" OR typeof(old." col ") != typeof(new." col ")) BEGIN" \
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT " SET("old." col) \
+	", old.id, 0 WHERE " VALID("old." col) ";" \
+	" INSERT INTO postings_log(set_id, image_id, present) SELECT " SET("new." col) \
+	", new.id, 1 WHERE " VALID("new." col) ";" \
+	" END;"
 
 /*
  * Score bands' dirty images (schema 12, db/bands.h): every change that can
@@ -683,20 +701,7 @@ static const char *const migrations[] = {
 	 * 0..4, or not an integer (a script's), is in none.  The lists are built again by the
 	 * next count (their ready mark goes): this way every set is built from
 	 * one snapshot, a few seconds at 5M images. */
-	"CREATE TRIGGER postings_state_ins AFTER INSERT ON images" POSTINGS_BUILT
-	" AND " POSTINGS_A_STATE("new.state") " BEGIN"
-	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("new.state"), "new.id", "1") " END;"
-	"CREATE TRIGGER postings_state_del AFTER DELETE ON images" POSTINGS_BUILT
-	" AND " POSTINGS_A_STATE("old.state") " BEGIN"
-	POSTINGS_LOG(POSTINGS_STATE_SET_SQL("old.state"), "old.id", "0") " END;"
-	"CREATE TRIGGER postings_state_upd AFTER UPDATE OF id, state ON images" POSTINGS_BUILT
-	" AND (old.id != new.id OR old.state IS NOT new.state"
-	" OR typeof(old.state) != typeof(new.state)) BEGIN"
-	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
-	POSTINGS_STATE_SET_SQL("old.state") ", old.id, 0 WHERE " POSTINGS_A_STATE("old.state") ";"
-	" INSERT INTO postings_log(set_id, image_id, present) SELECT "
-	POSTINGS_STATE_SET_SQL("new.state") ", new.id, 1 WHERE " POSTINGS_A_STATE("new.state") ";"
-	" END;"
+	POSTINGS_COLUMN_TRIGGERS("state", POSTINGS_STATE_SET_SQL, POSTINGS_A_STATE)
 	/* A tag's set is its id: one a script gave an id of 0 or below would
 	 * land in SET_SHOWN, a mark or a state set.  Its decisions are logged
 	 * no more (a query of it goes to SQL). */
@@ -716,6 +721,12 @@ static const char *const migrations[] = {
 	" INSERT INTO postings_log(set_id, image_id, present) SELECT new.tag_id, new.image_id,"
 	" new.verdict = 1 WHERE new.tag_id > 0;"
 	" END;"
+	"DELETE FROM postings WHERE set_id = -1;",
+
+	/* 14 -> 15: orientation sets (db/postings.h), the state sets' way:
+	 * orientation: terms counted from bitmaps.  Built again by the next
+	 * count, from one snapshot. */
+	POSTINGS_COLUMN_TRIGGERS("orientation", POSTINGS_ORIENT_SET_SQL, POSTINGS_AN_ORIENT)
 	"DELETE FROM postings WHERE set_id = -1;",
 };
 

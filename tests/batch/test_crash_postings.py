@@ -78,7 +78,8 @@ def queries(t, db):
     rows = t.sql(db, "SELECT CAST(path AS TEXT) FROM folders ORDER BY path LIMIT 1")
     folder = rows[0][0] if rows else "/none_yet"
     return ["state:tagged", "state:committed %s -%s" % (a, b), "state:missing | %s" % a,
-            "folder:%s -%s" % (folder, a),
+            "folder:%s -%s" % (folder, a), "orientation:portrait | %s" % a,
+            "landscape -%s" % b,
             a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
             "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d,
             "suggested:%s" % e, "suggested:%s -%s" % (e, f), "suggested:%s" % ch,

@@ -230,6 +230,8 @@ searches(void)
 		"rating:q 1girl", "solo -rating:g", "suggested:tag_0042",
 		/* The images a model answered, from its answered set. */
 		"model:*swinv2* -solo",
+		/* The README's example (orientation sets, schema 15). */
+		"1girl solo -monochrome rating:g orientation:portrait", "portrait | square",
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {

@@ -8,14 +8,15 @@
  *                         trigger fires), UPDATE of a verdict, DELETE of
  *                         decisions and of images (the cascade), images
  *                         inserted with ids far apart, an image's state
- *                         set to any value, an image moved to another
- *                         folder;
+ *                         and orientation set to any value, an image
+ *                         moved to another folder;
  *   rules                 aliases added between queries;
  * with the log folded at random moments, and before the bitmaps exist
  * (the first count builds them).  Each round is a fresh library; after
  * every step each query is counted three ways: plain SQL
  * (TAGCON_POSTINGS=off), db_postings_count() (which must answer: the
- * queries are tag terms, state: and folder: terms, NOT, AND, OR; images
+ * queries are tag terms, state:, orientation: and folder: terms, NOT,
+ * AND, OR; images
  * in nested folders), and db_search_count() as a user
  * gets it; and db_postings_check() compares every bitmap with its rows.
  *
@@ -106,7 +107,8 @@ add_image(struct world *w)
 		}
 		return;
 	}
-	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4};
+	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4,
+		.orientation = (enum db_orientation)rnd(DB_N_ORIENTS)};
 	CHECK(db_image_insert(w->db, &img));
 	w->ids[w->n++] = img.id;
 }
@@ -156,9 +158,18 @@ foreign_write(struct world *w)
 		break;
 	case 3:
 		if (chance(10)) {
-			/* What no state is: a real, a text. */
-			q = xasprintf("UPDATE images SET state = %s WHERE id = %lld",
-			    chance(50) ? "1.5" : "'x'", (long long)img);
+			/* What no state or orientation is: a real, a text, a
+			 * number past the last. */
+			static const char *const odd[] = {"1.5", "'x'", "7", "-1"};
+			q = xasprintf("UPDATE images SET %s = %s WHERE id = %lld",
+			    chance(50) ? "state" : "orientation", odd[rnd(4)], (long long)img);
+		} else if (chance(30)) {
+			/* A text of an integer is stored as one (the column's
+			 * affinity); a real with no fraction too. */
+			static const char *const as[] = {"", "'", ".0"};
+			unsigned a = rnd(3);
+			q = xasprintf("UPDATE images SET orientation = %s%u%s WHERE id = %lld",
+			    a == 1 ? "'" : "", rnd(DB_N_ORIENTS), as[a], (long long)img);
 		} else if (chance(70)) {
 			q = xasprintf("UPDATE images SET state = %u WHERE id = %lld", rnd(DB_N_STATES),
 			    (long long)img);
@@ -231,10 +242,14 @@ static struct search_node *
 random_query(int depth)
 {
 	unsigned k = depth > 2 ? rnd(2) : rnd(7);
-	if (k <= 1 && chance(15)) {
-		if (chance(50)) {
-			struct search_node *n = search_node_create(SEARCH_STATE, 1, NULL);
-			n->set = 1 + rnd((1u << DB_N_STATES) - 1);
+	if (k <= 1 && chance(20)) {
+		unsigned which = rnd(3);
+		if (which < 2) {
+			bool state = which == 0;
+			int n_values = state ? DB_N_STATES : DB_N_ORIENTS;
+			struct search_node *n = search_node_create(state ? SEARCH_STATE
+			    : SEARCH_ORIENTATION, 1, NULL);
+			n->set = 1 + rnd((1u << n_values) - 1);
 			return n;
 		}
 		return search_node_create(SEARCH_FOLDER, 1, folders[rnd(6)]);
@@ -271,6 +286,7 @@ describe(const struct search_node *n, FILE *f)
 	case SEARCH_TAG: fprintf(f, "%s%s/%d", n->text, n->pattern ? "(glob)" : "", n->category);
 		break;
 	case SEARCH_STATE: fprintf(f, "state:%#x", n->set); break;
+	case SEARCH_ORIENTATION: fprintf(f, "orientation:%#x", n->set); break;
 	case SEARCH_FOLDER: fprintf(f, "folder:%s", n->text); break;
 	default:
 		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
