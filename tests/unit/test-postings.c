@@ -25,6 +25,7 @@
  * during it would leave it.
  *
  *   TAGCON_POSTINGS_SEED=S build/tests/test-postings   replays a run
+ *   TAGCON_POSTINGS_ROUNDS=N                           N rounds (default ROUNDS)
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -492,7 +493,9 @@ main(void)
 	const char *s = getenv("TAGCON_POSTINGS_SEED");
 	rng_state = s != NULL ? strtoull(s, NULL, 10) : SEED;
 	unsetenv("TAGCON_POSTINGS");
-	for (int r = 0; r < ROUNDS; r++) {
+	const char *rounds_env = getenv("TAGCON_POSTINGS_ROUNDS");
+	int rounds = rounds_env != NULL && atoi(rounds_env) > 0 ? atoi(rounds_env) : ROUNDS;
+	for (int r = 0; r < rounds; r++) {
 		/* Half the rounds build in chunks of a few rows (ids far apart
 		 * make many chunks of SET_SHOWN empty). */
 		if (r % 2 == 1) {

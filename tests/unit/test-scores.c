@@ -23,6 +23,7 @@
  * db_scores_check() compares every set with its rows.
  *
  *   TAGCON_SCORES_SEED=S build/tests/test-scores   replays a run
+ *   TAGCON_SCORES_ROUNDS=N                         N rounds (default ROUNDS)
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -732,7 +733,9 @@ main(void)
 	const char *s = getenv("TAGCON_SCORES_SEED");
 	rng_state = s != NULL ? strtoull(s, NULL, 10) : SEED;
 	unsetenv("TAGCON_POSTINGS");
-	for (int r = 0; r < ROUNDS; r++) {
+	const char *rounds_env = getenv("TAGCON_SCORES_ROUNDS");
+	int rounds = rounds_env != NULL && atoi(rounds_env) > 0 ? atoi(rounds_env) : ROUNDS;
+	for (int r = 0; r < rounds; r++) {
 		/* A quarter of the rounds give first pages and random picks a
 		 * budget of score sets every term exceeds: SQL answers them. */
 		if (r % 4 == 1) {
