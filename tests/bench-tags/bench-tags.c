@@ -22,6 +22,8 @@
  * too, should a run have been killed); TAGCON_BENCH_STEP=TEXT times only the
  * Settings steps whose name holds TEXT ("MCut", "both"; "" for all of
  * them), and under =rules nothing else but the library count.
+ * TAGCON_BENCH_QUERY=TEXT times only the searches and random picks whose
+ * query holds TEXT, without their plain-SQL baselines (for a profiler).
  * The score sets are built (or folded) once before the searches, timed,
  * with their size; TAGCON_BENCH_REBUILD=1 builds them again even when
  * they are complete.
@@ -54,6 +56,14 @@ static struct search_opts base;
 static const struct rules *rules;
 static bool pages_only;  /* TAGCON_BENCH_ONLY=pages */
 static bool scores_only; /* TAGCON_BENCH_ONLY=scores */
+static const char *only_query; /* TAGCON_BENCH_QUERY */
+
+/* Whether query q is one TAGCON_BENCH_QUERY leaves in. */
+static bool
+query_wanted(const char *q)
+{
+	return only_query == NULL || strstr(q, only_query) != NULL;
+}
 /* A connection of our own to the same file (WAL) for what db/ does not
  * offer: the score sets' size, the ids of answered images, turning the
  * score sets' triggers off. */
@@ -166,6 +176,9 @@ counts(const char *label, struct job *j)
 	}
 	snprintf(what, sizeof what, "%s, count", label);
 	measure(what, j, do_count, 50);
+	if (only_query != NULL) {
+		return;
+	}
 	int64_t fast = j->result;
 	setenv("TAGCON_POSTINGS", "off", 1);
 	snprintf(what, sizeof what, "%s, count in plain SQL", label);
@@ -185,6 +198,9 @@ static void
 page_plain(const char *label, struct job *j)
 {
 	char what[200];
+	if (only_query != NULL) {
+		return;
+	}
 	setenv("TAGCON_POSTINGS", "off", 1);
 	snprintf(what, sizeof what, "%s in plain SQL", label);
 	measure(what, j, do_page, 0);
@@ -235,7 +251,7 @@ searches(void)
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {
-		if (scores_only && !scored(three[i])) {
+		if ((scores_only && !scored(three[i])) || !query_wanted(three[i])) {
 			continue;
 		}
 		struct job j;
@@ -257,6 +273,9 @@ searches(void)
 	 * taken out of the matches. */
 	static const char *const rated[] = {"1girl", "score:1girl>0.5"};
 	for (size_t i = 0; i < sizeof rated / sizeof rated[0]; i++) {
+		if (!query_wanted(rated[i])) {
+			continue;
+		}
 		struct job j;
 		job_init(&j, rated[i]);
 		j.o.max_rating = RATING_S;
@@ -282,7 +301,7 @@ randoms(void)
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-		if (scores_only && !scored(queries[i])) {
+		if ((scores_only && !scored(queries[i])) || !query_wanted(queries[i])) {
 			continue;
 		}
 		struct job j;
@@ -308,6 +327,9 @@ mcut_searches(void)
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (!query_wanted(cases[i].query)) {
+			continue;
+		}
 		struct job j;
 		job_init(&j, cases[i].query);
 		j.o.cut.general_mcut = cases[i].general;
@@ -944,6 +966,7 @@ main(int argc, char **argv)
 	 * storing answers with the score sets on and off. */
 	const char *only = getenv("TAGCON_BENCH_ONLY");
 	only = only != NULL ? only : "";
+	only_query = getenv("TAGCON_BENCH_QUERY");
 	if (strcmp(only, "pages") == 0) {
 		pages_only = true;
 		searches();
