@@ -33,6 +33,10 @@
  * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images, the
  * images a model answered (runs) a few hundred bytes. */
 #define SCORES_BUDGET (64 << 10)
+/* What a plain plan spends on each row it walks, as bytes of sets: a row
+ * tested against a suggested: term's SQL costs some 10 us, about what 3 to
+ * 5 KB of sets cost to read and decode; 1 KB leans to SQL. */
+#define ROW_BYTES 1024
 /* A reader applies this many log entries itself; beyond, it folds them
  * into the bitmaps first (when it can take the write lock). */
 #define FOLD_AT 20000
@@ -873,22 +877,122 @@ leaf_of(const struct eval *e, const struct search_node *n)
 	return NULL;
 }
 
-/* The score terms' images, once the tag sets and SET_SHOWN are as the rows
- * are; e->cannot when one of them cannot be told. */
+/* Whether n is a conjunct of q: q itself, or a kid of q's AND that is no
+ * NOT (every match of q is among n's). */
 static bool
-score_leaves(struct eval *e)
+conjunct(const struct search_node *q, const struct search_node *n)
+{
+	if (q == n) {
+		return true;
+	}
+	for (size_t i = 0; q->kind == SEARCH_AND && i < q->n_kids; i++) {
+		if (q->kids[i] == n) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* At most how many images leaf l matches, once read (UINT64_MAX when not
+ * known): a tag term's sets added up, a folder's or a score term's bits. */
+static uint64_t
+leaf_size(const struct eval *e, const struct leaf *l)
+{
+	if (l->bits != NULL) {
+		return roaring_bitmap_get_cardinality(l->bits);
+	}
+	if (l->node->kind != SEARCH_TAG) {
+		return UINT64_MAX;
+	}
+	uint64_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const roaring_bitmap_t *r = sets_get(&e->sets, l->ids[i]);
+		n += r != NULL ? roaring_bitmap_get_cardinality(r) : 0;
+	}
+	return n;
+}
+
+/*
+ * The budget a first page (or a random pick) may spend on the score sets
+ * once a conjunct of the query is known to match at most `fewest` of the
+ * `shown` images: the plain plan then walks about rows_wanted * shown /
+ * fewest rows to reach the end of its page (offset and limit), and reading
+ * sets is cheaper than that walk.  So a
+ * rare tag beside a dense suggested: term (suggested:character_007
+ * suggested:1girl: 550 matches of 5M images) reads 1girl's sets in a few
+ * ms rather than walking 130 ms of rows; a dense query keeps the small
+ * budget, its plain plan's page being near.
+ */
+static int64_t
+raised_budget(uint64_t fewest, uint64_t shown, int64_t rows_wanted)
+{
+	if (fewest == UINT64_MAX) {
+		return 0;
+	}
+	double rows = (double)rows_wanted * (double)shown / (double)(fewest > 0 ? fewest : 1);
+	double bytes = rows * ROW_BYTES;
+	return bytes >= (double)(INT64_MAX / 2) ? INT64_MAX / 2 : (int64_t)bytes;
+}
+
+/*
+ * The score terms' images, once the tag sets and SET_SHOWN are as the rows
+ * are; e->cannot when one of them cannot be told.  Under a budget (a
+ * first page, a random pick: db->scores_budget >= 0) each term gets it
+ * afresh, and those past it are read again under the raised budget their
+ * query's rarest conjunct earns (raised_budget()); any still past it leave
+ * the question to SQL (db->scores_over).
+ */
+static bool
+score_leaves(struct eval *e, const struct search_node *q)
 {
 	const roaring_bitmap_t *shown = sets_get(&e->sets, SET_SHOWN);
-	for (size_t i = 0; i < e->n_leaves && !e->cannot; i++) {
-		struct leaf *l = &e->leaves[i];
-		if (l->node->kind == SEARCH_TAG || l->node->kind == SEARCH_FOLDER) {
-			continue;
+	int64_t budget = e->db->scores_budget;
+	uint64_t fewest = UINT64_MAX;
+	for (size_t i = 0; i < e->n_leaves; i++) {
+		const struct leaf *l = &e->leaves[i];
+		if ((l->node->kind == SEARCH_TAG || l->node->kind == SEARCH_FOLDER) &&
+		    conjunct(q, l->node)) {
+			uint64_t n = leaf_size(e, l);
+			fewest = n < fewest ? n : fewest;
 		}
-		if (!scores_leaf(e->db, l->node, l->ids, l->n, e->o, e->model, shown, &l->bits)) {
-			return false;
-		}
-		e->cannot = l->bits == NULL;
 	}
+	bool over = false;
+	for (int pass = 0; pass < 2 && !e->cannot; pass++) {
+		over = false;
+		for (size_t i = 0; i < e->n_leaves && !e->cannot; i++) {
+			struct leaf *l = &e->leaves[i];
+			if (l->node->kind == SEARCH_TAG || l->node->kind == SEARCH_FOLDER ||
+			    l->bits != NULL) {
+				continue;
+			}
+			e->db->scores_over = false;
+			if (budget >= 0) {
+				e->db->scores_budget = budget;
+			}
+			if (!scores_leaf(e->db, l->node, l->ids, l->n, e->o, e->model, shown, &l->bits)) {
+				return false;
+			}
+			if (e->db->scores_over) {
+				over = true;
+				continue;
+			}
+			e->cannot = l->bits == NULL;
+			if (!e->cannot && conjunct(q, l->node)) {
+				uint64_t n = leaf_size(e, l);
+				fewest = n < fewest ? n : fewest;
+			}
+		}
+		if (!over || budget < 0) {
+			break;
+		}
+		int64_t raised = raised_budget(fewest, roaring_bitmap_get_cardinality(shown),
+		    (e->o->limit > 0 ? e->o->limit : 1) + (e->o->offset > 0 ? e->o->offset : 0));
+		if (raised <= budget) {
+			break;
+		}
+		budget = raised;
+	}
+	e->db->scores_over = over;
 	return true;
 }
 
@@ -1144,7 +1248,7 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	db->scores_budget = wait == WAIT_BUDGET ? scores_budget() : -1;
 	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
-	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e);
+	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e, q);
 	if (ok) {
 		universe(&e, q);
 	}

@@ -706,6 +706,43 @@ dense_round(void)
 		CHECK(built && same);
 	}
 	unsetenv("TAGCON_SCORES_FOLD");
+	/* A first page's budget: suggested:d alone (70,000 images over every
+	 * band, 140 KB of sets) is left to its plain plan; beside a tag 40
+	 * images have, whose plain plan walks far for each match, it is read,
+	 * and the page comes from the bitmaps' matches.  Either way the rows
+	 * are plain SQL's. */
+	raw_sql(&w, "INSERT INTO tags(name, category) VALUES ('rare', 0), ('d', 0);"
+	    " INSERT INTO predictions(content_id, model_id, tag_id, score)"
+	    "  SELECT id, 1, (SELECT id FROM tags WHERE name = 'd'),"
+	    "  0.36 + ((id * 7919) % 64) / 100.0 FROM contents;"
+	    " INSERT INTO decisions(image_id, tag_id, verdict, source, decided_at)"
+	    " SELECT id, (SELECT id FROM tags WHERE name = 'rare'), 1, 1, 0 FROM images"
+	    " WHERE id % 1750 = 1;");
+	CHECK(db_scores_fold(w.db)); /* a log's entries are not charged */
+	unsetenv("TAGCON_SCORES_BUDGET");
+	static const struct {
+		const char *query;
+		bool bitmaps;
+	} plans[] = {{"suggested:d", false}, {"rare suggested:d", true},
+		{"suggested:d rare", true}, {"rare | suggested:d", false},
+		{"-rare suggested:d", false}, {"rare suggested:d suggested:a", true}};
+	for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+		struct search_node *n = NULL;
+		char *why = NULL, *text = NULL;
+		CHECK(query_parse(plans[i].query, NULL, &n, &why, NULL));
+		free(why);
+		struct search_opts o;
+		search_opts_init(&o, MODEL);
+		o.limit = 10;
+		CHECK(db_search_explain(w.db, n, &o, &text));
+		bool bitmaps = text != NULL && strstr(text, "bitmaps' matches") != NULL;
+		if (!check_(bitmaps == plans[i].bitmaps, plans[i].query, __FILE__, __LINE__)) {
+			fprintf(stderr, "    plan: %s\n", text != NULL ? text : "(none)");
+		}
+		free(text);
+		same_page(&w, n, o);
+		search_node_destroy(n);
+	}
 	/* A row cut short (a damaged file): the count says so, and a build
 	 * puts it right. */
 	raw_sql(&w, "UPDATE scores SET bits = substr(bits, 1, length(bits) - 3)"
