@@ -728,6 +728,14 @@ static const char *const migrations[] = {
 	 * count, from one snapshot. */
 	POSTINGS_COLUMN_TRIGGERS("orientation", POSTINGS_ORIENT_SET_SQL, POSTINGS_AN_ORIENT)
 	"DELETE FROM postings WHERE set_id = -1;",
+
+	/* 15 -> 16: an index on each of an image's sizes.  A width:, height:
+	 * or size: term of a count reads its images from a range of one
+	 * (db/postings.c), and a page sorted by size walks one rather than
+	 * sorting the library (0.7 s at 1M images, then 7 ms). */
+	"CREATE INDEX images_size ON images(size);"
+	"CREATE INDEX images_width ON images(width);"
+	"CREATE INDEX images_height ON images(height);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

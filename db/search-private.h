@@ -137,6 +137,20 @@ struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);
 /* Compile q under o; false on a database error (message in db_errmsg). */
 bool search_compile(struct compile *c, struct db *db, const struct search_node *q,
     const struct search_opts *o);
+/* Whether n is a term over an image's own columns that search_compile_term
+ * takes (width:, height:, size:; schema 16 indexes each column). */
+bool search_column_term(const struct search_node *n);
+/* Such a term alone, as c->where over images i: no state, no rating
+ * filter; the same SQL search_compile writes for it inside a query. */
+bool search_compile_term(struct compile *c, struct db *db, const struct search_node *n,
+    const struct search_opts *o);
+/* Whether a page in sort s walks an index in its order, stopping at the
+ * page's end: path, insertion, and since schema 16 size, width, height. */
+bool search_sort_indexed(enum search_sort s);
+/* The most matches the bitmaps may name for a page of `wanted` rows (< 0:
+ * all) among `images` to be fetched by id rather than found by walking the
+ * page's order (ordered: an index's) or the library. */
+int64_t search_by_id_max(int64_t wanted, int64_t images, bool ordered);
 /*
  * Choose the driver plan for a query that wants `wanted` rows (< 0: all) in
  * an order an index gives (ordered) or not.

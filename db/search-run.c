@@ -88,7 +88,6 @@ assemble(const struct compile *c, enum shape shape)
 	return q.s;
 }
 
-static bool ordered_by_index(enum search_sort s);
 static bool count_compiled(struct compile *c, int64_t *n);
 
 static sqlite3_stmt *
@@ -105,7 +104,7 @@ search_ids_sql(struct compile *c, const struct search_node *q)
 {
 	const struct search_opts *o = c->o;
 	search_choose_driver(c, q, o->limit >= 0 ? o->limit + o->offset : -1,
-	    ordered_by_index(o->sort));
+	    search_sort_indexed(o->sort));
 	return c->failed ? NULL : assemble(c, SHAPE_IDS);
 }
 
@@ -181,12 +180,6 @@ each_row(struct db *db, sqlite3_stmt *st, bool (*fn)(void *ud, const struct sear
 	return rc == SQLITE_DONE || db_fail(db, "search");
 }
 
-static bool
-ordered_by_index(enum search_sort s)
-{
-	return s == SEARCH_SORT_PATH || s == SEARCH_SORT_ADDED;
-}
-
 /*
  * A page's plan, chosen in the snapshot its rows are read in (one read
  * transaction, or the caller's own): the bitmaps' matches may then stand
@@ -208,7 +201,7 @@ page_plan(struct db *db, const struct search_node *q, const struct search_opts *
 	}
 	c->snapshot = *txn || !sqlite3_get_autocommit(db->conn);
 	search_choose_driver(c, q, o->limit >= 0 ? o->limit + o->offset : -1,
-	    ordered_by_index(o->sort));
+	    search_sort_indexed(o->sort));
 	return !c->failed;
 }
 

@@ -701,9 +701,6 @@ match_register(struct compile *c, roaring_bitmap_t *m)
 	return c->match_fn;
 }
 
-/* Pick the rarest required tag as the driver when it yields fewer rows than
- * a scan would visit: all images without a limit, about
- * sqrt(wanted × images) with one (the scan stops at the page's end). */
 /* The most ids a posting-list driver hands SQLite (as JSON text). */
 #define POSTINGS_DRIVER_MAX 50000
 
@@ -717,6 +714,42 @@ forced_plan(void)
 	return v != NULL && (strcmp(v, "id") == 0 || strcmp(v, "walk") == 0) ? v : NULL;
 }
 
+bool
+search_sort_indexed(enum search_sort s)
+{
+	return s == SEARCH_SORT_PATH || s == SEARCH_SORT_ADDED || s == SEARCH_SORT_SIZE ||
+	    s == SEARCH_SORT_WIDTH || s == SEARCH_SORT_HEIGHT;
+}
+
+/* A scan's rows for the page: all images without a limit, about
+ * sqrt(wanted x images) with one (the scan stops at the page's end). */
+static int64_t
+scan_cap(int64_t wanted, int64_t images, bool ordered)
+{
+	int64_t cap = images / 4;
+	if (wanted >= 0 && ordered) {
+		cap = (int64_t)fmin((double)cap, 4.0 * sqrt((double)(wanted + 1) * (double)images));
+	}
+	return cap;
+}
+
+/* The posting lists know the very images a query matches: when they are
+ * few, the rows are fetched by id (the WHERE still holds).  For a page in
+ * order, few enough that fetching and sorting them beats walking the order
+ * for the page, which reads about wanted x images / n rows at a tenth of
+ * the cost of a row fetched by id: 10 n^2 < wanted x images (38,434 ids of
+ * `rating:q 1girl` took 139 ms where the walk took 3.5 ms; 8,537 of
+ * `score:1girl=0.5` 84 ms against 12). */
+int64_t
+search_by_id_max(int64_t wanted, int64_t images, bool ordered)
+{
+	double few = (double)scan_cap(wanted, images, ordered);
+	if (wanted >= 0 && ordered) {
+		few = fmin(few, sqrt((double)(wanted + 1) * (double)images / 10.0));
+	}
+	return (int64_t)fmin(few, POSTINGS_DRIVER_MAX);
+}
+
 void
 search_choose_driver(struct compile *c, const struct search_node *q, int64_t wanted, bool ordered)
 {
@@ -725,22 +758,8 @@ search_choose_driver(struct compile *c, const struct search_node *q, int64_t wan
 	if ((images < 2000 && forced == NULL) || c->driver != NULL) {
 		return;
 	}
-	int64_t cap = images / 4;
-	if (wanted >= 0 && ordered) {
-		cap = (int64_t)fmin((double)cap, 4.0 * sqrt((double)(wanted + 1) * (double)images));
-	}
-	/* The posting lists know the very images a query matches: when they
-	 * are few, the rows are fetched by id (the WHERE still holds).  For a
-	 * page in order, few enough that fetching and sorting them beats
-	 * walking the order for the page, which reads about wanted x images
-	 * / n rows at a tenth of the cost of a row fetched by id: 10 n^2 <
-	 * wanted x images (38,434 ids of `rating:q 1girl` took 139 ms where
-	 * the walk took 3.5 ms; 8,537 of `score:1girl=0.5` 84 ms against
-	 * 12). */
-	double few = cap;
-	if (wanted >= 0 && ordered) {
-		few = fmin(few, sqrt((double)(wanted + 1) * (double)images / 10.0));
-	}
+	int64_t cap = scan_cap(wanted, images, ordered);
+	double few = (double)search_by_id_max(wanted, images, ordered);
 	if (forced != NULL) {
 		few = forced[0] == 'i' ? POSTINGS_DRIVER_MAX : -1;
 	}
@@ -750,7 +769,7 @@ search_choose_driver(struct compile *c, const struct search_node *q, int64_t wan
 		return;
 	}
 	int64_t n = m != NULL ? (int64_t)roaring_bitmap_get_cardinality(m) : 0;
-	if (m != NULL && n <= (int64_t)fmin(few, POSTINGS_DRIVER_MAX)) {
+	if (m != NULL && n <= (int64_t)few) {
 		char *ids = postings_json_ids(m);
 		struct sql d = {0};
 		put(&d, "SELECT value AS id FROM json_each(");
@@ -804,6 +823,31 @@ load_rule_kinds(struct compile *c)
 	c->thresholds = sqlite3_column_type(st, 3) != SQLITE_NULL;
 	c->min_tag_threshold = sqlite3_column_double(st, 3);
 	sqlite3_reset(st);
+}
+
+bool
+search_column_term(const struct search_node *n)
+{
+	return n->kind == SEARCH_WIDTH || n->kind == SEARCH_HEIGHT || n->kind == SEARCH_SIZE;
+}
+
+bool
+search_compile_term(struct compile *c, struct db *db, const struct search_node *n,
+    const struct search_opts *o)
+{
+	memset(c, 0, sizeof *c);
+	c->db = db;
+	c->o = o;
+	c->model_id = -1;
+	/* ?1 and ?2 as in every compiled query, unused here. */
+	struct sql fixed = {0};
+	search_bind_int(c, &fixed, c->model_id);
+	search_bind_int(c, &fixed, o->max_rating);
+	free(fixed.s);
+	put(&c->where, "(");
+	emit(c, &c->where, n);
+	put(&c->where, ")");
+	return !c->failed && search_column_term(n);
 }
 
 bool

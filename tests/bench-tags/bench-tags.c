@@ -220,12 +220,14 @@ job_init(struct job *j, const char *query)
 	}
 }
 
-/* Whether a query has a term the score sets answer (TAGCON_BENCH_ONLY=scores). */
+/* Whether a query has a term the score sets answer, or a size read from an
+ * index (TAGCON_BENCH_ONLY=scores: the terms answered since schema 13). */
 static bool
 scored(const char *query)
 {
 	return strstr(query, "score:") != NULL || strstr(query, "suggested:") != NULL ||
-	    strstr(query, "rating:") != NULL || strstr(query, "model:") != NULL;
+	    strstr(query, "rating:") != NULL || strstr(query, "model:") != NULL ||
+	    strstr(query, "width:") != NULL || strstr(query, "size:") != NULL;
 }
 
 static void
@@ -248,6 +250,8 @@ searches(void)
 		"model:*swinv2* -solo",
 		/* The README's example (orientation sets, schema 15). */
 		"1girl solo -monochrome rating:g orientation:portrait", "portrait | square",
+		/* Sizes, from their columns' indexes (schema 16). */
+		"width:>=1920", "1girl width:>=1920 -monochrome", "size:>2mb solo",
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {
@@ -267,6 +271,21 @@ searches(void)
 			snprintf(what, sizeof what, "search '%s'", three[i]);
 			counts(what, &j);
 		}
+		search_node_destroy(j.q);
+	}
+	/* The Library sorted by size, largest first (an index since schema 16). */
+	static const char *const by_size[] = {"", "1girl solo"};
+	for (size_t i = 0; i < sizeof by_size / sizeof by_size[0]; i++) {
+		if (scores_only || !query_wanted(by_size[i])) {
+			continue;
+		}
+		struct job j;
+		job_init(&j, by_size[i]);
+		j.o.sort = SEARCH_SORT_SIZE;
+		j.o.descending = true;
+		j.o.limit = 100;
+		snprintf(what, sizeof what, "search '%s', first 100 by size", by_size[i]);
+		measure(what, &j, do_page, 50);
 		search_node_destroy(j.q);
 	}
 	/* The rating filter from the score sets: the images rated above s

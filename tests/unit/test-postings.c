@@ -7,16 +7,16 @@
  *   anyone else's SQL     INSERT OR REPLACE over a decision (no delete
  *                         trigger fires), UPDATE of a verdict, DELETE of
  *                         decisions and of images (the cascade), images
- *                         inserted with ids far apart, an image's state
- *                         and orientation set to any value, an image
- *                         moved to another folder;
+ *                         inserted with ids far apart, an image's state,
+ *                         orientation, width, height and size set to any
+ *                         value, an image moved to another folder;
  *   rules                 aliases added between queries;
  * with the log folded at random moments, and before the bitmaps exist
  * (the first count builds them).  Each round is a fresh library; after
  * every step each query is counted three ways: plain SQL
  * (TAGCON_POSTINGS=off), db_postings_count() (which must answer: the
- * queries are tag terms, state:, orientation: and folder: terms, NOT,
- * AND, OR; images
+ * queries are tag terms, state:, orientation:, folder:, width:, height:
+ * and size: terms, NOT, AND, OR; images
  * in nested folders), and db_search_count() as a user
  * gets it; and db_postings_check() compares every bitmap with its rows.
  *
@@ -108,7 +108,10 @@ add_image(struct world *w)
 		}
 		return;
 	}
-	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = 4, .height = 4,
+	static const int sides[] = {0, 1, 4, 1919, 1920, 4000};
+	static const int64_t sizes[] = {0, 1000, 2097152, 2097153, 5000000};
+	struct db_image img = {.folder_id = w->folder_id, .path = path, .width = sides[rnd(6)],
+		.height = sides[rnd(6)], .size = sizes[rnd(5)],
 		.orientation = (enum db_orientation)rnd(DB_N_ORIENTS)};
 	CHECK(db_image_insert(w->db, &img));
 	w->ids[w->n++] = img.id;
@@ -159,6 +162,14 @@ foreign_write(struct world *w)
 		break;
 	case 3:
 		if (chance(10)) {
+			/* A size no scan writes: a real, a text, a blob, below
+			 * zero, past 2^53, the largest integer. */
+			static const char *const col[] = {"width", "height", "size"};
+			static const char *const odd[] = {"1919.5", "'x'", "x'00'", "-1",
+				"9007199254740993", "9223372036854775807", "'1920'", "1920.0"};
+			q = xasprintf("UPDATE images SET %s = %s WHERE id = %lld", col[rnd(3)],
+			    odd[rnd(8)], (long long)img);
+		} else if (chance(10)) {
 			/* What no state or orientation is: a real, a text, a
 			 * number past the last. */
 			static const char *const odd[] = {"1.5", "'x'", "7", "-1"};
@@ -255,6 +266,18 @@ random_query(int depth)
 		}
 		return search_node_create(SEARCH_FOLDER, 1, folders[rnd(6)]);
 	}
+	if (k <= 1 && chance(12)) {
+		/* A size: bounds on the values, between them, off the integers,
+		 * below zero, past every integer. */
+		static const double bounds[] = {0, 1, 4, 1919.5, 1920, 4000, 1000, 2097152, -1, 1e19,
+			2097152.5, 5e6};
+		static const enum search_kind kinds[] = {SEARCH_WIDTH, SEARCH_HEIGHT, SEARCH_SIZE};
+		struct search_node *n = search_node_create(kinds[rnd(3)], 1, NULL);
+		n->cmp = (enum search_cmp)rnd(SEARCH_RANGE + 1);
+		n->lo = bounds[rnd(12)];
+		n->hi = bounds[rnd(12)];
+		return n;
+	}
 	if (k <= 1) {
 		bool pat = chance(20);
 		struct search_node *n = search_node_create(SEARCH_TAG, 1,
@@ -288,6 +311,12 @@ describe(const struct search_node *n, FILE *f)
 		break;
 	case SEARCH_STATE: fprintf(f, "state:%#x", n->set); break;
 	case SEARCH_ORIENTATION: fprintf(f, "orientation:%#x", n->set); break;
+	case SEARCH_WIDTH:
+	case SEARCH_HEIGHT:
+	case SEARCH_SIZE:
+		fprintf(f, "%s:%d:%g..%g", n->kind == SEARCH_WIDTH ? "width" : n->kind ==
+		    SEARCH_HEIGHT ? "height" : "size", (int)n->cmp, n->lo, n->hi);
+		break;
 	case SEARCH_FOLDER: fprintf(f, "folder:%s", n->text); break;
 	default:
 		fputs(n->kind == SEARCH_NOT ? "NOT(" : n->kind == SEARCH_AND ? "AND(" : "OR(", f);
