@@ -959,7 +959,7 @@ raised_budget(uint64_t fewest, uint64_t shown, const struct search_opts *o)
 {
 	int64_t rows_wanted = (o->limit > 0 ? o->limit : 1) + (o->offset > 0 ? o->offset : 0);
 	if (fewest == UINT64_MAX || fewest > (uint64_t)search_by_id_max(rows_wanted,
-	    (int64_t)shown, search_sort_indexed(o->sort))) {
+	    (int64_t)shown, search_walk_cheap(o->sort, rows_wanted, (int64_t)shown))) {
 		return 0;
 	}
 	double rows = (double)rows_wanted * (double)shown / (double)(fewest > 0 ? fewest : 1);

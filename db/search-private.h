@@ -101,6 +101,7 @@ struct compile {
 	bool exact;
 	bool match_fn;         /* tagcon_match is registered for this compile */
 	struct sql sort_expr;  /* SEARCH_SORT_CONFIDENCE: the measure of image i */
+	bool sort_walk;        /* the page walks its sort's index (search_walk_cheap) */
 	int64_t driver_rows;
 };
 
@@ -144,9 +145,15 @@ bool search_column_term(const struct search_node *n);
  * filter; the same SQL search_compile writes for it inside a query. */
 bool search_compile_term(struct compile *c, struct db *db, const struct search_node *n,
     const struct search_opts *o);
-/* Whether a page in sort s walks an index in its order, stopping at the
- * page's end: path, insertion, and since schema 16 size, width, height. */
+/* Whether a page in sort s may walk an index in its order, stopping at the
+ * page's end: path, insertion, and since schema 16 size, width, height
+ * (search_sort_sized). */
 bool search_sort_indexed(enum search_sort s);
+bool search_sort_sized(enum search_sort s);
+/* Whether that walk is cheaper than a sort for a page ending `wanted`
+ * rows in (< 0: all) among `images`: always in path or insertion order,
+ * for a size only near the start. */
+bool search_walk_cheap(enum search_sort s, int64_t wanted, int64_t images);
 /* The most matches the bitmaps may name for a page of `wanted` rows (< 0:
  * all) among `images` to be fetched by id rather than found by walking the
  * page's order (ordered: an index's) or the library. */

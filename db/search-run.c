@@ -80,7 +80,10 @@ assemble(const struct compile *c, enum shape shape)
 	} else if (shape == SHAPE_ROWS || shape == SHAPE_IDS) {
 		const char *dir = o->descending ? " DESC" : "";
 		const char *key = sort_key(o->sort);
-		putf(&q, " ORDER BY %s%s%s%s LIMIT ?%zu OFFSET ?%zu",
+		/* A size's index walked only when cheap: a unary + keeps SQLite
+		 * from walking it for a deep page. */
+		putf(&q, " ORDER BY %s%s%s%s%s LIMIT ?%zu OFFSET ?%zu",
+		    search_sort_sized(o->sort) && !c->sort_walk ? "+" : "",
 		    key != NULL ? key : c->sort_expr.s, dir,
 		    o->sort == SEARCH_SORT_PATH ? "" : ", i.id", o->sort == SEARCH_SORT_PATH ||
 		    o->sort == SEARCH_SORT_ADDED ? "" : dir, k + 1, k + 2);
