@@ -852,22 +852,26 @@ search_column_term(const struct search_node *n)
 	return n->kind == SEARCH_WIDTH || n->kind == SEARCH_HEIGHT || n->kind == SEARCH_SIZE;
 }
 
-bool
-search_compile_term(struct compile *c, struct db *db, const struct search_node *n,
-    const struct search_opts *o)
+/* Parameters ?1 and ?2 of every compiled query (SEARCH_P_MODEL,
+ * SEARCH_P_MAX_RATING), then node n as the WHERE. */
+static void
+compile_where(struct compile *c, const struct search_node *n)
 {
-	memset(c, 0, sizeof *c);
-	c->db = db;
-	c->o = o;
-	c->model_id = -1;
-	/* ?1 and ?2 as in every compiled query, unused here. */
 	struct sql fixed = {0};
 	search_bind_int(c, &fixed, c->model_id);
-	search_bind_int(c, &fixed, o->max_rating);
+	search_bind_int(c, &fixed, c->o->max_rating);
 	free(fixed.s);
 	put(&c->where, "(");
 	emit(c, &c->where, n);
 	put(&c->where, ")");
+}
+
+bool
+search_compile_term(struct compile *c, struct db *db, const struct search_node *n,
+    const struct search_opts *o)
+{
+	*c = (struct compile){.db = db, .o = o, .model_id = -1};
+	compile_where(c, n);
 	return !c->failed && search_column_term(n);
 }
 
@@ -875,23 +879,14 @@ bool
 search_compile(struct compile *c, struct db *db, const struct search_node *q,
     const struct search_opts *o)
 {
-	memset(c, 0, sizeof *c);
-	c->db = db;
-	c->o = o;
-	c->model_id = -1;
+	*c = (struct compile){.db = db, .o = o, .model_id = -1};
 	if (o->model != NULL) {
 		c->model_id = scalar(c, "SELECT id FROM models WHERE name = ?1",
 		    o->model, 0, 0, 0);
 	}
 	load_rule_kinds(c);
 	c->capped = search_capped(o);
-	struct sql fixed = {0};
-	search_bind_int(c, &fixed, c->model_id);
-	search_bind_int(c, &fixed, o->max_rating);
-	free(fixed.s);
-	put(&c->where, "(");
-	emit(c, &c->where, q);
-	put(&c->where, ")");
+	compile_where(c, q);
 	if (o->max_rating < RATING_E) {
 		c->needs_rating = true;
 		put(&c->where, " AND " SEARCH_RATING_SQL " <= " SEARCH_P_MAX_RATING);
