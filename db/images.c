@@ -441,23 +441,35 @@ sums_into(struct db *db, const char *sql, const char *model, int64_t *out, int n
 	return rc == SQLITE_ROW || db_fail(db, "count");
 }
 
-/* The counts by rating from the score sets' rating sets when they are
- * built (milliseconds at 5M images, where the join of images and answers
- * reads every row), never waiting for their build: *answered false then. */
+/* out[k] for k < n: the images not missing that a term of kind matches
+ * with set bit k (a rating, an orientation), from the bitmaps when they are
+ * built (milliseconds at 5M images, where SQL reads every row), never
+ * waiting for a build: *answered false then. */
+static bool
+counts_from_sets(struct db *db, const struct search_opts *o, enum search_kind kind, int n,
+    int64_t *out, bool *answered)
+{
+	bool ok = true;
+	*answered = true;
+	for (int k = 0; ok && *answered && k < n; k++) {
+		struct search_node t = {.kind = kind, .set = 1u << k};
+		ok = db_postings_count(db, &t, o, false, &out[k], answered);
+	}
+	return ok;
+}
+
+/* The counts by rating from the score sets' rating sets (the join of
+ * images and answers read every row). */
 static bool
 ratings_from_sets(struct db *db, const char *model, int64_t out[5], bool *answered)
 {
 	struct search_opts o;
 	search_opts_init(&o, model);
 	struct search_node all = {.kind = SEARCH_ALL};
-	int64_t shown = 0, rated = 0;
+	int64_t shown = 0;
 	bool ok = db_postings_count(db, &all, &o, false, &shown, answered);
-	for (int k = 0; ok && *answered && k < 4; k++) {
-		struct search_node r = {.kind = SEARCH_RATING, .set = 1u << k};
-		ok = db_postings_count(db, &r, &o, false, &out[k], answered);
-		rated += out[k];
-	}
-	out[4] = shown - rated;
+	ok = ok && (!*answered || counts_from_sets(db, &o, SEARCH_RATING, 4, out, answered));
+	out[4] = shown - out[0] - out[1] - out[2] - out[3];
 	return ok;
 }
 
@@ -474,18 +486,26 @@ db_counts(struct db *db, const char *model, struct db_counts *out)
 	    " FROM images i LEFT JOIN tagged t ON t.content_id = i.content_id"
 	    "  AND t.model_id = (SELECT id FROM models WHERE name = ?1)"
 	    " WHERE i.state != 4)";
-	bool rated = false;
+	bool rated = false, oriented = false;
+	struct search_opts o;
+	search_opts_init(&o, model);
 	if (!count_into(db, "SELECT state, count(*) FROM images GROUP BY state", NULL,
 	    out->by_state, DB_N_STATES) ||
-	    !sums_into(db, "SELECT coalesce(sum(orientation = 0), 0), coalesce(sum(orientation = 1),"
-	    " 0), coalesce(sum(orientation = 2), 0), coalesce(sum(orientation = 3), 0)"
-	    " FROM images WHERE state != 4", NULL, out->by_orientation, DB_N_ORIENTS) ||
+	    !counts_from_sets(db, &o, SEARCH_ORIENTATION, DB_N_ORIENTS, out->by_orientation,
+	    &oriented) ||
+	    (!oriented && !sums_into(db, "SELECT coalesce(sum(orientation = 0), 0),"
+	    " coalesce(sum(orientation = 1), 0), coalesce(sum(orientation = 2), 0),"
+	    " coalesce(sum(orientation = 3), 0) FROM images WHERE state != 4", NULL,
+	    out->by_orientation, DB_N_ORIENTS)) ||
 	    !ratings_from_sets(db, model, out->by_rating, &rated) ||
 	    (!rated && !sums_into(db, rating_sql, model, out->by_rating, 5))) {
 		return false;
 	}
 	sqlite3_stmt *st = db_stmt(db,
-	    "SELECT count(*), coalesce(sum(size), 0), (SELECT count(*) FROM roots) FROM images");
+	    /* total(), not sum(): a size a script set near 2^63 overflows sum()
+	     * and failed the whole status; the double is exact to 8 PiB. */
+	    "SELECT count(*), CAST(total(size) AS INTEGER), (SELECT count(*) FROM roots)"
+	    " FROM images");
 	if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
 		return st != NULL && db_fail(db, "count");
 	}

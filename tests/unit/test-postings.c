@@ -357,6 +357,18 @@ compare(struct world *w, int round, int stepno)
 		}
 		search_node_destroy(q);
 	}
+	/* `tagcon status`'s counts by orientation, from the orientation sets
+	 * and by SQL. */
+	struct db_counts plain_counts, fast_counts;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_counts(w->db, o.model, &plain_counts));
+	unsetenv("TAGCON_POSTINGS");
+	CHECK(db_counts(w->db, o.model, &fast_counts));
+	if (!check_(memcmp(plain_counts.by_orientation, fast_counts.by_orientation,
+	    sizeof plain_counts.by_orientation) == 0, "status by orientation", __FILE__,
+	    __LINE__)) {
+		fprintf(stderr, "    round %d step %d\n", round, stepno);
+	}
 	bool built, same;
 	CHECK(db_postings_check(w->db, &built, &same));
 	CHECK(built);
