@@ -19,6 +19,8 @@ TAGCON_BENCH_IN_PLACE=1 runs on PATH itself (a copy already).
   - End and back Home: the key to the last (first) row on the screen; memory,
     VmRSS and VmHWM, after the first page, after End and after opening an
     image's review (Enter);
+  - the Library by size: `s` to the largest file first, End to the smallest,
+    Home back, each from the key to the row on the screen;
   - Settings, general_threshold focused: each step of the value (Left) to the
     library's pending suggestions before and after, and to the count of the
     images that change, both timed from the key; then general MCut switched
@@ -283,6 +285,42 @@ def navigate(tagcon, db, env, first, last, figures):
         t.close()
 
 
+def by_size(tagcon, db, env, figures):
+    """The Library sorted by size (`s` twice: newest, then largest file), its first row
+    shown, then End to the smallest and Home back: an index walked from either end
+    (schema 16), where every page sorted the library before."""
+    base = lambda p: os.path.basename(bytes(p).decode() if not isinstance(p, str) else p)
+    largest = base(sql_one(db, "SELECT path FROM images WHERE state != 4"
+                              " ORDER BY size DESC, id DESC LIMIT 1"))
+    smallest = base(sql_one(db, "SELECT path FROM images WHERE state != 4"
+                               " ORDER BY size, id LIMIT 1"))
+    t = Tmux(tagcon, db, env, 100, 30)
+    try:
+        t.wait(lambda s: "sort: path" in s, 120)
+        t.keys("s")
+        t.wait(lambda s: "sort: newest" in s, 60)
+        time.sleep(0.5)
+        start = time.monotonic()
+        t.keys("s")
+        done = t.wait(lambda s: "sort: largest file" in s and largest in s, 60)
+        figures["s to largest first: the first row shown"] = ms(done, start)
+        time.sleep(0.5)
+        start = time.monotonic()
+        t.keys("End")
+        done = t.wait(lambda s: smallest in s, 60)
+        figures["End by size: the smallest shown"] = ms(done, start)
+        time.sleep(0.5)
+        start = time.monotonic()
+        t.keys("Home")
+        done = t.wait(lambda s: largest in s, 60)
+        figures["Home by size: the largest shown"] = ms(done, start)
+        m = t.mem()
+        figures["RSS, VmHWM after the pages by size"] = "%s, %s" % (mib(m, "VmRSS"),
+                                                                    mib(m, "VmHWM"))
+    finally:
+        t.close()
+
+
 def threshold_effect(tagcon, db, env, figures, steps=3):
     """Settings, general_threshold focused: each step of the value (Left)
     until the library's pending suggestions before and after are on the
@@ -444,6 +482,7 @@ def main():
             min(r[2]["VmRSS"] for r in runs), max(r[2]["VmRSS"] for r in runs),
             min(r[2]["VmHWM"] for r in runs), max(r[2]["VmHWM"] for r in runs))
         navigate(tagcon, db, env, first, last, figures)
+        by_size(tagcon, db, env, figures)
         threshold_effect(tagcon, db, env, figures)
         if not src:
             jpeg = console_preview(tagcon, work, env, figures)
