@@ -12,7 +12,7 @@
 
 #define STMT_CACHE_SLOTS 256
 /* A model's answered set and its four rating sets, for two models. */
-#define DB_SET_MEMOS 10
+#define DB_SET_MEMOS 16
 
 struct db {
 	sqlite3 *conn;
@@ -28,16 +28,20 @@ struct db {
 	/* Prepared statements keyed by the address of their static SQL text. */
 	const char *stmt_sql[STMT_CACHE_SLOTS];
 	sqlite3_stmt *stmt[STMT_CACHE_SLOTS];
-	/* Whole per-model score sets kept while the library stays as it was
+	/* Unions of score sets kept while the library stays as it was
 	 * (db/scores.c: scores_or_slots). */
 	struct db_set_memo {
 		int64_t model;
-		int slot;
+		int64_t tag;
+		int lo, hi;          /* slots */
 		int64_t version;     /* PRAGMA data_version: other connections' commits */
 		int64_t changes;     /* sqlite3_total_changes64: this one's writes */
+		int64_t decoded;     /* bytes of rows it cost: a page's budget pays them */
+		int64_t size;        /* its bitmap's bytes */
 		roaring_bitmap_t *set;
 	} memo[DB_SET_MEMOS];
 	unsigned memo_next;
+	int64_t memo_bytes;
 };
 
 /*
