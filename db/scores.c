@@ -636,11 +636,12 @@ memo_drop(struct db *db, struct db_set_memo *m)
 	}
 }
 
-static void
+/* Keep fresh (its bitmap owned from now on); false when too large to. */
+static bool
 memo_keep(struct db *db, const struct db_set_memo *fresh)
 {
 	if (fresh->size > MEMO_BYTES / 2) {
-		return;
+		return false;
 	}
 	/* The same key's place, else the next in turn; older ones go until
 	 * it fits. */
@@ -661,6 +662,7 @@ memo_keep(struct db *db, const struct db_set_memo *fresh)
 	if (at == db->memo_next) {
 		db->memo_next = (db->memo_next + 1) % DB_SET_MEMOS;
 	}
+	return true;
 }
 
 static bool
@@ -694,8 +696,10 @@ memo_or(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitma
 		return true;
 	}
 	roaring_bitmap_shrink_to_fit(r);
-	memo_keep(db, &(struct db_set_memo){model, tag, lo, hi, version, changes, decoded,
-	    (int64_t)roaring_bitmap_size_in_bytes(r), r});
+	if (!memo_keep(db, &(struct db_set_memo){model, tag, lo, hi, version, changes, decoded,
+	    (int64_t)roaring_bitmap_size_in_bytes(r), r})) {
+		roaring_bitmap_free(r);
+	}
 	return true;
 }
 
