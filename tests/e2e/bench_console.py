@@ -180,13 +180,16 @@ def sql_one(db, q):
         con.close()
 
 
+def first_name(db, order):
+    """The name of the Library's first row in an order (missing images hidden), as
+    the Path column shows its end."""
+    p = sql_one(db, "SELECT path FROM images WHERE state != 4 ORDER BY %s LIMIT 1" % order)
+    return os.path.basename(bytes(p).decode() if not isinstance(p, str) else p)
+
+
 def row_names(db):
-    """The names of the Library's first and last rows (path order, missing
-    images hidden), as the Path column shows their ends."""
-    first = sql_one(db, "SELECT path FROM images WHERE state != 4 ORDER BY path LIMIT 1")
-    last = sql_one(db, "SELECT path FROM images WHERE state != 4 ORDER BY path DESC LIMIT 1")
-    base = lambda p: os.path.basename(bytes(p).decode() if not isinstance(p, str) else p)
-    return base(first), base(last)
+    """The names of the Library's first and last rows in path order."""
+    return first_name(db, "path"), first_name(db, "path DESC")
 
 
 def mib(m, k):
@@ -223,6 +226,17 @@ class Tmux:
     def keys(self, *keys):
         for k in keys:
             subprocess.run(self.cmd + ["send-keys", k], check=True)
+
+    def timed(self, key, pred, timeout=60):
+        """The key, then the time until pred(screen) holds, as a figure."""
+        start = time.monotonic()
+        self.keys(key)
+        return ms(self.wait(pred, timeout), start)
+
+    def rss(self):
+        """VmRSS and VmHWM, as a figure."""
+        m = self.mem()
+        return "%s, %s" % (mib(m, "VmRSS"), mib(m, "VmHWM"))
 
     def line(self, prefix, scr=None):
         lines = [l.strip() for l in (scr or self.screen()).splitlines() if prefix in l]
@@ -261,26 +275,14 @@ def navigate(tagcon, db, env, first, last, figures):
     try:
         t.wait(lambda s: first in s, 120)
         time.sleep(0.5)
-        start = time.monotonic()
-        t.keys("End")
-        done = t.wait(lambda s: last in s, 60)
-        figures["End: the last row shown"] = ms(done, start)
+        figures["End: the last row shown"] = t.timed("End", lambda s: last in s)
         time.sleep(0.5)
-        m = t.mem()
-        figures["RSS, VmHWM after End"] = "%s, %s" % (mib(m, "VmRSS"), mib(m, "VmHWM"))
-        start = time.monotonic()
-        t.keys("Home")
-        done = t.wait(lambda s: first in s, 60)
-        figures["Home (back): the first row shown"] = ms(done, start)
+        figures["RSS, VmHWM after End"] = t.rss()
+        figures["Home (back): the first row shown"] = t.timed("Home", lambda s: first in s)
         time.sleep(0.5)
-        start = time.monotonic()
-        t.keys("Enter")
-        done = t.wait(lambda s: "Rating" in s, 60)
-        figures["Enter: an image's review shown"] = ms(done, start)
+        figures["Enter: an image's review shown"] = t.timed("Enter", lambda s: "Rating" in s)
         time.sleep(1.0)
-        m = t.mem()
-        figures["RSS, VmHWM after opening an image"] = "%s, %s" % (mib(m, "VmRSS"),
-                                                                   mib(m, "VmHWM"))
+        figures["RSS, VmHWM after opening an image"] = t.rss()
     finally:
         t.close()
 
@@ -289,34 +291,21 @@ def by_size(tagcon, db, env, figures):
     """The Library sorted by size (`s` twice: newest, then largest file), its first row
     shown, then End to the smallest and Home back: an index walked from either end
     (schema 16), where every page sorted the library before."""
-    base = lambda p: os.path.basename(bytes(p).decode() if not isinstance(p, str) else p)
-    largest = base(sql_one(db, "SELECT path FROM images WHERE state != 4"
-                              " ORDER BY size DESC, id DESC LIMIT 1"))
-    smallest = base(sql_one(db, "SELECT path FROM images WHERE state != 4"
-                               " ORDER BY size, id LIMIT 1"))
+    largest = first_name(db, "size DESC, id DESC")
+    smallest = first_name(db, "size, id")
     t = Tmux(tagcon, db, env, 100, 30)
     try:
         t.wait(lambda s: "sort: path" in s, 120)
         t.keys("s")
         t.wait(lambda s: "sort: newest" in s, 60)
         time.sleep(0.5)
-        start = time.monotonic()
-        t.keys("s")
-        done = t.wait(lambda s: "sort: largest file" in s and largest in s, 60)
-        figures["s to largest first: the first row shown"] = ms(done, start)
+        figures["s to largest first: the first row shown"] = t.timed(
+            "s", lambda s: "sort: largest file" in s and largest in s)
         time.sleep(0.5)
-        start = time.monotonic()
-        t.keys("End")
-        done = t.wait(lambda s: smallest in s, 60)
-        figures["End by size: the smallest shown"] = ms(done, start)
+        figures["End by size: the smallest shown"] = t.timed("End", lambda s: smallest in s)
         time.sleep(0.5)
-        start = time.monotonic()
-        t.keys("Home")
-        done = t.wait(lambda s: largest in s, 60)
-        figures["Home by size: the largest shown"] = ms(done, start)
-        m = t.mem()
-        figures["RSS, VmHWM after the pages by size"] = "%s, %s" % (mib(m, "VmRSS"),
-                                                                    mib(m, "VmHWM"))
+        figures["Home by size: the largest shown"] = t.timed("Home", lambda s: largest in s)
+        figures["RSS, VmHWM after the pages by size"] = t.rss()
     finally:
         t.close()
 
