@@ -159,6 +159,37 @@ bool db_folder_below(const char *a, const char *b);
 #define DB_SCORE_BAND_SET_SQL(p) \
 	DB_SCORE_SET_SQL(p ".model_id", p ".tag_id", DB_SCORE_BAND_SQL(p ".score"))
 #define DB_SCORE_ABOVE_SET_SQL(p) DB_SCORE_SET_SQL(p ".model_id", p ".tag_id", "101")
+/*
+ * Bit-sliced sets of an image's sizes (schema 17, db/slices.c), stored as
+ * score sets of a model no answer has (DB_SLICES_MODEL; the score sets
+ * answer nothing while a real model's id reaches it) and a tag per column
+ * (DB_SLICES_SIZE, _WIDTH, _HEIGHT): slot 0 the images whose value is an
+ * integer from 0 to 2^63 - 1, slot 1 + k those of them with bit k set, slot
+ * DB_SLICES_ODD those with any other value (a real, a text, a blob, a
+ * negative: SQL compares those).  Every image is in a column's slot 0 or
+ * its slot DB_SLICES_ODD.  DB_SLICES_IN_SQL is the triggers' reading,
+ * scores.c's put_slices the build's; db_scores_check holds them together.
+ */
+#define DB_SLICES_MODEL (DB_SCORE_MODELS - 1)
+#define DB_SLICES_MODEL_SQL "524287"
+#define DB_SLICES_SIZE 1
+#define DB_SLICES_WIDTH 2
+#define DB_SLICES_HEIGHT 3
+#define DB_SLICES_ODD 64
+/* A numeric macro as SQL text. */
+#define DB_SQL_NUM(x) DB_SQL_NUM_(x)
+#define DB_SQL_NUM_(x) #x
+/* Every slot of a column, for json_each. */
+#define DB_SLICES_SLOTS_JSON \
+	"'[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29," \
+	"30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57," \
+	"58,59,60,61,62,63,64]'"
+/* Whether value v is in slot s of its column's slices. */
+#define DB_SLICES_IN_SQL(v, s) \
+	"(CASE WHEN typeof(" v ") = 'integer' AND " v " >= 0 THEN " s " = 0" \
+	" OR (" s " BETWEEN 1 AND 63 AND ((" v " >> (" s " - 1)) & 1) = 1)" \
+	" ELSE " s " = 64 END)"
+
 /* The rating of answer t (argmax of its four scores, ties to the milder
  * label: 0 general .. 3 explicit); db_counts' and search's rule. */
 #define DB_RATING_OF_SQL(t) \

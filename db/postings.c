@@ -22,6 +22,7 @@
 #include "db/postings.h"
 #include "db/scores-private.h"
 #include "db/search-private.h"
+#include "db/slices.h"
 #include "common/rating.h"
 #include "common/xalloc.h"
 
@@ -724,6 +725,21 @@ needs_scores(const struct search_node *n)
 	return false;
 }
 
+/* Whether a term of q is over an image's sizes (slices.h). */
+static bool
+has_column(const struct search_node *n)
+{
+	if (search_column_term(n)) {
+		return true;
+	}
+	for (size_t i = 0; i < n->n_kids; i++) {
+		if (has_column(n->kids[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether q has a state term: then, as in SQL (search.c), missing images
  * are not left out of it. */
 static bool
@@ -757,6 +773,7 @@ struct eval {
 	struct leaf *leaves;
 	size_t n_leaves;
 	bool cannot;            /* a score term the score sets cannot tell */
+	bool sliced;            /* the sizes' slices answer width:, height:, size: */
 	const roaring_bitmap_t *universe; /* what NOT and ALL mean: SET_SHOWN, or with
 	                                   * a state term every image (all) */
 	roaring_bitmap_t *all;
@@ -825,15 +842,24 @@ folder_leaf(struct eval *e, const struct search_node *n, struct leaf *l)
 }
 
 /*
- * A term over the images' own columns (width:, height:, size:): its images
- * read with the very SQL the query would test it by (search_compile_term),
+ * A term over the images' own columns (width:, height:, size:): from the
+ * sizes' bit slices (slices.h) when they are stored; else its images read
+ * with the very SQL the query would test it by (search_compile_term),
  * through its column's index (schema 16): as many ids as match (333,000
- * for width:>=1920 at 1M images, 15 ms); under a first page's budget, past
- * it, e->cannot.  Missing images too: the universe takes them out.
+ * for width:>=1920 at 1M images, 15 ms).  Under a first page's budget,
+ * past it, e->cannot.  Missing images too: the universe takes them out.
  */
 static bool
 column_leaf(struct eval *e, const struct search_node *n, struct leaf *l)
 {
+	if (e->sliced) {
+		bool ok = slices_leaf(e->db, n, e->o, &l->bits);
+		if (l->bits == NULL) {
+			l->bits = roaring_bitmap_create();
+			e->cannot = true; /* past the budget, or an error */
+		}
+		return ok;
+	}
 	struct compile c;
 	l->bits = roaring_bitmap_create();
 	bool ok = search_compile_term(&c, e->db, n, e->o);
@@ -1208,15 +1234,17 @@ enum wait {
 /*
  * The bitmaps ready to read in one snapshot: the posting lists built (now,
  * with build), their log folded when due, the score sets ready (with
- * scores); then BEGIN, unless the caller holds a transaction (*txn says
- * whether snapshot_end commits).  *usable false, nothing begun, when plain
- * SQL must answer.  False on a database error.
+ * scores), the sizes' slices (with columns: *sliced when they answer);
+ * then BEGIN, unless the caller holds a transaction (*txn says whether
+ * snapshot_end commits).  *usable false, nothing begun, when plain SQL
+ * must answer.  False on a database error.
  */
 static bool
-snapshot_begin(struct db *db, bool build, bool scores, bool *usable, bool *txn)
+snapshot_begin(struct db *db, bool build, bool scores, bool columns, bool *usable,
+    bool *sliced, bool *txn)
 {
 	struct status s;
-	*usable = *txn = false;
+	*usable = *txn = *sliced = false;
 	if (!status(db, &s) || (!build && !s.ready) || !maybe_fold(db, &s) || !s.ready ||
 	    s.max_id > UINT32_MAX) {
 		return true;
@@ -1227,6 +1255,9 @@ snapshot_begin(struct db *db, bool build, bool scores, bool *usable, bool *txn)
 	}
 	if (!ready) {
 		return true;
+	}
+	if (columns && !scores_slices_ensure(db, build, sliced)) {
+		return false;
 	}
 	/* One snapshot for bitmaps and log: a fold between the two reads
 	 * would lose the entries it folded. */
@@ -1248,13 +1279,14 @@ snapshot_end(struct db *db, bool txn, bool ok)
 bool
 postings_fold_for(struct db *db, const struct search_node *q, const struct search_opts *o)
 {
-	bool scores = o->max_rating < RATING_E || needs_scores(q), usable, txn;
+	bool scores = o->max_rating < RATING_E || needs_scores(q), usable, sliced, txn;
 	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q)) ||
 	    !sqlite3_get_autocommit(db->conn)) {
 		return true;
 	}
 	/* Without building: as a first page (WAIT_BUDGET) would. */
-	return snapshot_begin(db, false, scores, &usable, &txn) && snapshot_end(db, txn, true);
+	return snapshot_begin(db, false, scores, has_column(q), &usable, &sliced, &txn) &&
+	    snapshot_end(db, txn, true);
 }
 
 /* The images q matches under o, not missing (a new bitmap in *out), when
@@ -1270,14 +1302,15 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	if (!db_postings_enabled() || !answerable(q) || (scores && has_state(q))) {
 		return true;
 	}
-	bool usable, txn;
-	if (!snapshot_begin(db, wait == WAIT_BUILD, scores, &usable, &txn)) {
+	bool usable, sliced, txn;
+	if (!snapshot_begin(db, wait == WAIT_BUILD, scores, has_column(q), &usable, &sliced,
+	    &txn)) {
 		return false;
 	}
 	if (!usable) {
 		return true; /* plain SQL answers */
 	}
-	struct eval e = {.db = db, .o = o};
+	struct eval e = {.db = db, .o = o, .sliced = sliced};
 	/* A caller with a cheap plan in SQL (a first page, a random pick) is
 	 * not made to wait for a dense term's sets either. */
 	db->scores_budget = wait == WAIT_BUDGET ? scores_budget() : -1;
@@ -1437,11 +1470,11 @@ postings_pending_ruled(struct db *db, const struct search_opts *o, int64_t *rule
     int64_t *plain, bool *answered)
 {
 	*answered = false;
-	bool usable, txn;
+	bool usable, sliced, txn;
 	if (!db_postings_enabled()) {
 		return true;
 	}
-	if (!snapshot_begin(db, false, true, &usable, &txn)) {
+	if (!snapshot_begin(db, false, true, false, &usable, &sliced, &txn)) {
 		return false;
 	}
 	if (!usable) {

@@ -129,6 +129,28 @@
 	" END;"
 
 /*
+ * Bit slices of an image's sizes (schema 17, DB_SLICES_* in db-private.h):
+ * column col's slots as score sets, logged like them.  An image's value
+ * lands in slot 0 and a slot per bit set, or in the odd slot; an update
+ * logs every slot of the old value out, then every slot of the new one in
+ * (the last entry of a pair is its value).
+ */
+#define SLICES_LOG(tag, img, v, present) \
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(DB_SLICES_MODEL_SQL, tag, "b.value") ", " img ", " \
+	present " FROM json_each(" DB_SLICES_SLOTS_JSON ") b WHERE " \
+	DB_SLICES_IN_SQL(v, "b.value") ";"
+#define SLICES_TRIGGERS(col, tag) \
+	"CREATE TRIGGER slices_" col "_ins AFTER INSERT ON images" SCORES_ON " BEGIN" \
+	SLICES_LOG(tag, "new.id", "new." col, "1") " END;" \
+	"CREATE TRIGGER slices_" col "_del AFTER DELETE ON images" SCORES_ON " BEGIN" \
+	SLICES_LOG(tag, "old.id", "old." col, "0") " END;" \
+	"CREATE TRIGGER slices_" col "_upd AFTER UPDATE OF id, " col " ON images" SCORES_ON \
+	" AND (old.id != new.id OR old." col " IS NOT new." col \
+	" OR typeof(old." col ") != typeof(new." col ")) BEGIN" \
+	SLICES_LOG(tag, "old.id", "old." col, "0") SLICES_LOG(tag, "new.id", "new." col, "1") \
+	" END;"
+
+/*
  * Score bands' dirty images (schema 12, db/bands.h): every change that can
  * move an image in or out of a band set (its decisions, its content's
  * predictions and answer, the image itself) marks the image, in the same
@@ -736,6 +758,15 @@ static const char *const migrations[] = {
 	"CREATE INDEX images_size ON images(size);"
 	"CREATE INDEX images_width ON images(width);"
 	"CREATE INDEX images_height ON images(height);",
+
+	/* 16 -> 17: bit slices of each of an image's sizes, among the score
+	 * sets (db/slices.c): a width:, height: or size: term counted in a
+	 * few bitmap operations per bit, not an index row per image.  Stored
+	 * sets are completed by the first such count (row -3 of scores says
+	 * they are). */
+	SLICES_TRIGGERS("size", DB_SQL_NUM(DB_SLICES_SIZE))
+	SLICES_TRIGGERS("width", DB_SQL_NUM(DB_SLICES_WIDTH))
+	SLICES_TRIGGERS("height", DB_SQL_NUM(DB_SLICES_HEIGHT)),
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

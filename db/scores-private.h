@@ -19,10 +19,23 @@ struct search_opts;
 #define SCORES_MAX_TAGS 16
 
 /* The union of slots lo..hi of the set group (model, tag) as it is now
- * (stored blocks with the log applied), into out.  Charged to a first
+ * (stored blocks with the log applied), into out: slots of one kind, where
+ * an image is in one at most (bands, ratings; not the sizes' slices).  Charged to a first
  * page's budget; past it nothing more is read (db->scores_over). */
 bool scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi,
     roaring_bitmap_t *out);
+/* Every block of (model, tag) with a stored row or a log entry, in order:
+ * fn(ud, block, slot) with the block's slots lo..hi as they are (slot[0]
+ * is lo's; NULL: empty), read in the caller's snapshot.  Rows are charged
+ * to a first page's budget; past it no more is read (db->scores_over).
+ * Any slots: an image may be in several (the sizes' bit slices). */
+bool scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
+    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud);
+/* *ready when the sizes' slices (db/slices.h) can answer: the score sets
+ * complete and the slices among them, stored now when they are not,
+ * `build` says so, and the caller is in no transaction (a library from
+ * before schema 17).  The score sets themselves are never built here. */
+bool scores_slices_ensure(struct db *db, bool build, bool *ready);
 /* One slot of (model, tag), a new bitmap; NULL on error. */
 roaring_bitmap_t *scores_load_set(struct db *db, int64_t model, int64_t tag, int slot);
 /* The images with a prediction of tag (model) whose score is > x (>= x

@@ -4,8 +4,9 @@
  * posting lists' queries (postings.c).
  *
  * Marks in table scores: row -1 says every block of every set is stored,
- * row -2 holds the running build's token (its start time); the SQL below
- * spells them out.  postings_state.scores = 1 from a build's first step
+ * row -2 holds the running build's token (its start time); row -3 says the
+ * sizes' bit slices (db/slices.c, schema 17) are stored too, row -4 holds
+ * the token of a build of those alone.  The SQL below spells them out.  postings_state.scores = 1 from a build's first step
  * on: the triggers log.  The stored blocks with the log applied in order
  * are the sets.
  */
@@ -45,10 +46,14 @@ fold_at(void)
 /* The triggers log; every block of every set is stored. */
 #define ON_SQL "(SELECT scores FROM postings_state WHERE id = 1) = 1"
 #define STORED_SQL "EXISTS (SELECT 1 FROM scores WHERE id = -1)"
+#define SLICED_SQL "EXISTS (SELECT 1 FROM scores WHERE id = -3)"
+
+_Static_assert(DB_SLICES_MODEL == 524287, "DB_SLICES_MODEL_SQL spells it out");
 
 struct status {
 	bool on;        /* the triggers log */
 	bool ready;     /* every block is stored */
+	bool sliced;    /* ... the sizes' slices too */
 	bool fits;      /* every model and tag id has set ids, every image id 32 bits */
 	int64_t log;    /* entries in the log, about (a rowid span) */
 	int64_t max_id; /* the largest image id */
@@ -57,14 +62,14 @@ struct status {
 static bool
 status(struct db *db, struct status *s)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT " ON_SQL ", " STORED_SQL ","
+	sqlite3_stmt *st = db_stmt(db, "SELECT " ON_SQL ", " STORED_SQL ", " SLICED_SQL ","
 	    /* min and max apart: together in one SELECT they scan the log (25 ms
 	     * at 271,000 entries), alone each is one step of the b-tree. */
 	    " coalesce((SELECT max(seq) FROM scores_log)"
 	    "  - (SELECT min(seq) FROM scores_log) + 1, 0),"
 	    " (SELECT coalesce(max(id), 0) FROM images),"
 	    " (SELECT coalesce(max(id), 0) FROM tags) < 268435456"
-	    " AND (SELECT coalesce(max(id), 0) FROM models) < 524288");
+	    " AND (SELECT coalesce(max(id), 0) FROM models) < " DB_SLICES_MODEL_SQL);
 	if (st == NULL) {
 		return false;
 	}
@@ -73,9 +78,10 @@ status(struct db *db, struct status *s)
 	if (rc == SQLITE_ROW) {
 		s->on = sqlite3_column_int(st, 0) == 1;
 		s->ready = s->on && sqlite3_column_int(st, 1) == 1;
-		s->log = sqlite3_column_int64(st, 2);
-		s->max_id = sqlite3_column_int64(st, 3);
-		s->fits = sqlite3_column_int(st, 4) == 1 && s->max_id < TOP;
+		s->sliced = s->ready && sqlite3_column_int(st, 2) == 1;
+		s->log = sqlite3_column_int64(st, 3);
+		s->max_id = sqlite3_column_int64(st, 4);
+		s->fits = sqlite3_column_int(st, 5) == 1 && s->max_id < TOP;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || db_fail(db, "score sets");
@@ -740,25 +746,59 @@ scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 	" UNION ALL SELECT d.image_id, " DB_SCORE_SET_SQL("0", "d.tag_id", "102") " FROM decisions d" \
 	" WHERE d.image_id >= ?1 AND d.image_id < ?2"
 
-/* Every (image, set) pair the rows of images [from, to) give, to put(). */
-static bool
-read_rows(struct db *db, int64_t from, int64_t to, void (*put)(void *, int64_t, int64_t),
+/* The sizes' columns, by their slices' tags (DB_SLICES_SIZE ...). */
+#define SLICE_ROWS "SELECT id, size, width, height FROM images WHERE id >= ?1 AND id < ?2"
+
+/* The slots column `col` of st's row puts its image in (DB_SLICES_IN_SQL's
+ * reading), to put(). */
+static void
+put_slices(sqlite3_stmt *st, int col, int64_t tag, void (*put)(void *, int64_t, int64_t),
     void *ud)
 {
-	sqlite3_stmt *st = db_stmt(db, SCORE_ROWS);
-	if (st == NULL) {
-		return false;
+	int64_t image = sqlite3_column_int64(st, 0), v = sqlite3_column_int64(st, col);
+	int64_t base = DB_SCORE_BASE + (DB_SLICES_MODEL * DB_SCORE_TAGS + tag) * SLOTS;
+	if (sqlite3_column_type(st, col) != SQLITE_INTEGER || v < 0) {
+		put(ud, image, base + DB_SLICES_ODD);
+		return;
 	}
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t image = sqlite3_column_int64(st, 0), id = sqlite3_column_int64(st, 1);
-		if (image >= 0 && image < TOP) {
-			put(ud, image, id);
+	put(ud, image, base);
+	for (uint64_t u = (uint64_t)v; u != 0; u &= u - 1) {
+		put(ud, image, base + 1 + __builtin_ctzll(u));
+	}
+}
+
+/* What read_rows() reads. */
+enum rows { ROWS_ALL, ROWS_SLICES };
+
+/* Every (image, set) pair the rows of images [from, to) give, to put():
+ * of every set, or of the sizes' slices alone. */
+static bool
+read_rows(struct db *db, enum rows what, int64_t from, int64_t to,
+    void (*put)(void *, int64_t, int64_t), void *ud)
+{
+	int rc = SQLITE_DONE;
+	for (int q = what == ROWS_ALL ? 0 : 1; q < 2 && rc == SQLITE_DONE; q++) {
+		sqlite3_stmt *st = db_stmt(db, q == 0 ? SCORE_ROWS : SLICE_ROWS);
+		if (st == NULL) {
+			return false;
 		}
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t image = sqlite3_column_int64(st, 0);
+			if (image < 0 || image >= TOP) {
+				continue;
+			}
+			if (q == 0) {
+				put(ud, image, sqlite3_column_int64(st, 1));
+			} else {
+				put_slices(st, 1, DB_SLICES_SIZE, put, ud);
+				put_slices(st, 2, DB_SLICES_WIDTH, put, ud);
+				put_slices(st, 3, DB_SLICES_HEIGHT, put, ud);
+			}
+		}
+		sqlite3_reset(st);
 	}
-	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "score sets");
 }
 
@@ -945,7 +985,24 @@ static bool
 mark_ready(struct db *db, void *ud)
 {
 	(void)ud;
-	return db_exec(db, "INSERT OR REPLACE INTO scores(id, bits) VALUES (-1, x'');");
+	return db_exec(db, "INSERT OR REPLACE INTO scores(id, bits) VALUES (-1, x''), (-3, x'');");
+}
+
+/* Whether the slices' build token (row -4) is still token: not when
+ * another took over, or a build of every set dropped them. */
+static bool
+slices_token_is(struct db *db, int64_t token, bool *same)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits FROM scores WHERE id = -4");
+	return st != NULL && postings_token_row_is(db, st, token, same);
+}
+
+static bool
+mark_sliced(struct db *db, void *ud)
+{
+	(void)ud;
+	return db_exec(db, "INSERT OR REPLACE INTO scores(id, bits) VALUES (-3, x'');"
+	    " DELETE FROM scores WHERE id = -4;");
 }
 
 /* The first block at or after `block` that holds an image; -1 when none. */
@@ -962,6 +1019,47 @@ next_block(struct db *db, int64_t block, int64_t *next)
 	    ? sqlite3_column_int64(st, 0) >> BLOCK_BITS : -1;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || db_fail(db, "score sets");
+}
+
+/* Store token as row `row` (a build's, begun in the caller's write). */
+static bool
+put_token(struct db *db, int64_t row, int64_t token)
+{
+	sqlite3_stmt *st = db_stmt(db, "INSERT OR REPLACE INTO scores(id, bits) VALUES (?1, ?2)");
+	return st != NULL && sqlite3_bind_int64(st, 1, row) == SQLITE_OK &&
+	    sqlite3_bind_blob(st, 2, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
+	    db_step_done(db, st, "score sets build");
+}
+
+/* Steps 2 and 3 below, for the sets `what` names. */
+static bool
+build_blocks(struct db *db, enum rows what, int64_t token,
+    bool (*token_is)(struct db *db, int64_t token, bool *same),
+    bool (*mark)(struct db *db, void *ud))
+{
+	bool lost = false, ok;
+	int64_t block = 0;
+	while (!lost) {
+		struct block_sets fresh = {0};
+		ok = db_exec(db, "BEGIN") && next_block(db, block, &block);
+		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP || read_rows(db, what,
+		    block << BLOCK_BITS, (block + 1) << BLOCK_BITS, put_pair, &fresh));
+		if (!sqlite3_get_autocommit(db->conn)) {
+			ok = db_exec(db, "COMMIT") && ok;
+		}
+		if (ok && (block < 0 || (block << BLOCK_BITS) >= TOP)) {
+			block_sets_free(&fresh);
+			break;
+		}
+		struct block_write w = {.block = block, .fresh = &fresh};
+		ok = ok && postings_in_write(db, token_is, token, write_block, &w, &lost);
+		block_sets_free(&fresh);
+		if (!ok) {
+			return false;
+		}
+		block++;
+	}
+	return lost || postings_in_write(db, token_is, token, mark, NULL, &lost);
 }
 
 /*
@@ -981,41 +1079,58 @@ db_scores_build(struct db *db)
 	if (!db_begin(db)) {
 		return false;
 	}
-	sqlite3_stmt *st;
-	bool ok = drop(db) && db_exec(db, "UPDATE postings_state SET scores = 1 WHERE id = 1;") &&
-	    (st = db_stmt(db, "INSERT INTO scores(id, bits) VALUES (-2, ?1)")) != NULL &&
-	    sqlite3_bind_blob(st, 1, &token, sizeof token, SQLITE_TRANSIENT) == SQLITE_OK &&
-	    db_step_done(db, st, "score sets build");
+	if (!drop(db) || !db_exec(db, "UPDATE postings_state SET scores = 1 WHERE id = 1;") ||
+	    !put_token(db, -2, token)) {
+		db_rollback(db);
+		return false;
+	}
+	return db_commit(db) && build_blocks(db, ROWS_ALL, token, scores_token_is, mark_ready);
+}
+
+/* The first and past the last row id of the sizes' slices, and their
+ * first and past the last set id. */
+#define SLICES_GROUP(tag) (DB_SLICES_MODEL * DB_SCORE_TAGS + (tag))
+#define SLICES_ROWS_FROM row_id(SLICES_GROUP(DB_SLICES_SIZE), 0)
+#define SLICES_ROWS_TO row_id(SLICES_GROUP(DB_SLICES_HEIGHT) + 1, 0)
+#define SLICES_SETS_FROM (DB_SCORE_BASE + SLICES_GROUP(DB_SLICES_SIZE) * SLOTS)
+#define SLICES_SETS_TO (DB_SCORE_BASE + (SLICES_GROUP(DB_SLICES_HEIGHT) + 1) * SLOTS)
+
+/*
+ * The sizes' slices alone, for complete score sets of a schema before 17:
+ * their rows and log entries forgotten (a fold may have stored a few from
+ * the log) and a token stored in one transaction, then db_scores_build's
+ * steps 2 and 3 with row -4 for a token.  A build of every set started
+ * meanwhile deletes that row: this one gives up, and that one stores the
+ * slices.
+ */
+static bool
+build_slices(struct db *db)
+{
+	int64_t token = postings_new_token();
+	if (!db_begin(db)) {
+		return false;
+	}
+	struct status s;
+	bool ok = status(db, &s);
+	if (!ok || !s.ready || s.sliced) {
+		/* Not ready (a build of every set will store them), or sliced
+		 * meanwhile. */
+		db_rollback(db);
+		return ok;
+	}
+	sqlite3_stmt *st = db_stmt(db, "DELETE FROM scores WHERE id >= ?1 AND id < ?2");
+	ok = st != NULL && sqlite3_bind_int64(st, 1, SLICES_ROWS_FROM) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 2, SLICES_ROWS_TO) == SQLITE_OK &&
+	    db_step_done(db, st, "score sets build") &&
+	    (st = db_stmt(db, "DELETE FROM scores_log WHERE set_id >= ?1 AND set_id < ?2")) != NULL &&
+	    sqlite3_bind_int64(st, 1, SLICES_SETS_FROM) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 2, SLICES_SETS_TO) == SQLITE_OK &&
+	    db_step_done(db, st, "score sets build") && put_token(db, -4, token);
 	if (!ok) {
 		db_rollback(db);
 		return false;
 	}
-	if (!db_commit(db)) {
-		return false;
-	}
-	bool lost = false;
-	int64_t block = 0;
-	while (!lost) {
-		struct block_sets fresh = {0};
-		ok = db_exec(db, "BEGIN") && next_block(db, block, &block);
-		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP ||
-		    read_rows(db, block << BLOCK_BITS, (block + 1) << BLOCK_BITS, put_pair, &fresh));
-		if (!sqlite3_get_autocommit(db->conn)) {
-			ok = db_exec(db, "COMMIT") && ok;
-		}
-		if (ok && (block < 0 || (block << BLOCK_BITS) >= TOP)) {
-			block_sets_free(&fresh);
-			break;
-		}
-		struct block_write w = {.block = block, .fresh = &fresh};
-		ok = ok && postings_in_write(db, scores_token_is, token, write_block, &w, &lost);
-		block_sets_free(&fresh);
-		if (!ok) {
-			return false;
-		}
-		block++;
-	}
-	return lost || postings_in_write(db, scores_token_is, token, mark_ready, NULL, &lost);
+	return db_commit(db) && build_blocks(db, ROWS_SLICES, token, slices_token_is, mark_sliced);
 }
 
 /* ---- folding ------------------------------------------------------------------ */
@@ -1147,7 +1262,7 @@ db_scores_check(struct db *db, bool *built, bool *same)
 	*built = ok && s.ready;
 	if (ok && s.ready) {
 		struct sets rows = {0};
-		ok = read_rows(db, 0, TOP, put_set, &rows);
+		ok = read_rows(db, ROWS_ALL, 0, TOP, put_set, &rows);
 		/* Every group the rows name, and every stored or logged one. */
 		sqlite3_stmt *st = ok ? db_stmt(db, "SELECT DISTINCT id >> 16 FROM scores WHERE id >= 0"
 		    " UNION SELECT (set_id - " DB_SCORE_BASE_SQL ") >> 7 FROM scores_log") : NULL;
@@ -1170,8 +1285,10 @@ db_scores_check(struct db *db, bool *built, bool *same)
 		}
 		struct want all = want_range(0, SLOTS - 1);
 		for (size_t i = 0; ok && i < n; i++) {
-			if (i > 0 && ids[i] == ids[i - 1]) {
-				continue;
+			if ((i > 0 && ids[i] == ids[i - 1]) || (!s.sliced &&
+			    ids[i] >= SLICES_GROUP(DB_SLICES_SIZE) &&
+			    ids[i] <= SLICES_GROUP(DB_SLICES_HEIGHT))) {
+				continue; /* the slices not stored yet */
 			}
 			struct group g = {{0}};
 			ok = load_group(db, ids[i], &all, &g);
@@ -1213,6 +1330,83 @@ scores_ensure(struct db *db, bool build, bool *ready)
 	}
 	*ready = s.ready && s.fits;
 	return true;
+}
+
+bool
+scores_slices_ensure(struct db *db, bool build, bool *ready)
+{
+	struct status s;
+	*ready = false;
+	if (!status(db, &s)) {
+		return false;
+	}
+	if (!s.fits || !s.ready) {
+		return true; /* the score sets' build (minutes) is not a size term's */
+	}
+	if (sqlite3_get_autocommit(db->conn)) {
+		if (!s.sliced && build && !build_slices(db)) {
+			return false;
+		}
+		if (!db_scores_fold_if_due(db) || !status(db, &s)) {
+			return false;
+		}
+	}
+	*ready = s.sliced && s.fits;
+	return true;
+}
+
+bool
+scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
+    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud)
+{
+	int64_t grp = model * DB_SCORE_TAGS + tag;
+	struct want w = want_range(lo, hi);
+	struct touch *t;
+	size_t n;
+	if (!read_touches(db, grp, lo, hi, &t, &n)) {
+		return false;
+	}
+	if (n > 0) {
+		qsort(t, n, sizeof *t, by_image);
+	}
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	if (st == NULL) {
+		free(t);
+		return false;
+	}
+	sqlite3_bind_int64(st, 1, row_id(grp, 0));
+	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
+	int rc = sqlite3_step(st);
+	bool ok = true;
+	size_t i = 0;
+	/* The blocks of the stored rows and of the log's entries, in order. */
+	while (ok && !db->scores_over && (rc == SQLITE_ROW || i < n)) {
+		int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) & 0xffff : INT64_MAX;
+		int64_t block = i < n && t[i].image >> BLOCK_BITS < row ? t[i].image >> BLOCK_BITS
+		    : row;
+		struct group g = {{0}};
+		if (block == row) {
+			int64_t bytes = sqlite3_column_bytes(st, 0);
+			ok = unpack(sqlite3_column_blob(st, 0), (size_t)bytes, block, &w, &g) ||
+			    db_fail(db, "score sets: a row that does not read");
+			if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
+				db->scores_over = true; /* the caller asks SQL instead */
+			}
+			rc = sqlite3_step(st);
+		}
+		for (; ok && i < n && t[i].image >> BLOCK_BITS == block; i++) {
+			if (t[i].present) {
+				roaring_bitmap_add(slot_of(&g, t[i].slot), t[i].image);
+			} else if (g.slot[t[i].slot] != NULL) {
+				roaring_bitmap_remove(g.slot[t[i].slot], t[i].image);
+			}
+		}
+		ok = ok && (db->scores_over || fn(ud, block, g.slot + lo));
+		group_fini(&g);
+	}
+	sqlite3_reset(st);
+	free(t);
+	return ok && (db->scores_over || rc == SQLITE_DONE || db_fail(db, "score sets"));
 }
 
 /*

@@ -61,7 +61,8 @@ FOLD_OFTEN = {"TAGCON_SCORES_FOLD": "300"}
 
 
 def queries(t, db):
-    """State terms (schema 14's state sets) and a folder term; tag queries over the library's
+    """State terms (schema 14's state sets), a folder term, size terms (schema 17's bit
+    slices, stored by the first count after the score sets); tag queries over the library's
     most committed tags: plain, AND, NOT, OR, patterns; and
     the score sets' terms (db/scores.h) over its most predicted general and character tags:
     suggested:, score: on and off the hundredths, rating:, and the rating filter."""
@@ -79,9 +80,9 @@ def queries(t, db):
     folder = rows[0][0] if rows else "/none_yet"
     return ["state:tagged", "state:committed %s -%s" % (a, b), "state:missing | %s" % a,
             "folder:%s -%s" % (folder, a), "orientation:portrait | %s" % a,
-            "landscape -%s" % b,
+            "landscape size:>2mb -%s" % b,
             a, "-" + a, "%s %s" % (a, b), "%s -%s" % (a, b), "%s | %s -%s" % (b, c, a),
-            "-%s -%s" % (c, d), "%s*" % a[:2], "tag:%s" % d,
+            "-%s -%s height:<=1024 | width:40..100" % (c, d), "%s*" % a[:2], "tag:%s" % d,
             "suggested:%s" % e, "suggested:%s -%s" % (e, f), "suggested:%s" % ch,
             "score:%s>0.5" % e, "score:%s<0.355" % f, "score:%s>=0.2 rating:g" % e,
             "rating:s | rating:q", "%s -rating:e" % a,

@@ -1,0 +1,33 @@
+/*
+ * slices.h — width:, height: and size: terms counted from bit slices of
+ * the images' sizes (schema 17; the layout: DB_SLICES_* in db-private.h).
+ * A term's range becomes a comparison with a constant at each end, each a
+ * pass over the bits from the highest (O'Neil and Quass's bit-sliced
+ * index), one block of 65,536 images at a time.  Never included outside
+ * db/.
+ */
+#ifndef TAGCON_DB_SLICES_H
+#define TAGCON_DB_SLICES_H
+
+#include <roaring/roaring.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct search_node;
+struct search_opts;
+
+/* The integers term n (width:, height: or size:) admits, [*lo, *hi] within
+ * 0 .. INT64_MAX, the way SQL compares an integer with the term's operand
+ * (a real, exactly); false when it admits none. */
+bool slices_bounds(const struct search_node *n, int64_t *lo, int64_t *hi);
+
+/* The images term n matches under o, missing ones too: a new bitmap in
+ * *out, or NULL past a first page's budget (db->scores_over).  The slices
+ * must be ready (scores_slices_ensure), read in the caller's snapshot;
+ * values that are no integer from 0 up are compared by SQL, by id.  False
+ * on a database error. */
+bool slices_leaf(struct db *db, const struct search_node *n, const struct search_opts *o,
+    roaring_bitmap_t **out);
+
+#endif
