@@ -130,25 +130,24 @@
 
 /*
  * Bit slices of an image's sizes (schema 17, DB_SLICES_* in db-private.h):
- * column col's slots as score sets, logged like them.  An image's value
- * lands in slot 0 and a slot per bit set, or in the odd slot; an update
- * logs every slot of the old value out, then every slot of the new one in
- * (the last entry of a pair is its value).
+ * one entry in the score sets' log per change of column col, its value's
+ * code; an image moved to another id leaves its old one gone.
  */
-#define SLICES_LOG(tag, img, v, present) \
-	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(DB_SLICES_MODEL_SQL, tag, "b.value") ", " img ", " \
-	present " FROM json_each(" DB_SLICES_SLOTS_JSON ") b WHERE " \
-	DB_SLICES_IN_SQL(v, "b.value") ";"
+#define SLICES_LOG(tag, img, code) \
+	SCORES_LOG " VALUES (" DB_SCORE_SET_SQL(DB_SLICES_MODEL_SQL, tag, \
+	DB_SQL_NUM(DB_SLICES_VALUE)) ", " img ", " code ");"
 #define SLICES_TRIGGERS(col, tag) \
 	"CREATE TRIGGER slices_" col "_ins AFTER INSERT ON images" SCORES_ON " BEGIN" \
-	SLICES_LOG(tag, "new.id", "new." col, "1") " END;" \
+	SLICES_LOG(tag, "new.id", DB_SLICES_CODE_SQL("new." col)) " END;" \
 	"CREATE TRIGGER slices_" col "_del AFTER DELETE ON images" SCORES_ON " BEGIN" \
-	SLICES_LOG(tag, "old.id", "old." col, "0") " END;" \
+	SLICES_LOG(tag, "old.id", DB_SQL_NUM(DB_SLICES_CODE_GONE)) " END;" \
 	"CREATE TRIGGER slices_" col "_upd AFTER UPDATE OF id, " col " ON images" SCORES_ON \
 	" AND (old.id != new.id OR old." col " IS NOT new." col \
 	" OR typeof(old." col ") != typeof(new." col ")) BEGIN" \
-	SLICES_LOG(tag, "old.id", "old." col, "0") SLICES_LOG(tag, "new.id", "new." col, "1") \
-	" END;"
+	SCORES_LOG " SELECT " DB_SCORE_SET_SQL(DB_SLICES_MODEL_SQL, tag, \
+	DB_SQL_NUM(DB_SLICES_VALUE)) ", old.id, " DB_SQL_NUM(DB_SLICES_CODE_GONE) \
+	" WHERE old.id != new.id;" \
+	SLICES_LOG(tag, "new.id", DB_SLICES_CODE_SQL("new." col)) " END;"
 
 /*
  * Score bands' dirty images (schema 12, db/bands.h): every change that can

@@ -167,6 +167,60 @@ slot_of(struct group *g, int s)
 	return g->slot[s];
 }
 
+/* Whether group grp is one of the sizes' slices (DB_SLICES_*). */
+static bool
+sliced_group(int64_t grp)
+{
+	return grp >= DB_SLICES_MODEL * DB_SCORE_TAGS + DB_SLICES_SIZE &&
+	    grp <= DB_SLICES_MODEL * DB_SCORE_TAGS + DB_SLICES_HEIGHT;
+}
+
+/* The slots of a sizes' column a value's code puts an image in (slot 0
+ * and a slot per bit, the odd one, or none), into slots; how many. */
+static int
+code_slots(int64_t code, int slots[DB_SLICES_ODD + 1])
+{
+	if (code == DB_SLICES_CODE_ODD) {
+		slots[0] = DB_SLICES_ODD;
+		return 1;
+	}
+	if (code < 0) {
+		return 0; /* gone */
+	}
+	int n = 0;
+	slots[n++] = 0;
+	for (uint64_t u = (uint64_t)code; u != 0; u &= u - 1) {
+		slots[n++] = 1 + __builtin_ctzll(u);
+	}
+	return n;
+}
+
+/* Log entry (slot, image, present) of group grp applied to g: the image
+ * in the slot or out of it; for the slices' DB_SLICES_VALUE, `present` is
+ * a value's code, which puts the image in its slots and out of the
+ * others. */
+static void
+apply_entry(struct group *g, int64_t grp, int slot, uint32_t image, int64_t present)
+{
+	if (slot != DB_SLICES_VALUE || !sliced_group(grp)) {
+		if (present != 0) {
+			roaring_bitmap_add(slot_of(g, slot), image);
+		} else if (g->slot[slot] != NULL) {
+			roaring_bitmap_remove(g->slot[slot], image);
+		}
+		return;
+	}
+	for (int k = 0; k <= DB_SLICES_ODD; k++) {
+		if (g->slot[k] != NULL) {
+			roaring_bitmap_remove(g->slot[k], image);
+		}
+	}
+	int slots[DB_SLICES_ODD + 1], n = code_slots(present, slots);
+	for (int k = 0; k < n; k++) {
+		roaring_bitmap_add(slot_of(g, slots[k]), image);
+	}
+}
+
 /* One record of a row. */
 struct record {
 	int slot;
@@ -369,14 +423,10 @@ load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int s = slot_in(sqlite3_column_int64(st, 0));
 		int64_t image = sqlite3_column_int64(st, 1);
-		if (!wanted(w, s) || image < 0 || image >= TOP) {
+		if ((!wanted(w, s) && !sliced_group(grp)) || image < 0 || image >= TOP) {
 			continue;
 		}
-		if (sqlite3_column_int(st, 2)) {
-			roaring_bitmap_add(slot_of(g, s), (uint32_t)image);
-		} else if (g->slot[s] != NULL) {
-			roaring_bitmap_remove(g->slot[s], (uint32_t)image);
-		}
+		apply_entry(g, grp, s, (uint32_t)image, sqlite3_column_int64(st, 2));
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "score sets log");
@@ -386,7 +436,7 @@ load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 struct touch {
 	uint32_t image;
 	int slot;
-	bool present;
+	int64_t present; /* 0 or 1, or a value's code (apply_entry) */
 	int64_t seq;
 };
 
@@ -533,7 +583,7 @@ read_touches(struct db *db, int64_t grp, int lo, int hi, struct touch **out, siz
 		}
 		(*out)[(*n)++] = (struct touch){.image = (uint32_t)image,
 			.slot = slot_in(sqlite3_column_int64(st, 0)),
-			.present = sqlite3_column_int(st, 2) != 0, .seq = sqlite3_column_int64(st, 3)};
+			.present = sqlite3_column_int64(st, 2), .seq = sqlite3_column_int64(st, 3)};
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "score sets log");
@@ -600,7 +650,7 @@ read_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bi
 		struct want in = {{0, 0}};
 		for (; i < n && t[i].image == image; i++) {
 			uint64_t bit = UINT64_C(1) << (t[i].slot & 63);
-			in.bits[t[i].slot >> 6] = t[i].present ? in.bits[t[i].slot >> 6] | bit
+			in.bits[t[i].slot >> 6] = t[i].present != 0 ? in.bits[t[i].slot >> 6] | bit
 			    : in.bits[t[i].slot >> 6] & ~bit;
 		}
 		if (in.bits[0] != 0 || in.bits[1] != 0) {
@@ -749,21 +799,19 @@ scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 /* The sizes' columns, by their slices' tags (DB_SLICES_SIZE ...). */
 #define SLICE_ROWS "SELECT id, size, width, height FROM images WHERE id >= ?1 AND id < ?2"
 
-/* The slots column `col` of st's row puts its image in (DB_SLICES_IN_SQL's
- * reading), to put(). */
+/* The slots column `col` of st's row puts its image in, to put(): its
+ * value's code as DB_SLICES_CODE_SQL reads it. */
 static void
 put_slices(sqlite3_stmt *st, int col, int64_t tag, void (*put)(void *, int64_t, int64_t),
     void *ud)
 {
 	int64_t image = sqlite3_column_int64(st, 0), v = sqlite3_column_int64(st, col);
 	int64_t base = DB_SCORE_BASE + (DB_SLICES_MODEL * DB_SCORE_TAGS + tag) * SLOTS;
-	if (sqlite3_column_type(st, col) != SQLITE_INTEGER || v < 0) {
-		put(ud, image, base + DB_SLICES_ODD);
-		return;
-	}
-	put(ud, image, base);
-	for (uint64_t u = (uint64_t)v; u != 0; u &= u - 1) {
-		put(ud, image, base + 1 + __builtin_ctzll(u));
+	int slots[DB_SLICES_ODD + 1];
+	int n = code_slots(sqlite3_column_type(st, col) == SQLITE_INTEGER && v >= 0 ? v
+	    : DB_SLICES_CODE_ODD, slots);
+	for (int k = 0; k < n; k++) {
+		put(ud, image, base + slots[k]);
 	}
 }
 
@@ -1161,7 +1209,7 @@ struct entry {
 	int64_t set;
 	int64_t image;
 	int64_t seq;
-	bool present;
+	int64_t present; /* 0 or 1, or a value's code (apply_entry) */
 };
 
 /* By block, then set (so by group), then seq: each pair's entries keep
@@ -1203,7 +1251,7 @@ read_log(struct db *db, struct entry **out, size_t *n)
 			*out = xreallocarray(*out, cap, sizeof **out);
 		}
 		(*out)[(*n)++] = (struct entry){.set = sqlite3_column_int64(st, 0), .image = image,
-		    .present = sqlite3_column_int(st, 2) != 0, .seq = sqlite3_column_int64(st, 3)};
+		    .present = sqlite3_column_int64(st, 2), .seq = sqlite3_column_int64(st, 3)};
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || db_fail(db, "score sets log");
@@ -1226,11 +1274,7 @@ fold_log(struct db *db)
 		ok = load_row(db, grp, block, &g);
 		for (; ok && i < n && e[i].image >> BLOCK_BITS == block && group_of(e[i].set) == grp;
 		    i++) {
-			if (e[i].present) {
-				roaring_bitmap_add(slot_of(&g, slot_in(e[i].set)), (uint32_t)e[i].image);
-			} else if (g.slot[slot_in(e[i].set)] != NULL) {
-				roaring_bitmap_remove(g.slot[slot_in(e[i].set)], (uint32_t)e[i].image);
-			}
+			apply_entry(&g, grp, slot_in(e[i].set), (uint32_t)e[i].image, e[i].present);
 		}
 		ok = ok && store_row(db, grp, block, &g);
 		group_fini(&g);
@@ -1385,7 +1429,8 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 	struct want w = want_range(lo, hi);
 	struct touch *t;
 	size_t n;
-	if (!read_touches(db, grp, lo, hi, &t, &n)) {
+	/* Every slot's: a slices' entry is of DB_SLICES_VALUE. */
+	if (!read_touches(db, grp, 0, SLOTS - 1, &t, &n)) {
 		return false;
 	}
 	if (n > 0) {
@@ -1417,11 +1462,7 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 			rc = sqlite3_step(st);
 		}
 		for (; ok && i < n && t[i].image >> BLOCK_BITS == block; i++) {
-			if (t[i].present) {
-				roaring_bitmap_add(slot_of(&g, t[i].slot), t[i].image);
-			} else if (g.slot[t[i].slot] != NULL) {
-				roaring_bitmap_remove(g.slot[t[i].slot], t[i].image);
-			}
+			apply_entry(&g, grp, t[i].slot, t[i].image, t[i].present);
 		}
 		ok = ok && (db->scores_over || fn(ud, block, g.slot + lo));
 		group_fini(&g);
