@@ -220,14 +220,20 @@ job_init(struct job *j, const char *query)
 	}
 }
 
-/* Whether a query has a term the score sets answer, or a size read from an
- * index (TAGCON_BENCH_ONLY=scores: the terms answered since schema 13). */
+/* Whether a query has a term the score sets answer, the sizes' slices
+ * among them (TAGCON_BENCH_ONLY=scores: the terms answered since schema
+ * 13). */
 static bool
 scored(const char *query)
 {
-	return strstr(query, "score:") != NULL || strstr(query, "suggested:") != NULL ||
-	    strstr(query, "rating:") != NULL || strstr(query, "model:") != NULL ||
-	    strstr(query, "width:") != NULL || strstr(query, "size:") != NULL;
+	static const char *const terms[] = {"score:", "suggested:", "rating:", "model:", "width:",
+		"height:", "size:"};
+	for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+		if (strstr(query, terms[i]) != NULL) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void
@@ -250,8 +256,10 @@ searches(void)
 		"model:*swinv2* -solo",
 		/* The README's example (orientation sets, schema 15). */
 		"1girl solo -monochrome rating:g orientation:portrait", "portrait | square",
-		/* Sizes, from their columns' indexes (schema 16). */
+		/* Sizes, from their bit slices (schema 17; their columns' indexes
+		 * without score sets): one end, both ends. */
 		"width:>=1920", "1girl width:>=1920 -monochrome", "size:>2mb solo",
+		"height:1000..1100 size:<1mb -solo",
 	};
 	char what[160];
 	for (size_t i = 0; i < sizeof three / sizeof three[0]; i++) {
