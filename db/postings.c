@@ -691,9 +691,6 @@ answerable(const struct search_node *n)
 	case SEARCH_STATE:
 	case SEARCH_ORIENTATION:
 	case SEARCH_FOLDER:
-	case SEARCH_WIDTH:
-	case SEARCH_HEIGHT:
-	case SEARCH_SIZE:
 		return true;
 	case SEARCH_AND:
 	case SEARCH_OR:
@@ -705,7 +702,7 @@ answerable(const struct search_node *n)
 		}
 		return n->kind != SEARCH_NOT || n->n_kids == 1;
 	default:
-		return false;
+		return search_column_term(n); /* width:, height:, size: */
 	}
 }
 
@@ -1081,15 +1078,15 @@ static roaring_bitmap_t *
 eval(const struct eval *e, const struct search_node *n)
 {
 	const roaring_bitmap_t *shown = e->universe;
+	if (search_column_term(n)) {
+		return roaring_bitmap_copy(leaf_of(e, n)->bits);
+	}
 	switch (n->kind) {
 	case SEARCH_SCORE:
 	case SEARCH_SUGGESTED:
 	case SEARCH_RATING:
 	case SEARCH_MODEL:
 	case SEARCH_FOLDER:
-	case SEARCH_WIDTH:
-	case SEARCH_HEIGHT:
-	case SEARCH_SIZE:
 		return roaring_bitmap_copy(leaf_of(e, n)->bits);
 	case SEARCH_STATE:
 	case SEARCH_ORIENTATION: {
