@@ -23,7 +23,8 @@
  * Settings steps whose name holds TEXT ("MCut", "both"; "" for all of
  * them), and under =rules nothing else but the library count.
  * TAGCON_BENCH_QUERY=TEXT times only the searches and random picks whose
- * query holds TEXT, without their plain-SQL baselines (for a profiler).
+ * query holds TEXT, without their plain-SQL baselines (for a profiler)
+ * unless TAGCON_BENCH_PLAIN=1.
  * The score sets are built (or folded) once before the searches, timed,
  * with their size; TAGCON_BENCH_REBUILD=1 builds them again even when
  * they are complete.
@@ -57,6 +58,7 @@ static const struct rules *rules;
 static bool pages_only;  /* TAGCON_BENCH_ONLY=pages */
 static bool scores_only; /* TAGCON_BENCH_ONLY=scores */
 static const char *only_query; /* TAGCON_BENCH_QUERY */
+static bool plain_too;          /* TAGCON_BENCH_PLAIN=1 */
 
 /* Whether query q is one TAGCON_BENCH_QUERY leaves in. */
 static bool
@@ -176,7 +178,7 @@ counts(const char *label, struct job *j)
 	}
 	snprintf(what, sizeof what, "%s, count", label);
 	measure(what, j, do_count, 50);
-	if (only_query != NULL) {
+	if (only_query != NULL && !plain_too) {
 		return;
 	}
 	int64_t fast = j->result;
@@ -198,7 +200,7 @@ static void
 page_plain(const char *label, struct job *j)
 {
 	char what[200];
-	if (only_query != NULL) {
+	if (only_query != NULL && !plain_too) {
 		return;
 	}
 	setenv("TAGCON_POSTINGS", "off", 1);
@@ -994,6 +996,8 @@ main(int argc, char **argv)
 	const char *only = getenv("TAGCON_BENCH_ONLY");
 	only = only != NULL ? only : "";
 	only_query = getenv("TAGCON_BENCH_QUERY");
+	plain_too = getenv("TAGCON_BENCH_PLAIN") != NULL &&
+	    strcmp(getenv("TAGCON_BENCH_PLAIN"), "1") == 0;
 	if (strcmp(only, "pages") == 0) {
 		pages_only = true;
 		searches();
