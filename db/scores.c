@@ -6,9 +6,9 @@
  * Marks in table scores: row -1 says every block of every set is stored,
  * row -2 holds the running build's token (its start time); row -3 says the
  * sizes' bit slices (db/slices.c, schema 17) are stored too, row -4 holds
- * the token of a build of those alone.  The SQL below spells them out.  postings_state.scores = 1 from a build's first step
- * on: the triggers log.  The stored blocks with the log applied in order
- * are the sets.
+ * the token of a build of those alone.  The SQL below spells them out.
+ * postings_state.scores = 1 from a build's first step on: the triggers
+ * log.  The stored blocks with the log applied in order are the sets.
  */
 #include <math.h>
 #include <roaring/roaring.h>
@@ -167,12 +167,14 @@ slot_of(struct group *g, int s)
 	return g->slot[s];
 }
 
-/* Whether group grp is one of the sizes' slices (DB_SLICES_*). */
+/* The group of a sizes' column (DB_SLICES_SIZE ...). */
+#define SLICES_GROUP(tag) (DB_SLICES_MODEL * DB_SCORE_TAGS + (tag))
+
+/* Whether group grp is one of the sizes' slices. */
 static bool
 sliced_group(int64_t grp)
 {
-	return grp >= DB_SLICES_MODEL * DB_SCORE_TAGS + DB_SLICES_SIZE &&
-	    grp <= DB_SLICES_MODEL * DB_SCORE_TAGS + DB_SLICES_HEIGHT;
+	return grp >= SLICES_GROUP(DB_SLICES_SIZE) && grp <= SLICES_GROUP(DB_SLICES_HEIGHT);
 }
 
 /* The slots of a sizes' column a value's code puts an image in (slot 0
@@ -1101,18 +1103,16 @@ put_token(struct db *db, int64_t row, int64_t token)
 	    db_step_done(db, st, "score sets build");
 }
 
-/* Steps 2 and 3 below, for the sets `what` names. */
+/* Steps 2 and 3 of db_scores_build. */
 static bool
-build_blocks(struct db *db, enum rows what, int64_t token,
-    bool (*token_is)(struct db *db, int64_t token, bool *same),
-    bool (*mark)(struct db *db, void *ud))
+build_blocks(struct db *db, int64_t token)
 {
 	bool lost = false, ok;
 	int64_t block = 0;
 	while (!lost) {
 		struct block_sets fresh = {0};
 		ok = db_exec(db, "BEGIN") && next_block(db, block, &block);
-		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP || read_rows(db, what,
+		ok = ok && (block < 0 || (block << BLOCK_BITS) >= TOP || read_rows(db, ROWS_ALL,
 		    block << BLOCK_BITS, (block + 1) << BLOCK_BITS, put_pair, &fresh));
 		if (!sqlite3_get_autocommit(db->conn)) {
 			ok = db_exec(db, "COMMIT") && ok;
@@ -1122,14 +1122,14 @@ build_blocks(struct db *db, enum rows what, int64_t token,
 			break;
 		}
 		struct block_write w = {.block = block, .fresh = &fresh};
-		ok = ok && postings_in_write(db, token_is, token, write_block, &w, &lost);
+		ok = ok && postings_in_write(db, scores_token_is, token, write_block, &w, &lost);
 		block_sets_free(&fresh);
 		if (!ok) {
 			return false;
 		}
 		block++;
 	}
-	return lost || postings_in_write(db, token_is, token, mark, NULL, &lost);
+	return lost || postings_in_write(db, scores_token_is, token, mark_ready, NULL, &lost);
 }
 
 /*
@@ -1154,24 +1154,53 @@ db_scores_build(struct db *db)
 		db_rollback(db);
 		return false;
 	}
-	return db_commit(db) && build_blocks(db, ROWS_ALL, token, scores_token_is, mark_ready);
+	return db_commit(db) && build_blocks(db, token);
 }
 
 /* The first and past the last row id of the sizes' slices, and their
  * first and past the last set id. */
-#define SLICES_GROUP(tag) (DB_SLICES_MODEL * DB_SCORE_TAGS + (tag))
 #define SLICES_ROWS_FROM row_id(SLICES_GROUP(DB_SLICES_SIZE), 0)
 #define SLICES_ROWS_TO row_id(SLICES_GROUP(DB_SLICES_HEIGHT) + 1, 0)
 #define SLICES_SETS_FROM (DB_SCORE_BASE + SLICES_GROUP(DB_SLICES_SIZE) * SLOTS)
 #define SLICES_SETS_TO (DB_SCORE_BASE + (SLICES_GROUP(DB_SLICES_HEIGHT) + 1) * SLOTS)
 
+/* The next block of the slices' build from step->block on, read and
+ * stored in one write (done past the last). */
+struct slices_step {
+	int64_t block;
+	bool done;
+};
+
+static bool
+slices_block(struct db *db, void *ud)
+{
+	struct slices_step *step = ud;
+	if (!next_block(db, step->block, &step->block)) {
+		return false;
+	}
+	if (step->block < 0 || (step->block << BLOCK_BITS) >= TOP) {
+		step->done = true;
+		return true;
+	}
+	struct block_sets fresh = {0};
+	struct block_write w = {.block = step->block, .fresh = &fresh};
+	bool ok = read_rows(db, ROWS_SLICES, step->block << BLOCK_BITS,
+	    (step->block + 1) << BLOCK_BITS, put_pair, &fresh) && write_block(db, &w);
+	block_sets_free(&fresh);
+	step->block++;
+	return ok;
+}
+
 /*
  * The sizes' slices alone, for complete score sets of a schema before 17:
  * their rows and log entries forgotten (a fold may have stored a few from
- * the log) and a token stored in one transaction, then db_scores_build's
- * steps 2 and 3 with row -4 for a token.  A build of every set started
- * meanwhile deletes that row: this one gives up, and that one stores the
- * slices.
+ * the log) and a token stored in one transaction; then each block read
+ * and stored in one write, row -4 holding the token; then the mark.  Read
+ * and write apart, as db_scores_build has them, a fold between the two
+ * (the score sets are complete: folds go on) would store the entries
+ * logged meanwhile, then the write would overwrite them; a block of the
+ * slices is read in tens of ms.  A build of every set started meanwhile
+ * deletes row -4: this one gives up, and that one stores the slices.
  */
 static bool
 build_slices(struct db *db)
@@ -1200,7 +1229,16 @@ build_slices(struct db *db)
 		db_rollback(db);
 		return false;
 	}
-	return db_commit(db) && build_blocks(db, ROWS_SLICES, token, slices_token_is, mark_sliced);
+	if (!db_commit(db)) {
+		return false;
+	}
+	struct slices_step step = {0};
+	bool lost = false;
+	while (ok && !lost && !step.done) {
+		ok = postings_in_write(db, slices_token_is, token, slices_block, &step, &lost);
+	}
+	return ok && (lost || postings_in_write(db, slices_token_is, token, mark_sliced, NULL,
+	    &lost));
 }
 
 /* ---- folding ------------------------------------------------------------------ */
@@ -1351,9 +1389,7 @@ db_scores_check(struct db *db, bool *built, bool *same)
 		}
 		struct want all = want_range(0, SLOTS - 1);
 		for (size_t i = 0; ok && i < n; i++) {
-			if ((i > 0 && ids[i] == ids[i - 1]) || (!s.sliced &&
-			    ids[i] >= SLICES_GROUP(DB_SLICES_SIZE) &&
-			    ids[i] <= SLICES_GROUP(DB_SLICES_HEIGHT))) {
+			if ((i > 0 && ids[i] == ids[i - 1]) || (!s.sliced && sliced_group(ids[i]))) {
 				continue; /* the slices not stored yet */
 			}
 			struct group g = {{0}};
