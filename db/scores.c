@@ -1411,50 +1411,43 @@ db_scores_check(struct db *db, bool *built, bool *same)
 
 /* ---- the terms ---------------------------------------------------------------- */
 
-bool
-scores_ensure(struct db *db, bool build, bool *ready)
+/* scores_ensure() and, with slices, scores_slices_ensure(). */
+static bool
+ensure(struct db *db, bool build, bool slices, bool *ready)
 {
 	struct status s;
 	*ready = false;
 	if (!status(db, &s)) {
 		return false;
 	}
-	if (!s.fits) {
-		return true;
+	if (!s.fits || (slices && !s.ready)) {
+		return true; /* the score sets' build (minutes) is not a size term's */
 	}
 	if (sqlite3_get_autocommit(db->conn)) {
-		if (!s.ready && build && !db_scores_build(db)) {
+		if (build && !s.ready && !db_scores_build(db)) {
+			return false;
+		}
+		if (build && slices && !s.sliced && !build_slices(db)) {
 			return false;
 		}
 		if (!db_scores_fold_if_due(db) || !status(db, &s)) {
 			return false;
 		}
 	}
-	*ready = s.ready && s.fits;
+	*ready = s.fits && (slices ? s.sliced : s.ready);
 	return true;
+}
+
+bool
+scores_ensure(struct db *db, bool build, bool *ready)
+{
+	return ensure(db, build, false, ready);
 }
 
 bool
 scores_slices_ensure(struct db *db, bool build, bool *ready)
 {
-	struct status s;
-	*ready = false;
-	if (!status(db, &s)) {
-		return false;
-	}
-	if (!s.fits || !s.ready) {
-		return true; /* the score sets' build (minutes) is not a size term's */
-	}
-	if (sqlite3_get_autocommit(db->conn)) {
-		if (!s.sliced && build && !build_slices(db)) {
-			return false;
-		}
-		if (!db_scores_fold_if_due(db) || !status(db, &s)) {
-			return false;
-		}
-	}
-	*ready = s.sliced && s.fits;
-	return true;
+	return ensure(db, build, true, ready);
 }
 
 bool
