@@ -92,7 +92,43 @@ s.check(con.wait(lambda t: "9 images" in t, 5) is not None, "Esc clears it", con
 con.keys("s")
 scr = con.wait(lambda t: "sort: newest" in t, 5)
 s.check(scr is not None, "s changes the sort", con.screen())
-con.keys("s", "s")
+con.keys("s")
+scr = con.wait(lambda t: "sort: largest file" in t, 5)
+names = [r[0].rsplit("/", 1)[1] for r in tc.db_connect(db).execute(
+    "SELECT CAST(path AS TEXT) FROM images WHERE state != 4 ORDER BY size DESC, id DESC")]
+
+
+def shown_order(t):
+    """The file names of the rows, top to bottom."""
+    order = []
+    for line in t.splitlines():
+        for n in names:
+            if n in line and n not in order:
+                order.append(n)
+    return order
+
+
+s.check(scr is not None and shown_order(scr) == names,
+        "largest file first: the rows in SQL's order by size", (names, con.screen()))
+# The step after: a size term counted in the same console (schema 17's bit slices, stored
+# by this first size count), its rows still by size.
+sizes = sorted(r[0] for r in tc.db_connect(db).execute(
+    "SELECT size FROM images WHERE state != 4"))
+cut = sizes[len(sizes) // 2]
+want = [n for n, in tc.db_connect(db).execute(
+    "SELECT CAST(path AS TEXT) FROM images WHERE state != 4 AND size >= ?"
+    " ORDER BY size DESC, id DESC", (cut,))]
+want = [w.rsplit("/", 1)[1] for w in want]
+con.keys("/", "C-u")
+con.type("size:>=%d" % cut)
+con.keys("Enter")
+scr = con.wait(lambda t: " %d images" % len(want) in t, 5)
+s.check(scr is not None and [n for n in shown_order(scr) if n in want] == want
+        and not [n for n in shown_order(scr) if n not in want],
+        "size:>=N in the filter bar: its count and rows, by size", (want, con.screen()))
+con.keys("Escape")
+con.wait(lambda t: "9 images" in t, 5)
+con.keys("s")
 con.wait(lambda t: "sort: path" in t, 5)
 
 # Folder tree: every folder, the root, 2023, 2024 (closed), and inside it trip.
