@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "db/db-private.h"
+#include "db/postings-private.h"
 #include "db/postings.h"
 #include "db/review.h"
 #include "db/search-private.h"
@@ -110,7 +111,7 @@ prepare_ids(struct browse_query *b, const char *before, const char *after)
 	free(ids);
 	if (st != NULL) {
 		sqlite3_bind_int64(st, (int)b->c.n_params + 1, b->opts.limit);
-		sqlite3_bind_int64(st, (int)b->c.n_params + 2, b->opts.offset);
+		sqlite3_bind_int64(st, (int)b->c.n_params + 2, search_page_offset(&b->c));
 	}
 	return st;
 }
@@ -179,6 +180,15 @@ db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, 
 	bool ok = far ? browse_compile(&b, db, f, total - end, end - offset)
 	    : browse_compile(&b, db, f, offset, limit);
 	b.opts.descending ^= far;
+	/* The ids and the rows in one snapshot, the folds made first: the
+	 * bitmaps' matches may then stand for the WHERE, and a deep page by a
+	 * size begin where the sizes' slices put its first row (search.c). */
+	bool txn = false;
+	if (ok) {
+		ok = postings_fold_for(db, &b.all, &b.opts);
+		txn = ok && sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
+		b.c.snapshot = ok && (txn || !sqlite3_get_autocommit(db->conn));
+	}
 	if (ok) {
 		/* Ids first, from an index where one serves; the joins run for
 		 * these rows only. */
@@ -197,6 +207,9 @@ db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, 
 	}
 	sqlite3_finalize(st);
 	browse_fini(&b);
+	if (txn) {
+		ok = db_exec(db, "COMMIT") && ok;
+	}
 	return ok && st != NULL;
 }
 

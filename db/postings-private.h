@@ -65,6 +65,10 @@ bool postings_index_ids_into(struct db *db, struct sqlite3_stmt *st, int limit,
  * in: a caller reading rows with it holds one transaction over both. */
 bool postings_match(struct db *db, const struct search_node *q, const struct search_opts *o,
     roaring_bitmap_t **out);
+/* The same without a budget: every built set is read (a deep page's
+ * seek, search.c). */
+bool postings_match_all(struct db *db, const struct search_node *q, const struct search_opts *o,
+    roaring_bitmap_t **out);
 /* The folds postings_match() would make for q under o (the tag lists' log,
  * the score sets'), made now: a caller that reads the page in a snapshot of
  * its own calls it first, since nothing is written inside one. */

@@ -1379,6 +1379,13 @@ postings_match(struct db *db, const struct search_node *q, const struct search_o
 	return matches(db, q, o, WAIT_BUDGET, out);
 }
 
+bool
+postings_match_all(struct db *db, const struct search_node *q, const struct search_opts *o,
+    roaring_bitmap_t **out)
+{
+	return matches(db, q, o, WAIT_READ, out);
+}
+
 char *
 postings_json_ids(const roaring_bitmap_t *r)
 {

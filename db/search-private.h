@@ -103,6 +103,13 @@ struct compile {
 	struct sql sort_expr;  /* SEARCH_SORT_CONFIDENCE: the measure of image i */
 	bool sort_walk;        /* the page walks its sort's index (search_walk_cheap) */
 	int64_t driver_rows;
+	/* A deep page by a size begins at (seek_value, seek_id) in its order,
+	 * found from the sizes' slices (slices_seek): the index is walked from
+	 * there, with no offset. */
+	bool seek;
+	bool seek_past;        /* ... past the last match: no rows */
+	int64_t seek_value;
+	int64_t seek_id;
 };
 
 void search_put(struct sql *q, const char *text);
@@ -132,6 +139,8 @@ void search_put_pending(struct compile *c, struct sql *q);
 bool search_lowest_cut(struct compile *c, double *lo);
 /* SEARCH_SORT_CONFIDENCE's measure of image i (search-suggest.c). */
 void search_put_confidence(struct compile *c, struct sql *q);
+/* The offset a page binds: the options', or 0 past a seek. */
+int64_t search_page_offset(const struct compile *c);
 /* A statement for sql with the compiled parameters bound; NULL on error. */
 struct sqlite3_stmt *search_prepare(struct compile *c, const char *sql);
 

@@ -72,6 +72,13 @@ assemble(const struct compile *c, enum shape shape)
 		where = "tagcon_match(i.id)";
 	}
 	putf(&q, " WHERE %s", where);
+	if (c->seek && c->seek_past && (shape == SHAPE_ROWS || shape == SHAPE_IDS)) {
+		put(&q, " AND 0");
+	} else if (c->seek && (shape == SHAPE_ROWS || shape == SHAPE_IDS)) {
+		/* Numbers of ours (slices_seek), not text from outside. */
+		putf(&q, " AND (%s, i.id) %s (%lld, %lld)", sort_key(o->sort),
+		    o->descending ? "<=" : ">=", (long long)c->seek_value, (long long)c->seek_id);
+	}
 	size_t k = c->n_params;
 	if (shape == SHAPE_PROBE) {
 		putf(&q, " AND i.id = ?%zu", k + 1);
@@ -224,7 +231,7 @@ db_search_each(struct db *db, const struct search_node *q, const struct search_o
 	bool ok = false, any = false, txn;
 	if (page_plan(db, q, o, &c, &txn) && (st = prepare(&c, SHAPE_ROWS)) != NULL) {
 		sqlite3_bind_int64(st, (int)c.n_params + 1, o->limit >= 0 ? o->limit : -1);
-		sqlite3_bind_int64(st, (int)c.n_params + 2, o->offset > 0 ? o->offset : 0);
+		sqlite3_bind_int64(st, (int)c.n_params + 2, search_page_offset(&c));
 		ok = each_row(db, st, fn, ud, &any);
 	}
 	sqlite3_finalize(st);

@@ -182,3 +182,98 @@ slices_leaf(struct db *db, const struct search_node *n, const struct search_opts
 	*out = p.out;
 	return true;
 }
+
+/* The slots of every block, each AND-ed with among, OR-ed into slot. */
+struct gather {
+	const roaring_bitmap_t *among;
+	roaring_bitmap_t *slot[DB_SLICES_ODD + 1];
+};
+
+static bool
+gather_block(void *ud, int64_t block, roaring_bitmap_t *const *slot)
+{
+	(void)block;
+	struct gather *g = ud;
+	for (int k = 0; k <= DB_SLICES_ODD; k++) {
+		if (slot[k] == NULL) {
+			continue;
+		}
+		roaring_bitmap_t *x = roaring_bitmap_and(slot[k], g->among);
+		if (g->slot[k] == NULL) {
+			g->slot[k] = x;
+		} else {
+			roaring_bitmap_or_inplace(g->slot[k], x);
+			roaring_bitmap_free(x);
+		}
+	}
+	return true;
+}
+
+bool
+slices_seek(struct db *db, int sort, const roaring_bitmap_t *among, int64_t k,
+    bool descending, int64_t *value, int64_t *id, bool *found)
+{
+	*found = false;
+	bool ready;
+	if (!scores_slices_ensure(db, false, &ready)) {
+		return false;
+	}
+	if (!ready || k < 0) {
+		return true;
+	}
+	int64_t tag = sort == SEARCH_SORT_SIZE ? DB_SLICES_SIZE : sort == SEARCH_SORT_WIDTH
+	    ? DB_SLICES_WIDTH : DB_SLICES_HEIGHT;
+	struct gather g = {.among = among};
+	int64_t budget = db->scores_budget;
+	db->scores_budget = -1;
+	bool ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, gather_block, &g);
+	db->scores_budget = budget;
+	roaring_bitmap_t *c = g.slot[0];
+	/* An odd value sorts among the numbers (a real) or past them all: SQL
+	 * sorts those. */
+	bool odd = g.slot[DB_SLICES_ODD] != NULL && !roaring_bitmap_is_empty(g.slot[DB_SLICES_ODD]);
+	uint64_t r = (uint64_t)k;
+	if (ok && !odd && (c == NULL || r >= roaring_bitmap_get_cardinality(c))) {
+		*value = -1; /* past the last */
+		*found = true;
+	} else if (ok && !odd) {
+		/* Descending, the images holding the bit come first, else those
+		 * without it. */
+		uint64_t v = 0;
+		for (int b = 62; b >= 0; b--) {
+			const roaring_bitmap_t *bit = g.slot[1 + b];
+			roaring_bitmap_t *ones = bit != NULL ? roaring_bitmap_and(c, bit)
+			    : roaring_bitmap_create();
+			uint64_t n1 = roaring_bitmap_get_cardinality(ones);
+			uint64_t n0 = roaring_bitmap_get_cardinality(c) - n1;
+			bool one = descending ? r < n1 : r >= n0;
+			if (one) {
+				r -= descending ? 0 : n0;
+				roaring_bitmap_free(c);
+				c = ones;
+				v |= UINT64_C(1) << b;
+			} else {
+				r -= descending ? n1 : 0;
+				roaring_bitmap_andnot_inplace(c, ones);
+				roaring_bitmap_free(ones);
+			}
+		}
+		/* c: the images of value v; the r-th of them in id order. */
+		uint64_t n = roaring_bitmap_get_cardinality(c);
+		uint32_t at;
+		if (roaring_bitmap_select(c, (uint32_t)(descending ? n - 1 - r : r), &at)) {
+			*value = (int64_t)v;
+			*id = at;
+			*found = true;
+		}
+	}
+	if (c != NULL) {
+		roaring_bitmap_free(c);
+	}
+	for (int s = 1; s <= DB_SLICES_ODD; s++) {
+		if (g.slot[s] != NULL) {
+			roaring_bitmap_free(g.slot[s]);
+		}
+	}
+	return ok;
+}

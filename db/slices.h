@@ -30,4 +30,19 @@ bool slices_bounds(const struct search_node *n, int64_t *lo, int64_t *hi);
 bool slices_leaf(struct db *db, const struct search_node *n, const struct search_opts *o,
     roaring_bitmap_t **out);
 
+/*
+ * Where a page at offset k of among (the images a query matches) in sort
+ * (SEARCH_SORT_SIZE, _WIDTH, _HEIGHT; by the value, then the id, both
+ * descending or both not) begins: *value and *id, the k-th image's, so
+ * that the page is the rows from (*value, *id) on in that order.  A radix
+ * select down the bits: at each, the images still in the running that
+ * hold it or do not, counted; then the k-th id among those of the value.
+ * The slices of among are held at once, a bit of each image per slice
+ * (some 14 MB for size at 5M images matched).  *value -1 when k is past
+ * the last; *found false when the slices cannot tell (not stored, an odd
+ * value among the matches).  In the caller's snapshot.
+ */
+bool slices_seek(struct db *db, int sort, const roaring_bitmap_t *among, int64_t k,
+    bool descending, int64_t *value, int64_t *id, bool *found);
+
 #endif
