@@ -732,7 +732,7 @@ search_sort_sized(enum search_sort s)
  * 17 us each at 5M images, where sorting the library costs 0.5 to 3.5 us an
  * image (for its first page to its last).  Past a sixteenth of the library
  * the page sorts instead (the last page of 5M by size: 83 s walked, 17.8 s
- * sorted). */
+ * sorted), unless seek() below finds where it begins first. */
 bool
 search_walk_cheap(enum search_sort s, int64_t wanted, int64_t images)
 {
