@@ -33,7 +33,7 @@ struct db {
 	struct db_set_memo {
 		int64_t model;
 		int64_t tag;
-		int lo, hi;          /* slots */
+		int64_t lo, hi;      /* slots; the sizes' slices: a term's bounds */
 		int64_t version;     /* PRAGMA data_version: other connections' commits */
 		int64_t changes;     /* sqlite3_total_changes64: this one's writes */
 		int64_t decoded;     /* bytes of rows it cost: a page's budget pays them */

@@ -24,13 +24,33 @@ struct search_opts;
  * page's budget; past it nothing more is read (db->scores_over). */
 bool scores_or_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi,
     roaring_bitmap_t *out);
+/*
+ * The sets a connection keeps (db->memo) while the library stays as it was:
+ * a union of score sets (scores_or_slots), a size term's images (slices.c).
+ * scores_memo_find ORs the one kept under k's key into out (*hit), charging
+ * a first page's budget what it cost to read, and stamps k with the
+ * library's state; scores_memo_put keeps r (owned) under the key and stamp
+ * when it cost `decoded` bytes or more to read and may be kept, else frees
+ * it.
+ */
+struct scores_memo_key {
+	int64_t model, tag, lo, hi;
+	int64_t version, changes; /* the stamp */
+	bool keep;
+};
+void scores_memo_find(struct db *db, struct scores_memo_key *k, roaring_bitmap_t *out,
+    bool *hit);
+void scores_memo_put(struct db *db, const struct scores_memo_key *k, int64_t decoded,
+    roaring_bitmap_t *r);
 /* Every block of (model, tag) with a stored row or a log entry, in order:
  * fn(ud, block, slot) with the block's slots lo..hi as they are (slot[0]
  * is lo's; NULL: empty), read in the caller's snapshot.  Rows are charged
  * to a first page's budget; past it no more is read (db->scores_over).
+ * Their bytes are added to *decoded.
  * Any slots: an image may be in several (the sizes' bit slices). */
 bool scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
-    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud);
+    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud,
+    int64_t *decoded);
 /* *ready when the sizes' slices (db/slices.h) can answer: the score sets
  * complete and the slices among them, stored now when they are not,
  * `build` says so, and the caller is in no transaction (a library from

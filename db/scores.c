@@ -723,24 +723,51 @@ memo_keep(struct db *db, const struct db_set_memo *fresh)
 	return true;
 }
 
+void
+scores_memo_find(struct db *db, struct scores_memo_key *k, roaring_bitmap_t *out, bool *hit)
+{
+	*hit = false;
+	k->keep = sqlite3_txn_state(db->conn, "main") != SQLITE_TXN_WRITE &&
+	    db_browse_version(db, &k->version);
+	k->changes = sqlite3_total_changes64(db->conn);
+	for (size_t i = 0; k->keep && i < DB_SET_MEMOS; i++) {
+		struct db_set_memo *m = &db->memo[i];
+		if (m->set != NULL && m->model == k->model && m->tag == k->tag && m->lo == k->lo &&
+		    m->hi == k->hi && m->version == k->version && m->changes == k->changes) {
+			*hit = true;
+			if (db->scores_budget >= 0 && (db->scores_budget -= m->decoded) < 0) {
+				db->scores_over = true; /* as its rows would have */
+				return;
+			}
+			roaring_bitmap_or_inplace(out, m->set);
+			return;
+		}
+	}
+}
+
+void
+scores_memo_put(struct db *db, const struct scores_memo_key *k, int64_t decoded,
+    roaring_bitmap_t *r)
+{
+	if (!k->keep || db->scores_over || decoded < MEMO_FROM) {
+		roaring_bitmap_free(r); /* partial past a page's budget, or cheap */
+		return;
+	}
+	roaring_bitmap_shrink_to_fit(r);
+	if (!memo_keep(db, &(struct db_set_memo){k->model, k->tag, k->lo, k->hi, k->version,
+	    k->changes, decoded, (int64_t)roaring_bitmap_size_in_bytes(r), r})) {
+		roaring_bitmap_free(r);
+	}
+}
+
 static bool
 memo_or(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitmap_t *out)
 {
-	int64_t version = 0;
-	bool keep = sqlite3_txn_state(db->conn, "main") != SQLITE_TXN_WRITE &&
-	    db_browse_version(db, &version);
-	int64_t changes = sqlite3_total_changes64(db->conn);
-	for (size_t i = 0; keep && i < DB_SET_MEMOS; i++) {
-		struct db_set_memo *m = &db->memo[i];
-		if (m->set != NULL && m->model == model && m->tag == tag && m->lo == lo &&
-		    m->hi == hi && m->version == version && m->changes == changes) {
-			if (db->scores_budget >= 0 && (db->scores_budget -= m->decoded) < 0) {
-				db->scores_over = true; /* as its rows would have */
-				return true;
-			}
-			roaring_bitmap_or_inplace(out, m->set);
-			return true;
-		}
+	struct scores_memo_key k = {.model = model, .tag = tag, .lo = lo, .hi = hi};
+	bool hit;
+	scores_memo_find(db, &k, out, &hit);
+	if (hit) {
+		return true;
 	}
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	int64_t decoded = 0;
@@ -749,15 +776,7 @@ memo_or(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bitma
 		return false;
 	}
 	roaring_bitmap_or_inplace(out, r);
-	if (!keep || db->scores_over || decoded < MEMO_FROM) {
-		roaring_bitmap_free(r); /* partial past a page's budget, or cheap */
-		return true;
-	}
-	roaring_bitmap_shrink_to_fit(r);
-	if (!memo_keep(db, &(struct db_set_memo){model, tag, lo, hi, version, changes, decoded,
-	    (int64_t)roaring_bitmap_size_in_bytes(r), r})) {
-		roaring_bitmap_free(r);
-	}
+	scores_memo_put(db, &k, decoded, r);
 	return true;
 }
 
@@ -1452,7 +1471,8 @@ scores_slices_ensure(struct db *db, bool build, bool *ready)
 
 bool
 scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
-    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud)
+    bool (*fn)(void *ud, int64_t block, roaring_bitmap_t *const *slot), void *ud,
+    int64_t *decoded)
 {
 	int64_t grp = model * DB_SCORE_TAGS + tag;
 	struct want w = want_range(lo, hi);
@@ -1483,6 +1503,7 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 		struct group g = {{0}};
 		if (block == row) {
 			int64_t bytes = sqlite3_column_bytes(st, 0);
+			*decoded += bytes;
 			ok = unpack(sqlite3_column_blob(st, 0), (size_t)bytes, block, &w, &g) ||
 			    db_fail(db, "score sets: a row that does not read");
 			if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {

@@ -163,21 +163,32 @@ slices_leaf(struct db *db, const struct search_node *n, const struct search_opts
 	int64_t tag = n->kind == SEARCH_SIZE ? DB_SLICES_SIZE : n->kind == SEARCH_WIDTH
 	    ? DB_SLICES_WIDTH : DB_SLICES_HEIGHT;
 	struct pass p = {.out = roaring_bitmap_create(), .odd = roaring_bitmap_create()};
-	bool some = slices_bounds(n, &p.lo, &p.hi);
-	if (!some) {
+	if (!slices_bounds(n, &p.lo, &p.hi)) {
 		/* No integer: the odd values alone may match (a text is greater
 		 * than any number). */
 		p.lo = 1;
 		p.hi = 0;
 	}
-	bool ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, block_pass, &p);
-	ok = ok && (db->scores_over || roaring_bitmap_is_empty(p.odd) ||
-	    odd_matches(db, n, o, p.odd, p.out));
+	/* Kept by the connection as a union of score sets is (the filter bar
+	 * counts the same term again as a query is typed on): the slices
+	 * outgrow SQLite's page cache past a million images. */
+	struct scores_memo_key key = {.model = DB_SLICES_MODEL, .tag = tag, .lo = p.lo, .hi = p.hi};
+	bool hit, ok = true;
+	int64_t decoded = 0;
+	scores_memo_find(db, &key, p.out, &hit);
+	if (!hit) {
+		ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, block_pass, &p,
+		    &decoded) && (db->scores_over || roaring_bitmap_is_empty(p.odd) ||
+		    odd_matches(db, n, o, p.odd, p.out));
+	}
 	roaring_bitmap_free(p.odd);
 	if (!ok || db->scores_over) {
 		roaring_bitmap_free(p.out);
 		*out = NULL;
 		return ok;
+	}
+	if (!hit) {
+		scores_memo_put(db, &key, decoded, roaring_bitmap_copy(p.out));
 	}
 	*out = p.out;
 	return true;
@@ -226,7 +237,9 @@ slices_seek(struct db *db, int sort, const roaring_bitmap_t *among, int64_t k,
 	struct gather g = {.among = among};
 	int64_t budget = db->scores_budget;
 	db->scores_budget = -1;
-	bool ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, gather_block, &g);
+	int64_t decoded = 0;
+	bool ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, gather_block, &g,
+	    &decoded);
 	db->scores_budget = budget;
 	roaring_bitmap_t *c = g.slot[0];
 	/* An odd value sorts among the numbers (a real) or past them all: SQL
