@@ -32,4 +32,9 @@ bool refuse(char **cause, char *message);
 /* Called once before abort() on allocation failure (e.g. endwin()). */
 void xalloc_set_fatal_hook(void (*hook)(void));
 
+/* For a process's main(), before it allocates: freed memory kept for the
+ * next allocation, up to 16 MB, rather than handed back to the kernel at
+ * once (xalloc.c says why). */
+void xalloc_keep_freed(void);
+
 #endif

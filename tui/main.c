@@ -16,6 +16,7 @@
 #include "tui/console.h"
 #include "tui/help.h"
 #include "tui/out.h"
+#include "common/xalloc.h"
 
 extern const struct cmd_entry cmd_scan_entry;
 extern const struct cmd_entry cmd_status_entry;
@@ -115,6 +116,7 @@ help_wanted(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	xalloc_keep_freed();
 	struct cli cli = {.argv0 = argv[0]};
 	const char *theme = NULL, *preset = NULL;
 	int i = 1;

@@ -954,6 +954,7 @@ answers(const char *model)
 int
 main(int argc, char **argv)
 {
+	xalloc_keep_freed(); /* as tagcon's main() does */
 	if (argc < 2) {
 		fprintf(stderr, "usage: bench-tags DB [RUNS]\n");
 		return 2;
