@@ -793,7 +793,7 @@ seek(struct compile *c, const struct search_node *q, int64_t wanted, int64_t ima
 		return false;
 	}
 	roaring_bitmap_t *m = NULL;
-	int64_t value, id;
+	int64_t value = -1, id = 0;
 	bool found = false;
 	if (!postings_match_all(c->db, q, o, &m)) {
 		c->failed = true;
