@@ -394,17 +394,28 @@ store_row(struct db *db, int64_t grp, int64_t block, struct group *g)
 	return ok;
 }
 
+/* The stored rows of group grp, block by block (bits, id): a statement
+ * to step; NULL on error. */
+static sqlite3_stmt *
+group_rows(struct db *db, int64_t grp)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, row_id(grp, 0));
+		sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
+	}
+	return st;
+}
+
 /* The wanted slots of group grp as they are, slot by slot: every block,
  * then the log's entries for them in order (db_scores_check). */
 static bool
 load_group(struct db *db, int64_t grp, const struct want *w, struct group *g)
 {
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	sqlite3_stmt *st = group_rows(db, grp);
 	if (st == NULL) {
 		return false;
 	}
-	sqlite3_bind_int64(st, 1, row_id(grp, 0));
-	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	int rc;
 	bool ok = true;
 	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -614,13 +625,11 @@ read_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bi
 	if (!read_touches(db, grp, lo, hi, &t, &n)) {
 		return false;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	sqlite3_stmt *st = group_rows(db, grp);
 	if (st == NULL) {
 		free(t);
 		return false;
 	}
-	sqlite3_bind_int64(st, 1, row_id(grp, 0));
-	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	roaring_bitmap_t *u = roaring_bitmap_create();
 	uint64_t *bits = xmalloc(1024 * sizeof *bits);
 	int rc;
@@ -1485,13 +1494,11 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 	if (n > 0) {
 		qsort(t, n, sizeof *t, by_image);
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT bits, id FROM scores WHERE id >= ?1 AND id < ?2");
+	sqlite3_stmt *st = group_rows(db, grp);
 	if (st == NULL) {
 		free(t);
 		return false;
 	}
-	sqlite3_bind_int64(st, 1, row_id(grp, 0));
-	sqlite3_bind_int64(st, 2, row_id(grp + 1, 0));
 	int rc = sqlite3_step(st);
 	bool ok = true;
 	size_t i = 0;

@@ -84,6 +84,26 @@ struct world {
 	bool scores; /* the score sets built: the sizes' slices answer */
 };
 
+/* A fresh library `name` in the test's directory with its root folder
+ * /lib; false (checked) when it does not open. */
+static bool
+world_open(struct world *w, const char *name)
+{
+	char *cause = NULL;
+	w->file = xasprintf("%s/%s", tmpdir(), name);
+	w->db = db_open(w->file, &cause);
+	CHECK(w->db != NULL);
+	if (w->db == NULL) {
+		fprintf(stderr, "    %s\n", cause);
+		free(cause);
+		free(w->file);
+		return false;
+	}
+	CHECK(db_root_add(w->db, "/lib", &w->root_id));
+	CHECK(db_folder_get(w->db, w->root_id, "/lib", &w->folder_id));
+	return true;
+}
+
 static void
 raw_sql(struct world *w, const char *text)
 {
@@ -491,18 +511,11 @@ static void
 round_run(int round)
 {
 	struct world w = {0};
-	char *cause = NULL;
-	w.file = xasprintf("%s/lib%03d.db", tmpdir(), round);
-	w.db = db_open(w.file, &cause);
-	CHECK(w.db != NULL);
-	if (w.db == NULL) {
-		fprintf(stderr, "    %s\n", cause);
-		free(cause);
-		free(w.file);
+	char name[32];
+	snprintf(name, sizeof name, "lib%03d.db", round);
+	if (!world_open(&w, name)) {
 		return;
 	}
-	CHECK(db_root_add(w.db, "/lib", &w.root_id));
-	CHECK(db_folder_get(w.db, w.root_id, "/lib", &w.folder_id));
 	int n = 5 + (int)rnd(60);
 	for (int i = 0; i < n; i++) {
 		add_image(&w);
@@ -538,17 +551,12 @@ static void
 big_round(const char *chunk)
 {
 	struct world w = {0};
-	char *cause = NULL;
-	w.file = xasprintf("%s/big-%s.db", tmpdir(), chunk);
-	w.db = db_open(w.file, &cause);
-	CHECK(w.db != NULL);
-	if (w.db == NULL) {
-		free(cause);
-		free(w.file);
+	char *name = xasprintf("big-%s.db", chunk);
+	bool open = world_open(&w, name);
+	free(name);
+	if (!open) {
 		return;
 	}
-	CHECK(db_root_add(w.db, "/lib", &w.root_id));
-	CHECK(db_folder_get(w.db, w.root_id, "/lib", &w.folder_id));
 	raw_sql(&w, "INSERT INTO tags(name, category) VALUES ('a', 0), ('b', 0);"
 	    " WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 30000)"
 	    " INSERT INTO images(id, folder_id, path, state, added_at, updated_at)"
@@ -596,17 +604,9 @@ static void
 slices_kept(void)
 {
 	struct world w = {0};
-	char *cause = NULL;
-	w.file = xasprintf("%s/kept.db", tmpdir());
-	w.db = db_open(w.file, &cause);
-	CHECK(w.db != NULL);
-	if (w.db == NULL) {
-		free(cause);
-		free(w.file);
+	if (!world_open(&w, "kept.db")) {
 		return;
 	}
-	CHECK(db_root_add(w.db, "/lib", &w.root_id));
-	CHECK(db_folder_get(w.db, w.root_id, "/lib", &w.folder_id));
 	/* Blocks of slices worth keeping (16 KB read and more). */
 	raw_sql(&w, "WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s"
 	    " WHERE x < 40000) INSERT INTO images(id, folder_id, path, width, height, size, state,"
