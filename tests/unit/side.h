@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/postings.h"
 #include "db/search.h"
 #include "tests/unit/check.h"
 
@@ -34,6 +35,22 @@ side_sql(const char *file, const char *text, bool foreign_keys)
 	}
 	sqlite3_free(err);
 	sqlite3_close(conn);
+}
+
+/* q counted under o in plain SQL (TAGCON_POSTINGS=off) into *plain and
+ * from the bitmaps into *fast, which must answer (a failed check). */
+static inline void
+side_counts(struct db *db, const struct search_node *q, const struct search_opts *o,
+    int64_t *plain, int64_t *fast)
+{
+	bool answered = false;
+	*plain = -1;
+	*fast = -2;
+	setenv("TAGCON_POSTINGS", "off", 1);
+	CHECK(db_search_count(db, q, o, plain));
+	unsetenv("TAGCON_POSTINGS");
+	CHECK(db_postings_count(db, q, o, true, fast, &answered));
+	CHECK(answered);
 }
 
 /* The first rows of a search, as ids. */
