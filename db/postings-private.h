@@ -77,7 +77,9 @@ bool postings_fold_for(struct db *db, const struct search_node *q, const struct 
 char *postings_json_ids(const roaring_bitmap_t *r);
 /* Set id's stored bitmap (empty when it has no row); NULL after an error. */
 roaring_bitmap_t *postings_load(struct db *db, int64_t id);
-/* Load set id into s unless it is there. */
+/* Load set id into s unless it is there (its stored row kept by the
+ * connection under this model in db->memo's keys: no model's id). */
+#define POSTINGS_MEMO_MODEL INT64_MIN
 bool postings_want(struct db *db, struct sets *s, int64_t id);
 /* Store r as set id (no row when empty). */
 bool postings_store(struct db *db, int64_t id, roaring_bitmap_t *r);

@@ -761,11 +761,16 @@ dense_round(void)
 	/* Dense unions kept by the connection (db->memo): counted again after
 	 * another connection's write and after one of its own, each beside
 	 * plain SQL. */
-	static const char *const kept[] = {"score:d>0.5", "suggested:d", "score:d>0.5 -suggested:d"};
+	static const char *const kept[] = {"score:d>0.5", "suggested:d", "score:d>0.5 -suggested:d",
+		/* Index rows kept: a's scores of exactly 0.555, and between
+		 * 0.555 and its hundredth (both ends). */
+		"score:a=0.555", "score:a>=0.555 -suggested:d", "score:a<0.556", "score:a>0.554"};
 	for (int step = 0; step < 3; step++) {
 		if (step == 1) {
 			raw_sql(&w, "UPDATE predictions SET score = 0.3 WHERE content_id % 3 = 0"
-			    " AND tag_id = (SELECT id FROM tags WHERE name = 'd');");
+			    " AND tag_id = (SELECT id FROM tags WHERE name = 'd');"
+			    " UPDATE predictions SET score = 0.5551 WHERE content_id % 11 = 0"
+			    " AND tag_id = (SELECT id FROM tags WHERE name = 'a');");
 		} else if (step == 2) {
 			/* Answers stored again, d below every cut, and decisions. */
 			struct db_pred low = {"d", DB_CAT_GENERAL, 0.2};
