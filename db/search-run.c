@@ -40,12 +40,52 @@ enum shape { SHAPE_ROWS, SHAPE_IDS, SHAPE_COUNT, SHAPE_PROBE, SHAPE_NTH };
 	"i.id, i.path, i.size, i.mtime_ns, i.width, i.height, i.orientation, i.state, " \
 	SEARCH_RATING_SQL ", cn.hash"
 
+/* " ORDER BY" the page's order, ids breaking ties. */
+static void
+put_order(struct sql *q, const struct compile *c)
+{
+	const struct search_opts *o = c->o;
+	const char *dir = o->descending ? " DESC" : "";
+	const char *key = sort_key(o->sort);
+	/* A size's index walked only when cheap: a unary + keeps SQLite from
+	 * walking it for a deep page. */
+	putf(q, " ORDER BY %s%s%s%s%s", search_sort_sized(o->sort) && !c->sort_walk ? "+" : "",
+	    key != NULL ? key : c->sort_expr.s, dir, o->sort == SEARCH_SORT_PATH ? "" : ", i.id",
+	    o->sort == SEARCH_SORT_PATH || o->sort == SEARCH_SORT_ADDED ? "" : dir);
+}
+
+static char *assemble(const struct compile *c, enum shape shape);
+
+/*
+ * A page of matches fetched by id: the page's ids first, each match's row
+ * alone read to sort them, then the columns of those ids.  Read whole,
+ * every match also joined its rating and its hash before the sort: three
+ * lookups a match where one does (suggested:tag_0042's 3,360 matches at 5M
+ * images: 60-75 ms, now 20).
+ */
+static char *
+assemble_by_id(const struct compile *c)
+{
+	char *ids = assemble(c, SHAPE_IDS);
+	struct sql q = {0};
+	putf(&q, "SELECT " HIT_COLUMNS " FROM (%s) AS pg CROSS JOIN images i ON i.id = pg.id"
+	    " LEFT JOIN tagged t ON t.content_id = i.content_id AND t.model_id = " SEARCH_P_MODEL
+	    " LEFT JOIN contents cn ON cn.id = i.content_id", ids);
+	free(ids);
+	put_order(&q, c);
+	return q.s;
+}
+
 /* The whole statement; limit, offset and the probed id follow the
  * compiled parameters as ?N+1, ?N+2. */
 static char *
 assemble(const struct compile *c, enum shape shape)
 {
 	const struct search_opts *o = c->o;
+	if (shape == SHAPE_ROWS && c->driver != NULL && c->exact && sort_key(o->sort) != NULL &&
+	    o->sort != SEARCH_SORT_RATING) {
+		return assemble_by_id(c);
+	}
 	bool rows = shape != SHAPE_COUNT && shape != SHAPE_IDS;
 	bool rating = rows || c->needs_rating;
 	struct sql q = {0};
@@ -85,15 +125,8 @@ assemble(const struct compile *c, enum shape shape)
 	} else if (shape == SHAPE_NTH) {
 		putf(&q, " ORDER BY i.id LIMIT 1 OFFSET ?%zu", k + 1);
 	} else if (shape == SHAPE_ROWS || shape == SHAPE_IDS) {
-		const char *dir = o->descending ? " DESC" : "";
-		const char *key = sort_key(o->sort);
-		/* A size's index walked only when cheap: a unary + keeps SQLite
-		 * from walking it for a deep page. */
-		putf(&q, " ORDER BY %s%s%s%s%s LIMIT ?%zu OFFSET ?%zu",
-		    search_sort_sized(o->sort) && !c->sort_walk ? "+" : "",
-		    key != NULL ? key : c->sort_expr.s, dir,
-		    o->sort == SEARCH_SORT_PATH ? "" : ", i.id", o->sort == SEARCH_SORT_PATH ||
-		    o->sort == SEARCH_SORT_ADDED ? "" : dir, k + 1, k + 2);
+		put_order(&q, c);
+		putf(&q, " LIMIT ?%zu OFFSET ?%zu", k + 1, k + 2);
 	}
 	return q.s;
 }
