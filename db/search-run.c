@@ -76,12 +76,42 @@ assemble_by_id(const struct compile *c)
 	return q.s;
 }
 
+/*
+ * The ids of a page that seeks its first row (V, X) (search.c's seek()):
+ * the rows of the value V from the id X on, then those past V, merged in
+ * the page's order.  A row value (key, id) >= (V, X) is a range on the key
+ * alone to SQLite, which then walks V's rows below X: at 5M images a width
+ * 1.6M images share, 48-68 ms before the page where the two ranges take
+ * 0.2-0.4 ms (each an index range in order).
+ */
+static char *
+assemble_seek(const struct compile *c)
+{
+	const struct search_opts *o = c->o;
+	const char *key = sort_key(o->sort), *dir = o->descending ? " DESC" : "";
+	const char *past = o->descending ? "<" : ">";
+	size_t k = c->n_params;
+	struct sql q = {0};
+	putf(&q, "SELECT id FROM (SELECT i.id AS id, %s AS v FROM images i WHERE tagcon_match(i.id)"
+	    " AND %s = %lld AND i.id %s= %lld UNION ALL SELECT i.id, %s FROM images i"
+	    " WHERE tagcon_match(i.id) AND %s %s %lld ORDER BY 2%s, 1%s LIMIT ?%zu OFFSET ?%zu)",
+	    key, key, (long long)c->seek_value, past, (long long)c->seek_id, key, key, past,
+	    (long long)c->seek_value, dir, dir, k + 1, k + 2);
+	return q.s;
+}
+
 /* The whole statement; limit, offset and the probed id follow the
  * compiled parameters as ?N+1, ?N+2. */
 static char *
 assemble(const struct compile *c, enum shape shape)
 {
 	const struct search_opts *o = c->o;
+	bool page = shape == SHAPE_ROWS || shape == SHAPE_IDS;
+	/* Numbers of ours (slices_seek), not text from outside; the matches
+	 * stand for the WHERE. */
+	if (page && c->seek && !c->seek_past && c->exact && c->driver == NULL) {
+		return shape == SHAPE_ROWS ? assemble_by_id(c) : assemble_seek(c);
+	}
 	if (shape == SHAPE_ROWS && c->driver != NULL && c->exact && sort_key(o->sort) != NULL &&
 	    o->sort != SEARCH_SORT_RATING) {
 		return assemble_by_id(c);
@@ -112,12 +142,8 @@ assemble(const struct compile *c, enum shape shape)
 		where = "tagcon_match(i.id)";
 	}
 	putf(&q, " WHERE %s", where);
-	if (c->seek && c->seek_past && (shape == SHAPE_ROWS || shape == SHAPE_IDS)) {
-		put(&q, " AND 0");
-	} else if (c->seek && (shape == SHAPE_ROWS || shape == SHAPE_IDS)) {
-		/* Numbers of ours (slices_seek), not text from outside. */
-		putf(&q, " AND (%s, i.id) %s (%lld, %lld)", sort_key(o->sort),
-		    o->descending ? "<=" : ">=", (long long)c->seek_value, (long long)c->seek_id);
+	if (c->seek && page) {
+		put(&q, " AND 0"); /* past the last match (or no plan of seek's) */
 	}
 	size_t k = c->n_params;
 	if (shape == SHAPE_PROBE) {
