@@ -23,9 +23,12 @@ What the Suite gives a test:
     photo-like picture (smooth colour fields from upscaled noise) cut into
     distinct tiles by one `vips dzsave` call, so a tree of tens of distinct
     JPEGs costs a handful of vips processes;
-  - db helpers (sqlite3, read-only) for images, runs and run_spaces.
+  - db helpers (sqlite3, read-only) for images, runs and run_spaces;
+  - concurrently(): independent sub-cases' slow steps (a run waiting out a
+    deadline, a backoff) at the same time; their checks then come in order.
 Every process started through the Suite is killed by finish(), whatever
-happened (scripts call finish() from a finally block).
+happened (scripts call finish() from a finally block).  run(), spawn(),
+fake() and the checks may be called from several threads at once.
 """
 import hashlib
 import json
@@ -37,6 +40,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -165,8 +169,9 @@ class Fake:
 
     def __init__(self, suite, args, port=0, name=None, dying=None):
         self.suite = suite
-        suite._fakes_started += 1
-        self.name = name or "fake%d" % suite._fakes_started
+        with suite._lock:
+            suite._fakes_started += 1
+            self.name = name or "fake%d" % suite._fakes_started
         self.args = list(args)
         self.port_file = suite.path("%s.port" % self.name)
         if os.path.exists(self.port_file):
@@ -182,7 +187,8 @@ class Fake:
             [str(a) for a in args]
         self.p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=self._err, cwd=suite.root)
-        suite._fakes.append(self)
+        with suite._lock:
+            suite._fakes.append(self)
         deadline = time.monotonic() + 20
         self.port = None
         while time.monotonic() < deadline:
@@ -267,6 +273,7 @@ class Suite:
         self._fakes = []
         self._fakes_started = 0
         self._procs = []
+        self._lock = threading.RLock()  # counters, lists and stdout, for concurrently()
         arg = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("TAGCON", "")
         if not arg or not os.access(arg, os.X_OK):
             print("usage: %s /path/to/tagcon (or TAGCON=...)" % sys.argv[0], file=sys.stderr)
@@ -286,13 +293,14 @@ class Suite:
     # -- bookkeeping ----------------------------------------------------------
 
     def check(self, cond, what, detail=""):
-        if cond:
-            self.passed += 1
-            print("ok   - %s" % what)
-        else:
-            self.failures.append(what)
-            print("FAIL - %s%s" % (what, (": " + str(detail)) if detail else ""))
-        sys.stdout.flush()
+        with self._lock:
+            if cond:
+                self.passed += 1
+                print("ok   - %s" % what)
+            else:
+                self.failures.append(what)
+                print("FAIL - %s%s" % (what, (": " + str(detail)) if detail else ""))
+            sys.stdout.flush()
         return bool(cond)
 
     def eq(self, got, want, what):
@@ -407,19 +415,22 @@ class Suite:
             out, err = p.communicate()
             rc = None
         r = Run(argv, rc, out, err, time.monotonic() - t0)
-        self.commands += 1
+        with self._lock:
+            self.commands += 1
         if check_output:
             self.check_output(r.out, r.err, args, r.describe())
         return r
 
     def spawn(self, *args, db=None, env=None, name="tagcon"):
-        p = Proc(self, self.argv(args, db), self.env(env),
-                 "%s-%d" % (name, len(self._procs) + 1))
-        self._procs.append(p)
+        with self._lock:
+            p = Proc(self, self.argv(args, db), self.env(env),
+                     "%s-%d" % (name, len(self._procs) + 1))
+            self._procs.append(p)
         return p
 
     def check_proc_output(self, proc, args):
-        self.commands += 1
+        with self._lock:
+            self.commands += 1
         self.check_output(proc.stdout(), proc.stderr(), args,
                           "tagcon %s (pid %d)" % (" ".join(map(str, args)), proc.pid),
                           killed=proc.rc is not None and proc.rc < 0)
@@ -650,6 +661,28 @@ def wait_for(pred, timeout, step=0.1):
         time.sleep(step)
         v = pred()
     return v
+
+
+def concurrently(*calls):
+    """Call each function (no arguments) in a thread of its own, all at once; their results,
+    in order.  An exception in one is raised here once all have ended."""
+    results = [None] * len(calls)
+    errors = []
+
+    def one(i, call):
+        try:
+            results[i] = call()
+        except BaseException as e:  # noqa: BLE001 - raised again below
+            errors.append(e)
+
+    threads = [threading.Thread(target=one, args=(i, c)) for i, c in enumerate(calls)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def kill_quietly(pid, sig=signal.SIGKILL):

@@ -42,14 +42,22 @@ def failed_events(events):
     return [e for e in events if isinstance(e, dict) and e.get("event") == "failed"]
 
 
+# Each case below sets up its library and fakes, and returns its run (the slow step: it waits
+# out a deadline or a dead Space) and the checks of that run: body() runs the four at once.
+
 def deadline(t):
-    t.section("a Space that sends heartbeats for ever meets request_deadline")
+    what = "a Space that sends heartbeats for ever meets request_deadline"
     db, paths = library(t, "deadline", 2, 31)
     fake = t.dying("heartbeats", 0, "--heartbeat-s", 1, name="heartbeats")
     t.config(db, "spaces", fake.url)
     t.config(db, "request_deadline", "5")
     t.config(db, "max_attempts", "1")
-    r = t.run("batch", "--json", db=db, timeout=90)
+    return lambda: t.run("batch", "--json", db=db, timeout=90), \
+        lambda r: deadline_checks(t, what, r, db, paths)
+
+
+def deadline_checks(t, what, r, db, paths):
+    t.section(what)
     failed = failed_events(r.lines())
     t.eq(r.rc, 1, "deadline: exit 1 (images failed)")
     t.eq(sorted(e.get("path") for e in failed), sorted(paths), "deadline: both images failed")
@@ -63,13 +71,18 @@ def deadline(t):
 
 
 def silence(t):
-    t.section("a Space whose stream stays silent meets silence_timeout")
+    what = "a Space whose stream stays silent meets silence_timeout"
     db, paths = library(t, "silence", 1, 33)
     fake = t.fake("--fault", "hang", name="silent")
     t.config(db, "spaces", fake.url)
     t.config(db, "silence_timeout", "16")
     t.config(db, "max_attempts", "1")
-    r = t.run("batch", "--json", db=db, timeout=90)
+    return lambda: t.run("batch", "--json", db=db, timeout=90), \
+        lambda r: silence_checks(t, what, r)
+
+
+def silence_checks(t, what, r):
+    t.section(what)
     failed = failed_events(r.lines())
     t.eq(r.rc, 1, "silence: exit 1")
     t.check(len(failed) == 1 and "no data for 16 s" in (failed[0].get("error") or ""),
@@ -94,7 +107,6 @@ def sha_of(t, paths):
 
 
 def hedged(t, mode):
-    t.section("hedging: one Space of four stops answering (%s)" % mode)
     n = 24
     db, paths = library(t, "hedge-%s" % mode, n, 41 if mode == "hang" else 43)
     shas = sha_of(t, paths)
@@ -104,7 +116,13 @@ def hedged(t, mode):
     fakes = good + [dead]
     t.config(db, "spaces", "\n".join(f.url for f in fakes))
     t.config(db, "upload_max_side", "0")  # the fake sees the file's own bytes
-    r = t.run("batch", "--json", db=db, timeout=120)
+    return lambda: t.run("batch", "--json", db=db, timeout=120), \
+        lambda r: hedged_checks(t, mode, r, db, paths, shas, good, dead)
+
+
+def hedged_checks(t, mode, r, db, paths, shas, good, dead):
+    t.section("hedging: one Space of four stops answering (%s)" % mode)
+    fakes = good + [dead]
     what = "hedge (%s)" % mode
     t.eq(r.rc, 0, "%s: exit 0" % what)
     t.check(r.elapsed < 25, "%s: the run took %.1f s, far less than the 35 s silence "
@@ -150,15 +168,13 @@ def hedged(t, mode):
 
 
 def body(t):
-    started = time.monotonic()
-    hedged(t, "hang")
-    hedged(t, "heartbeats")
-    t.note("hedging: %.1f s" % (time.monotonic() - started))
-    started = time.monotonic()
     settings(t)
-    deadline(t)
-    silence(t)
-    t.note("deadlines: %.1f s" % (time.monotonic() - started))
+    cases = [hedged(t, "hang"), hedged(t, "heartbeats"), deadline(t), silence(t)]
+    started = time.monotonic()
+    runs = batchlib.concurrently(*[run for run, _checks in cases])
+    t.note("the four runs, at once: %.1f s" % (time.monotonic() - started))
+    for (_run, checks), r in zip(cases, runs):
+        checks(r)
 
 
 if __name__ == "__main__":
