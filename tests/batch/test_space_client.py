@@ -325,16 +325,30 @@ def normalise(msg, path):
     return re.sub(r"\d+ ms", "N ms", msg)
 
 
+def fault_runs(t, lib, img, name):
+    """tag and spaces against a Space with one fault, on a database of its own (request_deadline
+    5 s): the two runs.  Each fault waits out its own retries and deadline, all at once."""
+    db = t.path("fault-%s.db" % name)
+    t.run("scan", lib, db=db)
+    t.config(db, "request_deadline", "5")
+    # Only Gradio 6.13+ forwards an error's text on the stream (5.x sends null).
+    extra = ("--gradio", "6") if name == "error_event_msg" else ()
+    fake = t.fake("--service-ms", 20, "--fault", name, "--retry-after", 7,
+                  "--max-stream-s", 60, *extra)
+    r = t.run("tag", "--space", fake.url, img, db=db, timeout=25)
+    s = t.run("spaces", "--json", fake.url, db=db, timeout=25)
+    fake.stop()
+    return r, s
+
+
 def faults(t, db, img):
     t.section("faults: one clear line each")
     t.config(db, "request_deadline", "5")
+    lib = os.path.dirname(img)
+    runs = batchlib.concurrently(*[lambda name=name: fault_runs(t, lib, img, name)
+                                   for name in FAULTS])
     messages = {}
-    for name, (want_rc, pattern, space_class) in FAULTS.items():
-        # Only Gradio 6.13+ forwards an error's text on the stream (5.x sends null).
-        extra = ("--gradio", "6") if name == "error_event_msg" else ()
-        fake = t.fake("--service-ms", 20, "--fault", name, "--retry-after", 7,
-                      "--max-stream-s", 60, *extra)
-        r = t.run("tag", "--space", fake.url, img, db=db, timeout=25)
+    for (name, (want_rc, pattern, space_class)), (r, spaces) in zip(FAULTS.items(), runs):
         rcs = want_rc if isinstance(want_rc, tuple) else (want_rc,)
         line = r.errtext.strip()
         messages[name] = normalise(line, os.path.realpath(img))
@@ -348,16 +362,13 @@ def faults(t, db, img):
                     "%s: tag gives up after request_deadline (5 s)" % name,
                     "took %.1f s%s" % (r.elapsed, " and was killed" if r.rc is None else ""))
         if space_class is not None:
-            r = t.run("spaces", "--json", fake.url, db=db, timeout=25)
-            err = ((r.json() or [{}])[0].get("error") or {})
+            err = ((spaces.json() or [{}])[0].get("error") or {})
             classes = space_class if isinstance(space_class, tuple) else (space_class,)
-            t.check(err.get("class") in classes and r.rc == 3,
+            t.check(err.get("class") in classes and spaces.rc == 3,
                     "%s: spaces reports class %s and exits 3" % (name, "/".join(classes)),
-                    r.describe())
+                    spaces.describe())
         else:
-            r = t.run("spaces", "--json", fake.url, db=db, timeout=25)
-            t.eq(r.rc, 0, "%s: spaces (config only) still finds the Space usable" % name)
-        fake.stop()
+            t.eq(spaces.rc, 0, "%s: spaces (config only) still finds the Space usable" % name)
     distinct = {}
     for name, msg in messages.items():
         distinct.setdefault(msg, []).append(name)
