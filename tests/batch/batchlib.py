@@ -24,8 +24,9 @@ What the Suite gives a test:
     distinct tiles by one `vips dzsave` call, so a tree of tens of distinct
     JPEGs costs a handful of vips processes;
   - db helpers (sqlite3, read-only) for images, runs and run_spaces;
-  - concurrently(): independent sub-cases' slow steps (a run waiting out a
-    deadline, a backoff) at the same time; their checks then come in order.
+  - concurrently() and Suite.cases(): independent sub-cases (each waiting out
+    deadlines and backoffs of its own) at the same time; their checks are
+    then reported in order, as if they had run one after the other.
 Every process started through the Suite is killed by finish(), whatever
 happened (scripts call finish() from a finally block).  run(), spawn(),
 fake() and the checks may be called from several threads at once.
@@ -261,6 +262,38 @@ class Fake:
         self._err.close()
 
 
+class _Kept:
+    """A view of a Suite for Suite.cases(): everything goes to the suite but sections, notes
+    and checks, which are kept until report()."""
+
+    def __init__(self, suite):
+        self._suite = suite
+        self._kept = []
+
+    def __getattr__(self, name):
+        return getattr(self._suite, name)
+
+    def check(self, cond, what, detail=""):
+        self._kept.append(("check", (cond, what, detail)))
+        return bool(cond)
+
+    def eq(self, got, want, what):
+        return self.check(got == want, what, "got %r, want %r" % (got, want))
+
+    def skip(self, what, why):
+        self._kept.append(("skip", (what, why)))
+
+    def note(self, text):
+        self._kept.append(("note", (text,)))
+
+    def section(self, title):
+        self._kept.append(("section", (title, time.monotonic())))
+
+    def report(self):
+        for kind, args in self._kept:
+            getattr(self._suite, kind)(*args)
+
+
 class Suite:
     def __init__(self, name):
         self.name = name
@@ -314,9 +347,19 @@ class Suite:
         print("# %s" % text)
         sys.stdout.flush()
 
-    def section(self, title):
-        print("# -- %s (%.1f s)" % (title, time.monotonic() - self.t0))
-        sys.stdout.flush()
+    def section(self, title, at=None):
+        with self._lock:
+            print("# -- %s (%.1f s)" % (title, (at or time.monotonic()) - self.t0))
+            sys.stdout.flush()
+
+    def cases(self, *cases):
+        """Call each case(t) in a thread of its own, all at once; then report their sections,
+        notes and checks, case by case.  Each gets a view of this suite whose checks are
+        kept until then (and answer at once, so a case may branch on one)."""
+        views = [_Kept(self) for _ in cases]
+        concurrently(*[lambda c=c, v=v: c(v) for c, v in zip(cases, views)])
+        for v in views:
+            v.report()
 
     def cleanup(self):
         for p in self._procs:

@@ -55,42 +55,40 @@ def all_tagged_free(t, db, paths, what):
 
 # -- the event is gone ------------------------------------------------------------------------
 
-def lost_events(t):
+def lost_events(t, mode):
     n = 8
-    for mode in (6, 5, 4):
-        what = "gradio %d, lost events" % mode
-        t.section(what)
-        paths, db = library(t, "lost%d" % mode, n, 40 + mode)
-        fake = t.fake("--gradio", mode, "--service-ms", 30, "--fault", "lost_event:0.5",
-                      "--seed", 3)
-        t.config(db, "spaces", fake.url)
-        t.config(db, "max_attempts", "1")
-        r = t.run("batch", "--json", db=db, timeout=120)
-        t.eq(r.rc, 0, "%s: batch exits 0" % what)
-        st = fake.stats()
-        lost = st["faults_injected"].get("lost_event", 0)
-        t.check(lost >= 2, "%s: the Space lost events (%d)" % (what, lost), st["faults_injected"])
-        t.eq(st["requests"].get("not_found", 0), lost,
-             "%s: each lost event's stream was read and said %s" % (what, NOT_FOUND[mode]))
-        t.eq(st["predictions_completed"], n, "%s: each image answered once" % what)
-        all_tagged_free(t, db, paths, what)
-        ev = events(r)
-        retries = [e for e in ev if e.get("event") == "retry"]
-        t.eq(len(retries), lost, "%s: one retry per lost event" % what)
-        want = "no longer has this request, expired or lost in a restart (%s)" % NOT_FOUND[mode]
-        t.check(retries and all(want in (e.get("error") or "") for e in retries),
-                "%s: each retry says the Space no longer has the request" % what, retries[:1])
-        t.check(retries and all(e.get("attempts") == 0 for e in retries),
-                "%s: retries spent no attempt" % what, retries[:2])
-        states = space_states(ev)
-        t.check(states and "failing" not in states and set(states) <= {"probing", "ready",
-                                                                         "busy"},
-                "%s: the Space was never failing (states %s)" % (what, sorted(set(states))))
-        row = ((t.runs(db) or [{}])[-1].get("spaces") or [{}])[0]
-        t.check(row.get("state") in ("ready", "busy") and row.get("failed") == 0 and
-                row.get("done") == n, "%s: run_spaces: ready, nothing failed, all done" % what,
-                row)
-        fake.stop()
+    what = "gradio %d, lost events" % mode
+    t.section(what)
+    paths, db = library(t, "lost%d" % mode, n, 40 + mode)
+    fake = t.fake("--gradio", mode, "--service-ms", 30, "--fault", "lost_event:0.5",
+                  "--seed", 3)
+    t.config(db, "spaces", fake.url)
+    t.config(db, "max_attempts", "1")
+    r = t.run("batch", "--json", db=db, timeout=120)
+    t.eq(r.rc, 0, "%s: batch exits 0" % what)
+    st = fake.stats()
+    lost = st["faults_injected"].get("lost_event", 0)
+    t.check(lost >= 2, "%s: the Space lost events (%d)" % (what, lost), st["faults_injected"])
+    t.eq(st["requests"].get("not_found", 0), lost,
+         "%s: each lost event's stream was read and said %s" % (what, NOT_FOUND[mode]))
+    t.eq(st["predictions_completed"], n, "%s: each image answered once" % what)
+    all_tagged_free(t, db, paths, what)
+    ev = events(r)
+    retries = [e for e in ev if e.get("event") == "retry"]
+    t.eq(len(retries), lost, "%s: one retry per lost event" % what)
+    want = "no longer has this request, expired or lost in a restart (%s)" % NOT_FOUND[mode]
+    t.check(retries and all(want in (e.get("error") or "") for e in retries),
+            "%s: each retry says the Space no longer has the request" % what, retries[:1])
+    t.check(retries and all(e.get("attempts") == 0 for e in retries),
+            "%s: retries spent no attempt" % what, retries[:2])
+    states = space_states(ev)
+    t.check(states and "failing" not in states and set(states) <= {"probing", "ready", "busy"},
+            "%s: the Space was never failing (states %s)" % (what, sorted(set(states))))
+    row = ((t.runs(db) or [{}])[-1].get("spaces") or [{}])[0]
+    t.check(row.get("state") in ("ready", "busy") and row.get("failed") == 0 and
+            row.get("done") == n, "%s: run_spaces: ready, nothing failed, all done" % what,
+            row)
+    fake.stop()
 
 
 def always_lost(t):
@@ -200,13 +198,13 @@ def a_token():
                            for i in range(34))
 
 
-def echoed_token(t):
+def echoed_token(t, mode):
+    """A webhook of its own: what it gets is this mode's alone."""
     hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     hook.bodies = []
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     try:
-        for mode in (6, 5, 4):
-            echo_run(t, mode, hook)
+        echo_run(t, mode, hook)
     finally:
         hook.shutdown()
         hook.server_close()
@@ -266,10 +264,10 @@ def echo_run(t, mode, hook):
 
 
 def body(t):
-    lost_events(t)
-    always_lost(t)
-    bad_gateway(t)
-    echoed_token(t)
+    # Eight cases, each with its libraries, Spaces and webhook: they wait out their backoffs at
+    # once, and their checks are reported case by case.
+    t.cases(*[lambda u, m=m: lost_events(u, m) for m in (6, 5, 4)], always_lost, bad_gateway,
+            *[lambda u, m=m: echoed_token(u, m) for m in (6, 5, 4)])
 
 
 if __name__ == "__main__":
