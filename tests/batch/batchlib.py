@@ -273,6 +273,12 @@ class _Kept:
     def __getattr__(self, name):
         return getattr(self._suite, name)
 
+    def __setattr__(self, name, value):
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._suite, name, value)
+
     def check(self, cond, what, detail=""):
         self._kept.append(("check", (cond, what, detail)))
         return bool(cond)
@@ -458,8 +464,7 @@ class Suite:
             out, err = p.communicate()
             rc = None
         r = Run(argv, rc, out, err, time.monotonic() - t0)
-        with self._lock:
-            self.commands += 1
+        self.counted()
         if check_output:
             self.check_output(r.out, r.err, args, r.describe())
         return r
@@ -471,9 +476,13 @@ class Suite:
             self._procs.append(p)
         return p
 
-    def check_proc_output(self, proc, args):
+    def counted(self):
+        """One more tagcon command run (and its output checked)."""
         with self._lock:
             self.commands += 1
+
+    def check_proc_output(self, proc, args):
+        self.counted()
         self.check_output(proc.stdout(), proc.stderr(), args,
                           "tagcon %s (pid %d)" % (" ".join(map(str, args)), proc.pid),
                           killed=proc.rc is not None and proc.rc < 0)

@@ -325,7 +325,7 @@ def run_on_terminal(t, args, db):
     except subprocess.TimeoutExpired:
         p.kill()
         out = p.communicate()[0]
-    t.commands += 1
+    t.counted()
     return p.returncode, out, tty
 
 
@@ -360,23 +360,35 @@ def startup(t, fake):
          "its url and state")
 
 
-def body(t):
-    lib = t.mkdir("lib")
-    paths = t.tree(lib, t.tiles(40, size=128, seed=41))
-    sha_of = {p: batchlib.sha256_file(p) for p in paths}
-    fake = t.fake("--service-ms", SERVICE_MS)
-    stop_with(t, signal.SIGINT, lib, paths, sha_of, fake)
-    stop_with(t, signal.SIGTERM, lib, paths, sha_of, fake)
-    remote_control(t, lib, sha_of, fake)
+def stops(t, lib, sha_of):
+    remote_control(t, lib, sha_of, t.fake("--service-ms", SERVICE_MS))
     slow = t.fake("--service-ms", 20000, "--heartbeat-s", 1)
     double_sigint(t, lib, slow)
     slow.stop()
-    two_runners(t, lib, fake)
+
+
+def quick_ones(t):
+    """One after the other: each counts the calls its Space completed from a reset."""
     quick = t.fake("--service-ms", 20)
     startup(t, quick)
     folders(t, quick)
     force_and_models(t, quick)
     copies(t, quick)
+
+
+def body(t):
+    lib = t.mkdir("lib")
+    paths = t.tree(lib, t.tiles(40, size=128, seed=41))
+    sha_of = {p: batchlib.sha256_file(p) for p in paths}
+    # Five cases at once, each with Spaces and databases of its own (what a Space completed
+    # is compared with what its runs stored); their checks are reported case by case.
+    t.cases(lambda u: stop_with(u, signal.SIGINT, lib, paths, sha_of,
+                                u.fake("--service-ms", SERVICE_MS)),
+            lambda u: stop_with(u, signal.SIGTERM, lib, paths, sha_of,
+                                u.fake("--service-ms", SERVICE_MS)),
+            lambda u: stops(u, lib, sha_of),
+            lambda u: two_runners(u, lib, u.fake("--service-ms", SERVICE_MS)),
+            quick_ones)
 
 
 if __name__ == "__main__":
