@@ -21,7 +21,9 @@ run ended.  Then:
   - the step after: `5` (Log) lists no failed image, `1` shows the Library,
     `/state:tagged` lists the 40 images, `q` exits 0.
 
-No check depends on how long anything took.  TAGCON_TAIL_MODES=hang,503 runs fewer modes.
+No check depends on how long anything took.  The modes run at once, each with its library,
+fakes and console; their checks are reported mode by mode.  TAGCON_TAIL_MODES=hang,503 runs
+fewer modes.
 
     python3 tests/e2e/test_batch_tail.py build/tui/tagcon
 """
@@ -31,6 +33,7 @@ import re
 import signal
 import sqlite3
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,6 +78,7 @@ class Host:
         self.env = t.env({"LANG": "C.UTF-8"})
         self.consoles = []
         self.path = t.path
+        self.lock = threading.Lock()  # a console's tmux socket is named by their number
 
 
 Row = collections.namedtuple("Row", "state infl done failed hedges retry error")
@@ -191,7 +195,8 @@ def one_mode(t, host, tiles, mode):
     t.config(db, "spaces", "\n".join(f.url for f in fakes))
     t.config(db, "upload_max_side", "0")  # the fakes see the files' own bytes
 
-    con = tc.Console(host, ["--db", db], width=120, height=30)
+    with host.lock:
+        con = tc.Console(host, ["--db", db], width=120, height=30)
     try:
         t.check(con.wait_for("img000", 20) is not None, "%s: the console shows the library"
                 % mode, con.screen())
@@ -324,8 +329,7 @@ def body(t):
     host = Host(t)
     tiles = t.tiles(N, size=128, seed=81)
     try:
-        for mode in MODES:
-            one_mode(t, host, tiles, mode)
+        t.cases(*[lambda u, mode=mode: one_mode(u, host, tiles, mode) for mode in MODES])
     finally:
         for c in host.consoles:
             c.kill()
