@@ -6,9 +6,11 @@
 Starts the fake in many configurations on 127.0.0.1 and checks every route, the three Gradio
 modes (what each version says where they differ), every fault, the queue limit, the token,
 the hub routes, sleep/wake, 6.x's 502 phase, --stop-after, the stats and the A1111 mode. Prints one line per test and then 'N passed, N failed';
-exits 0 when nothing failed.
+exits 0 when nothing failed.  Each test has fakes of its own: four run at a time (mostly they
+wait on the fakes' service times and timeouts), reported in order.
 """
 import base64
+import concurrent.futures
 import hashlib
 import http.client
 import json
@@ -1153,19 +1155,27 @@ def main(argv):
     VERBOSE = "-v" in argv
     wanted = [a for a in argv if a != "-v"]
     passed = failed = 0
-    for fn in TESTS:
-        if wanted and not any(w in fn.__name__ for w in wanted):
-            continue
+
+    def run(fn):
+        """fn's report line, and the traceback of its failure."""
         t0 = time.monotonic()
         try:
             fn()
-            passed += 1
-            print("ok   %-36s %.2f s" % (fn.__name__, time.monotonic() - t0), flush=True)
+            return "ok   %-36s %.2f s" % (fn.__name__, time.monotonic() - t0), None
         except Exception as e:  # noqa: BLE001 - report any failure and go on
-            failed += 1
-            print("FAIL %-36s %s: %s" % (fn.__name__, type(e).__name__, e), flush=True)
-            if VERBOSE:
-                traceback.print_exc()
+            return "FAIL %-36s %s: %s" % (fn.__name__, type(e).__name__, e), \
+                traceback.format_exc()
+
+    chosen = [fn for fn in TESTS if not wanted or any(w in fn.__name__ for w in wanted)]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        for line, trace in pool.map(run, chosen):
+            if trace is None:
+                passed += 1
+            else:
+                failed += 1
+            print(line, flush=True)
+            if trace and VERBOSE:
+                print(trace, end="", file=sys.stderr, flush=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
