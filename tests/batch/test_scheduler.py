@@ -298,10 +298,9 @@ def no_space_run(t):
 
 
 def body(t):
-    main_run(t)
-    patient_run(t)
-    retry_after_run(t)
-    no_space_run(t)
+    # The four runs at once, each with its library, database and Spaces; their checks are
+    # reported one run after the other.
+    t.cases(main_run, patient_run, retry_after_run, no_space_run)
 
 
 if __name__ == "__main__":
