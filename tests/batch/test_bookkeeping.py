@@ -181,10 +181,9 @@ def refused_failure(t):
 
 
 def body(t):
-    busy_mid_run(t)
-    killed_while_waiting(t)
-    refused_store(t)
-    refused_failure(t)
+    # The four at once, each with its library, database and Space; their checks are reported
+    # one case after the other.
+    t.cases(busy_mid_run, killed_while_waiting, refused_store, refused_failure)
 
 
 if __name__ == "__main__":
