@@ -757,20 +757,20 @@ scan_cap(int64_t wanted, int64_t images, bool ordered)
 /* The posting lists know the very images a query matches: when they are
  * few, the rows are fetched by id (the WHERE still holds).  For a page in
  * order, few enough that fetching and sorting them beats walking the order
- * for the page, which reads about wanted x images / n rows at a third of
- * the cost of a row fetched by id: 3 n^2 < wanted x images.  A tenth when
- * every match was joined its rating and hash before the sort (38,434 ids
- * of `rating:q 1girl` took 139 ms where the walk took 3.5 ms; 8,537 of
- * `score:1girl=0.5` 84 ms against 12); since assemble_by_id() a match
- * costs 3.4 us fetched (suggested:tag_0042 at 5M: 3,360 in 11 ms) and
- * 1.3 us walked past (score:tag_0042>=0.2: 39,000 rows for the page in
- * 52 ms). */
+ * for the page, which reads about wanted x images / n rows at a tenth of
+ * the cost of a row fetched by id: 10 n^2 < wanted x images (38,434 ids of
+ * `rating:q 1girl` took 139 ms where the walk took 3.5 ms; 8,537 of
+ * `score:1girl=0.5` 84 ms against 12).  Since assemble_by_id() reads a
+ * match's row alone, a match fetched costs 3-5 us at 5M images
+ * (suggested:tag_0042: 3,360 in 11-25 ms), a row walked past and tested
+ * against the matches 0.25-0.3 us (the same page walked, 149,000 rows:
+ * 35-44 ms): still about a tenth. */
 int64_t
 search_by_id_max(int64_t wanted, int64_t images, bool ordered)
 {
 	double few = (double)scan_cap(wanted, images, ordered);
 	if (wanted >= 0 && ordered) {
-		few = fmin(few, sqrt((double)(wanted + 1) * (double)images / 3.0));
+		few = fmin(few, sqrt((double)(wanted + 1) * (double)images / 10.0));
 	}
 	return (int64_t)fmin(few, POSTINGS_DRIVER_MAX);
 }
