@@ -418,6 +418,24 @@ collect_id(void *ud, const struct search_hit *h)
 	return true;
 }
 
+/* The query text counted from the bitmaps under MODEL, building what is
+ * not built: db_postings_count()'s result. */
+static bool
+bitmap_count(struct world *w, const char *text, int64_t *n, bool *answered)
+{
+	struct search_node *q = NULL;
+	char *why = NULL;
+	CHECK(query_parse(text, NULL, &q, &why, NULL));
+	free(why);
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	*n = -1;
+	*answered = false;
+	bool ok = q != NULL && db_postings_count(w->db, q, &o, true, n, answered);
+	search_node_destroy(q);
+	return ok;
+}
+
 /* A first page by path: the score sets' driver gives the rows plain SQL
  * gives. */
 static void
@@ -726,17 +744,9 @@ dense_round(void)
 		 * would sort it. */
 		{"width:>=0", true}, {"height:1..100000 -rare", true}, {"size:<1 | rare", true}};
 	/* The slices stored, as by the first count of a size term. */
-	struct search_node *sized = NULL;
-	char *sized_why = NULL;
-	CHECK(query_parse("size:>=0", NULL, &sized, &sized_why, NULL));
-	free(sized_why);
-	struct search_opts sized_o;
-	search_opts_init(&sized_o, MODEL);
-	int64_t sized_n = -1;
-	bool sized_answered = false;
-	CHECK(db_postings_count(w.db, sized, &sized_o, true, &sized_n, &sized_answered) &&
-	    sized_answered);
-	search_node_destroy(sized);
+	int64_t sized_n;
+	bool sized_answered;
+	CHECK(bitmap_count(&w, "size:>=0", &sized_n, &sized_answered) && sized_answered);
 	for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
 		struct search_node *n = NULL;
 		char *why = NULL, *text = NULL;
@@ -806,19 +816,12 @@ dense_round(void)
 	 * puts it right. */
 	raw_sql(&w, "UPDATE scores SET bits = substr(bits, 1, length(bits) - 3)"
 	    " WHERE id = (SELECT max(id) FROM scores WHERE id >> 16 = 1 * 268435456 + 3)");
-	struct search_node *n = NULL;
-	char *why = NULL;
-	CHECK(query_parse("score:c>=0.65", NULL, &n, &why, NULL));
-	free(why);
-	struct search_opts o;
-	search_opts_init(&o, MODEL);
-	int64_t k = -1;
-	bool answered = false;
-	CHECK(!db_postings_count(w.db, n, &o, true, &k, &answered));
+	int64_t k;
+	bool answered;
+	CHECK(!bitmap_count(&w, "score:c>=0.65", &k, &answered));
 	CHECK(strstr(db_errmsg(w.db), "does not read") != NULL);
 	CHECK(db_scores_build(w.db));
-	CHECK(db_postings_count(w.db, n, &o, true, &k, &answered) && answered);
-	search_node_destroy(n);
+	CHECK(bitmap_count(&w, "score:c>=0.65", &k, &answered) && answered);
 	db_close(w.db);
 	free(w.file);
 }
