@@ -108,8 +108,8 @@ assemble(const struct compile *c, enum shape shape)
 	const struct search_opts *o = c->o;
 	bool page = shape == SHAPE_ROWS || shape == SHAPE_IDS;
 	/* Numbers of ours (slices_seek), not text from outside; the matches
-	 * stand for the WHERE. */
-	if (page && c->seek && !c->seek_past && c->exact && c->driver == NULL) {
+	 * stand for the WHERE (seek() registers them). */
+	if (page && c->seek && !c->seek_past) {
 		return shape == SHAPE_ROWS ? assemble_by_id(c) : assemble_seek(c);
 	}
 	if (shape == SHAPE_ROWS && c->driver != NULL && c->exact && sort_key(o->sort) != NULL &&
@@ -143,7 +143,7 @@ assemble(const struct compile *c, enum shape shape)
 	}
 	putf(&q, " WHERE %s", where);
 	if (c->seek && page) {
-		put(&q, " AND 0"); /* past the last match (or no plan of seek's) */
+		put(&q, " AND 0"); /* past the last match */
 	}
 	size_t k = c->n_params;
 	if (shape == SHAPE_PROBE) {
