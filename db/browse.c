@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include "db/db-private.h"
-#include "db/postings-private.h"
 #include "db/postings.h"
 #include "db/review.h"
 #include "db/search-private.h"
@@ -184,11 +183,7 @@ db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, 
 	 * bitmaps' matches may then stand for the WHERE, and a deep page by a
 	 * size begin where the sizes' slices put its first row (search.c). */
 	bool txn = false;
-	if (ok) {
-		ok = postings_fold_for(db, &b.all, &b.opts);
-		txn = ok && sqlite3_get_autocommit(db->conn) && db_exec(db, "BEGIN");
-		b.c.snapshot = ok && (txn || !sqlite3_get_autocommit(db->conn));
-	}
+	ok = ok && search_page_begin(db, &b.all, &b.opts, &txn, &b.c.snapshot);
 	if (ok) {
 		/* Ids first, from an index where one serves; the joins run for
 		 * these rows only. */
@@ -207,10 +202,7 @@ db_browse_page(struct db *db, const struct db_browse_filter *f, int64_t offset, 
 	}
 	sqlite3_finalize(st);
 	browse_fini(&b);
-	if (txn) {
-		ok = db_exec(db, "COMMIT") && ok;
-	}
-	return ok && st != NULL;
+	return search_page_end(db, txn, ok) && st != NULL;
 }
 
 void

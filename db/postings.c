@@ -862,25 +862,18 @@ folder_leaf(struct eval *e, const struct search_node *n, struct leaf *l)
  * sizes' bit slices (slices.h) when they are stored; else its images read
  * with the very SQL the query would test it by (search_compile_term),
  * through its column's index (schema 16): as many ids as match (333,000
- * for width:>=1920 at 1M images, 15 ms).  Under a first page's budget,
+ * for width:>=1920 at 1M images, 15 ms), and under a first page's budget,
  * past it, e->cannot.  Missing images too: the universe takes them out.
  */
 static bool
 column_leaf(struct eval *e, const struct search_node *n, struct leaf *l)
 {
 	if (e->sliced) {
-		/* Read whole even under a first page's budget: their cost is
-		 * bounded (a bit slice per bit of the values, some 14 MB at 5M
-		 * images for size:, then kept by the connection), where SQL's
-		 * plan for a range walks its index and sorts what it finds
-		 * (height:1000..1100 size:<1mb -solo by path: 3.8 s at 5M). */
-		int64_t budget = e->db->scores_budget;
-		e->db->scores_budget = -1;
+		/* Read whole whatever the budget (slices.c says why). */
 		bool ok = slices_leaf(e->db, n, e->o, &l->bits);
-		e->db->scores_budget = budget;
 		if (l->bits == NULL) {
 			l->bits = roaring_bitmap_create();
-			e->cannot = true; /* past the budget, or an error */
+			e->cannot = true; /* an error */
 		}
 		return ok;
 	}

@@ -139,6 +139,14 @@ void search_put_pending(struct compile *c, struct sql *q);
 bool search_lowest_cut(struct compile *c, double *lo);
 /* SEARCH_SORT_CONFIDENCE's measure of image i (search-suggest.c). */
 void search_put_confidence(struct compile *c, struct sql *q);
+/* A page's ids and rows read in one snapshot, the folds q's bitmaps need
+ * made first (nothing is written inside one): one read transaction, unless
+ * the caller holds one (*txn: search_page_end commits it).  *snapshot:
+ * the page reads in one, so the bitmaps' matches may stand for the WHERE
+ * (struct compile's snapshot).  False on a database error. */
+bool search_page_begin(struct db *db, const struct search_node *q, const struct search_opts *o,
+    bool *txn, bool *snapshot);
+bool search_page_end(struct db *db, bool txn, bool ok);
 /* The offset a page binds: the options', or 0 past a seek. */
 int64_t search_page_offset(const struct compile *c);
 /* A statement for sql with the compiled parameters bound; NULL on error. */

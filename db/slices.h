@@ -23,10 +23,10 @@ struct search_opts;
 bool slices_bounds(const struct search_node *n, int64_t *lo, int64_t *hi);
 
 /* The images term n matches under o, missing ones too: a new bitmap in
- * *out, or NULL past a first page's budget (db->scores_over).  The slices
- * must be ready (scores_slices_ensure), read in the caller's snapshot;
- * values that are no integer from 0 up are compared by SQL, by id.  False
- * on a database error. */
+ * *out (NULL after an error), whatever a first page's budget (slices.c
+ * says why).  The slices must be ready (scores_slices_ensure), read in the
+ * caller's snapshot; values that are no integer from 0 up are compared by
+ * SQL, by id.  False on a database error. */
 bool slices_leaf(struct db *db, const struct search_node *n, const struct search_opts *o,
     roaring_bitmap_t **out);
 
