@@ -25,6 +25,9 @@ struct db {
 	 * than the SQL they would save (db/scores.c). */
 	int64_t scores_budget;
 	bool scores_over;
+	/* The largest image id shown, while there is a budget (charge() in
+	 * db/scores.c projects a term's rows onto the blocks up to it). */
+	int64_t scores_top;
 	/* Prepared statements keyed by the address of their static SQL text. */
 	const char *stmt_sql[STMT_CACHE_SLOTS];
 	sqlite3_stmt *stmt[STMT_CACHE_SLOTS];

@@ -51,12 +51,20 @@ void sets_free(struct sets *s);
 /* Step st (image ids in its first column) to its end and reset it, every
  * id that fits 32 bits into out. */
 bool postings_ids_into(struct db *db, struct sqlite3_stmt *st, roaring_bitmap_t *out);
+/* What an index row costs to read, as bytes of sets (postings.c's
+ * scores_budget()): a step in the (tag, score) index and one into images,
+ * some 0.8 to 1 us (40,000 rows, one hundredth of a dense tag at 5M
+ * images, 33 ms), as a row a plain plan walks costs (postings.c's
+ * ROW_BYTES).  At four bytes (an id's) a page's budget let 16,000 rows be
+ * read in vain before SQL was asked: score:1girl=0.5's first page at 5M,
+ * 14 ms in SQL's plan, took 31. */
+#define POSTINGS_INDEX_ROW_BYTES 1024
 /* The image ids of the index rows st gives (its parameter `limit` still to
  * bind) into out.  Under a first page's budget (db->scores_budget >= 0)
- * they are charged to it, four bytes an id, and past it none is read
- * (db->scores_over): one hundredth of a dense tag is 40,000 index rows at
- * 5M images, 33 ms read before the plain plan walked its hundred rows in
- * 0.3 ms. */
+ * they are charged to it, POSTINGS_INDEX_ROW_BYTES a row, and past it none
+ * is read (db->scores_over): one hundredth of a dense tag is 40,000 index
+ * rows at 5M images, 33 ms read before the plain plan walked its hundred
+ * rows in 0.3 ms. */
 bool postings_index_ids_into(struct db *db, struct sqlite3_stmt *st, int limit,
     roaring_bitmap_t *out);
 /* The images q matches under o (not missing, within the rating filter):

@@ -11,6 +11,7 @@
  * order to the bitmaps gives the sets as the rows are; the last entry for
  * an (image, set) wins, so applying an entry twice is harmless.
  */
+#include <math.h>
 #include <roaring/roaring.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +30,9 @@
 #define SET_SHOWN POSTINGS_SET_SHOWN
 #define STATE_SET POSTINGS_STATE_SET
 #define ORIENT_SET POSTINGS_ORIENT_SET
-/* Bytes of score sets a first page or a random pick decodes at most before
- * leaving the question to SQL (a plain plan's milliseconds): a rare tag's
- * sets are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images, the
- * images a model answered (runs) a few hundred bytes. */
+/* Bytes of score sets a first page or a random pick decodes at least
+ * before leaving the question to SQL (scores_budget()): a rare tag's sets
+ * are a few kilobytes, 1girl's above 0.5 1.2 MB at 1M images. */
 #define SCORES_BUDGET (64 << 10)
 /* What a plain plan spends on each row it walks, as bytes of sets: a row
  * tested against a suggested: term's SQL costs some 10 us, about what 3 to
@@ -168,10 +168,11 @@ postings_index_ids_into(struct db *db, sqlite3_stmt *st, int limit, roaring_bitm
 		sqlite3_bind_int64(st, limit, -1);
 		return postings_ids_into(db, st, out);
 	}
-	sqlite3_bind_int64(st, limit, db->scores_budget / 4 + 1);
+	sqlite3_bind_int64(st, limit, db->scores_budget / POSTINGS_INDEX_ROW_BYTES + 1);
 	roaring_bitmap_t *got = roaring_bitmap_create();
 	bool ok = postings_ids_into(db, st, got);
-	if ((db->scores_budget -= 4 * (int64_t)roaring_bitmap_get_cardinality(got)) < 0) {
+	if ((db->scores_budget -= POSTINGS_INDEX_ROW_BYTES *
+	    (int64_t)roaring_bitmap_get_cardinality(got)) < 0) {
 		db->scores_over = true; /* the caller asks SQL instead */
 	} else {
 		roaring_bitmap_or_inplace(out, got);
@@ -195,12 +196,11 @@ postings_want(struct db *db, struct sets *s, int64_t id)
 	 * The log goes on top of a copy.
 	 */
 	struct scores_memo_key k = {.model = POSTINGS_MEMO_MODEL, .tag = id};
-	int64_t budget = db->scores_budget;
-	db->scores_budget = -1;
+	int64_t budget = scores_budget_suspend(db);
 	roaring_bitmap_t *r = roaring_bitmap_create();
 	bool hit;
 	scores_memo_find(db, &k, r, &hit);
-	db->scores_budget = budget;
+	scores_budget_resume(db, budget);
 	if (!hit) {
 		roaring_bitmap_free(r);
 		if ((r = postings_load(db, id)) == NULL) {
@@ -687,13 +687,35 @@ db_postings_fold(struct db *db)
 
 /* ---- queries ------------------------------------------------------------------ */
 
-/* SCORES_BUDGET, or TAGCON_SCORES_BUDGET=N (tests: a budget every term
- * exceeds). */
+/*
+ * The bytes of score sets (and index rows) a first page or a random pick
+ * of o reads before it leaves the question to SQL, among `shown` images.
+ * A term that matches a share s of them has sets of some 2 s shown bytes
+ * (its ids' low halves) and SQL's plain plan walks some wanted / s rows to
+ * fill the page: the two cost the same at sqrt(2 wanted shown ROW_BYTES)
+ * bytes.  Twice that is the budget: ROW_BYTES leans to SQL (a walked row
+ * costs what 1 to 1.5 KB of sets cost to read cold), and dense sets hold
+ * an id in less than two bytes (at 5M images the max-rating filter's sets,
+ * 1.5 MB, took 2.6 ms cold where SQL's plan took 3.1).
+ * So the budget grows as the square root of the library, where the sets
+ * of a term SQL walks as far for grow as the library: a fixed 64 KB sent
+ * score:tag_0042>=0.2 (0.26% of 5M images, 400 KB of sets and index rows)
+ * to a 55 ms walk of 42,600 rows rather than a 4 ms read.  Never below
+ * SCORES_BUDGET; charge() in scores.c stops a dense term after its first
+ * block.  TAGCON_SCORES_BUDGET=N sets N (tests: a budget every term
+ * exceeds).
+ */
 static int64_t
-scores_budget(void)
+scores_budget(const struct search_opts *o, uint64_t shown)
 {
 	const char *v = getenv("TAGCON_SCORES_BUDGET");
-	return v != NULL && *v != '\0' ? atoll(v) : SCORES_BUDGET;
+	if (v != NULL && *v != '\0') {
+		return atoll(v);
+	}
+	double wanted = (double)(o->limit > 0 ? o->limit : 1) + (double)(o->offset > 0 ? o->offset : 0);
+	double b = 2.0 * sqrt(2.0 * wanted * (double)shown * ROW_BYTES);
+	return b < SCORES_BUDGET ? SCORES_BUDGET : b >= (double)(INT64_MAX / 2) ? INT64_MAX / 2
+	    : (int64_t)b;
 }
 
 /* Whether the bitmaps can answer node n. */
@@ -1330,10 +1352,17 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	struct eval e = {.db = db, .o = o, .sliced = sliced};
 	/* A caller with a cheap plan in SQL (a first page, a random pick) is
 	 * not made to wait for a dense term's sets either. */
-	db->scores_budget = wait == WAIT_BUDGET ? scores_budget() : -1;
+	db->scores_budget = -1;
 	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
-	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0) && score_leaves(&e, q);
+	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0);
+	if (ok && wait == WAIT_BUDGET) {
+		const roaring_bitmap_t *shown = sets_get(&e.sets, SET_SHOWN);
+		uint64_t n = roaring_bitmap_get_cardinality(shown);
+		db->scores_budget = scores_budget(o, n);
+		db->scores_top = n > 0 ? roaring_bitmap_maximum(shown) : 0;
+	}
+	ok = ok && score_leaves(&e, q);
 	if (ok) {
 		universe(&e, q);
 	}

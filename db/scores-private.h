@@ -56,6 +56,10 @@ bool scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi
  * `build` says so, and the caller is in no transaction (a library from
  * before schema 17).  The score sets themselves are never built here. */
 bool scores_slices_ensure(struct db *db, bool build, bool *ready);
+/* A first page's budget off (scores_budget_suspend returns it) and back:
+ * around a read never charged to it, whose caller says why. */
+int64_t scores_budget_suspend(struct db *db);
+void scores_budget_resume(struct db *db, int64_t budget);
 /* One slot of (model, tag), a new bitmap; NULL on error. */
 roaring_bitmap_t *scores_load_set(struct db *db, int64_t model, int64_t tag, int slot);
 /* The images with a prediction of tag (model) whose score is > x (>= x

@@ -603,6 +603,31 @@ read_touches(struct db *db, int64_t grp, int lo, int hi, struct touch **out, siz
 }
 
 /*
+ * A row's decoded bytes charged to a first page's budget, when there is
+ * one: past it once spent (db->scores_over: the caller asks SQL), or once
+ * the blocks after this one would spend it at the rate the read's rows so
+ * far (*read, this row's bytes added) spent theirs.  So a dense term goes
+ * to SQL after its first block rather than after a budget's worth of rows
+ * (1girl above 0.5: 78 KB a block at 5M images, the budget 2 MB).  A term
+ * whose images crowd the first ids (a folder scanned first) is judged
+ * denser than it is: SQL answers it, as before there was a projection.
+ */
+static void
+charge(struct db *db, int64_t bytes, int64_t block, int64_t *read)
+{
+	if (db->scores_budget < 0) {
+		return;
+	}
+	*read += bytes;
+	db->scores_budget -= bytes;
+	int64_t after = (db->scores_top >> BLOCK_BITS) - block;
+	if (db->scores_budget < 0 || (after > 0 && (double)*read / (double)(block + 1) *
+	    (double)after > (double)db->scores_budget)) {
+		db->scores_over = true;
+	}
+}
+
+/*
  * out |= slots lo..hi of the group of (model, tag), as they are.  The
  * stored rows are decoded straight into a bitset per block (no bitmap per
  * slot: a dense tag's union is half a million ids), and the images the log
@@ -634,17 +659,16 @@ read_slots(struct db *db, int64_t model, int64_t tag, int lo, int hi, roaring_bi
 	uint64_t *bits = xmalloc(1024 * sizeof *bits);
 	int rc;
 	bool ok = true;
+	int64_t read = 0;
 	while (ok && !db->scores_over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t bytes = 0;
+		int64_t bytes = 0, block = sqlite3_column_int64(st, 1) & 0xffff;
 		memset(bits, 0, 1024 * sizeof *bits);
 		ok = unpack_bits(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &w,
-		    bits, u, &bytes) && bits_into(bits, sqlite3_column_int64(st, 1) & 0xffff, u);
+		    bits, u, &bytes) && bits_into(bits, block, u);
 		/* The slots it decodes count, not the row (a rating's slot is
 		 * one of five in its row). */
 		*decoded += bytes;
-		if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
-			db->scores_over = true; /* the caller asks SQL instead */
-		}
+		charge(db, bytes, block, &read);
 	}
 	sqlite3_reset(st);
 	free(bits);
@@ -805,6 +829,38 @@ scores_load_set(struct db *db, int64_t model, int64_t tag, int slot)
 		roaring_bitmap_free(r);
 		return NULL;
 	}
+	return r;
+}
+
+int64_t
+scores_budget_suspend(struct db *db)
+{
+	int64_t budget = db->scores_budget;
+	db->scores_budget = -1;
+	return budget;
+}
+
+void
+scores_budget_resume(struct db *db, int64_t budget)
+{
+	db->scores_budget = budget;
+}
+
+/*
+ * The images model answered for, a new bitmap (NULL on error), never
+ * charged to a first page's budget: a bit an image at most (5M images with
+ * 1% unanswered: 77 run containers, 200 to 400 KB), read once while the
+ * library stays as it is and then kept by the connection, and every score:
+ * term ANDs it.  Charged, it put every score term past the budget from a
+ * few million images on, a whole term's sets within it (score:tag_0042>=0.2:
+ * 62 KB of rows, 55 ms in SQL's walk at 5M).
+ */
+static roaring_bitmap_t *
+answered_set(struct db *db, int64_t model)
+{
+	int64_t budget = scores_budget_suspend(db);
+	roaring_bitmap_t *r = scores_load_set(db, model, 0, DB_SCORE_ANSWERED);
+	scores_budget_resume(db, budget);
 	return r;
 }
 
@@ -1503,6 +1559,7 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 	int rc = sqlite3_step(st);
 	bool ok = true;
 	size_t i = 0;
+	int64_t read = 0;
 	/* The blocks of the stored rows and of the log's entries, in order. */
 	while (ok && !db->scores_over && (rc == SQLITE_ROW || i < n)) {
 		int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) & 0xffff : INT64_MAX;
@@ -1514,9 +1571,7 @@ scores_each_block(struct db *db, int64_t model, int64_t tag, int lo, int hi,
 			*decoded += bytes;
 			ok = unpack(sqlite3_column_blob(st, 0), (size_t)bytes, block, &w, &g) ||
 			    db_fail(db, "score sets: a row that does not read");
-			if (db->scores_budget >= 0 && (db->scores_budget -= bytes) < 0) {
-				db->scores_over = true; /* the caller asks SQL instead */
-			}
+			charge(db, bytes, block, &read);
 			rc = sqlite3_step(st);
 		}
 		for (; ok && i < n && t[i].image >> BLOCK_BITS == block; i++) {
@@ -1564,7 +1619,8 @@ index_ids(struct db *db, sqlite3_stmt *st, int limit, int64_t model, int64_t tag
 	}
 	roaring_bitmap_or_inplace(out, got);
 	/* Charged as postings_index_ids_into() charges a page's budget. */
-	scores_memo_put(db, &k, 4 * (int64_t)roaring_bitmap_get_cardinality(got), got);
+	scores_memo_put(db, &k, POSTINGS_INDEX_ROW_BYTES * (int64_t)roaring_bitmap_get_cardinality(got),
+	    got);
 	return true;
 }
 
@@ -1630,33 +1686,57 @@ equal(struct db *db, int64_t model, int64_t tag, double x, roaring_bitmap_t *out
 	return index_ids(db, st, 4, model, tag, x, ROWS_EQUAL, out);
 }
 
+/* A score term being worked out: its model and tags, and the images the
+ * model answered for once read (answered_of()). */
+struct term {
+	struct db *db;
+	int64_t model;
+	const int64_t *tags;
+	size_t n;
+	roaring_bitmap_t *answered;
+};
+
+/* The images t's model answered for, read the first time asked (after the
+ * term's own sets: none when those are past a page's budget); NULL on
+ * error. */
+static const roaring_bitmap_t *
+answered_of(struct term *t)
+{
+	if (t->answered == NULL) {
+		t->answered = t->model > 0 ? answered_set(t->db, t->model) : roaring_bitmap_create();
+	}
+	return t->answered;
+}
+
 /*
  * The images a score term's value (the largest score of its tags, 0 for
- * an image answered with none of them) compares > x (or >= x), into out;
- * answered: the images the model answered for.
+ * an image answered with none of them) compares > x (or >= x), into out.
  */
 static bool
-value_above(struct db *db, int64_t model, const int64_t *tags, size_t n, double x, bool ge,
-    const roaring_bitmap_t *answered, roaring_bitmap_t *out)
+value_above(struct term *t, double x, bool ge, roaring_bitmap_t *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (!above(db, model, tags[i], x, ge, true, out)) {
+	for (size_t i = 0; i < t->n; i++) {
+		if (!above(t->db, t->model, t->tags[i], x, ge, true, out)) {
 			return false;
 		}
 	}
 	if (ge ? 0 >= x : 0 > x) {
 		/* Answered with no prediction of the tags: the value is 0. */
 		roaring_bitmap_t *has = roaring_bitmap_create();
-		for (size_t i = 0; i < n; i++) {
-			if (!scores_or_slots(db, model, tags[i], 0, 100, has)) {
+		for (size_t i = 0; i < t->n; i++) {
+			if (!scores_or_slots(t->db, t->model, t->tags[i], 0, 100, has)) {
 				roaring_bitmap_free(has);
 				return false;
 			}
 		}
-		roaring_bitmap_t *none = roaring_bitmap_andnot(answered, has);
-		roaring_bitmap_or_inplace(out, none);
-		roaring_bitmap_free(none);
+		const roaring_bitmap_t *answered = t->db->scores_over ? NULL : answered_of(t);
+		if (answered != NULL) {
+			roaring_bitmap_t *none = roaring_bitmap_andnot(answered, has);
+			roaring_bitmap_or_inplace(out, none);
+			roaring_bitmap_free(none);
+		}
 		roaring_bitmap_free(has);
+		return t->db->scores_over || answered != NULL;
 	}
 	return true;
 }
@@ -1665,26 +1745,21 @@ static roaring_bitmap_t *
 score_term(struct db *db, const struct search_node *n, int64_t model, const int64_t *tags,
     size_t n_tags)
 {
-	roaring_bitmap_t *answered = model > 0 ? scores_load_set(db, model, 0, DB_SCORE_ANSWERED)
-	    : roaring_bitmap_create();
-	if (answered == NULL) {
-		return NULL;
-	}
+	struct term t = {.db = db, .model = model, .tags = tags, .n = n_tags};
 	roaring_bitmap_t *hi = roaring_bitmap_create(), *lo = NULL;
 	bool ok = true;
 	switch (n->cmp) {
 	case SEARCH_GT:
-		ok = value_above(db, model, tags, n_tags, n->lo, false, answered, hi);
+		ok = value_above(&t, n->lo, false, hi);
 		break;
 	case SEARCH_GE:
-		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi);
+		ok = value_above(&t, n->lo, true, hi);
 		break;
 	case SEARCH_LT:
 	case SEARCH_LE:
-		/* Answered, and not >= x (not > x). */
+		/* Answered, and not >= x (not > x): hi is answered_of() below. */
 		lo = roaring_bitmap_create();
-		ok = value_above(db, model, tags, n_tags, n->lo, n->cmp == SEARCH_LT, answered, lo);
-		roaring_bitmap_or_inplace(hi, answered);
+		ok = value_above(&t, n->lo, n->cmp == SEARCH_LT, lo);
 		break;
 	case SEARCH_EQ:
 		if (n_tags == 1 && n->lo > 0) {
@@ -1694,21 +1769,31 @@ score_term(struct db *db, const struct search_node *n, int64_t model, const int6
 			break;
 		}
 		lo = roaring_bitmap_create();
-		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi) &&
-		    value_above(db, model, tags, n_tags, n->lo, false, answered, lo);
+		ok = value_above(&t, n->lo, true, hi) && value_above(&t, n->lo, false, lo);
 		break;
 	case SEARCH_RANGE:
 		lo = roaring_bitmap_create();
-		ok = value_above(db, model, tags, n_tags, n->lo, true, answered, hi) &&
-		    value_above(db, model, tags, n_tags, n->hi, false, answered, lo);
+		ok = value_above(&t, n->lo, true, hi) && value_above(&t, n->hi, false, lo);
 		break;
 	}
+	/* Past a page's budget the caller asks SQL: the answered set unread. */
+	const roaring_bitmap_t *answered = ok && !db->scores_over ? answered_of(&t) : NULL;
+	ok = ok && (db->scores_over || answered != NULL);
+	if (answered != NULL) {
+		if (n->cmp == SEARCH_LT || n->cmp == SEARCH_LE) {
+			roaring_bitmap_or_inplace(hi, answered);
+		}
+		if (lo != NULL) {
+			roaring_bitmap_andnot_inplace(hi, lo);
+		}
+		roaring_bitmap_and_inplace(hi, answered);
+	}
 	if (lo != NULL) {
-		roaring_bitmap_andnot_inplace(hi, lo);
 		roaring_bitmap_free(lo);
 	}
-	roaring_bitmap_and_inplace(hi, answered);
-	roaring_bitmap_free(answered);
+	if (t.answered != NULL) {
+		roaring_bitmap_free(t.answered);
+	}
 	if (!ok) {
 		roaring_bitmap_free(hi);
 		return NULL;
@@ -1731,7 +1816,7 @@ rating_term(struct db *db, unsigned set, int64_t model, const roaring_bitmap_t *
 	if (set & SEARCH_UNRATED) {
 		roaring_bitmap_t *unrated = roaring_bitmap_copy(shown);
 		if (model > 0) {
-			roaring_bitmap_t *answered = scores_load_set(db, model, 0, DB_SCORE_ANSWERED);
+			roaring_bitmap_t *answered = answered_set(db, model);
 			if (answered == NULL) {
 				roaring_bitmap_free(unrated);
 				roaring_bitmap_free(r);
@@ -1764,7 +1849,12 @@ model_term(struct db *db, const struct search_node *n, roaring_bitmap_t **out)
 		int64_t id = sqlite3_column_int64(st, 0);
 		/* A script's model id with no sets of its own: SQL answers. */
 		fits = fits && id > 0 && id < DB_SCORE_MODELS;
-		ok = !fits || scores_or_slots(db, id, 0, DB_SCORE_ANSWERED, DB_SCORE_ANSWERED, r);
+		roaring_bitmap_t *a = fits ? answered_set(db, id) : NULL;
+		ok = !fits || a != NULL;
+		if (a != NULL) {
+			roaring_bitmap_or_inplace(r, a);
+			roaring_bitmap_free(a);
+		}
 	}
 	sqlite3_reset(st);
 	if (ok && rc != SQLITE_DONE && rc != SQLITE_ROW) {

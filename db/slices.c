@@ -132,20 +132,12 @@ block_pass(void *ud, int64_t block, roaring_bitmap_t *const *slot)
 }
 
 /*
- * The slices are read whole, never charged to a first page's budget: their
- * cost is bounded (a slice per bit of the values, some 14 MB at 5M images
- * for size:, then kept by the connection), where SQL's plan for a range
- * walks its index and sorts what it finds (height:1000..1100 size:<1mb
- * -solo by path: 3.8 s at 5M).  db->scores_budget off; the caller's back
- * from the value returned.
+ * The slices are read whole, never charged to a first page's budget
+ * (scores_budget_suspend): their cost is bounded (a slice per bit of the
+ * values, some 14 MB at 5M images for size:, then kept by the connection),
+ * where SQL's plan for a range walks its index and sorts what it finds
+ * (height:1000..1100 size:<1mb -solo by path: 3.8 s at 5M).
  */
-static int64_t
-unbudgeted(struct db *db)
-{
-	int64_t budget = db->scores_budget;
-	db->scores_budget = -1;
-	return budget;
-}
 
 /* The images of odd that n matches, by SQL (the term's own), into out. */
 static bool
@@ -185,14 +177,14 @@ slices_leaf(struct db *db, const struct search_node *n, const struct search_opts
 	 * outgrow SQLite's page cache past a million images. */
 	struct scores_memo_key key = {.model = DB_SLICES_MODEL, .tag = tag, .lo = p.lo, .hi = p.hi};
 	bool hit, ok = true;
-	int64_t decoded = 0, budget = unbudgeted(db);
+	int64_t decoded = 0, budget = scores_budget_suspend(db);
 	scores_memo_find(db, &key, p.out, &hit);
 	if (!hit) {
 		ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, block_pass, &p,
 		    &decoded) && (roaring_bitmap_is_empty(p.odd) ||
 		    odd_matches(db, n, o, p.odd, p.out));
 	}
-	db->scores_budget = budget;
+	scores_budget_resume(db, budget);
 	roaring_bitmap_free(p.odd);
 	if (!ok) {
 		roaring_bitmap_free(p.out);
@@ -247,10 +239,10 @@ slices_seek(struct db *db, int sort, const roaring_bitmap_t *among, int64_t k,
 	int64_t tag = sort == SEARCH_SORT_SIZE ? DB_SLICES_SIZE : sort == SEARCH_SORT_WIDTH
 	    ? DB_SLICES_WIDTH : DB_SLICES_HEIGHT;
 	struct gather g = {.among = among};
-	int64_t decoded = 0, budget = unbudgeted(db);
+	int64_t decoded = 0, budget = scores_budget_suspend(db);
 	bool ok = scores_each_block(db, DB_SLICES_MODEL, tag, 0, DB_SLICES_ODD, gather_block, &g,
 	    &decoded);
-	db->scores_budget = budget;
+	scores_budget_resume(db, budget);
 	roaring_bitmap_t *c = g.slot[0];
 	/* An odd value sorts among the numbers (a real) or past them all: SQL
 	 * sorts those. */
