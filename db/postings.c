@@ -812,6 +812,9 @@ struct eval {
 	size_t n_leaves;
 	bool cannot;            /* a score term the score sets cannot tell */
 	bool sliced;            /* the sizes' slices answer width:, height:, size: */
+	bool pick;              /* for a random pick (raised_budget()) */
+	uint64_t fewest;        /* images of the query's smallest conjunct known */
+	int64_t budget;         /* a term's budget once score_leaves() is done */
 	const roaring_bitmap_t *universe; /* what NOT and ALL mean: SET_SHOWN, or with
 	                                   * a state term every image (all) */
 	roaring_bitmap_t *all;
@@ -1020,14 +1023,18 @@ leaf_size(const struct eval *e, const struct leaf *l)
  * 9 ms from the bitmaps at 5M).
  */
 static int64_t
-raised_budget(uint64_t fewest, uint64_t shown, const struct search_opts *o)
+raised_budget(uint64_t fewest, uint64_t shown, const struct search_opts *o, bool pick)
 {
 	int64_t rows_wanted = (o->limit > 0 ? o->limit : 1) + (o->offset > 0 ? o->offset : 0);
-	if (fewest == UINT64_MAX || fewest > (uint64_t)search_by_id_max(rows_wanted,
-	    (int64_t)shown, search_walk_cheap(o->sort, rows_wanted, (int64_t)shown))) {
+	if (fewest == UINT64_MAX || (!pick && fewest > (uint64_t)search_by_id_max(rows_wanted,
+	    (int64_t)shown, search_walk_cheap(o->sort, rows_wanted, (int64_t)shown)))) {
 		return 0;
 	}
-	double rows = (double)rows_wanted * (double)shown / (double)(fewest > 0 ? fewest : 1);
+	/* A random pick in SQL counts every row of its driver, the rarest
+	 * tag (db_search_random): tag_0042 under max rating s, 8,000 rows of
+	 * 5M images, 105 ms, where the filter's sets took 19 ms. */
+	double rows = pick ? (double)fewest
+	    : (double)rows_wanted * (double)shown / (double)(fewest > 0 ? fewest : 1);
 	double bytes = rows * ROW_BYTES;
 	return bytes >= (double)(INT64_MAX / 2) ? INT64_MAX / 2 : (int64_t)bytes;
 }
@@ -1083,13 +1090,16 @@ score_leaves(struct eval *e, const struct search_node *q)
 		if (!over || budget < 0) {
 			break;
 		}
-		int64_t raised = raised_budget(fewest, roaring_bitmap_get_cardinality(shown), e->o);
+		int64_t raised = raised_budget(fewest, roaring_bitmap_get_cardinality(shown), e->o,
+		    e->pick);
 		if (raised <= budget) {
 			break;
 		}
 		budget = raised;
 	}
 	e->db->scores_over = over;
+	e->fewest = fewest;
+	e->budget = budget;
 	return true;
 }
 
@@ -1267,7 +1277,8 @@ db_postings_fold_if_due(struct db *db)
 enum wait {
 	WAIT_BUILD,  /* a count: builds what is not built, reads every set */
 	WAIT_READ,   /* a count with a plain one of its own: reads every built set */
-	WAIT_BUDGET, /* a first page, a random pick: reads built sets up to a budget */
+	WAIT_BUDGET, /* a first page: reads built sets up to a budget */
+	WAIT_PICK,   /* a random pick: the same, with a pick's raised budget */
 };
 
 /*
@@ -1349,14 +1360,14 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	if (!usable) {
 		return true; /* plain SQL answers */
 	}
-	struct eval e = {.db = db, .o = o, .sliced = sliced};
+	struct eval e = {.db = db, .o = o, .sliced = sliced, .pick = wait == WAIT_PICK};
 	/* A caller with a cheap plan in SQL (a first page, a random pick) is
 	 * not made to wait for a dense term's sets either. */
 	db->scores_budget = -1;
 	db->scores_over = false;
 	bool ok = model_of(db, o, &e.model) && postings_want(db, &e.sets, SET_SHOWN) &&
 	    collect(&e, q) && postings_apply_log(db, &e.sets, false, 0);
-	if (ok && wait == WAIT_BUDGET) {
+	if (ok && (wait == WAIT_BUDGET || wait == WAIT_PICK)) {
 		const roaring_bitmap_t *shown = sets_get(&e.sets, SET_SHOWN);
 		uint64_t n = roaring_bitmap_get_cardinality(shown);
 		db->scores_budget = scores_budget(o, n);
@@ -1368,6 +1379,16 @@ matches(struct db *db, const struct search_node *q, const struct search_opts *o,
 	}
 	roaring_bitmap_t *above = NULL;
 	if (ok && rated && !e.cannot) {
+		/* The rating filter's sets get a budget afresh, as each term
+		 * does, raised as a term's is by a rare conjunct: a random pick of
+		 * tag_0042 (3,360 of 5M images) under max rating s read the
+		 * filter's 1.2 MB of sets past what the terms had left and went to
+		 * SQL, 105 ms. */
+		if (!db->scores_over && e.budget >= 0) {
+			int64_t raised = raised_budget(e.fewest,
+			    roaring_bitmap_get_cardinality(sets_get(&e.sets, SET_SHOWN)), o, e.pick);
+			db->scores_budget = raised > e.budget ? raised : e.budget;
+		}
 		above = scores_rated_above(db, e.model, o->max_rating);
 		ok = above != NULL;
 	}
@@ -1407,7 +1428,7 @@ db_postings_nth(struct db *db, const struct search_node *q, const struct search_
     uint64_t (*pick)(void *ud, uint64_t n), void *ud, int64_t *id, bool *answered)
 {
 	roaring_bitmap_t *r;
-	bool ok = matches(db, q, o, WAIT_BUDGET, &r);
+	bool ok = matches(db, q, o, WAIT_PICK, &r);
 	*answered = r != NULL;
 	*id = -1;
 	if (r != NULL) {
