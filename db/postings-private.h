@@ -62,9 +62,8 @@ bool postings_ids_into(struct db *db, struct sqlite3_stmt *st, roaring_bitmap_t 
 /* The image ids of the index rows st gives (its parameter `limit` still to
  * bind) into out.  Under a first page's budget (db->scores_budget >= 0)
  * they are charged to it, POSTINGS_INDEX_ROW_BYTES a row, and past it none
- * is read (db->scores_over): one hundredth of a dense tag is 40,000 index
- * rows at 5M images, 33 ms read before the plain plan walked its hundred
- * rows in 0.3 ms. */
+ * is read (db->scores_over): the plain plan may walk its hundred rows in
+ * 0.3 ms. */
 bool postings_index_ids_into(struct db *db, struct sqlite3_stmt *st, int limit,
     roaring_bitmap_t *out);
 /* The images q matches under o (not missing, within the rating filter):

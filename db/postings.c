@@ -696,7 +696,7 @@ db_postings_fold(struct db *db)
  * bytes.  Twice that is the budget: ROW_BYTES leans to SQL (a walked row
  * costs what 1 to 1.5 KB of sets cost to read cold), and dense sets hold
  * an id in less than two bytes (at 5M images the max-rating filter's sets,
- * 1.5 MB, took 2.6 ms cold where SQL's plan took 3.1).
+ * 1.2 MB, took 2.6 ms cold where SQL's plan took 3.1).
  * So the budget grows as the square root of the library, where the sets
  * of a term SQL walks as far for grow as the library: a fixed 64 KB sent
  * score:tag_0042>=0.2 (0.26% of 5M images, 400 KB of sets and index rows)
@@ -1031,7 +1031,7 @@ raised_budget(uint64_t fewest, uint64_t shown, const struct search_opts *o, bool
 		return 0;
 	}
 	/* A random pick in SQL counts every row of its driver, the rarest
-	 * tag (db_search_random): tag_0042 under max rating s, 8,000 rows of
+	 * tag (db_search_random): tag_0042 under max rating s, 4,650 rows of
 	 * 5M images, 105 ms, where the filter's sets took 19 ms. */
 	double rows = pick ? (double)fewest
 	    : (double)rows_wanted * (double)shown / (double)(fewest > 0 ? fewest : 1);

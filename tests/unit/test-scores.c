@@ -653,6 +653,30 @@ round_run(int round)
 	free(w.file);
 }
 
+/* query's page of 10 rows from offset: planned from the bitmaps' matches
+ * when `bitmaps` says (under the budget the environment sets), and the
+ * rows plain SQL's. */
+static void
+plan_is(struct world *w, const char *query, int64_t offset, bool bitmaps)
+{
+	struct search_node *n = NULL;
+	char *why = NULL, *text = NULL;
+	CHECK(query_parse(query, NULL, &n, &why, NULL));
+	free(why);
+	struct search_opts o;
+	search_opts_init(&o, MODEL);
+	o.limit = 10;
+	o.offset = offset;
+	CHECK(db_search_explain(w->db, n, &o, &text));
+	bool got = text != NULL && strstr(text, "bitmaps' matches") != NULL;
+	if (!check_(got == bitmaps, query, __FILE__, __LINE__)) {
+		fprintf(stderr, "    plan: %s\n", text != NULL ? text : "(none)");
+	}
+	free(text);
+	same_page(w, n, o);
+	search_node_destroy(n);
+}
+
 /* The first of n (db_postings_nth's pick). */
 static uint64_t
 pick_first(void *ud, uint64_t n)
@@ -757,24 +781,10 @@ dense_round(void)
 	bool sized_answered;
 	CHECK(bitmap_count(&w, "size:>=0", &sized_n, &sized_answered) && sized_answered);
 	for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
-		struct search_node *n = NULL;
-		char *why = NULL, *text = NULL;
-		CHECK(query_parse(plans[i].query, NULL, &n, &why, NULL));
-		free(why);
-		struct search_opts o;
-		search_opts_init(&o, MODEL);
-		o.limit = 10;
 		if (strstr(plans[i].query, "width:") == plans[i].query) {
 			setenv("TAGCON_SCORES_BUDGET", "1", 1);
 		}
-		CHECK(db_search_explain(w.db, n, &o, &text));
-		bool bitmaps = text != NULL && strstr(text, "bitmaps' matches") != NULL;
-		if (!check_(bitmaps == plans[i].bitmaps, plans[i].query, __FILE__, __LINE__)) {
-			fprintf(stderr, "    plan: %s\n", text != NULL ? text : "(none)");
-		}
-		free(text);
-		same_page(&w, n, o);
-		search_node_destroy(n);
+		plan_is(&w, plans[i].query, 0, plans[i].bitmaps);
 	}
 	/* A score term's own sets within a page's budget where the model's
 	 * answered set alone is past it: a script (foreign keys off) dropped a
@@ -799,26 +809,15 @@ dense_round(void)
 		{"score:eq=0.555", false}, {"score:eq>=0.555", false}};
 	setenv("TAGCON_SCORES_BUDGET", "4096", 1);
 	for (size_t i = 0; i < sizeof charged / sizeof charged[0]; i++) {
+		plan_is(&w, charged[i].query, 0, charged[i].bitmaps);
 		struct search_node *n = NULL;
-		char *why = NULL, *text = NULL;
+		char *why = NULL;
 		CHECK(query_parse(charged[i].query, NULL, &n, &why, NULL));
 		free(why);
 		struct search_opts o;
 		search_opts_init(&o, MODEL);
-		o.limit = 10;
-		CHECK(db_search_explain(w.db, n, &o, &text));
-		bool bitmaps = text != NULL && strstr(text, "bitmaps' matches") != NULL;
-		if (!check_(bitmaps == charged[i].bitmaps, charged[i].query, __FILE__, __LINE__)) {
-			fprintf(stderr, "    plan: %s\n", text != NULL ? text : "(none)");
-		}
-		free(text);
-		same_page(&w, n, o);
-		int64_t plain = -1, fast = -2;
-		bool answered = false;
-		setenv("TAGCON_POSTINGS", "off", 1);
-		CHECK(db_search_count(w.db, n, &o, &plain));
-		unsetenv("TAGCON_POSTINGS");
-		CHECK(db_postings_count(w.db, n, &o, true, &fast, &answered) && answered);
+		int64_t plain, fast;
+		side_counts(w.db, n, &o, &plain, &fast);
 		/* 46 images, a third of them no longer answered. */
 		CHECK(plain == fast && plain > 20 && plain < 40);
 		search_node_destroy(n);
@@ -855,21 +854,7 @@ dense_round(void)
 	/* The budget grows with the rows a page wants (and the library): the
 	 * page past 90 rows may read suggested:d's 140 KB of sets, where the
 	 * first 10 rows are left to SQL (the plans above). */
-	{
-		struct search_node *n = NULL;
-		char *why = NULL, *text = NULL;
-		CHECK(query_parse("suggested:d", NULL, &n, &why, NULL));
-		free(why);
-		struct search_opts o;
-		search_opts_init(&o, MODEL);
-		o.limit = 10;
-		o.offset = 90;
-		CHECK(db_search_explain(w.db, n, &o, &text));
-		CHECK(text != NULL && strstr(text, "bitmaps' matches") != NULL);
-		free(text);
-		same_page(&w, n, o);
-		search_node_destroy(n);
-	}
+	plan_is(&w, "suggested:d", 90, true);
 	/* Dense unions kept by the connection (db->memo): counted again after
 	 * another connection's write and after one of its own, each beside
 	 * plain SQL. */
@@ -901,12 +886,8 @@ dense_round(void)
 			free(why);
 			struct search_opts o;
 			search_opts_init(&o, MODEL);
-			int64_t plain = -1, fast = -2;
-			bool answered = false;
-			setenv("TAGCON_POSTINGS", "off", 1);
-			CHECK(db_search_count(w.db, n, &o, &plain));
-			unsetenv("TAGCON_POSTINGS");
-			CHECK(db_postings_count(w.db, n, &o, true, &fast, &answered) && answered);
+			int64_t plain, fast;
+			side_counts(w.db, n, &o, &plain, &fast);
 			if (!check_(plain == fast, kept[i], __FILE__, __LINE__)) {
 				fprintf(stderr, "    step %d: SQL %lld, score sets %lld\n", step,
 				    (long long)plain, (long long)fast);
